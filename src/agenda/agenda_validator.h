@@ -1,0 +1,47 @@
+// Whole-agenda validation: every problem found, up to a cap, each naming the operation and
+// field. Invalid input never starts anything, so callers run this before executing.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string_view>
+
+#include "agenda/agenda.h"
+#include "agenda/agenda_graph.h"
+#include "util/result.h"
+
+namespace pop {
+
+// Documented in docs/agenda-format.md ("Limits").
+struct AgendaLimits {
+  std::size_t max_document_bytes = 32u << 20;
+  std::size_t max_operations = 10000;
+  std::size_t max_payload_bytes = 1u << 20;  // one operation's payload, serialised
+  int max_depth = 64;                        // JSON nesting depth of the whole document
+  std::size_t max_name_length = 256;
+  std::size_t max_issues = 50;
+};
+
+struct ValidatedAgenda {
+  Agenda agenda;
+  AgendaGraph graph;
+};
+
+// Answers whether an operation type has a handler.
+using TypeKnown = std::function<bool(std::string_view type)>;
+
+// Parses JSON text with the size and depth limits (kTooLarge, kInvalidArgument with the
+// byte offset of a syntax error), then parse_agenda, then validate_agenda.
+Result<ValidatedAgenda> load_agenda(std::string_view text, const TypeKnown& type_known,
+                                    const AgendaLimits& limits = {});
+
+// Semantic checks on a parsed agenda. Returns kInvalidAgenda with one detail line per issue.
+// Checks: at least one operation; names present, within length, unique case-insensitively;
+// type present and known; payload size; operation params (timeoutSeconds > 0,
+// maximumAttempts integer 1..100, retryBackoffSeconds >= 0, dependsOn string or array of
+// strings); every reference well-formed and naming an existing operation or pop value;
+// dependsOn naming existing operations; no dependency cycles (each reported with its path).
+Result<ValidatedAgenda> validate_agenda(Agenda agenda, const TypeKnown& type_known,
+                                        const AgendaLimits& limits, IssueList issues);
+
+}  // namespace pop

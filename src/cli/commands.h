@@ -1,0 +1,22 @@
+// Each subcommand of `pop` registers itself on the CLI11 app and returns the action to run
+// when it is selected. main() wires them together explicitly.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace pop::cli {
+
+// A registered subcommand and what to do when it is selected (returns the exit status).
+struct Command {
+  CLI::App* subcommand;
+  std::function<int()> action;
+};
+
+// `pop run AGENDA ...`: executes an agenda locally with no server.
+Command add_run_command(CLI::App& app);
+// `pop handler sample`: the built-in handlers, as run by the runners.
+Command add_handler_command(CLI::App& app);
+
+}  // namespace pop::cli

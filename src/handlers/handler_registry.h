@@ -1,0 +1,68 @@
+// Maps an operation type to how its handler runs. Layers, lowest first: built-in
+// defaults, the registry file's "defaults", the type's entry, then the operation's own
+// params for the keys listed in kOperationOverridableKeys.
+//
+// Registry file (JSON, or YAML with the same structure):
+//   {"defaults": {<spec fields>},
+//    "handlers": {"TYPE": {"command": ["prog", "arg"], "env": {"K": "V"},
+//                          "timeoutSeconds": N, "maximumAttempts": N,
+//                          "retryBackoffSeconds": N, "terminationGraceSeconds": N}}}
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "util/result.h"
+
+namespace pop {
+
+using Json = nlohmann::json;
+
+struct HandlerSpec {
+  std::vector<std::string> command;         // argv; argv[0] looked up in PATH
+  std::map<std::string, std::string> env;   // added to the handler's environment
+  double timeout_seconds = 3600;            // per attempt, wall clock from start
+  int maximum_attempts = 1;                 // per operation; 1 means no retry
+  double retry_backoff_seconds = 1;         // base of the exponential backoff
+  double termination_grace_seconds = 5;     // between TERM and KILL
+};
+
+// Operation params that may override the handler's spec.
+inline constexpr std::string_view kOperationOverridableKeys[] = {
+    "timeoutSeconds", "maximumAttempts", "retryBackoffSeconds"};
+
+class HandlerRegistry {
+ public:
+  // The built-in handlers (type "sample": `<pop_binary> handler sample`) and defaults.
+  static HandlerRegistry builtin(const std::filesystem::path& pop_binary);
+
+  // Adds the file's defaults and handlers on top of this registry (a type in the file
+  // replaces the built-in one). Errors name the file, the type and the field.
+  Result<void> merge_file(const std::filesystem::path& path);
+  Result<void> merge_json(const Json& document, std::string_view origin);
+
+  bool has(std::string_view type) const;
+  // The type's spec with registry defaults applied, or nullptr when unknown.
+  const HandlerSpec* find(std::string_view type) const;
+
+  // find(type) with the operation's overridable params applied. kInvalidAgenda when a
+  // param has the wrong type or range, kNotFound for an unknown type.
+  Result<HandlerSpec> resolve(std::string_view type, const Json& operation_params) const;
+
+ private:
+  HandlerSpec defaults_;
+  Json default_fields_ = Json::object();            // the "defaults" object as merged so far
+  std::map<std::string, Json, std::less<>> entries_;  // raw type entries, before defaults
+  std::map<std::string, HandlerSpec, std::less<>> specs_;  // entries_ over default_fields_
+};
+
+// Path of the running executable (/proc/self/exe).
+std::filesystem::path current_executable();
+
+}  // namespace pop

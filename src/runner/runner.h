@@ -1,0 +1,89 @@
+// The runner: starts, watches, stops and cleans up one handler attempt. One interface for
+// local processes, containers and Kubernetes Pods, so it is asynchronous throughout: start()
+// returns as soon as the handler is launched (a Pod may then sit in Pending for minutes),
+// progress arrives while it runs, and the result (exit status, output, log tail) arrives
+// once at the end.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "handlers/handler_registry.h"
+#include "util/result.h"
+
+namespace pop {
+
+using Json = nlohmann::json;
+
+// Everything the handler contract gives a handler, plus where its log goes.
+struct LaunchRequest {
+  std::string agenda_id;
+  std::string operation_name;
+  std::string operation_type;
+  std::string customer_id;
+  int attempt = 1;  // 1-based, exported as POP_ATTEMPT
+  Json payload;     // already resolved: references replaced
+  HandlerSpec handler;
+  // Where the runner writes the handler's combined stdout and stderr, capped at
+  // log_limit_bytes (a truncation marker follows the cap). Empty: keep only the tail.
+  std::filesystem::path log_path;
+  std::size_t log_limit_bytes = 8u << 20;
+  // Progress and output endpoint of the server, when there is one (POP_REPORT_URL/TOKEN).
+  std::string report_url;
+  std::string report_token;
+};
+
+struct HandlerResult {
+  bool succeeded = false;      // exit code 0 and a valid (or absent) output
+  bool terminated = false;     // ended by terminate() or by the runner's own shutdown
+  std::optional<int> exit_code;
+  std::optional<int> signal;   // the signal that ended the handler, if any
+  Json output;                 // parsed POP_OUTPUT_FILE; null when the handler wrote none
+  std::string message;         // why it failed, in words; empty on success
+  std::string log_tail;        // the last few KiB of the log, for diagnostics
+  std::chrono::system_clock::time_point started;
+  std::chrono::system_clock::time_point ended;
+  // Monotonic instants at which the handler was launched and its end was observed;
+  // used for traces and latency measurements.
+  std::chrono::steady_clock::time_point launched_at;
+  std::chrono::steady_clock::time_point observed_end_at;
+};
+
+// Receives one attempt's events. Called from a runner thread; implementations must be
+// thread-safe and quick (hand the event to their own thread). on_finished is called
+// exactly once per successful start(), unless the HandlerRun is destroyed first.
+class RunListener {
+ public:
+  virtual ~RunListener() = default;
+  virtual void on_progress(double percent_complete, const std::string& message) = 0;
+  virtual void on_finished(HandlerResult result) = 0;
+};
+
+// Owns one running attempt. Destroying it while the handler still runs kills the handler
+// at once (no grace), releases everything it holds, and guarantees that the listener is
+// not called after the destructor returns.
+class HandlerRun {
+ public:
+  virtual ~HandlerRun() = default;
+  // Asks the handler to stop: SIGTERM (or the runner's equivalent) now, forced kill after
+  // `grace`. Returns at once; on_finished follows with terminated = true. Idempotent; a
+  // shorter grace on a later call takes effect.
+  virtual void terminate(std::chrono::milliseconds grace) = 0;
+};
+
+class Runner {
+ public:
+  virtual ~Runner() = default;
+  // Launches the handler. The listener must outlive the returned HandlerRun. Errors
+  // (kUnavailable: cannot create the process, the command does not exist, ...) mean
+  // nothing was started and nothing is left behind.
+  virtual Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request,
+                                                    RunListener& listener) = 0;
+};
+
+}  // namespace pop
