@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -44,5 +45,8 @@ Json operation_to_json(const Operation& operation);
 
 // Lower-cases ASCII letters; operation names are compared through it.
 std::string fold_name(std::string_view name);
+
+// How issues name an operation: its name, or "#<index>" when it has none.
+std::string operation_label(const Operation& operation, std::size_t index);
 
 }  // namespace pop

@@ -1,0 +1,137 @@
+#include "agenda/agenda.h"
+
+#include <utility>
+
+namespace pop {
+namespace {
+
+std::string got(const Json& value) { return std::string(", got ") + value.type_name(); }
+
+// null counts as absent: clients of the original POP serialise unset fields as null.
+void read_string(const Json& value, const std::string& operation, const std::string& field,
+                 std::string& out, IssueList& issues) {
+  if (value.is_string()) {
+    out = value.get<std::string>();
+  } else if (!value.is_null()) {
+    issues.add(operation, field, "must be a string" + got(value));
+  }
+}
+
+Json read_params(const Json& value, const std::string& operation, IssueList& issues) {
+  if (value.is_object()) return value;
+  if (!value.is_null()) issues.add(operation, "params", "must be an object" + got(value));
+  return Json::object();
+}
+
+Operation read_operation(const Json& value, std::size_t index, IssueList& issues) {
+  Operation operation{.params = Json::object(), .extra = Json::object()};
+  std::string position = "#" + std::to_string(index);
+  if (!value.is_object()) {
+    // Kept as an empty placeholder so that "#<index>" labels match positions in the document.
+    issues.add(position, "", "an operation must be a JSON object" + got(value));
+    return operation;
+  }
+  // The name first: it is how every later issue names this operation.
+  if (auto name = value.find("name"); name != value.end()) {
+    read_string(*name, position, "name", operation.name, issues);
+  }
+  std::string label = operation_label(operation, index);
+  for (const auto& [key, field] : value.items()) {
+    if (key == "name") continue;
+    if (key == "type") {
+      read_string(field, label, key, operation.type, issues);
+    } else if (key == "payload") {
+      operation.payload = field;
+    } else if (key == "params") {
+      operation.params = read_params(field, label, issues);
+    } else {
+      operation.extra[key] = field;
+    }
+  }
+  return operation;
+}
+
+std::vector<Operation> read_operations(const Json& value, IssueList& issues) {
+  std::vector<Operation> operations;
+  if (value.is_null()) return operations;
+  if (!value.is_array()) {
+    issues.add("", "operations", "must be an array" + got(value));
+    return operations;
+  }
+  operations.reserve(value.size());
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    operations.push_back(read_operation(value[i], i, issues));
+  }
+  return operations;
+}
+
+void put_if_set(Json& out, const char* key, const std::string& value) {
+  if (!value.empty()) out[key] = value;
+}
+
+// Starts from `extra` so unknown fields survive; known fields are written over it.
+Json with_extra(const Json& extra) { return extra.is_object() ? extra : Json::object(); }
+
+}  // namespace
+
+Agenda parse_agenda(const Json& document, IssueList& issues) {
+  Agenda agenda{.params = Json::object(), .extra = Json::object()};
+  if (!document.is_object()) {
+    issues.add("", "", "an agenda must be a JSON object" + got(document));
+    return agenda;
+  }
+  for (const auto& [key, value] : document.items()) {
+    if (key == "id") {
+      read_string(value, "", key, agenda.id, issues);
+    } else if (key == "customerId") {
+      read_string(value, "", key, agenda.customer_id, issues);
+    } else if (key == "linkId") {
+      read_string(value, "", key, agenda.link_id, issues);
+    } else if (key == "title") {
+      read_string(value, "", key, agenda.title, issues);
+    } else if (key == "operations") {
+      agenda.operations = read_operations(value, issues);
+    } else if (key == "params") {
+      agenda.params = read_params(value, "", issues);
+    } else {
+      agenda.extra[key] = value;
+    }
+  }
+  return agenda;
+}
+
+Json operation_to_json(const Operation& operation) {
+  Json out = with_extra(operation.extra);
+  put_if_set(out, "name", operation.name);
+  put_if_set(out, "type", operation.type);
+  if (!operation.payload.is_null()) out["payload"] = operation.payload;
+  if (operation.params.is_object() && !operation.params.empty()) out["params"] = operation.params;
+  return out;
+}
+
+Json agenda_to_json(const Agenda& agenda) {
+  Json out = with_extra(agenda.extra);
+  put_if_set(out, "id", agenda.id);
+  put_if_set(out, "customerId", agenda.customer_id);
+  put_if_set(out, "linkId", agenda.link_id);
+  put_if_set(out, "title", agenda.title);
+  Json operations = Json::array();
+  for (const auto& operation : agenda.operations) operations.push_back(operation_to_json(operation));
+  out["operations"] = std::move(operations);
+  if (agenda.params.is_object() && !agenda.params.empty()) out["params"] = agenda.params;
+  return out;
+}
+
+std::string fold_name(std::string_view name) {
+  std::string folded(name);
+  for (char& c : folded) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return folded;
+}
+
+std::string operation_label(const Operation& operation, std::size_t index) {
+  return operation.name.empty() ? "#" + std::to_string(index) : operation.name;
+}
+
+}  // namespace pop

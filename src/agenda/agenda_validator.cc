@@ -1,0 +1,185 @@
+#include "agenda/agenda_validator.h"
+
+#include <optional>
+#include <unordered_map>
+#include <utility>
+
+#include "util/json_limits.h"
+
+namespace pop {
+namespace {
+
+tl::unexpected<Error> invalid(const IssueList& issues) {
+  std::size_t count = issues.issues().size() + issues.dropped();
+  return fail(ErrorCode::kInvalidAgenda,
+              "agenda is invalid: " + std::to_string(count) +
+                  (count == 1 ? " problem" : " problems"),
+              issues.lines());
+}
+
+// Checked before anything else so that a huge agenda is rejected before it is walked.
+std::optional<Error> check_operation_count(std::size_t count, const AgendaLimits& limits) {
+  if (count <= limits.max_operations) return std::nullopt;
+  return Error{ErrorCode::kTooLarge,
+               "agenda has " + std::to_string(count) + " operations, over the limit of " +
+                   std::to_string(limits.max_operations)};
+}
+
+// parse_agenda already reported a name or type of the wrong JSON type; saying "required" as
+// well would count one problem twice.
+bool already_reported(const IssueList& issues, const std::string& operation,
+                      const std::string& field) {
+  for (const auto& issue : issues.issues()) {
+    if (issue.operation == operation && (issue.field == field || issue.field.empty())) return true;
+  }
+  return false;
+}
+
+// Containers are named by type only: echoing one back could flood the message.
+std::string describe(const Json& value) {
+  return value.is_structured() ? std::string("an ") + value.type_name() : value.dump();
+}
+
+using ParamOk = bool (*)(const Json& value);
+
+// An absent param means "use the default", so only present ones are checked.
+void check_param(const Json& params, const std::string& operation, const char* key, ParamOk ok,
+                 const char* expectation, IssueList& issues) {
+  auto value = params.find(key);
+  if (value == params.end() || ok(*value)) return;
+  issues.add(operation, std::string("params.") + key,
+             std::string("must be ") + expectation + ", got " + describe(*value));
+}
+
+// Comparing as double is exact enough: no rounding carries a huge integer into a small range.
+template <int kLow, int kHigh>
+bool integer_in(const Json& value) {
+  return value.is_number_integer() && value.get<double>() >= kLow && value.get<double>() <= kHigh;
+}
+
+bool positive(const Json& value) { return value.is_number() && value.get<double>() > 0; }
+bool non_negative(const Json& value) { return value.is_number() && value.get<double>() >= 0; }
+bool boolean(const Json& value) { return value.is_boolean(); }
+
+void check_agenda_params(const Agenda& agenda, IssueList& issues) {
+  const Json& params = agenda.params;
+  check_param(params, "", "maximumAttempts", integer_in<1, 20>, "an integer from 1 to 20", issues);
+  check_param(params, "", "doNotRun", boolean, "true or false", issues);
+}
+
+void check_operation_params(const Operation& operation, const std::string& label,
+                            IssueList& issues) {
+  const Json& params = operation.params;
+  check_param(params, label, "timeoutSeconds", positive, "a number > 0", issues);
+  check_param(params, label, "maximumAttempts", integer_in<1, 100>, "an integer from 1 to 100",
+              issues);
+  check_param(params, label, "retryBackoffSeconds", non_negative, "a number >= 0", issues);
+}
+
+class OperationChecker {
+ public:
+  OperationChecker(const TypeKnown& type_known, const AgendaLimits& limits, IssueList& issues)
+      : type_known_(type_known), limits_(limits), issues_(issues) {}
+
+  void check(const Operation& operation, std::size_t index) {
+    std::string label = operation_label(operation, index);
+    check_name(operation, index, label);
+    check_type(operation, label);
+    check_payload_size(operation, label);
+    check_operation_params(operation, label, issues_);
+  }
+
+ private:
+  void check_name(const Operation& operation, std::size_t index, const std::string& label) {
+    if (operation.name.empty()) {
+      if (!already_reported(issues_, label, "name")) issues_.add(label, "name", "is required");
+      return;
+    }
+    if (operation.name.size() > limits_.max_name_length) {
+      issues_.add(label, "name",
+                  "is " + std::to_string(operation.name.size()) +
+                      " bytes long, over the limit of " + std::to_string(limits_.max_name_length));
+    }
+    auto [first, inserted] = first_with_name_.emplace(fold_name(operation.name), index);
+    if (!inserted) {
+      issues_.add(label, "name",
+                  "duplicates the name of operation #" + std::to_string(first->second) +
+                      " (names are compared case-insensitively)");
+    }
+  }
+
+  void check_type(const Operation& operation, const std::string& label) {
+    if (operation.type.empty()) {
+      if (!already_reported(issues_, label, "type")) issues_.add(label, "type", "is required");
+    } else if (type_known_ && !type_known_(operation.type)) {
+      issues_.add(label, "type", "no handler for operation type \"" + operation.type + "\"");
+    }
+  }
+
+  void check_payload_size(const Operation& operation, const std::string& label) {
+    // `replace` keeps a hand-built payload with invalid UTF-8 from throwing here.
+    std::size_t size = operation.payload.dump(-1, ' ', false, Json::error_handler_t::replace).size();
+    if (size > limits_.max_payload_bytes) {
+      issues_.add(label, "payload",
+                  "is " + std::to_string(size) + " bytes, over the limit of " +
+                      std::to_string(limits_.max_payload_bytes));
+    }
+  }
+
+  const TypeKnown& type_known_;
+  const AgendaLimits& limits_;
+  IssueList& issues_;
+  std::unordered_map<std::string, std::size_t> first_with_name_;
+};
+
+std::string join_cycle(const std::vector<std::string>& cycle) {
+  std::string out;
+  for (const auto& name : cycle) {
+    if (!out.empty()) out += " -> ";
+    out += name;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ValidatedAgenda> load_agenda(std::string_view text, const TypeKnown& type_known,
+                                    const AgendaLimits& limits) {
+  auto document = parse_json_limited(text, limits.max_document_bytes, limits.max_depth);
+  if (!document) return tl::unexpected(document.error());
+  IssueList issues(limits.max_issues);
+  if (!document->is_object()) {
+    parse_agenda(*document, issues);
+    return invalid(issues);
+  }
+  auto operations = document->find("operations");
+  if (operations != document->end() && operations->is_array()) {
+    if (auto error = check_operation_count(operations->size(), limits)) {
+      return tl::unexpected(*error);
+    }
+  }
+  Agenda agenda = parse_agenda(*document, issues);
+  return validate_agenda(std::move(agenda), type_known, limits, std::move(issues));
+}
+
+Result<ValidatedAgenda> validate_agenda(Agenda agenda, const TypeKnown& type_known,
+                                        const AgendaLimits& limits, IssueList issues) {
+  if (auto error = check_operation_count(agenda.operations.size(), limits)) {
+    return tl::unexpected(*error);
+  }
+  if (agenda.operations.empty()) {
+    issues.add("", "operations", "an agenda needs at least one operation");
+  }
+  check_agenda_params(agenda, issues);
+  OperationChecker checker(type_known, limits, issues);
+  for (std::size_t i = 0; i < agenda.operations.size(); ++i) checker.check(agenda.operations[i], i);
+
+  AgendaGraph graph = build_agenda_graph(agenda, issues);
+  for (const auto& cycle : find_cycles(agenda, graph)) {
+    issues.add(cycle.front(), "", "dependency cycle: " + join_cycle(cycle));
+  }
+  if (!issues.empty()) return invalid(issues);
+  return ValidatedAgenda{std::move(agenda), std::move(graph)};
+}
+
+}  // namespace pop

@@ -1,0 +1,47 @@
+// A multi-producer, single-consumer queue the executor sleeps on: runner threads push,
+// the executor wakes for the next event or the next deadline, whichever comes first.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace pop {
+
+template <typename Event>
+class EventQueue {
+ public:
+  void push(Event event) {
+    {
+      std::lock_guard lock(mutex_);
+      events_.push_back(std::move(event));
+    }
+    ready_.notify_one();
+  }
+
+  // Returns every queued event, waiting until there is one or `deadline` passes (then the
+  // result may be empty). No deadline waits indefinitely.
+  std::vector<Event> wait(std::optional<std::chrono::steady_clock::time_point> deadline) {
+    std::unique_lock lock(mutex_);
+    auto has_events = [this] { return !events_.empty(); };
+    if (deadline) {
+      ready_.wait_until(lock, *deadline, has_events);
+    } else {
+      ready_.wait(lock, has_events);
+    }
+    std::vector<Event> out(std::make_move_iterator(events_.begin()),
+                           std::make_move_iterator(events_.end()));
+    events_.clear();
+    return out;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Event> events_;
+};
+
+}  // namespace pop

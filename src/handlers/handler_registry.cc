@@ -1,0 +1,207 @@
+#include "handlers/handler_registry.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "util/yaml_json.h"
+
+namespace pop {
+namespace {
+
+constexpr int kMaxAttemptsLimit = 100;
+
+bool is_spec_key(std::string_view key, bool allow_command) {
+  static constexpr std::string_view kKeys[] = {"env", "timeoutSeconds", "maximumAttempts",
+                                               "retryBackoffSeconds", "terminationGraceSeconds"};
+  if (key == "command") return allow_command;
+  return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
+}
+
+Result<double> number_at_least(const Json& value, std::string_view key, double minimum,
+                               bool strictly) {
+  if (!value.is_number()) return fail(ErrorCode::kInvalidArgument, std::string(key) + " must be a number");
+  const double number = value.get<double>();
+  const bool ok = strictly ? number > minimum : number >= minimum;
+  if (!ok || !std::isfinite(number)) {
+    return fail(ErrorCode::kInvalidArgument,
+                std::string(key) + " must be " + (strictly ? "greater than " : "at least ") +
+                    std::to_string(static_cast<int>(minimum)));
+  }
+  return number;
+}
+
+// Applies one field of a registry entry or of operation params to `spec`.
+Result<void> apply_field(HandlerSpec& spec, std::string_view key, const Json& value) {
+  if (key == "command") {
+    if (!value.is_array() || value.empty())
+      return fail(ErrorCode::kInvalidArgument, "command must be a non-empty array of strings");
+    std::vector<std::string> command;
+    for (const auto& arg : value) {
+      if (!arg.is_string())
+        return fail(ErrorCode::kInvalidArgument, "command must be a non-empty array of strings");
+      command.push_back(arg.get<std::string>());
+    }
+    spec.command = std::move(command);
+  } else if (key == "env") {
+    if (!value.is_object()) return fail(ErrorCode::kInvalidArgument, "env must be an object of strings");
+    for (const auto& [name, text] : value.items()) {
+      if (!text.is_string())
+        return fail(ErrorCode::kInvalidArgument, "env." + name + " must be a string");
+      spec.env[name] = text.get<std::string>();
+    }
+  } else if (key == "timeoutSeconds") {
+    auto number = number_at_least(value, key, 0, true);
+    if (!number) return tl::unexpected(number.error());
+    spec.timeout_seconds = *number;
+  } else if (key == "maximumAttempts") {
+    if (!value.is_number_integer() || value.get<long long>() < 1 ||
+        value.get<long long>() > kMaxAttemptsLimit) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "maximumAttempts must be an integer from 1 to " + std::to_string(kMaxAttemptsLimit));
+    }
+    spec.maximum_attempts = value.get<int>();
+  } else if (key == "retryBackoffSeconds") {
+    auto number = number_at_least(value, key, 0, false);
+    if (!number) return tl::unexpected(number.error());
+    spec.retry_backoff_seconds = *number;
+  } else if (key == "terminationGraceSeconds") {
+    auto number = number_at_least(value, key, 0, false);
+    if (!number) return tl::unexpected(number.error());
+    spec.termination_grace_seconds = *number;
+  }
+  return {};
+}
+
+Result<void> apply_object(HandlerSpec& spec, const Json& object) {
+  for (const auto& [key, value] : object.items()) {
+    if (auto applied = apply_field(spec, key, value); !applied) return applied;
+  }
+  return {};
+}
+
+Result<void> check_keys(const Json& object, bool allow_command, const std::string& where) {
+  if (!object.is_object()) return fail(ErrorCode::kInvalidArgument, where + " must be an object");
+  for (const auto& [key, value] : object.items()) {
+    if (!is_spec_key(key, allow_command))
+      return fail(ErrorCode::kInvalidArgument, where + ": unknown field \"" + key + "\"");
+  }
+  return {};
+}
+
+Result<void> with_context(Result<void> result, const std::string& where) {
+  if (!result) result.error().message = where + ": " + result.error().message;
+  return result;
+}
+
+}  // namespace
+
+HandlerRegistry HandlerRegistry::builtin(const std::filesystem::path& pop_binary) {
+  HandlerRegistry registry;
+  registry.entries_["sample"] = Json{{"command", {pop_binary.string(), "handler", "sample"}}};
+  // Merging nothing derives the specs from the entries.
+  (void)registry.merge_json(Json::object(), "built-in handlers");
+  return registry;
+}
+
+Result<void> HandlerRegistry::merge_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) return fail(ErrorCode::kInvalidArgument, "cannot read handler registry " + path.string());
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string extension = path.extension().string();
+  Result<Json> document = (extension == ".yaml" || extension == ".yml")
+                              ? yaml_to_json(text.str())
+                              : Json::parse(text.str(), nullptr, false);
+  if (!document || document->is_discarded()) {
+    return fail(ErrorCode::kInvalidArgument,
+                "handler registry " + path.string() + " is not valid " +
+                    (extension == ".json" || document ? "JSON" : "YAML") +
+                    (document ? "" : ": " + document.error().message));
+  }
+  return merge_json(*document, path.string());
+}
+
+Result<void> HandlerRegistry::merge_json(const Json& document, std::string_view origin) {
+  const std::string where(origin);
+  if (!document.is_object()) return fail(ErrorCode::kInvalidArgument, where + ": must be an object");
+  for (const auto& [key, value] : document.items()) {
+    if (key != "defaults" && key != "handlers")
+      return fail(ErrorCode::kInvalidArgument, where + ": unknown field \"" + key + "\"");
+  }
+  // Check everything before changing anything, so a bad file leaves the registry intact.
+  Json defaults = default_fields_;
+  if (document.contains("defaults")) {
+    const Json& given = document["defaults"];
+    if (auto ok = check_keys(given, false, where + ": defaults"); !ok) return ok;
+    HandlerSpec probe;
+    if (auto ok = with_context(apply_object(probe, given), where + ": defaults"); !ok) return ok;
+    for (const auto& [key, value] : given.items()) {
+      if (key == "env" && defaults.contains("env")) {
+        defaults["env"].update(value);
+      } else {
+        defaults[key] = value;
+      }
+    }
+  }
+  auto entries = entries_;
+  if (document.contains("handlers")) {
+    const Json& handlers = document["handlers"];
+    if (!handlers.is_object())
+      return fail(ErrorCode::kInvalidArgument, where + ": handlers must be an object");
+    for (const auto& [type, entry] : handlers.items()) {
+      const std::string entry_where = where + ": handlers." + type;
+      if (type.empty()) return fail(ErrorCode::kInvalidArgument, where + ": empty handler type");
+      if (auto ok = check_keys(entry, true, entry_where); !ok) return ok;
+      if (!entry.contains("command"))
+        return fail(ErrorCode::kInvalidArgument, entry_where + ": command is required");
+      entries[type] = entry;
+    }
+  }
+  std::map<std::string, HandlerSpec, std::less<>> specs;
+  for (const auto& [type, entry] : entries) {
+    HandlerSpec spec;
+    if (auto ok = apply_object(spec, defaults); !ok) return with_context(ok, where + ": defaults");
+    if (auto ok = apply_object(spec, entry); !ok) return with_context(ok, where + ": handlers." + type);
+    specs.emplace(type, std::move(spec));
+  }
+  default_fields_ = std::move(defaults);
+  entries_ = std::move(entries);
+  specs_ = std::move(specs);
+  return {};
+}
+
+bool HandlerRegistry::has(std::string_view type) const { return specs_.find(type) != specs_.end(); }
+
+const HandlerSpec* HandlerRegistry::find(std::string_view type) const {
+  auto it = specs_.find(type);
+  return it == specs_.end() ? nullptr : &it->second;
+}
+
+Result<HandlerSpec> HandlerRegistry::resolve(std::string_view type, const Json& operation_params) const {
+  const HandlerSpec* base = find(type);
+  if (base == nullptr)
+    return fail(ErrorCode::kNotFound, "no handler registered for type \"" + std::string(type) + "\"");
+  HandlerSpec spec = *base;
+  if (!operation_params.is_object()) return spec;
+  for (std::string_view key : kOperationOverridableKeys) {
+    auto it = operation_params.find(key);
+    if (it == operation_params.end()) continue;
+    if (auto ok = apply_field(spec, key, *it); !ok) {
+      return fail(ErrorCode::kInvalidAgenda, "params." + ok.error().message);
+    }
+  }
+  return spec;
+}
+
+std::filesystem::path current_executable() {
+  std::error_code error;
+  auto path = std::filesystem::read_symlink("/proc/self/exe", error);
+  return error ? std::filesystem::path("pop") : path;
+}
+
+}  // namespace pop

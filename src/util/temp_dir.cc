@@ -1,0 +1,42 @@
+#include "util/temp_dir.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace pop {
+
+Result<TempDir> TempDir::create(std::string_view prefix, std::filesystem::path parent) {
+  if (parent.empty()) {
+    const char* tmpdir = std::getenv("TMPDIR");
+    parent = tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp";
+  }
+  std::string pattern = (parent / (std::string(prefix) + "XXXXXX")).string();
+  if (mkdtemp(pattern.data()) == nullptr) {
+    return fail(ErrorCode::kUnavailable,
+                "cannot create a temporary directory in " + parent.string() + ": " + std::strerror(errno));
+  }
+  return TempDir(std::filesystem::path(pattern));
+}
+
+TempDir::TempDir(TempDir&& other) noexcept : path_(std::exchange(other.path_, {})) {}
+
+TempDir& TempDir::operator=(TempDir&& other) noexcept {
+  if (this != &other) {
+    remove();
+    path_ = std::exchange(other.path_, {});
+  }
+  return *this;
+}
+
+TempDir::~TempDir() { remove(); }
+
+void TempDir::remove() {
+  if (path_.empty()) return;
+  std::error_code ignored;  // best effort: a destructor has nobody to report to
+  std::filesystem::remove_all(path_, ignored);
+  path_.clear();
+}
+
+}  // namespace pop
