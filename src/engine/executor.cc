@@ -405,6 +405,7 @@ class Executor::Impl {
     }
     progress_.state = ProcessingState::kComplete;
     progress_.completed_time = now;
+    progress_.recompute_percent();
     notify(npos);
   }
 

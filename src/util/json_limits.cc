@@ -11,9 +11,14 @@ using Json = nlohmann::json;
 struct DepthExceeded {};
 
 // Drops nlohmann's "[json.exception.parse_error.101] " prefix, which means nothing to a user.
+// The text quotes input bytes ("last read: ..."), which may be invalid UTF-8 and would make
+// the message itself unserialisable as JSON, so bytes beyond ASCII become '?'.
 std::string without_exception_id(const Json::exception& error) {
   std::string what = error.what();
   if (auto bracket = what.find("] "); bracket != std::string::npos) what.erase(0, bracket + 2);
+  for (char& c : what) {
+    if (static_cast<unsigned char>(c) >= 0x80) c = '?';
+  }
   return what;
 }
 
@@ -40,13 +45,13 @@ Result<nlohmann::json> parse_json_limited(std::string_view text, std::size_t max
                                           int max_depth) {
   if (text.size() > max_bytes) {
     return fail(ErrorCode::kTooLarge, "JSON document is " + std::to_string(text.size()) +
-                                          " bytes, over the limit of " +
-                                          std::to_string(max_bytes) + " bytes");
+                                          " bytes, over the limit of " + std::to_string(max_bytes) +
+                                          " bytes");
   }
   // `depth` is the number of containers already open, so the one starting now is depth + 1.
   auto limit_depth = [max_depth](int depth, Json::parse_event_t event, Json&) {
-    bool opens = event == Json::parse_event_t::object_start ||
-                 event == Json::parse_event_t::array_start;
+    bool opens =
+        event == Json::parse_event_t::object_start || event == Json::parse_event_t::array_start;
     if (opens && depth + 1 > max_depth) throw DepthExceeded{};
     return true;
   };

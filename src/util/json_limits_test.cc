@@ -1,8 +1,8 @@
 #include "util/json_limits.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 namespace pop {
 namespace {
@@ -66,7 +66,7 @@ TEST(JsonLimitsTest, SyntaxErrorCarriesByteOffset) {
   EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(parsed.error().message,
             "invalid JSON at byte offset 9 (line 1, column 10): syntax error while parsing value "
-            "- invalid literal; last read: 'tru '");
+            "- invalid literal; last read: '\"a\": tru '");
 }
 
 TEST(JsonLimitsTest, TruncatedDocumentIsSyntaxError) {
@@ -85,10 +85,14 @@ TEST(JsonLimitsTest, EmptyAndTrailingTextAreSyntaxErrors) {
   }
 }
 
-TEST(JsonLimitsTest, InvalidUtf8IsSyntaxError) {
+TEST(JsonLimitsTest, InvalidUtf8IsSyntaxErrorWithAnAsciiMessage) {
   auto parsed = parse_json_limited("\"\xff\"", 100, 64);
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument);
+  // The message must itself be serialisable, e.g. into an HTTP error body.
+  EXPECT_NO_THROW(nlohmann::json(parsed.error().message).dump()) << parsed.error().message;
+  EXPECT_NE(parsed.error().message.find("last read: '\"?'"), std::string::npos)
+      << parsed.error().message;
 }
 
 TEST(JsonLimitsTest, NumberOverflowIsInvalidArgument) {
