@@ -5,6 +5,13 @@
 namespace pop {
 namespace {
 
+// Built by appending: `"#" + std::to_string(i)` trips GCC 12's false -Wrestrict at -O3.
+std::string index_label(std::size_t index) {
+  std::string label = "#";
+  label += std::to_string(index);
+  return label;
+}
+
 std::string got(const Json& value) { return std::string(", got ") + value.type_name(); }
 
 // null counts as absent: clients of the original POP serialise unset fields as null.
@@ -24,8 +31,10 @@ Json read_params(const Json& value, const std::string& operation, IssueList& iss
 }
 
 Operation read_operation(const Json& value, std::size_t index, IssueList& issues) {
-  Operation operation{.params = Json::object(), .extra = Json::object()};
-  std::string position = "#" + std::to_string(index);
+  Operation operation;
+  operation.params = Json::object();
+  operation.extra = Json::object();
+  std::string position = index_label(index);
   if (!value.is_object()) {
     // Kept as an empty placeholder so that "#<index>" labels match positions in the document.
     issues.add(position, "", "an operation must be a JSON object" + got(value));
@@ -75,7 +84,9 @@ Json with_extra(const Json& extra) { return extra.is_object() ? extra : Json::ob
 }  // namespace
 
 Agenda parse_agenda(const Json& document, IssueList& issues) {
-  Agenda agenda{.params = Json::object(), .extra = Json::object()};
+  Agenda agenda;
+  agenda.params = Json::object();
+  agenda.extra = Json::object();
   if (!document.is_object()) {
     issues.add("", "", "an agenda must be a JSON object" + got(document));
     return agenda;
@@ -116,7 +127,8 @@ Json agenda_to_json(const Agenda& agenda) {
   put_if_set(out, "linkId", agenda.link_id);
   put_if_set(out, "title", agenda.title);
   Json operations = Json::array();
-  for (const auto& operation : agenda.operations) operations.push_back(operation_to_json(operation));
+  for (const auto& operation : agenda.operations)
+    operations.push_back(operation_to_json(operation));
   out["operations"] = std::move(operations);
   if (agenda.params.is_object() && !agenda.params.empty()) out["params"] = agenda.params;
   return out;
@@ -131,7 +143,7 @@ std::string fold_name(std::string_view name) {
 }
 
 std::string operation_label(const Operation& operation, std::size_t index) {
-  return operation.name.empty() ? "#" + std::to_string(index) : operation.name;
+  return operation.name.empty() ? index_label(index) : operation.name;
 }
 
 }  // namespace pop

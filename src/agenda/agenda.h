@@ -4,11 +4,10 @@
 #pragma once
 
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "agenda/validation_issue.h"
 
@@ -25,7 +24,7 @@ struct Operation {
 };
 
 struct Agenda {
-  std::string id;          // empty until assigned
+  std::string id;  // empty until assigned
   std::string customer_id;
   std::string link_id;
   std::string title;

@@ -77,8 +77,7 @@ class DependencyCollector {
         add_name(array[i].get_ref<const std::string&>());
       } else {
         issues_.add(label_, kDependsOn,
-                    "item " + std::to_string(i) + " must be a string, got " +
-                        array[i].type_name());
+                    "item " + std::to_string(i) + " must be a string, got " + array[i].type_name());
       }
     }
   }

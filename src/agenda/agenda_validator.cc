@@ -1,6 +1,5 @@
 #include "agenda/agenda_validator.h"
 
-#include <optional>
 #include <unordered_map>
 #include <utility>
 
@@ -11,22 +10,22 @@ namespace {
 
 tl::unexpected<Error> invalid(const IssueList& issues) {
   std::size_t count = issues.issues().size() + issues.dropped();
-  return fail(ErrorCode::kInvalidAgenda,
-              "agenda is invalid: " + std::to_string(count) +
-                  (count == 1 ? " problem" : " problems"),
-              issues.lines());
+  return fail(
+      ErrorCode::kInvalidAgenda,
+      "agenda is invalid: " + std::to_string(count) + (count == 1 ? " problem" : " problems"),
+      issues.lines());
 }
 
 // Checked before anything else so that a huge agenda is rejected before it is walked.
-std::optional<Error> check_operation_count(std::size_t count, const AgendaLimits& limits) {
-  if (count <= limits.max_operations) return std::nullopt;
-  return Error{ErrorCode::kTooLarge,
-               "agenda has " + std::to_string(count) + " operations, over the limit of " +
-                   std::to_string(limits.max_operations)};
+Result<void> check_operation_count(std::size_t count, const AgendaLimits& limits) {
+  if (count <= limits.max_operations) return {};
+  return fail(ErrorCode::kTooLarge, "agenda has " + std::to_string(count) +
+                                        " operations, over the limit of " +
+                                        std::to_string(limits.max_operations));
 }
 
-// parse_agenda already reported a name or type of the wrong JSON type; saying "required" as
-// well would count one problem twice.
+// parse_agenda already reported a name or type of the wrong JSON type, or an operation that is
+// not an object (field ""); saying "required" as well would count one problem twice.
 bool already_reported(const IssueList& issues, const std::string& operation,
                       const std::string& field) {
   for (const auto& issue : issues.issues()) {
@@ -35,9 +34,14 @@ bool already_reported(const IssueList& issues, const std::string& operation,
   return false;
 }
 
-// Containers are named by type only: echoing one back could flood the message.
+// Containers and long strings are named by type only: echoing them could flood the message.
 std::string describe(const Json& value) {
-  return value.is_structured() ? std::string("an ") + value.type_name() : value.dump();
+  constexpr std::size_t kLongString = 64;
+  if (value.is_structured()) return std::string("an ") + value.type_name();
+  if (value.is_string() && value.get_ref<const std::string&>().size() > kLongString) {
+    return "a long string";
+  }
+  return value.dump();
 }
 
 using ParamOk = bool (*)(const Json& value);
@@ -118,7 +122,8 @@ class OperationChecker {
 
   void check_payload_size(const Operation& operation, const std::string& label) {
     // `replace` keeps a hand-built payload with invalid UTF-8 from throwing here.
-    std::size_t size = operation.payload.dump(-1, ' ', false, Json::error_handler_t::replace).size();
+    std::size_t size =
+        operation.payload.dump(-1, ' ', false, Json::error_handler_t::replace).size();
     if (size > limits_.max_payload_bytes) {
       issues_.add(label, "payload",
                   "is " + std::to_string(size) + " bytes, over the limit of " +
@@ -154,8 +159,8 @@ Result<ValidatedAgenda> load_agenda(std::string_view text, const TypeKnown& type
   }
   auto operations = document->find("operations");
   if (operations != document->end() && operations->is_array()) {
-    if (auto error = check_operation_count(operations->size(), limits)) {
-      return tl::unexpected(*error);
+    if (auto counted = check_operation_count(operations->size(), limits); !counted) {
+      return tl::unexpected(counted.error());
     }
   }
   Agenda agenda = parse_agenda(*document, issues);
@@ -164,10 +169,10 @@ Result<ValidatedAgenda> load_agenda(std::string_view text, const TypeKnown& type
 
 Result<ValidatedAgenda> validate_agenda(Agenda agenda, const TypeKnown& type_known,
                                         const AgendaLimits& limits, IssueList issues) {
-  if (auto error = check_operation_count(agenda.operations.size(), limits)) {
-    return tl::unexpected(*error);
+  if (auto counted = check_operation_count(agenda.operations.size(), limits); !counted) {
+    return tl::unexpected(counted.error());
   }
-  if (agenda.operations.empty()) {
+  if (agenda.operations.empty() && !already_reported(issues, "", "operations")) {
     issues.add("", "operations", "an agenda needs at least one operation");
   }
   check_agenda_params(agenda, issues);

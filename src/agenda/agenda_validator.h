@@ -27,20 +27,24 @@ struct ValidatedAgenda {
   AgendaGraph graph;
 };
 
-// Answers whether an operation type has a handler.
+// Answers whether an operation type has a handler. An empty function accepts every type, for
+// checking an agenda where no handler registry is at hand.
 using TypeKnown = std::function<bool(std::string_view type)>;
 
 // Parses JSON text with the size and depth limits (kTooLarge, kInvalidArgument with the
-// byte offset of a syntax error), then parse_agenda, then validate_agenda.
+// byte offset of a syntax error), then parse_agenda, then validate_agenda. A top level that
+// is not an object is kInvalidAgenda.
 Result<ValidatedAgenda> load_agenda(std::string_view text, const TypeKnown& type_known,
                                     const AgendaLimits& limits = {});
 
-// Semantic checks on a parsed agenda. Returns kInvalidAgenda with one detail line per issue.
+// Semantic checks on a parsed agenda. Returns kInvalidAgenda with one detail line per issue
+// (those already in `issues` included), or kTooLarge at once for more than max_operations.
 // Checks: at least one operation; names present, within length, unique case-insensitively;
 // type present and known; payload size; operation params (timeoutSeconds > 0,
 // maximumAttempts integer 1..100, retryBackoffSeconds >= 0, dependsOn string or array of
 // strings); every reference well-formed and naming an existing operation or pop value;
-// dependsOn naming existing operations; no dependency cycles (each reported with its path).
+// dependsOn naming existing operations; no dependency cycles (each reported with its path);
+// agenda params (maximumAttempts integer 1..20, doNotRun boolean).
 Result<ValidatedAgenda> validate_agenda(Agenda agenda, const TypeKnown& type_known,
                                         const AgendaLimits& limits, IssueList issues);
 

@@ -13,13 +13,24 @@ constexpr std::array<std::string_view, 3> kPopValues = {"agendaId", "operationNa
 constexpr std::string_view kAllowedSources =
     R"(expected "<operation>.out", "pop.agendaId", "pop.operationName" or "pop.payload")";
 
+// Tokens are quoted in messages; a runaway one (a "@<" never closed) must not flood them.
+std::string shorten(std::string_view token) {
+  constexpr std::size_t kMaxQuoted = 100;
+  if (token.size() <= kMaxQuoted) return std::string(token);
+  std::size_t cut = kMaxQuoted;
+  // Back up to the start of a UTF-8 sequence so the message stays valid UTF-8.
+  while (cut > 0 && (static_cast<unsigned char>(token[cut]) & 0xC0) == 0x80) --cut;
+  return std::string(token.substr(0, cut)) + "...";
+}
+
 tl::unexpected<Error> malformed(std::string_view token, const std::string& reason) {
   return fail(ErrorCode::kInvalidAgenda,
-              "malformed reference \"" + std::string(token) + "\": " + reason);
+              "malformed reference \"" + shorten(token) + "\": " + reason);
 }
 
 tl::unexpected<Error> unresolvable(const Reference& reference, const std::string& reason) {
-  return fail(ErrorCode::kInvalidAgenda, "reference \"" + reference.text + "\": " + reason);
+  return fail(ErrorCode::kInvalidAgenda,
+              "reference \"" + shorten(reference.text) + "\": " + reason);
 }
 
 // Returns why `source` is malformed, or nothing when it was read into `reference`.
@@ -122,8 +133,8 @@ void visit_strings(const Json& value, std::string& path, const StringVisitor& vi
 Result<const Json*> source_value(const Reference& reference, const ReferenceContext& context,
                                  Json& scratch) {
   if (reference.source == Reference::Source::kOperationOutput) {
-    const Json* output = context.operation_output ? context.operation_output(reference.name)
-                                                  : nullptr;
+    const Json* output =
+        context.operation_output ? context.operation_output(reference.name) : nullptr;
     if (output == nullptr) {
       return unresolvable(reference,
                           "the output of operation \"" + reference.name + "\" is not available");
@@ -151,8 +162,7 @@ Result<Json> lookup(const Reference& reference, const ReferenceContext& context)
     // A missing key, an index out of range or not a number: all mean "no such path".
   }
   if (!reference.has_fallback) {
-    return unresolvable(reference,
-                        "path \"" + reference.pointer.to_string() + "\" does not exist");
+    return unresolvable(reference, "path \"" + reference.pointer.to_string() + "\" does not exist");
   }
   return reference.fallback_text ? Json(*reference.fallback_text) : Json(nullptr);
 }

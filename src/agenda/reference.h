@@ -14,12 +14,11 @@
 
 #include <cstddef>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "util/result.h"
 
@@ -33,7 +32,7 @@ struct Reference {
   std::size_t begin = 0;  // offset of "@<" in the scanned string
   std::size_t end = 0;    // offset one past ">"
   Source source = Source::kOperationOutput;
-  std::string name;  // operation name (as written) or the pop value name, e.g. "agendaId"
+  std::string name;            // operation name (as written) or the pop value name, e.g. "agendaId"
   Json::json_pointer pointer;  // empty pointer = the whole value
   bool has_fallback = false;
   std::optional<std::string> fallback_text;  // set for "?text"; unset for "?" (null)

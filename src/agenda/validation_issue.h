@@ -9,7 +9,7 @@ namespace pop {
 
 struct ValidationIssue {
   std::string operation;  // the operation's name, "#<index>" when it has none, "" for the agenda
-  std::string field;      // path inside the operation or agenda, e.g. "payload/input", "params.dependsOn"
+  std::string field;      // path in the operation or agenda: "payload/input", "params.dependsOn"
   std::string message;    // what is wrong, in words
 
   // `operation "b", field payload/input: reference ...` or `agenda, field operations: ...`.

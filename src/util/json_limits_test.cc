@@ -65,7 +65,7 @@ TEST(JsonLimitsTest, SyntaxErrorCarriesByteOffset) {
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument);
   EXPECT_EQ(parsed.error().message,
-            "invalid JSON at byte offset 9 (line 1, column 10): syntax error while parsing value "
+            "invalid JSON at byte offset 9: syntax error while parsing value "
             "- invalid literal; last read: '\"a\": tru '");
 }
 
@@ -73,8 +73,9 @@ TEST(JsonLimitsTest, TruncatedDocumentIsSyntaxError) {
   auto parsed = parse_json_limited(R"({"a": [1, 2)", 100, 64);
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_TRUE(parsed.error().message.starts_with("invalid JSON at byte offset 11 "))
-      << parsed.error().message;
+  EXPECT_EQ(parsed.error().message,
+            "invalid JSON at byte offset 11: syntax error while parsing array - unexpected end "
+            "of input; expected ']'");
 }
 
 TEST(JsonLimitsTest, EmptyAndTrailingTextAreSyntaxErrors) {
@@ -99,7 +100,8 @@ TEST(JsonLimitsTest, NumberOverflowIsInvalidArgument) {
   auto parsed = parse_json_limited("1e999", 100, 64);
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidArgument);
-  EXPECT_EQ(parsed.error().message, "invalid JSON: number overflow parsing '1e999'");
+  EXPECT_EQ(parsed.error().message,
+            "invalid JSON at byte offset 4: number overflow parsing '1e999'");
 }
 
 }  // namespace
