@@ -1,6 +1,6 @@
 // Runs the same graphs of trivial operations (/bin/true) through `pop run` and through
 // ninja, and prints wall time for each, the pop/ninja ratio, and the latency from one
-// operation's end to the start of its dependant (from pop's --trace).
+// operation's end to the start of its dependant (from pop's --trace; see collect_latencies).
 //
 //   build/bench_run_vs_ninja [--jobs N] [--repeat N]
 //
@@ -91,7 +91,10 @@ double timed_run(const std::vector<std::string>& argv, const std::filesystem::pa
   return seconds;
 }
 
-// Dependant start latency: launch of an operation minus the end of its last dependency.
+// Dependant start latency: from the end that made an operation startable to its launch.
+// That end is its last dependency's, or, when every slot was busy, the end that freed one:
+// the latest end of any attempt before the launch. Waiting for a slot is the parallelism
+// limit at work, not executor latency, so it is not counted.
 void collect_latencies(const Shape& shape, const std::filesystem::path& trace, std::vector<double>& out) {
   std::ifstream in(trace);
   const Json events = Json::parse(in)["traceEvents"];
@@ -101,11 +104,15 @@ void collect_latencies(const Shape& shape, const std::filesystem::path& trace, s
     start[index] = event["ts"];
     end[index] = start[index] + event["dur"].get<long>();
   }
+  std::vector<long> ends = end;
+  std::sort(ends.begin(), ends.end());
   for (std::size_t i = 0; i < shape.dependencies.size(); ++i) {
     if (shape.dependencies[i].empty()) continue;
     long ready = 0;
     for (int dependency : shape.dependencies[i]) ready = std::max(ready, end[dependency]);
-    out.push_back(static_cast<double>(start[i] - ready) / 1000.0);
+    auto freed = std::upper_bound(ends.begin(), ends.end(), start[i]);
+    const long enabled = freed == ends.begin() ? ready : std::max(ready, *(freed - 1));
+    out.push_back(static_cast<double>(start[i] - enabled) / 1000.0);
   }
 }
 

@@ -125,7 +125,8 @@ TEST_F(PopRunTest, RetriesSucceedOnALaterAttempt) {
       "echo \"attempt $POP_ATTEMPT\"; if [ \"$POP_ATTEMPT\" -lt 3 ]; then exit 7; fi; echo \"{\\\"attempt\\\": $POP_ATTEMPT}\" > \"$POP_OUTPUT_FILE\""]}}})");
   ProcessResult result = run_json(R"({"operations": [{"name": "flaky", "type": "flaky", "params": {"maximumAttempts": 4}}]})");
   ASSERT_EQ(result.exit_status, 0) << result.err;
-  const Json& flaky = op(Json::parse(result.out), "flaky");
+  const Json progress = Json::parse(result.out);
+  const Json& flaky = op(progress, "flaky");
   EXPECT_EQ(flaky["attemptCount"], 3);
   EXPECT_EQ(flaky["resultPayload"], Json::parse(R"({"attempt": 3})"));
   ASSERT_EQ(flaky["diagnosticEvents"].size(), 2u);
@@ -190,7 +191,8 @@ TEST_F(PopRunTest, ResumeRunsOnlyWhatDidNotSucceed) {
   ProcessResult resumed = run_json(agenda, {"--resume", path("progress.json").string()});
   ASSERT_EQ(resumed.exit_status, 0) << resumed.err;
   EXPECT_EQ(read("runs.log"), "first\ngate\ngate\n");
-  EXPECT_EQ(op(Json::parse(resumed.out), "last")["resultPayload"], "first");
+  const Json progress = Json::parse(resumed.out);
+  EXPECT_EQ(op(progress, "last")["resultPayload"], "first");
 }
 
 TEST_F(PopRunTest, ThousandOperationAgenda) {

@@ -13,6 +13,7 @@
 #include "engine/backoff.h"
 #include "engine/dag_plan.h"
 #include "engine/event_queue.h"
+#include "util/text.h"
 
 namespace pop {
 namespace {
@@ -63,16 +64,6 @@ struct OperationRuntime {
   std::chrono::milliseconds grace{0};
   Clock::time_point launched_at;
 };
-
-std::string file_safe(std::string_view name) {
-  std::string out;
-  for (char c : name.substr(0, 64)) {
-    const bool safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '_' || c == '.';
-    out.push_back(safe ? c : '_');
-  }
-  return out;
-}
 
 std::chrono::milliseconds seconds_to_ms(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
@@ -203,7 +194,7 @@ class Executor::Impl {
     request.handler = std::move(*spec);
     request.log_limit_bytes = options_.log_limit_bytes;
     if (!options_.log_dir.empty()) {
-      request.log_path = options_.log_dir / (std::to_string(index) + "-" + file_safe(operation.name) +
+      request.log_path = options_.log_dir / (std::to_string(index) + "-" + file_safe_name(operation.name) +
                                              "." + std::to_string(request.attempt) + ".log");
     }
 
