@@ -14,10 +14,9 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
@@ -52,7 +51,8 @@ Shape layers(int count, int width) {
   Shape shape{"layers-100x10", std::vector<std::vector<int>>(count * width)};
   for (int layer = 1; layer < count; ++layer) {
     for (int i = 0; i < width; ++i) {
-      for (int j = 0; j < width; ++j) shape.dependencies[layer * width + i].push_back((layer - 1) * width + j);
+      for (int j = 0; j < width; ++j)
+        shape.dependencies[layer * width + i].push_back((layer - 1) * width + j);
     }
   }
   return shape;
@@ -85,7 +85,8 @@ double timed_run(const std::vector<std::string>& argv, const std::filesystem::pa
   auto result = pop::testing::run_process(argv, {{"TMPDIR", dir.string()}}, dir.string());
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   if (result.exit_status != 0) {
-    std::fprintf(stderr, "%s failed (%d): %s\n", argv[0].c_str(), result.exit_status, result.err.c_str());
+    std::fprintf(stderr, "%s failed (%d): %s\n", argv[0].c_str(), result.exit_status,
+                 result.err.c_str());
     std::exit(1);
   }
   return seconds;
@@ -95,7 +96,8 @@ double timed_run(const std::vector<std::string>& argv, const std::filesystem::pa
 // That end is its last dependency's, or, when every slot was busy, the end that freed one:
 // the latest end of any attempt before the launch. Waiting for a slot is the parallelism
 // limit at work, not executor latency, so it is not counted.
-void collect_latencies(const Shape& shape, const std::filesystem::path& trace, std::vector<double>& out) {
+void collect_latencies(const Shape& shape, const std::filesystem::path& trace,
+                       std::vector<double>& out) {
   std::ifstream in(trace);
   const Json events = Json::parse(in)["traceEvents"];
   std::vector<long> start(shape.dependencies.size()), end(shape.dependencies.size());
@@ -139,8 +141,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::printf("pop run vs ninja, /bin/true operations, -j %d, median of %d runs\n\n", jobs, repeat);
-  std::printf("%-15s %10s %10s %8s %14s %14s\n", "shape", "ninja s", "pop s", "ratio", "dep start p50",
-              "dep start p99");
+  std::printf("%-15s %10s %10s %8s %14s %14s\n", "shape", "ninja s", "pop s", "ratio",
+              "dep start p50", "dep start p99");
   std::vector<double> all_latencies;
   for (const Shape& shape : {chain(1000), fan_out_in(1000), layers(100, 10)}) {
     const auto shape_dir = dir->path() / shape.name;
@@ -149,20 +151,24 @@ int main(int argc, char** argv) {
     std::vector<double> ninja_times, pop_times, latencies;
     for (int run = 0; run < repeat; ++run) {
       std::filesystem::remove(shape_dir / ".ninja_log");
-      ninja_times.push_back(timed_run({"/usr/bin/ninja", "-C", shape_dir.string(), "-j", std::to_string(jobs), "--quiet"}, shape_dir));
+      ninja_times.push_back(timed_run(
+          {"/usr/bin/ninja", "-C", shape_dir.string(), "-j", std::to_string(jobs), "--quiet"},
+          shape_dir));
       const auto trace = shape_dir / "trace.json";
-      pop_times.push_back(timed_run({POP_BINARY, "run", (shape_dir / "agenda.json").string(), "--handlers",
-                                     (shape_dir / "handlers.json").string(), "--concurrency",
-                                     std::to_string(jobs), "--output", "json", "--trace", trace.string()},
-                                    shape_dir));
+      pop_times.push_back(
+          timed_run({POP_BINARY, "run", (shape_dir / "agenda.json").string(), "--handlers",
+                     (shape_dir / "handlers.json").string(), "--concurrency", std::to_string(jobs),
+                     "--output", "json", "--trace", trace.string()},
+                    shape_dir));
       collect_latencies(shape, trace, latencies);
     }
     all_latencies.insert(all_latencies.end(), latencies.begin(), latencies.end());
     const double ninja_s = median(ninja_times), pop_s = median(pop_times);
-    std::printf("%-15s %10.3f %10.3f %7.2fx %11.3f ms %11.3f ms\n", shape.name.c_str(), ninja_s, pop_s,
-                pop_s / ninja_s, percentile(latencies, 0.5), percentile(latencies, 0.99));
+    std::printf("%-15s %10.3f %10.3f %7.2fx %11.3f ms %11.3f ms\n", shape.name.c_str(), ninja_s,
+                pop_s, pop_s / ninja_s, percentile(latencies, 0.5), percentile(latencies, 0.99));
   }
   std::printf("\nall shapes: dependant start p50 %.3f ms, p99 %.3f ms (%zu samples)\n",
-              percentile(all_latencies, 0.5), percentile(all_latencies, 0.99), all_latencies.size());
+              percentile(all_latencies, 0.5), percentile(all_latencies, 0.99),
+              all_latencies.size());
   return 0;
 }

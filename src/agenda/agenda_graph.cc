@@ -55,7 +55,16 @@ class DependencyCollector {
       return;
     }
     for (const auto& reference : *references) {
-      if (reference.source != Reference::Source::kOperationOutput) continue;
+      if (reference.source == Reference::Source::kPopValue) {
+        // Running a template binds pop.payload before the agenda exists; in an agenda it
+        // could never resolve, so it is caught here rather than when the operation starts.
+        if (reference.name == "payload") {
+          issues_.add(label_, field,
+                      "reference \"" + reference.text +
+                          "\" uses pop.payload, which only agenda templates can bind");
+        }
+        continue;
+      }
       add(reference.name, field,
           "reference \"" + reference.text + "\" names unknown operation \"" + reference.name +
               "\"");

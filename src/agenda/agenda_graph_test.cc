@@ -44,7 +44,7 @@ TEST(AgendaGraphTest, Diamond) {
 TEST(AgendaGraphTest, PopReferencesAndParamsAreNotDependencies) {
   Agenda agenda = agenda_of({
       op("a", Json("@<pop.agendaId>-@<pop.operationName>")),
-      op("b", Json("@<pop.payload::x>"), Json({{"note", "@<a.out>"}})),
+      op("b", Json("@<pop.agendaId>"), Json({{"note", "@<a.out>"}})),
   });
   IssueList issues;
   AgendaGraph graph = build_agenda_graph(agenda, issues);
@@ -180,6 +180,24 @@ TEST(AgendaGraphTest, LongChainNeedsNoDeepRecursion) {
   EXPECT_EQ(cycles[0].front(), "op0");
   EXPECT_EQ(cycles[0][1], "op9999");
   EXPECT_EQ(cycles[0].back(), "op0");
+}
+
+}  // namespace
+}  // namespace pop
+
+namespace pop {
+namespace {
+
+TEST(AgendaGraphPopPayload, UnboundTemplateValueIsAnIssue) {
+  IssueList issues;
+  Agenda agenda;
+  agenda.operations.push_back(
+      {"a", "sample", Json{{"in", "@<pop.payload::x>"}}, Json::object(), Json::object()});
+  build_agenda_graph(agenda, issues);
+  ASSERT_EQ(issues.lines().size(), 1u);
+  EXPECT_EQ(issues.lines()[0],
+            "operation \"a\", field payload/in: reference \"@<pop.payload::x>\" uses pop.payload, "
+            "which only agenda templates can bind");
 }
 
 }  // namespace

@@ -2,9 +2,8 @@
 // when it is selected. main() wires them together explicitly.
 #pragma once
 
-#include <functional>
-
 #include <CLI/CLI.hpp>
+#include <functional>
 
 namespace pop::cli {
 

@@ -25,8 +25,8 @@ std::string agenda_line(const AgendaProgress& progress) {
   std::snprintf(line, sizeof line,
                 "agenda %s: %s %3.0f%%  (%zu succeeded, %zu running, %zu pending, %zu retrying, "
                 "%zu failed, %zu cancelled)",
-                progress.agenda_id.c_str(), progress.state_message().c_str(), progress.percent_complete,
-                counts[static_cast<int>(OperationState::kSucceeded)],
+                progress.agenda_id.c_str(), progress.state_message().c_str(),
+                progress.percent_complete, counts[static_cast<int>(OperationState::kSucceeded)],
                 counts[static_cast<int>(OperationState::kRunning)],
                 counts[static_cast<int>(OperationState::kPending)],
                 counts[static_cast<int>(OperationState::kRetrying)],
@@ -36,13 +36,15 @@ std::string agenda_line(const AgendaProgress& progress) {
 }
 
 std::string operation_line(const OperationProgress& operation) {
-  std::string line = "  " + operation.operation + "  " + std::string(state_message_of(operation.state));
+  std::string line =
+      "  " + operation.operation + "  " + std::string(state_message_of(operation.state));
   if (operation.state == OperationState::kRunning) {
     char percent[16];
     std::snprintf(percent, sizeof percent, " %3.0f%%", operation.percent_complete);
     line += percent;
   }
-  if (operation.attempt_count > 1) line += " (attempt " + std::to_string(operation.attempt_count) + ")";
+  if (operation.attempt_count > 1)
+    line += " (attempt " + std::to_string(operation.attempt_count) + ")";
   if (!operation.message.empty() && operation.state == OperationState::kRunning)
     line += "  " + operation.message;
   if (operation.state == OperationState::kFailed && !operation.diagnostic_events.empty())
@@ -111,7 +113,8 @@ void ProgressDisplay::finish(const AgendaProgress& progress) {
   if (live_ && drawn_lines_ > 0) std::fprintf(out_, "\x1b[%zuF\x1b[J", drawn_lines_);
   drawn_lines_ = 0;
   for (const auto& operation : progress.operations) {
-    if (operation.state != OperationState::kSucceeded) std::fprintf(out_, "%s\n", operation_line(operation).c_str());
+    if (operation.state != OperationState::kSucceeded)
+      std::fprintf(out_, "%s\n", operation_line(operation).c_str());
   }
   std::fprintf(out_, "%s\n", agenda_line(progress).c_str());
   for (const auto& event : progress.diagnostic_events) {

@@ -98,7 +98,8 @@ int execute(const RunSettings& settings) {
 
   HandlerRegistry registry = HandlerRegistry::builtin(current_executable());
   if (!settings.handlers_path.empty()) {
-    if (auto merged = registry.merge_file(settings.handlers_path); !merged) return invalid_input(merged.error());
+    if (auto merged = registry.merge_file(settings.handlers_path); !merged)
+      return invalid_input(merged.error());
   }
   auto text = read_input(settings.agenda_path);
   if (!text) return invalid_input(text.error());
@@ -112,7 +113,8 @@ int execute(const RunSettings& settings) {
     if (!progress_text) return invalid_input(progress_text.error());
     Json document = Json::parse(*progress_text, nullptr, false);
     if (document.is_discarded())
-      return invalid_input({ErrorCode::kInvalidArgument, settings.resume_path + " is not valid JSON", {}});
+      return invalid_input(
+          {ErrorCode::kInvalidArgument, settings.resume_path + " is not valid JSON", {}});
     auto parsed = agenda_progress_from_json(document);
     if (!parsed) return invalid_input(parsed.error());
     earlier = std::move(*parsed);
@@ -132,7 +134,8 @@ int execute(const RunSettings& settings) {
     std::error_code error;
     std::filesystem::create_directories(options.log_dir, error);
     if (error)
-      return invalid_input({ErrorCode::kInvalidArgument, "cannot create --log-dir " + settings.log_dir, {}});
+      return invalid_input(
+          {ErrorCode::kInvalidArgument, "cannot create --log-dir " + settings.log_dir, {}});
   }
 
   std::optional<ProgressDisplay> display;
@@ -145,7 +148,8 @@ int execute(const RunSettings& settings) {
     std::lock_guard lock(executor_mutex);
     executor = std::make_unique<Executor>(*agenda, registry, **runner, options);
     if (earlier) {
-      if (auto resumed = executor->resume_from(*earlier); !resumed) return invalid_input(resumed.error());
+      if (auto resumed = executor->resume_from(*earlier); !resumed)
+        return invalid_input(resumed.error());
     }
     // A signal that arrived while we were validating still cancels the run.
     if (signals.first_signal() != 0) executor->cancel();
@@ -164,9 +168,12 @@ int execute(const RunSettings& settings) {
   if (settings.output == "json") std::cout << agenda_progress_to_json(result).dump(2) << std::endl;
 
   switch (result.outcome) {
-    case AgendaOutcome::kSucceeded: return kExitSucceeded;
-    case AgendaOutcome::kCancelled: return kExitCancelled;
-    default: return kExitFailed;
+    case AgendaOutcome::kSucceeded:
+      return kExitSucceeded;
+    case AgendaOutcome::kCancelled:
+      return kExitCancelled;
+    default:
+      return kExitFailed;
   }
 }
 
@@ -178,7 +185,8 @@ Command add_run_command(CLI::App& app) {
   run->footer(
       "Exit status: 0 succeeded, 1 failed, 2 invalid input (errors on stderr, one per line), "
       "130 cancelled (SIGINT/SIGTERM; a second signal kills handlers at once).");
-  run->add_option("agenda", settings->agenda_path, "Agenda JSON file, or - for standard input")->required();
+  run->add_option("agenda", settings->agenda_path, "Agenda JSON file, or - for standard input")
+      ->required();
   run->add_option("--handlers", settings->handlers_path,
                   "Handler registry (JSON or YAML) added to the built-in handlers");
   run->add_option("--concurrency,-j", settings->concurrency, "Operations running at once")
@@ -186,14 +194,16 @@ Command add_run_command(CLI::App& app) {
       ->check(CLI::Range(1, 100000));
   run->add_option("--resume", settings->resume_path,
                   "Progress JSON of an earlier run: its succeeded operations are not run again");
-  run->add_flag("--fail-fast", settings->fail_fast,
-                "When an operation fails for good, stop the running ones instead of letting them finish");
+  run->add_flag(
+      "--fail-fast", settings->fail_fast,
+      "When an operation fails for good, stop the running ones instead of letting them finish");
   run->add_option("--output,-o", settings->output,
                   "text: progress and summary; json: exactly one AgendaProgress document on stdout")
       ->capture_default_str()
       ->check(CLI::IsMember({"text", "json"}));
   run->add_option("--log-dir", settings->log_dir, "Keep each attempt's log in this directory");
-  run->add_option("--trace", settings->trace_path, "Write a Chrome trace of all attempts to this file");
+  run->add_option("--trace", settings->trace_path,
+                  "Write a Chrome trace of all attempts to this file");
   return {run, [settings] { return execute(*settings); }};
 }
 

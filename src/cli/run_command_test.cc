@@ -1,10 +1,9 @@
 // End to end: the real `pop` binary running agendas whose handlers are real processes.
+#include <gtest/gtest.h>
 #include <signal.h>
 
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
 #include "testing/subprocess.h"
@@ -32,12 +31,18 @@ class PopRunTest : public ::testing::Test {
 
   fs::path path(const std::string& name) const { return dir_->path() / name; }
 
-  void write(const std::string& name, const std::string& text) const { std::ofstream(path(name)) << text; }
+  void write(const std::string& name, const std::string& text) const {
+    std::ofstream(path(name)) << text;
+  }
 
-  std::string read(const std::string& name) const { return pop::testing::Subprocess::slurp(path(name)); }
+  std::string read(const std::string& name) const {
+    return pop::testing::Subprocess::slurp(path(name));
+  }
 
-  std::vector<std::string> pop_run(const std::string& agenda, std::vector<std::string> extra = {}) const {
-    std::vector<std::string> argv = {POP_BINARY, "run", agenda, "--handlers", path("handlers.json").string()};
+  std::vector<std::string> pop_run(const std::string& agenda,
+                                   std::vector<std::string> extra = {}) const {
+    std::vector<std::string> argv = {POP_BINARY, "run", agenda, "--handlers",
+                                     path("handlers.json").string()};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return argv;
   }
@@ -45,7 +50,8 @@ class PopRunTest : public ::testing::Test {
   ProcessResult run_json(const std::string& agenda_json, std::vector<std::string> extra = {}) {
     write("agenda.json", agenda_json);
     extra.insert(extra.begin(), {"--output", "json"});
-    return pop::testing::run_process(pop_run(path("agenda.json").string(), extra), env(), dir_->path().string());
+    return pop::testing::run_process(pop_run(path("agenda.json").string(), extra), env(),
+                                     dir_->path().string());
   }
 
   std::map<std::string, std::string> env() const {
@@ -84,7 +90,8 @@ TEST_F(PopRunTest, DiamondPassesDataThroughReferences) {
   EXPECT_EQ(progress["processingStateMessage"], "succeeded");
   EXPECT_EQ(progress["percentComplete"], 100);
   EXPECT_EQ(op(progress, "join")["resultPayload"],
-            Json::parse(R"({"double": {"value": 42}, "text": "/media/x.mp4 in diamond-1", "me": "join"})"));
+            Json::parse(
+                R"({"double": {"value": 42}, "text": "/media/x.mp4 in diamond-1", "me": "join"})"));
   expect_no_leftovers();
 }
 
@@ -96,34 +103,44 @@ TEST_F(PopRunTest, IndependentOperationsOverlapInTime) {
                                   {"--trace", path("trace.json").string()});
   const auto elapsed = std::chrono::steady_clock::now() - started;
   ASSERT_EQ(result.exit_status, 0) << result.err;
-  EXPECT_LT(elapsed, std::chrono::milliseconds(1500)) << "two 800 ms operations ran one after the other";
+  EXPECT_LT(elapsed, std::chrono::milliseconds(1500))
+      << "two 800 ms operations ran one after the other";
   const Json trace = Json::parse(read("trace.json"))["traceEvents"];
   ASSERT_EQ(trace.size(), 2u);
   const long a_start = trace[0]["ts"], a_end = a_start + trace[0]["dur"].get<long>();
   const long b_start = trace[1]["ts"], b_end = b_start + trace[1]["dur"].get<long>();
-  EXPECT_LT(std::max(a_start, b_start), std::min(a_end, b_end)) << "attempt intervals do not overlap";
+  EXPECT_LT(std::max(a_start, b_start), std::min(a_end, b_end))
+      << "attempt intervals do not overlap";
 }
 
 TEST_F(PopRunTest, TimeoutKillsTheWholeProcessTree) {
   // The handler ignores SIGTERM (so KILL after the grace period is needed) and leaves a
   // grandchild in the background.
-  write("handlers.json", R"({"defaults": {"terminationGraceSeconds": 0.3}, "handlers": {"stuck": {"command": ["/bin/sh", "-c",
+  write(
+      "handlers.json",
+      R"({"defaults": {"terminationGraceSeconds": 0.3}, "handlers": {"stuck": {"command": ["/bin/sh", "-c",
       "trap '' TERM; sleep 300 & echo $! > \"$DIR/grandchild.pid\"; echo $$ > \"$DIR/child.pid\"; while :; do sleep 1; done"]}}})");
-  ProcessResult result = run_json(R"({"operations": [{"name": "stuck", "type": "stuck", "params": {"timeoutSeconds": 0.5}}]})");
+  ProcessResult result = run_json(
+      R"({"operations": [{"name": "stuck", "type": "stuck", "params": {"timeoutSeconds": 0.5}}]})");
   EXPECT_EQ(result.exit_status, 1) << result.err;
   const Json progress = Json::parse(result.out);
-  EXPECT_EQ(op(progress, "stuck")["diagnosticEvents"][0]["message"], "attempt 1 failed: timed out after 0.5s");
+  EXPECT_EQ(op(progress, "stuck")["diagnosticEvents"][0]["message"],
+            "attempt 1 failed: timed out after 0.5s");
   const pid_t child = std::stoi(read("child.pid"));
   const pid_t grandchild = std::stoi(read("grandchild.pid"));
   EXPECT_TRUE(process_gone(child));
-  EXPECT_TRUE(eventually([&] { return process_gone(grandchild); })) << "grandchild " << grandchild << " survived";
+  EXPECT_TRUE(eventually([&] { return process_gone(grandchild); }))
+      << "grandchild " << grandchild << " survived";
   expect_no_leftovers();
 }
 
 TEST_F(PopRunTest, RetriesSucceedOnALaterAttempt) {
-  write("handlers.json", R"({"defaults": {"retryBackoffSeconds": 0.01}, "handlers": {"flaky": {"command": ["/bin/sh", "-c",
+  write(
+      "handlers.json",
+      R"({"defaults": {"retryBackoffSeconds": 0.01}, "handlers": {"flaky": {"command": ["/bin/sh", "-c",
       "echo \"attempt $POP_ATTEMPT\"; if [ \"$POP_ATTEMPT\" -lt 3 ]; then exit 7; fi; echo \"{\\\"attempt\\\": $POP_ATTEMPT}\" > \"$POP_OUTPUT_FILE\""]}}})");
-  ProcessResult result = run_json(R"({"operations": [{"name": "flaky", "type": "flaky", "params": {"maximumAttempts": 4}}]})");
+  ProcessResult result = run_json(
+      R"({"operations": [{"name": "flaky", "type": "flaky", "params": {"maximumAttempts": 4}}]})");
   ASSERT_EQ(result.exit_status, 0) << result.err;
   const Json progress = Json::parse(result.out);
   const Json& flaky = op(progress, "flaky");
@@ -148,20 +165,25 @@ TEST_F(PopRunTest, FailurePropagatesWithTheLogTail) {
   EXPECT_EQ(op(progress, "needs-bad")["processingStateMessage"], "pending");
   EXPECT_EQ(op(progress, "independent")["processingStateMessage"], "succeeded");
   const Json& diagnostic = progress["diagnosticEvents"][0];
-  EXPECT_EQ(diagnostic["message"], "operation \"bad\" failed: attempt 1 failed: exited with status 1");
+  EXPECT_EQ(diagnostic["message"],
+            "operation \"bad\" failed: attempt 1 failed: exited with status 1");
   EXPECT_NE(diagnostic["logTail"].get<std::string>().find("about to fail"), std::string::npos);
   EXPECT_NE(diagnostic["logTail"].get<std::string>().find("disk on fire"), std::string::npos);
   expect_no_leftovers();
 }
 
 TEST_F(PopRunTest, SigintCancelsAndLeavesNoHandlerProcess) {
-  write("handlers.json", R"({"defaults": {"terminationGraceSeconds": 2}, "handlers": {"slow": {"command": ["/bin/sh", "-c",
+  write(
+      "handlers.json",
+      R"({"defaults": {"terminationGraceSeconds": 2}, "handlers": {"slow": {"command": ["/bin/sh", "-c",
       "echo $$ > \"$DIR/$POP_OPERATION_NAME.pid\"; sleep 300 & wait"]}}})");
-  write("agenda.json", R"({"operations": [{"name": "one", "type": "slow"}, {"name": "two", "type": "slow"},
+  write("agenda.json",
+        R"({"operations": [{"name": "one", "type": "slow"}, {"name": "two", "type": "slow"},
     {"name": "three", "type": "slow", "params": {"dependsOn": "one"}}]})");
   pop::testing::Subprocess pop(pop_run(path("agenda.json").string(), {"--output", "json"}), env(),
                                dir_->path().string());
-  ASSERT_TRUE(eventually([&] { return fs::exists(path("one.pid")) && fs::exists(path("two.pid")); }));
+  ASSERT_TRUE(
+      eventually([&] { return fs::exists(path("one.pid")) && fs::exists(path("two.pid")); }));
   const pid_t one = std::stoi(read("one.pid"));
   const pid_t two = std::stoi(read("two.pid"));
   pop.signal(SIGINT);
@@ -200,11 +222,12 @@ TEST_F(PopRunTest, ThousandOperationAgenda) {
   // 10 layers of 100; each operation depends on two operations of the layer before.
   for (int layer = 0; layer < 10; ++layer) {
     for (int i = 0; i < 100; ++i) {
-      Json operation = {{"name", "op-" + std::to_string(layer) + "-" + std::to_string(i)}, {"type", "true"}};
+      Json operation = {{"name", "op-" + std::to_string(layer) + "-" + std::to_string(i)},
+                        {"type", "true"}};
       if (layer > 0) {
-        operation["params"]["dependsOn"] = Json::array(
-            {"op-" + std::to_string(layer - 1) + "-" + std::to_string(i),
-             "op-" + std::to_string(layer - 1) + "-" + std::to_string((i + 1) % 100)});
+        operation["params"]["dependsOn"] =
+            Json::array({"op-" + std::to_string(layer - 1) + "-" + std::to_string(i),
+                         "op-" + std::to_string(layer - 1) + "-" + std::to_string((i + 1) % 100)});
       }
       agenda["operations"].push_back(operation);
     }

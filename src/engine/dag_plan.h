@@ -37,7 +37,7 @@ class DagPlan {
   void push_ready(std::size_t operation);
 
   const AgendaGraph& graph_;
-  std::vector<std::size_t> waiting_on_;  // unsucceeded dependencies per operation
+  std::vector<std::size_t> waiting_on_;    // unsucceeded dependencies per operation
   std::vector<std::size_t> chain_length_;  // longest path to a sink, counting itself
   std::vector<bool> done_;                 // succeeded, or dispatched
   std::size_t succeeded_ = 0;

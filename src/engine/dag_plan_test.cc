@@ -5,7 +5,8 @@
 namespace pop {
 namespace {
 
-AgendaGraph make_graph(std::size_t n, const std::vector<std::pair<std::size_t, std::size_t>>& edges) {
+AgendaGraph make_graph(std::size_t n,
+                       const std::vector<std::pair<std::size_t, std::size_t>>& edges) {
   AgendaGraph graph;
   graph.dependencies.resize(n);
   graph.dependants.resize(n);

@@ -110,8 +110,9 @@ class Executor::Impl {
     for (const auto& previous : earlier.operations) {
       auto it = names_.find(fold_name(previous.operation));
       if (it == names_.end()) {
-        return fail(ErrorCode::kInvalidArgument,
-                    "progress names operation \"" + previous.operation + "\", which the agenda does not have");
+        return fail(ErrorCode::kInvalidArgument, "progress names operation \"" +
+                                                     previous.operation +
+                                                     "\", which the agenda does not have");
       }
       if (previous.state != OperationState::kSucceeded) continue;
       OperationProgress& current = progress_.operations[it->second];
@@ -176,7 +177,8 @@ class Executor::Impl {
     auto spec = registry_.resolve(operation.type, operation.params);
     if (!spec) return fail_before_start(index, spec.error().message);
     auto payload = resolve_payload(index);
-    if (!payload) return fail_before_start(index, "cannot resolve payload: " + payload.error().message);
+    if (!payload)
+      return fail_before_start(index, "cannot resolve payload: " + payload.error().message);
 
     runtime.timeout_seconds = spec->timeout_seconds;
     runtime.maximum_attempts = spec->maximum_attempts;
@@ -194,8 +196,9 @@ class Executor::Impl {
     request.handler = std::move(*spec);
     request.log_limit_bytes = options_.log_limit_bytes;
     if (!options_.log_dir.empty()) {
-      request.log_path = options_.log_dir / (std::to_string(index) + "-" + file_safe_name(operation.name) +
-                                             "." + std::to_string(request.attempt) + ".log");
+      request.log_path =
+          options_.log_dir / (std::to_string(index) + "-" + file_safe_name(operation.name) + "." +
+                              std::to_string(request.attempt) + ".log");
     }
 
     const auto now = std::chrono::system_clock::now();
@@ -298,7 +301,8 @@ class Executor::Impl {
          std::move(log_tail)});
     if (progress.attempt_count < runtime.maximum_attempts && !stopping()) {
       std::uniform_real_distribution<double> unit(0.0, 1.0);
-      const auto delay = retry_delay(runtime.retry_backoff_seconds, progress.attempt_count, unit(random_));
+      const auto delay =
+          retry_delay(runtime.retry_backoff_seconds, progress.attempt_count, unit(random_));
       retry_waits_.emplace(Clock::now() + delay, index);
       transition(index, OperationState::kRetrying);
       return;
@@ -405,7 +409,8 @@ class Executor::Impl {
     if (!can_transition(progress.state, to)) {
       // An executor bug, not bad input: fail loudly in tests, keep going in production.
       std::fprintf(stderr, "pop: internal error: operation %s cannot go from %s to %s\n",
-                   progress.operation.c_str(), std::string(state_message_of(progress.state)).c_str(),
+                   progress.operation.c_str(),
+                   std::string(state_message_of(progress.state)).c_str(),
                    std::string(state_message_of(to)).c_str());
       assert(false);
     }
@@ -452,7 +457,9 @@ Executor::Executor(const ValidatedAgenda& agenda, const HandlerRegistry& registr
 
 Executor::~Executor() = default;
 
-Result<void> Executor::resume_from(const AgendaProgress& earlier) { return impl_->resume_from(earlier); }
+Result<void> Executor::resume_from(const AgendaProgress& earlier) {
+  return impl_->resume_from(earlier);
+}
 
 AgendaProgress Executor::run(ExecutionObserver* observer) { return impl_->run(observer); }
 

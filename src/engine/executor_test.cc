@@ -3,12 +3,12 @@
 // checked end to end with real processes in src/cli/run_command_test.cc.
 #include "engine/executor.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 namespace pop {
 namespace {
@@ -28,7 +28,8 @@ class ScriptedRunner final : public Runner {
     Json payload;
   };
 
-  Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request, RunListener& listener) override {
+  Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request,
+                                            RunListener& listener) override {
     const std::string behaviour = request.handler.command.at(0);
     if (behaviour == "unstartable") return fail(ErrorCode::kUnavailable, "no such program");
     {
@@ -61,7 +62,8 @@ class ScriptedRunner final : public Runner {
    public:
     Run(ScriptedRunner& owner, LaunchRequest request, RunListener& listener, std::string behaviour)
         : owner_(owner), listener_(&listener) {
-      thread_ = std::thread([this, request = std::move(request), behaviour] { body(request, behaviour); });
+      thread_ = std::thread(
+          [this, request = std::move(request), behaviour] { body(request, behaviour); });
     }
     ~Run() override {
       {
@@ -96,8 +98,9 @@ class ScriptedRunner final : public Runner {
         result.message = "killed by signal 15";
       } else {
         wake_.wait_for(lock, 2ms, [this] { return stop_; });
-        const bool ok = behaviour == "succeed" ||
-                        (behaviour == "flaky" && request.attempt >= request.payload.value("succeedOn", 1));
+        const bool ok =
+            behaviour == "succeed" ||
+            (behaviour == "flaky" && request.attempt >= request.payload.value("succeedOn", 1));
         result.succeeded = ok;
         result.exit_code = ok ? 0 : 1;
         result.output = ok ? request.payload : Json();
@@ -142,8 +145,10 @@ class ExecutorTest : public ::testing::Test {
 
   ValidatedAgenda load(const std::string& text) {
     auto agenda = load_agenda(text, [this](std::string_view type) { return registry_.has(type); });
-    EXPECT_TRUE(agenda.has_value()) << (agenda ? "" : agenda.error().message + " " +
-                                                          (agenda.error().details.empty() ? "" : agenda.error().details[0]));
+    EXPECT_TRUE(agenda.has_value())
+        << (agenda ? ""
+                   : agenda.error().message + " " +
+                         (agenda.error().details.empty() ? "" : agenda.error().details[0]));
     agenda->agenda.id = "agenda-1";
     return std::move(*agenda);
   }
@@ -188,7 +193,8 @@ TEST_F(ExecutorTest, DiamondPassesOutputsThroughReferences) {
 TEST_F(ExecutorTest, ConcurrencyLimitIsRespected) {
   std::string operations;
   for (int i = 0; i < 40; ++i)
-    operations += std::string(i ? "," : "") + R"({"name": "op)" + std::to_string(i) + R"(", "type": "succeed"})";
+    operations += std::string(i ? "," : "") + R"({"name": "op)" + std::to_string(i) +
+                  R"(", "type": "succeed"})";
   auto agenda = load(R"({"operations": [)" + operations + "]}");
   ExecutorOptions options;
   options.concurrency = 3;
@@ -204,7 +210,8 @@ TEST_F(ExecutorTest, RetriesUntilAnAttemptSucceeds) {
   EXPECT_EQ(result.outcome, AgendaOutcome::kSucceeded);
   EXPECT_EQ(op(result, "flaky").attempt_count, 3);
   ASSERT_EQ(op(result, "flaky").diagnostic_events.size(), 2u);
-  EXPECT_EQ(op(result, "flaky").diagnostic_events[0].message, "attempt 1 failed: exited with status 1");
+  EXPECT_EQ(op(result, "flaky").diagnostic_events[0].message,
+            "attempt 1 failed: exited with status 1");
   EXPECT_EQ(op(result, "flaky").diagnostic_events[0].log_tail, "boom\n");
 }
 
@@ -248,7 +255,8 @@ TEST_F(ExecutorTest, TimeoutTerminatesAndCountsAsFailedAttempt) {
   EXPECT_GE(std::chrono::steady_clock::now() - before, 100ms);
   EXPECT_EQ(result.outcome, AgendaOutcome::kFailed);
   EXPECT_EQ(op(result, "stuck").attempt_count, 2);
-  EXPECT_EQ(op(result, "stuck").diagnostic_events.back().message, "attempt 2 failed: timed out after 0.05s");
+  EXPECT_EQ(op(result, "stuck").diagnostic_events.back().message,
+            "attempt 2 failed: timed out after 0.05s");
   EXPECT_EQ(runner_.terminations(), 2);
 }
 
@@ -287,7 +295,8 @@ TEST_F(ExecutorTest, UnresolvableReferenceFailsWithoutStarting) {
   EXPECT_EQ(op(result, "b").attempt_count, 0);
   EXPECT_EQ(runner_.launches().size(), 1u);
   ASSERT_FALSE(op(result, "b").diagnostic_events.empty());
-  EXPECT_NE(op(result, "b").diagnostic_events[0].message.find("cannot resolve payload"), std::string::npos);
+  EXPECT_NE(op(result, "b").diagnostic_events[0].message.find("cannot resolve payload"),
+            std::string::npos);
 }
 
 TEST_F(ExecutorTest, StartFailureIsARetryableAttempt) {
@@ -329,7 +338,8 @@ TEST_F(ExecutorTest, ResumeKeepsSucceededOutputsAndRunsTheRest) {
   Executor other(agenda, registry_, runner_, {});
   auto refused = other.resume_from(stranger);
   ASSERT_FALSE(refused.has_value());
-  EXPECT_EQ(refused.error().message, "progress names operation \"third\", which the agenda does not have");
+  EXPECT_EQ(refused.error().message,
+            "progress names operation \"third\", which the agenda does not have");
 }
 
 }  // namespace

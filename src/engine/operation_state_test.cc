@@ -24,7 +24,8 @@ TEST(OperationState, RetryLoopAndItsExits) {
 }
 
 TEST(OperationState, PopVocabularyRoundTrips) {
-  for (S state : {S::kPending, S::kRunning, S::kRetrying, S::kSucceeded, S::kFailed, S::kCancelled}) {
+  for (S state :
+       {S::kPending, S::kRunning, S::kRetrying, S::kSucceeded, S::kFailed, S::kCancelled}) {
     auto back = parse_operation_state(processing_state_name(processing_state_of(state)),
                                       state_message_of(state));
     ASSERT_TRUE(back.has_value());

@@ -13,7 +13,8 @@ Result<std::optional<WallTime>> read_time(const Json& object, const char* key) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return std::optional<WallTime>{};
   auto time = parse_time(*it);
-  if (!time) return fail(ErrorCode::kInvalidArgument, std::string(key) + ": " + time.error().message);
+  if (!time)
+    return fail(ErrorCode::kInvalidArgument, std::string(key) + ": " + time.error().message);
   return std::optional<WallTime>{*time};
 }
 
@@ -26,14 +27,15 @@ Result<std::vector<DiagnosticEvent>> read_events(const Json& object) {
   std::vector<DiagnosticEvent> events;
   auto it = object.find("diagnosticEvents");
   if (it == object.end() || it->is_null()) return events;
-  if (!it->is_array()) return fail(ErrorCode::kInvalidArgument, "diagnosticEvents must be an array");
+  if (!it->is_array())
+    return fail(ErrorCode::kInvalidArgument, "diagnosticEvents must be an array");
   for (const auto& item : *it) {
     if (!item.is_object())
       return fail(ErrorCode::kInvalidArgument, "diagnosticEvents entries must be objects");
     auto time = read_time(item, "time");
     if (!time) return tl::unexpected(time.error());
-    events.push_back({string_field(item, "message"), time->value_or(WallTime{}),
-                      string_field(item, "logTail")});
+    events.push_back(
+        {string_field(item, "message"), time->value_or(WallTime{}), string_field(item, "logTail")});
   }
   return events;
 }
@@ -70,10 +72,14 @@ Result<OperationProgress> read_operation(const Json& item, std::size_t index) {
 
 std::string AgendaProgress::state_message() const {
   switch (outcome) {
-    case AgendaOutcome::kSucceeded: return "succeeded";
-    case AgendaOutcome::kFailed: return "failed";
-    case AgendaOutcome::kCancelled: return "cancelled";
-    case AgendaOutcome::kNone: break;
+    case AgendaOutcome::kSucceeded:
+      return "succeeded";
+    case AgendaOutcome::kFailed:
+      return "failed";
+    case AgendaOutcome::kCancelled:
+      return "cancelled";
+    case AgendaOutcome::kNone:
+      break;
   }
   return state == ProcessingState::kExecuting ? "running" : "pending";
 }
@@ -134,7 +140,8 @@ Json agenda_progress_to_json(const AgendaProgress& progress) {
 }
 
 Result<AgendaProgress> agenda_progress_from_json(const Json& document) try {
-  if (!document.is_object()) return fail(ErrorCode::kInvalidArgument, "progress must be a JSON object");
+  if (!document.is_object())
+    return fail(ErrorCode::kInvalidArgument, "progress must be a JSON object");
   AgendaProgress progress;
   progress.agenda_id = string_field(document, "agendaId");
   auto state = parse_processing_state(string_field(document, "processingState"));

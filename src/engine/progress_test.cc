@@ -30,7 +30,8 @@ TEST(Progress, JsonRoundTripKeepsEverythingResumeNeeds) {
   operation.state = OperationState::kSucceeded;
   operation.result_payload = Json{{"k", Json::array({1, 2})}};
   operation.attempt_count = 2;
-  operation.diagnostic_events.push_back({"attempt 1 failed", WallTime{std::chrono::milliseconds(1500)}, "tail\n"});
+  operation.diagnostic_events.push_back(
+      {"attempt 1 failed", WallTime{std::chrono::milliseconds(1500)}, "tail\n"});
   progress.operations.push_back(operation);
 
   const Json json = agenda_progress_to_json(progress);
@@ -51,10 +52,11 @@ TEST(Progress, JsonRoundTripKeepsEverythingResumeNeeds) {
 }
 
 TEST(Progress, MalformedDocumentsNameTheField) {
-  EXPECT_EQ(agenda_progress_from_json(Json::parse(R"({"processingState": "DONE"})")).error().message,
-            "processingState must be WAITING, EXECUTING or COMPLETE, not \"DONE\"");
-  auto no_name = agenda_progress_from_json(
-      Json::parse(R"({"processingState": "COMPLETE", "operationProgress": [{"processingState": "COMPLETE"}]})"));
+  EXPECT_EQ(
+      agenda_progress_from_json(Json::parse(R"({"processingState": "DONE"})")).error().message,
+      "processingState must be WAITING, EXECUTING or COMPLETE, not \"DONE\"");
+  auto no_name = agenda_progress_from_json(Json::parse(
+      R"({"processingState": "COMPLETE", "operationProgress": [{"processingState": "COMPLETE"}]})"));
   EXPECT_EQ(no_name.error().message, "operationProgress[0].operation must be a non-empty string");
   auto wrong_type = agenda_progress_from_json(Json::parse(
       R"({"processingState": "COMPLETE", "operationProgress": [{"operation": "a", "processingState": "COMPLETE", "attemptCount": "x"}]})"));

@@ -24,13 +24,14 @@ bool is_spec_key(std::string_view key, bool allow_command) {
 
 Result<double> number_at_least(const Json& value, std::string_view key, double minimum,
                                bool strictly) {
-  if (!value.is_number()) return fail(ErrorCode::kInvalidArgument, std::string(key) + " must be a number");
+  if (!value.is_number())
+    return fail(ErrorCode::kInvalidArgument, std::string(key) + " must be a number");
   const double number = value.get<double>();
   const bool ok = strictly ? number > minimum : number >= minimum;
   if (!ok || !std::isfinite(number)) {
-    return fail(ErrorCode::kInvalidArgument,
-                std::string(key) + " must be " + (strictly ? "greater than " : "at least ") +
-                    std::to_string(static_cast<int>(minimum)));
+    return fail(ErrorCode::kInvalidArgument, std::string(key) + " must be " +
+                                                 (strictly ? "greater than " : "at least ") +
+                                                 std::to_string(static_cast<int>(minimum)));
   }
   return number;
 }
@@ -48,7 +49,8 @@ Result<void> apply_field(HandlerSpec& spec, std::string_view key, const Json& va
     }
     spec.command = std::move(command);
   } else if (key == "env") {
-    if (!value.is_object()) return fail(ErrorCode::kInvalidArgument, "env must be an object of strings");
+    if (!value.is_object())
+      return fail(ErrorCode::kInvalidArgument, "env must be an object of strings");
     for (const auto& [name, text] : value.items()) {
       if (!text.is_string())
         return fail(ErrorCode::kInvalidArgument, "env." + name + " must be a string");
@@ -61,8 +63,8 @@ Result<void> apply_field(HandlerSpec& spec, std::string_view key, const Json& va
   } else if (key == "maximumAttempts") {
     if (!value.is_number_integer() || value.get<long long>() < 1 ||
         value.get<long long>() > kMaxAttemptsLimit) {
-      return fail(ErrorCode::kInvalidArgument,
-                  "maximumAttempts must be an integer from 1 to " + std::to_string(kMaxAttemptsLimit));
+      return fail(ErrorCode::kInvalidArgument, "maximumAttempts must be an integer from 1 to " +
+                                                   std::to_string(kMaxAttemptsLimit));
     }
     spec.maximum_attempts = value.get<int>();
   } else if (key == "retryBackoffSeconds") {
@@ -110,7 +112,8 @@ HandlerRegistry HandlerRegistry::builtin(const std::filesystem::path& pop_binary
 
 Result<void> HandlerRegistry::merge_file(const std::filesystem::path& path) {
   std::ifstream in(path);
-  if (!in) return fail(ErrorCode::kInvalidArgument, "cannot read handler registry " + path.string());
+  if (!in)
+    return fail(ErrorCode::kInvalidArgument, "cannot read handler registry " + path.string());
   std::stringstream text;
   text << in.rdbuf();
   const std::string extension = path.extension().string();
@@ -128,7 +131,8 @@ Result<void> HandlerRegistry::merge_file(const std::filesystem::path& path) {
 
 Result<void> HandlerRegistry::merge_json(const Json& document, std::string_view origin) {
   const std::string where(origin);
-  if (!document.is_object()) return fail(ErrorCode::kInvalidArgument, where + ": must be an object");
+  if (!document.is_object())
+    return fail(ErrorCode::kInvalidArgument, where + ": must be an object");
   for (const auto& [key, value] : document.items()) {
     if (key != "defaults" && key != "handlers")
       return fail(ErrorCode::kInvalidArgument, where + ": unknown field \"" + key + "\"");
@@ -166,7 +170,8 @@ Result<void> HandlerRegistry::merge_json(const Json& document, std::string_view 
   for (const auto& [type, entry] : entries) {
     HandlerSpec spec;
     if (auto ok = apply_object(spec, defaults); !ok) return with_context(ok, where + ": defaults");
-    if (auto ok = apply_object(spec, entry); !ok) return with_context(ok, where + ": handlers." + type);
+    if (auto ok = apply_object(spec, entry); !ok)
+      return with_context(ok, where + ": handlers." + type);
     specs.emplace(type, std::move(spec));
   }
   default_fields_ = std::move(defaults);
@@ -182,10 +187,12 @@ const HandlerSpec* HandlerRegistry::find(std::string_view type) const {
   return it == specs_.end() ? nullptr : &it->second;
 }
 
-Result<HandlerSpec> HandlerRegistry::resolve(std::string_view type, const Json& operation_params) const {
+Result<HandlerSpec> HandlerRegistry::resolve(std::string_view type,
+                                             const Json& operation_params) const {
   const HandlerSpec* base = find(type);
   if (base == nullptr)
-    return fail(ErrorCode::kNotFound, "no handler registered for type \"" + std::string(type) + "\"");
+    return fail(ErrorCode::kNotFound,
+                "no handler registered for type \"" + std::string(type) + "\"");
   HandlerSpec spec = *base;
   if (!operation_params.is_object()) return spec;
   for (std::string_view key : kOperationOverridableKeys) {

@@ -12,11 +12,10 @@
 #include <chrono>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "util/result.h"
 
@@ -25,12 +24,12 @@ namespace pop {
 using Json = nlohmann::json;
 
 struct HandlerSpec {
-  std::vector<std::string> command;         // argv; argv[0] looked up in PATH
-  std::map<std::string, std::string> env;   // added to the handler's environment
-  double timeout_seconds = 3600;            // per attempt, wall clock from start
-  int maximum_attempts = 1;                 // per operation; 1 means no retry
-  double retry_backoff_seconds = 1;         // base of the exponential backoff
-  double termination_grace_seconds = 5;     // between TERM and KILL
+  std::vector<std::string> command;        // argv; argv[0] looked up in PATH
+  std::map<std::string, std::string> env;  // added to the handler's environment
+  double timeout_seconds = 3600;           // per attempt, wall clock from start
+  int maximum_attempts = 1;                // per operation; 1 means no retry
+  double retry_backoff_seconds = 1;        // base of the exponential backoff
+  double termination_grace_seconds = 5;    // between TERM and KILL
 };
 
 // Operation params that may override the handler's spec.
@@ -57,8 +56,8 @@ class HandlerRegistry {
 
  private:
   HandlerSpec defaults_;
-  Json default_fields_ = Json::object();            // the "defaults" object as merged so far
-  std::map<std::string, Json, std::less<>> entries_;  // raw type entries, before defaults
+  Json default_fields_ = Json::object();                   // the "defaults" object as merged so far
+  std::map<std::string, Json, std::less<>> entries_;       // raw type entries, before defaults
   std::map<std::string, HandlerSpec, std::less<>> specs_;  // entries_ over default_fields_
 };
 

@@ -1,8 +1,8 @@
 #include "handlers/handler_registry.h"
 
-#include <fstream>
-
 #include <gtest/gtest.h>
+
+#include <fstream>
 
 #include "util/temp_dir.h"
 
@@ -12,7 +12,8 @@ namespace {
 TEST(HandlerRegistry, BuiltinSampleRunsThisBinary) {
   HandlerRegistry registry = HandlerRegistry::builtin("/opt/pop");
   ASSERT_TRUE(registry.has("sample"));
-  EXPECT_EQ(registry.find("sample")->command, (std::vector<std::string>{"/opt/pop", "handler", "sample"}));
+  EXPECT_EQ(registry.find("sample")->command,
+            (std::vector<std::string>{"/opt/pop", "handler", "sample"}));
   EXPECT_FALSE(registry.has("Sample"));
 }
 
@@ -35,8 +36,10 @@ TEST(HandlerRegistry, LayersDefaultsUnderEntries) {
 
 TEST(HandlerRegistry, OperationParamsOverrideOnlyWhatIsAllowed) {
   HandlerRegistry registry = HandlerRegistry::builtin("/opt/pop");
-  auto spec = registry.resolve("sample", Json{{"timeoutSeconds", 2.5}, {"maximumAttempts", 3},
-                                              {"retryBackoffSeconds", 0}, {"command", Json::array({"x"})}});
+  auto spec = registry.resolve("sample", Json{{"timeoutSeconds", 2.5},
+                                              {"maximumAttempts", 3},
+                                              {"retryBackoffSeconds", 0},
+                                              {"command", Json::array({"x"})}});
   ASSERT_TRUE(spec.has_value());
   EXPECT_EQ(spec->timeout_seconds, 2.5);
   EXPECT_EQ(spec->maximum_attempts, 3);
@@ -53,14 +56,17 @@ TEST(HandlerRegistry, OperationParamsOverrideOnlyWhatIsAllowed) {
 TEST(HandlerRegistry, BadFilesAreRejectedWholeWithTheirPlace) {
   HandlerRegistry registry = HandlerRegistry::builtin("/opt/pop");
   auto unknown = registry.merge_json(
-      Json::parse(R"({"handlers": {"a": {"command": ["x"]}, "b": {"comand": ["y"]}}})"), "reg.json");
+      Json::parse(R"({"handlers": {"a": {"command": ["x"]}, "b": {"comand": ["y"]}}})"),
+      "reg.json");
   ASSERT_FALSE(unknown.has_value());
   EXPECT_EQ(unknown.error().message, "reg.json: handlers.b: unknown field \"comand\"");
   EXPECT_FALSE(registry.has("a")) << "a failed merge must not change the registry";
 
-  auto missing = registry.merge_json(Json::parse(R"({"handlers": {"a": {"env": {}}}})"), "reg.json");
+  auto missing =
+      registry.merge_json(Json::parse(R"({"handlers": {"a": {"env": {}}}})"), "reg.json");
   EXPECT_EQ(missing.error().message, "reg.json: handlers.a: command is required");
-  auto timeout = registry.merge_json(Json::parse(R"({"defaults": {"timeoutSeconds": 0}})"), "reg.json");
+  auto timeout =
+      registry.merge_json(Json::parse(R"({"defaults": {"timeoutSeconds": 0}})"), "reg.json");
   EXPECT_EQ(timeout.error().message, "reg.json: defaults: timeoutSeconds must be greater than 0");
 }
 
@@ -68,8 +74,9 @@ TEST(HandlerRegistry, ReadsYamlFiles) {
   auto dir = TempDir::create("registry-test-");
   ASSERT_TRUE(dir.has_value());
   const auto path = dir->path() / "handlers.yaml";
-  std::ofstream(path) << "defaults:\n  retryBackoffSeconds: 0.5\n"
-                         "handlers:\n  echo:\n    command: [/bin/echo, \"42\"]\n    maximumAttempts: 2\n";
+  std::ofstream(path)
+      << "defaults:\n  retryBackoffSeconds: 0.5\n"
+         "handlers:\n  echo:\n    command: [/bin/echo, \"42\"]\n    maximumAttempts: 2\n";
   HandlerRegistry registry = HandlerRegistry::builtin("/opt/pop");
   auto merged = registry.merge_file(path);
   ASSERT_TRUE(merged.has_value()) << merged.error().message;

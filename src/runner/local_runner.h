@@ -27,7 +27,7 @@ class LocalRunner final : public Runner {
     // Parent of the per-attempt working directories. Must exist; the runner creates and
     // removes only its own subdirectories.
     std::filesystem::path work_root;
-    std::size_t log_tail_bytes = 4096;  // how much of the log end HandlerResult carries
+    std::size_t log_tail_bytes = 4096;         // how much of the log end HandlerResult carries
     std::size_t max_output_bytes = 16u << 20;  // a larger POP_OUTPUT_FILE fails the attempt
   };
 

@@ -1,7 +1,5 @@
 #include "runner/log_sink.h"
 
-#include "util/text.h"
-
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -9,6 +7,8 @@
 #include <cerrno>
 #include <cstring>
 #include <utility>
+
+#include "util/text.h"
 
 namespace pop {
 

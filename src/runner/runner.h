@@ -8,10 +8,9 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "handlers/handler_registry.h"
 #include "util/result.h"
@@ -39,13 +38,13 @@ struct LaunchRequest {
 };
 
 struct HandlerResult {
-  bool succeeded = false;      // exit code 0 and a valid (or absent) output
-  bool terminated = false;     // ended by terminate() or by the runner's own shutdown
+  bool succeeded = false;   // exit code 0 and a valid (or absent) output
+  bool terminated = false;  // ended by terminate() or by the runner's own shutdown
   std::optional<int> exit_code;
-  std::optional<int> signal;   // the signal that ended the handler, if any
-  Json output;                 // parsed POP_OUTPUT_FILE; null when the handler wrote none
-  std::string message;         // why it failed, in words; empty on success
-  std::string log_tail;        // the last few KiB of the log, for diagnostics
+  std::optional<int> signal;  // the signal that ended the handler, if any
+  Json output;                // parsed POP_OUTPUT_FILE; null when the handler wrote none
+  std::string message;        // why it failed, in words; empty on success
+  std::string log_tail;       // the last few KiB of the log, for diagnostics
   std::chrono::system_clock::time_point started;
   std::chrono::system_clock::time_point ended;
   // Monotonic instants at which the handler was launched and its end was observed;

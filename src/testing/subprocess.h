@@ -57,8 +57,10 @@ class Subprocess {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, 0, in_path_.c_str(), O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_addopen(&actions, 1, out_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
+    posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                     0600);
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
     sigset_t none;
@@ -113,7 +115,8 @@ class Subprocess {
 
 inline ProcessResult run_process(const std::vector<std::string>& argv,
                                  const std::map<std::string, std::string>& env,
-                                 const std::string& scratch_dir, const std::string& stdin_text = "") {
+                                 const std::string& scratch_dir,
+                                 const std::string& stdin_text = "") {
   return Subprocess(argv, env, scratch_dir, stdin_text).wait();
 }
 

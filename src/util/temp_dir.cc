@@ -14,8 +14,8 @@ Result<TempDir> TempDir::create(std::string_view prefix, std::filesystem::path p
   }
   std::string pattern = (parent / (std::string(prefix) + "XXXXXX")).string();
   if (mkdtemp(pattern.data()) == nullptr) {
-    return fail(ErrorCode::kUnavailable,
-                "cannot create a temporary directory in " + parent.string() + ": " + std::strerror(errno));
+    return fail(ErrorCode::kUnavailable, "cannot create a temporary directory in " +
+                                             parent.string() + ": " + std::strerror(errno));
   }
   return TempDir(std::filesystem::path(pattern));
 }

@@ -21,14 +21,17 @@ std::string format_time(WallTime time) {
 Result<WallTime> parse_time(const nlohmann::json& value) {
   using namespace std::chrono;
   if (value.is_number_integer()) return WallTime(milliseconds(value.get<long long>()));
-  if (!value.is_string()) return fail(ErrorCode::kInvalidArgument, "time must be an ISO 8601 string");
+  if (!value.is_string())
+    return fail(ErrorCode::kInvalidArgument, "time must be an ISO 8601 string");
   const std::string text = value.get<std::string>();
   std::tm utc{};
   int millis = 0;
   int consumed = 0;
-  const int fields = std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &utc.tm_year, &utc.tm_mon,
-                                 &utc.tm_mday, &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &consumed);
-  if (fields != 6) return fail(ErrorCode::kInvalidArgument, "time \"" + text + "\" is not ISO 8601");
+  const int fields =
+      std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &utc.tm_year, &utc.tm_mon,
+                  &utc.tm_mday, &utc.tm_hour, &utc.tm_min, &utc.tm_sec, &consumed);
+  if (fields != 6)
+    return fail(ErrorCode::kInvalidArgument, "time \"" + text + "\" is not ISO 8601");
   const char* rest = text.c_str() + consumed;
   if (*rest == '.') {
     int digits = 0;

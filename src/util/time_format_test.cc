@@ -15,7 +15,8 @@ TEST(TimeFormat, RoundTripsMilliseconds) {
 
 TEST(TimeFormat, AcceptsEpochMillisAndNoFraction) {
   EXPECT_EQ(*parse_time(1795852800123LL), WallTime{std::chrono::milliseconds(1795852800123)});
-  EXPECT_EQ(*parse_time("2026-11-28T08:00:00Z"), WallTime{std::chrono::milliseconds(1795852800000)});
+  EXPECT_EQ(*parse_time("2026-11-28T08:00:00Z"),
+            WallTime{std::chrono::milliseconds(1795852800000)});
 }
 
 TEST(TimeFormat, RejectsNonUtcAndGarbage) {

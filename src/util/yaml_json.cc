@@ -1,9 +1,9 @@
 #include "util/yaml_json.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <charconv>
 #include <string>
-
-#include <yaml-cpp/yaml.h>
 
 namespace pop {
 namespace {
@@ -14,7 +14,8 @@ Json scalar_to_json(const YAML::Node& node) {
   const std::string& text = node.Scalar();
   // A tag of "!" marks a quoted scalar: always a string.
   if (node.Tag() == "!") return text;
-  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL") return nullptr;
+  if (text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL")
+    return nullptr;
   if (text == "true" || text == "True" || text == "TRUE") return true;
   if (text == "false" || text == "False" || text == "FALSE") return false;
   long long integer = 0;
@@ -29,7 +30,8 @@ Json scalar_to_json(const YAML::Node& node) {
 
 Json node_to_json(const YAML::Node& node) {
   switch (node.Type()) {
-    case YAML::NodeType::Scalar: return scalar_to_json(node);
+    case YAML::NodeType::Scalar:
+      return scalar_to_json(node);
     case YAML::NodeType::Sequence: {
       Json array = Json::array();
       for (const auto& item : node) array.push_back(node_to_json(item));
@@ -37,11 +39,13 @@ Json node_to_json(const YAML::Node& node) {
     }
     case YAML::NodeType::Map: {
       Json object = Json::object();
-      for (const auto& item : node) object[item.first.as<std::string>()] = node_to_json(item.second);
+      for (const auto& item : node)
+        object[item.first.as<std::string>()] = node_to_json(item.second);
       return object;
     }
     case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined: return nullptr;
+    case YAML::NodeType::Undefined:
+      return nullptr;
   }
   return nullptr;
 }

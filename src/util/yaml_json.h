@@ -1,9 +1,8 @@
 // YAML documents as JSON, so configuration files can be written in either.
 #pragma once
 
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "util/result.h"
 
