@@ -37,6 +37,8 @@ test-asan: build-asan
 
 bench: build
 	$(BUILD)/bench_run_vs_ninja
+	$(BUILD)/bench_scheduler
+	$(BUILD)/bench_store
 
 format:
 	find src bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -5,8 +5,8 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
-  nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libexpected-dev
-  libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libexpected-dev libsqlite3-dev
+  libgtest-dev libgmock-dev
   procps
 )
 

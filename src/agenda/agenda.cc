@@ -1,5 +1,7 @@
 #include "agenda/agenda.h"
 
+#include "util/text.h"
+
 #include <utility>
 
 namespace pop {
@@ -143,7 +145,15 @@ std::string fold_name(std::string_view name) {
 }
 
 std::string operation_label(const Operation& operation, std::size_t index) {
-  return operation.name.empty() ? index_label(index) : operation.name;
+  if (operation.name.empty()) return index_label(index);
+  // Messages quote the label on every line: a huge or hostile name must not flood them.
+  constexpr std::size_t kMaxLabelBytes = 80;
+  std::string label = valid_utf8(operation.name.substr(0, kMaxLabelBytes));
+  for (char& c : label) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  if (operation.name.size() > kMaxLabelBytes) label += "...";
+  return label;
 }
 
 }  // namespace pop

@@ -1,5 +1,9 @@
 #include "agenda/agenda_validator.h"
 
+#include <algorithm>
+
+#include "util/duration_limits.h"
+
 #include <unordered_map>
 #include <utility>
 
@@ -61,8 +65,13 @@ bool integer_in(const Json& value) {
   return value.is_number_integer() && value.get<double>() >= kLow && value.get<double>() <= kHigh;
 }
 
-bool positive(const Json& value) { return value.is_number() && value.get<double>() > 0; }
-bool non_negative(const Json& value) { return value.is_number() && value.get<double>() >= 0; }
+bool timeout(const Json& value) {
+  return value.is_number() && value.get<double>() > 0 && value.get<double>() <= kMaxTimeoutSeconds;
+}
+bool backoff(const Json& value) {
+  return value.is_number() && value.get<double>() >= 0 &&
+         value.get<double>() <= kMaxRetryBackoffSeconds;
+}
 bool boolean(const Json& value) { return value.is_boolean(); }
 
 void check_agenda_params(const Agenda& agenda, IssueList& issues) {
@@ -74,10 +83,11 @@ void check_agenda_params(const Agenda& agenda, IssueList& issues) {
 void check_operation_params(const Operation& operation, const std::string& label,
                             IssueList& issues) {
   const Json& params = operation.params;
-  check_param(params, label, "timeoutSeconds", positive, "a number > 0", issues);
+  check_param(params, label, "timeoutSeconds", timeout, "a number > 0 and <= 2592000 (30 days)",
+              issues);
   check_param(params, label, "maximumAttempts", integer_in<1, 100>, "an integer from 1 to 100",
               issues);
-  check_param(params, label, "retryBackoffSeconds", non_negative, "a number >= 0", issues);
+  check_param(params, label, "retryBackoffSeconds", backoff, "a number from 0 to 86400", issues);
 }
 
 class OperationChecker {
@@ -103,6 +113,17 @@ class OperationChecker {
       issues_.add(label, "name",
                   "is " + std::to_string(operation.name.size()) +
                       " bytes long, over the limit of " + std::to_string(limits_.max_name_length));
+    }
+    // Such a name could not be referenced (">" ends a token, "::" starts a pointer), listed
+    // in a dependsOn string (","), or passed safely through an environment or a terminal.
+    const bool unusable =
+        operation.name.find_first_of("<>,") != std::string::npos ||
+        operation.name.find("::") != std::string::npos ||
+        std::any_of(operation.name.begin(), operation.name.end(), [](char c) {
+          return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+        });
+    if (unusable) {
+      issues_.add(label, "name", "must not contain control characters, \"<\", \">\", \",\" or \"::\"");
     }
     auto [first, inserted] = first_with_name_.emplace(fold_name(operation.name), index);
     if (!inserted) {

@@ -154,12 +154,12 @@ TEST(AgendaValidatorTest, OperationParams) {
         {"name": "f", "type": "sample", "params": []})")),
       (Lines{
           R"(operation "f", field params: must be an object, got array)",
-          R"(operation "a", field params.timeoutSeconds: must be a number > 0, got 0)",
+          R"(operation "a", field params.timeoutSeconds: must be a number > 0 and <= 2592000 (30 days), got 0)",
           R"(operation "a", field params.maximumAttempts: must be an integer from 1 to 100, got 0)",
-          R"(operation "a", field params.retryBackoffSeconds: must be a number >= 0, got -1)",
-          R"(operation "b", field params.timeoutSeconds: must be a number > 0, got "10")",
+          R"(operation "a", field params.retryBackoffSeconds: must be a number from 0 to 86400, got -1)",
+          R"(operation "b", field params.timeoutSeconds: must be a number > 0 and <= 2592000 (30 days), got "10")",
           R"(operation "b", field params.maximumAttempts: must be an integer from 1 to 100, got 101)",
-          R"(operation "b", field params.retryBackoffSeconds: must be a number >= 0, got an object)",
+          R"(operation "b", field params.retryBackoffSeconds: must be a number from 0 to 86400, got an object)",
           R"(operation "c", field params.maximumAttempts: must be an integer from 1 to 100, got 2.5)",
           R"(operation "d", field params.maximumAttempts: must be an integer from 1 to 100, got 18446744073709551615)",
           R"(operation "e", field params.dependsOn: must be a comma-separated string or an array of strings, got object)",
@@ -219,7 +219,7 @@ TEST(AgendaValidatorTest, EveryProblemIsReportedAtOnce) {
           R"(agenda, field params.doNotRun: must be true or false, got 1)",
           R"(operation "#0", field name: is required)",
           R"(operation "dup", field type: no handler for operation type "nope")",
-          R"(operation "dup", field params.timeoutSeconds: must be a number > 0, got -5)",
+          R"(operation "dup", field params.timeoutSeconds: must be a number > 0 and <= 2592000 (30 days), got -5)",
           R"(operation "DUP", field name: duplicates the name of operation #1 (names are compared case-insensitively))",
           R"(operation "DUP", field payload: reference "@<x.out>" names unknown operation "x")",
           R"(operation "loop": dependency cycle: loop -> loop)",
@@ -301,6 +301,25 @@ TEST(AgendaValidatorTest, ValidateAgendaKeepsIssuesFromParsing) {
   ASSERT_FALSE(validated);
   EXPECT_EQ(validated.error().details,
             (Lines{"agenda, field linkId: must be a string, got number"}));
+}
+
+TEST(AgendaValidatorNames, UnreferenceableNamesAreRejectedAndLabelsBounded) {
+  auto result = load_agenda(R"({"operations": [
+      {"name": "a>b", "type": "sample"}, {"name": "c,d", "type": "sample"},
+      {"name": "e::f", "type": "sample"}, {"name": "g\u001bh", "type": "sample"}]})",
+                            {});
+  ASSERT_FALSE(result.has_value());
+  const std::string rule = R"(field name: must not contain control characters, "<", ">", "," or "::")";
+  EXPECT_EQ(result.error().details,
+            (std::vector<std::string>{"operation \"a>b\", " + rule, "operation \"c,d\", " + rule,
+                                      "operation \"e::f\", " + rule, "operation \"g?h\", " + rule}));
+  auto long_name = load_agenda(R"({"operations": [{"name": ")" + std::string(300, 'x') +
+                                   R"(", "type": "sample"}]})",
+                               {});
+  ASSERT_FALSE(long_name.has_value());
+  EXPECT_EQ(long_name.error().details[0],
+            "operation \"" + std::string(80, 'x') +
+                "...\", field name: is 300 bytes long, over the limit of 256");
 }
 
 }  // namespace

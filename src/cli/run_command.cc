@@ -1,5 +1,6 @@
 // `pop run`: validates an agenda and executes it locally with the local runner, no server.
 // Exit status: 0 succeeded, 1 failed, 2 invalid input, 130 cancelled.
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -18,6 +19,8 @@
 #include "engine/executor.h"
 #include "handlers/handler_registry.h"
 #include "runner/local_runner.h"
+#include "runner/orphan_reaper.h"
+#include "util/json_limits.h"
 #include "util/temp_dir.h"
 
 namespace pop::cli {
@@ -46,16 +49,51 @@ int invalid_input(const Error& error) {
   return kExitInvalidInput;
 }
 
-Result<std::string> read_input(const std::string& path) {
-  std::stringstream text;
-  if (path == "-") {
-    text << std::cin.rdbuf();
-    return text.str();
+// Reads a file (or stdin for "-"), refusing more than `max_bytes` without reading it all.
+Result<std::string> read_input(const std::string& path, std::size_t max_bytes) {
+  std::ifstream file;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file) return fail(ErrorCode::kInvalidArgument, "cannot read " + path);
   }
-  std::ifstream in(path);
-  if (!in) return fail(ErrorCode::kInvalidArgument, "cannot read " + path);
-  text << in.rdbuf();
-  return text.str();
+  std::istream& in = path == "-" ? std::cin : file;
+  std::string text;
+  char buffer[1 << 16];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_bytes) {
+      return fail(ErrorCode::kTooLarge, (path == "-" ? std::string("standard input") : path) +
+                                            " is larger than the limit of " +
+                                            std::to_string(max_bytes) + " bytes");
+    }
+  }
+  return text;
+}
+
+// Operations that could not run at all for lack of descriptors would fail the agenda, so
+// take every descriptor the hard limit allows (three or so per running operation).
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+Result<AgendaProgress> read_progress(const std::string& path) {
+  // A progress document holds outputs of up to the output limit each; depth covers an
+  // output's own nesting plus the document's.
+  constexpr std::size_t kMaxProgressBytes = 256u << 20;
+  constexpr int kMaxProgressDepth = 160;
+  auto text = read_input(path, kMaxProgressBytes);
+  if (!text) return tl::unexpected(text.error());
+  auto document = parse_json_limited(*text, kMaxProgressBytes, kMaxProgressDepth);
+  if (!document) {
+    return fail(document.error().code, path + ": " + document.error().message);
+  }
+  auto progress = agenda_progress_from_json(*document);
+  if (!progress) return fail(progress.error().code, path + ": " + progress.error().message);
+  return progress;
 }
 
 std::string random_agenda_id() {
@@ -101,25 +139,34 @@ int execute(const RunSettings& settings) {
     if (auto merged = registry.merge_file(settings.handlers_path); !merged)
       return invalid_input(merged.error());
   }
-  auto text = read_input(settings.agenda_path);
+  const AgendaLimits limits;
+  auto text = read_input(settings.agenda_path, limits.max_document_bytes);
   if (!text) return invalid_input(text.error());
-  auto agenda = load_agenda(*text, [&](std::string_view type) { return registry.has(type); });
+  auto agenda =
+      load_agenda(*text, [&](std::string_view type) { return registry.has(type); }, limits);
   if (!agenda) return invalid_input(agenda.error());
-  if (agenda->agenda.id.empty()) agenda->agenda.id = random_agenda_id();
 
   std::optional<AgendaProgress> earlier;
   if (!settings.resume_path.empty()) {
-    auto progress_text = read_input(settings.resume_path);
-    if (!progress_text) return invalid_input(progress_text.error());
-    Json document = Json::parse(*progress_text, nullptr, false);
-    if (document.is_discarded())
-      return invalid_input(
-          {ErrorCode::kInvalidArgument, settings.resume_path + " is not valid JSON", {}});
-    auto parsed = agenda_progress_from_json(document);
+    auto parsed = read_progress(settings.resume_path);
     if (!parsed) return invalid_input(parsed.error());
     earlier = std::move(*parsed);
+    // A resumed run is the same agenda: it keeps the id its references already saw.
+    std::string& id = agenda->agenda.id;
+    if (id.empty()) id = earlier->agenda_id;
+    if (!earlier->agenda_id.empty() && earlier->agenda_id != id) {
+      return invalid_input({ErrorCode::kInvalidArgument,
+                            settings.resume_path + " is the progress of agenda \"" +
+                                earlier->agenda_id + "\", not of \"" + id + "\"",
+                            {}});
+    }
   }
+  if (agenda->agenda.id.empty()) agenda->agenda.id = random_agenda_id();
+  if (signals.first_signal() != 0) return kExitCancelled;  // nothing has started yet
 
+  raise_open_file_limit();
+  // Handlers that escape their process group are re-parented to us, and ended below.
+  become_subreaper();
   auto work_root = TempDir::create("pop-run-");
   if (!work_root) return invalid_input(work_root.error());
   auto runner = LocalRunner::create({work_root->path()});
@@ -159,13 +206,19 @@ int execute(const RunSettings& settings) {
     std::lock_guard lock(executor_mutex);
     executor.reset();
   }
+  runner->reset();
+  kill_and_reap_children();
 
   if (trace) {
     if (auto written = trace->write(settings.trace_path, agenda->agenda); !written)
       std::fprintf(stderr, "pop run: %s\n", written.error().message.c_str());
   }
   if (display) display->finish(result);
-  if (settings.output == "json") std::cout << agenda_progress_to_json(result).dump(2) << std::endl;
+  if (settings.output == "json") {
+    // Replace, not throw: a diagnostic may quote bytes from a registry or a command line.
+    std::cout << agenda_progress_to_json(result).dump(2, ' ', false, Json::error_handler_t::replace)
+              << std::endl;
+  }
 
   switch (result.outcome) {
     case AgendaOutcome::kSucceeded:

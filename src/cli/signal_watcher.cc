@@ -26,7 +26,12 @@ SignalWatcher::SignalWatcher(std::function<void(int, int)> on_signal)
     for (;;) {
       int signal = 0;
       if (sigwait(&set, &signal) != 0) continue;
-      if (signal == SIGUSR1) return;
+      // SIGUSR1 from anyone but our destructor must not end the watcher: SIGINT and SIGTERM
+      // would then stay blocked for good.
+      if (signal == SIGUSR1) {
+        if (stopping_.load()) return;
+        continue;
+      }
       int expected = 0;
       first_signal_.compare_exchange_strong(expected, signal);
       on_signal_(signal, ++count);
@@ -35,6 +40,7 @@ SignalWatcher::SignalWatcher(std::function<void(int, int)> on_signal)
 }
 
 SignalWatcher::~SignalWatcher() {
+  stopping_.store(true);
   pthread_kill(thread_.native_handle(), SIGUSR1);
   thread_.join();
 }

@@ -24,6 +24,7 @@ class SignalWatcher {
  private:
   std::function<void(int, int)> on_signal_;
   std::atomic<int> first_signal_{0};
+  std::atomic<bool> stopping_{false};
   std::thread thread_;
 };
 

@@ -13,6 +13,7 @@
 #include "engine/backoff.h"
 #include "engine/dag_plan.h"
 #include "engine/event_queue.h"
+#include "util/duration_limits.h"
 #include "util/text.h"
 
 namespace pop {
@@ -64,10 +65,6 @@ struct OperationRuntime {
   std::chrono::milliseconds grace{0};
   Clock::time_point launched_at;
 };
-
-std::chrono::milliseconds seconds_to_ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
-}
 
 std::string format_seconds(double seconds) {
   std::string text = std::to_string(seconds);

@@ -18,6 +18,21 @@ Result<std::optional<WallTime>> read_time(const Json& object, const char* key) {
   return std::optional<WallTime>{*time};
 }
 
+// A number field, or `fallback` when absent; a wrong type or an out-of-range value is an
+// error naming the field (and never an undefined conversion).
+Result<double> number_field(const Json& object, const char* key, double fallback, double low,
+                            double high) {
+  auto it = object.find(key);
+  if (it == object.end() || it->is_null()) return fallback;
+  if (!it->is_number() || !(it->get<double>() >= low && it->get<double>() <= high)) {
+    return fail(ErrorCode::kInvalidArgument, std::string(key) + " must be a number from " +
+                                                 std::to_string(static_cast<long long>(low)) +
+                                                 " to " +
+                                                 std::to_string(static_cast<long long>(high)));
+  }
+  return it->get<double>();
+}
+
 std::string string_field(const Json& object, const char* key) {
   auto it = object.find(key);
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -51,10 +66,15 @@ Result<OperationProgress> read_operation(const Json& item, std::size_t index) {
                                      string_field(item, "processingStateMessage"));
   if (!state) return fail(ErrorCode::kInvalidArgument, where + ": " + state.error().message);
   progress.state = *state;
-  progress.percent_complete = item.value("percentComplete", 0.0);
+  auto percent = number_field(item, "percentComplete", 0, 0, 100);
+  auto attempts = number_field(item, "attemptCount", 0, 0, 1000000);
+  for (const auto* number : {&percent, &attempts}) {
+    if (!*number) return fail(ErrorCode::kInvalidArgument, where + "." + number->error().message);
+  }
+  progress.percent_complete = *percent;
+  progress.attempt_count = static_cast<int>(*attempts);
   progress.message = string_field(item, "message");
   progress.result_payload = item.value("resultPayload", Json());
-  progress.attempt_count = item.value("attemptCount", 0);
   auto events = read_events(item);
   if (!events) return fail(ErrorCode::kInvalidArgument, where + ": " + events.error().message);
   progress.diagnostic_events = std::move(*events);
@@ -139,7 +159,7 @@ Json agenda_progress_to_json(const AgendaProgress& progress) {
   return out;
 }
 
-Result<AgendaProgress> agenda_progress_from_json(const Json& document) try {
+Result<AgendaProgress> agenda_progress_from_json(const Json& document) {
   if (!document.is_object())
     return fail(ErrorCode::kInvalidArgument, "progress must be a JSON object");
   AgendaProgress progress;
@@ -153,7 +173,9 @@ Result<AgendaProgress> agenda_progress_from_json(const Json& document) try {
                        : message == "cancelled" ? AgendaOutcome::kCancelled
                                                 : AgendaOutcome::kFailed;
   }
-  progress.percent_complete = document.value("percentComplete", 0.0);
+  auto percent = number_field(document, "percentComplete", 0, 0, 100);
+  if (!percent) return tl::unexpected(percent.error());
+  progress.percent_complete = *percent;
   auto events = read_events(document);
   if (!events) return tl::unexpected(events.error());
   progress.diagnostic_events = std::move(*events);
@@ -172,9 +194,6 @@ Result<AgendaProgress> agenda_progress_from_json(const Json& document) try {
     *slot = *time;
   }
   return progress;
-} catch (const Json::exception& e) {
-  // value() throws when a field has the wrong type.
-  return fail(ErrorCode::kInvalidArgument, std::string("progress: ") + e.what());
 }
 
 }  // namespace pop

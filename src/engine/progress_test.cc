@@ -60,7 +60,12 @@ TEST(Progress, MalformedDocumentsNameTheField) {
   EXPECT_EQ(no_name.error().message, "operationProgress[0].operation must be a non-empty string");
   auto wrong_type = agenda_progress_from_json(Json::parse(
       R"({"processingState": "COMPLETE", "operationProgress": [{"operation": "a", "processingState": "COMPLETE", "attemptCount": "x"}]})"));
-  EXPECT_FALSE(wrong_type.has_value());
+  ASSERT_FALSE(wrong_type.has_value());
+  EXPECT_EQ(wrong_type.error().message,
+            "operationProgress[0].attemptCount must be a number from 0 to 1000000");
+  auto huge = agenda_progress_from_json(Json::parse(
+      R"({"processingState": "COMPLETE", "operationProgress": [{"operation": "a", "processingState": "COMPLETE", "attemptCount": 1e30}]})"));
+  EXPECT_FALSE(huge.has_value());
 }
 
 }  // namespace

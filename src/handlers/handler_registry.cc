@@ -8,6 +8,7 @@
 #include <limits>
 #include <sstream>
 
+#include "util/duration_limits.h"
 #include "util/yaml_json.h"
 
 namespace pop {
@@ -22,18 +23,18 @@ bool is_spec_key(std::string_view key, bool allow_command) {
   return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
 }
 
-Result<double> number_at_least(const Json& value, std::string_view key, double minimum,
-                               bool strictly) {
-  if (!value.is_number())
-    return fail(ErrorCode::kInvalidArgument, std::string(key) + " must be a number");
-  const double number = value.get<double>();
-  const bool ok = strictly ? number > minimum : number >= minimum;
-  if (!ok || !std::isfinite(number)) {
-    return fail(ErrorCode::kInvalidArgument, std::string(key) + " must be " +
-                                                 (strictly ? "greater than " : "at least ") +
-                                                 std::to_string(static_cast<int>(minimum)));
+Result<double> seconds_in(const Json& value, std::string_view key, double minimum, bool strictly,
+                          double maximum) {
+  const bool ok = value.is_number() && std::isfinite(value.get<double>()) &&
+                  (strictly ? value.get<double>() > minimum : value.get<double>() >= minimum) &&
+                  value.get<double>() <= maximum;
+  if (!ok) {
+    return fail(ErrorCode::kInvalidArgument,
+                std::string(key) + " must be a number " + (strictly ? "> " : ">= ") +
+                    std::to_string(static_cast<int>(minimum)) + " and <= " +
+                    std::to_string(static_cast<long long>(maximum)));
   }
-  return number;
+  return value.get<double>();
 }
 
 // Applies one field of a registry entry or of operation params to `spec`.
@@ -57,7 +58,7 @@ Result<void> apply_field(HandlerSpec& spec, std::string_view key, const Json& va
       spec.env[name] = text.get<std::string>();
     }
   } else if (key == "timeoutSeconds") {
-    auto number = number_at_least(value, key, 0, true);
+    auto number = seconds_in(value, key, 0, true, kMaxTimeoutSeconds);
     if (!number) return tl::unexpected(number.error());
     spec.timeout_seconds = *number;
   } else if (key == "maximumAttempts") {
@@ -68,11 +69,11 @@ Result<void> apply_field(HandlerSpec& spec, std::string_view key, const Json& va
     }
     spec.maximum_attempts = value.get<int>();
   } else if (key == "retryBackoffSeconds") {
-    auto number = number_at_least(value, key, 0, false);
+    auto number = seconds_in(value, key, 0, false, kMaxRetryBackoffSeconds);
     if (!number) return tl::unexpected(number.error());
     spec.retry_backoff_seconds = *number;
   } else if (key == "terminationGraceSeconds") {
-    auto number = number_at_least(value, key, 0, false);
+    auto number = seconds_in(value, key, 0, false, kMaxTerminationGraceSeconds);
     if (!number) return tl::unexpected(number.error());
     spec.termination_grace_seconds = *number;
   }
@@ -125,6 +126,19 @@ Result<void> HandlerRegistry::merge_file(const std::filesystem::path& path) {
                 "handler registry " + path.string() + " is not valid " +
                     (extension == ".json" || document ? "JSON" : "YAML") +
                     (document ? "" : ": " + document.error().message));
+  }
+  // Handlers run in a private working directory, so a relative command path can only mean
+  // relative to the registry file that names it.
+  if (document->is_object() && document->contains("handlers") && (*document)["handlers"].is_object()) {
+    const auto base = std::filesystem::absolute(path).parent_path();
+    for (auto& [type, entry] : (*document)["handlers"].items()) {
+      if (!entry.is_object() || !entry.contains("command") || !entry["command"].is_array() ||
+          entry["command"].empty() || !entry["command"][0].is_string())
+        continue;
+      const std::string program = entry["command"][0];
+      if (program.find('/') != std::string::npos && program.front() != '/')
+        entry["command"][0] = (base / program).lexically_normal().string();
+    }
   }
   return merge_json(*document, path.string());
 }

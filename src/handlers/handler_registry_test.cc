@@ -67,7 +67,7 @@ TEST(HandlerRegistry, BadFilesAreRejectedWholeWithTheirPlace) {
   EXPECT_EQ(missing.error().message, "reg.json: handlers.a: command is required");
   auto timeout =
       registry.merge_json(Json::parse(R"({"defaults": {"timeoutSeconds": 0}})"), "reg.json");
-  EXPECT_EQ(timeout.error().message, "reg.json: defaults: timeoutSeconds must be greater than 0");
+  EXPECT_EQ(timeout.error().message, "reg.json: defaults: timeoutSeconds must be a number > 0 and <= 2592000");
 }
 
 TEST(HandlerRegistry, ReadsYamlFiles) {
@@ -83,6 +83,18 @@ TEST(HandlerRegistry, ReadsYamlFiles) {
   EXPECT_EQ(registry.find("echo")->command, (std::vector<std::string>{"/bin/echo", "42"}));
   EXPECT_EQ(registry.find("echo")->maximum_attempts, 2);
   EXPECT_EQ(registry.find("echo")->retry_backoff_seconds, 0.5);
+}
+
+TEST(HandlerRegistry, RelativeCommandsAreRelativeToTheFile) {
+  auto dir = TempDir::create("registry-test-");
+  ASSERT_TRUE(dir.has_value());
+  const auto path = dir->path() / "handlers.json";
+  std::ofstream(path) << R"({"handlers": {"mine": {"command": ["./bin/h.sh", "x"]},
+                                          "onpath": {"command": ["env"]}}})";
+  HandlerRegistry registry = HandlerRegistry::builtin("/opt/pop");
+  ASSERT_TRUE(registry.merge_file(path).has_value());
+  EXPECT_EQ(registry.find("mine")->command[0], (dir->path() / "bin/h.sh").string());
+  EXPECT_EQ(registry.find("onpath")->command[0], "env");
 }
 
 }  // namespace

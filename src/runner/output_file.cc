@@ -15,9 +15,12 @@
 namespace pop {
 
 Result<nlohmann::json> read_output_file(const std::filesystem::path& path, std::size_t max_bytes) {
-  UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  // O_NONBLOCK: a handler that leaves a FIFO here must not block the runner in open();
+  // O_NOFOLLOW: nor may it point the runner at some other file through a symlink.
+  UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW));
   if (!file) {
     if (errno == ENOENT) return nullptr;
+    if (errno == ELOOP) return fail(ErrorCode::kInvalidArgument, "output file is not a regular file");
     return fail(ErrorCode::kUnavailable,
                 std::string("cannot open the output file: ") + std::strerror(errno));
   }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <fstream>
 
 #include "util/temp_dir.h"
@@ -63,6 +65,23 @@ TEST_F(OutputFileTest, DirectoryIsNotAnOutput) {
   std::filesystem::create_directory(dir_->path() / "output.json");
   const auto output = read_output_file(dir_->path() / "output.json", 100);
   ASSERT_FALSE(output);
+  EXPECT_EQ(output.error().message, "output file is not a regular file");
+}
+
+TEST_F(OutputFileTest, FifoIsRejectedWithoutBlocking) {
+  const auto path = dir_->path() / "fifo.json";
+  ASSERT_EQ(::mkfifo(path.c_str(), 0600), 0);
+  auto output = read_output_file(path, 100);  // would hang forever if opened blocking
+  ASSERT_FALSE(output.has_value());
+  EXPECT_EQ(output.error().message, "output file is not a regular file");
+}
+
+TEST_F(OutputFileTest, SymlinkIsNotFollowed) {
+  const auto target = write(R"({"secret": 1})");
+  const auto link = dir_->path() / "link.json";
+  std::filesystem::create_symlink(target, link);
+  auto output = read_output_file(link, 100);
+  ASSERT_FALSE(output.has_value());
   EXPECT_EQ(output.error().message, "output file is not a regular file");
 }
 

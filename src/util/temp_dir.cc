@@ -34,8 +34,21 @@ TempDir::~TempDir() { remove(); }
 
 void TempDir::remove() {
   if (path_.empty()) return;
-  std::error_code ignored;  // best effort: a destructor has nobody to report to
-  std::filesystem::remove_all(path_, ignored);
+  std::error_code error;
+  std::filesystem::remove_all(path_, error);
+  if (error) {
+    // A handler may have left a directory without write or search permission (which root
+    // ignores but nobody else does): restore owner permissions everywhere, then retry.
+    namespace fs = std::filesystem;
+    std::error_code ignored;
+    fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
+    for (auto it = fs::recursive_directory_iterator(path_, ignored);
+         it != fs::recursive_directory_iterator(); it.increment(ignored)) {
+      if (it->is_directory(ignored) && !it->is_symlink(ignored))
+        fs::permissions(it->path(), fs::perms::owner_all, fs::perm_options::add, ignored);
+    }
+    fs::remove_all(path_, ignored);  // best effort: a destructor has nobody to report to
+  }
   path_.clear();
 }
 

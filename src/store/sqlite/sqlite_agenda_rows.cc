@@ -1,0 +1,147 @@
+#include "store/sqlite/sqlite_agenda_rows.h"
+
+#include "store/sqlite/sqlite_codec.h"
+
+namespace pop::store::sqlite {
+
+Result<AgendaRecord> read_agenda_row(const Statement& row) {
+  AgendaRecord agenda;
+  agenda.id = row.column_text(0);
+  agenda.customer_id = row.column_text(1);
+  agenda.resource_pool_id = row.column_text(2);
+  agenda.insight_id = row.column_text(3);
+  agenda.link_id = row.column_text(4);
+  agenda.priority = static_cast<int>(row.column_int64(5));
+  agenda.sequence = row.column_int64(6);
+  agenda.added_time = from_millis(row.column_int64(7));
+  agenda.updated_time = from_millis(row.column_int64(8));
+  auto document = decode_json(row.column_text(9), "agenda " + agenda.id);
+  if (!document) return tl::unexpected(std::move(document.error()));
+  agenda.document = std::move(*document);
+  return agenda;
+}
+
+Result<ProgressRecord> read_progress_row(const Statement& row) {
+  ProgressRecord progress;
+  progress.agenda_id = row.column_text(0);
+  auto state = parse_processing_state(row.column_text(1));
+  if (!state) {
+    return fail(ErrorCode::kInternal,
+                "the stored progress of agenda " + progress.agenda_id + " has an unknown state");
+  }
+  progress.processing_state = *state;
+  progress.state_message = row.column_text(2);
+  progress.attempts_completed = static_cast<int>(row.column_int64(3));
+  progress.maximum_attempts = static_cast<int>(row.column_int64(4));
+  progress.updated_time = from_millis(row.column_int64(5));
+  auto document = decode_json(row.column_text(6), "progress of agenda " + progress.agenda_id);
+  if (!document) return tl::unexpected(std::move(document.error()));
+  progress.document = std::move(*document);
+  return progress;
+}
+
+Result<EncodedProgress> encode_progress(const ProgressRecord& record) {
+  auto document = encode_json(record.document, "progress document");
+  if (!document) return tl::unexpected(std::move(document.error()));
+  return EncodedProgress{&record, std::move(*document)};
+}
+
+Result<std::optional<EncodedProgress>> encode_progress(
+    const std::optional<ProgressRecord>& record) {
+  if (!record) return std::optional<EncodedProgress>();
+  auto encoded = encode_progress(*record);
+  if (!encoded) return tl::unexpected(std::move(encoded.error()));
+  return std::optional<EncodedProgress>(std::move(*encoded));
+}
+
+namespace {
+
+void bind_progress(Statement& statement, std::int64_t agenda_sequence,
+                   const EncodedProgress& progress) {
+  const ProgressRecord& record = *progress.record;
+  statement.bind(1, agenda_sequence);
+  statement.bind(2, processing_state_name(record.processing_state));
+  statement.bind(3, record.state_message);
+  statement.bind(4, std::int64_t{record.attempts_completed});
+  statement.bind(5, std::int64_t{record.maximum_attempts});
+  statement.bind(6, to_millis(record.updated_time));
+  statement.bind(7, progress.document);
+}
+
+}  // namespace
+
+Result<void> insert_progress(Connection& db, std::int64_t agenda_sequence,
+                             const EncodedProgress& progress) {
+  auto statement = db.prepare(
+      "INSERT INTO progress (agenda_sequence, processing_state, state_message, "
+      "attempts_completed, maximum_attempts, updated_ms, document) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!statement) return tl::unexpected(std::move(statement.error()));
+  bind_progress(**statement, agenda_sequence, progress);
+  return (*statement)->run();
+}
+
+Result<void> replace_progress(Connection& db, std::int64_t agenda_sequence,
+                              const EncodedProgress& progress) {
+  auto statement = db.prepare(
+      "UPDATE progress SET processing_state = ?2, state_message = ?3, "
+      "attempts_completed = ?4, maximum_attempts = ?5, updated_ms = ?6, document = ?7 "
+      "WHERE agenda_sequence = ?1");
+  if (!statement) return tl::unexpected(std::move(statement.error()));
+  bind_progress(**statement, agenda_sequence, progress);
+  return (*statement)->run();
+}
+
+Result<LeaseRow> find_lease(Connection& db, std::string_view agenda_id) {
+  auto statement = db.prepare(
+      "SELECT a.sequence, l.epoch, l.holder, l.expires_ms FROM agendas a "
+      "LEFT JOIN leases l ON l.agenda_sequence = a.sequence WHERE a.id = ?1");
+  if (!statement) return tl::unexpected(std::move(statement.error()));
+  (*statement)->bind(1, agenda_id);
+  auto row = (*statement)->step();
+  if (!row) return tl::unexpected(std::move(row.error()));
+  if (!*row) return fail(ErrorCode::kNotFound, "no agenda " + std::string(agenda_id));
+  const Statement& columns = **statement;
+  LeaseRow lease;
+  lease.agenda_sequence = columns.column_int64(0);
+  lease.epoch = static_cast<std::uint64_t>(columns.column_int64(1));  // NULL reads as 0
+  if (!columns.column_is_null(2)) lease.holder = std::string(columns.column_text(2));
+  if (!columns.column_is_null(3)) lease.expires_ms = columns.column_int64(3);
+  return lease;
+}
+
+Result<void> store_lease(Connection& db, const LeaseRow& row) {
+  auto statement = db.prepare(
+      "INSERT INTO leases (agenda_sequence, epoch, holder, expires_ms) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT (agenda_sequence) DO UPDATE SET epoch = excluded.epoch, "
+      "holder = excluded.holder, expires_ms = excluded.expires_ms");
+  if (!statement) return tl::unexpected(std::move(statement.error()));
+  Statement& bound = **statement;
+  bound.bind(1, row.agenda_sequence);
+  bound.bind(2, static_cast<std::int64_t>(row.epoch));
+  if (row.holder) {
+    bound.bind(3, *row.holder);
+  } else {
+    bound.bind_null(3);
+  }
+  if (row.expires_ms) {
+    bound.bind(4, *row.expires_ms);
+  } else {
+    bound.bind_null(4);
+  }
+  return bound.run();
+}
+
+tl::unexpected<Error> lease_conflict(std::string_view agenda_id, const LeaseRow& row,
+                                     std::uint64_t epoch) {
+  std::string message = "lease epoch " + std::to_string(epoch) + " of agenda " +
+                        std::string(agenda_id) + " is not held: ";
+  if (row.epoch != epoch) {
+    message += "the current epoch is " + std::to_string(row.epoch);
+  } else {
+    message += "it was released or reclaimed";
+  }
+  return tl::unexpected(Error{ErrorCode::kConflict, std::move(message), {}});
+}
+
+}  // namespace pop::store::sqlite

@@ -1,0 +1,151 @@
+#include "store/sqlite/sqlite_migrations.h"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+#include "store/sqlite/sqlite_transaction.h"
+
+namespace pop::store::sqlite {
+namespace {
+
+// Children reference agendas by `sequence` (the rowid) rather than by the text id: smaller
+// keys and joins on the table's own b-tree key. ON DELETE CASCADE makes delete_agenda one
+// statement (foreign_keys is enabled on the writer connection).
+constexpr std::string_view kVersion1 = R"sql(
+CREATE TABLE agendas (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: never reused after a delete
+  id TEXT NOT NULL UNIQUE,
+  customer_id TEXT NOT NULL,
+  resource_pool_id TEXT NOT NULL,
+  insight_id TEXT NOT NULL,
+  link_id TEXT NOT NULL,
+  priority INTEGER NOT NULL,
+  added_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  document TEXT NOT NULL
+);
+CREATE INDEX agendas_by_customer ON agendas (customer_id, sequence);
+CREATE INDEX agendas_by_link ON agendas (link_id, sequence) WHERE link_id <> '';
+
+CREATE TABLE progress (
+  agenda_sequence INTEGER PRIMARY KEY REFERENCES agendas (sequence) ON DELETE CASCADE,
+  processing_state TEXT NOT NULL,
+  state_message TEXT NOT NULL,
+  attempts_completed INTEGER NOT NULL,
+  maximum_attempts INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  document TEXT NOT NULL
+);
+CREATE INDEX progress_by_state ON progress (processing_state, agenda_sequence);
+
+-- A row exists once an agenda was first leased; it keeps the epoch after release so that
+-- epochs never go back. holder and expires_ms are NULL while nobody holds the lease.
+CREATE TABLE leases (
+  agenda_sequence INTEGER PRIMARY KEY REFERENCES agendas (sequence) ON DELETE CASCADE,
+  epoch INTEGER NOT NULL,
+  holder TEXT,
+  expires_ms INTEGER
+);
+CREATE INDEX leases_by_expiry ON leases (expires_ms) WHERE holder IS NOT NULL;
+
+CREATE TABLE idempotency_keys (
+  customer_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  agenda_sequence INTEGER NOT NULL REFERENCES agendas (sequence) ON DELETE CASCADE,
+  PRIMARY KEY (customer_id, key)
+) WITHOUT ROWID;
+CREATE INDEX idempotency_keys_by_agenda ON idempotency_keys (agenda_sequence);
+
+CREATE TABLE documents (
+  kind TEXT NOT NULL,
+  id TEXT NOT NULL,
+  owner_customer_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  added_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  document TEXT NOT NULL,
+  PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+CREATE INDEX documents_by_owner ON documents (kind, owner_customer_id, id);
+
+CREATE TABLE audit_log (
+  sequence INTEGER PRIMARY KEY AUTOINCREMENT,
+  time_ms INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  details TEXT NOT NULL
+);
+CREATE INDEX audit_log_by_actor ON audit_log (actor, sequence);
+CREATE INDEX audit_log_by_target ON audit_log (target, sequence);
+)sql";
+
+constexpr std::array<Migration, 1> kMigrations{{
+    {1, "agendas, progress, leases, idempotency keys, documents, audit log", kVersion1},
+}};
+
+Result<void> ensure_version_table(Connection& connection) {
+  return connection.execute(
+      "CREATE TABLE IF NOT EXISTS schema_version ("
+      " version INTEGER PRIMARY KEY, description TEXT NOT NULL)");
+}
+
+}  // namespace
+
+std::span<const Migration> builtin_migrations() { return kMigrations; }
+
+Result<int> schema_version(Connection& connection) {
+  auto exists = connection.prepare(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
+  if (!exists) return tl::unexpected(std::move(exists.error()));
+  auto row = (*exists)->step();
+  if (!row) return tl::unexpected(std::move(row.error()));
+  if ((*exists)->column_int64(0) == 0) return 0;
+  auto version = connection.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
+  if (!version) return tl::unexpected(std::move(version.error()));
+  row = (*version)->step();
+  if (!row) return tl::unexpected(std::move(row.error()));
+  return static_cast<int>((*version)->column_int64(0));
+}
+
+Result<int> migrate(Connection& connection, std::span<const Migration> migrations) {
+  const int known = migrations.empty() ? 0 : migrations.back().version;
+  // The write lock is held from here on, so two processes opening a new database at once
+  // cannot both apply the same migration.
+  auto transaction = Transaction::begin(connection);
+  if (!transaction) return tl::unexpected(std::move(transaction.error()));
+  if (auto made = ensure_version_table(connection); !made) {
+    return tl::unexpected(std::move(made.error()));
+  }
+  auto current = schema_version(connection);
+  if (!current) return tl::unexpected(std::move(current.error()));
+  if (*current > known) {
+    return fail(ErrorCode::kUnavailable,
+                "the database has schema version " + std::to_string(*current) +
+                    " but this POP only knows versions up to " + std::to_string(known) +
+                    "; it was written by a newer POP: run that one, or a newer one");
+  }
+  for (const Migration& migration : migrations) {
+    if (migration.version <= *current) continue;
+    if (auto applied = connection.execute(migration.sql); !applied) {
+      Error error = std::move(applied.error());
+      error.message =
+          "schema migration " + std::to_string(migration.version) + " failed: " + error.message;
+      return tl::unexpected(std::move(error));
+    }
+    auto record =
+        connection.prepare("INSERT INTO schema_version (version, description) VALUES (?1, ?2)");
+    if (!record) return tl::unexpected(std::move(record.error()));
+    (*record)->bind(1, static_cast<std::int64_t>(migration.version));
+    (*record)->bind(2, migration.description);
+    if (auto done = (*record)->run(); !done) return tl::unexpected(std::move(done.error()));
+  }
+  if (auto committed = transaction->commit(); !committed) {
+    return tl::unexpected(std::move(committed.error()));
+  }
+  return std::max(*current, known);
+}
+
+}  // namespace pop::store::sqlite

@@ -1,0 +1,283 @@
+// SqliteStore: opening, agendas and progress. Leases are in sqlite_store_leases.cc,
+// documents and the audit log in sqlite_store_documents.cc.
+#include "store/sqlite/sqlite_store.h"
+
+#include <algorithm>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "store/sqlite/sqlite_agenda_rows.h"
+#include "store/sqlite/sqlite_codec.h"
+
+namespace pop::store::sqlite {
+namespace {
+
+Result<void> prepare_directory(const std::filesystem::path& directory) {
+  std::error_code error;
+  if (std::filesystem::create_directories(directory, error)) {
+    // Agendas carry customers' data: keep the directory private to the server's user.
+    std::filesystem::permissions(directory, std::filesystem::perms::owner_all,
+                                 std::filesystem::perm_options::replace, error);
+  }
+  if (error || !std::filesystem::is_directory(directory, error)) {
+    return fail(ErrorCode::kUnavailable, "cannot use data directory " + directory.string() +
+                                             (error ? ": " + error.message() : ""));
+  }
+  return {};
+}
+
+Result<Connection> open_writer(const std::filesystem::path& file,
+                               const SqliteStoreOptions& options) {
+  auto db = Connection::open(file, Connection::Mode::kWriter, options.busy_timeout, options.vfs);
+  if (!db) return tl::unexpected(std::move(db.error()));
+  auto mode = db->query_text("PRAGMA journal_mode = WAL");
+  if (!mode) return tl::unexpected(std::move(mode.error()));
+  if (*mode != "wal") {
+    return fail(ErrorCode::kUnavailable,
+                "cannot put " + file.string() + " in write-ahead-log mode (got " + *mode + ")");
+  }
+  // FULL: in WAL mode every commit syncs the log, which is what makes a returned write
+  // survive a crash. NORMAL would be faster and lose the last commits on power loss.
+  std::string pragmas =
+      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
+      "PRAGMA journal_size_limit = 67108864;";
+  if (options.max_page_count > 0) {
+    pragmas += " PRAGMA max_page_count = " + std::to_string(options.max_page_count) + ";";
+  }
+  if (auto set = db->execute(pragmas); !set) return tl::unexpected(std::move(set.error()));
+  return db;
+}
+
+Result<AgendaRecord> single_agenda(StatementUse& statement, std::string_view id) {
+  auto row = statement->step();
+  if (!row) return tl::unexpected(std::move(row.error()));
+  if (!*row) return fail(ErrorCode::kNotFound, "no agenda " + std::string(id));
+  return read_agenda_row(*statement);
+}
+
+Result<InsertedAgenda> insert_agenda_row(Connection& db, const NewAgenda& request,
+                                         const std::string& agenda_document,
+                                         const EncodedProgress& progress) {
+  const AgendaRecord& agenda = request.agenda;
+  if (!request.idempotency_key.empty()) {
+    auto replay = db.prepare(
+        "SELECT a.id, a.sequence FROM idempotency_keys k "
+        "JOIN agendas a ON a.sequence = k.agenda_sequence "
+        "WHERE k.customer_id = ?1 AND k.key = ?2");
+    if (!replay) return tl::unexpected(std::move(replay.error()));
+    (*replay)->bind(1, agenda.customer_id);
+    (*replay)->bind(2, request.idempotency_key);
+    auto row = (*replay)->step();
+    if (!row) return tl::unexpected(std::move(row.error()));
+    if (*row) {
+      return InsertedAgenda{std::string((*replay)->column_text(0)), (*replay)->column_int64(1),
+                            true};
+    }
+  }
+  auto insert = db.prepare(
+      "INSERT INTO agendas (id, customer_id, resource_pool_id, insight_id, link_id, priority, "
+      "added_ms, updated_ms, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+      "ON CONFLICT (id) DO NOTHING");
+  if (!insert) return tl::unexpected(std::move(insert.error()));
+  Statement& row = **insert;
+  row.bind(1, agenda.id);
+  row.bind(2, agenda.customer_id);
+  row.bind(3, agenda.resource_pool_id);
+  row.bind(4, agenda.insight_id);
+  row.bind(5, agenda.link_id);
+  row.bind(6, std::int64_t{agenda.priority});
+  row.bind(7, to_millis(agenda.added_time));
+  row.bind(8, to_millis(agenda.updated_time));
+  row.bind(9, agenda_document);
+  if (auto done = row.run(); !done) return tl::unexpected(std::move(done.error()));
+  if (db.changes() == 0) {
+    return fail(ErrorCode::kConflict, "an agenda with id " + agenda.id + " already exists");
+  }
+  const std::int64_t sequence = db.last_insert_rowid();
+  if (auto done = insert_progress(db, sequence, progress); !done) {
+    return tl::unexpected(std::move(done.error()));
+  }
+  if (!request.idempotency_key.empty()) {
+    auto key = db.prepare(
+        "INSERT INTO idempotency_keys (customer_id, key, agenda_sequence) VALUES (?1, ?2, ?3)");
+    if (!key) return tl::unexpected(std::move(key.error()));
+    (*key)->bind(1, agenda.customer_id);
+    (*key)->bind(2, request.idempotency_key);
+    (*key)->bind(3, sequence);
+    if (auto done = (*key)->run(); !done) return tl::unexpected(std::move(done.error()));
+  }
+  return InsertedAgenda{agenda.id, sequence, false};
+}
+
+// The listing's SQL for the filters that are set. Parameters keep fixed numbers (?1 after,
+// ?2 customer, ?3 link, ?4 state, ?5 limit) so that each of the eight texts binds the same
+// way; SQLite allows numbers a text does not use.
+std::string agenda_listing_sql(const AgendaQuery& query) {
+  std::string sql = "SELECT " + std::string(kAgendaColumns) + " FROM agendas a";
+  if (query.processing_state) sql += " JOIN progress p ON p.agenda_sequence = a.sequence";
+  sql += " WHERE a.sequence > ?1";
+  if (query.customer_id) sql += " AND a.customer_id = ?2";
+  if (query.link_id) sql += " AND a.link_id = ?3";
+  if (query.processing_state) sql += " AND p.processing_state = ?4";
+  sql += " ORDER BY a.sequence LIMIT ?5";
+  return sql;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions& options) {
+  return open(options, builtin_migrations());
+}
+
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions& options,
+                                                       std::span<const Migration> migrations) {
+  if (auto ready = prepare_directory(options.data_directory); !ready) {
+    return tl::unexpected(std::move(ready.error()));
+  }
+  const std::filesystem::path file = options.data_directory / options.file_name;
+  auto writer = open_writer(file, options);
+  if (!writer) return tl::unexpected(std::move(writer.error()));
+  if (auto migrated = migrate(*writer, migrations); !migrated) {
+    return tl::unexpected(std::move(migrated.error()));
+  }
+  // Readers open after the migration so they never see a half-built schema.
+  std::vector<Connection> readers;
+  for (std::size_t i = 0; i < std::max<std::size_t>(options.read_connections, 1); ++i) {
+    auto reader =
+        Connection::open(file, Connection::Mode::kReader, options.busy_timeout, options.vfs);
+    if (!reader) return tl::unexpected(std::move(reader.error()));
+    readers.push_back(std::move(*reader));
+  }
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(file, std::make_unique<WriteBatcher>(std::move(*writer), options.max_batch),
+                      std::make_unique<ConnectionPool>(std::move(readers))));
+}
+
+SqliteStore::SqliteStore(std::filesystem::path database_path, std::unique_ptr<WriteBatcher> writer,
+                         std::unique_ptr<ConnectionPool> readers)
+    : database_path_(std::move(database_path)),
+      writer_(std::move(writer)),
+      readers_(std::move(readers)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+Result<InsertedAgenda> SqliteStore::insert_agenda(const NewAgenda& request) {
+  auto agenda_document = encode_json(request.agenda.document, "agenda document");
+  if (!agenda_document) return tl::unexpected(std::move(agenda_document.error()));
+  auto progress = encode_progress(request.progress);
+  if (!progress) return tl::unexpected(std::move(progress.error()));
+  InsertedAgenda inserted;
+  auto done = writer_->run([&](Connection& db) -> Result<void> {
+    auto result = insert_agenda_row(db, request, *agenda_document, *progress);
+    if (!result) return tl::unexpected(std::move(result.error()));
+    inserted = std::move(*result);
+    return {};
+  });
+  if (!done) return tl::unexpected(std::move(done.error()));
+  return inserted;
+}
+
+Result<AgendaRecord> SqliteStore::get_agenda(std::string_view id) {
+  auto db = readers_->acquire();
+  auto statement =
+      db->prepare("SELECT " + std::string(kAgendaColumns) + " FROM agendas a WHERE a.id = ?1");
+  if (!statement) return tl::unexpected(std::move(statement.error()));
+  (*statement)->bind(1, id);
+  return single_agenda(*statement, id);
+}
+
+Result<Page<AgendaRecord>> SqliteStore::list_agendas(const AgendaQuery& query) {
+  auto after = decode_sequence_cursor(query.cursor, 'a', 0);
+  if (!after) return tl::unexpected(std::move(after.error()));
+  const std::size_t limit = clamp_page_limit(query.limit);
+  auto db = readers_->acquire();
+  auto statement = db->prepare(agenda_listing_sql(query));
+  if (!statement) return tl::unexpected(std::move(statement.error()));
+  Statement& listing = **statement;
+  listing.bind(1, *after);
+  if (query.customer_id) listing.bind(2, *query.customer_id);
+  if (query.link_id) listing.bind(3, *query.link_id);
+  if (query.processing_state) listing.bind(4, processing_state_name(*query.processing_state));
+  listing.bind(5, static_cast<std::int64_t>(limit + 1));  // one more says whether more exist
+  Page<AgendaRecord> page;
+  while (true) {
+    auto row = listing.step();
+    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!*row) break;
+    if (page.items.size() == limit) {
+      page.more = true;
+      break;
+    }
+    auto agenda = read_agenda_row(listing);
+    if (!agenda) return tl::unexpected(std::move(agenda.error()));
+    page.items.push_back(std::move(*agenda));
+  }
+  page.next_cursor =
+      encode_sequence_cursor('a', page.items.empty() ? *after : page.items.back().sequence);
+  return page;
+}
+
+Result<void> SqliteStore::delete_agenda(std::string_view id) {
+  return writer_->run([&](Connection& db) -> Result<void> {
+    // Progress, lease and idempotency key go with it (ON DELETE CASCADE).
+    auto statement = db.prepare("DELETE FROM agendas WHERE id = ?1");
+    if (!statement) return tl::unexpected(std::move(statement.error()));
+    (*statement)->bind(1, id);
+    if (auto done = (*statement)->run(); !done) return done;
+    if (db.changes() == 0) return fail(ErrorCode::kNotFound, "no agenda " + std::string(id));
+    return {};
+  });
+}
+
+Result<std::vector<WaitingAgenda>> SqliteStore::list_waiting_agendas() {
+  auto db = readers_->acquire();
+  auto statement = db->prepare(
+      "SELECT a.id, a.customer_id, a.insight_id, a.sequence, a.priority, a.added_ms, "
+      "l.holder IS NOT NULL FROM progress p "
+      "JOIN agendas a ON a.sequence = p.agenda_sequence "
+      "LEFT JOIN leases l ON l.agenda_sequence = a.sequence "
+      "WHERE p.processing_state = ?1 ORDER BY a.sequence");
+  if (!statement) return tl::unexpected(std::move(statement.error()));
+  Statement& listing = **statement;
+  listing.bind(1, processing_state_name(ProcessingState::kWaiting));
+  std::vector<WaitingAgenda> waiting;
+  while (true) {
+    auto row = listing.step();
+    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!*row) return waiting;
+    waiting.push_back({std::string(listing.column_text(0)), std::string(listing.column_text(1)),
+                       std::string(listing.column_text(2)), listing.column_int64(3),
+                       static_cast<int>(listing.column_int64(4)),
+                       from_millis(listing.column_int64(5)), listing.column_int64(6) != 0});
+  }
+}
+
+Result<ProgressRecord> SqliteStore::get_progress(std::string_view agenda_id) {
+  auto db = readers_->acquire();
+  auto statement = db->prepare("SELECT " + std::string(kProgressColumns) +
+                               " FROM agendas a JOIN progress p ON p.agenda_sequence = "
+                               "a.sequence WHERE a.id = ?1");
+  if (!statement) return tl::unexpected(std::move(statement.error()));
+  (*statement)->bind(1, agenda_id);
+  auto row = (*statement)->step();
+  if (!row) return tl::unexpected(std::move(row.error()));
+  if (!*row) return fail(ErrorCode::kNotFound, "no agenda " + std::string(agenda_id));
+  return read_progress_row(**statement);
+}
+
+Result<void> SqliteStore::update_progress(const ProgressRecord& progress,
+                                          std::optional<std::uint64_t> fence_epoch) {
+  auto encoded = encode_progress(progress);
+  if (!encoded) return tl::unexpected(std::move(encoded.error()));
+  return writer_->run([&](Connection& db) -> Result<void> {
+    auto lease = find_lease(db, progress.agenda_id);
+    if (!lease) return tl::unexpected(std::move(lease.error()));
+    if (fence_epoch && !lease->held_with(*fence_epoch)) {
+      return lease_conflict(progress.agenda_id, *lease, *fence_epoch);
+    }
+    return replace_progress(db, lease->agenda_sequence, *encoded);
+  });
+}
+
+}  // namespace pop::store::sqlite

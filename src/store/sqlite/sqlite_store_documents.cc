@@ -1,0 +1,254 @@
+// SqliteStore: configuration documents (optimistic concurrency by version) and the audit
+// log.
+#include <limits>
+#include <string>
+#include <utility>
+
+#include "store/sqlite/sqlite_codec.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace pop::store::sqlite {
+namespace {
+
+constexpr std::string_view kDocumentColumns =
+    "kind, id, owner_customer_id, version, added_ms, updated_ms, document";
+
+std::string describe(DocumentKind kind, std::string_view id) {
+  return std::string(document_kind_name(kind)) + " " + std::string(id);
+}
+
+Result<DocumentRecord> read_document_row(const Statement& row) {
+  DocumentRecord record;
+  auto kind = parse_document_kind(row.column_text(0));
+  if (!kind) return fail(ErrorCode::kInternal, "stored document of unknown kind");
+  record.kind = *kind;
+  record.id = row.column_text(1);
+  record.owner_customer_id = row.column_text(2);
+  record.version = row.column_int64(3);
+  record.added_time = from_millis(row.column_int64(4));
+  record.updated_time = from_millis(row.column_int64(5));
+  auto document = decode_json(row.column_text(6), describe(record.kind, record.id));
+  if (!document) return tl::unexpected(std::move(document.error()));
+  record.document = std::move(*document);
+  return record;
+}
+
+// After an UPDATE or DELETE conditioned on a version changed nothing: was the document
+// missing, or at another version?
+tl::unexpected<Error> version_mismatch(Connection& db, DocumentKind kind, std::string_view id,
+                                       std::int64_t expected_version) {
+  auto statement = db.prepare("SELECT version FROM documents WHERE kind = ?1 AND id = ?2");
+  if (!statement) return tl::unexpected(std::move(statement.error()));
+  (*statement)->bind(1, document_kind_name(kind));
+  (*statement)->bind(2, id);
+  auto row = (*statement)->step();
+  if (!row) return tl::unexpected(std::move(row.error()));
+  if (!*row) return tl::unexpected(Error{ErrorCode::kNotFound, "no " + describe(kind, id), {}});
+  return tl::unexpected(Error{ErrorCode::kConflict,
+                              describe(kind, id) + " is at version " +
+                                  std::to_string((*statement)->column_int64(0)) + ", not " +
+                                  std::to_string(expected_version),
+                              {}});
+}
+
+Result<AuditRecord> read_audit_row(const Statement& row) {
+  AuditRecord record;
+  record.sequence = row.column_int64(0);
+  record.time = from_millis(row.column_int64(1));
+  record.actor = row.column_text(2);
+  record.action = row.column_text(3);
+  record.target = row.column_text(4);
+  record.outcome = row.column_text(5);
+  auto details = decode_json(row.column_text(6), "audit details");
+  if (!details) return tl::unexpected(std::move(details.error()));
+  record.details = std::move(*details);
+  return record;
+}
+
+// Fixed parameter numbers as in the agenda listing: ?1 cursor, ?2 actor, ?3 target, ?4 limit.
+std::string audit_listing_sql(const AuditQuery& query) {
+  std::string sql =
+      "SELECT sequence, time_ms, actor, action, target, outcome, details FROM audit_log WHERE ";
+  sql += query.newest_first ? "sequence < ?1" : "sequence > ?1";
+  if (query.actor) sql += " AND actor = ?2";
+  if (query.target) sql += " AND target = ?3";
+  sql += query.newest_first ? " ORDER BY sequence DESC" : " ORDER BY sequence";
+  return sql + " LIMIT ?4";
+}
+
+}  // namespace
+
+Result<std::int64_t> SqliteStore::create_document(const DocumentRecord& record) {
+  auto document = encode_json(record.document, describe(record.kind, record.id));
+  if (!document) return tl::unexpected(std::move(document.error()));
+  return writer_
+      ->run([&](Connection& db) -> Result<void> {
+        auto statement = db.prepare(
+            "INSERT INTO documents (kind, id, owner_customer_id, version, added_ms, "
+            "updated_ms, document) VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6) "
+            "ON CONFLICT (kind, id) DO NOTHING");
+        if (!statement) return tl::unexpected(std::move(statement.error()));
+        Statement& insert = **statement;
+        insert.bind(1, document_kind_name(record.kind));
+        insert.bind(2, record.id);
+        insert.bind(3, record.owner_customer_id);
+        insert.bind(4, to_millis(record.added_time));
+        insert.bind(5, to_millis(record.updated_time));
+        insert.bind(6, *document);
+        if (auto done = insert.run(); !done) return done;
+        if (db.changes() == 0) {
+          return fail(ErrorCode::kConflict, describe(record.kind, record.id) + " exists");
+        }
+        return {};
+      })
+      .map([] { return std::int64_t{1}; });
+}
+
+Result<std::int64_t> SqliteStore::update_document(const DocumentRecord& record,
+                                                  std::int64_t expected_version) {
+  auto document = encode_json(record.document, describe(record.kind, record.id));
+  if (!document) return tl::unexpected(std::move(document.error()));
+  return writer_
+      ->run([&](Connection& db) -> Result<void> {
+        auto statement = db.prepare(
+            "UPDATE documents SET owner_customer_id = ?3, version = version + 1, "
+            "updated_ms = ?4, document = ?5 WHERE kind = ?1 AND id = ?2 AND version = ?6");
+        if (!statement) return tl::unexpected(std::move(statement.error()));
+        Statement& update = **statement;
+        update.bind(1, document_kind_name(record.kind));
+        update.bind(2, record.id);
+        update.bind(3, record.owner_customer_id);
+        update.bind(4, to_millis(record.updated_time));
+        update.bind(5, *document);
+        update.bind(6, expected_version);
+        if (auto done = update.run(); !done) return done;
+        if (db.changes() == 0) {
+          return version_mismatch(db, record.kind, record.id, expected_version);
+        }
+        return {};
+      })
+      .map([expected_version] { return expected_version + 1; });
+}
+
+Result<DocumentRecord> SqliteStore::get_document(DocumentKind kind, std::string_view id) {
+  auto db = readers_->acquire();
+  auto statement = db->prepare("SELECT " + std::string(kDocumentColumns) +
+                               " FROM documents WHERE kind = ?1 AND id = ?2");
+  if (!statement) return tl::unexpected(std::move(statement.error()));
+  (*statement)->bind(1, document_kind_name(kind));
+  (*statement)->bind(2, id);
+  auto row = (*statement)->step();
+  if (!row) return tl::unexpected(std::move(row.error()));
+  if (!*row) return fail(ErrorCode::kNotFound, "no " + describe(kind, id));
+  return read_document_row(**statement);
+}
+
+Result<Page<DocumentRecord>> SqliteStore::list_documents(const DocumentQuery& query) {
+  auto after = decode_id_cursor(query.cursor, 'd');
+  if (!after) return tl::unexpected(std::move(after.error()));
+  const std::size_t limit = clamp_page_limit(query.limit);
+  std::string sql =
+      "SELECT " + std::string(kDocumentColumns) + " FROM documents WHERE kind = ?1 AND id > ?2";
+  if (query.owner_customer_id) sql += " AND owner_customer_id = ?3";
+  sql += " ORDER BY id LIMIT ?4";
+  auto db = readers_->acquire();
+  auto statement = db->prepare(sql);
+  if (!statement) return tl::unexpected(std::move(statement.error()));
+  Statement& listing = **statement;
+  listing.bind(1, document_kind_name(query.kind));
+  listing.bind(2, *after);
+  if (query.owner_customer_id) listing.bind(3, *query.owner_customer_id);
+  listing.bind(4, static_cast<std::int64_t>(limit + 1));
+  Page<DocumentRecord> page;
+  while (true) {
+    auto row = listing.step();
+    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!*row) break;
+    if (page.items.size() == limit) {
+      page.more = true;
+      break;
+    }
+    auto record = read_document_row(listing);
+    if (!record) return tl::unexpected(std::move(record.error()));
+    page.items.push_back(std::move(*record));
+  }
+  page.next_cursor = encode_id_cursor('d', page.items.empty() ? *after : page.items.back().id);
+  return page;
+}
+
+Result<void> SqliteStore::delete_document(DocumentKind kind, std::string_view id,
+                                          std::optional<std::int64_t> expected_version) {
+  return writer_->run([&](Connection& db) -> Result<void> {
+    auto statement = db.prepare(
+        "DELETE FROM documents WHERE kind = ?1 AND id = ?2 AND (?3 IS NULL OR version = ?3)");
+    if (!statement) return tl::unexpected(std::move(statement.error()));
+    Statement& erase = **statement;
+    erase.bind(1, document_kind_name(kind));
+    erase.bind(2, id);
+    if (expected_version) {
+      erase.bind(3, *expected_version);
+    } else {
+      erase.bind_null(3);
+    }
+    if (auto done = erase.run(); !done) return done;
+    if (db.changes() == 0) return version_mismatch(db, kind, id, expected_version.value_or(0));
+    return {};
+  });
+}
+
+Result<std::int64_t> SqliteStore::append_audit(const AuditRecord& record) {
+  auto details = encode_json(record.details, "audit details");
+  if (!details) return tl::unexpected(std::move(details.error()));
+  std::int64_t sequence = 0;
+  auto done = writer_->run([&](Connection& db) -> Result<void> {
+    auto statement = db.prepare(
+        "INSERT INTO audit_log (time_ms, actor, action, target, outcome, details) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (!statement) return tl::unexpected(std::move(statement.error()));
+    Statement& insert = **statement;
+    insert.bind(1, to_millis(record.time));
+    insert.bind(2, record.actor);
+    insert.bind(3, record.action);
+    insert.bind(4, record.target);
+    insert.bind(5, record.outcome);
+    insert.bind(6, *details);
+    if (auto inserted = insert.run(); !inserted) return inserted;
+    sequence = db.last_insert_rowid();
+    return {};
+  });
+  if (!done) return tl::unexpected(std::move(done.error()));
+  return sequence;
+}
+
+Result<Page<AuditRecord>> SqliteStore::list_audit(const AuditQuery& query) {
+  const std::int64_t start = query.newest_first ? std::numeric_limits<std::int64_t>::max() : 0;
+  auto after = decode_sequence_cursor(query.cursor, 'u', start);
+  if (!after) return tl::unexpected(std::move(after.error()));
+  const std::size_t limit = clamp_page_limit(query.limit);
+  auto db = readers_->acquire();
+  auto statement = db->prepare(audit_listing_sql(query));
+  if (!statement) return tl::unexpected(std::move(statement.error()));
+  Statement& listing = **statement;
+  listing.bind(1, *after);
+  if (query.actor) listing.bind(2, *query.actor);
+  if (query.target) listing.bind(3, *query.target);
+  listing.bind(4, static_cast<std::int64_t>(limit + 1));
+  Page<AuditRecord> page;
+  while (true) {
+    auto row = listing.step();
+    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!*row) break;
+    if (page.items.size() == limit) {
+      page.more = true;
+      break;
+    }
+    auto record = read_audit_row(listing);
+    if (!record) return tl::unexpected(std::move(record.error()));
+    page.items.push_back(std::move(*record));
+  }
+  page.next_cursor =
+      encode_sequence_cursor('u', page.items.empty() ? *after : page.items.back().sequence);
+  return page;
+}
+
+}  // namespace pop::store::sqlite

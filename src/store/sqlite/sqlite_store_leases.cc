@@ -1,0 +1,142 @@
+// SqliteStore: leases with fencing. Every check and change of one method happens inside
+// one unit of the writer, so check-then-act is atomic: two pullers racing for an agenda,
+// or a renewal racing a reclaim, can never both win.
+#include <string>
+#include <utility>
+
+#include "store/sqlite/sqlite_agenda_rows.h"
+#include "store/sqlite/sqlite_codec.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace pop::store::sqlite {
+namespace {
+
+LeaseRecord to_record(std::string_view agenda_id, const LeaseRow& row) {
+  LeaseRecord lease;
+  lease.agenda_id = agenda_id;
+  lease.epoch = row.epoch;
+  if (row.holder) {
+    lease.holder = *row.holder;
+    lease.expires_at = from_millis(row.expires_ms.value_or(0));
+  }
+  return lease;
+}
+
+// Ends the lease in `row` and writes `progress` when given.
+Result<void> end_lease(Connection& db, LeaseRow row,
+                       const std::optional<EncodedProgress>& progress) {
+  row.holder.reset();
+  row.expires_ms.reset();
+  if (auto stored = store_lease(db, row); !stored) return stored;
+  if (progress) return replace_progress(db, row.agenda_sequence, *progress);
+  return {};
+}
+
+}  // namespace
+
+Result<LeaseRecord> SqliteStore::get_lease(std::string_view agenda_id) {
+  auto db = readers_->acquire();
+  auto row = find_lease(*db, agenda_id);
+  if (!row) return tl::unexpected(std::move(row.error()));
+  return to_record(agenda_id, *row);
+}
+
+Result<std::uint64_t> SqliteStore::acquire_lease(const LeaseAcquisition& request) {
+  auto progress = encode_progress(request.progress);
+  if (!progress) return tl::unexpected(std::move(progress.error()));
+  std::uint64_t epoch = 0;
+  auto done = writer_->run([&](Connection& db) -> Result<void> {
+    auto row = find_lease(db, request.agenda_id);
+    if (!row) return tl::unexpected(std::move(row.error()));
+    if (row->epoch != request.expected_epoch) {
+      return fail(ErrorCode::kConflict, "agenda " + request.agenda_id + " has lease epoch " +
+                                            std::to_string(row->epoch) + ", not " +
+                                            std::to_string(request.expected_epoch));
+    }
+    if (row->holder && row->expires_ms.value_or(0) > to_millis(request.now)) {
+      return fail(ErrorCode::kConflict,
+                  "agenda " + request.agenda_id + " is leased to " + *row->holder);
+    }
+    row->epoch += 1;
+    row->holder = request.holder;
+    row->expires_ms = to_millis(request.expires_at);
+    if (auto stored = store_lease(db, *row); !stored) return stored;
+    if (*progress) {
+      if (auto written = replace_progress(db, row->agenda_sequence, **progress); !written) {
+        return written;
+      }
+    }
+    epoch = row->epoch;
+    return {};
+  });
+  if (!done) return tl::unexpected(std::move(done.error()));
+  return epoch;
+}
+
+Result<void> SqliteStore::renew_lease(std::string_view agenda_id, std::uint64_t epoch,
+                                      WallTime expires_at) {
+  return writer_->run([&](Connection& db) -> Result<void> {
+    auto row = find_lease(db, agenda_id);
+    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!row->held_with(epoch)) return lease_conflict(agenda_id, *row, epoch);
+    row->expires_ms = to_millis(expires_at);
+    return store_lease(db, *row);
+  });
+}
+
+Result<void> SqliteStore::release_lease(std::string_view agenda_id, std::uint64_t epoch,
+                                        const std::optional<ProgressRecord>& final_progress) {
+  auto progress = encode_progress(final_progress);
+  if (!progress) return tl::unexpected(std::move(progress.error()));
+  return writer_->run([&](Connection& db) -> Result<void> {
+    auto row = find_lease(db, agenda_id);
+    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!row->held_with(epoch)) return lease_conflict(agenda_id, *row, epoch);
+    return end_lease(db, *row, *progress);
+  });
+}
+
+Result<std::vector<LeaseRecord>> SqliteStore::list_expired_leases(WallTime now, std::size_t limit) {
+  auto db = readers_->acquire();
+  // "holder IS NOT NULL" matches the partial index leases_by_expiry.
+  auto statement = db->prepare(
+      "SELECT a.id, l.epoch, l.holder, l.expires_ms FROM leases l "
+      "JOIN agendas a ON a.sequence = l.agenda_sequence "
+      "WHERE l.holder IS NOT NULL AND l.expires_ms <= ?1 "
+      "ORDER BY l.expires_ms, l.agenda_sequence LIMIT ?2");
+  if (!statement) return tl::unexpected(std::move(statement.error()));
+  Statement& listing = **statement;
+  listing.bind(1, to_millis(now));
+  listing.bind(2, static_cast<std::int64_t>(clamp_page_limit(limit)));
+  std::vector<LeaseRecord> expired;
+  while (true) {
+    auto row = listing.step();
+    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!*row) return expired;
+    LeaseRecord lease;
+    lease.agenda_id = listing.column_text(0);
+    lease.epoch = static_cast<std::uint64_t>(listing.column_int64(1));
+    lease.holder = listing.column_text(2);
+    lease.expires_at = from_millis(listing.column_int64(3));
+    expired.push_back(std::move(lease));
+  }
+}
+
+Result<void> SqliteStore::reclaim_lease(std::string_view agenda_id, std::uint64_t epoch,
+                                        WallTime now,
+                                        const std::optional<ProgressRecord>& requeue_progress) {
+  auto progress = encode_progress(requeue_progress);
+  if (!progress) return tl::unexpected(std::move(progress.error()));
+  return writer_->run([&](Connection& db) -> Result<void> {
+    auto row = find_lease(db, agenda_id);
+    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!row->held_with(epoch)) return lease_conflict(agenda_id, *row, epoch);
+    if (row->expires_ms.value_or(0) > to_millis(now)) {
+      return fail(ErrorCode::kConflict, "the lease of agenda " + std::string(agenda_id) +
+                                            " has not expired (it was renewed)");
+    }
+    return end_lease(db, *row, *progress);
+  });
+}
+
+}  // namespace pop::store::sqlite
