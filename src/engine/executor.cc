@@ -1,5 +1,6 @@
 #include "engine/executor.h"
 
+#include <algorithm>
 #include <cassert>
 #include <cstdio>
 #include <optional>
@@ -30,14 +31,18 @@ struct ProgressEvent {
   double percent;
   std::string message;
 };
+struct RunningEvent {
+  std::size_t operation;
+};
 struct WakeEvent {};  // cancel() wakes the loop with this
-using Event = std::variant<FinishedEvent, ProgressEvent, WakeEvent>;
+using Event = std::variant<FinishedEvent, ProgressEvent, RunningEvent, WakeEvent>;
 
 // Hands one operation's runner callbacks to the executor thread.
 class AttemptListener final : public RunListener {
  public:
   AttemptListener(EventQueue<Event>& queue, std::size_t operation)
       : queue_(queue), operation_(operation) {}
+  void on_running() override { queue_.push(RunningEvent{operation_}); }
   void on_progress(double percent, const std::string& message) override {
     queue_.push(ProgressEvent{operation_, percent, message});
   }
@@ -63,7 +68,7 @@ struct OperationRuntime {
   int maximum_attempts = 1;
   double retry_backoff_seconds = 0;
   std::chrono::milliseconds grace{0};
-  Clock::time_point launched_at;
+  std::optional<Clock::time_point> timeout_at;  // armed once the handler is running
 };
 
 std::string format_seconds(double seconds) {
@@ -128,6 +133,7 @@ class Executor::Impl {
   AgendaProgress run(ExecutionObserver* observer) {
     observer_ = observer;
     plan_.emplace(graph_, already_succeeded_);
+    for (const auto& operation : progress_.operations) percent_sum_ += contribution(operation);
     progress_.state = ProcessingState::kExecuting;
     progress_.started_time = std::chrono::system_clock::now();
     notify(npos);
@@ -206,7 +212,7 @@ class Executor::Impl {
     progress.message.clear();
     transition(index, OperationState::kRunning);
 
-    runtime.launched_at = Clock::now();
+    runtime.timeout_at.reset();
     auto run = runner_.start(request, runtime.listener);
     if (!run) {
       // Nothing was started; this counts as a failed attempt, subject to retries.
@@ -216,7 +222,6 @@ class Executor::Impl {
     }
     runtime.run = std::move(*run);
     ++running_;
-    timeouts_.emplace(runtime.launched_at + seconds_to_ms(runtime.timeout_seconds), index);
     notify(index);
   }
 
@@ -246,13 +251,26 @@ class Executor::Impl {
   void dispatch(Event& event) {
     if (auto* finished = std::get_if<FinishedEvent>(&event)) {
       on_finished(finished->operation, std::move(finished->result));
+    } else if (auto* running = std::get_if<RunningEvent>(&event)) {
+      arm_timeout(running->operation);
     } else if (auto* update = std::get_if<ProgressEvent>(&event)) {
       OperationProgress& progress = progress_.operations[update->operation];
       if (progress.state != OperationState::kRunning) return;  // a late line from an ended attempt
+      percent_sum_ -= contribution(progress);
       progress.percent_complete = update->percent;
+      percent_sum_ += contribution(progress);
       progress.message = std::move(update->message);
       notify(update->operation);
     }
+  }
+
+  // A stale event (its attempt failed to start, or already ended) finds no run or an armed
+  // timeout and changes nothing.
+  void arm_timeout(std::size_t index) {
+    OperationRuntime& runtime = *runtime_[index];
+    if (!runtime.run || runtime.timeout_at) return;
+    runtime.timeout_at = Clock::now() + seconds_to_ms(runtime.timeout_seconds);
+    timeouts_.emplace(*runtime.timeout_at, index);
   }
 
   void on_finished(std::size_t index, HandlerResult result) {
@@ -260,7 +278,7 @@ class Executor::Impl {
     OperationProgress& progress = progress_.operations[index];
     runtime.run.reset();
     --running_;
-    timeouts_.erase({runtime.launched_at + seconds_to_ms(runtime.timeout_seconds), index});
+    if (runtime.timeout_at) timeouts_.erase({*runtime.timeout_at, index});
     if (observer_ != nullptr) {
       observer_->on_attempt_ended({index, progress.attempt_count, result.succeeded,
                                    result.launched_at, result.observed_end_at});
@@ -269,7 +287,6 @@ class Executor::Impl {
     // A handler that succeeded while being stopped still produced its output: keep it.
     if (result.succeeded && runtime.termination != Termination::kTimeout) {
       progress.result_payload = std::move(result.output);
-      progress.percent_complete = 100;
       transition(index, OperationState::kSucceeded);
       progress.completed_time = std::chrono::system_clock::now();
       plan_->mark_succeeded(index);
@@ -411,14 +428,26 @@ class Executor::Impl {
                    std::string(state_message_of(to)).c_str());
       assert(false);
     }
-    if (progress.state == OperationState::kRunning && to != OperationState::kRunning)
+    percent_sum_ -= contribution(progress);
+    if (to != OperationState::kRunning)
       progress.percent_complete = to == OperationState::kSucceeded ? 100 : 0;
     progress.state = to;
+    percent_sum_ += contribution(progress);
   }
 
+  // An operation's share of the agenda's percentComplete, times the operation count.
+  static double contribution(const OperationProgress& progress) {
+    if (progress.state == OperationState::kSucceeded) return 100;
+    if (progress.state == OperationState::kRunning)
+      return std::clamp(progress.percent_complete, 0.0, 100.0);
+    return 0;
+  }
+
+  // Kept as a running sum: recomputing it over all operations on every progress line would
+  // make a large agenda's executor quadratic.
   void notify(std::size_t index) {
     if (observer_ == nullptr) return;
-    progress_.recompute_percent();
+    progress_.percent_complete = percent_sum_ / static_cast<double>(progress_.operations.size());
     observer_->on_change(progress_, index);
   }
 
@@ -438,6 +467,7 @@ class Executor::Impl {
   ExecutionObserver* observer_ = nullptr;
 
   std::size_t running_ = 0;
+  double percent_sum_ = 0;
   std::set<std::pair<Clock::time_point, std::size_t>> timeouts_;
   std::set<std::pair<Clock::time_point, std::size_t>> retry_waits_;
   std::vector<std::size_t> retry_ready_;

@@ -20,6 +20,8 @@ using namespace std::chrono_literals;
 //   "fail"     exits 1 with "boom" in its log
 //   "flaky"    fails until attempt == payload.succeedOn
 //   "hang"     runs until terminated
+//   "slow"     like succeed, after ~100 ms
+//   "pending"  like succeed, but only reports running after ~150 ms (a Pod in Pending)
 class ScriptedRunner final : public Runner {
  public:
   struct Launch {
@@ -88,6 +90,15 @@ class ScriptedRunner final : public Runner {
 
    private:
     void body(const LaunchRequest& request, const std::string& behaviour) {
+      // A Pod would sit in Pending here: the timeout must not run yet.
+      if (behaviour == "pending") {
+        std::unique_lock lock(mutex_);
+        wake_.wait_for(lock, 150ms, [this] { return stop_; });
+      }
+      {
+        std::lock_guard lock(mutex_);
+        if (listener_ != nullptr) listener_->on_running();
+      }
       HandlerResult result;
       result.launched_at = std::chrono::steady_clock::now();
       std::unique_lock lock(mutex_);
@@ -97,9 +108,9 @@ class ScriptedRunner final : public Runner {
         result.signal = 15;
         result.message = "killed by signal 15";
       } else {
-        wake_.wait_for(lock, 2ms, [this] { return stop_; });
+        wake_.wait_for(lock, behaviour == "slow" ? 100ms : 2ms, [this] { return stop_; });
         const bool ok =
-            behaviour == "succeed" ||
+            behaviour == "succeed" || behaviour == "pending" || behaviour == "slow" ||
             (behaviour == "flaky" && request.attempt >= request.payload.value("succeedOn", 1));
         result.succeeded = ok;
         result.exit_code = ok ? 0 : 1;
@@ -138,7 +149,8 @@ class ExecutorTest : public ::testing::Test {
       "handlers": {
         "succeed": {"command": ["succeed"]}, "fail": {"command": ["fail"]},
         "flaky": {"command": ["flaky"]}, "hang": {"command": ["hang"]},
-        "unstartable": {"command": ["unstartable"]}}})"),
+        "unstartable": {"command": ["unstartable"]}, "pending": {"command": ["pending"]},
+        "slow": {"command": ["slow"]}}})"),
                                        "test");
     EXPECT_TRUE(merged.has_value());
   }
@@ -216,23 +228,34 @@ TEST_F(ExecutorTest, RetriesUntilAnAttemptSucceeds) {
 }
 
 TEST_F(ExecutorTest, FailureStopsNewWorkAndNamesTheOperation) {
-  // "slow" is running when "bad" fails: it finishes; "after" depends on bad; "later" on slow.
+  // "bad" fails for good while "slow" still runs. "slow" finishes, but "after-slow", ready
+  // from then on, must not start; "needs-bad" never can.
   auto agenda = load(R"({"operations": [
     {"name": "bad", "type": "fail", "params": {"maximumAttempts": 2}},
-    {"name": "slow", "type": "succeed"},
-    {"name": "after", "type": "succeed", "params": {"dependsOn": "bad"}},
-    {"name": "later", "type": "succeed", "params": {"dependsOn": ["slow", "bad"]}}]})");
+    {"name": "slow", "type": "slow"},
+    {"name": "after-slow", "type": "succeed", "params": {"dependsOn": "slow"}},
+    {"name": "needs-bad", "type": "succeed", "params": {"dependsOn": ["slow", "bad"]}}]})");
   AgendaProgress result = run(agenda);
   EXPECT_EQ(result.outcome, AgendaOutcome::kFailed);
   EXPECT_EQ(op(result, "bad").state, OperationState::kFailed);
   EXPECT_EQ(op(result, "bad").attempt_count, 2);
   EXPECT_EQ(op(result, "slow").state, OperationState::kSucceeded);
-  EXPECT_EQ(op(result, "after").state, OperationState::kPending);
-  EXPECT_EQ(op(result, "later").state, OperationState::kPending);
+  EXPECT_EQ(op(result, "after-slow").state, OperationState::kPending);
+  EXPECT_EQ(op(result, "needs-bad").state, OperationState::kPending);
+  EXPECT_EQ(runner_.launches().size(), 3u);  // bad twice, slow once
   ASSERT_EQ(result.diagnostic_events.size(), 1u);
   EXPECT_EQ(result.diagnostic_events[0].message,
             "operation \"bad\" failed: attempt 2 failed: exited with status 1");
   EXPECT_EQ(result.diagnostic_events[0].log_tail, "boom\n");
+}
+
+TEST_F(ExecutorTest, TimeoutCountsFromRunningNotFromLaunch) {
+  // Pending for ~150 ms, then quick: a 100 ms timeout charged from launch would fire.
+  auto agenda = load(R"({"operations": [
+    {"name": "pod", "type": "pending", "params": {"timeoutSeconds": 0.1}}]})");
+  AgendaProgress result = run(agenda);
+  EXPECT_EQ(result.outcome, AgendaOutcome::kSucceeded);
+  EXPECT_EQ(runner_.terminations(), 0);
 }
 
 TEST_F(ExecutorTest, FailFastTerminatesRunningOperations) {

@@ -21,11 +21,6 @@ bool can_transition(OperationState from, OperationState to) {
   return false;
 }
 
-bool is_terminal(OperationState state) {
-  return state == OperationState::kSucceeded || state == OperationState::kFailed ||
-         state == OperationState::kCancelled;
-}
-
 ProcessingState processing_state_of(OperationState state) {
   switch (state) {
     case OperationState::kPending:

@@ -20,7 +20,6 @@ enum class OperationState { kPending, kRunning, kRetrying, kSucceeded, kFailed, 
 enum class ProcessingState { kWaiting, kExecuting, kComplete };
 
 bool can_transition(OperationState from, OperationState to);
-bool is_terminal(OperationState state);
 
 ProcessingState processing_state_of(OperationState state);
 std::string_view processing_state_name(ProcessingState state);  // "WAITING", ...

@@ -223,6 +223,8 @@ Result<std::unique_ptr<HandlerRun>> LocalRunner::Impl::start(const LaunchRequest
   }
   const auto started = std::chrono::system_clock::now();
   const auto launched_at = std::chrono::steady_clock::now();
+  // Before the I/O thread can see the attempt, so that on_finished cannot come first.
+  listener.on_running();
   // Only the handler may hold the write ends, or the pipes would never report end of file.
   log_pipe->write_end.reset();
   progress_pipe->write_end.reset();

@@ -28,6 +28,10 @@ constexpr auto kWait = 30s;
 
 class RecordingListener : public RunListener {
  public:
+  void on_running() override {
+    std::lock_guard lock(mutex_);
+    ++running_count_;
+  }
   void on_progress(double percent_complete, const std::string& message) override {
     std::lock_guard lock(mutex_);
     progress_.emplace_back(percent_complete, message);
@@ -57,12 +61,17 @@ class RecordingListener : public RunListener {
     std::lock_guard lock(mutex_);
     return finished_count_;
   }
+  int running_count() {
+    std::lock_guard lock(mutex_);
+    return running_count_;
+  }
 
  private:
   std::mutex mutex_;
   std::condition_variable changed_;
   std::vector<std::pair<double, std::string>> progress_;
   int finished_count_ = 0;
+  int running_count_ = 0;
   HandlerResult result_;
 };
 
@@ -166,6 +175,14 @@ TEST_F(LocalRunnerTest, SucceedsWithTheOutputFileAsOutput) {
   EXPECT_LE(result.started, result.ended);
 }
 
+TEST_F(LocalRunnerTest, ReportsRunningBeforeItCanFinish) {
+  RecordingListener listener;
+  auto started = runner_->start(shell("true"), listener);
+  ASSERT_TRUE(started) << started.error().message;
+  EXPECT_EQ(listener.running_count(), 1);
+  ASSERT_TRUE(listener.wait_finished());
+}
+
 TEST_F(LocalRunnerTest, NoOrEmptyOutputFileMeansNullOutput) {
   for (const char* script : {"true", R"(: > "$POP_OUTPUT_FILE")", R"(echo > "$POP_OUTPUT_FILE")"}) {
     const auto result = run(shell(script));
@@ -204,6 +221,7 @@ TEST_F(LocalRunnerTest, MissingCommandFailsAtStartAndLeavesNothingBehind) {
       << started.error().message;
   EXPECT_TRUE(std::filesystem::is_empty(work_root_));
   EXPECT_FALSE(std::filesystem::exists(request.log_path));
+  EXPECT_EQ(listener.running_count(), 0) << "a handler that never ran was reported running";
   runner_.reset();
   EXPECT_EQ(listener.finished_count(), 0);
 }
@@ -485,6 +503,7 @@ class Chain : public RunListener {
  public:
   Chain(LocalRunner& runner, LaunchRequest request, std::size_t length)
       : runner_(runner), request_(std::move(request)), length_(length) {}
+  void on_running() override {}
   void on_progress(double, const std::string&) override {}
   // The test hears of a result before the next start(), so that it can overlap with it.
   void on_finished(HandlerResult result) override {

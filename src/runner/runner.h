@@ -59,6 +59,11 @@ struct HandlerResult {
 class RunListener {
  public:
   virtual ~RunListener() = default;
+  // The handler is executing: a process was spawned, a container started, a Pod left
+  // Pending. Per-attempt timeouts count from here, so time spent waiting for a node or an
+  // image is not charged to the handler. May be called from within start(), before it
+  // returns; not called when the handler never got to run.
+  virtual void on_running() = 0;
   virtual void on_progress(double percent_complete, const std::string& message) = 0;
   virtual void on_finished(HandlerResult result) = 0;
 };
