@@ -1,8 +1,8 @@
 #include "agenda/agenda.h"
 
-#include "util/text.h"
-
 #include <utility>
+
+#include "util/text.h"
 
 namespace pop {
 namespace {

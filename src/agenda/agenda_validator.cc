@@ -1,12 +1,10 @@
 #include "agenda/agenda_validator.h"
 
 #include <algorithm>
-
-#include "util/duration_limits.h"
-
 #include <unordered_map>
 #include <utility>
 
+#include "util/duration_limits.h"
 #include "util/json_limits.h"
 
 namespace pop {
@@ -116,14 +114,14 @@ class OperationChecker {
     }
     // Such a name could not be referenced (">" ends a token, "::" starts a pointer), listed
     // in a dependsOn string (","), or passed safely through an environment or a terminal.
-    const bool unusable =
-        operation.name.find_first_of("<>,") != std::string::npos ||
-        operation.name.find("::") != std::string::npos ||
-        std::any_of(operation.name.begin(), operation.name.end(), [](char c) {
-          return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
-        });
+    const bool unusable = operation.name.find_first_of("<>,") != std::string::npos ||
+                          operation.name.find("::") != std::string::npos ||
+                          std::any_of(operation.name.begin(), operation.name.end(), [](char c) {
+                            return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+                          });
     if (unusable) {
-      issues_.add(label, "name", "must not contain control characters, \"<\", \">\", \",\" or \"::\"");
+      issues_.add(label, "name",
+                  "must not contain control characters, \"<\", \">\", \",\" or \"::\"");
     }
     auto [first, inserted] = first_with_name_.emplace(fold_name(operation.name), index);
     if (!inserted) {

@@ -309,13 +309,14 @@ TEST(AgendaValidatorNames, UnreferenceableNamesAreRejectedAndLabelsBounded) {
       {"name": "e::f", "type": "sample"}, {"name": "g\u001bh", "type": "sample"}]})",
                             {});
   ASSERT_FALSE(result.has_value());
-  const std::string rule = R"(field name: must not contain control characters, "<", ">", "," or "::")";
-  EXPECT_EQ(result.error().details,
-            (std::vector<std::string>{"operation \"a>b\", " + rule, "operation \"c,d\", " + rule,
-                                      "operation \"e::f\", " + rule, "operation \"g?h\", " + rule}));
-  auto long_name = load_agenda(R"({"operations": [{"name": ")" + std::string(300, 'x') +
-                                   R"(", "type": "sample"}]})",
-                               {});
+  const std::string rule =
+      R"(field name: must not contain control characters, "<", ">", "," or "::")";
+  EXPECT_EQ(
+      result.error().details,
+      (std::vector<std::string>{"operation \"a>b\", " + rule, "operation \"c,d\", " + rule,
+                                "operation \"e::f\", " + rule, "operation \"g?h\", " + rule}));
+  auto long_name = load_agenda(
+      R"({"operations": [{"name": ")" + std::string(300, 'x') + R"(", "type": "sample"}]})", {});
   ASSERT_FALSE(long_name.has_value());
   EXPECT_EQ(long_name.error().details[0],
             "operation \"" + std::string(80, 'x') +

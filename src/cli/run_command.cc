@@ -142,8 +142,8 @@ int execute(const RunSettings& settings) {
   const AgendaLimits limits;
   auto text = read_input(settings.agenda_path, limits.max_document_bytes);
   if (!text) return invalid_input(text.error());
-  auto agenda =
-      load_agenda(*text, [&](std::string_view type) { return registry.has(type); }, limits);
+  auto agenda = load_agenda(
+      *text, [&](std::string_view type) { return registry.has(type); }, limits);
   if (!agenda) return invalid_input(agenda.error());
 
   std::optional<AgendaProgress> earlier;

@@ -4,8 +4,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
@@ -273,7 +273,9 @@ TEST_F(PopRunTest, HandlersThatEscapeTheirProcessGroupAreEndedToo) {
 TEST_F(PopRunTest, SecondSignalKillsAtOnce) {
   // The handler ignores SIGTERM and the grace period is long: only the second signal's
   // SIGKILL ends it quickly.
-  write("handlers.json", R"({"defaults": {"terminationGraceSeconds": 600}, "handlers": {"stubborn": {"command": ["/bin/sh", "-c",
+  write(
+      "handlers.json",
+      R"({"defaults": {"terminationGraceSeconds": 600}, "handlers": {"stubborn": {"command": ["/bin/sh", "-c",
       "trap '' TERM; echo $$ > \"$DIR/stubborn.pid\"; while :; do sleep 1; done"]}}})");
   write("agenda.json", R"({"operations": [{"name": "s", "type": "stubborn"}]})");
   pop::testing::Subprocess pop(pop_run(path("agenda.json").string(), {"--output", "json"}), env(),
@@ -293,16 +295,21 @@ TEST_F(PopRunTest, SecondSignalKillsAtOnce) {
 TEST_F(PopRunTest, ResumeRefusesAnotherAgendasProgress) {
   write("progress.json", R"({"agendaId": "other", "processingState": "COMPLETE",
     "processingStateMessage": "failed", "operationProgress": []})");
-  ProcessResult result = run_json(R"({"id": "mine", "operations": [{"name": "a", "type": "sample"}]})",
-                                  {"--resume", path("progress.json").string()});
+  ProcessResult result =
+      run_json(R"({"id": "mine", "operations": [{"name": "a", "type": "sample"}]})",
+               {"--resume", path("progress.json").string()});
   EXPECT_EQ(result.exit_status, 2);
-  EXPECT_NE(result.err.find("is the progress of agenda \"other\", not of \"mine\""), std::string::npos)
+  EXPECT_NE(result.err.find("is the progress of agenda \"other\", not of \"mine\""),
+            std::string::npos)
       << result.err;
-  write("bad.json", R"({"processingState": "COMPLETE", "operationProgress": [{"operation": "a", "processingState": "COMPLETE", "attemptCount": "x"}]})");
+  write(
+      "bad.json",
+      R"({"processingState": "COMPLETE", "operationProgress": [{"operation": "a", "processingState": "COMPLETE", "attemptCount": "x"}]})");
   result = run_json(R"({"operations": [{"name": "a", "type": "sample"}]})",
                     {"--resume", path("bad.json").string()});
   EXPECT_EQ(result.exit_status, 2);
-  EXPECT_NE(result.err.find("operationProgress[0].attemptCount must be a number"), std::string::npos)
+  EXPECT_NE(result.err.find("operationProgress[0].attemptCount must be a number"),
+            std::string::npos)
       << result.err;
 }
 
@@ -311,10 +318,10 @@ TEST_F(PopRunTest, InvalidUtf8InADiagnosticStillGivesJson) {
   // quotes the command.
   write("handlers.yaml", "handlers:\n  odd:\n    command: [\"/nonexistent/\xff\"]\n");
   write("agenda.json", R"({"operations": [{"name": "a", "type": "odd"}]})");
-  ProcessResult result = pop::testing::run_process(
-      {POP_BINARY, "run", path("agenda.json").string(), "--handlers", path("handlers.yaml").string(),
-       "--output", "json"},
-      env(), dir_->path().string());
+  ProcessResult result =
+      pop::testing::run_process({POP_BINARY, "run", path("agenda.json").string(), "--handlers",
+                                 path("handlers.yaml").string(), "--output", "json"},
+                                env(), dir_->path().string());
   EXPECT_EQ(result.exit_status, 1) << result.err;
   const Json progress = Json::parse(result.out);
   EXPECT_EQ(progress["processingStateMessage"], "failed");

@@ -31,8 +31,8 @@ Result<double> seconds_in(const Json& value, std::string_view key, double minimu
   if (!ok) {
     return fail(ErrorCode::kInvalidArgument,
                 std::string(key) + " must be a number " + (strictly ? "> " : ">= ") +
-                    std::to_string(static_cast<int>(minimum)) + " and <= " +
-                    std::to_string(static_cast<long long>(maximum)));
+                    std::to_string(static_cast<int>(minimum)) +
+                    " and <= " + std::to_string(static_cast<long long>(maximum)));
   }
   return value.get<double>();
 }
@@ -129,7 +129,8 @@ Result<void> HandlerRegistry::merge_file(const std::filesystem::path& path) {
   }
   // Handlers run in a private working directory, so a relative command path can only mean
   // relative to the registry file that names it.
-  if (document->is_object() && document->contains("handlers") && (*document)["handlers"].is_object()) {
+  if (document->is_object() && document->contains("handlers") &&
+      (*document)["handlers"].is_object()) {
     const auto base = std::filesystem::absolute(path).parent_path();
     for (auto& [type, entry] : (*document)["handlers"].items()) {
       if (!entry.is_object() || !entry.contains("command") || !entry["command"].is_array() ||

@@ -67,7 +67,8 @@ TEST(HandlerRegistry, BadFilesAreRejectedWholeWithTheirPlace) {
   EXPECT_EQ(missing.error().message, "reg.json: handlers.a: command is required");
   auto timeout =
       registry.merge_json(Json::parse(R"({"defaults": {"timeoutSeconds": 0}})"), "reg.json");
-  EXPECT_EQ(timeout.error().message, "reg.json: defaults: timeoutSeconds must be a number > 0 and <= 2592000");
+  EXPECT_EQ(timeout.error().message,
+            "reg.json: defaults: timeoutSeconds must be a number > 0 and <= 2592000");
 }
 
 TEST(HandlerRegistry, ReadsYamlFiles) {

@@ -20,7 +20,8 @@ Result<nlohmann::json> read_output_file(const std::filesystem::path& path, std::
   UniqueFd file(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW));
   if (!file) {
     if (errno == ENOENT) return nullptr;
-    if (errno == ELOOP) return fail(ErrorCode::kInvalidArgument, "output file is not a regular file");
+    if (errno == ELOOP)
+      return fail(ErrorCode::kInvalidArgument, "output file is not a regular file");
     return fail(ErrorCode::kUnavailable,
                 std::string("cannot open the output file: ") + std::strerror(errno));
   }

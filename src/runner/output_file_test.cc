@@ -1,7 +1,6 @@
 #include "runner/output_file.h"
 
 #include <gtest/gtest.h>
-
 #include <sys/stat.h>
 
 #include <fstream>
