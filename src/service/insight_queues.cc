@@ -1,0 +1,179 @@
+#include "service/insight_queues.h"
+
+#include <algorithm>
+
+#include "scheduler/algorithm_registry.h"
+
+namespace pop::service {
+
+InsightQueues::InsightQueues(ReadyListener listener) : listener_(std::move(listener)) {}
+
+Result<void> InsightQueues::configure(const Insight& insight,
+                                      const scheduler::AlgorithmConfig& config, TimePoint now) {
+  bool gained = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = queues_.find(insight.id);
+    const bool same_algorithm = it != queues_.end() && it->second.insight.scheduling_algorithm ==
+                                                           insight.scheduling_algorithm;
+    if (same_algorithm) {
+      if (auto applied = it->second.algorithm->reconfigure(config); !applied) return applied;
+      it->second.insight = insight;
+      gained = refill(it->second, now);
+    } else {
+      auto algorithm = scheduler::make_algorithm(insight.scheduling_algorithm, config);
+      if (!algorithm) return tl::unexpected(algorithm.error());
+      Queue queue{insight, std::move(*algorithm), {}};
+      if (it != queues_.end()) {
+        // Drain the old algorithm in its own order; the new one re-orders by its rules.
+        Queue& old = it->second;
+        queue.ready = std::move(old.ready);
+        for (auto& agenda : old.algorithm->select(old.algorithm->size(), now)) {
+          (void)queue.algorithm->add(std::move(agenda));
+        }
+      }
+      gained = refill(queue, now);
+      queues_.insert_or_assign(insight.id, std::move(queue));
+    }
+  }
+  if (gained) notify({insight.id});
+  return {};
+}
+
+std::vector<std::string> InsightQueues::remove_insight(std::string_view insight_id) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> dropped;
+  auto it = queues_.find(insight_id);
+  if (it == queues_.end()) return dropped;
+  Queue& queue = it->second;
+  for (const auto& agenda : queue.ready) dropped.push_back(agenda.agenda_id);
+  for (const auto& agenda : queue.algorithm->select(queue.algorithm->size(), TimePoint{}))
+    dropped.push_back(agenda.agenda_id);
+  for (const auto& id : dropped) insight_of_.erase(id);
+  queues_.erase(it);
+  return dropped;
+}
+
+Result<void> InsightQueues::enqueue(std::string_view insight_id, scheduler::WaitingAgenda agenda,
+                                    TimePoint now) {
+  bool gained = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = queues_.find(insight_id);
+    if (it == queues_.end())
+      return fail(ErrorCode::kNotFound, "insight \"" + std::string(insight_id) + "\" has no queue");
+    if (insight_of_.contains(agenda.agenda_id)) {
+      return fail(ErrorCode::kConflict, "agenda \"" + agenda.agenda_id + "\" is already queued");
+    }
+    const std::string id = agenda.agenda_id;
+    if (auto added = it->second.algorithm->add(std::move(agenda)); !added) return added;
+    insight_of_.emplace(id, std::string(insight_id));
+    gained = refill(it->second, now);
+  }
+  if (gained) notify({std::string(insight_id)});
+  return {};
+}
+
+bool InsightQueues::forget(std::string_view agenda_id, TimePoint now) {
+  std::string insight_id;
+  bool gained = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto owner = insight_of_.find(std::string(agenda_id));
+    if (owner == insight_of_.end()) return false;
+    insight_id = owner->second;
+    insight_of_.erase(owner);
+    Queue& queue = queues_.find(insight_id)->second;
+    if (!queue.algorithm->remove(agenda_id)) {
+      std::erase_if(queue.ready, [&](const auto& agenda) { return agenda.agenda_id == agenda_id; });
+      gained = refill(queue, now);
+    }
+  }
+  if (gained) notify({insight_id});
+  return true;
+}
+
+std::vector<ReadyAgenda> InsightQueues::take(std::span<const std::string> insight_ids,
+                                             std::size_t max, TimePoint now) {
+  std::vector<ReadyAgenda> taken;
+  std::vector<std::string> refilled;
+  {
+    std::lock_guard lock(mutex_);
+    if (insight_ids.empty()) return taken;
+    const std::size_t start = rotation_++ % insight_ids.size();
+    // Round by round, one agenda per insight per round, until `max` or nothing is left.
+    for (bool progress = true; progress && taken.size() < max;) {
+      progress = false;
+      for (std::size_t k = 0; k < insight_ids.size() && taken.size() < max; ++k) {
+        auto it = queues_.find(insight_ids[(start + k) % insight_ids.size()]);
+        if (it == queues_.end() || it->second.ready.empty()) continue;
+        Queue& queue = it->second;
+        scheduler::WaitingAgenda agenda = std::move(queue.ready.front());
+        queue.ready.pop_front();
+        insight_of_.erase(agenda.agenda_id);
+        taken.push_back({std::move(agenda.agenda_id), queue.insight.id,
+                         std::move(agenda.customer_id), agenda.sequence});
+        if (refill(queue, now)) refilled.push_back(queue.insight.id);
+        progress = true;
+      }
+    }
+  }
+  notify(refilled);
+  return taken;
+}
+
+std::optional<QueuePosition> InsightQueues::explain(std::string_view agenda_id,
+                                                    TimePoint now) const {
+  std::lock_guard lock(mutex_);
+  auto owner = insight_of_.find(std::string(agenda_id));
+  if (owner == insight_of_.end()) return std::nullopt;
+  const Queue& queue = queues_.find(owner->second)->second;
+  QueuePosition position;
+  position.insight_id = queue.insight.id;
+  position.algorithm = std::string(queue.algorithm->name());
+  auto ready = std::find_if(queue.ready.begin(), queue.ready.end(),
+                            [&](const auto& agenda) { return agenda.agenda_id == agenda_id; });
+  if (ready != queue.ready.end()) {
+    position.ready = true;
+    position.position = static_cast<std::size_t>(ready - queue.ready.begin());
+    position.reason = "in the ready queue of insight \"" + queue.insight.id + "\" behind " +
+                      std::to_string(position.position) +
+                      " other agendas; waits for a puller of resource pool \"" +
+                      queue.insight.resource_pool_id + "\" with free capacity";
+    return position;
+  }
+  auto explanation = queue.algorithm->explain(agenda_id, now);
+  if (!explanation) return std::nullopt;
+  position.position = queue.ready.size() + explanation->position;
+  position.reason = "waiting in insight \"" + queue.insight.id + "\" (" + position.algorithm +
+                    "), whose ready queue is full (" + std::to_string(queue.ready.size()) + " of " +
+                    std::to_string(queue.insight.queue_size) + "): " + explanation->reason;
+  return position;
+}
+
+std::size_t InsightQueues::ready_count(std::string_view insight_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = queues_.find(insight_id);
+  return it == queues_.end() ? 0 : it->second.ready.size();
+}
+
+std::size_t InsightQueues::waiting_count(std::string_view insight_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = queues_.find(insight_id);
+  return it == queues_.end() ? 0 : it->second.algorithm->size();
+}
+
+bool InsightQueues::refill(Queue& queue, TimePoint now) {
+  const std::size_t target = static_cast<std::size_t>(queue.insight.queue_size);
+  if (queue.ready.size() >= target || queue.algorithm->size() == 0) return false;
+  for (auto& agenda : queue.algorithm->select(target - queue.ready.size(), now))
+    queue.ready.push_back(std::move(agenda));
+  return true;
+}
+
+void InsightQueues::notify(const std::vector<std::string>& insight_ids) const {
+  if (!listener_) return;
+  for (const auto& id : insight_ids) listener_(id);
+}
+
+}  // namespace pop::service

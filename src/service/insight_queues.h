@@ -1,0 +1,98 @@
+// The in-memory side of scheduling: per insight, its algorithm holding the waiting agendas
+// and a ready queue kept `queueSize` deep from it. Events drive it (an agenda waits, a
+// puller takes work, an agenda goes away); nothing polls. The store is the source of truth:
+// the server rebuilds these queues from it at start and calls in here after each commit.
+//
+// Thread-safety: every member may be called from any thread; one mutex guards the state,
+// and the ready listener is called after it is released.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "scheduler/scheduling_algorithm.h"
+#include "service/insight.h"
+
+namespace pop::service {
+
+using scheduler::TimePoint;
+
+struct ReadyAgenda {
+  std::string agenda_id;
+  std::string insight_id;
+  std::string customer_id;
+  std::int64_t sequence = 0;
+};
+
+struct QueuePosition {
+  std::string insight_id;
+  std::string algorithm;
+  bool ready = false;        // admitted to the ready queue, waiting for a puller
+  std::size_t position = 0;  // agendas ahead of it, ready queue first
+  std::string reason;        // for a person
+};
+
+class InsightQueues {
+ public:
+  // Called with an insight id whenever its ready queue gains agendas (to wake long polls).
+  using ReadyListener = std::function<void(const std::string& insight_id)>;
+
+  explicit InsightQueues(ReadyListener listener = {});
+
+  // Creates an insight's queue or applies an edited one (queue size, algorithm, weights).
+  // Switching algorithm moves the waiting agendas into the new one. kInvalidArgument for
+  // an unknown algorithm or bad configuration; nothing changes then.
+  Result<void> configure(const Insight& insight, const scheduler::AlgorithmConfig& config,
+                         TimePoint now);
+
+  // Drops an insight and everything queued in it; returns the dropped agenda ids.
+  std::vector<std::string> remove_insight(std::string_view insight_id);
+
+  // An agenda starts waiting in an insight (submit, rerun, reclaimed lease). kNotFound for
+  // an unknown insight, kConflict when the agenda is already queued somewhere.
+  Result<void> enqueue(std::string_view insight_id, scheduler::WaitingAgenda agenda, TimePoint now);
+
+  // Forgets an agenda wherever it is queued (cancelled, deleted). False when not queued.
+  bool forget(std::string_view agenda_id, TimePoint now);
+
+  // Hands out up to `max` ready agendas of the given insights, visiting them in turn from a
+  // rotating start so no insight of a pool is favoured; every ready queue taken from is
+  // refilled by its algorithm. Taken agendas are no longer queued: the caller leases them,
+  // or enqueues them again if that fails.
+  std::vector<ReadyAgenda> take(std::span<const std::string> insight_ids, std::size_t max,
+                                TimePoint now);
+
+  std::optional<QueuePosition> explain(std::string_view agenda_id, TimePoint now) const;
+
+  std::size_t ready_count(std::string_view insight_id) const;
+  std::size_t waiting_count(std::string_view insight_id) const;
+
+ private:
+  struct Queue {
+    Insight insight;
+    std::unique_ptr<scheduler::SchedulingAlgorithm> algorithm;
+    std::deque<scheduler::WaitingAgenda> ready;
+  };
+
+  // Tops the ready queue up to queue_size; returns whether it gained agendas.
+  bool refill(Queue& queue, TimePoint now);
+  void notify(const std::vector<std::string>& insight_ids) const;
+
+  ReadyListener listener_;
+  mutable std::mutex mutex_;
+  std::map<std::string, Queue, std::less<>> queues_;
+  std::unordered_map<std::string, std::string> insight_of_;  // agenda id -> insight id
+  std::size_t rotation_ = 0;
+};
+
+}  // namespace pop::service
