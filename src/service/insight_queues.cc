@@ -151,6 +151,15 @@ std::optional<QueuePosition> InsightQueues::explain(std::string_view agenda_id,
   return position;
 }
 
+std::vector<std::string> InsightQueues::insights_of_pool(std::string_view resource_pool_id) const {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> ids;
+  for (const auto& [id, queue] : queues_) {
+    if (queue.insight.resource_pool_id == resource_pool_id) ids.push_back(id);
+  }
+  return ids;
+}
+
 std::size_t InsightQueues::ready_count(std::string_view insight_id) const {
   std::lock_guard lock(mutex_);
   auto it = queues_.find(insight_id);

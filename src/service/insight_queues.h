@@ -74,6 +74,9 @@ class InsightQueues {
 
   std::optional<QueuePosition> explain(std::string_view agenda_id, TimePoint now) const;
 
+  // The ids of the queued insights of a resource pool, in id order.
+  std::vector<std::string> insights_of_pool(std::string_view resource_pool_id) const;
+
   std::size_t ready_count(std::string_view insight_id) const;
   std::size_t waiting_count(std::string_view insight_id) const;
 

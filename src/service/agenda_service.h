@@ -1,0 +1,104 @@
+// The server's agenda lifecycle, without HTTP: submit (validate, bind to an insight, store,
+// queue), hand agendas to pullers under fenced leases, take their progress reports, finish
+// or retry them, and take back agendas whose puller went silent. The HTTP layer maps these
+// calls to endpoints and Error codes to statuses.
+//
+// Ordering rule: the store is written first and the in-memory queues are changed only
+// after the write succeeded, so a crash at any point leaves the store authoritative and
+// start() rebuilds the queues from it.
+//
+// Thread-safety: every member may be called concurrently.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "agenda/agenda_validator.h"
+#include "service/insight_queues.h"
+#include "store/store.h"
+
+namespace pop::service {
+
+struct ServiceOptions {
+  std::chrono::milliseconds lease_duration{30000};  // a puller must report within this
+  AgendaLimits limits;
+  std::string default_resource_pool = "default";  // for customers with no pool of their own
+};
+
+using WallClock = std::function<WallTime()>;
+
+struct SubmitRequest {
+  std::string customer_id;
+  std::string body;  // the agenda JSON as received
+  std::string idempotency_key;
+};
+
+struct SubmittedAgenda {
+  Json agenda;  // as stored: the submitted document plus id, customerId, progressId, agendaInsight
+  bool replayed = false;
+};
+
+// What a puller receives for one admitted agenda.
+struct LeasedAgenda {
+  Json agenda;
+  Json progress;  // the progress so far: succeeded operations are not run again
+  std::uint64_t epoch = 0;
+  WallTime lease_expires_at;
+};
+
+class AgendaService {
+ public:
+  // Borrows everything; all must outlive the service.
+  AgendaService(store::Store& store, InsightQueues& queues, TypeKnown type_known, WallClock clock,
+                ServiceOptions options);
+
+  // Makes sure the default resource pool and its catch-all FIFO insight exist, loads every
+  // insight into the queues and queues every waiting agenda again, in submit order.
+  Result<void> start();
+
+  // kInvalidArgument / kTooLarge for a malformed body, kInvalidAgenda (with one detail per
+  // problem) for an invalid agenda or when no insight matches; kUnavailable when the store
+  // refuses. With an idempotency key already used by this customer: the first result.
+  Result<SubmittedAgenda> submit(const SubmitRequest& request);
+
+  // kNotFound for an unknown id.
+  Result<Json> agenda(std::string_view id);
+  Result<Json> progress(std::string_view id);
+
+  // Hands out up to `max` ready agendas of the pool's insights, each under a new lease
+  // held by `puller_id`. Never blocks; an empty result means there is nothing to do now.
+  Result<std::vector<LeasedAgenda>> pull(std::string_view resource_pool_id,
+                                         std::string_view puller_id, std::size_t max);
+
+  // A progress report, which is also the heartbeat: renews the lease and stores the
+  // progress. kConflict when the lease with `epoch` is no longer held (reclaimed and given
+  // to someone else): nothing changes, and the reporter must stop.
+  Result<void> report(std::string_view agenda_id, std::uint64_t epoch, const Json& progress);
+
+  // The agenda ended on the puller (`progress` is COMPLETE). Releases the lease; a failed
+  // agenda with attempts left waits again in continue mode (its succeeded operations keep
+  // their outputs). kConflict as for report().
+  Result<void> complete(std::string_view agenda_id, std::uint64_t epoch, const Json& progress);
+
+  // Takes back every agenda whose lease expired and queues it again at its original
+  // position, in continue mode. Returns how many were taken back.
+  Result<std::size_t> reclaim_expired();
+
+ private:
+  Result<std::string> resource_pool_of(std::string_view customer_id);
+  Result<std::vector<Insight>> insights_of_pool(std::string_view resource_pool_id);
+  Result<void> configure_queue(const Insight& insight);
+  // Queues an agenda whose progress is WAITING, from its stored record.
+  Result<void> enqueue(const store::AgendaRecord& record);
+
+  store::Store& store_;
+  InsightQueues& queues_;
+  TypeKnown type_known_;
+  WallClock clock_;
+  ServiceOptions options_;
+};
+
+}  // namespace pop::service
