@@ -1,0 +1,48 @@
+#include "puller/local_work_source.h"
+
+namespace pop::puller {
+
+LocalWorkSource::LocalWorkSource(service::AgendaService& service, service::ReadySignal& signal,
+                                 std::string resource_pool_id, std::string puller_id)
+    : service_(service),
+      signal_(signal),
+      resource_pool_id_(std::move(resource_pool_id)),
+      puller_id_(std::move(puller_id)) {}
+
+Result<std::vector<Assignment>> LocalWorkSource::pull(std::size_t max,
+                                                      std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    // Read the generation first: work that arrives after the pull below still wakes us.
+    const std::uint64_t seen = signal_.generation();
+    auto leased = service_.pull(resource_pool_id_, puller_id_, max);
+    if (!leased) return tl::unexpected(leased.error());
+    if (!leased->empty()) {
+      std::vector<Assignment> assignments;
+      for (auto& agenda : *leased)
+        assignments.push_back({std::move(agenda.agenda), std::move(agenda.progress), agenda.epoch});
+      return assignments;
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) return std::vector<Assignment>{};
+    signal_.wait(seen, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+    if (woken_.exchange(false)) return std::vector<Assignment>{};
+  }
+}
+
+Result<void> LocalWorkSource::report(const std::string& agenda_id, std::uint64_t epoch,
+                                     const Json& progress) {
+  return service_.report(agenda_id, epoch, progress);
+}
+
+Result<void> LocalWorkSource::complete(const std::string& agenda_id, std::uint64_t epoch,
+                                       const Json& progress) {
+  return service_.complete(agenda_id, epoch, progress);
+}
+
+void LocalWorkSource::wake() {
+  woken_.store(true);
+  signal_.notify();
+}
+
+}  // namespace pop::puller

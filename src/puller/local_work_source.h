@@ -1,0 +1,35 @@
+// The WorkSource of the puller embedded in `pop server`: the agenda service itself, with
+// the long poll served by the ready signal instead of HTTP.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "puller/work_source.h"
+#include "service/agenda_service.h"
+#include "service/ready_signal.h"
+
+namespace pop::puller {
+
+class LocalWorkSource final : public WorkSource {
+ public:
+  // Borrows the service and signal; both must outlive this source.
+  LocalWorkSource(service::AgendaService& service, service::ReadySignal& signal,
+                  std::string resource_pool_id, std::string puller_id);
+
+  Result<std::vector<Assignment>> pull(std::size_t max, std::chrono::milliseconds wait) override;
+  Result<void> report(const std::string& agenda_id, std::uint64_t epoch,
+                      const Json& progress) override;
+  Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,
+                        const Json& progress) override;
+  void wake() override;
+
+ private:
+  service::AgendaService& service_;
+  service::ReadySignal& signal_;
+  std::string resource_pool_id_;
+  std::string puller_id_;
+  std::atomic<bool> woken_{false};
+};
+
+}  // namespace pop::puller

@@ -1,0 +1,205 @@
+#include "puller/puller_agent.h"
+
+#include <cstdio>
+#include <vector>
+
+#include "engine/progress.h"
+
+namespace pop::puller {
+
+// One admitted agenda. The executor runs on `thread`; the reporter thread reads `snapshot`.
+struct PullerAgent::Job : ExecutionObserver {
+  Assignment assignment;
+  std::string agenda_id;
+  ValidatedAgenda agenda;
+  std::unique_ptr<Executor> executor;
+  std::thread thread;
+  std::atomic<bool> done{false};
+  std::atomic<bool> lease_lost{false};  // fenced off: another puller owns it now
+  std::atomic<bool> abandoned{false};   // stopped with the agent: left for lease expiry
+
+  std::mutex snapshot_mutex;
+  AgendaProgress snapshot;
+  bool dirty = true;
+
+  void on_change(const AgendaProgress& progress, std::size_t) override {
+    std::lock_guard lock(snapshot_mutex);
+    snapshot = progress;
+    dirty = true;
+  }
+};
+
+namespace {
+
+// A progress document that fails the whole agenda with one diagnostic, for agendas this
+// puller cannot run at all (e.g. an operation type it has no handler for).
+Json failed_progress(const Assignment& assignment, const std::string& message) {
+  auto progress = agenda_progress_from_json(assignment.progress);
+  AgendaProgress out = progress ? *progress : AgendaProgress{};
+  out.state = ProcessingState::kComplete;
+  out.outcome = AgendaOutcome::kFailed;
+  out.completed_time = std::chrono::system_clock::now();
+  out.diagnostic_events.push_back({message, *out.completed_time, ""});
+  return agenda_progress_to_json(out);
+}
+
+}  // namespace
+
+PullerAgent::PullerAgent(WorkSource& source, const HandlerRegistry& registry, Runner& runner,
+                         AgentOptions options)
+    : source_(source), registry_(registry), runner_(runner), options_(std::move(options)) {}
+
+PullerAgent::~PullerAgent() {
+  stop();
+  std::unordered_map<std::string, std::shared_ptr<Job>> jobs;
+  {
+    std::lock_guard lock(mutex_);
+    jobs.swap(jobs_);
+  }
+  for (auto& [id, job] : jobs) {
+    job->abandoned.store(true);
+    job->executor->cancel(true);
+    if (job->thread.joinable()) job->thread.join();
+  }
+}
+
+void PullerAgent::stop() {
+  stopping_.store(true);
+  source_.wake();
+  changed_.notify_all();
+}
+
+std::size_t PullerAgent::running() const {
+  std::lock_guard lock(mutex_);
+  return jobs_.size();
+}
+
+void PullerAgent::run() {
+  std::thread reporter([this] {
+    for (;;) {
+      std::vector<std::shared_ptr<Job>> jobs;
+      {
+        std::unique_lock lock(mutex_);
+        if (stopping_.load() && jobs_.empty()) return;
+        changed_.wait_for(lock, options_.report_interval);
+        for (auto& [id, job] : jobs_) jobs.push_back(job);
+      }
+      for (auto& job : jobs) {
+        if (job->done.load() || job->lease_lost.load() || job->abandoned.load()) continue;
+        AgendaProgress progress;
+        {
+          std::lock_guard snapshot_lock(job->snapshot_mutex);
+          progress = job->snapshot;
+          job->dirty = false;
+        }
+        // An unchanged snapshot is still sent: the report is the lease's heartbeat.
+        auto reported = source_.report(job->agenda_id, job->assignment.epoch,
+                                       agenda_progress_to_json(progress));
+        if (!reported && reported.error().code == ErrorCode::kConflict) {
+          job->lease_lost.store(true);
+          job->executor->cancel(true);
+        }
+      }
+    }
+  });
+
+  while (!stopping_.load()) {
+    reap_finished();
+    std::size_t free = 0;
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return stopping_.load() || jobs_.size() < options_.capacity; });
+      free = options_.capacity - jobs_.size();
+    }
+    if (stopping_.load()) break;
+    auto pulled = source_.pull(free, options_.pull_wait);
+    if (!pulled) {
+      std::fprintf(stderr, "pop puller: pull failed: %s\n", pulled.error().message.c_str());
+      std::unique_lock lock(mutex_);
+      changed_.wait_for(lock, options_.retry_delay, [&] { return stopping_.load(); });
+      continue;
+    }
+    for (auto& assignment : *pulled) start_job(std::move(assignment));
+  }
+
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [id, job] : jobs_) {
+      job->abandoned.store(true);
+      job->executor->cancel();
+    }
+  }
+  for (;;) {
+    reap_finished();
+    std::unique_lock lock(mutex_);
+    if (jobs_.empty()) break;
+    changed_.wait_for(lock, std::chrono::milliseconds(100));
+  }
+  changed_.notify_all();
+  reporter.join();
+}
+
+void PullerAgent::start_job(Assignment assignment) {
+  auto job = std::make_shared<Job>();
+  job->agenda_id = assignment.agenda.value("id", "");
+  auto agenda = load_agenda(assignment.agenda.dump(),
+                            [this](std::string_view type) { return registry_.has(type); });
+  if (!agenda) {
+    std::string message = "this puller cannot run the agenda: " + agenda.error().message;
+    for (const auto& detail : agenda.error().details) message += "; " + detail;
+    (void)source_.complete(job->agenda_id, assignment.epoch, failed_progress(assignment, message));
+    return;
+  }
+  job->agenda = std::move(*agenda);
+  ExecutorOptions options = options_.executor;
+  if (!job->agenda.agenda.customer_id.empty()) options.customer_id = job->agenda.agenda.customer_id;
+  job->executor = std::make_unique<Executor>(job->agenda, registry_, runner_, options);
+  if (auto earlier = agenda_progress_from_json(assignment.progress)) {
+    if (auto resumed = job->executor->resume_from(*earlier); !resumed) {
+      (void)source_.complete(
+          job->agenda_id, assignment.epoch,
+          failed_progress(assignment, "cannot resume: " + resumed.error().message));
+      return;
+    }
+  }
+  job->assignment = std::move(assignment);
+  std::lock_guard lock(mutex_);
+  // Started under the lock so that reap_finished() never sees a job without its thread.
+  job->thread = std::thread([this, raw = job.get()] { run_job(*raw); });
+  jobs_[job->agenda_id] = std::move(job);
+}
+
+void PullerAgent::run_job(Job& job) {
+  const AgendaProgress final_progress = job.executor->run(&job);
+  if (!job.lease_lost.load() && !job.abandoned.load()) {
+    // A lost lease means another puller owns the agenda now: reporting would be fenced off
+    // anyway, and must not be attempted. Otherwise retry briefly while the server is away.
+    const Json document = agenda_progress_to_json(final_progress);
+    for (int attempt = 0; attempt < 10; ++attempt) {
+      auto completed = source_.complete(job.agenda_id, job.assignment.epoch, document);
+      if (completed || completed.error().code != ErrorCode::kUnavailable) break;
+      std::this_thread::sleep_for(options_.retry_delay);
+    }
+  }
+  job.done.store(true);
+  changed_.notify_all();
+}
+
+void PullerAgent::reap_finished() {
+  std::vector<std::shared_ptr<Job>> finished;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = jobs_.begin(); it != jobs_.end();) {
+      if (it->second->done.load()) {
+        finished.push_back(std::move(it->second));
+        it = jobs_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& job : finished) job->thread.join();
+  if (!finished.empty()) changed_.notify_all();
+}
+
+}  // namespace pop::puller

@@ -1,0 +1,68 @@
+// The agent of a resource pool: admits agendas while it has free slots, runs each with
+// its own executor (on its own thread) and reports progress, which doubles as the lease
+// heartbeat. An admitted agenda is owned until it ends: its operations never go back to
+// the queue. When a report says the lease was lost, the agenda is stopped at once and
+// nothing more is reported for it.
+//
+// Thread-safety: construct, run() on one thread, stop() from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "engine/executor.h"
+#include "handlers/handler_registry.h"
+#include "puller/work_source.h"
+#include "runner/runner.h"
+
+namespace pop::puller {
+
+struct AgentOptions {
+  std::size_t capacity = 4;                         // agendas run at once
+  std::chrono::milliseconds pull_wait{20000};       // long-poll length
+  std::chrono::milliseconds report_interval{1000};  // progress cadence; keep well under the lease
+  std::chrono::milliseconds retry_delay{1000};      // after an unreachable server
+  ExecutorOptions executor;
+};
+
+class PullerAgent {
+ public:
+  // Borrows everything; all must outlive the agent.
+  PullerAgent(WorkSource& source, const HandlerRegistry& registry, Runner& runner,
+              AgentOptions options);
+  ~PullerAgent();  // stop() and wait for every agenda
+
+  // Pulls and runs until stop(). Returns after every running agenda has ended. Agendas
+  // stopped by stop() are abandoned, not completed: nothing more is reported for them, so
+  // their leases expire and the server hands them out again in continue mode.
+  void run();
+  void stop();
+
+  std::size_t running() const;
+
+ private:
+  struct Job;
+  void start_job(Assignment assignment);
+  void run_job(Job& job);
+  void reap_finished();
+
+  WorkSource& source_;
+  const HandlerRegistry& registry_;
+  Runner& runner_;
+  AgentOptions options_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::atomic<bool> stopping_{false};
+  // By agenda id; shared so the reporter can report without holding mutex_.
+  std::unordered_map<std::string, std::shared_ptr<Job>> jobs_;
+};
+
+}  // namespace pop::puller

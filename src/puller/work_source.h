@@ -1,0 +1,41 @@
+// Where a puller gets agendas from and reports to: the server's API over HTTP for a
+// standalone puller, or the agenda service directly for the one embedded in `pop server`.
+// The agent depends only on this interface.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+
+namespace pop::puller {
+
+using Json = nlohmann::json;
+
+struct Assignment {
+  Json agenda;              // the stored agenda document (with id)
+  Json progress;            // progress so far; its succeeded operations are not run again
+  std::uint64_t epoch = 0;  // the lease's fencing token: every report carries it
+};
+
+class WorkSource {
+ public:
+  virtual ~WorkSource() = default;
+  // Up to `max` agendas, waiting up to `wait` for one to become ready (a long poll).
+  // An empty result is normal; errors are kUnavailable (server unreachable) and the like.
+  virtual Result<std::vector<Assignment>> pull(std::size_t max, std::chrono::milliseconds wait) = 0;
+  // A progress report, which also renews the lease. kConflict: the lease was lost; the
+  // agent must stop the agenda without reporting again.
+  virtual Result<void> report(const std::string& agenda_id, std::uint64_t epoch,
+                              const Json& progress) = 0;
+  // The final progress (COMPLETE). kConflict as for report().
+  virtual Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,
+                                const Json& progress) = 0;
+  // Makes a pull() in progress, or the next one, return early (for shutdown). Thread-safe.
+  virtual void wake() = 0;
+};
+
+}  // namespace pop::puller
