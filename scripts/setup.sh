@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
   nlohmann-json3-dev libcli11-dev libyaml-cpp-dev libexpected-dev libsqlite3-dev
+  libboost1.81-dev libssl-dev libcurl4-openssl-dev openssl
   libgtest-dev libgmock-dev
   procps
 )

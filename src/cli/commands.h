@@ -15,6 +15,8 @@ struct Command {
 
 // `pop run AGENDA ...`: executes an agenda locally with no server.
 Command add_run_command(CLI::App& app);
+// `pop server`: the API, store, scheduler and an embedded puller.
+Command add_server_command(CLI::App& app);
 // `pop handler sample`: the built-in handlers, as run by the runners.
 Command add_handler_command(CLI::App& app);
 

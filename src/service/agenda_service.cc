@@ -248,6 +248,28 @@ Result<Json> AgendaService::progress(std::string_view id) {
   return record->document;
 }
 
+Result<Json> AgendaService::explain(std::string_view id) {
+  auto stored = store_.get_progress(id);
+  if (!stored) return tl::unexpected(stored.error());
+  Json out = {{"agendaId", std::string(id)},
+              {"processingState", processing_state_name(stored->processing_state)},
+              {"processingStateMessage", stored->state_message}};
+  if (auto position = queues_.explain(id, clock_())) {
+    out["insightId"] = position->insight_id;
+    out["algorithm"] = position->algorithm;
+    out["ready"] = position->ready;
+    out["position"] = position->position;
+    out["reason"] = position->reason;
+  } else if (stored->processing_state == ProcessingState::kWaiting) {
+    out["reason"] = "handed to a puller, which has not started it yet";
+  } else {
+    out["reason"] = stored->processing_state == ProcessingState::kExecuting
+                        ? "executing: a puller owns it"
+                        : "complete: it waits for nothing";
+  }
+  return out;
+}
+
 Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_pool_id,
                                                       std::string_view puller_id, std::size_t max) {
   const WallTime now = clock_();

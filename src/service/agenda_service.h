@@ -68,6 +68,11 @@ class AgendaService {
   Result<Json> agenda(std::string_view id);
   Result<Json> progress(std::string_view id);
 
+  // Where a waiting agenda stands: {agendaId, processingState, insightId, algorithm, ready,
+  // position, reason}; for an agenda that is not waiting, its state and why nothing is
+  // queued. kNotFound for an unknown id.
+  Result<Json> explain(std::string_view id);
+
   // Hands out up to `max` ready agendas of the pool's insights, each under a new lease
   // held by `puller_id`. Never blocks; an empty result means there is nothing to do now.
   Result<std::vector<LeasedAgenda>> pull(std::string_view resource_pool_id,

@@ -1,0 +1,258 @@
+#include "api/agenda_routes.h"
+
+#include <atomic>
+#include <charconv>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include "http/error_response.h"
+#include "util/json_limits.h"
+#include "util/time_format.h"
+
+namespace pop::api {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using http::Responder;
+using Json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kCaller = "default";  // until authentication (issue 4)
+constexpr std::size_t kMaxReportBytes = 64u << 20;
+constexpr int kMaxReportDepth = 160;
+constexpr std::size_t kMaxPullAgendas = 100;
+constexpr double kMaxPullWaitSeconds = 60;
+
+HttpResponse error(const Error& error, const HttpRequest& request) {
+  return http::error_response(error, request.correlation_id);
+}
+
+HttpResponse no_content() {
+  HttpResponse response;
+  response.status = 204;
+  return response;
+}
+
+Result<Json> json_body(const HttpRequest& request) {
+  auto body = parse_json_limited(request.body, kMaxReportBytes, kMaxReportDepth);
+  if (!body) return fail(body.error().code, "request body: " + body.error().message);
+  return body;
+}
+
+Result<std::uint64_t> epoch_param(const HttpRequest& request) {
+  const std::string_view text = request.path_param("epoch");
+  std::uint64_t epoch = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), epoch);
+  if (ec != std::errc() || end != text.data() + text.size() || epoch == 0)
+    return fail(ErrorCode::kInvalidArgument,
+                "lease epoch must be a positive integer, not \"" + std::string(text) + "\"");
+  return epoch;
+}
+
+struct PullRequest {
+  std::string puller_id;
+  std::size_t max = 1;
+  std::chrono::milliseconds wait{20000};
+};
+
+Result<PullRequest> pull_request(const HttpRequest& request) {
+  auto body = json_body(request);
+  if (!body) return tl::unexpected(body.error());
+  if (!body->is_object())
+    return fail(ErrorCode::kInvalidArgument, "request body must be a JSON object");
+  PullRequest pull;
+  auto puller = body->find("pullerId");
+  if (puller == body->end() || !puller->is_string() || puller->get<std::string>().empty())
+    return fail(ErrorCode::kInvalidArgument, "pullerId must be a non-empty string");
+  pull.puller_id = puller->get<std::string>();
+  if (auto max = body->find("max"); max != body->end()) {
+    if (!max->is_number_integer() || max->get<long long>() < 1 ||
+        max->get<long long>() > static_cast<long long>(kMaxPullAgendas))
+      return fail(ErrorCode::kInvalidArgument, "max must be an integer from 1 to 100");
+    pull.max = max->get<std::size_t>();
+  }
+  if (auto wait = body->find("waitSeconds"); wait != body->end()) {
+    if (!wait->is_number() || wait->get<double>() < 0 || wait->get<double>() > kMaxPullWaitSeconds)
+      return fail(ErrorCode::kInvalidArgument, "waitSeconds must be a number from 0 to 60");
+    pull.wait = std::chrono::milliseconds(static_cast<long long>(wait->get<double>() * 1000));
+  }
+  return pull;
+}
+
+Json leased_json(const std::vector<service::LeasedAgenda>& leased) {
+  Json agendas = Json::array();
+  for (const auto& agenda : leased) {
+    agendas.push_back({{"agenda", agenda.agenda},
+                       {"progress", agenda.progress},
+                       {"epoch", agenda.epoch},
+                       {"leaseExpiresAt", format_time(agenda.lease_expires_at)}});
+  }
+  return {{"agendas", agendas}};
+}
+
+}  // namespace
+
+// Threads that hold long polls open. A thread per waiting poll is affordable because the
+// callers are pullers (one per site and pool), not end users.
+class LongPolls {
+ public:
+  explicit LongPolls(service::ReadySignal& signal) : signal_(signal) {}
+
+  const std::atomic<bool>& stopping() const { return stopping_; }
+
+  // False once stopping: the caller answers at once instead.
+  bool start(std::function<void()> body) {
+    std::lock_guard lock(mutex_);
+    if (stopping_.load()) return false;
+    reap_finished();
+    auto& entry = threads_.emplace_back();
+    entry.thread = std::thread([body = std::move(body), done = &entry.done] {
+      body();
+      done->store(true);
+    });
+    return true;
+  }
+
+  void stop() {
+    stopping_.store(true);
+    signal_.notify();
+    std::list<Entry> threads;
+    {
+      std::lock_guard lock(mutex_);
+      threads.swap(threads_);
+    }
+    for (auto& entry : threads) entry.thread.join();
+  }
+
+ private:
+  struct Entry {
+    std::thread thread;
+    std::atomic<bool> done{false};
+  };
+
+  void reap_finished() {
+    for (auto it = threads_.begin(); it != threads_.end();) {
+      if (it->done.load()) {
+        it->thread.join();
+        it = threads_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+
+  service::ReadySignal& signal_;
+  std::mutex mutex_;
+  std::list<Entry> threads_;  // a list: entries must not move while their thread runs
+  std::atomic<bool> stopping_{false};
+};
+
+AgendaRoutes::AgendaRoutes(service::AgendaService& service, service::ReadySignal& signal)
+    : service_(service), signal_(signal), long_polls_(std::make_shared<LongPolls>(signal)) {}
+
+AgendaRoutes::~AgendaRoutes() { stop(); }
+
+void AgendaRoutes::stop() { long_polls_->stop(); }
+
+Result<void> AgendaRoutes::add_to(http::Router& router) {
+  auto& service = service_;
+  auto& signal = signal_;
+  auto long_polls = long_polls_;
+  using Add = Result<void>;
+  for (Add added :
+       {router.add("GET", "/healthz",
+                   [](const HttpRequest&) {
+                     return http::json_response(200, {{"status", "ok"}});
+                   }),
+        router.add("POST", "/v1/agendas",
+                   [&service](const HttpRequest&request) {
+                     service::SubmitRequest submit{
+                         kCaller, request.body,
+                         std::string(request.header("Idempotency-Key").value_or(""))};
+                     auto submitted = service.submit(submit);
+                     if (!submitted) return error(submitted.error(), request);
+                     HttpResponse response = http::json_response(201, submitted->agenda);
+                     response.headers.set(
+                         "Location", "/v1/agendas/" + submitted->agenda["id"].get<std::string>());
+                     if (submitted->replayed) response.headers.set("Idempotent-Replayed", "true");
+                     return response;
+                   }),
+        router.add("GET", "/v1/agendas/{id}",
+                   [&service](const HttpRequest&request) {
+                     auto agenda = service.agenda(request.path_param("id"));
+                     return agenda ? http::json_response(200, *agenda)
+                                   : error(agenda.error(), request);
+                   }),
+        router.add("GET", "/v1/agendas/{id}/progress",
+                   [&service](const HttpRequest&request) {
+                     auto progress = service.progress(request.path_param("id"));
+                     return progress ? http::json_response(200, *progress)
+                                     : error(progress.error(), request);
+                   }),
+        router.add("GET", "/v1/agendas/{id}/explain",
+                   [&service](const HttpRequest&request) {
+                     auto explained = service.explain(request.path_param("id"));
+                     return explained ? http::json_response(200, *explained)
+                                      : error(explained.error(), request);
+                   }),
+        router.add("PUT", "/v1/agendas/{id}/leases/{epoch}/progress",
+                   [&service](const HttpRequest&request) {
+                     auto epoch = epoch_param(request);
+                     auto body = epoch ? json_body(request) : tl::unexpected(epoch.error());
+                     if (!body) return error(body.error(), request);
+                     auto reported =
+                         service.report(std::string(request.path_param("id")), *epoch, *body);
+                     return reported ? no_content() : error(reported.error(), request);
+                   }),
+        router.add("POST", "/v1/agendas/{id}/leases/{epoch}/complete",
+                   [&service](const HttpRequest&request) {
+                     auto epoch = epoch_param(request);
+                     auto body = epoch ? json_body(request) : tl::unexpected(epoch.error());
+                     if (!body) return error(body.error(), request);
+                     auto completed =
+                         service.complete(std::string(request.path_param("id")), *epoch, *body);
+                     return completed ? no_content() : error(completed.error(), request);
+                   }),
+        router.add_async("POST", "/v1/pools/{pool}/pull",
+                         [&service, &signal, long_polls](HttpRequest request, Responder responder) {
+                           auto pull = pull_request(request);
+                           if (!pull) {
+                             responder.send(error(pull.error(), request));
+                             return;
+                           }
+                           // A departing client or a stopping server must not wait for the timeout.
+                           responder.on_cancel([&signal](http::CancelReason) { signal.notify(); });
+                           const std::string pool(request.path_param("pool"));
+                           auto body = [&service, &signal, long_polls, request, responder,
+                                        pull = *pull, pool]() mutable {
+                             const auto deadline = std::chrono::steady_clock::now() + pull.wait;
+                             for (;;) {
+                               const std::uint64_t seen = signal.generation();
+                               auto leased = service.pull(pool, pull.puller_id, pull.max);
+                               if (!leased) {
+                                 responder.send(error(leased.error(), request));
+                                 return;
+                               }
+                               const auto now = std::chrono::steady_clock::now();
+                               if (!leased->empty() || now >= deadline || responder.cancelled() ||
+                                   long_polls->stopping().load()) {
+                                 // Agendas leased to a client that left are reclaimed when their
+                                 // lease expires.
+                                 responder.send(http::json_response(200, leased_json(*leased)));
+                                 return;
+                               }
+                               signal.wait(seen,
+                                           std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               deadline - now));
+                             }
+                           };
+                           if (!long_polls->start(body)) body();
+                         })}) {
+    if (!added) return added;
+  }
+  return {};
+}
+
+}  // namespace pop::api

@@ -1,0 +1,36 @@
+// The REST endpoints of agendas and of the puller protocol, on top of the agenda service.
+// docs/api/openapi.yaml describes them; keep the two in step.
+//
+// Until authentication lands (issue 4) every caller acts as the customer `default`.
+#pragma once
+
+#include <memory>
+
+#include "http/router.h"
+#include "service/agenda_service.h"
+#include "service/ready_signal.h"
+
+namespace pop::api {
+
+class LongPolls;
+
+// Owns the threads that hold long polls open; stop() answers them all and joins.
+class AgendaRoutes {
+ public:
+  // Borrows the service and signal; both must outlive this object.
+  AgendaRoutes(service::AgendaService& service, service::ReadySignal& signal);
+  ~AgendaRoutes();
+
+  // Adds every route to `router`. kConflict when one is already there.
+  Result<void> add_to(http::Router& router);
+
+  // Completes every pending long poll with an empty answer and joins their threads.
+  void stop();
+
+ private:
+  service::AgendaService& service_;
+  service::ReadySignal& signal_;
+  std::shared_ptr<LongPolls> long_polls_;
+};
+
+}  // namespace pop::api

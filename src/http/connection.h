@@ -1,0 +1,702 @@
+// Private to server.cc (the only file that may include Boost.Beast): one client
+// connection, over plain TCP or TLS, from the first byte to the close.
+//
+// All member functions run on the connection's strand, so its state needs no lock; other
+// threads reach it only through start(), begin_stop(), force_close() and notify(), which
+// post onto the strand. Every completion handler holds a shared_ptr to the connection, and
+// the server's registry holds one until the connection is closed.
+//
+// Lifecycle: [handshake] -> idle -> reading -> handling -> (idle ... | lingering) -> closed.
+// While handling, a read stays pending only to notice the client leaving (long-polls), and
+// at most one write is in flight.
+#pragma once
+
+#include <array>
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <type_traits>
+
+#include "http/correlation_id.h"
+#include "http/error_response.h"
+#include "http/exchange.h"
+#include "http/query_string.h"
+#include "http/server.h"
+
+namespace pop::http::detail {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// What the registry and the server's stop sequence see of a connection.
+class ConnectionBase {
+ public:
+  virtual ~ConnectionBase() = default;
+  virtual void start() = 0;
+  // The server is stopping: close if idle, cancel the exchange if handling.
+  virtual void begin_stop() = 0;
+  virtual void force_close() = 0;
+};
+
+// The server as a connection sees it. Implementations are thread-safe.
+class ConnectionOwner {
+ public:
+  virtual const ServerOptions& options() const = 0;
+  virtual const Handler& handler() const = 0;
+  virtual const std::shared_ptr<Lifeline>& lifeline() const = 0;
+  virtual bool stopping() const = 0;
+  virtual void log(std::string_view message) const = 0;
+  // The connection closed; drops the registry's reference.
+  virtual void remove(ConnectionBase* connection) = 0;
+
+ protected:
+  ~ConnectionOwner() = default;
+};
+
+// RFC 9110 IMF-fixdate of the current second, computed once per second per thread.
+inline const std::string& http_date_now() {
+  thread_local std::time_t cached_second = -1;
+  thread_local std::string text;
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm parts{};
+    gmtime_r(&now, &parts);
+    std::array<char, 64> buffer{};
+    const std::size_t n =
+        std::strftime(buffer.data(), buffer.size(), "%a, %d %b %Y %H:%M:%S GMT", &parts);
+    text.assign(buffer.data(), n);
+    cached_second = now;
+  }
+  return text;
+}
+
+// True when `name` is an RFC 9110 token and `value` has no control characters that could
+// split the header (CR, LF, NUL), so a handler cannot inject fields.
+inline bool header_is_safe(std::string_view name, std::string_view value) {
+  if (name.empty()) return false;
+  for (char c : name) {
+    const bool token = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!token) return false;
+  }
+  return value.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
+}
+
+// Fields the server manages itself; handler values for them are dropped.
+inline bool header_is_reserved(std::string_view name) {
+  for (std::string_view reserved : {"content-length", "transfer-encoding", "connection",
+                                    "keep-alive", "date", "x-correlation-id"}) {
+    if (iequals(name, reserved)) return true;
+  }
+  return false;
+}
+
+template <class Stream>
+class Connection final : public ConnectionBase,
+                         public ExchangePort,
+                         public std::enable_shared_from_this<Connection<Stream>> {
+ public:
+  static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
+
+  // `reject`: the server is at max_connections; answer the first request with 503.
+  Connection(ConnectionOwner& owner, Stream stream, std::string remote_address, bool reject)
+      : owner_(owner),
+        options_(owner.options()),
+        stream_(std::move(stream)),
+        timer_(stream_.get_executor()),
+        remote_address_(std::move(remote_address)),
+        reject_(reject) {}
+
+  void start() override {
+    post([this] {
+      if constexpr (kTls) {
+        state_ = State::kHandshake;
+        set_deadline(options_.request_timeout);
+        stream_.async_handshake(net::ssl::stream_base::server, bind(&Connection::on_handshake));
+      } else {
+        await_request();
+      }
+    });
+  }
+  void begin_stop() override {
+    post([this] { on_stopping(); });
+  }
+  void force_close() override {
+    post([this] { close_now(); });
+  }
+  void notify() override {
+    post([this] { pump(); });
+  }
+
+ private:
+  enum class State { kHandshake, kIdle, kReading, kHandling, kLingering, kClosed };
+  enum class AfterWatch { kNothing, kNextRequest, kClose };
+  using Clock = std::chrono::steady_clock;
+
+  static constexpr std::size_t kReadSize = 8 * 1024;
+  // Bytes a client may send ahead while its request is being handled (pipelining).
+  static constexpr std::size_t kMaxAheadBytes = 64 * 1024;
+  // After a response that closes the connection: how long and how much unread input is
+  // drained, so that closing with unread data does not reset the connection before the
+  // client has read the response (RFC 9112 §9.6).
+  static constexpr auto kLingerTime = std::chrono::seconds(2);
+  static constexpr std::size_t kMaxLingerBytes = 1 << 20;
+
+  tcp::socket& socket() { return beast::get_lowest_layer(stream_); }
+
+  template <class Fn>
+  void post(Fn fn) {
+    net::post(stream_.get_executor(),
+              [self = this->shared_from_this(), fn = std::move(fn)]() mutable { fn(); });
+  }
+  template <class Method>
+  auto bind(Method method) {
+    return beast::bind_front_handler(method, this->shared_from_this());
+  }
+
+  // --- Deadlines. One timer serves every phase: moving a deadline later only records it,
+  // and the timer re-arms itself when it fires early, so keep-alive traffic costs no timer
+  // system calls per request.
+
+  void set_deadline(Clock::duration timeout) {
+    deadline_ = Clock::now() + timeout;
+    if (timer_armed_ && timer_.expiry() <= deadline_) return;
+    arm_timer();
+  }
+  void clear_deadline() { deadline_ = Clock::time_point::max(); }
+  void arm_timer() {
+    timer_armed_ = true;
+    timer_.expires_at(deadline_);
+    timer_.async_wait(bind(&Connection::on_timer));
+  }
+  void on_timer(beast::error_code ec) {
+    if (ec == net::error::operation_aborted || state_ == State::kClosed) return;
+    timer_armed_ = false;
+    if (deadline_ == Clock::time_point::max()) return;
+    if (Clock::now() < deadline_) {
+      arm_timer();
+      return;
+    }
+    // Idle too long, request too slow, client not reading, or lingering over: no response
+    // is owed that could still be delivered in time, so just close.
+    close_now();
+  }
+
+  // --- Reading a request.
+
+  void on_handshake(beast::error_code ec) {
+    if (state_ == State::kClosed) return;
+    if (ec) {
+      close_now();
+      return;
+    }
+    await_request();
+  }
+
+  void await_request() {
+    if (owner_.stopping()) {
+      close_now();
+      return;
+    }
+    state_ = State::kIdle;
+    if (buffer_.size() > 0) {
+      begin_request();
+      return;
+    }
+    set_deadline(options_.idle_timeout);
+    // The first byte is awaited separately so that the idle timeout, not the request
+    // timeout, applies until the client actually starts a request.
+    stream_.async_read_some(buffer_.prepare(kReadSize), bind(&Connection::on_first_bytes));
+  }
+
+  void on_first_bytes(beast::error_code ec, std::size_t n) {
+    if (state_ == State::kClosed) return;
+    if (ec) {
+      close_now();
+      return;
+    }
+    buffer_.commit(n);
+    begin_request();
+  }
+
+  void begin_request() {
+    state_ = State::kReading;
+    input_complete_ = false;
+    correlation_id_.clear();
+    set_deadline(options_.request_timeout);
+    parser_.emplace();
+    parser_->header_limit(
+        static_cast<std::uint32_t>(std::min<std::size_t>(options_.max_header_bytes, UINT32_MAX)));
+    parser_->body_limit(options_.max_body_bytes);
+    bhttp::async_read_header(stream_, buffer_, *parser_, bind(&Connection::on_header));
+  }
+
+  void on_header(beast::error_code ec, std::size_t) {
+    if (state_ == State::kClosed) return;
+    if (ec) {
+      on_read_error(ec);
+      return;
+    }
+    auto& message = parser_->get();
+    correlation_id_ = correlation_id_for(message[kCorrelationIdHeader]);
+    if (reject_) {
+      respond_and_close(error_response(
+          Error{ErrorCode::kUnavailable, "the server is at its connection limit; retry later", {}},
+          correlation_id_));
+      return;
+    }
+    if (!parser_->is_done() && message.version() >= 11 &&
+        iequals(message[bhttp::field::expect], "100-continue")) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
+                       bind(&Connection::on_continue_sent));
+      return;
+    }
+    read_body();
+  }
+
+  void on_continue_sent(beast::error_code ec, std::size_t) {
+    if (state_ == State::kClosed) return;
+    if (ec) {
+      close_now();
+      return;
+    }
+    read_body();
+  }
+
+  void read_body() {
+    if (parser_->is_done()) {
+      on_request();
+      return;
+    }
+    bhttp::async_read(stream_, buffer_, *parser_, bind(&Connection::on_body));
+  }
+
+  void on_body(beast::error_code ec, std::size_t) {
+    if (state_ == State::kClosed) return;
+    if (ec) {
+      on_read_error(ec);
+      return;
+    }
+    on_request();
+  }
+
+  void on_read_error(beast::error_code ec) {
+    if (correlation_id_.empty()) correlation_id_ = generate_correlation_id();
+    if (ec == bhttp::error::body_limit) {
+      respond_and_close(error_response(Error{ErrorCode::kTooLarge,
+                                             "request body exceeds the limit of " +
+                                                 std::to_string(options_.max_body_bytes) + " bytes",
+                                             {}},
+                                       correlation_id_));
+    } else if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
+      respond_and_close(error_response(431, error_code_name(ErrorCode::kTooLarge),
+                                       "request header exceeds the limit of " +
+                                           std::to_string(options_.max_header_bytes) + " bytes",
+                                       {}, correlation_id_));
+    } else if (&ec.category() == &bhttp::make_error_code(bhttp::error::bad_method).category() &&
+               ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+      respond_and_close(error_response(
+          Error{ErrorCode::kInvalidArgument, "malformed HTTP request: " + ec.message(), {}},
+          correlation_id_));
+    } else {
+      close_now();  // the client closed, reset, or was too slow: nobody to answer
+    }
+  }
+
+  // --- Handling.
+
+  void on_request() {
+    state_ = State::kHandling;
+    input_complete_ = true;
+    clear_deadline();
+    auto message = parser_->release();
+    parser_.reset();
+    keep_alive_ = message.keep_alive();
+    version_ = message.version();
+    head_request_ = message.method() == bhttp::verb::head;
+
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    request.version = version_;
+    for (const auto& field : message) {
+      request.headers.add(std::string(field.name_string()), std::string(field.value()));
+    }
+    request.body = std::move(message.body());
+    request.remote_address = remote_address_;
+    request.correlation_id = correlation_id_;
+
+    exchange_ =
+        std::make_shared<Exchange>(correlation_id_, owner_.lifeline(), this->weak_from_this(),
+                                   options_.max_stream_buffer_bytes);
+    // A request that arrives while stopping is cancelled from the start, so a long-poll
+    // handler that registers on_cancel answers at once.
+    if (owner_.stopping()) exchange_->cancel(CancelReason::kServerStopping);
+
+    exchange_->enter_handler();
+    auto target = split_target(request);
+    if (!target) {
+      exchange_->send(error_response(target.error(), correlation_id_));
+    } else {
+      invoke_handler(std::move(request));
+    }
+    if (exchange_->leave_handler()) pump();
+    // Unless the answer is already complete (the common, synchronous case), keep reading
+    // so that a client leaving a long-poll or a watch is noticed.
+    if (state_ == State::kHandling && exchange_ && !response_ && !stream_ending_) start_watch();
+  }
+
+  // Fills path and query from the target; only origin-form targets ("/path?query") are
+  // served.
+  static Result<void> split_target(HttpRequest& request) {
+    const std::string_view target = request.target;
+    if (target.empty() || target.front() != '/') {
+      return fail(ErrorCode::kInvalidArgument, "request target must be an absolute path");
+    }
+    const std::size_t question = target.find('?');
+    request.path = std::string(target.substr(0, question));
+    if (question != std::string_view::npos) {
+      auto query = parse_query(target.substr(question + 1));
+      if (!query) return tl::unexpected(query.error());
+      request.query = std::move(*query);
+    }
+    return {};
+  }
+
+  void invoke_handler(HttpRequest request) {
+    const std::string what = request.method + " " + request.path;
+    try {
+      owner_.handler()(std::move(request), Responder(exchange_));
+      return;
+    } catch (const std::exception& e) {
+      owner_.log("handler for " + what + " threw (correlation id " + correlation_id_ +
+                 "): " + e.what());
+    } catch (...) {
+      owner_.log("handler for " + what + " threw a non-standard exception (correlation id " +
+                 correlation_id_ + ")");
+    }
+    exchange_->fail();
+  }
+
+  // Collects what the handler produced and writes it; re-run after every write.
+  void pump() {
+    if (state_ != State::kHandling || !exchange_ || writing_) return;
+    ExchangeOutput output = exchange_->take_output();
+    if (output.abandoned) {
+      owner_.log("handler dropped its Responder without answering (correlation id " +
+                 correlation_id_ + ")");
+    }
+    if (output.abort) {
+      close_now();
+      return;
+    }
+    if (output.response) {
+      write_response(std::move(*output.response));
+      return;
+    }
+    std::string bytes;
+    if (output.stream_head) bytes = stream_head(*output.stream_head);
+    std::size_t data_bytes = 0;
+    for (const std::string& chunk : output.chunks) {
+      data_bytes += chunk.size();
+      if (chunked_) {
+        std::array<char, 24> size_line{};
+        const int n = std::snprintf(size_line.data(), size_line.size(), "%zx\r\n", chunk.size());
+        bytes.append(size_line.data(), static_cast<std::size_t>(n));
+        bytes += chunk;
+        bytes += "\r\n";
+      } else {
+        bytes += chunk;
+      }
+    }
+    if (output.stream_end) {
+      stream_ending_ = true;
+      if (chunked_) bytes += "0\r\n\r\n";
+    }
+    if (bytes.empty()) {
+      if (stream_ending_) complete_exchange();
+      return;
+    }
+    writing_ = true;
+    stream_bytes_ = std::move(bytes);
+    set_deadline(options_.write_timeout);
+    net::async_write(
+        stream_, net::buffer(stream_bytes_),
+        [self = this->shared_from_this(), data_bytes](beast::error_code ec, std::size_t) {
+          self->on_stream_written(ec, data_bytes);
+        });
+  }
+
+  // The status line and header of a streamed response. HTTP/1.0 has no chunked encoding:
+  // there the body runs to the end of the connection.
+  std::string stream_head(const HttpResponse& head) {
+    bhttp::response<bhttp::empty_body> message;
+    message.version(version_);
+    message.result(valid_status(head.status));
+    copy_headers(head.headers, message);
+    chunked_ = version_ >= 11;
+    keep_after_write_ = chunked_ && keep_alive_ && !owner_.stopping();
+    message.keep_alive(keep_after_write_);
+    if (chunked_) message.chunked(true);
+    std::ostringstream text;
+    text << message.base();
+    return std::move(text).str();
+  }
+
+  void on_stream_written(beast::error_code ec, std::size_t data_bytes) {
+    writing_ = false;
+    if (exchange_) exchange_->release(data_bytes);
+    if (state_ == State::kClosed) return;
+    if (ec) {
+      close_now();
+      return;
+    }
+    clear_deadline();
+    if (stream_ending_) {
+      complete_exchange();
+      return;
+    }
+    pump();
+  }
+
+  unsigned valid_status(int status) {
+    if (status >= 200 && status <= 599) return static_cast<unsigned>(status);
+    owner_.log("handler answered with invalid status " + std::to_string(status) +
+               "; sent 500 (correlation id " + correlation_id_ + ")");
+    return 500;
+  }
+
+  template <class Message>
+  void copy_headers(const Headers& headers, Message& message) {
+    for (const auto& [name, value] : headers.fields()) {
+      if (header_is_reserved(name)) continue;
+      if (!header_is_safe(name, value)) {
+        owner_.log("dropped unsafe response header " + name + " (correlation id " +
+                   correlation_id_ + ")");
+        continue;
+      }
+      message.insert(name, value);
+    }
+    message.set(bhttp::field::date, http_date_now());
+    message.set(kCorrelationIdHeader, correlation_id_);
+  }
+
+  void write_response(HttpResponse response) {
+    response_.emplace();
+    auto& message = *response_;
+    message.version(version_);
+    const unsigned status = valid_status(response.status);
+    if (status != static_cast<unsigned>(response.status)) {
+      response = error_response(Error{ErrorCode::kInternal, "internal error", {}}, correlation_id_);
+    }
+    message.result(status);
+    copy_headers(response.headers, message);
+    const auto connection = response.headers.get("Connection");
+    const bool handler_closes = connection && iequals(*connection, "close");
+    keep_after_write_ = keep_alive_ && !handler_closes && !owner_.stopping();
+    message.keep_alive(keep_after_write_);
+    if (status == 204 || status == 304) {
+      // No body and no Content-Length allowed.
+    } else if (head_request_) {
+      message.content_length(response.body.size());
+    } else {
+      message.body() = std::move(response.body);
+      message.prepare_payload();
+    }
+    writing_ = true;
+    set_deadline(options_.write_timeout);
+    bhttp::async_write(stream_, message, bind(&Connection::on_response_written));
+  }
+
+  void on_response_written(beast::error_code ec, std::size_t) {
+    writing_ = false;
+    response_.reset();
+    if (state_ == State::kClosed) return;
+    if (ec) {
+      close_now();
+      return;
+    }
+    clear_deadline();
+    complete_exchange();
+  }
+
+  // Answers a request that could not be read or is refused, then closes.
+  void respond_and_close(HttpResponse response) {
+    state_ = State::kHandling;
+    keep_alive_ = false;
+    head_request_ = false;
+    if (parser_ && parser_->got_some()) version_ = parser_->get().version();
+    input_complete_ = parser_ && parser_->is_done();
+    parser_.reset();
+    write_response(std::move(response));
+  }
+
+  void complete_exchange() {
+    if (exchange_) exchange_->finish();
+    exchange_.reset();
+    chunked_ = false;
+    stream_ending_ = false;
+    const bool keep = keep_after_write_ && !owner_.stopping();
+    state_ = keep ? State::kIdle : State::kLingering;
+    if (watch_reading_) {
+      // Take the read back before anything else reads; its completion continues.
+      after_watch_ = keep ? AfterWatch::kNextRequest : AfterWatch::kClose;
+      beast::error_code ignored;
+      socket().cancel(ignored);
+      return;
+    }
+    if (keep) {
+      await_request();
+    } else {
+      close_gracefully();
+    }
+  }
+
+  // --- Noticing that a client waiting for a slow answer has gone away.
+
+  void start_watch() {
+    if (buffer_.size() >= kMaxAheadBytes) return;
+    watch_reading_ = true;
+    stream_.async_read_some(buffer_.prepare(kReadSize), bind(&Connection::on_watch));
+  }
+
+  void on_watch(beast::error_code ec, std::size_t n) {
+    watch_reading_ = false;
+    if (state_ == State::kClosed) return;
+    if (!ec) buffer_.commit(n);
+    if (const AfterWatch next = std::exchange(after_watch_, AfterWatch::kNothing);
+        next != AfterWatch::kNothing) {
+      if (ec && ec != net::error::operation_aborted) {
+        close_now();
+      } else if (next == AfterWatch::kNextRequest) {
+        await_request();
+      } else {
+        close_gracefully();
+      }
+      return;
+    }
+    if (ec) {
+      // End of stream or reset. A half-close could in theory still want the answer, but
+      // HTTP clients close only when they give up; holding the socket for a handler that
+      // may never answer would let departed clients pin connections.
+      close_now();
+      return;
+    }
+    start_watch();
+  }
+
+  void cancel_exchange(CancelReason reason) {
+    if (exchange_ && !exchange_->cancel(reason)) {
+      owner_.log("on_cancel callback threw (correlation id " + correlation_id_ + ")");
+    }
+  }
+
+  // --- Stopping and closing.
+
+  void on_stopping() {
+    switch (state_) {
+      case State::kHandshake:
+      case State::kIdle:
+        close_now();
+        break;
+      case State::kHandling:
+        cancel_exchange(CancelReason::kServerStopping);
+        break;
+      case State::kReading:  // finishes, is answered, then closes (keep-alive is off)
+      case State::kLingering:
+      case State::kClosed:
+        break;
+    }
+  }
+
+  // Closes after a response. Input the server never read (a refused body, bytes sent
+  // ahead) is drained for a while first: closing a socket with unread data resets the
+  // connection, and the reset can destroy the response before the client has read it.
+  // (Over TLS no close_notify is sent: every response has a length or chunked framing.)
+  void close_gracefully() {
+    if (input_complete_ && buffer_.size() == 0) {
+      close_now();
+      return;
+    }
+    state_ = State::kLingering;
+    set_deadline(kLingerTime);
+    beast::error_code ignored;
+    socket().shutdown(tcp::socket::shutdown_send, ignored);
+    linger();
+  }
+
+  void linger() {
+    buffer_.consume(buffer_.size());
+    stream_.async_read_some(buffer_.prepare(kReadSize),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->lingered_bytes_ += n;
+                              if (self->state_ == State::kClosed) return;
+                              if (ec || self->lingered_bytes_ > kMaxLingerBytes) {
+                                self->close_now();
+                              } else {
+                                self->linger();
+                              }
+                            });
+  }
+
+  void close_now() {
+    if (state_ == State::kClosed) return;
+    state_ = State::kClosed;
+    beast::error_code ignored;
+    socket().close(ignored);
+    timer_.cancel();
+    if (exchange_) {
+      const auto reason =
+          owner_.stopping() ? CancelReason::kServerStopping : CancelReason::kClientGone;
+      if (!exchange_->close(reason)) {
+        owner_.log("on_cancel callback threw (correlation id " + correlation_id_ + ")");
+      }
+      exchange_.reset();
+    }
+    owner_.remove(this);
+  }
+
+  ConnectionOwner& owner_;
+  const ServerOptions& options_;
+  Stream stream_;
+  net::steady_timer timer_;
+  const std::string remote_address_;
+  const bool reject_;
+
+  State state_ = State::kIdle;
+  Clock::time_point deadline_ = Clock::time_point::max();
+  bool timer_armed_ = false;
+
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::string correlation_id_;
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool head_request_ = false;
+
+  std::shared_ptr<Exchange> exchange_;
+  std::optional<bhttp::response<bhttp::string_body>> response_;  // being written
+  std::string stream_bytes_;                                     // being written
+  bool writing_ = false;
+  bool chunked_ = false;
+  bool stream_ending_ = false;
+  bool keep_after_write_ = false;
+  bool watch_reading_ = false;
+  AfterWatch after_watch_ = AfterWatch::kNothing;
+  bool input_complete_ = false;  // the current request was read to its end
+  std::size_t lingered_bytes_ = 0;
+};
+
+}  // namespace pop::http::detail

@@ -1,0 +1,51 @@
+#include "http/error_response.h"
+
+namespace pop::http {
+
+int http_status(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return 400;
+    case ErrorCode::kNotFound:
+      return 404;
+    case ErrorCode::kConflict:
+      return 409;
+    case ErrorCode::kTooLarge:
+      return 413;
+    case ErrorCode::kInvalidAgenda:
+      return 422;
+    case ErrorCode::kResourceExhausted:
+      return 429;
+    case ErrorCode::kUnavailable:
+      return 503;
+    case ErrorCode::kInternal:
+      return 500;
+  }
+  return 500;
+}
+
+HttpResponse json_response(int status, const Json& body) {
+  HttpResponse response;
+  response.status = status;
+  response.headers.set("Content-Type", "application/json");
+  response.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return response;
+}
+
+HttpResponse error_response(const Error& error, std::string_view correlation_id) {
+  return error_response(http_status(error.code), error_code_name(error.code), error.message,
+                        error.details, correlation_id);
+}
+
+HttpResponse error_response(int status, std::string_view code, std::string_view message,
+                            const std::vector<std::string>& details,
+                            std::string_view correlation_id) {
+  Json body = {{"error",
+                {{"code", code},
+                 {"message", message},
+                 {"details", details},
+                 {"correlationId", correlation_id}}}};
+  return json_response(status, body);
+}
+
+}  // namespace pop::http

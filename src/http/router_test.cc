@@ -1,0 +1,112 @@
+// The router alone, without sockets: responses are collected straight from the exchange.
+#include "http/router.h"
+
+#include <gtest/gtest.h>
+
+#include "http/error_response.h"
+#include "http/exchange.h"
+
+namespace pop::http {
+namespace {
+
+class RouterTest : public ::testing::Test {
+ protected:
+  // Dispatches method + target and returns the complete response the route produced.
+  HttpResponse call(const Router& router, std::string method, std::string path) {
+    auto exchange = std::make_shared<detail::Exchange>("cid", nullptr,
+                                                       std::weak_ptr<detail::ExchangePort>(), 1024);
+    HttpRequest request;
+    request.method = std::move(method);
+    request.path = std::move(path);
+    request.correlation_id = "cid";
+    router.dispatch(std::move(request), Responder(exchange));
+    auto output = exchange->take_output();
+    EXPECT_TRUE(output.response.has_value());
+    return output.response.value_or(HttpResponse{});
+  }
+
+  // A route that answers with the name it was registered under and its path parameters.
+  static SyncHandler named(std::string name) {
+    return [name](const HttpRequest& request) {
+      Json params = Json::object();
+      for (const auto& [key, value] : request.path_params) params[key] = value;
+      return json_response(200, {{"route", name}, {"params", params}});
+    };
+  }
+  static Json body(const HttpResponse& response) { return Json::parse(response.body); }
+};
+
+TEST_F(RouterTest, MatchesLiteralsAndDecodedParameters) {
+  Router router;
+  ASSERT_TRUE(router.add("GET", "/", named("root")));
+  ASSERT_TRUE(router.add("GET", "/v1/agendas/{id}/operations/{op}", named("op")));
+  EXPECT_EQ(body(call(router, "GET", "/"))["route"], "root");
+  const Json op = body(call(router, "GET", "/v1/agendas/a%2F1/operations/build%20it"));
+  EXPECT_EQ(op["route"], "op");
+  EXPECT_EQ(op["params"], Json({{"id", "a/1"}, {"op", "build it"}}));
+  EXPECT_EQ(call(router, "GET", "/v1/agendas//operations/x").status, 404);  // empty segment
+  EXPECT_EQ(call(router, "GET", "/v1/agendas/a/operations/x/").status, 404);
+  EXPECT_EQ(call(router, "GET", "/V1/agendas/a/operations/x").status, 404);  // case matters
+}
+
+TEST_F(RouterTest, LiteralSegmentsWinOverParameters) {
+  Router router;
+  ASSERT_TRUE(router.add("GET", "/v1/{kind}/search", named("generic")));
+  ASSERT_TRUE(router.add("GET", "/v1/agendas/{id}", named("by-id")));
+  ASSERT_TRUE(router.add("GET", "/v1/agendas/search", named("search")));
+  EXPECT_EQ(body(call(router, "GET", "/v1/agendas/search"))["route"], "search");
+  EXPECT_EQ(body(call(router, "GET", "/v1/agendas/42"))["route"], "by-id");
+  EXPECT_EQ(body(call(router, "GET", "/v1/insights/search"))["route"], "generic");
+}
+
+TEST_F(RouterTest, MethodIsChosenAmongMatchingRoutes) {
+  Router router;
+  ASSERT_TRUE(router.add("GET", "/v1/agendas/search", named("search")));
+  ASSERT_TRUE(router.add("DELETE", "/v1/agendas/{id}", named("delete")));
+  EXPECT_EQ(body(call(router, "DELETE", "/v1/agendas/search"))["route"], "delete");
+  const HttpResponse wrong = call(router, "PATCH", "/v1/agendas/search");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(wrong.headers.get("Allow"), "DELETE, GET");
+  EXPECT_EQ(body(wrong)["error"]["code"], "method_not_allowed");
+  EXPECT_EQ(body(wrong)["error"]["correlationId"], "cid");
+}
+
+TEST_F(RouterTest, UnknownPathIs404AndBadEncodingIs400) {
+  Router router;
+  ASSERT_TRUE(router.add("GET", "/v1/agendas/{id}", named("by-id")));
+  const HttpResponse missing = call(router, "GET", "/v2/agendas/1");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(body(missing)["error"]["code"], "not_found");
+  EXPECT_EQ(call(router, "GET", "/v1/agendas/%zz").status, 400);
+}
+
+TEST_F(RouterTest, RejectsMalformedAndDuplicatePatterns) {
+  Router router;
+  for (const char* bad : {"", "v1/x", "/v1/{}", "/v1/{a}/{a}", "/v1/x{a}", "/v1/{a"}) {
+    auto added = router.add("GET", bad, named("x"));
+    ASSERT_FALSE(added) << bad;
+    EXPECT_EQ(added.error().code, ErrorCode::kInvalidArgument) << bad;
+  }
+  ASSERT_TRUE(router.add("GET", "/v1/{a}", named("x")));
+  auto duplicate = router.add("GET", "/v1/{b}", named("y"));
+  ASSERT_FALSE(duplicate);
+  EXPECT_EQ(duplicate.error().code, ErrorCode::kConflict);
+  EXPECT_TRUE(router.add("POST", "/v1/{b}", named("y")));
+}
+
+TEST_F(RouterTest, ToHandlerDispatchesThroughACopy) {
+  Router router;
+  ASSERT_TRUE(router.add("GET", "/a", named("a")));
+  const Handler handler = router.to_handler();
+  ASSERT_TRUE(router.add("GET", "/b", named("b")));  // not seen by the earlier copy
+  auto exchange = std::make_shared<detail::Exchange>("cid", nullptr,
+                                                     std::weak_ptr<detail::ExchangePort>(), 1024);
+  HttpRequest request;
+  request.method = "GET";
+  request.path = "/b";
+  handler(std::move(request), Responder(exchange));
+  EXPECT_EQ(exchange->take_output().response->status, 404);
+}
+
+}  // namespace
+}  // namespace pop::http

@@ -1,0 +1,90 @@
+// The HTTP/1.1 server: accepts connections, reads requests within limits, hands each to a
+// Handler and writes what the handler answers (at once, later, or as a stream). Generic:
+// it knows nothing of POP's endpoints. The networking library stays inside server.cc.
+//
+// Every response carries X-Correlation-Id (the client's when sane, else generated), and
+// every failure the server detects itself uses the error shape of error_response.h:
+// malformed HTTP 400 (connection closed), body over the limit 413 and header over the
+// limit 431 (both answered before the rest is read, connection closed), unknown path 404
+// and wrong method 405 (Router), handler exception 500, over max_connections 503.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http/responder.h"
+#include "util/result.h"
+
+namespace pop::http {
+
+// Serving HTTPS instead of HTTP on the same port.
+struct TlsOptions {
+  std::string certificate_chain_file;  // PEM: the server certificate, then intermediates
+  std::string private_key_file;        // PEM, unencrypted
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";  // an address or a resolvable name
+  std::uint16_t port = 8080;       // 0: any free port, see Server::port()
+  int threads = 2;                 // event-loop threads; handlers run on them
+
+  std::size_t max_header_bytes = 16 * 1024;       // request line + header fields
+  std::size_t max_body_bytes = 8 * 1024 * 1024;   // after de-chunking
+  std::size_t max_connections = 10000;            // beyond this, new ones get 503
+  std::size_t max_stream_buffer_bytes = 4 << 20;  // unsent data per streamed response
+
+  // From the first byte of a request to its last (slow senders are cut off here).
+  std::chrono::milliseconds request_timeout{30'000};
+  // Between requests on a keep-alive connection, and before the first one.
+  std::chrono::milliseconds idle_timeout{60'000};
+  // For each write to the client (a client that stops reading is cut off here).
+  std::chrono::milliseconds write_timeout{30'000};
+  // How long stop() lets in-flight requests finish before closing their connections.
+  std::chrono::milliseconds stop_grace{10'000};
+
+  std::optional<TlsOptions> tls;  // serve HTTPS when set
+
+  // Receives one line per server-side fault (handler exceptions, accept failures), with
+  // the correlation id when there is one. Called from server threads, concurrently.
+  // Default: standard error.
+  std::function<void(std::string_view message)> log;
+};
+
+class Server {
+ public:
+  // `handler` answers every request (typically Router::to_handler()); it is called on
+  // server threads, concurrently, and must be thread-safe.
+  Server(ServerOptions options, Handler handler);
+  // Stops, as stop() does.
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, listens and starts the threads; returns once the port accepts connections.
+  // Errors: kInvalidArgument for unusable options (host, thread count, TLS files),
+  // kUnavailable when the address cannot be bound (in use, not local), kConflict when
+  // called twice or after stop().
+  Result<void> start();
+
+  // The bound port (useful with port 0), or 0 before a successful start(). Thread-safe.
+  std::uint16_t port() const;
+
+  // Stops accepting; closes idle connections at once; lets requests being read or
+  // handled finish (their responders see CancelReason::kServerStopping) for up to
+  // stop_grace, then closes whatever remains; joins the threads. Responders that outlive
+  // the server accept calls and do nothing. Idempotent; blocks until done.
+  // REQUIRES: not called from a handler or callback running on a server thread.
+  void stop();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pop::http

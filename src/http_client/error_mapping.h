@@ -1,0 +1,25 @@
+// Turning a server's non-2xx answer back into the pop::Error it was made from. The server
+// sends {"error": {"code", "message", "details", "correlationId"}} (see
+// http/error_response.h); anything else (a proxy's HTML page, an empty body) still becomes a
+// readable Error.
+#pragma once
+
+#include "http_client/message.h"
+#include "util/result.h"
+
+namespace pop::http_client {
+
+// The inverse of the server's mapping for the codes that have a status of their own: 400
+// kInvalidArgument, 404 kNotFound, 409 kConflict, 413 kTooLarge, 422 kInvalidAgenda, 429
+// kResourceExhausted. Every 5xx (and 408) is kUnavailable, since from here the server is
+// an external system that failed; any other 4xx (401, 403, 405, ...) is kInvalidArgument,
+// as the request is what must change.
+ErrorCode error_code_for_status(int status);
+
+// The Error for `response`, which should not be ok(). Message and details are the server's
+// when the body has the error shape; otherwise the message names the URL and status and
+// quotes the start of the body. The correlation id (from the body, else the X-Correlation-Id
+// header) is kept as a last detail line "correlation id: <id>" for support requests.
+Error error_from_response(const Response& response);
+
+}  // namespace pop::http_client
