@@ -81,6 +81,8 @@ class Subprocess {
   }
 
   pid_t pid() const { return pid_; }
+  // What the child has written to stdout so far (it goes to a file, read afresh).
+  std::string stdout_so_far() const { return slurp(out_path_); }
   void signal(int number) { kill(pid_, number); }
 
   ProcessResult wait() {

@@ -1,0 +1,152 @@
+// End to end: a real `pop server` process with its SQLite file and embedded puller, driven
+// over loopback HTTP.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "http_client/client.h"
+#include "testing/subprocess.h"
+#include "util/temp_dir.h"
+
+namespace pop {
+namespace {
+
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+std::string header(const http_client::Response& response, const std::string& name) {
+  auto it = response.headers.find(name);
+  return it == response.headers.end() ? std::string() : it->second;
+}
+
+class PopServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = TempDir::create("pop-server-test-");
+    ASSERT_TRUE(dir.has_value());
+    dir_.emplace(std::move(*dir));
+    server_.emplace(
+        std::vector<std::string>{POP_BINARY, "server", "--listen", "127.0.0.1:0", "--data",
+                                 (dir_->path() / "data").string(), "--lease-seconds", "5"},
+        std::map<std::string, std::string>{}, dir_->path().string());
+    // The server prints its address once it listens.
+    const std::regex listening(R"(listening on (http://127\.0\.0\.1:[0-9]+))");
+    std::smatch match;
+    ASSERT_TRUE(pop::testing::eventually([&] {
+      const std::string out = server_->stdout_so_far();
+      return std::regex_search(out, match, listening);
+    })) << server_->stdout_so_far();
+    http_client::ClientOptions options;
+    options.base_url = match[1].str();
+    auto client = http_client::Client::create(options);
+    ASSERT_TRUE(client.has_value()) << client.error().message;
+    client_.emplace(std::move(*client));
+  }
+
+  void TearDown() override {
+    if (server_) {
+      server_->signal(SIGTERM);
+      auto result = server_->wait();
+      EXPECT_EQ(result.exit_status, 0) << result.err;
+    }
+  }
+
+  http_client::Response call(const std::string& method, const std::string& target,
+                             const std::string& body = "", http_client::Headers headers = {}) {
+    auto response = client_->request(method, target, body, headers);
+    EXPECT_TRUE(response.has_value()) << (response ? "" : response.error().message);
+    return response ? *response : http_client::Response{};
+  }
+
+  Json wait_for_outcome(const std::string& id) {
+    Json progress;
+    pop::testing::eventually(
+        [&] {
+          progress = Json::parse(call("GET", "/v1/agendas/" + id + "/progress").body);
+          return progress["processingState"] == "COMPLETE";
+        },
+        30s);
+    return progress;
+  }
+
+  std::optional<TempDir> dir_;
+  std::optional<pop::testing::Subprocess> server_;
+  std::optional<http_client::Client> client_;
+};
+
+TEST_F(PopServerTest, DiamondSubmittedOverHttpCompletes) {
+  const std::string diamond = R"({"operations": [
+    {"name": "top", "type": "sample", "payload": {"resultPayload": {"n": 2}}},
+    {"name": "left", "type": "sample", "payload": {"resultPayload": "@<top.out::n>"}},
+    {"name": "right", "type": "sample", "payload": {"resultPayload": "@<pop.agendaId>"}},
+    {"name": "join", "type": "sample", "payload": {"resultPayload": ["@<left.out>", "@<right.out>"]}}]})";
+  auto submitted = call("POST", "/v1/agendas", diamond);
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const std::string id = Json::parse(submitted.body)["id"];
+  EXPECT_EQ(header(submitted, "Location"), "/v1/agendas/" + id);
+  const Json progress = wait_for_outcome(id);
+  EXPECT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
+  EXPECT_EQ(progress["operationProgress"][3]["resultPayload"], Json::array({2, id}));
+}
+
+TEST_F(PopServerTest, IdempotencyKeyReturnsTheFirstAgenda) {
+  const std::string body = R"({"operations": [{"name": "a", "type": "sample"}]})";
+  http_client::Headers headers;
+  headers["Idempotency-Key"] = "same-key";
+  auto first = call("POST", "/v1/agendas", body, headers);
+  auto second = call("POST", "/v1/agendas", body, headers);
+  ASSERT_EQ(first.status, 201);
+  ASSERT_EQ(second.status, 201);
+  EXPECT_EQ(Json::parse(first.body)["id"], Json::parse(second.body)["id"]);
+  EXPECT_EQ(header(second, "Idempotent-Replayed"), "true");
+}
+
+TEST_F(PopServerTest, ErrorsHaveTheirStatusAndOneShape) {
+  http_client::Headers correlation;
+  correlation["X-Correlation-Id"] = "test-correlation-1";
+  auto malformed = call("POST", "/v1/agendas", "{not json", correlation);
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(header(malformed, "X-Correlation-Id"), "test-correlation-1");
+  EXPECT_EQ(Json::parse(malformed.body)["error"]["correlationId"], "test-correlation-1");
+  EXPECT_EQ(Json::parse(malformed.body)["error"]["code"], "invalid_argument");
+
+  auto invalid =
+      call("POST", "/v1/agendas",
+           R"({"operations": [{"name": "a", "type": "sample", "payload": "@<b.out>"}]})");
+  EXPECT_EQ(invalid.status, 422);
+  const Json error = Json::parse(invalid.body)["error"];
+  EXPECT_EQ(error["code"], "invalid_agenda");
+  EXPECT_EQ(error["details"][0],
+            "operation \"a\", field payload: reference \"@<b.out>\" names unknown operation \"b\"");
+
+  auto missing = call("GET", "/v1/agendas/no-such-agenda");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(Json::parse(missing.body)["error"]["code"], "not_found");
+
+  auto stale = call("PUT", "/v1/agendas/no-such-agenda/leases/1/progress",
+                    R"({"processingState": "EXECUTING", "operationProgress": []})");
+  EXPECT_EQ(stale.status, 404);
+  auto bad_epoch = call("PUT", "/v1/agendas/x/leases/zero/progress", "{}");
+  EXPECT_EQ(bad_epoch.status, 400);
+  auto method = call("DELETE", "/healthz");
+  EXPECT_EQ(method.status, 405);
+  EXPECT_EQ(call("GET", "/healthz").status, 200);
+}
+
+TEST_F(PopServerTest, ExplainNamesTheInsightAndState) {
+  auto submitted =
+      call("POST", "/v1/agendas", R"({"operations": [{"name": "a", "type": "sample"}]})");
+  ASSERT_EQ(submitted.status, 201);
+  const std::string id = Json::parse(submitted.body)["id"];
+  wait_for_outcome(id);
+  auto explained = call("GET", "/v1/agendas/" + id + "/explain");
+  ASSERT_EQ(explained.status, 200);
+  EXPECT_EQ(Json::parse(explained.body)["processingState"], "COMPLETE");
+}
+
+}  // namespace
+}  // namespace pop
