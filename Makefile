@@ -25,7 +25,7 @@ build-asan: setup $(ASAN_BUILD)/build.ninja
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 run: build
-	$(BUILD)/pop run examples/diamond.json
+	$(BUILD)/pop server
 
 test: test-release test-asan
 
