@@ -17,6 +17,8 @@ struct Command {
 Command add_run_command(CLI::App& app);
 // `pop server`: the API, store, scheduler and an embedded puller.
 Command add_server_command(CLI::App& app);
+// `pop puller`: a standalone puller over HTTP.
+Command add_puller_command(CLI::App& app);
 // `pop handler sample`: the built-in handlers, as run by the runners.
 Command add_handler_command(CLI::App& app);
 

@@ -12,6 +12,7 @@ int main(int argc, char** argv) {
   const std::vector<pop::cli::Command> commands = {
       pop::cli::add_run_command(app),
       pop::cli::add_server_command(app),
+      pop::cli::add_puller_command(app),
       pop::cli::add_handler_command(app),
   };
 

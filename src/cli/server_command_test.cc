@@ -25,14 +25,16 @@ std::string header(const http_client::Response& response, const std::string& nam
 
 class PopServerTest : public ::testing::Test {
  protected:
+  virtual std::vector<std::string> server_arguments() const { return {"--lease-seconds", "5"}; }
+
   void SetUp() override {
     auto dir = TempDir::create("pop-server-test-");
     ASSERT_TRUE(dir.has_value());
     dir_.emplace(std::move(*dir));
-    server_.emplace(
-        std::vector<std::string>{POP_BINARY, "server", "--listen", "127.0.0.1:0", "--data",
-                                 (dir_->path() / "data").string(), "--lease-seconds", "5"},
-        std::map<std::string, std::string>{}, dir_->path().string());
+    std::vector<std::string> argv = {POP_BINARY,    "server", "--listen",
+                                     "127.0.0.1:0", "--data", (dir_->path() / "data").string()};
+    for (const auto& argument : server_arguments()) argv.push_back(argument);
+    server_.emplace(argv, std::map<std::string, std::string>{}, dir_->path().string());
     // The server prints its address once it listens.
     const std::regex listening(R"(listening on (http://127\.0\.0\.1:[0-9]+))");
     std::smatch match;
@@ -42,6 +44,7 @@ class PopServerTest : public ::testing::Test {
     })) << server_->stdout_so_far();
     http_client::ClientOptions options;
     options.base_url = match[1].str();
+    base_url_ = match[1].str();
     auto client = http_client::Client::create(options);
     ASSERT_TRUE(client.has_value()) << client.error().message;
     client_.emplace(std::move(*client));
@@ -74,6 +77,7 @@ class PopServerTest : public ::testing::Test {
   }
 
   std::optional<TempDir> dir_;
+  std::string base_url_;
   std::optional<pop::testing::Subprocess> server_;
   std::optional<http_client::Client> client_;
 };
@@ -146,6 +150,55 @@ TEST_F(PopServerTest, ExplainNamesTheInsightAndState) {
   auto explained = call("GET", "/v1/agendas/" + id + "/explain");
   ASSERT_EQ(explained.status, 200);
   EXPECT_EQ(Json::parse(explained.body)["processingState"], "COMPLETE");
+}
+
+// The server without its embedded puller, and standalone pullers talking HTTP to it.
+class StandalonePullerTest : public PopServerTest {
+ protected:
+  std::vector<std::string> server_arguments() const override {
+    return {"--no-embedded-puller", "--lease-seconds", "1"};
+  }
+
+  pop::testing::Subprocess start_puller(const std::string& id) {
+    return pop::testing::Subprocess(
+        {POP_BINARY, "puller", "--server", base_url_, "--puller-id", id, "--report-seconds", "0.2"},
+        {{"DIR", dir_->path().string()}}, dir_->path().string());
+  }
+};
+
+TEST_F(StandalonePullerTest, KilledPullersAgendaIsFinishedByAnotherWithoutRerunningWhatSucceeded) {
+  // "first" records each run; "second" blocks until released by a file, so the first puller
+  // can be killed while it runs.
+  const std::string agenda = R"({"operations": [
+    {"name": "first", "type": "sample", "payload": {"resultPayload": {"v": 1}}},
+    {"name": "second", "type": "sample", "params": {"dependsOn": "first"},
+     "payload": {"actions": [{"action": "log", "paramsMap": {"logMessage": "x", "sleepMilliseconds": 1500}}],
+                 "resultPayload": "@<first.out::v>"}}]})";
+  auto submitted = call("POST", "/v1/agendas", agenda);
+  ASSERT_EQ(submitted.status, 201);
+  const std::string id = Json::parse(submitted.body)["id"];
+  {
+    auto doomed = start_puller("doomed");
+    ASSERT_TRUE(pop::testing::eventually([&] {
+      const Json progress = Json::parse(call("GET", "/v1/agendas/" + id + "/progress").body);
+      return progress["operationProgress"][1]["processingStateMessage"] == "running";
+    }));
+    doomed.signal(SIGKILL);
+    doomed.wait();
+  }
+  // Its lease expires (1 s) and the agenda waits again in continue mode.
+  ASSERT_TRUE(pop::testing::eventually([&] {
+    return Json::parse(call("GET", "/v1/agendas/" + id + "/progress").body)["processingState"] ==
+           "WAITING";
+  }));
+  auto rescuer = start_puller("rescuer");
+  const Json progress = wait_for_outcome(id);
+  EXPECT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
+  EXPECT_EQ(progress["operationProgress"][0]["attemptCount"], 1)
+      << "a succeeded operation ran again";
+  EXPECT_EQ(progress["operationProgress"][1]["resultPayload"], 1);
+  rescuer.signal(SIGTERM);
+  EXPECT_EQ(rescuer.wait().exit_status, 0);
 }
 
 }  // namespace

@@ -1,0 +1,42 @@
+// The WorkSource of a standalone puller: the server's API over outbound HTTP(S) only, so a
+// processing site behind a firewall needs no inbound port.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "http_client/client.h"
+#include "puller/work_source.h"
+
+namespace pop::puller {
+
+class HttpWorkSource final : public WorkSource {
+ public:
+  // Two connections: one for the long poll, one (shared under a lock) for reports, so a
+  // report never waits behind a poll. kInvalidArgument for a bad URL or CA file.
+  static Result<std::unique_ptr<HttpWorkSource>> create(const http_client::ClientOptions& options,
+                                                        std::string resource_pool_id,
+                                                        std::string puller_id);
+
+  Result<std::vector<Assignment>> pull(std::size_t max, std::chrono::milliseconds wait) override;
+  Result<void> report(const std::string& agenda_id, std::uint64_t epoch,
+                      const Json& progress) override;
+  Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,
+                        const Json& progress) override;
+  void wake() override;
+
+ private:
+  HttpWorkSource(http_client::Client poll, http_client::Client reports,
+                 std::string resource_pool_id, std::string puller_id);
+  Result<void> send_progress(const std::string& method, const std::string& target,
+                             const Json& progress);
+
+  http_client::Client poll_;
+  std::mutex reports_mutex_;
+  http_client::Client reports_;
+  std::string resource_pool_id_;
+  std::string puller_id_;
+};
+
+}  // namespace pop::puller
