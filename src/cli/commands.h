@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <vector>
 
 namespace pop::cli {
 
@@ -19,6 +20,8 @@ Command add_run_command(CLI::App& app);
 Command add_server_command(CLI::App& app);
 // `pop puller`: a standalone puller over HTTP.
 Command add_puller_command(CLI::App& app);
+// `pop submit`, `pop status`, `pop watch`: the client of a server.
+std::vector<Command> add_client_commands(CLI::App& app);
 // `pop handler sample`: the built-in handlers, as run by the runners.
 Command add_handler_command(CLI::App& app);
 

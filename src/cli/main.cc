@@ -9,12 +9,13 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
 
-  const std::vector<pop::cli::Command> commands = {
+  std::vector<pop::cli::Command> commands = {
       pop::cli::add_run_command(app),
       pop::cli::add_server_command(app),
       pop::cli::add_puller_command(app),
       pop::cli::add_handler_command(app),
   };
+  for (auto& command : pop::cli::add_client_commands(app)) commands.push_back(std::move(command));
 
   try {
     app.parse(argc, argv);

@@ -152,6 +152,32 @@ TEST_F(PopServerTest, ExplainNamesTheInsightAndState) {
   EXPECT_EQ(Json::parse(explained.body)["processingState"], "COMPLETE");
 }
 
+TEST_F(PopServerTest, CliSubmitWatchAndStatus) {
+  const std::string scratch = dir_->path().string();
+  auto submitted = pop::testing::run_process(
+      {POP_BINARY, "submit", "-", "--server", base_url_}, {}, scratch,
+      R"({"operations": [{"name": "a", "type": "sample", "payload": {"resultPayload": 5}}]})");
+  ASSERT_EQ(submitted.exit_status, 0) << submitted.err;
+  const std::string id = submitted.out.substr(0, submitted.out.find('\n'));
+  auto watched =
+      pop::testing::run_process({POP_BINARY, "watch", id, "--server", base_url_}, {}, scratch);
+  EXPECT_EQ(watched.exit_status, 0) << watched.out << watched.err;
+  EXPECT_NE(watched.out.find(": succeeded 100%"), std::string::npos) << watched.out;
+  auto status = pop::testing::run_process(
+      {POP_BINARY, "status", id, "--server", base_url_, "-o", "json"}, {}, scratch);
+  ASSERT_EQ(status.exit_status, 0) << status.err;
+  EXPECT_EQ(Json::parse(status.out)["operationProgress"][0]["resultPayload"], 5);
+  auto missing =
+      pop::testing::run_process({POP_BINARY, "status", "nope", "--server", base_url_}, {}, scratch);
+  EXPECT_EQ(missing.exit_status, 2);
+  EXPECT_NE(missing.err.find("no agenda nope"), std::string::npos) << missing.err;
+  auto invalid = pop::testing::run_process({POP_BINARY, "submit", "-", "--server", base_url_}, {},
+                                           scratch, R"({"operations": []})");
+  EXPECT_EQ(invalid.exit_status, 2);
+  EXPECT_NE(invalid.err.find("an agenda needs at least one operation"), std::string::npos)
+      << invalid.err;
+}
+
 // The server without its embedded puller, and standalone pullers talking HTTP to it.
 class StandalonePullerTest : public PopServerTest {
  protected:
