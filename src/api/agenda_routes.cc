@@ -197,6 +197,12 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                      return explained ? http::json_response(200, *explained)
                                       : error(explained.error(), request);
                    }),
+        router.add("POST", "/v1/agendas/{id}/cancel",
+                   [&service](const HttpRequest&request) {
+                     auto cancelled = service.cancel(request.path_param("id"));
+                     return cancelled ? http::json_response(200, *cancelled)
+                                      : error(cancelled.error(), request);
+                   }),
         router.add("PUT", "/v1/agendas/{id}/leases/{epoch}/progress",
                    [&service](const HttpRequest&request) {
                      auto epoch = epoch_param(request);

@@ -1,5 +1,5 @@
-// The client side of the CLI: `pop submit`, `pop status`, `pop watch`, talking to a server
-// over HTTP(S). Exit status: 0 success (for watch: the agenda succeeded), 1 the agenda
+// The client side of the CLI: `pop submit`, `pop status`, `pop watch`, `pop cancel`, talking to a
+// server over HTTP(S). Exit status: 0 success (for watch: the agenda succeeded), 1 the agenda
 // failed or was cancelled, 2 bad input or a refused request, 3 the server is unreachable.
 #include <unistd.h>
 
@@ -119,6 +119,20 @@ int status(const ClientSettings& settings, const std::string& id) {
   return 0;
 }
 
+int cancel(const ClientSettings& settings, const std::string& id) {
+  auto client = connect(settings);
+  if (!client) return report_error("cancel", client.error());
+  auto answer = http_client::request_json(
+      *client, "POST", "/v1/agendas/" + http_client::percent_encode(id) + "/cancel");
+  if (!answer) return report_error("cancel", answer.error());
+  if (settings.output == "json") {
+    print_json(*answer);
+  } else {
+    std::printf("agenda %s cancelled\n", id.c_str());
+  }
+  return 0;
+}
+
 int outcome_status(const AgendaProgress& progress) {
   return progress.outcome == AgendaOutcome::kSucceeded ? 0 : 1;
 }
@@ -174,7 +188,13 @@ std::vector<Command> add_client_commands(CLI::App& app) {
       "Exit status: 0 succeeded, 1 failed or cancelled, 2 refused, 3 server unreachable.");
   add_client_options(watch_command, *settings);
 
+  CLI::App* cancel_command = app.add_subcommand(
+      "cancel", "Cancel an agenda: it leaves its queue, or its handlers are stopped");
+  cancel_command->add_option("id", *id, "Agenda id")->required();
+  add_client_options(cancel_command, *settings);
+
   return {{submit_command, [=] { return submit(*settings, *path, *key); }},
+          {cancel_command, [=] { return cancel(*settings, *id); }},
           {status_command, [=] { return status(*settings, *id); }},
           {watch_command, [=] { return watch(*settings, *id); }}};
 }

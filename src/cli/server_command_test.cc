@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <thread>
@@ -34,7 +35,8 @@ class PopServerTest : public ::testing::Test {
     std::vector<std::string> argv = {POP_BINARY,    "server", "--listen",
                                      "127.0.0.1:0", "--data", (dir_->path() / "data").string()};
     for (const auto& argument : server_arguments()) argv.push_back(argument);
-    server_.emplace(argv, std::map<std::string, std::string>{}, dir_->path().string());
+    server_.emplace(argv, std::map<std::string, std::string>{{"DIR", dir_->path().string()}},
+                    dir_->path().string());
     // The server prints its address once it listens.
     const std::regex listening(R"(listening on (http://127\.0\.0\.1:[0-9]+))");
     std::smatch match;
@@ -176,6 +178,41 @@ TEST_F(PopServerTest, CliSubmitWatchAndStatus) {
   EXPECT_EQ(invalid.exit_status, 2);
   EXPECT_NE(invalid.err.find("an agenda needs at least one operation"), std::string::npos)
       << invalid.err;
+}
+
+// A server whose registry has a handler that records its pid and runs until killed.
+class CancelTest : public PopServerTest {
+ protected:
+  std::vector<std::string> server_arguments() const override {
+    std::ofstream(dir_->path() / "handlers.json")
+        << R"({"handlers": {"slow": {"command": ["/bin/sh", "-c", "echo $$ > \"$DIR/slow.pid\"; sleep 300 & wait"]}}})";
+    return {"--handlers", (dir_->path() / "handlers.json").string(), "--lease-seconds", "3"};
+  }
+};
+
+TEST_F(CancelTest, CancelOfARunningAgendaLeavesNoHandlerProcess) {
+  auto submitted =
+      call("POST", "/v1/agendas", R"({"operations": [{"name": "s", "type": "slow"}]})");
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const std::string id = Json::parse(submitted.body)["id"];
+  const auto pid_file = dir_->path() / "slow.pid";
+  ASSERT_TRUE(pop::testing::eventually([&] { return std::filesystem::exists(pid_file); }));
+  std::string pid_text;
+  ASSERT_TRUE(pop::testing::eventually([&] {
+    pid_text = pop::testing::Subprocess::slurp(pid_file.string());
+    return !pid_text.empty() && pid_text.back() == '\n';
+  }));
+  const pid_t handler = std::stoi(pid_text);
+
+  auto cancelled = pop::testing::run_process({POP_BINARY, "cancel", id, "--server", base_url_}, {},
+                                             dir_->path().string());
+  ASSERT_EQ(cancelled.exit_status, 0) << cancelled.err;
+  EXPECT_EQ(
+      Json::parse(call("GET", "/v1/agendas/" + id + "/progress").body)["processingStateMessage"],
+      "cancelled");
+  EXPECT_TRUE(pop::testing::eventually([&] { return pop::testing::process_gone(handler); }))
+      << "handler " << handler << " still runs after cancel";
+  EXPECT_EQ(call("POST", "/v1/agendas/" + id + "/cancel").status, 409);
 }
 
 // The server without its embedded puller, and standalone pullers talking HTTP to it.

@@ -355,6 +355,41 @@ Result<void> AgendaService::complete(std::string_view agenda_id, std::uint64_t e
   return enqueue(*record);
 }
 
+Result<Json> AgendaService::cancel(std::string_view id) {
+  auto stored = store_.get_progress(id);
+  if (!stored) return tl::unexpected(stored.error());
+  if (stored->processing_state == ProcessingState::kComplete) {
+    return fail(ErrorCode::kConflict, "agenda \"" + std::string(id) + "\" already completed (" +
+                                          stored->state_message + ")");
+  }
+  auto progress = agenda_progress_from_json(stored->document);
+  if (!progress)
+    return fail(ErrorCode::kInternal,
+                "stored progress of \"" + std::string(id) + "\" is unreadable");
+  const WallTime now = clock_();
+  progress->state = ProcessingState::kComplete;
+  progress->outcome = AgendaOutcome::kCancelled;
+  progress->completed_time = now;
+  for (auto& operation : progress->operations) {
+    if (operation.state == OperationState::kRunning ||
+        operation.state == OperationState::kRetrying) {
+      operation.state = OperationState::kCancelled;
+      operation.completed_time = now;
+    }
+  }
+  progress->diagnostic_events.push_back({"cancelled on request", now, ""});
+  const auto record = progress_record(std::string(id), *progress, stored->attempts_completed,
+                                      stored->maximum_attempts, now);
+  auto lease = store_.get_lease(id);
+  if (!lease) return tl::unexpected(lease.error());
+  // Ending the lease is what stops the puller: its next report is fenced off.
+  auto written = lease->holder.empty() ? store_.update_progress(record, std::nullopt)
+                                       : store_.release_lease(id, lease->epoch, record);
+  if (!written) return tl::unexpected(written.error());
+  queues_.forget(id, now);
+  return record.document;
+}
+
 Result<std::size_t> AgendaService::reclaim_expired() {
   const WallTime now = clock_();
   auto expired = store_.list_expired_leases(now, kReclaimBatch);

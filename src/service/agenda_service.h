@@ -88,6 +88,12 @@ class AgendaService {
   // their outputs). kConflict as for report().
   Result<void> complete(std::string_view agenda_id, std::uint64_t epoch, const Json& progress);
 
+  // Cancels an agenda that has not completed: a waiting one leaves its queue; an executing
+  // one loses its lease, so its puller's next report gets kConflict and it stops the
+  // handlers at once. Returns the progress, now COMPLETE/cancelled. kConflict when the
+  // agenda already completed, kNotFound for an unknown id.
+  Result<Json> cancel(std::string_view id);
+
   // Takes back every agenda whose lease expired and queues it again at its original
   // position, in continue mode. Returns how many were taken back.
   Result<std::size_t> reclaim_expired();

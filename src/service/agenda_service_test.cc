@@ -203,5 +203,33 @@ TEST_F(AgendaServiceTest, CustomersBindToTheInsightsOfTheirPool) {
   EXPECT_EQ(gpu->size(), 1u);
 }
 
+TEST_F(AgendaServiceTest, CancelStopsWaitingAndExecutingAgendas) {
+  const std::string running_id = submit();
+  const std::string queued_id = submit();
+  auto taken = service_->pull("default", "p", 1);  // FIFO: hands out the first
+  ASSERT_TRUE(taken.has_value());
+  ASSERT_EQ(taken->size(), 1u);
+  ASSERT_EQ((*taken)[0].agenda["id"], running_id);
+
+  auto cancelled_queued = service_->cancel(queued_id);
+  ASSERT_TRUE(cancelled_queued.has_value()) << cancelled_queued.error().message;
+  EXPECT_EQ((*cancelled_queued)["processingStateMessage"], "cancelled");
+  EXPECT_TRUE(pull().empty()) << "a cancelled agenda was still handed out";
+
+  ASSERT_TRUE(service_->cancel(running_id).has_value());
+  const Json halfway =
+      executor_progress((*taken)[0], ProcessingState::kExecuting, AgendaOutcome::kNone);
+  auto report = service_->report(running_id, (*taken)[0].epoch, halfway);
+  ASSERT_FALSE(report.has_value());
+  EXPECT_EQ(report.error().code, ErrorCode::kConflict)
+      << "the puller must learn that it lost the agenda";
+  EXPECT_EQ((*service_->progress(running_id))["processingStateMessage"], "cancelled");
+
+  auto again = service_->cancel(running_id);
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(service_->cancel("nope").error().code, ErrorCode::kNotFound);
+}
+
 }  // namespace
 }  // namespace pop::service
