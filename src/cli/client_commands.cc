@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "cli/error_output.h"
 #include "cli/progress_display.h"
 #include "engine/progress.h"
 #include "http_client/client.h"
@@ -54,9 +55,8 @@ Result<http_client::Client> connect(const ClientSettings& settings) {
 }
 
 int report_error(const char* command, const Error& error) {
-  std::fprintf(stderr, "pop %s: %s\n", command, error.message.c_str());
-  for (const auto& detail : error.details) std::fprintf(stderr, "%s\n", detail.c_str());
-  return error.code == ErrorCode::kUnavailable ? kExitUnreachable : 2;
+  return print_error(command, "", error,
+                     error.code == ErrorCode::kUnavailable ? kExitUnreachable : 2);
 }
 
 void print_json(const Json& document) {

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "cli/commands.h"
+#include "cli/error_output.h"
 #include "cli/signal_watcher.h"
 #include "handlers/handler_registry.h"
 #include "puller/http_work_source.h"
@@ -30,9 +31,7 @@ struct PullerSettings {
 };
 
 int fail_start(const std::string& what, const Error& error) {
-  std::fprintf(stderr, "pop puller: %s: %s\n", what.c_str(), error.message.c_str());
-  for (const auto& detail : error.details) std::fprintf(stderr, "%s\n", detail.c_str());
-  return 2;
+  return print_error("puller", what, error, 2);
 }
 
 int run_puller(const PullerSettings& settings) {

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/error_output.h"
 #include "cli/progress_display.h"
 #include "cli/signal_watcher.h"
 #include "cli/trace_file.h"
@@ -43,11 +44,7 @@ struct RunSettings {
 };
 
 // Prints an error with its detail lines to stderr, one per line, and returns exit 2.
-int invalid_input(const Error& error) {
-  std::fprintf(stderr, "pop run: %s\n", error.message.c_str());
-  for (const auto& detail : error.details) std::fprintf(stderr, "%s\n", detail.c_str());
-  return kExitInvalidInput;
-}
+int invalid_input(const Error& error) { return print_error("run", "", error, kExitInvalidInput); }
 
 // Reads a file (or stdin for "-"), refusing more than `max_bytes` without reading it all.
 Result<std::string> read_input(const std::string& path, std::size_t max_bytes) {

@@ -13,6 +13,7 @@
 
 #include "api/agenda_routes.h"
 #include "cli/commands.h"
+#include "cli/error_output.h"
 #include "cli/signal_watcher.h"
 #include "handlers/handler_registry.h"
 #include "http/server.h"
@@ -35,9 +36,7 @@ struct ServerSettings {
 };
 
 int fail_start(const std::string& what, const Error& error) {
-  std::fprintf(stderr, "pop server: %s: %s\n", what.c_str(), error.message.c_str());
-  for (const auto& detail : error.details) std::fprintf(stderr, "%s\n", detail.c_str());
-  return 2;
+  return print_error("server", what, error, 2);
 }
 
 Result<std::pair<std::string, std::uint16_t>> split_listen(const std::string& listen) {
