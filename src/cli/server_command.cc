@@ -99,19 +99,6 @@ int serve(const ServerSettings& settings) {
               static_cast<unsigned>(http.port()), std::filesystem::absolute(settings.data).c_str());
   std::fflush(stdout);
 
-  // Expired leases are found by this timer: a lease ends by silence, so there is no event.
-  std::thread reclaimer([&] {
-    std::unique_lock lock(mutex);
-    while (!stopping) {
-      stop_requested.wait_for(lock, options.lease_duration / 4);
-      lock.unlock();
-      if (auto reclaimed = service.reclaim_expired(); !reclaimed)
-        std::fprintf(stderr, "pop server: reclaiming leases: %s\n",
-                     reclaimed.error().message.c_str());
-      lock.lock();
-    }
-  });
-
   std::unique_ptr<LocalRunner> runner;
   std::unique_ptr<puller::LocalWorkSource> source;
   std::unique_ptr<puller::PullerAgent> agent;
@@ -133,6 +120,19 @@ int serve(const ServerSettings& settings) {
     agent = std::make_unique<puller::PullerAgent>(*source, registry, *runner, agent_options);
     agent_thread = std::thread([&] { agent->run(); });
   }
+
+  // Expired leases are found by this timer: a lease ends by silence, so there is no event.
+  std::thread reclaimer([&] {
+    std::unique_lock lock(mutex);
+    while (!stopping) {
+      stop_requested.wait_for(lock, options.lease_duration / 4);
+      lock.unlock();
+      if (auto reclaimed = service.reclaim_expired(); !reclaimed)
+        std::fprintf(stderr, "pop server: reclaiming leases: %s\n",
+                     reclaimed.error().message.c_str());
+      lock.lock();
+    }
+  });
 
   {
     std::unique_lock lock(mutex);

@@ -39,14 +39,16 @@ class PopServerTest : public ::testing::Test {
                     dir_->path().string());
     // The server prints its address once it listens.
     const std::regex listening(R"(listening on (http://127\.0\.0\.1:[0-9]+))");
+    // `out` outlives `match`, whose sub-matches point into it.
+    std::string out;
     std::smatch match;
     ASSERT_TRUE(pop::testing::eventually([&] {
-      const std::string out = server_->stdout_so_far();
+      out = server_->stdout_so_far();
       return std::regex_search(out, match, listening);
-    })) << server_->stdout_so_far();
-    http_client::ClientOptions options;
-    options.base_url = match[1].str();
+    })) << out;
     base_url_ = match[1].str();
+    http_client::ClientOptions options;
+    options.base_url = base_url_;
     auto client = http_client::Client::create(options);
     ASSERT_TRUE(client.has_value()) << client.error().message;
     client_.emplace(std::move(*client));

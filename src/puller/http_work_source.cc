@@ -35,6 +35,8 @@ Result<std::vector<Assignment>> HttpWorkSource::pull(std::size_t max,
   auto answer = http_client::json_result(poll_.send(request));
   if (!answer) return tl::unexpected(answer.error());
   std::vector<Assignment> assignments;
+  if (!answer->is_object())
+    return fail(ErrorCode::kUnavailable, "pull answer is not a JSON object");
   const Json agendas = answer->value("agendas", Json::array());
   if (!agendas.is_array())
     return fail(ErrorCode::kUnavailable, "pull answer without an agendas array");

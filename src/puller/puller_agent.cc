@@ -1,5 +1,6 @@
 #include "puller/puller_agent.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <vector>
 
@@ -64,7 +65,11 @@ PullerAgent::~PullerAgent() {
 }
 
 void PullerAgent::stop() {
-  stopping_.store(true);
+  {
+    // Under the lock, so a waiter between its check and its sleep cannot miss the change.
+    std::lock_guard lock(mutex_);
+    stopping_.store(true);
+  }
   source_.wake();
   changed_.notify_all();
 }
@@ -95,7 +100,9 @@ void PullerAgent::run() {
         // An unchanged snapshot is still sent: the report is the lease's heartbeat.
         auto reported = source_.report(job->agenda_id, job->assignment.epoch,
                                        agenda_progress_to_json(progress));
-        if (!reported && reported.error().code == ErrorCode::kConflict) {
+        // 409: the lease went to someone else (or the agenda was cancelled); 404: deleted.
+        if (!reported && (reported.error().code == ErrorCode::kConflict ||
+                          reported.error().code == ErrorCode::kNotFound)) {
           job->lease_lost.store(true);
           job->executor->cancel(true);
         }
@@ -108,8 +115,14 @@ void PullerAgent::run() {
     std::size_t free = 0;
     {
       std::unique_lock lock(mutex_);
-      changed_.wait(lock, [&] { return stopping_.load() || jobs_.size() < options_.capacity; });
-      free = options_.capacity - jobs_.size();
+      // Finished jobs stay in jobs_ until reaped: count only the ones still running.
+      auto active = [&] {
+        return static_cast<std::size_t>(
+            std::count_if(jobs_.begin(), jobs_.end(),
+                          [](const auto& entry) { return !entry.second->done.load(); }));
+      };
+      changed_.wait(lock, [&] { return stopping_.load() || active() < options_.capacity; });
+      free = options_.capacity - active();
     }
     if (stopping_.load()) break;
     auto pulled = source_.pull(free, options_.pull_wait);
@@ -155,6 +168,9 @@ void PullerAgent::start_job(Assignment assignment) {
   if (!job->agenda.agenda.customer_id.empty()) options.customer_id = job->agenda.agenda.customer_id;
   job->executor = std::make_unique<Executor>(job->agenda, registry_, runner_, options);
   if (auto earlier = agenda_progress_from_json(assignment.progress)) {
+    // The first heartbeat may go out before the executor's first change: it must carry
+    // what the server has, not an empty document that would erase succeeded operations.
+    job->snapshot = *earlier;
     if (auto resumed = job->executor->resume_from(*earlier); !resumed) {
       (void)source_.complete(
           job->agenda_id, assignment.epoch,

@@ -100,6 +100,21 @@ TEST_F(PullerAgentTest, RunsSubmittedAgendasToCompletion) {
   EXPECT_EQ((*progress)["attemptsCompleted"], 1);
 }
 
+TEST_F(PullerAgentTest, KeepsPullingAfterItWasFull) {
+  AgentOptions options;
+  options.capacity = 1;
+  options.report_interval = 50ms;
+  PullerAgent agent(*source_, registry_, *runner_, options);
+  std::thread loop([&] { agent.run(); });
+  std::vector<std::string> ids;
+  for (int i = 0; i < 4; ++i)
+    ids.push_back(submit(R"({"operations": [{"name": "a", "type": "echo", "payload": 1}]})"));
+  for (const auto& id : ids)
+    EXPECT_TRUE(wait_for_state(id, "succeeded")) << id << " is " << state_of(id);
+  agent.stop();
+  loop.join();
+}
+
 TEST_F(PullerAgentTest, AgendaItCannotRunFailsWithTheReason) {
   // Known to the server's registry at submit, unknown to this puller's.
   HandlerRegistry narrow = HandlerRegistry::builtin("/unused");

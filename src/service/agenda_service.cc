@@ -1,6 +1,7 @@
 #include "service/agenda_service.h"
 
 #include <climits>
+#include <cstdio>
 
 #include "engine/progress.h"
 #include "service/insight_binding.h"
@@ -225,7 +226,12 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
     return SubmittedAgenda{first->document, true};
   }
   row.agenda.sequence = inserted->sequence;
-  if (auto queued = enqueue(row.agenda); !queued) return tl::unexpected(queued.error());
+  // The agenda is durable: answering with an error now would invite a duplicate submit.
+  // A queue that refuses it is a bug; the next start queues it from the store.
+  if (auto queued = enqueue(row.agenda); !queued) {
+    std::fprintf(stderr, "pop server: agenda %s stored but not queued: %s\n", agenda.id.c_str(),
+                 queued.error().message.c_str());
+  }
   return SubmittedAgenda{std::move(document), false};
 }
 
@@ -273,44 +279,48 @@ Result<Json> AgendaService::explain(std::string_view id) {
 Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_pool_id,
                                                       std::string_view puller_id, std::size_t max) {
   const WallTime now = clock_();
-  const std::vector<std::string> insight_ids = queues_.insights_of_pool(resource_pool_id);
   std::vector<LeasedAgenda> leased;
-  for (const ReadyAgenda& ready : queues_.take(insight_ids, max, now)) {
-    auto record = store_.get_agenda(ready.agenda_id);
-    auto lease = record ? store_.get_lease(ready.agenda_id) : tl::unexpected(record.error());
-    auto stored = lease ? store_.get_progress(ready.agenda_id) : tl::unexpected(lease.error());
-    if (!stored) {
-      // Deleted meanwhile: nothing to hand out. Otherwise put it back for the next pull.
-      if (stored.error().code != ErrorCode::kNotFound && record) (void)enqueue(*record);
-      if (stored.error().code == ErrorCode::kNotFound) continue;
-      return tl::unexpected(stored.error());
+  std::optional<Error> first_error;
+  for (ReadyAgenda& ready : queues_.take(queues_.insights_of_pool(resource_pool_id), max, now)) {
+    auto lease = lease_one(ready, puller_id, now);
+    if (lease) {
+      leased.push_back(std::move(*lease));
+      continue;
     }
-    auto progress = agenda_progress_from_json(stored->document);
-    if (!progress)
-      return fail(ErrorCode::kInternal,
-                  "stored progress of \"" + ready.agenda_id + "\" is unreadable");
-    progress->state = ProcessingState::kExecuting;
-    if (!progress->started_time) progress->started_time = now;
-    store::LeaseAcquisition acquisition{
-        ready.agenda_id,
-        std::string(puller_id),
-        lease->epoch,
-        now,
-        now + options_.lease_duration,
-        progress_record(ready.agenda_id, *progress, stored->attempts_completed,
-                        stored->maximum_attempts, now)};
-    auto epoch = store_.acquire_lease(acquisition);
-    if (!epoch) {
-      if (epoch.error().code == ErrorCode::kUnavailable) {
-        (void)enqueue(*record);
-        return tl::unexpected(epoch.error());
-      }
-      continue;  // someone else holds it: it is not ours to hand out
-    }
-    leased.push_back(
-        {record->document, acquisition.progress->document, *epoch, acquisition.expires_at});
+    if (lease.error().code == ErrorCode::kNotFound) continue;  // deleted meanwhile
+    // Not handed out, so it must not vanish: back into its queue at its old place.
+    (void)queues_.enqueue(ready.insight_id, std::move(ready.agenda), now);
+    if (!first_error) first_error = lease.error();
   }
+  if (leased.empty() && first_error) return tl::unexpected(*first_error);
   return leased;
+}
+
+Result<LeasedAgenda> AgendaService::lease_one(const ReadyAgenda& ready, std::string_view puller_id,
+                                              WallTime now) {
+  const std::string& id = ready.agenda.agenda_id;
+  auto record = store_.get_agenda(id);
+  if (!record) return tl::unexpected(record.error());
+  auto lease = store_.get_lease(id);
+  if (!lease) return tl::unexpected(lease.error());
+  auto stored = store_.get_progress(id);
+  if (!stored) return tl::unexpected(stored.error());
+  auto progress = agenda_progress_from_json(stored->document);
+  if (!progress)
+    return fail(ErrorCode::kInternal, "stored progress of \"" + id + "\" is unreadable");
+  progress->state = ProcessingState::kExecuting;
+  if (!progress->started_time) progress->started_time = now;
+  store::LeaseAcquisition acquisition{
+      id,
+      std::string(puller_id),
+      lease->epoch,
+      now,
+      now + options_.lease_duration,
+      progress_record(id, *progress, stored->attempts_completed, stored->maximum_attempts, now)};
+  auto epoch = store_.acquire_lease(acquisition);
+  if (!epoch) return tl::unexpected(epoch.error());
+  return LeasedAgenda{std::move(record->document), std::move(acquisition.progress->document),
+                      *epoch, acquisition.expires_at};
 }
 
 Result<void> AgendaService::report(std::string_view agenda_id, std::uint64_t epoch,
@@ -350,9 +360,15 @@ Result<void> AgendaService::complete(std::string_view agenda_id, std::uint64_t e
                                                        attempts, stored->maximum_attempts, now));
   if (!released) return released;
   if (!retry) return {};
+  // The completion is durable; a failure to queue the retry now must not make the puller
+  // report again (it would be fenced off). The next start queues it from the store.
   auto record = store_.get_agenda(agenda_id);
-  if (!record) return tl::unexpected(record.error());
-  return enqueue(*record);
+  auto queued = record ? enqueue(*record) : tl::unexpected(record.error());
+  if (!queued) {
+    std::fprintf(stderr, "pop server: retry of agenda %s stored but not queued: %s\n",
+                 std::string(agenda_id).c_str(), queued.error().message.c_str());
+  }
+  return {};
 }
 
 Result<Json> AgendaService::cancel(std::string_view id) {

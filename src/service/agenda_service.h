@@ -102,6 +102,9 @@ class AgendaService {
   Result<std::string> resource_pool_of(std::string_view customer_id);
   Result<std::vector<Insight>> insights_of_pool(std::string_view resource_pool_id);
   Result<void> configure_queue(const Insight& insight);
+  // Leases one agenda taken from its ready queue; on error nothing was written.
+  Result<LeasedAgenda> lease_one(const ReadyAgenda& ready, std::string_view puller_id,
+                                 WallTime now);
   // Queues an agenda whose progress is WAITING, from its stored record.
   Result<void> enqueue(const store::AgendaRecord& record);
 

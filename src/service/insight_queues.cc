@@ -111,8 +111,7 @@ std::vector<ReadyAgenda> InsightQueues::take(std::span<const std::string> insigh
         scheduler::WaitingAgenda agenda = std::move(queue.ready.front());
         queue.ready.pop_front();
         insight_of_.erase(agenda.agenda_id);
-        taken.push_back({std::move(agenda.agenda_id), queue.insight.id,
-                         std::move(agenda.customer_id), agenda.sequence});
+        taken.push_back(ReadyAgenda{queue.insight.id, std::move(agenda)});
         if (refill(queue, now)) refilled.push_back(queue.insight.id);
         progress = true;
       }

@@ -28,10 +28,8 @@ namespace pop::service {
 using scheduler::TimePoint;
 
 struct ReadyAgenda {
-  std::string agenda_id;
   std::string insight_id;
-  std::string customer_id;
-  std::int64_t sequence = 0;
+  scheduler::WaitingAgenda agenda;  // as it was queued, so it can be queued again as is
 };
 
 struct QueuePosition {

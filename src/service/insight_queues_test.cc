@@ -23,7 +23,7 @@ scheduler::WaitingAgenda waiting(std::string id, std::int64_t sequence, std::str
 
 std::vector<std::string> ids(const std::vector<ReadyAgenda>& agendas) {
   std::vector<std::string> out;
-  for (const auto& agenda : agendas) out.push_back(agenda.agenda_id);
+  for (const auto& ready : agendas) out.push_back(ready.agenda.agenda_id);
   return out;
 }
 
@@ -60,7 +60,12 @@ TEST_F(InsightQueuesTest, TakeVisitsInsightsInTurn) {
   EXPECT_EQ(ids(queues_.take(insight_ids, 4, kNow)),
             (std::vector<std::string>{"x1", "y1", "x2", "y2"}));
   // The next pull starts from the other insight.
-  EXPECT_EQ(ids(queues_.take(insight_ids, 1, kNow)), (std::vector<std::string>{"y3"}));
+  const auto taken = queues_.take(insight_ids, 1, kNow);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].insight_id, "y");
+  EXPECT_EQ(taken[0].agenda.agenda_id, "y3");
+  EXPECT_EQ(taken[0].agenda.sequence, 13);
+  EXPECT_EQ(ids(queues_.take(insight_ids, 5, kNow)), (std::vector<std::string>{"x3"}));
 }
 
 TEST_F(InsightQueuesTest, ForgetFromReadyRefillsFromWaiting) {
