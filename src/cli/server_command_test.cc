@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "http_client/client.h"
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
+#include "util/yaml_json.h"
 
 namespace pop {
 namespace {
@@ -180,6 +182,36 @@ TEST_F(PopServerTest, CliSubmitWatchAndStatus) {
   EXPECT_EQ(invalid.exit_status, 2);
   EXPECT_NE(invalid.err.find("an agenda needs at least one operation"), std::string::npos)
       << invalid.err;
+}
+
+// docs/api/openapi.yaml and the server agree: every documented operation has a route.
+TEST_F(PopServerTest, EveryDocumentedOperationIsServed) {
+  const auto spec_path =
+      std::filesystem::path(__FILE__).parent_path() / "../../docs/api/openapi.yaml";
+  auto spec = yaml_to_json(pop::testing::Subprocess::slurp(spec_path.string()));
+  ASSERT_TRUE(spec.has_value()) << spec.error().message;
+  std::size_t checked = 0;
+  for (const auto& [path, operations] : (*spec)["paths"].items()) {
+    // Fill path parameters: ids with a name no agenda has, epochs with 1.
+    const std::string target =
+        std::regex_replace(std::regex_replace(path, std::regex(R"(\{epoch\})"), "1"),
+                           std::regex(R"(\{[^}]+\})"), "undocumented-check");
+    for (const auto& [method, operation] : operations.items()) {
+      if (method == "parameters") continue;
+      std::string upper = method;
+      for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      auto response = call(upper, target, "{}");
+      const std::string message =
+          response.body.empty()
+              ? ""
+              : Json::parse(response.body).value("error", Json::object()).value("message", "");
+      EXPECT_NE(response.status, 405) << upper << " " << path << " is documented but not routed";
+      EXPECT_NE(message, "no resource at this path")
+          << upper << " " << path << " is documented but not routed";
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 9u);
 }
 
 // A server whose registry has a handler that records its pid and runs until killed.
