@@ -9,6 +9,7 @@
 
 #include "store/sqlite/sqlite_agenda_rows.h"
 #include "store/sqlite/sqlite_codec.h"
+#include "store/sqlite/sqlite_page.h"
 
 namespace pop::store::sqlite {
 namespace {
@@ -200,19 +201,10 @@ Result<Page<AgendaRecord>> SqliteStore::list_agendas(const AgendaQuery& query) {
   if (query.link_id) listing.bind(3, *query.link_id);
   if (query.processing_state) listing.bind(4, processing_state_name(*query.processing_state));
   listing.bind(5, static_cast<std::int64_t>(limit + 1));  // one more says whether more exist
-  Page<AgendaRecord> page;
-  while (true) {
-    auto row = listing.step();
-    if (!row) return tl::unexpected(std::move(row.error()));
-    if (!*row) break;
-    if (page.items.size() == limit) {
-      page.more = true;
-      break;
-    }
-    auto agenda = read_agenda_row(listing);
-    if (!agenda) return tl::unexpected(std::move(agenda.error()));
-    page.items.push_back(std::move(*agenda));
-  }
+  auto read =
+      read_page<AgendaRecord>(listing, limit, [](Statement& row) { return read_agenda_row(row); });
+  if (!read) return tl::unexpected(std::move(read.error()));
+  Page<AgendaRecord> page = std::move(*read);
   page.next_cursor =
       encode_sequence_cursor('a', page.items.empty() ? *after : page.items.back().sequence);
   return page;

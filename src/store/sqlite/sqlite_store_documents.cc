@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "store/sqlite/sqlite_codec.h"
+#include "store/sqlite/sqlite_page.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace pop::store::sqlite {
@@ -159,19 +160,10 @@ Result<Page<DocumentRecord>> SqliteStore::list_documents(const DocumentQuery& qu
   listing.bind(2, *after);
   if (query.owner_customer_id) listing.bind(3, *query.owner_customer_id);
   listing.bind(4, static_cast<std::int64_t>(limit + 1));
-  Page<DocumentRecord> page;
-  while (true) {
-    auto row = listing.step();
-    if (!row) return tl::unexpected(std::move(row.error()));
-    if (!*row) break;
-    if (page.items.size() == limit) {
-      page.more = true;
-      break;
-    }
-    auto record = read_document_row(listing);
-    if (!record) return tl::unexpected(std::move(record.error()));
-    page.items.push_back(std::move(*record));
-  }
+  auto read = read_page<DocumentRecord>(listing, limit,
+                                        [](Statement& row) { return read_document_row(row); });
+  if (!read) return tl::unexpected(std::move(read.error()));
+  Page<DocumentRecord> page = std::move(*read);
   page.next_cursor = encode_id_cursor('d', page.items.empty() ? *after : page.items.back().id);
   return page;
 }
@@ -233,19 +225,10 @@ Result<Page<AuditRecord>> SqliteStore::list_audit(const AuditQuery& query) {
   if (query.actor) listing.bind(2, *query.actor);
   if (query.target) listing.bind(3, *query.target);
   listing.bind(4, static_cast<std::int64_t>(limit + 1));
-  Page<AuditRecord> page;
-  while (true) {
-    auto row = listing.step();
-    if (!row) return tl::unexpected(std::move(row.error()));
-    if (!*row) break;
-    if (page.items.size() == limit) {
-      page.more = true;
-      break;
-    }
-    auto record = read_audit_row(listing);
-    if (!record) return tl::unexpected(std::move(record.error()));
-    page.items.push_back(std::move(*record));
-  }
+  auto read =
+      read_page<AuditRecord>(listing, limit, [](Statement& row) { return read_audit_row(row); });
+  if (!read) return tl::unexpected(std::move(read.error()));
+  Page<AuditRecord> page = std::move(*read);
   page.next_cursor =
       encode_sequence_cursor('u', page.items.empty() ? *after : page.items.back().sequence);
   return page;
