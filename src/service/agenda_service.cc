@@ -114,13 +114,15 @@ Result<void> AgendaService::start() {
         {store::DocumentKind::kInsight, std::nullopt, cursor, store::kMaxPageLimit});
   });
   if (!insights) return tl::unexpected(insights.error());
+  auto weights = customer_weights();
+  if (!weights) return tl::unexpected(weights.error());
   for (const auto& record : *insights) {
     auto insight = insight_from_json(record.document);
     if (!insight) {
       return fail(ErrorCode::kInternal,
                   "stored insight \"" + record.id + "\" is unreadable: " + insight.error().message);
     }
-    if (auto configured = configure_queue(*insight); !configured) return configured;
+    if (auto configured = configure_queue(*insight, *weights); !configured) return configured;
   }
 
   auto waiting = store_.list_waiting_agendas();
@@ -137,22 +139,29 @@ Result<void> AgendaService::start() {
   return {};
 }
 
-Result<void> AgendaService::configure_queue(const Insight& insight) {
-  scheduler::AlgorithmConfig config;
-  if (auto aging = insight.algorithm_config.find("agingIntervalSeconds");
-      aging != insight.algorithm_config.end() && aging->is_number_integer()) {
-    config.aging_interval = std::chrono::seconds(aging->get<long long>());
-  }
+Result<std::map<std::string, double, std::less<>>> AgendaService::customer_weights() {
   auto customers = all_pages<store::DocumentRecord>([this](const std::string& cursor) {
     return store_.list_documents(
         {store::DocumentKind::kCustomer, std::nullopt, cursor, store::kMaxPageLimit});
   });
   if (!customers) return tl::unexpected(customers.error());
+  std::map<std::string, double, std::less<>> weights;
   for (const auto& customer : *customers) {
     auto weight = customer.document.find("weight");
     if (weight != customer.document.end() && weight->is_number())
-      config.customer_weights[customer.id] = weight->get<double>();
+      weights[customer.id] = weight->get<double>();
   }
+  return weights;
+}
+
+Result<void> AgendaService::configure_queue(
+    const Insight& insight, const std::map<std::string, double, std::less<>>& weights) {
+  scheduler::AlgorithmConfig config;
+  if (auto aging = insight.algorithm_config.find("agingIntervalSeconds");
+      aging != insight.algorithm_config.end() && aging->is_number_integer()) {
+    config.aging_interval = std::chrono::seconds(aging->get<long long>());
+  }
+  config.customer_weights = weights;
   return queues_.configure(insight, config, clock_());
 }
 
@@ -168,21 +177,6 @@ Result<std::string> AgendaService::resource_pool_of(std::string_view customer_id
   return pool->get<std::string>();
 }
 
-Result<std::vector<Insight>> AgendaService::insights_of_pool(std::string_view resource_pool_id) {
-  auto records = all_pages<store::DocumentRecord>([this](const std::string& cursor) {
-    return store_.list_documents(
-        {store::DocumentKind::kInsight, std::nullopt, cursor, store::kMaxPageLimit});
-  });
-  if (!records) return tl::unexpected(records.error());
-  std::vector<Insight> insights;
-  for (const auto& record : *records) {
-    auto insight = insight_from_json(record.document);
-    if (insight && insight->resource_pool_id == resource_pool_id)
-      insights.push_back(std::move(*insight));
-  }
-  return insights;
-}
-
 Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
   auto validated = load_agenda(request.body, type_known_, options_.limits);
   if (!validated) return tl::unexpected(validated.error());
@@ -191,9 +185,9 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
   if (!priority) return tl::unexpected(priority.error());
   auto pool = resource_pool_of(request.customer_id);
   if (!pool) return tl::unexpected(pool.error());
-  auto insights = insights_of_pool(*pool);
-  if (!insights) return tl::unexpected(insights.error());
-  auto insight = bind_insight(agenda, request.customer_id, *pool, *insights);
+  // The queues hold every insight (loaded at start): binding needs no store read.
+  const std::vector<Insight> insights = queues_.insights_in_pool(*pool);
+  auto insight = bind_insight(agenda, request.customer_id, *pool, insights);
   if (!insight) return tl::unexpected(insight.error());
 
   const WallTime now = clock_();

@@ -13,6 +13,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -100,8 +101,10 @@ class AgendaService {
 
  private:
   Result<std::string> resource_pool_of(std::string_view customer_id);
-  Result<std::vector<Insight>> insights_of_pool(std::string_view resource_pool_id);
-  Result<void> configure_queue(const Insight& insight);
+  // Customer id -> weight, from the stored customers (for weightedFair insights).
+  Result<std::map<std::string, double, std::less<>>> customer_weights();
+  Result<void> configure_queue(const Insight& insight,
+                               const std::map<std::string, double, std::less<>>& weights);
   // Leases one agenda taken from its ready queue; on error nothing was written.
   Result<LeasedAgenda> lease_one(const ReadyAgenda& ready, std::string_view puller_id,
                                  WallTime now);

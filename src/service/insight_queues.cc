@@ -159,6 +159,15 @@ std::vector<std::string> InsightQueues::insights_of_pool(std::string_view resour
   return ids;
 }
 
+std::vector<Insight> InsightQueues::insights_in_pool(std::string_view resource_pool_id) const {
+  std::lock_guard lock(mutex_);
+  std::vector<Insight> insights;
+  for (const auto& [id, queue] : queues_) {
+    if (queue.insight.resource_pool_id == resource_pool_id) insights.push_back(queue.insight);
+  }
+  return insights;
+}
+
 std::size_t InsightQueues::ready_count(std::string_view insight_id) const {
   std::lock_guard lock(mutex_);
   auto it = queues_.find(insight_id);

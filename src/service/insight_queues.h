@@ -74,6 +74,8 @@ class InsightQueues {
 
   // The ids of the queued insights of a resource pool, in id order.
   std::vector<std::string> insights_of_pool(std::string_view resource_pool_id) const;
+  // The same insights themselves (copies), for binding agendas at submit.
+  std::vector<Insight> insights_in_pool(std::string_view resource_pool_id) const;
 
   std::size_t ready_count(std::string_view insight_id) const;
   std::size_t waiting_count(std::string_view insight_id) const;
