@@ -39,6 +39,7 @@ bench: build
 	$(BUILD)/bench_run_vs_ninja
 	$(BUILD)/bench_scheduler
 	$(BUILD)/bench_store
+	$(BUILD)/bench_server
 
 format:
 	find src bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

@@ -6,7 +6,9 @@
 #include <mutex>
 #include <thread>
 
+#include "api/page_request.h"
 #include "http/error_response.h"
+#include "util/base64url.h"
 #include "util/json_limits.h"
 #include "util/time_format.h"
 
@@ -19,7 +21,10 @@ using Json = nlohmann::json;
 
 namespace {
 
-constexpr const char* kCaller = "default";  // until authentication (issue 4)
+// Until authentication (issue 4) every caller is the customer `default`, with an admin's
+// rights (the single-user install): it may submit for other customers.
+constexpr const char* kCaller = "default";
+constexpr bool kCallerIsAdmin = true;
 constexpr std::size_t kMaxReportBytes = 64u << 20;
 constexpr int kMaxReportDepth = 160;
 constexpr std::size_t kMaxPullAgendas = 100;
@@ -55,6 +60,7 @@ struct PullRequest {
   std::string puller_id;
   std::size_t max = 1;
   std::chrono::milliseconds wait{20000};
+  std::optional<Resources> available;  // what the puller has free, when it counts resources
 };
 
 Result<PullRequest> pull_request(const HttpRequest& request) {
@@ -73,6 +79,11 @@ Result<PullRequest> pull_request(const HttpRequest& request) {
       return fail(ErrorCode::kInvalidArgument, "max must be an integer from 1 to 100");
     pull.max = max->get<std::size_t>();
   }
+  if (auto resources = body->find("resources"); resources != body->end()) {
+    auto available = resources_from_json(*resources, "resources");
+    if (!available) return tl::unexpected(available.error());
+    pull.available = std::move(*available);
+  }
   if (auto wait = body->find("waitSeconds"); wait != body->end()) {
     if (!wait->is_number() || wait->get<double>() < 0 || wait->get<double>() > kMaxPullWaitSeconds)
       return fail(ErrorCode::kInvalidArgument, "waitSeconds must be a number from 0 to 60");
@@ -81,13 +92,46 @@ Result<PullRequest> pull_request(const HttpRequest& request) {
   return pull;
 }
 
-Json leased_json(const std::vector<service::LeasedAgenda>& leased) {
+// GET /v1/agendas: ?linkId=&state=WAITING|EXECUTING|COMPLETE&customer=&limit=1..1000&cursor=
+Result<store::AgendaQuery> agenda_query(const HttpRequest& request) {
+  store::AgendaQuery query;
+  for (const auto& [name, value] : request.query.params()) {
+    if (name == "linkId") {
+      query.link_id = value;
+    } else if (name == "customer") {
+      query.customer_id = value;
+    } else if (name == "state") {
+      auto state = parse_processing_state(value);
+      if (!state)
+        return fail(ErrorCode::kInvalidArgument,
+                    "state must be WAITING, EXECUTING or COMPLETE, not \"" + value + "\"");
+      query.processing_state = *state;
+    } else if (name == "cursor") {
+      query.cursor = value;
+    } else if (name == "limit") {
+      auto limit = parse_page_limit(value);
+      if (!limit) return tl::unexpected(limit.error());
+      query.limit = *limit;
+    } else {
+      return fail(ErrorCode::kInvalidArgument,
+                  "unknown query parameter \"" + name +
+                      "\" (expected linkId, state, customer, limit, cursor)");
+    }
+  }
+  return query;
+}
+
+// Each lease carries the key its puller mints report tokens with (see report_token.h).
+Json leased_json(const std::vector<service::LeasedAgenda>& leased,
+                 const service::ReportService& reports) {
   Json agendas = Json::array();
   for (const auto& agenda : leased) {
+    const std::string key = reports.lease_key(agenda.agenda.value("id", ""), agenda.epoch);
     agendas.push_back({{"agenda", agenda.agenda},
                        {"progress", agenda.progress},
                        {"epoch", agenda.epoch},
-                       {"leaseExpiresAt", format_time(agenda.lease_expires_at)}});
+                       {"leaseExpiresAt", format_time(agenda.lease_expires_at)},
+                       {"reportKey", base64url_encode(key)}});
   }
   return {{"agendas", agendas}};
 }
@@ -149,8 +193,12 @@ class LongPolls {
   std::atomic<bool> stopping_{false};
 };
 
-AgendaRoutes::AgendaRoutes(service::AgendaService& service, service::ReadySignal& signal)
-    : service_(service), signal_(signal), long_polls_(std::make_shared<LongPolls>(signal)) {}
+AgendaRoutes::AgendaRoutes(service::AgendaService& service, service::ReadySignal& signal,
+                           const service::ReportService& reports)
+    : service_(service),
+      signal_(signal),
+      reports_(reports),
+      long_polls_(std::make_shared<LongPolls>(signal)) {}
 
 AgendaRoutes::~AgendaRoutes() { stop(); }
 
@@ -159,6 +207,7 @@ void AgendaRoutes::stop() { long_polls_->stop(); }
 Result<void> AgendaRoutes::add_to(http::Router& router) {
   auto& service = service_;
   auto& signal = signal_;
+  auto& reports = reports_;
   auto long_polls = long_polls_;
   using Add = Result<void>;
   for (Add added :
@@ -170,7 +219,8 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                    [&service](const HttpRequest&request) {
                      service::SubmitRequest submit{
                          kCaller, request.body,
-                         std::string(request.header("Idempotency-Key").value_or(""))};
+                         std::string(request.header("Idempotency-Key").value_or("")),
+                         kCallerIsAdmin};
                      auto submitted = service.submit(submit);
                      if (!submitted) return error(submitted.error(), request);
                      HttpResponse response = http::json_response(201, submitted->agenda);
@@ -178,6 +228,29 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                          "Location", "/v1/agendas/" + submitted->agenda["id"].get<std::string>());
                      if (submitted->replayed) response.headers.set("Idempotent-Replayed", "true");
                      return response;
+                   }),
+        router.add("GET", "/v1/agendas",
+                   [&service](const HttpRequest&request) {
+                     auto query = agenda_query(request);
+                     auto page = query ? service.list(*query) : tl::unexpected(query.error());
+                     return page ? http::json_response(200, *page) : error(page.error(), request);
+                   }),
+        router.add("DELETE", "/v1/agendas/{id}",
+                   [&service](const HttpRequest&request) {
+                     auto removed = service.remove(request.path_param("id"));
+                     return removed ? no_content() : error(removed.error(), request);
+                   }),
+        router.add("POST", "/v1/agendas/{id}/rerun",
+                   [&service](const HttpRequest&request) {
+                     // An empty body is POP's default, resetAll.
+                     auto body =
+                         request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
+                     auto rerun = body ? service::rerun_request_from_json(*body)
+                                       : tl::unexpected(body.error());
+                     auto progress = rerun ? service.rerun(request.path_param("id"), *rerun)
+                                           : tl::unexpected(rerun.error());
+                     return progress ? http::json_response(200, *progress)
+                                     : error(progress.error(), request);
                    }),
         router.add("GET", "/v1/agendas/{id}",
                    [&service](const HttpRequest&request) {
@@ -221,41 +294,41 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                          service.complete(std::string(request.path_param("id")), *epoch, *body);
                      return completed ? no_content() : error(completed.error(), request);
                    }),
-        router.add_async("POST", "/v1/pools/{pool}/pull",
-                         [&service, &signal, long_polls](HttpRequest request, Responder responder) {
-                           auto pull = pull_request(request);
-                           if (!pull) {
-                             responder.send(error(pull.error(), request));
-                             return;
-                           }
-                           // A departing client or a stopping server must not wait for the timeout.
-                           responder.on_cancel([&signal](http::CancelReason) { signal.notify(); });
-                           const std::string pool(request.path_param("pool"));
-                           auto body = [&service, &signal, long_polls, request, responder,
-                                        pull = *pull, pool]() mutable {
-                             const auto deadline = std::chrono::steady_clock::now() + pull.wait;
-                             for (;;) {
-                               const std::uint64_t seen = signal.generation();
-                               auto leased = service.pull(pool, pull.puller_id, pull.max);
-                               if (!leased) {
-                                 responder.send(error(leased.error(), request));
-                                 return;
-                               }
-                               const auto now = std::chrono::steady_clock::now();
-                               if (!leased->empty() || now >= deadline || responder.cancelled() ||
-                                   long_polls->stopping().load()) {
-                                 // Agendas leased to a client that left are reclaimed when their
-                                 // lease expires.
-                                 responder.send(http::json_response(200, leased_json(*leased)));
-                                 return;
-                               }
-                               signal.wait(seen,
-                                           std::chrono::duration_cast<std::chrono::milliseconds>(
-                                               deadline - now));
-                             }
-                           };
-                           if (!long_polls->start(body)) body();
-                         })}) {
+        router.add_async(
+            "POST", "/v1/pools/{pool}/pull",
+            [&service, &signal, &reports, long_polls](HttpRequest request, Responder responder) {
+              auto pull = pull_request(request);
+              if (!pull) {
+                responder.send(error(pull.error(), request));
+                return;
+              }
+              // A departing client or a stopping server must not wait for the timeout.
+              responder.on_cancel([&signal](http::CancelReason) { signal.notify(); });
+              const std::string pool(request.path_param("pool"));
+              auto body = [&service, &signal, &reports, long_polls, request, responder,
+                           pull = *pull, pool]() mutable {
+                const auto deadline = std::chrono::steady_clock::now() + pull.wait;
+                for (;;) {
+                  const std::uint64_t seen = signal.generation();
+                  auto leased = service.pull(pool, pull.puller_id, pull.max, pull.available);
+                  if (!leased) {
+                    responder.send(error(leased.error(), request));
+                    return;
+                  }
+                  const auto now = std::chrono::steady_clock::now();
+                  if (!leased->empty() || now >= deadline || responder.cancelled() ||
+                      long_polls->stopping().load()) {
+                    // Agendas leased to a client that left are reclaimed when their
+                    // lease expires.
+                    responder.send(http::json_response(200, leased_json(*leased, reports)));
+                    return;
+                  }
+                  signal.wait(
+                      seen, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+                }
+              };
+              if (!long_polls->start(body)) body();
+            })}) {
     if (!added) return added;
   }
   return {};

@@ -9,6 +9,7 @@
 #include "http/router.h"
 #include "service/agenda_service.h"
 #include "service/ready_signal.h"
+#include "service/report_service.h"
 
 namespace pop::api {
 
@@ -17,8 +18,10 @@ class LongPolls;
 // Owns the threads that hold long polls open; stop() answers them all and joins.
 class AgendaRoutes {
  public:
-  // Borrows the service and signal; both must outlive this object.
-  AgendaRoutes(service::AgendaService& service, service::ReadySignal& signal);
+  // Borrows the services and signal; all must outlive this object. `reports` gives each
+  // lease handed to a puller its report key.
+  AgendaRoutes(service::AgendaService& service, service::ReadySignal& signal,
+               const service::ReportService& reports);
   ~AgendaRoutes();
 
   // Adds every route to `router`. kConflict when one is already there.
@@ -30,6 +33,7 @@ class AgendaRoutes {
  private:
   service::AgendaService& service_;
   service::ReadySignal& signal_;
+  const service::ReportService& reports_;
   std::shared_ptr<LongPolls> long_polls_;
 };
 

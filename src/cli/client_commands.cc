@@ -1,8 +1,10 @@
-// The client side of the CLI: `pop submit`, `pop status`, `pop watch`, `pop cancel`, talking to a
-// server over HTTP(S). Exit status: 0 success (for watch: the agenda succeeded), 1 the agenda
-// failed or was cancelled, 2 bad input or a refused request, 3 the server is unreachable.
+// The client side of the CLI: `pop submit`, `pop status`, `pop list`, `pop watch`,
+// `pop cancel`, `pop rerun`, `pop delete`, `pop logs`, talking to a server over HTTP(S). Exit
+// status: 0 success (for watch: the agenda succeeded), 1 the agenda failed or was cancelled, 2 bad
+// input or a refused request, 3 the server is unreachable.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
@@ -11,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "agenda/agenda.h"
 #include "cli/commands.h"
 #include "cli/error_output.h"
 #include "cli/progress_display.h"
@@ -133,6 +136,127 @@ int cancel(const ClientSettings& settings, const std::string& id) {
   return 0;
 }
 
+struct ListSettings {
+  std::string link_id;
+  std::string state;
+  std::string customer;
+  std::size_t limit = 50;
+  bool all = false;
+};
+
+std::string list_target(const ListSettings& list, const std::string& cursor) {
+  std::string target = "/v1/agendas?limit=" + std::to_string(list.limit);
+  for (const auto& [name, value] :
+       {std::pair{"linkId", &list.link_id}, std::pair{"state", &list.state},
+        std::pair{"customer", &list.customer}, std::pair{"cursor", &cursor}}) {
+    if (!value->empty())
+      target += std::string("&") + name + "=" + http_client::percent_encode(*value);
+  }
+  return target;
+}
+
+int list(const ClientSettings& settings, const ListSettings& list) {
+  auto client = connect(settings);
+  if (!client) return report_error("list", client.error());
+  if (settings.output == "text")
+    std::printf("%-36s  %-9s  %-10s  %5s  %-20s  %s\n", "ID", "STATE", "MESSAGE", "DONE", "INSIGHT",
+                "ADDED");
+  std::string cursor;
+  Json all = Json::array();
+  do {
+    auto page = http_client::request_json(*client, "GET", list_target(list, cursor));
+    if (!page) return report_error("list", page.error());
+    for (const auto& item : (*page)["items"]) {
+      if (settings.output == "json") {
+        all.push_back(item);
+        continue;
+      }
+      std::printf("%-36s  %-9s  %-10s  %4.0f%%  %-20s  %s\n", item.value("id", "").c_str(),
+                  item.value("processingState", "").c_str(),
+                  item.value("processingStateMessage", "").c_str(),
+                  item.value("percentComplete", 0.0), item.value("insightId", "").c_str(),
+                  item.value("addedTime", "").c_str());
+    }
+    cursor = page->value("nextCursor", "");
+  } while (list.all && !cursor.empty());
+  if (settings.output == "json") print_json(all);
+  if (!cursor.empty() && settings.output == "text")
+    std::fprintf(stderr, "(more: --all lists every page)\n");
+  return 0;
+}
+
+struct RerunSettings {
+  bool continue_mode = false;
+  std::string operations;
+  bool skip_execution = false;
+};
+
+int rerun(const ClientSettings& settings, const std::string& id, const RerunSettings& rerun) {
+  auto client = connect(settings);
+  if (!client) return report_error("rerun", client.error());
+  Json body = Json::object();
+  if (rerun.continue_mode) body["continue"] = true;
+  if (!rerun.operations.empty()) body["operationsToReset"] = rerun.operations;
+  if (rerun.skip_execution) body["skipExecution"] = true;
+  auto answer = http_client::request_json(
+      *client, "POST", "/v1/agendas/" + http_client::percent_encode(id) + "/rerun", body);
+  if (!answer) return report_error("rerun", answer.error());
+  if (settings.output == "json") {
+    print_json(*answer);
+  } else {
+    std::printf("agenda %s %s\n", id.c_str(),
+                rerun.skip_execution ? "reset and held" : "queued to run again");
+  }
+  return 0;
+}
+
+int remove(const ClientSettings& settings, const std::string& id) {
+  auto client = connect(settings);
+  if (!client) return report_error("delete", client.error());
+  auto answer = http_client::request_json(*client, "DELETE",
+                                          "/v1/agendas/" + http_client::percent_encode(id));
+  if (!answer) return report_error("delete", answer.error());
+  if (settings.output == "json") {
+    print_json({{"deleted", id}});
+  } else {
+    std::printf("agenda %s deleted\n", id.c_str());
+  }
+  return 0;
+}
+
+// What the server holds of an operation's output: its progress message, and for every
+// attempt that failed or was stopped the diagnostic with the tail of the handler's log.
+int logs(const ClientSettings& settings, const std::string& id, const std::string& operation) {
+  auto client = connect(settings);
+  if (!client) return report_error("logs", client.error());
+  Json raw;
+  auto progress = fetch_progress(*client, id, raw);
+  if (!progress) return report_error("logs", progress.error());
+  auto found = std::find_if(progress->operations.begin(), progress->operations.end(),
+                            [&](const OperationProgress& entry) {
+                              return fold_name(entry.operation) == fold_name(operation);
+                            });
+  if (found == progress->operations.end())
+    return report_error(
+        "logs",
+        {ErrorCode::kNotFound, "agenda " + id + " has no operation \"" + operation + "\"", {}});
+  if (settings.output == "json") {
+    print_json(operation_progress_to_json(*found));
+    return 0;
+  }
+  std::printf("%s: %s, %d attempt(s)%s%s\n", found->operation.c_str(),
+              std::string(state_message_of(found->state)).c_str(), found->attempt_count,
+              found->message.empty() ? "" : ", last message: ", found->message.c_str());
+  for (const auto& event : found->diagnostic_events) {
+    std::printf("--- %s %s\n", format_time(event.time).c_str(), event.message.c_str());
+    if (!event.log_tail.empty()) {
+      std::fputs(event.log_tail.c_str(), stdout);
+      if (event.log_tail.back() != '\n') std::fputc('\n', stdout);
+    }
+  }
+  return 0;
+}
+
 int outcome_status(const AgendaProgress& progress) {
   return progress.outcome == AgendaOutcome::kSucceeded ? 0 : 1;
 }
@@ -193,7 +317,49 @@ std::vector<Command> add_client_commands(CLI::App& app) {
   cancel_command->add_option("id", *id, "Agenda id")->required();
   add_client_options(cancel_command, *settings);
 
+  auto list_settings = std::make_shared<ListSettings>();
+  CLI::App* list_command = app.add_subcommand("list", "List agendas, oldest first");
+  list_command->add_option("--link-id", list_settings->link_id, "Only agendas with this linkId");
+  list_command->add_option("--state", list_settings->state, "WAITING, EXECUTING or COMPLETE")
+      ->check(CLI::IsMember({"WAITING", "EXECUTING", "COMPLETE"}));
+  list_command->add_option("--customer", list_settings->customer, "Only this customer's agendas");
+  list_command->add_option("--limit", list_settings->limit, "Agendas per page")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  list_command->add_flag("--all", list_settings->all, "Follow the pages to the end");
+  add_client_options(list_command, *settings);
+
+  auto rerun_settings = std::make_shared<RerunSettings>();
+  CLI::App* rerun_command = app.add_subcommand(
+      "rerun", "Run a completed agenda again (by default every operation: resetAll)");
+  rerun_command->add_option("id", *id, "Agenda id")->required();
+  auto* continue_flag = rerun_command->add_flag("--continue", rerun_settings->continue_mode,
+                                                "Keep the operations that succeeded");
+  rerun_command
+      ->add_option("--reset", rerun_settings->operations,
+                   "Comma-separated operations to run again, with everything depending on them")
+      ->excludes(continue_flag);
+  rerun_command->add_flag("--skip-execution", rerun_settings->skip_execution,
+                          "Reset the progress but hold the agenda until the next rerun");
+  add_client_options(rerun_command, *settings);
+
+  CLI::App* delete_command =
+      app.add_subcommand("delete", "Delete an agenda and its progress (a running one is stopped)");
+  delete_command->add_option("id", *id, "Agenda id")->required();
+  add_client_options(delete_command, *settings);
+
+  auto operation = std::make_shared<std::string>();
+  CLI::App* logs_command = app.add_subcommand(
+      "logs", "Show an operation's diagnostics with the log tail of each failed attempt");
+  logs_command->add_option("id", *id, "Agenda id")->required();
+  logs_command->add_option("operation", *operation, "Operation name")->required();
+  add_client_options(logs_command, *settings);
+
   return {{submit_command, [=] { return submit(*settings, *path, *key); }},
+          {logs_command, [=] { return logs(*settings, *id, *operation); }},
+          {list_command, [=] { return list(*settings, *list_settings); }},
+          {rerun_command, [=] { return rerun(*settings, *id, *rerun_settings); }},
+          {delete_command, [=] { return remove(*settings, *id); }},
           {cancel_command, [=] { return cancel(*settings, *id); }},
           {status_command, [=] { return status(*settings, *id); }},
           {watch_command, [=] { return watch(*settings, *id); }}};

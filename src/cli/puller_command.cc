@@ -28,6 +28,7 @@ struct PullerSettings {
   std::string handlers_path;
   std::string puller_id;
   double report_seconds = 2;
+  std::string report_url;  // empty: the server's own /v1/reports
 };
 
 int fail_start(const std::string& what, const Error& error) {
@@ -64,6 +65,12 @@ int run_puller(const PullerSettings& settings) {
   options.capacity = settings.capacity;
   options.report_interval =
       std::chrono::milliseconds(static_cast<long long>(settings.report_seconds * 1000));
+  options.report_url = settings.report_url;
+  if (options.report_url.empty()) {
+    std::string base = settings.server;
+    while (!base.empty() && base.back() == '/') base.pop_back();
+    options.report_url = base + "/v1/reports";
+  }
   puller::PullerAgent agent(**source, registry, **runner, options);
   {
     std::lock_guard lock(mutex);
@@ -108,6 +115,9 @@ Command add_puller_command(CLI::App& app) {
                    "Progress and heartbeat interval; keep well under the server's --lease-seconds")
       ->capture_default_str()
       ->check(CLI::Range(0.05, 600.0));
+  puller->add_option("--report-url", settings->report_url,
+                     "POP_REPORT_URL for handlers, when they reach the server by another address "
+                     "(default: --server + /v1/reports)");
   return {puller, [settings] { return run_puller(*settings); }};
 }
 

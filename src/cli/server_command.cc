@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "api/agenda_routes.h"
+#include "api/config_routes.h"
+#include "api/report_routes.h"
 #include "cli/commands.h"
 #include "cli/error_output.h"
 #include "cli/signal_watcher.h"
@@ -21,6 +23,8 @@
 #include "puller/puller_agent.h"
 #include "runner/local_runner.h"
 #include "service/agenda_service.h"
+#include "service/report_secret.h"
+#include "service/report_service.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace pop::cli {
@@ -48,6 +52,20 @@ Result<std::pair<std::string, std::uint16_t>> split_listen(const std::string& li
       port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535)
     return fail(ErrorCode::kInvalidArgument, "--listen port must be a number from 0 to 65535");
   return std::pair{listen.substr(0, colon), static_cast<std::uint16_t>(std::stoul(port))};
+}
+
+// Where the embedded puller's handlers reach this server: its own listen address, with a
+// wildcard host replaced by loopback.
+std::string local_report_url(const std::string& host, std::uint16_t port) {
+  std::string reachable = host;
+  if (host == "0.0.0.0") {
+    reachable = "127.0.0.1";
+  } else if (host == "::" || host == "[::]") {
+    reachable = "[::1]";
+  } else if (host.find(':') != std::string::npos && host.front() != '[') {
+    reachable = "[" + host + "]";
+  }
+  return "http://" + reachable + ":" + std::to_string(port) + "/v1/reports";
 }
 
 int serve(const ServerSettings& settings) {
@@ -84,10 +102,22 @@ int serve(const ServerSettings& settings) {
       [] { return std::chrono::system_clock::now(); }, options);
   if (auto started = service.start(); !started)
     return fail_start("cannot load the queues", started.error());
+  auto secret = service::load_or_create_report_secret(**store, std::chrono::system_clock::now());
+  if (!secret) return fail_start("cannot load the report token secret", secret.error());
+  service::ReportService reports(**store, std::move(*secret),
+                                 [] { return std::chrono::system_clock::now(); });
 
   http::Router router;
-  api::AgendaRoutes routes(service, ready);
+  api::AgendaRoutes routes(service, ready, reports);
   if (auto added = routes.add_to(router); !added) return fail_start("routes", added.error());
+  service::ConfigService config(
+      **store, queues, [&registry](std::string_view type) { return registry.has(type); },
+      [] { return std::chrono::system_clock::now(); },
+      {options.default_resource_pool, options.limits});
+  api::ConfigRoutes config_routes(config, service);
+  if (auto added = config_routes.add_to(router); !added) return fail_start("routes", added.error());
+  if (auto added = api::add_report_routes(router, reports); !added)
+    return fail_start("routes", added.error());
   http::ServerOptions http_options;
   http_options.host = address->first;
   http_options.port = address->second;
@@ -111,17 +141,19 @@ int serve(const ServerSettings& settings) {
     auto created = LocalRunner::create({work_root});
     if (!created) return fail_start("local runner", created.error());
     runner = std::move(*created);
-    source = std::make_unique<puller::LocalWorkSource>(service, ready, "default",
+    source = std::make_unique<puller::LocalWorkSource>(service, ready, reports, "default",
                                                        "embedded-" + std::to_string(getpid()));
     puller::AgentOptions agent_options;
     agent_options.capacity = settings.capacity;
     agent_options.report_interval =
         std::min<std::chrono::milliseconds>(options.lease_duration / 3, std::chrono::seconds(2));
+    agent_options.report_url = local_report_url(address->first, http.port());
     agent = std::make_unique<puller::PullerAgent>(*source, registry, *runner, agent_options);
     agent_thread = std::thread([&] { agent->run(); });
   }
 
   // Expired leases are found by this timer: a lease ends by silence, so there is no event.
+  // Outputs handlers reported under leases that have ended are swept on the same beat.
   std::thread reclaimer([&] {
     std::unique_lock lock(mutex);
     while (!stopping) {
@@ -130,6 +162,9 @@ int serve(const ServerSettings& settings) {
       if (auto reclaimed = service.reclaim_expired(); !reclaimed)
         std::fprintf(stderr, "pop server: reclaiming leases: %s\n",
                      reclaimed.error().message.c_str());
+      if (auto swept = reports.sweep(); !swept)
+        std::fprintf(stderr, "pop server: sweeping reported outputs: %s\n",
+                     swept.error().message.c_str());
       lock.lock();
     }
   });

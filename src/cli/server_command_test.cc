@@ -184,6 +184,128 @@ TEST_F(PopServerTest, CliSubmitWatchAndStatus) {
       << invalid.err;
 }
 
+TEST_F(PopServerTest, ListFiltersAndPagesOverHttp) {
+  std::vector<std::string> ids;
+  for (const char* link : {"L1", "L2", "L1"}) {
+    auto submitted = call("POST", "/v1/agendas",
+                          std::string(R"({"linkId": ")") + link +
+                              R"(", "operations": [{"name": "a", "type": "sample"}]})");
+    ASSERT_EQ(submitted.status, 201);
+    ids.push_back(Json::parse(submitted.body)["id"]);
+  }
+  for (const auto& id : ids) wait_for_outcome(id);
+  auto linked = call("GET", "/v1/agendas?linkId=L1&state=COMPLETE");
+  ASSERT_EQ(linked.status, 200) << linked.body;
+  const Json items = Json::parse(linked.body)["items"];
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(items[0]["id"], ids[0]);
+  EXPECT_EQ(items[1]["id"], ids[2]);
+  EXPECT_EQ(items[0]["processingStateMessage"], "succeeded");
+  EXPECT_TRUE(Json::parse(call("GET", "/v1/agendas?state=WAITING").body)["items"].empty());
+
+  std::vector<std::string> paged;
+  std::string target = "/v1/agendas?limit=2";
+  for (int pages = 0; pages < 5; ++pages) {
+    const Json page = Json::parse(call("GET", target).body);
+    for (const auto& item : page["items"]) paged.push_back(item["id"]);
+    if (!page.contains("nextCursor")) break;
+    target = "/v1/agendas?limit=2&cursor=" + page["nextCursor"].get<std::string>();
+  }
+  EXPECT_EQ(paged, ids);
+
+  for (const char* bad : {"/v1/agendas?state=DONE", "/v1/agendas?limit=0", "/v1/agendas?limit=1001",
+                          "/v1/agendas?cursor=forged", "/v1/agendas?color=red"}) {
+    auto refused = call("GET", bad);
+    EXPECT_EQ(refused.status, 400) << bad;
+    EXPECT_EQ(Json::parse(refused.body)["error"]["code"], "invalid_argument") << bad;
+  }
+  auto cli = pop::testing::run_process(
+      {POP_BINARY, "list", "--link-id", "L2", "--server", base_url_, "-o", "json"}, {},
+      dir_->path().string());
+  ASSERT_EQ(cli.exit_status, 0) << cli.err;
+  EXPECT_EQ(Json::parse(cli.out).at(0)["id"], ids[1]);
+}
+
+TEST_F(PopServerTest, RerunVariantsAndDeleteOverHttp) {
+  auto submitted = call("POST", "/v1/agendas", R"({"operations": [
+    {"name": "a", "type": "sample", "payload": {"resultPayload": "@<pop.agendaId>"}},
+    {"name": "b", "type": "sample", "payload": {"resultPayload": "@<a.out>"}},
+    {"name": "c", "type": "sample"}]})");
+  ASSERT_EQ(submitted.status, 201);
+  const std::string id = Json::parse(submitted.body)["id"];
+  const std::string base = "/v1/agendas/" + id;
+  auto attempts = [](const Json& progress) {
+    std::string out;
+    for (const auto& operation : progress["operationProgress"])
+      out += std::to_string(operation["attemptCount"].get<int>());
+    return out;
+  };
+  EXPECT_EQ(attempts(wait_for_outcome(id)), "111");
+
+  // Continue: nothing failed, so nothing runs again; operationsToReset=a takes b along.
+  ASSERT_EQ(call("POST", base + "/rerun", R"({"continue": true})").status, 200);
+  EXPECT_EQ(attempts(wait_for_outcome(id)), "111");
+  auto reset = call("POST", base + "/rerun", R"({"operationsToReset": "a"})");
+  ASSERT_EQ(reset.status, 200) << reset.body;
+  EXPECT_EQ(attempts(Json::parse(reset.body)), "001");
+  const Json after_reset = wait_for_outcome(id);
+  EXPECT_EQ(after_reset["processingStateMessage"], "succeeded");
+  EXPECT_EQ(attempts(after_reset), "111");
+  EXPECT_EQ(after_reset["operationProgress"][1]["resultPayload"], id);
+
+  // Held by skipExecution until the CLI reruns it (resetAll).
+  auto held = call("POST", base + "/rerun", R"({"skipExecution": true})");
+  ASSERT_EQ(held.status, 200);
+  EXPECT_EQ(Json::parse(held.body)["processingStateMessage"], "held");
+  auto cli = pop::testing::run_process({POP_BINARY, "rerun", id, "--server", base_url_}, {},
+                                       dir_->path().string());
+  ASSERT_EQ(cli.exit_status, 0) << cli.err;
+  EXPECT_EQ(wait_for_outcome(id)["processingStateMessage"], "succeeded");
+
+  const std::pair<const char*, int> refusals[] = {
+      {R"({"continue": true, "resetAll": true})", 400},
+      {R"({"operationsToReset": "nope"})", 400},
+      {R"({"sideways": true})", 400},
+      {"[1", 400},
+  };
+  for (const auto& [body, status] : refusals) {
+    auto refused = call("POST", base + "/rerun", body);
+    EXPECT_EQ(refused.status, status) << body << ": " << refused.body;
+    EXPECT_TRUE(Json::parse(refused.body)["error"].contains("message"));
+  }
+  EXPECT_EQ(call("POST", "/v1/agendas/nope/rerun", "{}").status, 404);
+
+  auto deleted = pop::testing::run_process({POP_BINARY, "delete", id, "--server", base_url_}, {},
+                                           dir_->path().string());
+  ASSERT_EQ(deleted.exit_status, 0) << deleted.err;
+  EXPECT_EQ(call("GET", base).status, 404);
+  EXPECT_EQ(call("GET", base + "/progress").status, 404);
+  EXPECT_EQ(call("DELETE", base).status, 404);
+}
+
+TEST_F(PopServerTest, CliLogsShowsTheLogTailOfEachFailedAttempt) {
+  auto submitted = call("POST", "/v1/agendas", R"({"params": {"maximumAttempts": 1},
+    "operations": [{"name": "Breaks", "type": "sample", "params": {"maximumAttempts": 2,
+      "retryBackoffSeconds": 0},
+      "payload": {"actions": [{"action": "exception", "paramsMap": {"message": "disk on fire"}}]}}]})");
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const std::string id = Json::parse(submitted.body)["id"];
+  EXPECT_EQ(wait_for_outcome(id)["processingStateMessage"], "failed");
+  auto logs = pop::testing::run_process({POP_BINARY, "logs", id, "breaks", "--server", base_url_},
+                                        {}, dir_->path().string());
+  ASSERT_EQ(logs.exit_status, 0) << logs.err;
+  EXPECT_NE(logs.out.find("Breaks: failed, 2 attempt(s)"), std::string::npos) << logs.out;
+  std::size_t fires = 0;
+  for (auto at = logs.out.find("disk on fire"); at != std::string::npos;
+       at = logs.out.find("disk on fire", at + 1))
+    ++fires;
+  EXPECT_EQ(fires, 2u) << logs.out;
+  auto unknown = pop::testing::run_process({POP_BINARY, "logs", id, "nope", "--server", base_url_},
+                                           {}, dir_->path().string());
+  EXPECT_EQ(unknown.exit_status, 2);
+  EXPECT_NE(unknown.err.find("no operation \"nope\""), std::string::npos) << unknown.err;
+}
+
 // docs/api/openapi.yaml and the server agree: every documented operation has a route.
 TEST_F(PopServerTest, EveryDocumentedOperationIsServed) {
   const auto spec_path =
@@ -247,6 +369,28 @@ TEST_F(CancelTest, CancelOfARunningAgendaLeavesNoHandlerProcess) {
   EXPECT_TRUE(pop::testing::eventually([&] { return pop::testing::process_gone(handler); }))
       << "handler " << handler << " still runs after cancel";
   EXPECT_EQ(call("POST", "/v1/agendas/" + id + "/cancel").status, 409);
+}
+
+TEST_F(CancelTest, RerunOfARunningAgendaIsAConflictAndDeleteStopsIt) {
+  auto submitted =
+      call("POST", "/v1/agendas", R"({"operations": [{"name": "s", "type": "slow"}]})");
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const std::string id = Json::parse(submitted.body)["id"];
+  const auto pid_file = dir_->path() / "slow.pid";
+  std::string pid_text;
+  ASSERT_TRUE(pop::testing::eventually([&] {
+    pid_text = pop::testing::Subprocess::slurp(pid_file.string());
+    return !pid_text.empty() && pid_text.back() == '\n';
+  }));
+  auto rerun = call("POST", "/v1/agendas/" + id + "/rerun", "{}");
+  EXPECT_EQ(rerun.status, 409);
+  EXPECT_NE(Json::parse(rerun.body)["error"]["message"].get<std::string>().find("cancel it first"),
+            std::string::npos)
+      << rerun.body;
+  EXPECT_EQ(call("DELETE", "/v1/agendas/" + id).status, 204);
+  const pid_t handler = std::stoi(pid_text);
+  EXPECT_TRUE(pop::testing::eventually([&] { return pop::testing::process_gone(handler); }))
+      << "handler " << handler << " still runs after its agenda was deleted";
 }
 
 // The server without its embedded puller, and standalone pullers talking HTTP to it.

@@ -3,12 +3,14 @@
 //
 // All member functions run on the connection's strand, so its state needs no lock; other
 // threads reach it only through start(), begin_stop(), force_close() and notify(), which
-// post onto the strand. Every completion handler holds a shared_ptr to the connection, and
-// the server's registry holds one until the connection is closed.
+// post onto the strand. The one exception is the handler call, made on a handler thread
+// (see invoke_handler), which touches no connection state. Every completion handler holds a
+// shared_ptr to the connection, and the server's registry holds one until it is closed.
 //
 // Lifecycle: [handshake] -> idle -> reading -> handling -> (idle ... | lingering) -> closed.
-// While handling, a read stays pending only to notice the client leaving (long-polls), and
-// at most one write is in flight.
+// While handling, once the handler call has returned without a complete answer, a read
+// stays pending only to notice the client leaving (long-polls); at most one write is in
+// flight.
 #pragma once
 
 #include <array>
@@ -20,6 +22,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -59,6 +62,9 @@ class ConnectionOwner {
   virtual void log(std::string_view message) const = 0;
   // The connection closed; drops the registry's reference.
   virtual void remove(ConnectionBase* connection) = 0;
+  // Runs `task` (a handler call) on a handler thread, not the event loop. False when the
+  // task was dropped: the server is stopping, or no handler thread could be started.
+  virtual bool run_handler(std::function<void()> task) = 0;
 
  protected:
   ~ConnectionOwner() = default;
@@ -349,9 +355,28 @@ class Connection final : public ConnectionBase,
     auto target = split_target(request);
     if (!target) {
       exchange_->send(error_response(target.error(), correlation_id_));
-    } else {
-      invoke_handler(std::move(request));
+      handler_returned(exchange_);
+      return;
     }
+    // Off the event loop: a handler waiting for a durable write must not stall the other
+    // connections of its loop thread, and handlers that wait together share one commit.
+    auto run = [self = this->shared_from_this(), exchange = exchange_,
+                request = std::move(request)]() mutable {
+      invoke_handler(self->owner_, exchange, std::move(request));
+      self->post([self, exchange] { self->handler_returned(exchange); });
+    };
+    if (!owner_.run_handler(std::move(run))) {
+      const Error busy{
+          ErrorCode::kUnavailable, "the server cannot take this request now; retry later", {}};
+      exchange_->send(error_response(busy, correlation_id_));
+      handler_returned(exchange_);
+    }
+  }
+
+  // On the connection's strand once the handler call is over (it may have answered, or
+  // kept its Responder to answer later).
+  void handler_returned(const std::shared_ptr<Exchange>& exchange) {
+    if (exchange != exchange_) return;  // the connection closed meanwhile
     if (exchange_->leave_handler()) pump();
     // Unless the answer is already complete (the common, synchronous case), keep reading
     // so that a client leaving a long-poll or a watch is noticed.
@@ -375,19 +400,21 @@ class Connection final : public ConnectionBase,
     return {};
   }
 
-  void invoke_handler(HttpRequest request) {
+  // On a handler thread: touches only the owner and the exchange, both thread-safe.
+  static void invoke_handler(ConnectionOwner& owner, const std::shared_ptr<Exchange>& exchange,
+                             HttpRequest request) {
     const std::string what = request.method + " " + request.path;
     try {
-      owner_.handler()(std::move(request), Responder(exchange_));
+      owner.handler()(std::move(request), Responder(exchange));
       return;
     } catch (const std::exception& e) {
-      owner_.log("handler for " + what + " threw (correlation id " + correlation_id_ +
-                 "): " + e.what());
+      owner.log("handler for " + what + " threw (correlation id " + exchange->correlation_id() +
+                "): " + e.what());
     } catch (...) {
-      owner_.log("handler for " + what + " threw a non-standard exception (correlation id " +
-                 correlation_id_ + ")");
+      owner.log("handler for " + what + " threw a non-standard exception (correlation id " +
+                exchange->correlation_id() + ")");
     }
-    exchange_->fail();
+    exchange->fail();
   }
 
   // Collects what the handler produced and writes it; re-run after every write.

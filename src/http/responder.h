@@ -68,8 +68,10 @@ class Responder {
   std::shared_ptr<Owner> owner_;
 };
 
-// Answers one request. Called on a server thread: a handler must not block it for long;
-// slow work belongs on another thread, completing `responder` from there. An exception
+// Answers one request. Called on one of the server's handler threads, never the event loop:
+// a handler may block for a short wait (a durable write waiting for its sync), but each one
+// blocked holds a thread (ServerOptions::handler_threads); long waits (long polls, watches)
+// belong on another thread or event, completing `responder` from there. An exception
 // escaping the handler becomes a 500 "internal error" (its text is logged, not sent).
 using Handler = std::function<void(HttpRequest request, Responder responder)>;
 

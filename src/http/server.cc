@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "http/connection.h"
+#include "http/handler_pool.h"
 
 namespace pop::http {
 
@@ -67,6 +68,7 @@ class Server::Impl final : public detail::ConnectionOwner {
     connections_.erase(it);
     if (connections_.empty()) drained_.notify_all();
   }
+  bool run_handler(std::function<void()> task) override { return handlers_->post(std::move(task)); }
 
  private:
   Result<tcp::endpoint> resolve();
@@ -89,6 +91,7 @@ class Server::Impl final : public detail::ConnectionOwner {
   net::steady_timer accept_retry_;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work_;
   std::vector<std::thread> threads_;
+  std::optional<detail::HandlerPool> handlers_;  // from start(), which checks its size
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint16_t> port_{0};
 
@@ -139,6 +142,8 @@ Result<void> Server::Impl::start() {
   std::lock_guard lifecycle(lifecycle_mu_);
   if (phase_ != Phase::kNew) return fail(ErrorCode::kConflict, "server already started");
   if (options_.threads < 1) return fail(ErrorCode::kInvalidArgument, "threads must be >= 1");
+  if (options_.handler_threads < 1)
+    return fail(ErrorCode::kInvalidArgument, "handler_threads must be >= 1");
   if (!handler_) return fail(ErrorCode::kInvalidArgument, "no handler");
   if (auto tls = set_up_tls(); !tls) return tls;
   auto endpoint = resolve();
@@ -157,6 +162,7 @@ Result<void> Server::Impl::start() {
   }
   port_ = acceptor_.local_endpoint(ec).port();
 
+  handlers_.emplace(static_cast<std::size_t>(options_.handler_threads));
   work_.emplace(net::make_work_guard(ioc_));
   net::post(accept_strand_, [this] { accept_next(); });
   for (int i = 0; i < options_.threads; ++i) threads_.emplace_back([this] { run_loop(); });
@@ -257,6 +263,9 @@ void Server::Impl::stop() {
     // Closing is immediate on each strand; this bound only guards against a wedged loop.
     wait_drained(std::chrono::steady_clock::now() + std::chrono::seconds(5));
   }
+  // Handler calls still running (their clients were cut off above) must return before
+  // stop() does: they use objects that the server's owner destroys next.
+  handlers_->stop();
   work_.reset();
   ioc_.stop();
   for (std::thread& thread : threads_) thread.join();

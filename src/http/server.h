@@ -32,7 +32,12 @@ struct TlsOptions {
 struct ServerOptions {
   std::string host = "127.0.0.1";  // an address or a resolvable name
   std::uint16_t port = 8080;       // 0: any free port, see Server::port()
-  int threads = 2;                 // event-loop threads; handlers run on them
+  int threads = 2;                 // event-loop threads: network I/O only
+  // Threads that run handlers, started as concurrent requests need them. A handler may
+  // block one (a durable write waiting for its sync); when all are blocked, further
+  // requests wait for one. Requests that wait together can share a group commit, so this
+  // also bounds how many writes one commit carries.
+  int handler_threads = 64;
 
   std::size_t max_header_bytes = 16 * 1024;       // request line + header fields
   std::size_t max_body_bytes = 8 * 1024 * 1024;   // after de-chunking
@@ -59,7 +64,7 @@ struct ServerOptions {
 class Server {
  public:
   // `handler` answers every request (typically Router::to_handler()); it is called on
-  // server threads, concurrently, and must be thread-safe.
+  // handler threads, concurrently, and must be thread-safe.
   Server(ServerOptions options, Handler handler);
   // Stops, as stop() does.
   ~Server();
@@ -67,7 +72,7 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   // Binds, listens and starts the threads; returns once the port accepts connections.
-  // Errors: kInvalidArgument for unusable options (host, thread count, TLS files),
+  // Errors: kInvalidArgument for unusable options (host, thread counts, TLS files),
   // kUnavailable when the address cannot be bound (in use, not local), kConflict when
   // called twice or after stop().
   Result<void> start();
@@ -77,7 +82,8 @@ class Server {
 
   // Stops accepting; closes idle connections at once; lets requests being read or
   // handled finish (their responders see CancelReason::kServerStopping) for up to
-  // stop_grace, then closes whatever remains; joins the threads. Responders that outlive
+  // stop_grace, then closes whatever remains; waits for handler calls still running to
+  // return; joins the threads. Responders that outlive
   // the server accept calls and do nothing. Idempotent; blocks until done.
   // REQUIRES: not called from a handler or callback running on a server thread.
   void stop();

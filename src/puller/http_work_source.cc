@@ -2,6 +2,7 @@
 
 #include "http_client/json_request.h"
 #include "http_client/url.h"
+#include "util/base64url.h"
 
 namespace pop::puller {
 
@@ -43,36 +44,84 @@ Result<std::vector<Assignment>> HttpWorkSource::pull(std::size_t max,
   for (const auto& item : agendas) {
     if (!item.is_object() || !item.contains("epoch") || !item["epoch"].is_number_unsigned())
       return fail(ErrorCode::kUnavailable, "pull answer with a malformed agenda entry");
+    // A server without the report endpoint sends no key: its handlers go without one.
+    std::optional<std::string> report_key = std::string();
+    if (auto key = item.find("reportKey"); key != item.end())
+      report_key = key->is_string() ? base64url_decode(key->get<std::string>()) : std::nullopt;
+    if (!report_key) return fail(ErrorCode::kUnavailable, "pull answer with a malformed reportKey");
     assignments.push_back({item.value("agenda", Json::object()),
                            item.value("progress", Json::object()),
-                           item["epoch"].get<std::uint64_t>()});
+                           item["epoch"].get<std::uint64_t>(), std::move(*report_key)});
   }
   return assignments;
 }
 
-Result<void> HttpWorkSource::send_progress(const std::string& method, const std::string& target,
-                                           const Json& progress) {
+Result<Json> HttpWorkSource::send_report(const std::string& method, const std::string& target,
+                                         const std::optional<Json>& body) {
   std::lock_guard lock(reports_mutex_);
-  auto answer =
-      http_client::json_result(reports_.send(http_client::json_request(method, target, progress)));
-  if (!answer) return tl::unexpected(answer.error());
-  return {};
+  return http_client::json_result(reports_.send(http_client::json_request(method, target, body)));
+}
+
+std::string HttpWorkSource::lease_target(const std::string& agenda_id, std::uint64_t epoch) {
+  return "/v1/agendas/" + http_client::percent_encode(agenda_id) + "/leases/" +
+         std::to_string(epoch);
 }
 
 Result<void> HttpWorkSource::report(const std::string& agenda_id, std::uint64_t epoch,
                                     const Json& progress) {
-  return send_progress("PUT",
-                       "/v1/agendas/" + http_client::percent_encode(agenda_id) + "/leases/" +
-                           std::to_string(epoch) + "/progress",
-                       progress);
+  auto answer = send_report("PUT", lease_target(agenda_id, epoch) + "/progress", progress);
+  if (!answer) return tl::unexpected(answer.error());
+  return {};
 }
 
 Result<void> HttpWorkSource::complete(const std::string& agenda_id, std::uint64_t epoch,
                                       const Json& progress) {
-  return send_progress("POST",
-                       "/v1/agendas/" + http_client::percent_encode(agenda_id) + "/leases/" +
-                           std::to_string(epoch) + "/complete",
-                       progress);
+  auto answer = send_report("POST", lease_target(agenda_id, epoch) + "/complete", progress);
+  if (!answer) return tl::unexpected(answer.error());
+  return {};
+}
+
+Result<service::ReportedProgress> HttpWorkSource::reported_progress(const std::string& agenda_id,
+                                                                    std::uint64_t epoch,
+                                                                    std::uint64_t after) {
+  auto answer =
+      send_report("GET", lease_target(agenda_id, epoch) + "/reports?after=" + std::to_string(after),
+                  std::nullopt);
+  if (!answer) return tl::unexpected(answer.error());
+  const Json attempts = answer->is_object() ? answer->value("attempts", Json()) : Json();
+  if (!attempts.is_array() || !answer->value("cursor", Json()).is_number_unsigned())
+    return fail(ErrorCode::kUnavailable, "reports answer without attempts and cursor");
+  service::ReportedProgress progress;
+  progress.cursor = (*answer)["cursor"].get<std::uint64_t>();
+  for (const auto& item : attempts) {
+    if (!item.is_object() || !item.value("operation", Json()).is_string() ||
+        !item.value("attempt", Json()).is_number_integer())
+      return fail(ErrorCode::kUnavailable, "reports answer with a malformed attempt");
+    service::AttemptProgress attempt{item["operation"].get<std::string>(),
+                                     item["attempt"].get<int>(), std::nullopt, std::nullopt};
+    if (auto percent = item.find("percentComplete"); percent != item.end() && percent->is_number())
+      attempt.percent_complete = percent->get<double>();
+    if (auto message = item.find("message"); message != item.end() && message->is_string())
+      attempt.message = message->get<std::string>();
+    progress.attempts.push_back(std::move(attempt));
+  }
+  return progress;
+}
+
+Result<std::optional<Json>> HttpWorkSource::reported_output(const std::string& agenda_id,
+                                                            std::uint64_t epoch,
+                                                            const std::string& operation,
+                                                            int attempt) {
+  auto answer =
+      send_report("GET",
+                  lease_target(agenda_id, epoch) + "/reports/" +
+                      http_client::percent_encode(operation) + "/" + std::to_string(attempt),
+                  std::nullopt);
+  if (!answer) return tl::unexpected(answer.error());
+  if (!answer->is_object() || !answer->value("reported", Json()).is_boolean())
+    return fail(ErrorCode::kUnavailable, "output answer without \"reported\"");
+  if (!(*answer)["reported"].get<bool>()) return std::optional<Json>();
+  return std::optional<Json>(answer->value("output", Json()));
 }
 
 void HttpWorkSource::wake() { poll_.cancel(); }

@@ -13,8 +13,9 @@ namespace pop::puller {
 
 class HttpWorkSource final : public WorkSource {
  public:
-  // Two connections: one for the long poll, one (shared under a lock) for reports, so a
-  // report never waits behind a poll. kInvalidArgument for a bad URL or CA file.
+  // Two connections: one for the long poll, one (shared under a lock) for reports and reads
+  // of what handlers reported, so a report never waits behind a poll. kInvalidArgument for a bad
+  // URL or CA file.
   static Result<std::unique_ptr<HttpWorkSource>> create(const http_client::ClientOptions& options,
                                                         std::string resource_pool_id,
                                                         std::string puller_id);
@@ -24,13 +25,20 @@ class HttpWorkSource final : public WorkSource {
                       const Json& progress) override;
   Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,
                         const Json& progress) override;
+  Result<service::ReportedProgress> reported_progress(const std::string& agenda_id,
+                                                      std::uint64_t epoch,
+                                                      std::uint64_t after) override;
+  Result<std::optional<Json>> reported_output(const std::string& agenda_id, std::uint64_t epoch,
+                                              const std::string& operation, int attempt) override;
   void wake() override;
 
  private:
   HttpWorkSource(http_client::Client poll, http_client::Client reports,
                  std::string resource_pool_id, std::string puller_id);
-  Result<void> send_progress(const std::string& method, const std::string& target,
-                             const Json& progress);
+  // On the reports connection, which is shared under a lock.
+  Result<Json> send_report(const std::string& method, const std::string& target,
+                           const std::optional<Json>& body);
+  static std::string lease_target(const std::string& agenda_id, std::uint64_t epoch);
 
   http_client::Client poll_;
   std::mutex reports_mutex_;

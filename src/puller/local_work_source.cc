@@ -3,9 +3,11 @@
 namespace pop::puller {
 
 LocalWorkSource::LocalWorkSource(service::AgendaService& service, service::ReadySignal& signal,
-                                 std::string resource_pool_id, std::string puller_id)
+                                 service::ReportService& reports, std::string resource_pool_id,
+                                 std::string puller_id)
     : service_(service),
       signal_(signal),
+      reports_(reports),
       resource_pool_id_(std::move(resource_pool_id)),
       puller_id_(std::move(puller_id)) {}
 
@@ -19,8 +21,11 @@ Result<std::vector<Assignment>> LocalWorkSource::pull(std::size_t max,
     if (!leased) return tl::unexpected(leased.error());
     if (!leased->empty()) {
       std::vector<Assignment> assignments;
-      for (auto& agenda : *leased)
-        assignments.push_back({std::move(agenda.agenda), std::move(agenda.progress), agenda.epoch});
+      for (auto& agenda : *leased) {
+        std::string key = reports_.lease_key(agenda.agenda.value("id", ""), agenda.epoch);
+        assignments.push_back(
+            {std::move(agenda.agenda), std::move(agenda.progress), agenda.epoch, std::move(key)});
+      }
       return assignments;
     }
     const auto now = std::chrono::steady_clock::now();
@@ -38,6 +43,19 @@ Result<void> LocalWorkSource::report(const std::string& agenda_id, std::uint64_t
 Result<void> LocalWorkSource::complete(const std::string& agenda_id, std::uint64_t epoch,
                                        const Json& progress) {
   return service_.complete(agenda_id, epoch, progress);
+}
+
+Result<service::ReportedProgress> LocalWorkSource::reported_progress(const std::string& agenda_id,
+                                                                     std::uint64_t epoch,
+                                                                     std::uint64_t after) {
+  return reports_.progress_since(agenda_id, epoch, after);
+}
+
+Result<std::optional<Json>> LocalWorkSource::reported_output(const std::string& agenda_id,
+                                                             std::uint64_t epoch,
+                                                             const std::string& operation,
+                                                             int attempt) {
+  return reports_.output(agenda_id, epoch, operation, attempt);
 }
 
 void LocalWorkSource::wake() {

@@ -8,25 +8,33 @@
 #include "puller/work_source.h"
 #include "service/agenda_service.h"
 #include "service/ready_signal.h"
+#include "service/report_service.h"
 
 namespace pop::puller {
 
 class LocalWorkSource final : public WorkSource {
  public:
-  // Borrows the service and signal; both must outlive this source.
+  // Borrows the services and signal; all must outlive this source.
   LocalWorkSource(service::AgendaService& service, service::ReadySignal& signal,
-                  std::string resource_pool_id, std::string puller_id);
+                  service::ReportService& reports, std::string resource_pool_id,
+                  std::string puller_id);
 
   Result<std::vector<Assignment>> pull(std::size_t max, std::chrono::milliseconds wait) override;
   Result<void> report(const std::string& agenda_id, std::uint64_t epoch,
                       const Json& progress) override;
   Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,
                         const Json& progress) override;
+  Result<service::ReportedProgress> reported_progress(const std::string& agenda_id,
+                                                      std::uint64_t epoch,
+                                                      std::uint64_t after) override;
+  Result<std::optional<Json>> reported_output(const std::string& agenda_id, std::uint64_t epoch,
+                                              const std::string& operation, int attempt) override;
   void wake() override;
 
  private:
   service::AgendaService& service_;
   service::ReadySignal& signal_;
+  service::ReportService& reports_;
   std::string resource_pool_id_;
   std::string puller_id_;
   std::atomic<bool> woken_{false};

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/progress.h"
+#include "puller/reporting_runner.h"
 
 namespace pop::puller {
 
@@ -13,6 +14,8 @@ struct PullerAgent::Job : ExecutionObserver {
   Assignment assignment;
   std::string agenda_id;
   ValidatedAgenda agenda;
+  // Declared before the executor, whose handler runs must be gone before it is.
+  std::unique_ptr<ReportingRunner> reporting;
   std::unique_ptr<Executor> executor;
   std::thread thread;
   std::atomic<bool> done{false};
@@ -105,7 +108,12 @@ void PullerAgent::run() {
                           reported.error().code == ErrorCode::kNotFound)) {
           job->lease_lost.store(true);
           job->executor->cancel(true);
+          continue;
         }
+        // What handlers reported through the API reaches the server with the next heartbeat.
+        // A failed poll needs no handling: heartbeats detect a lost lease, and the next
+        // poll asks again from the same cursor.
+        if (job->reporting) (void)job->reporting->poll();
       }
     }
   });
@@ -166,7 +174,14 @@ void PullerAgent::start_job(Assignment assignment) {
   job->agenda = std::move(*agenda);
   ExecutorOptions options = options_.executor;
   if (!job->agenda.agenda.customer_id.empty()) options.customer_id = job->agenda.agenda.customer_id;
-  job->executor = std::make_unique<Executor>(job->agenda, registry_, runner_, options);
+  if (!options_.report_url.empty() && !assignment.report_key.empty()) {
+    job->reporting = std::make_unique<ReportingRunner>(
+        runner_, source_,
+        ReportLease{job->agenda_id, assignment.epoch, assignment.report_key, options_.report_url},
+        options_.retry_delay);
+  }
+  job->executor = std::make_unique<Executor>(job->agenda, registry_,
+                                             job->reporting ? *job->reporting : runner_, options);
   if (auto earlier = agenda_progress_from_json(assignment.progress)) {
     // The first heartbeat may go out before the executor's first change: it must carry
     // what the server has, not an empty document that would erase succeeded operations.
@@ -182,7 +197,10 @@ void PullerAgent::start_job(Assignment assignment) {
   std::lock_guard lock(mutex_);
   // Started under the lock so that reap_finished() never sees a job without its thread.
   job->thread = std::thread([this, raw = job.get()] { run_job(*raw); });
-  jobs_[job->agenda_id] = std::move(job);
+  // Keyed by lease too: a rerun or retry of an agenda can be handed to this puller again
+  // before its finished job was reaped, and the two must not share an entry.
+  const std::string key = job->agenda_id + "@" + std::to_string(job->assignment.epoch);
+  jobs_[key] = std::move(job);
 }
 
 void PullerAgent::run_job(Job& job) {

@@ -2,7 +2,8 @@
 // its own executor (on its own thread) and reports progress, which doubles as the lease
 // heartbeat. An admitted agenda is owned until it ends: its operations never go back to
 // the queue. When a report says the lease was lost, the agenda is stopped at once and
-// nothing more is reported for it.
+// nothing more is reported for it. With a report URL, each agenda's handlers also get the
+// report endpoint (see reporting_runner.h), read back at each heartbeat.
 //
 // Thread-safety: construct, run() on one thread, stop() from any thread.
 #pragma once
@@ -29,6 +30,9 @@ struct AgentOptions {
   std::chrono::milliseconds pull_wait{20000};       // long-poll length
   std::chrono::milliseconds report_interval{1000};  // progress cadence; keep well under the lease
   std::chrono::milliseconds retry_delay{1000};      // after an unreachable server
+  // POP_REPORT_URL for the handlers: the server's report endpoint as they reach it. Empty:
+  // handlers get no report endpoint (neither POP_REPORT_URL nor POP_REPORT_TOKEN).
+  std::string report_url;
   ExecutorOptions executor;
 };
 
@@ -61,8 +65,8 @@ class PullerAgent {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   std::atomic<bool> stopping_{false};
-  // By agenda id; shared so the reporter can report without holding mutex_.
-  std::unordered_map<std::string, std::shared_ptr<Job>> jobs_;
+  // By agenda id and lease epoch; shared so the reporter can report without holding mutex_.
+  std::unordered_map<std::string, std::shared_ptr<Job>> jobs_;  // by agenda id and epoch
 };
 
 }  // namespace pop::puller

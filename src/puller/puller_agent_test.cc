@@ -4,11 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <thread>
 
 #include "puller/local_work_source.h"
 #include "runner/local_runner.h"
+#include "service/report_secret.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/subprocess.h"
 #include "util/temp_dir.h"
 
 namespace pop::puller {
@@ -33,7 +36,10 @@ class PullerAgentTest : public ::testing::Test {
     ASSERT_TRUE(registry_
                     .merge_json(Json::parse(R"({"handlers": {
                         "echo": {"command": ["/bin/sh", "-c", "printf '%s' \"$POP_PAYLOAD\" > \"$POP_OUTPUT_FILE\""]},
-                        "slow": {"command": ["/bin/sh", "-c", "sleep 300"]}}})"),
+                        "slow": {"command": ["/bin/sh", "-c", "sleep 300"]},
+                        "reporter": {"command": ["/bin/sh", "-c", "printf '%s %s' \"$POP_REPORT_URL\" \"$POP_REPORT_TOKEN\" > \"$DIR/reporter.env.tmp\" && mv \"$DIR/reporter.env.tmp\" \"$DIR/reporter.env\"; while [ ! -e \"$DIR/go\" ]; do sleep 0.02; done"],
+                                     "env": {"DIR": ")" +
+                                            dir_->path().string() + R"("}}}})"),
                                 "test")
                     .has_value());
     service::ServiceOptions options;
@@ -42,10 +48,15 @@ class PullerAgentTest : public ::testing::Test {
         *store_, *queues_, [this](std::string_view type) { return registry_.has(type); },
         [] { return std::chrono::system_clock::now(); }, options);
     ASSERT_TRUE(service_->start().has_value());
+    auto secret = service::load_or_create_report_secret(*store_, std::chrono::system_clock::now());
+    ASSERT_TRUE(secret.has_value());
+    reports_ = std::make_unique<service::ReportService>(
+        *store_, *secret, [] { return std::chrono::system_clock::now(); });
     auto runner = LocalRunner::create({dir_->path() / "work"});
     ASSERT_TRUE(runner.has_value());
     runner_ = std::move(*runner);
-    source_ = std::make_unique<LocalWorkSource>(*service_, signal_, "default", "embedded");
+    source_ =
+        std::make_unique<LocalWorkSource>(*service_, signal_, *reports_, "default", "embedded");
   }
 
   std::string submit(const std::string& body) {
@@ -75,6 +86,7 @@ class PullerAgentTest : public ::testing::Test {
   std::unique_ptr<service::InsightQueues> queues_;
   HandlerRegistry registry_ = HandlerRegistry::builtin("/unused");
   std::unique_ptr<service::AgendaService> service_;
+  std::unique_ptr<service::ReportService> reports_;
   std::unique_ptr<LocalRunner> runner_;
   std::unique_ptr<LocalWorkSource> source_;
 };
@@ -150,6 +162,69 @@ TEST_F(PullerAgentTest, StoppingAbandonsRunningAgendasForAnotherPuller) {
   auto lease = store_->get_lease(id);
   ASSERT_TRUE(lease.has_value());
   EXPECT_EQ(lease->holder, "embedded");
+}
+
+// The report endpoint's server side is called directly here (the HTTP route is tested end
+// to end in api/report_routes_test.cc): what a handler reports becomes its operation's
+// progress, and its output, reported just before it exits without an output file, is what
+// the dependant operation gets.
+TEST_F(PullerAgentTest, WhatAHandlerReportsReachesProgressAndTheDependant) {
+  AgentOptions options;
+  options.report_interval = 50ms;
+  options.report_url = "http://pop.test:8080/v1/reports";
+  PullerAgent agent(*source_, registry_, *runner_, options);
+  std::thread loop([&] { agent.run(); });
+  const std::string id = submit(R"({"operations": [{"name": "a", "type": "reporter"},
+      {"name": "b", "type": "echo", "payload": {"got": "@<a.out::frames>"}}]})");
+
+  const auto env_file = dir_->path() / "reporter.env";
+  ASSERT_TRUE(pop::testing::eventually([&] { return std::filesystem::exists(env_file); }));
+  const std::string env = pop::testing::Subprocess::slurp(env_file.string());
+  const auto space = env.find(' ');
+  ASSERT_NE(space, std::string::npos) << env;
+  EXPECT_EQ(env.substr(0, space), options.report_url);
+  auto claims = reports_->verify(env.substr(space + 1));
+  ASSERT_TRUE(claims.has_value()) << env;
+  EXPECT_EQ(claims->agenda_id, id);
+  EXPECT_EQ(claims->operation, "a");
+  EXPECT_EQ(claims->attempt, 1);
+
+  service::HandlerReport progress;
+  progress.percent_complete = 40;
+  progress.message = "pass 1 of 2";
+  ASSERT_TRUE(reports_->accept(*claims, progress).has_value());
+  ASSERT_TRUE(pop::testing::eventually([&] {
+    auto stored = service_->progress(id);
+    if (!stored) return false;
+    const Json& a = (*stored)["operationProgress"][0];
+    return a["percentComplete"] == 40 && a["processingStateMessage"] == "running" &&
+           a.value("message", "") == "pass 1 of 2";
+  })) << service_->progress(id)->dump(2);
+
+  service::HandlerReport output;
+  output.output = Json{{"frames", 1200}, {"log", std::string(10000, 'l')}};
+  ASSERT_TRUE(reports_->accept(*claims, output).has_value());
+  std::ofstream(dir_->path() / "go") << "";  // the handler exits 0 without an output file
+  EXPECT_TRUE(wait_for_state(id, "succeeded"));
+  agent.stop();
+  loop.join();
+  auto stored = service_->progress(id);
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ((*stored)["operationProgress"][0]["resultPayload"], *output.output);
+  EXPECT_EQ((*stored)["operationProgress"][1]["resultPayload"], Json({{"got", 1200}}));
+}
+
+TEST_F(PullerAgentTest, WithoutAReportUrlHandlersGetNoReportEndpoint) {
+  AgentOptions options;
+  options.report_interval = 50ms;
+  PullerAgent agent(*source_, registry_, *runner_, options);
+  std::thread loop([&] { agent.run(); });
+  std::ofstream(dir_->path() / "go") << "";
+  const std::string id = submit(R"({"operations": [{"name": "a", "type": "reporter"}]})");
+  EXPECT_TRUE(wait_for_state(id, "succeeded"));
+  agent.stop();
+  loop.join();
+  EXPECT_EQ(pop::testing::Subprocess::slurp((dir_->path() / "reporter.env").string()), " ");
 }
 
 }  // namespace

@@ -6,9 +6,11 @@
 #include <chrono>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "service/report_types.h"
 #include "util/result.h"
 
 namespace pop::puller {
@@ -19,6 +21,9 @@ struct Assignment {
   Json agenda;              // the stored agenda document (with id)
   Json progress;            // progress so far; its succeeded operations are not run again
   std::uint64_t epoch = 0;  // the lease's fencing token: every report carries it
+  // The lease's key for minting report tokens (raw bytes, see service/report_token.h);
+  // empty when the server issues none, and then handlers get no report endpoint.
+  std::string report_key;
 };
 
 class WorkSource {
@@ -34,6 +39,16 @@ class WorkSource {
   // The final progress (COMPLETE). kConflict as for report().
   virtual Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,
                                 const Json& progress) = 0;
+  // What the lease's handlers reported through the report endpoint since `after` (0: all;
+  // else the cursor of an earlier answer). kConflict / kNotFound as for report().
+  virtual Result<service::ReportedProgress> reported_progress(const std::string& agenda_id,
+                                                              std::uint64_t epoch,
+                                                              std::uint64_t after) = 0;
+  // The output one attempt reported, or nullopt when it reported none. Errors as above.
+  virtual Result<std::optional<Json>> reported_output(const std::string& agenda_id,
+                                                      std::uint64_t epoch,
+                                                      const std::string& operation,
+                                                      int attempt) = 0;
   // Makes a pull() in progress, or the next one, return early (for shutdown). Thread-safe.
   virtual void wake() = 0;
 };

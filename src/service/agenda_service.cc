@@ -1,17 +1,27 @@
 #include "service/agenda_service.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 
 #include "engine/progress.h"
+#include "service/config_algorithm.h"
+#include "service/config_store.h"
 #include "service/insight_binding.h"
 #include "util/random_id.h"
+#include "util/text.h"
+#include "util/time_format.h"
 
 namespace pop::service {
 namespace {
 
 constexpr int kDefaultAgendaAttempts = 3;  // POP's default for params.maximumAttempts
 constexpr std::size_t kReclaimBatch = 100;
+// The state message of an agenda that waits without being queued (params.doNotRun, or a
+// rerun with skipExecution) until a rerun releases it. Stored, so a restart keeps it held.
+constexpr char kHeld[] = "held";
+// How often a server-side change retries when a puller's lease moves under it.
+constexpr int kRevokeAttempts = 8;
 
 // The server's own fields on top of the executor's AgendaProgress document.
 Json progress_document(const AgendaProgress& progress, int attempts_completed,
@@ -33,6 +43,16 @@ store::ProgressRecord progress_record(std::string agenda_id, const AgendaProgres
   record.updated_time = now;
   record.document = progress_document(progress, attempts_completed, maximum_attempts);
   return record;
+}
+
+store::ProgressRecord held(store::ProgressRecord record) {
+  record.state_message = kHeld;
+  record.document["processingStateMessage"] = kHeld;
+  return record;
+}
+
+bool is_held(const store::ProgressRecord& record) {
+  return record.processing_state == ProcessingState::kWaiting && record.state_message == kHeld;
 }
 
 // Back to waiting, keeping what succeeded: the next puller resumes in continue mode.
@@ -66,20 +86,6 @@ int maximum_attempts_of(const Agenda& agenda) {
                                                               : kDefaultAgendaAttempts;
 }
 
-template <typename T>
-Result<std::vector<T>> all_pages(
-    const std::function<Result<store::Page<T>>(const std::string&)>& list) {
-  std::vector<T> items;
-  std::string cursor;
-  for (;;) {
-    auto page = list(cursor);
-    if (!page) return tl::unexpected(page.error());
-    for (auto& item : page->items) items.push_back(std::move(item));
-    if (!page->more) return items;
-    cursor = page->next_cursor;
-  }
-}
-
 }  // namespace
 
 AgendaService::AgendaService(store::Store& store, InsightQueues& queues, TypeKnown type_known,
@@ -109,12 +115,9 @@ Result<void> AgendaService::start() {
       return tl::unexpected(created.error());
   }
 
-  auto insights = all_pages<store::DocumentRecord>([this](const std::string& cursor) {
-    return store_.list_documents(
-        {store::DocumentKind::kInsight, std::nullopt, cursor, store::kMaxPageLimit});
-  });
+  auto insights = all_documents(store_, store::DocumentKind::kInsight);
   if (!insights) return tl::unexpected(insights.error());
-  auto weights = customer_weights();
+  auto weights = load_customer_weights(store_);
   if (!weights) return tl::unexpected(weights.error());
   for (const auto& record : *insights) {
     auto insight = insight_from_json(record.document);
@@ -122,47 +125,27 @@ Result<void> AgendaService::start() {
       return fail(ErrorCode::kInternal,
                   "stored insight \"" + record.id + "\" is unreadable: " + insight.error().message);
     }
-    if (auto configured = configure_queue(*insight, *weights); !configured) return configured;
+    if (auto configured = queues_.configure(*insight, queue_config(*insight, *weights), now);
+        !configured)
+      return configured;
   }
 
   auto waiting = store_.list_waiting_agendas();
   if (!waiting) return tl::unexpected(waiting.error());
   for (const auto& agenda : *waiting) {
     // A leased one belongs to a puller; if that puller is gone, reclaim_expired() returns it.
-    if (agenda.leased) continue;
+    if (agenda.leased || agenda.state_message == kHeld) continue;
     auto queued = queues_.enqueue(
         agenda.insight_id,
         {agenda.id, agenda.customer_id, agenda.sequence, agenda.priority, agenda.added_time}, now);
-    if (!queued)
-      return fail(queued.error().code, "agenda \"" + agenda.id + "\": " + queued.error().message);
+    // One agenda the queues refuse (its insight was deleted) must not keep the server down:
+    // it stays stored and waiting, and a rerun after its insight is back queues it.
+    if (!queued) {
+      std::fprintf(stderr, "pop server: agenda %s is not queued: %s\n", agenda.id.c_str(),
+                   queued.error().message.c_str());
+    }
   }
   return {};
-}
-
-Result<std::map<std::string, double, std::less<>>> AgendaService::customer_weights() {
-  auto customers = all_pages<store::DocumentRecord>([this](const std::string& cursor) {
-    return store_.list_documents(
-        {store::DocumentKind::kCustomer, std::nullopt, cursor, store::kMaxPageLimit});
-  });
-  if (!customers) return tl::unexpected(customers.error());
-  std::map<std::string, double, std::less<>> weights;
-  for (const auto& customer : *customers) {
-    auto weight = customer.document.find("weight");
-    if (weight != customer.document.end() && weight->is_number())
-      weights[customer.id] = weight->get<double>();
-  }
-  return weights;
-}
-
-Result<void> AgendaService::configure_queue(
-    const Insight& insight, const std::map<std::string, double, std::less<>>& weights) {
-  scheduler::AlgorithmConfig config;
-  if (auto aging = insight.algorithm_config.find("agingIntervalSeconds");
-      aging != insight.algorithm_config.end() && aging->is_number_integer()) {
-    config.aging_interval = std::chrono::seconds(aging->get<long long>());
-  }
-  config.customer_weights = weights;
-  return queues_.configure(insight, config, clock_());
 }
 
 Result<std::string> AgendaService::resource_pool_of(std::string_view customer_id) {
@@ -183,16 +166,31 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
   Agenda& agenda = validated->agenda;
   auto priority = agenda_priority(agenda);
   if (!priority) return tl::unexpected(priority.error());
-  auto pool = resource_pool_of(request.customer_id);
+  if (auto resources = declared_resources(agenda.params); !resources) {
+    return fail(ErrorCode::kInvalidAgenda, "agenda is invalid",
+                {"agenda, field " + resources.error().message});
+  }
+  const std::string customer_id = request.caller_is_admin && !agenda.customer_id.empty()
+                                      ? agenda.customer_id
+                                      : request.customer_id;
+  if (customer_id.size() > 256 || valid_utf8(customer_id) != customer_id ||
+      customer_id.find_first_of("/\x7f") != std::string::npos ||
+      std::any_of(customer_id.begin(), customer_id.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+    return fail(ErrorCode::kInvalidAgenda, "agenda is invalid",
+                {"agenda, field customerId: must be at most 256 bytes of UTF-8 without control "
+                 "characters or \"/\""});
+  }
+  auto pool = resource_pool_of(customer_id);
   if (!pool) return tl::unexpected(pool.error());
   // The queues hold every insight (loaded at start): binding needs no store read.
   const std::vector<Insight> insights = queues_.insights_in_pool(*pool);
-  auto insight = bind_insight(agenda, request.customer_id, *pool, insights);
+  auto insight = bind_insight(agenda, customer_id, *pool, insights);
   if (!insight) return tl::unexpected(insight.error());
 
   const WallTime now = clock_();
   agenda.id = random_uuid();
-  agenda.customer_id = request.customer_id;
+  agenda.customer_id = customer_id;
   Json document = agenda_to_json(agenda);
   document["progressId"] = agenda.id;
   document["agendaInsight"] = {{"resourcePoolId", *pool}, {"insightId", (*insight)->id}};
@@ -211,6 +209,10 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
       agenda.id, agenda.customer_id, *pool, (*insight)->id, agenda.link_id, *priority, 0, now, now,
       document};
   row.progress = progress_record(agenda.id, progress, 0, maximum_attempts, now);
+  const auto do_not_run = agenda.params.find("doNotRun");
+  const bool hold =
+      do_not_run != agenda.params.end() && do_not_run->is_boolean() && do_not_run->get<bool>();
+  if (hold) row.progress = held(std::move(row.progress));
   row.idempotency_key = request.idempotency_key;
   auto inserted = store_.insert_agenda(row);
   if (!inserted) return tl::unexpected(inserted.error());
@@ -220,6 +222,7 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
     return SubmittedAgenda{first->document, true};
   }
   row.agenda.sequence = inserted->sequence;
+  if (hold) return SubmittedAgenda{std::move(document), false};
   // The agenda is durable: answering with an error now would invite a duplicate submit.
   // A queue that refuses it is a bug; the next start queues it from the store.
   if (auto queued = enqueue(row.agenda); !queued) {
@@ -270,18 +273,127 @@ Result<Json> AgendaService::explain(std::string_view id) {
   return out;
 }
 
+Result<Json> AgendaService::list(const store::AgendaQuery& query) {
+  auto page = store_.list_agendas(query);
+  if (!page) return tl::unexpected(page.error());
+  Json items = Json::array();
+  for (const store::AgendaRecord& record : page->items) {
+    Json item = {{"id", record.id},
+                 {"customerId", record.customer_id},
+                 {"resourcePoolId", record.resource_pool_id},
+                 {"insightId", record.insight_id},
+                 {"priority", record.priority},
+                 {"addedTime", format_time(record.added_time)}};
+    if (!record.link_id.empty()) item["linkId"] = record.link_id;
+    if (auto title = record.document.find("title");
+        title != record.document.end() && title->is_string())
+      item["title"] = *title;
+    // Deleted between the listing and this read: left out rather than failing the page.
+    auto progress = store_.get_progress(record.id);
+    if (!progress) {
+      if (progress.error().code == ErrorCode::kNotFound) continue;
+      return tl::unexpected(progress.error());
+    }
+    item["processingState"] = processing_state_name(progress->processing_state);
+    item["processingStateMessage"] = progress->state_message;
+    item["percentComplete"] = progress->document.value("percentComplete", 0.0);
+    item["attemptsCompleted"] = progress->attempts_completed;
+    items.push_back(std::move(item));
+  }
+  Json out = {{"items", std::move(items)}};
+  if (page->more) out["nextCursor"] = page->next_cursor;
+  return out;
+}
+
+Result<void> AgendaService::remove(std::string_view id) {
+  if (auto deleted = store_.delete_agenda(id); !deleted) return deleted;
+  queues_.forget(id, clock_());
+  return {};
+}
+
+Result<store::ProgressRecord> AgendaService::revoke_and_write(
+    std::string_view id,
+    const std::function<Result<store::ProgressRecord>(const store::ProgressRecord&)>& change) {
+  for (int attempt = 1;; ++attempt) {
+    // The lease first: a puller that moves it after this read makes revoke_lease fail, so
+    // the progress read next is never older than the lease it is written under.
+    auto lease = store_.get_lease(id);
+    if (!lease) return tl::unexpected(lease.error());
+    auto stored = store_.get_progress(id);
+    if (!stored) return tl::unexpected(stored.error());
+    auto record = change(*stored);
+    if (!record) return tl::unexpected(record.error());
+    auto revoked = store_.revoke_lease(id, lease->epoch, *record);
+    if (revoked) return record;
+    if (revoked.error().code != ErrorCode::kConflict || attempt == kRevokeAttempts)
+      return tl::unexpected(revoked.error());
+  }
+}
+
+Result<Json> AgendaService::rerun(std::string_view id, const RerunRequest& request) {
+  auto stored_agenda = store_.get_agenda(id);
+  if (!stored_agenda) return tl::unexpected(stored_agenda.error());
+  if (!request.skip_execution && !queues_.has_insight(stored_agenda->insight_id)) {
+    return fail(ErrorCode::kConflict, "agenda \"" + std::string(id) + "\" is bound to insight \"" +
+                                          stored_agenda->insight_id +
+                                          "\", which no longer exists; create it again first");
+  }
+  IssueList issues;
+  const Agenda agenda = parse_agenda(stored_agenda->document, issues);
+  const WallTime now = clock_();
+  auto written = revoke_and_write(
+      id, [&](const store::ProgressRecord& stored) -> Result<store::ProgressRecord> {
+        if (stored.processing_state != ProcessingState::kComplete && !is_held(stored)) {
+          return fail(ErrorCode::kConflict,
+                      "agenda \"" + std::string(id) + "\" is " + stored.state_message +
+                          "; only a completed or held agenda can be rerun (cancel it first)");
+        }
+        auto progress = agenda_progress_from_json(stored.document);
+        if (!progress)
+          return fail(ErrorCode::kInternal,
+                      "stored progress of \"" + std::string(id) + "\" is unreadable");
+        auto reset = reset_for_rerun(agenda, std::move(*progress), request);
+        if (!reset) return tl::unexpected(reset.error());
+        reset->agenda_id = std::string(id);
+        reset->diagnostic_events.push_back(
+            {request.skip_execution ? "rerun requested, held (skipExecution)" : "rerun requested",
+             now, ""});
+        auto record = progress_record(std::string(id), *reset, 0, stored.maximum_attempts, now);
+        return request.skip_execution ? held(std::move(record)) : record;
+      });
+  if (!written) return tl::unexpected(written.error());
+  if (!request.skip_execution) {
+    // Durable already: a queue that refuses is logged, and the next start queues it.
+    if (auto queued = enqueue(*stored_agenda); !queued) {
+      std::fprintf(stderr, "pop server: rerun of agenda %s stored but not queued: %s\n",
+                   std::string(id).c_str(), queued.error().message.c_str());
+    }
+  }
+  return written->document;
+}
+
 Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_pool_id,
-                                                      std::string_view puller_id, std::size_t max) {
+                                                      std::string_view puller_id, std::size_t max,
+                                                      const std::optional<Resources>& available) {
   const WallTime now = clock_();
   std::vector<LeasedAgenda> leased;
   std::optional<Error> first_error;
+  std::optional<Resources> budget = available;
   for (ReadyAgenda& ready : queues_.take(queues_.insights_of_pool(resource_pool_id), max, now)) {
+    if (budget) {
+      auto demand = resources_of(ready.agenda.agenda_id);
+      if (demand && !fits(*demand, *budget)) {
+        // Too big for this puller now: it keeps its place for the next pull.
+        (void)queues_.enqueue(ready.insight_id, std::move(ready.agenda), now);
+        continue;
+      }
+      if (demand) take_from(*budget, *demand);
+    }
     auto lease = lease_one(ready, puller_id, now);
     if (lease) {
-      leased.push_back(std::move(*lease));
+      if (*lease) leased.push_back(std::move(**lease));
       continue;
     }
-    if (lease.error().code == ErrorCode::kNotFound) continue;  // deleted meanwhile
     // Not handed out, so it must not vanish: back into its queue at its old place.
     (void)queues_.enqueue(ready.insight_id, std::move(ready.agenda), now);
     if (!first_error) first_error = lease.error();
@@ -290,15 +402,30 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_
   return leased;
 }
 
-Result<LeasedAgenda> AgendaService::lease_one(const ReadyAgenda& ready, std::string_view puller_id,
-                                              WallTime now) {
-  const std::string& id = ready.agenda.agenda_id;
-  auto record = store_.get_agenda(id);
+Result<Resources> AgendaService::resources_of(std::string_view agenda_id) {
+  auto record = store_.get_agenda(agenda_id);
   if (!record) return tl::unexpected(record.error());
+  return declared_resources(record->document.value("params", Json::object()));
+}
+
+Result<std::optional<LeasedAgenda>> AgendaService::lease_one(const ReadyAgenda& ready,
+                                                             std::string_view puller_id,
+                                                             WallTime now) {
+  const std::string& id = ready.agenda.agenda_id;
+  // Gone meanwhile (deleted): nothing to hand out, and nothing to put back.
+  auto unless_gone = [](const Error& error) -> Result<std::optional<LeasedAgenda>> {
+    if (error.code == ErrorCode::kNotFound) return std::nullopt;
+    return tl::unexpected(error);
+  };
+  auto record = store_.get_agenda(id);
+  if (!record) return unless_gone(record.error());
+  // The lease before the progress: a revoke (cancel, rerun) after this read moves the epoch,
+  // so the acquire below fails instead of overwriting the server's change.
   auto lease = store_.get_lease(id);
-  if (!lease) return tl::unexpected(lease.error());
+  if (!lease) return unless_gone(lease.error());
   auto stored = store_.get_progress(id);
-  if (!stored) return tl::unexpected(stored.error());
+  if (!stored) return unless_gone(stored.error());
+  if (stored->processing_state != ProcessingState::kWaiting || is_held(*stored)) return {};
   auto progress = agenda_progress_from_json(stored->document);
   if (!progress)
     return fail(ErrorCode::kInternal, "stored progress of \"" + id + "\" is unreadable");
@@ -312,7 +439,12 @@ Result<LeasedAgenda> AgendaService::lease_one(const ReadyAgenda& ready, std::str
       now + options_.lease_duration,
       progress_record(id, *progress, stored->attempts_completed, stored->maximum_attempts, now)};
   auto epoch = store_.acquire_lease(acquisition);
-  if (!epoch) return tl::unexpected(epoch.error());
+  if (!epoch) {
+    // The epoch moved: the agenda was revoked, deleted or taken by another server, whose
+    // change decides where it goes next.
+    if (epoch.error().code == ErrorCode::kConflict) return std::nullopt;
+    return unless_gone(epoch.error());
+  }
   return LeasedAgenda{std::move(record->document), std::move(acquisition.progress->document),
                       *epoch, acquisition.expires_at};
 }
@@ -366,38 +498,36 @@ Result<void> AgendaService::complete(std::string_view agenda_id, std::uint64_t e
 }
 
 Result<Json> AgendaService::cancel(std::string_view id) {
-  auto stored = store_.get_progress(id);
-  if (!stored) return tl::unexpected(stored.error());
-  if (stored->processing_state == ProcessingState::kComplete) {
-    return fail(ErrorCode::kConflict, "agenda \"" + std::string(id) + "\" already completed (" +
-                                          stored->state_message + ")");
-  }
-  auto progress = agenda_progress_from_json(stored->document);
-  if (!progress)
-    return fail(ErrorCode::kInternal,
-                "stored progress of \"" + std::string(id) + "\" is unreadable");
   const WallTime now = clock_();
-  progress->state = ProcessingState::kComplete;
-  progress->outcome = AgendaOutcome::kCancelled;
-  progress->completed_time = now;
-  for (auto& operation : progress->operations) {
-    if (operation.state == OperationState::kRunning ||
-        operation.state == OperationState::kRetrying) {
-      operation.state = OperationState::kCancelled;
-      operation.completed_time = now;
-    }
-  }
-  progress->diagnostic_events.push_back({"cancelled on request", now, ""});
-  const auto record = progress_record(std::string(id), *progress, stored->attempts_completed,
-                                      stored->maximum_attempts, now);
-  auto lease = store_.get_lease(id);
-  if (!lease) return tl::unexpected(lease.error());
-  // Ending the lease is what stops the puller: its next report is fenced off.
-  auto written = lease->holder.empty() ? store_.update_progress(record, std::nullopt)
-                                       : store_.release_lease(id, lease->epoch, record);
+  auto written = revoke_and_write(
+      id, [&](const store::ProgressRecord& stored) -> Result<store::ProgressRecord> {
+        if (stored.processing_state == ProcessingState::kComplete) {
+          return fail(ErrorCode::kConflict, "agenda \"" + std::string(id) +
+                                                "\" already completed (" + stored.state_message +
+                                                ")");
+        }
+        auto progress = agenda_progress_from_json(stored.document);
+        if (!progress)
+          return fail(ErrorCode::kInternal,
+                      "stored progress of \"" + std::string(id) + "\" is unreadable");
+        progress->state = ProcessingState::kComplete;
+        progress->outcome = AgendaOutcome::kCancelled;
+        progress->completed_time = now;
+        for (auto& operation : progress->operations) {
+          if (operation.state == OperationState::kRunning ||
+              operation.state == OperationState::kRetrying) {
+            operation.state = OperationState::kCancelled;
+            operation.completed_time = now;
+          }
+        }
+        progress->diagnostic_events.push_back({"cancelled on request", now, ""});
+        // Revoking the lease is what stops the puller: its next report is fenced off.
+        return progress_record(std::string(id), *progress, stored.attempts_completed,
+                               stored.maximum_attempts, now);
+      });
   if (!written) return tl::unexpected(written.error());
   queues_.forget(id, now);
-  return record.document;
+  return written->document;
 }
 
 Result<std::size_t> AgendaService::reclaim_expired() {

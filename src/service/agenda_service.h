@@ -18,7 +18,9 @@
 #include <vector>
 
 #include "agenda/agenda_validator.h"
+#include "agenda/declared_resources.h"
 #include "service/insight_queues.h"
+#include "service/rerun.h"
 #include "store/store.h"
 
 namespace pop::service {
@@ -32,9 +34,12 @@ struct ServiceOptions {
 using WallClock = std::function<WallTime()>;
 
 struct SubmitRequest {
-  std::string customer_id;
-  std::string body;  // the agenda JSON as received
+  std::string customer_id;  // the caller's customer
+  std::string body;         // the agenda JSON as received
   std::string idempotency_key;
+  // An admin may submit for any customer by naming it in the agenda's customerId; for
+  // anyone else the agenda is always the caller's, whatever the body says.
+  bool caller_is_admin = false;
 };
 
 struct SubmittedAgenda {
@@ -74,10 +79,29 @@ class AgendaService {
   // queued. kNotFound for an unknown id.
   Result<Json> explain(std::string_view id);
 
+  // One page of agendas matching the query, in submit order: {"items": [summary...],
+  // "nextCursor"} where a summary holds the agenda's identity, binding and progress state.
+  // kInvalidArgument for a cursor the server did not issue.
+  Result<Json> list(const store::AgendaQuery& query);
+
+  // Deletes an agenda with its progress, in any state: a waiting one leaves its queue, an
+  // executing one's puller is fenced off (its next report gets kNotFound) and stops it.
+  // kNotFound for an unknown id.
+  Result<void> remove(std::string_view id);
+
+  // Runs a completed (or held) agenda again from the progress `request` leaves, with fresh
+  // automatic retries, and queues it unless skip_execution holds it. Returns the new
+  // progress. kConflict while the agenda is waiting or executing; kInvalidArgument for an
+  // unknown operation to reset; kNotFound for an unknown id.
+  Result<Json> rerun(std::string_view id, const RerunRequest& request);
+
   // Hands out up to `max` ready agendas of the pool's insights, each under a new lease
   // held by `puller_id`. Never blocks; an empty result means there is nothing to do now.
+  // With `available` set (the resources the puller has free), only agendas whose declared
+  // params.resources fit are handed out, the rest keep their places in the queue.
   Result<std::vector<LeasedAgenda>> pull(std::string_view resource_pool_id,
-                                         std::string_view puller_id, std::size_t max);
+                                         std::string_view puller_id, std::size_t max,
+                                         const std::optional<Resources>& available = std::nullopt);
 
   // A progress report, which is also the heartbeat: renews the lease and stores the
   // progress. kConflict when the lease with `epoch` is no longer held (reclaimed and given
@@ -101,13 +125,19 @@ class AgendaService {
 
  private:
   Result<std::string> resource_pool_of(std::string_view customer_id);
-  // Customer id -> weight, from the stored customers (for weightedFair insights).
-  Result<std::map<std::string, double, std::less<>>> customer_weights();
-  Result<void> configure_queue(const Insight& insight,
-                               const std::map<std::string, double, std::less<>>& weights);
-  // Leases one agenda taken from its ready queue; on error nothing was written.
-  Result<LeasedAgenda> lease_one(const ReadyAgenda& ready, std::string_view puller_id,
-                                 WallTime now);
+  // The resources an agenda declares (read from the store).
+  Result<Resources> resources_of(std::string_view agenda_id);
+  // Leases one agenda taken from its ready queue; on error nothing was written. Nothing (and
+  // no error) when the agenda is gone or no longer waits: deleted, cancelled or rerun since
+  // it was queued, or leased by another server.
+  Result<std::optional<LeasedAgenda>> lease_one(const ReadyAgenda& ready,
+                                                std::string_view puller_id, WallTime now);
+  // The server's own change of an agenda's progress (cancel, rerun): `change` computes the
+  // new progress from the stored one (or refuses), and the store writes it while revoking
+  // any lease, retrying when a puller's lease moved meanwhile.
+  Result<store::ProgressRecord> revoke_and_write(
+      std::string_view id,
+      const std::function<Result<store::ProgressRecord>(const store::ProgressRecord&)>& change);
   // Queues an agenda whose progress is WAITING, from its stored record.
   Result<void> enqueue(const store::AgendaRecord& record);
 

@@ -231,5 +231,211 @@ TEST_F(AgendaServiceTest, CancelStopsWaitingAndExecutingAgendas) {
   EXPECT_EQ(service_->cancel("nope").error().code, ErrorCode::kNotFound);
 }
 
+TEST_F(AgendaServiceTest, ListFiltersByStateAndLinkAndPages) {
+  const std::string a =
+      submit(R"({"linkId": "L1", "operations": [{"name": "a", "type": "sample"}]})");
+  const std::string b =
+      submit(R"({"linkId": "L2", "operations": [{"name": "a", "type": "sample"}]})");
+  const std::string c =
+      submit(R"({"linkId": "L1", "operations": [{"name": "a", "type": "sample"}]})");
+  ASSERT_EQ(pull(1).size(), 1u);  // a is executing now
+
+  auto ids = [&](store::AgendaQuery query) {
+    std::vector<std::string> out;
+    auto page = service_->list(query);
+    EXPECT_TRUE(page.has_value()) << page.error().message;
+    if (page) {
+      for (const auto& item : (*page)["items"]) out.push_back(item["id"].get<std::string>());
+    }
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ids({}), (V{a, b, c}));
+  store::AgendaQuery query;
+  query.link_id = "L1";
+  EXPECT_EQ(ids(query), (V{a, c}));
+  query = {};
+  query.processing_state = ProcessingState::kExecuting;
+  EXPECT_EQ(ids(query), V{a});
+
+  query = {};
+  query.limit = 2;
+  auto first = service_->list(query);
+  ASSERT_TRUE(first.has_value());
+  ASSERT_EQ((*first)["items"].size(), 2u);
+  EXPECT_EQ((*first)["items"][0]["processingState"], "EXECUTING");
+  EXPECT_EQ((*first)["items"][1]["processingStateMessage"], "pending");
+  EXPECT_EQ((*first)["items"][1]["linkId"], "L2");
+  ASSERT_TRUE(first->contains("nextCursor"));
+  query.cursor = (*first)["nextCursor"].get<std::string>();
+  auto second = service_->list(query);
+  ASSERT_TRUE(second.has_value());
+  ASSERT_EQ((*second)["items"].size(), 1u);
+  EXPECT_EQ((*second)["items"][0]["id"], c);
+  EXPECT_FALSE(second->contains("nextCursor"));
+  query.cursor = "bogus";
+  EXPECT_EQ(service_->list(query).error().code, ErrorCode::kInvalidArgument);
+}
+
+TEST_F(AgendaServiceTest, DeleteUnqueuesAWaitingAgendaAndFencesAnExecutingOne) {
+  const std::string running = submit();
+  const std::string queued = submit();
+  auto taken = pull(1);
+  ASSERT_EQ(taken.size(), 1u);
+  ASSERT_TRUE(service_->remove(queued).has_value());
+  ASSERT_TRUE(service_->remove(running).has_value());
+  EXPECT_TRUE(pull().empty());
+  auto report = service_->report(
+      running, taken[0].epoch,
+      executor_progress(taken[0], ProcessingState::kExecuting, AgendaOutcome::kNone));
+  ASSERT_FALSE(report.has_value());
+  EXPECT_EQ(report.error().code, ErrorCode::kNotFound) << "the puller must stop";
+  EXPECT_EQ(service_->agenda(running).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(service_->remove(running).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(AgendaServiceTest, PullHandsOutOnlyAgendasThatFitTheResourcesLeft) {
+  const std::string big = submit(
+      R"({"params": {"resources": {"cpu": 4}}, "operations": [{"name": "a", "type": "sample"}]})");
+  const std::string small = submit(
+      R"({"params": {"resources": {"cpu": 1}}, "operations": [{"name": "a", "type": "sample"}]})");
+  const std::string plain = submit(R"({"operations": [{"name": "a", "type": "sample"}]})");
+  auto first = service_->pull("default", "p", 10, Resources{{"cpu", 2}});
+  ASSERT_TRUE(first.has_value());
+  std::vector<std::string> ids;
+  for (const auto& leased : *first) ids.push_back(leased.agenda["id"]);
+  EXPECT_EQ(ids, (std::vector<std::string>{small, plain})) << "the big one does not fit in 2";
+  auto second = service_->pull("default", "p", 10, Resources{{"memoryMiB", 100}});
+  ASSERT_TRUE(second.has_value());
+  EXPECT_TRUE(second->empty()) << "cpu is not advertised, so nothing asking for it fits";
+  auto third = service_->pull("default", "p", 10, Resources{{"cpu", 4}});
+  ASSERT_TRUE(third.has_value());
+  ASSERT_EQ(third->size(), 1u);
+  EXPECT_EQ((*third)[0].agenda["id"], big);
+
+  auto invalid = service_->submit(
+      {"acme",
+       R"({"params": {"resources": {"cpu": -2}}, "operations": [{"name": "a", "type": "sample"}]})",
+       ""});
+  ASSERT_FALSE(invalid.has_value());
+  EXPECT_EQ(invalid.error().code, ErrorCode::kInvalidAgenda);
+  EXPECT_EQ(invalid.error().details.at(0),
+            "agenda, field params.resources.cpu must be a number >= 0");
+}
+
+// a -> b -> c, plus d on its own. A finished run: a, b and d succeeded, c failed.
+class RerunTest : public AgendaServiceTest {
+ protected:
+  void SetUp() override {
+    AgendaServiceTest::SetUp();
+    id_ = submit(R"({"params": {"maximumAttempts": 1}, "operations": [
+      {"name": "a", "type": "sample"}, {"name": "b", "type": "sample", "payload": "@<a.out>"},
+      {"name": "c", "type": "sample", "payload": "@<b.out>"}, {"name": "d", "type": "sample"}]})");
+    finish();
+  }
+
+  void finish() {
+    auto taken = pull(1);
+    ASSERT_EQ(taken.size(), 1u);
+    finish_from(taken[0]);
+  }
+
+  void finish_from(const LeasedAgenda& taken) {
+    AgendaProgress progress = *agenda_progress_from_json(taken.progress);
+    progress.state = ProcessingState::kComplete;
+    progress.outcome = AgendaOutcome::kFailed;
+    for (auto& operation : progress.operations) {
+      operation.state =
+          operation.operation == "c" ? OperationState::kFailed : OperationState::kSucceeded;
+      if (operation.state == OperationState::kSucceeded)
+        operation.result_payload = Json{{"by", operation.operation}};
+      operation.attempt_count = 1;
+    }
+    ASSERT_TRUE(service_->complete(id_, taken.epoch, agenda_progress_to_json(progress)));
+    ASSERT_EQ((*service_->progress(id_))["processingStateMessage"], "failed");
+  }
+
+  // Operation name -> state message after a rerun with `body`.
+  std::map<std::string, std::string> rerun(const char* body) {
+    auto request = rerun_request_from_json(Json::parse(body));
+    EXPECT_TRUE(request.has_value()) << request.error().message;
+    auto progress = service_->rerun(id_, *request);
+    EXPECT_TRUE(progress.has_value()) << progress.error().message;
+    std::map<std::string, std::string> states;
+    if (!progress) return states;
+    EXPECT_EQ((*progress)["processingState"], "WAITING");
+    EXPECT_EQ((*progress)["attemptsCompleted"], 0) << "a rerun starts with fresh retries";
+    for (const auto& operation : (*progress)["operationProgress"])
+      states[operation["operation"]] = operation["processingStateMessage"];
+    return states;
+  }
+
+  using States = std::map<std::string, std::string>;
+  std::string id_;
+};
+
+TEST_F(RerunTest, ResetAllRunsEverythingAgain) {
+  EXPECT_EQ(rerun("{}"),
+            (States{{"a", "pending"}, {"b", "pending"}, {"c", "pending"}, {"d", "pending"}}));
+  auto again = pull();
+  ASSERT_EQ(again.size(), 1u) << "a rerun is queued";
+  EXPECT_EQ(again[0].progress["operationProgress"][0]["resultPayload"], nullptr);
+}
+
+TEST_F(RerunTest, ContinueKeepsWhatSucceeded) {
+  EXPECT_EQ(rerun(R"({"continue": true})"),
+            (States{{"a", "succeeded"}, {"b", "succeeded"}, {"c", "pending"}, {"d", "succeeded"}}));
+  auto again = pull();
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].progress["operationProgress"][1]["resultPayload"], (Json{{"by", "b"}}));
+}
+
+TEST_F(RerunTest, OperationsToResetTakeTheirDependantsAlong) {
+  EXPECT_EQ(rerun(R"({"operationsToReset": "b"})"),
+            (States{{"a", "succeeded"}, {"b", "pending"}, {"c", "pending"}, {"d", "succeeded"}}));
+  finish();
+  EXPECT_EQ(rerun(R"({"params": ["operationsToReset=A, d"]})"),
+            (States{{"a", "pending"}, {"b", "pending"}, {"c", "pending"}, {"d", "pending"}}));
+}
+
+TEST_F(RerunTest, SkipExecutionHoldsTheAgendaAcrossARestartUntilRerunAgain) {
+  EXPECT_EQ(rerun(R"({"resetAll": true, "skipExecution": true})").at("a"), "pending");
+  EXPECT_EQ((*service_->progress(id_))["processingStateMessage"], "held");
+  EXPECT_TRUE(pull().empty()) << "a held agenda must not be handed out";
+  open();
+  EXPECT_TRUE(pull().empty()) << "a restart must not queue a held agenda";
+  EXPECT_EQ((*service_->explain(id_))["processingStateMessage"], "held");
+  rerun(R"({"continue": true})");
+  EXPECT_EQ(pull().size(), 1u);
+}
+
+TEST_F(RerunTest, RefusesAgendasThatHaveNotCompletedAndUnknownOperations) {
+  rerun("{}");
+  auto request = rerun_request_from_json(Json::object());
+  auto waiting = service_->rerun(id_, *request);
+  ASSERT_FALSE(waiting.has_value());
+  EXPECT_EQ(waiting.error().code, ErrorCode::kConflict);
+  auto taken = pull();
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(service_->rerun(id_, *request).error().code, ErrorCode::kConflict);
+  finish_from(taken[0]);
+  auto unknown = rerun_request_from_json(Json::parse(R"({"operationsToReset": "zz"})"));
+  ASSERT_TRUE(unknown.has_value());
+  auto refused = service_->rerun(id_, *unknown);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.error().message.find("\"zz\""), std::string::npos) << refused.error().message;
+  EXPECT_EQ(service_->rerun("nope", *request).error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(AgendaServiceTest, DoNotRunStoresTheAgendaHeld) {
+  const std::string id =
+      submit(R"({"params": {"doNotRun": true}, "operations": [{"name": "a", "type": "sample"}]})");
+  EXPECT_EQ((*service_->progress(id))["processingStateMessage"], "held");
+  EXPECT_TRUE(pull().empty());
+  ASSERT_TRUE(service_->rerun(id, RerunRequest{}).has_value());
+  EXPECT_EQ(pull().size(), 1u);
+}
+
 }  // namespace
 }  // namespace pop::service

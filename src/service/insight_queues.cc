@@ -16,10 +16,14 @@ Result<void> InsightQueues::configure(const Insight& insight,
     auto it = queues_.find(insight.id);
     const bool same_algorithm = it != queues_.end() && it->second.insight.scheduling_algorithm ==
                                                            insight.scheduling_algorithm;
+    // Pullers of the new pool must hear of agendas that are ready already.
+    const bool moved = it != queues_.end() && !it->second.ready.empty() &&
+                       it->second.insight.resource_pool_id != insight.resource_pool_id;
     if (same_algorithm) {
       if (auto applied = it->second.algorithm->reconfigure(config); !applied) return applied;
       it->second.insight = insight;
-      gained = refill(it->second, now);
+      shrink(it->second);
+      gained = refill(it->second, now) || moved;
     } else {
       auto algorithm = scheduler::make_algorithm(insight.scheduling_algorithm, config);
       if (!algorithm) return tl::unexpected(algorithm.error());
@@ -32,7 +36,8 @@ Result<void> InsightQueues::configure(const Insight& insight,
           (void)queue.algorithm->add(std::move(agenda));
         }
       }
-      gained = refill(queue, now);
+      shrink(queue);
+      gained = refill(queue, now) || moved;
       queues_.insert_or_assign(insight.id, std::move(queue));
     }
   }
@@ -52,6 +57,15 @@ std::vector<std::string> InsightQueues::remove_insight(std::string_view insight_
   for (const auto& id : dropped) insight_of_.erase(id);
   queues_.erase(it);
   return dropped;
+}
+
+std::size_t InsightQueues::remove_insight_if_idle(std::string_view insight_id) {
+  std::lock_guard lock(mutex_);
+  auto it = queues_.find(insight_id);
+  if (it == queues_.end()) return 0;
+  const std::size_t held = it->second.ready.size() + it->second.algorithm->size();
+  if (held == 0) queues_.erase(it);
+  return held;
 }
 
 Result<void> InsightQueues::enqueue(std::string_view insight_id, scheduler::WaitingAgenda agenda,
@@ -168,6 +182,18 @@ std::vector<Insight> InsightQueues::insights_in_pool(std::string_view resource_p
   return insights;
 }
 
+std::vector<Insight> InsightQueues::insights() const {
+  std::lock_guard lock(mutex_);
+  std::vector<Insight> insights;
+  for (const auto& [id, queue] : queues_) insights.push_back(queue.insight);
+  return insights;
+}
+
+bool InsightQueues::has_insight(std::string_view insight_id) const {
+  std::lock_guard lock(mutex_);
+  return queues_.find(insight_id) != queues_.end();
+}
+
 std::size_t InsightQueues::ready_count(std::string_view insight_id) const {
   std::lock_guard lock(mutex_);
   auto it = queues_.find(insight_id);
@@ -178,6 +204,15 @@ std::size_t InsightQueues::waiting_count(std::string_view insight_id) const {
   std::lock_guard lock(mutex_);
   auto it = queues_.find(insight_id);
   return it == queues_.end() ? 0 : it->second.algorithm->size();
+}
+
+void InsightQueues::shrink(Queue& queue) {
+  const std::size_t target = static_cast<std::size_t>(queue.insight.queue_size);
+  // Each keeps its sequence and enqueue time, so the algorithm places it where it was. An
+  // agenda the algorithm refuses (it cannot hold one twice) stays ready rather than vanish.
+  while (queue.ready.size() > target && queue.algorithm->add(queue.ready.back())) {
+    queue.ready.pop_back();
+  }
 }
 
 bool InsightQueues::refill(Queue& queue, TimePoint now) {

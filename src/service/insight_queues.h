@@ -47,14 +47,21 @@ class InsightQueues {
 
   explicit InsightQueues(ReadyListener listener = {});
 
-  // Creates an insight's queue or applies an edited one (queue size, algorithm, weights).
-  // Switching algorithm moves the waiting agendas into the new one. kInvalidArgument for
-  // an unknown algorithm or bad configuration; nothing changes then.
+  // Creates an insight's queue or applies an edited one (queue size, algorithm, weights,
+  // resource pool). Switching algorithm moves the waiting agendas into the new one; a
+  // smaller queue size puts the ready agendas beyond it back under the algorithm. The ready
+  // listener hears of a queue that gained agendas or moved to another pool with some.
+  // kInvalidArgument for an unknown algorithm or bad configuration; nothing changes then.
   Result<void> configure(const Insight& insight, const scheduler::AlgorithmConfig& config,
                          TimePoint now);
 
   // Drops an insight and everything queued in it; returns the dropped agenda ids.
   std::vector<std::string> remove_insight(std::string_view insight_id);
+
+  // Drops an insight's queue only if no agenda is queued in it (ready or waiting), in one
+  // step, so none can arrive between the check and the removal. Returns how many agendas
+  // it holds: 0 when it was removed (or had no queue), else nothing changed.
+  std::size_t remove_insight_if_idle(std::string_view insight_id);
 
   // An agenda starts waiting in an insight (submit, rerun, reclaimed lease). kNotFound for
   // an unknown insight, kConflict when the agenda is already queued somewhere.
@@ -76,6 +83,9 @@ class InsightQueues {
   std::vector<std::string> insights_of_pool(std::string_view resource_pool_id) const;
   // The same insights themselves (copies), for binding agendas at submit.
   std::vector<Insight> insights_in_pool(std::string_view resource_pool_id) const;
+  // Every queued insight (copies), in id order.
+  std::vector<Insight> insights() const;
+  bool has_insight(std::string_view insight_id) const;
 
   std::size_t ready_count(std::string_view insight_id) const;
   std::size_t waiting_count(std::string_view insight_id) const;
@@ -87,6 +97,8 @@ class InsightQueues {
     std::deque<scheduler::WaitingAgenda> ready;
   };
 
+  // Puts ready agendas beyond queue_size back under the algorithm (the size was lowered).
+  void shrink(Queue& queue);
   // Tops the ready queue up to queue_size; returns whether it gained agendas.
   bool refill(Queue& queue, TimePoint now);
   void notify(const std::vector<std::string>& insight_ids) const;

@@ -129,5 +129,48 @@ TEST_F(InsightQueuesTest, RemoveInsightReturnsWhatItHeld) {
   EXPECT_FALSE(queues_.forget("a", kNow));
 }
 
+TEST_F(InsightQueuesTest, ASmallerQueueSizePutsReadyAgendasBackInOrder) {
+  ASSERT_TRUE(queues_.configure(insight("i", 3), {}, kNow));
+  for (int n = 1; n <= 5; ++n)
+    ASSERT_TRUE(queues_.enqueue("i", waiting("a" + std::to_string(n), n), kNow));
+  ASSERT_EQ(queues_.ready_count("i"), 3u);
+  ASSERT_TRUE(queues_.configure(insight("i", 1), {}, kNow));
+  EXPECT_EQ(queues_.ready_count("i"), 1u);
+  EXPECT_EQ(queues_.waiting_count("i"), 4u);
+  // Also across a change of algorithm.
+  ASSERT_TRUE(queues_.configure(insight("i", 3), {}, kNow));
+  ASSERT_TRUE(queues_.configure(insight("i", 2, "priority"), {}, kNow));
+  EXPECT_EQ(queues_.ready_count("i"), 2u);
+  const std::string insight_ids[] = {"i"};
+  EXPECT_EQ(ids(queues_.take(insight_ids, 10, kNow)),
+            (std::vector<std::string>{"a1", "a2", "a3", "a4", "a5"}));
+}
+
+TEST_F(InsightQueuesTest, RemoveIfIdleKeepsAQueueThatHoldsAgendas) {
+  ASSERT_TRUE(queues_.configure(insight("i", 1), {}, kNow));
+  ASSERT_TRUE(queues_.enqueue("i", waiting("a1", 1), kNow));
+  ASSERT_TRUE(queues_.enqueue("i", waiting("a2", 2), kNow));
+  EXPECT_EQ(queues_.remove_insight_if_idle("i"), 2u);
+  EXPECT_EQ(queues_.insights().size(), 1u);
+  const std::string insight_ids[] = {"i"};
+  EXPECT_EQ(queues_.take(insight_ids, 10, kNow).size(), 2u);
+  EXPECT_EQ(queues_.remove_insight_if_idle("i"), 0u);
+  EXPECT_TRUE(queues_.insights().empty());
+  EXPECT_EQ(queues_.enqueue("i", waiting("a3", 3), kNow).error().code, ErrorCode::kNotFound);
+  EXPECT_EQ(queues_.remove_insight_if_idle("never-there"), 0u);
+}
+
+TEST_F(InsightQueuesTest, MovingToAnotherPoolWakesItsPullers) {
+  ASSERT_TRUE(queues_.configure(insight("i", 1), {}, kNow));
+  ASSERT_TRUE(queues_.enqueue("i", waiting("a1", 1), kNow));
+  woken_.clear();
+  Insight moved = insight("i", 1);
+  moved.resource_pool_id = "other";
+  ASSERT_TRUE(queues_.configure(moved, {}, kNow));
+  EXPECT_EQ(woken_, (std::vector<std::string>{"i"}));
+  EXPECT_TRUE(queues_.insights_of_pool("pool").empty());
+  EXPECT_EQ(queues_.insights_of_pool("other"), (std::vector<std::string>{"i"}));
+}
+
 }  // namespace
 }  // namespace pop::service

@@ -103,6 +103,15 @@ class Store {
   virtual Result<void> release_lease(std::string_view agenda_id, std::uint64_t epoch,
                                      const std::optional<ProgressRecord>& final_progress) = 0;
 
+  // Takes the agenda away from whoever holds its lease or is about to acquire it, and
+  // writes `progress`: the server's own changes (cancel, rerun). Ends a held lease and moves
+  // the epoch on by one in one transaction, so a puller that holds the agenda, or read the
+  // epoch to acquire it, is fenced off. Returns the new epoch.
+  // kConflict: the current epoch is not expected_epoch. kNotFound: no agenda with this id.
+  virtual Result<std::uint64_t> revoke_lease(std::string_view agenda_id,
+                                             std::uint64_t expected_epoch,
+                                             const ProgressRecord& progress) = 0;
+
   // Held leases that expire at or before `now`, earliest expiry first, at most `limit`.
   virtual Result<std::vector<LeaseRecord>> list_expired_leases(WallTime now, std::size_t limit) = 0;
 

@@ -7,12 +7,14 @@
 namespace pop::store {
 namespace {
 
-constexpr std::array<std::pair<DocumentKind, std::string_view>, 5> kKindNames{{
+constexpr std::array<std::pair<DocumentKind, std::string_view>, 7> kKindNames{{
     {DocumentKind::kCustomer, "customer"},
     {DocumentKind::kResourcePool, "resource_pool"},
     {DocumentKind::kInsight, "insight"},
     {DocumentKind::kAgendaTemplate, "agenda_template"},
     {DocumentKind::kApiToken, "api_token"},
+    {DocumentKind::kReportedOutput, "reported_output"},
+    {DocumentKind::kServerSecret, "server_secret"},
 }};
 
 }  // namespace

@@ -104,7 +104,8 @@ struct WaitingAgenda {
   std::int64_t sequence = 0;
   int priority = 0;
   WallTime added_time;
-  bool leased = false;  // a lease is held on it (handed to a puller, not yet started)
+  bool leased = false;        // a lease is held on it (handed to a puller, not yet started)
+  std::string state_message;  // the progress' processingStateMessage, e.g. "pending"
 };
 
 // ---------------------------------------------------------------------------------------
@@ -136,7 +137,17 @@ struct LeaseAcquisition {
 // Configuration documents
 
 // Stored by name, so adding a kind needs no schema change.
-enum class DocumentKind { kCustomer, kResourcePool, kInsight, kAgendaTemplate, kApiToken };
+// kReportedOutput: an output a handler posted to the report endpoint (service/report_service.h);
+// kServerSecret: keys the server computes with, such as the report token secret.
+enum class DocumentKind {
+  kCustomer,
+  kResourcePool,
+  kInsight,
+  kAgendaTemplate,
+  kApiToken,
+  kReportedOutput,
+  kServerSecret
+};
 
 std::string_view document_kind_name(DocumentKind kind);  // "customer", "resource_pool", ...
 Result<DocumentKind> parse_document_kind(std::string_view name);

@@ -330,6 +330,7 @@ TYPED_TEST_P(AgendaConformance, WaitingSetListsWaitingAgendasInSequenceOrder) {
   EXPECT_EQ(first.priority, 5);
   EXPECT_EQ(first.added_time, at(50));
   EXPECT_FALSE(first.leased);
+  EXPECT_EQ(first.state_message, "x");
   const WaitingAgenda& second = (*waiting)[1];
   EXPECT_EQ(second.id, "w2");
   EXPECT_EQ(second.sequence, w2);

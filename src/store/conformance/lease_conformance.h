@@ -268,6 +268,38 @@ TYPED_TEST_P(LeaseConformance, RacingAcquiresHaveExactlyOneWinner) {
   EXPECT_EQ(lease->epoch, 1u);
 }
 
+TYPED_TEST_P(LeaseConformance, RevokeEndsAHeldLeaseAndFencesItsHolder) {
+  ASSERT_TRUE(ok(this->store().acquire_lease(this->acquisition("a", 0, 0, 1000))));
+  ProgressRecord cancelled = progress_of("job", ProcessingState::kComplete, "cancelled", 0, at(5));
+  EXPECT_TRUE(fails_with(this->store().revoke_lease("job", 0, cancelled), ErrorCode::kConflict));
+  EXPECT_EQ(this->stored_progress().state_message, "pending");
+
+  auto epoch = this->store().revoke_lease("job", 1, cancelled);
+  ASSERT_TRUE(ok(epoch));
+  EXPECT_EQ(*epoch, 2u);
+  EXPECT_EQ(this->stored_progress().document, cancelled.document);
+  auto lease = this->store().get_lease("job");
+  ASSERT_TRUE(ok(lease));
+  EXPECT_EQ(lease->epoch, 2u);
+  EXPECT_TRUE(lease->holder.empty());
+  EXPECT_TRUE(fails_with(this->store().renew_lease("job", 1, at(9000)), ErrorCode::kConflict));
+  EXPECT_TRUE(
+      fails_with(this->store().update_progress(progress_of("job"), 1), ErrorCode::kConflict));
+  EXPECT_TRUE(
+      fails_with(this->store().release_lease("job", 1, std::nullopt), ErrorCode::kConflict));
+  EXPECT_EQ(this->stored_progress().document, cancelled.document);
+}
+
+TYPED_TEST_P(LeaseConformance, RevokeFencesAnAcquireThatReadTheEpochBefore) {
+  // A puller read epoch 0 and is about to acquire; the server revokes first.
+  ProgressRecord held = progress_of("job", ProcessingState::kWaiting, "held", 0, at(5));
+  ASSERT_TRUE(ok(this->store().revoke_lease("job", 0, held)));
+  EXPECT_TRUE(fails_with(this->store().acquire_lease(this->acquisition("a", 0, 10, 1000)),
+                         ErrorCode::kConflict));
+  EXPECT_EQ(this->stored_progress().state_message, "held");
+  EXPECT_TRUE(fails_with(this->store().revoke_lease("missing", 0, held), ErrorCode::kNotFound));
+}
+
 TYPED_TEST_P(LeaseConformance, UnknownAgendaIsNotFound) {
   EXPECT_TRUE(fails_with(this->store().get_lease("missing"), ErrorCode::kNotFound));
   EXPECT_TRUE(
@@ -282,6 +314,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     FencedUpdateAppliesWithTheCurrentEpoch, OldEpochUpdateAfterReacquireIsConflictAndChangesNothing,
     RenewMovesExpiryOnlyWithTheCurrentEpoch, ReleaseEndsTheLeaseAndFencesTheHolder,
     ListExpiredLeasesAtNow, ReclaimTakesBackAnExpiredLeaseAndRequeues,
-    RenewedLeaseCannotBeReclaimed, RacingAcquiresHaveExactlyOneWinner, UnknownAgendaIsNotFound);
+    RenewedLeaseCannotBeReclaimed, RacingAcquiresHaveExactlyOneWinner,
+    RevokeEndsAHeldLeaseAndFencesItsHolder, RevokeFencesAnAcquireThatReadTheEpochBefore,
+    UnknownAgendaIsNotFound);
 
 }  // namespace pop::store::conformance

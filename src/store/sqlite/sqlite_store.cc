@@ -226,7 +226,7 @@ Result<std::vector<WaitingAgenda>> SqliteStore::list_waiting_agendas() {
   auto db = readers_->acquire();
   auto statement = db->prepare(
       "SELECT a.id, a.customer_id, a.insight_id, a.sequence, a.priority, a.added_ms, "
-      "l.holder IS NOT NULL FROM progress p "
+      "l.holder IS NOT NULL, p.state_message FROM progress p "
       "JOIN agendas a ON a.sequence = p.agenda_sequence "
       "LEFT JOIN leases l ON l.agenda_sequence = a.sequence "
       "WHERE p.processing_state = ?1 ORDER BY a.sequence");
@@ -241,7 +241,8 @@ Result<std::vector<WaitingAgenda>> SqliteStore::list_waiting_agendas() {
     waiting.push_back({std::string(listing.column_text(0)), std::string(listing.column_text(1)),
                        std::string(listing.column_text(2)), listing.column_int64(3),
                        static_cast<int>(listing.column_int64(4)),
-                       from_millis(listing.column_int64(5)), listing.column_int64(6) != 0});
+                       from_millis(listing.column_int64(5)), listing.column_int64(6) != 0,
+                       std::string(listing.column_text(7))});
   }
 }
 

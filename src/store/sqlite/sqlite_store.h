@@ -69,6 +69,8 @@ class SqliteStore final : public Store {
   Result<void> release_lease(std::string_view agenda_id, std::uint64_t epoch,
                              const std::optional<ProgressRecord>& final_progress) override;
   Result<std::vector<LeaseRecord>> list_expired_leases(WallTime now, std::size_t limit) override;
+  Result<std::uint64_t> revoke_lease(std::string_view agenda_id, std::uint64_t expected_epoch,
+                                     const ProgressRecord& progress) override;
   Result<void> reclaim_lease(std::string_view agenda_id, std::uint64_t epoch, WallTime now,
                              const std::optional<ProgressRecord>& requeue_progress) override;
 

@@ -96,6 +96,28 @@ Result<void> SqliteStore::release_lease(std::string_view agenda_id, std::uint64_
   });
 }
 
+Result<std::uint64_t> SqliteStore::revoke_lease(std::string_view agenda_id,
+                                                std::uint64_t expected_epoch,
+                                                const ProgressRecord& progress) {
+  auto encoded = encode_progress(std::optional<ProgressRecord>(progress));
+  if (!encoded) return tl::unexpected(std::move(encoded.error()));
+  std::uint64_t epoch = 0;
+  auto done = writer_->run([&](Connection& db) -> Result<void> {
+    auto row = find_lease(db, agenda_id);
+    if (!row) return tl::unexpected(std::move(row.error()));
+    if (row->epoch != expected_epoch) {
+      return fail(ErrorCode::kConflict, "agenda " + std::string(agenda_id) + " has lease epoch " +
+                                            std::to_string(row->epoch) + ", not " +
+                                            std::to_string(expected_epoch));
+    }
+    row->epoch += 1;
+    epoch = row->epoch;
+    return end_lease(db, *row, *encoded);
+  });
+  if (!done) return tl::unexpected(std::move(done.error()));
+  return epoch;
+}
+
 Result<std::vector<LeaseRecord>> SqliteStore::list_expired_leases(WallTime now, std::size_t limit) {
   auto db = readers_->acquire();
   // "holder IS NOT NULL" matches the partial index leases_by_expiry.

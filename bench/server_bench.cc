@@ -1,0 +1,333 @@
+// A real `pop server` process driven over loopback HTTP, one fresh server and data
+// directory per part:
+//   1. durable submits: POST /v1/agendas of a one-operation agenda from 1, 8, 32 and 64
+//      keep-alive clients (a thread and a connection each), no puller; submits/s and latency.
+//   2. drain: N agendas whose one operation is /bin/true, submitted by 8 clients while the
+//      embedded puller runs them; from the first submit until none is WAITING or EXECUTING.
+//   3. memory: server RSS and SQLite bytes per waiting agenda after N submits, no puller.
+//
+//   build/bench_server [--quick] [--seconds S] [--drain N] [--waiting N] [--capacity N]
+//                      [--dir PATH]
+//
+// A 201 means the agenda is committed and synced, so PATH (default $TMPDIR or /tmp) must be
+// on the disk under test, not a tmpfs. The clients share the machine's cores with the server.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http_client/client.h"
+#include "http_client/url.h"
+#include "testing/subprocess.h"
+#include "util/temp_dir.h"
+
+namespace {
+
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+namespace fs = std::filesystem;
+
+// Thrown to abandon the run; unwinding kills the server and removes its directory.
+struct BenchFailure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+const std::string kSampleAgenda =
+    R"({"operations": [{"name": "only", "type": "sample", "payload": {"resultPayload": 1}}]})";
+const std::string kTrueAgenda = R"({"operations": [{"name": "only", "type": "true"}]})";
+
+pop::http_client::Client connect(const std::string& base_url) {
+  pop::http_client::ClientOptions options;
+  options.base_url = base_url;
+  options.proxy = "";  // loopback: never through a proxy named in the environment
+  auto client = pop::http_client::Client::create(options);
+  if (!client) throw BenchFailure("client: " + client.error().message);
+  return std::move(*client);
+}
+
+// One `pop server` with its own data directory under `parent`.
+class ServerProcess {
+ public:
+  ServerProcess(const fs::path& parent, const std::vector<std::string>& arguments)
+      : dir_(make_dir(parent)) {
+    std::vector<std::string> argv = {POP_BINARY,    "server", "--listen",
+                                     "127.0.0.1:0", "--data", data().string()};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    process_.emplace(argv, std::map<std::string, std::string>{}, dir_.path().string());
+    const std::regex listening(R"(listening on (http://127\.0\.0\.1:[0-9]+))");
+    std::string out;  // outlives `match`, which points into it
+    std::smatch match;
+    const bool up = pop::testing::eventually([&] {
+      out = process_->stdout_so_far();
+      return std::regex_search(out, match, listening) || pop::testing::process_gone(pid());
+    });
+    if (!up || match.empty()) throw BenchFailure("pop server did not start: " + stop_output());
+    base_url_ = match[1].str();
+  }
+
+  const std::string& base_url() const { return base_url_; }
+  pid_t pid() const { return process_->pid(); }
+  fs::path data() const { return dir_.path() / "data"; }
+
+  // Resident memory in bytes, from /proc/PID/status.
+  long rss_bytes() const {
+    std::ifstream status("/proc/" + std::to_string(pid()) + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6) * 1024;
+    }
+    throw BenchFailure("no VmRSS for the server");
+  }
+
+  // Bytes of every file in the data directory (the database, its WAL, work files).
+  std::uintmax_t data_bytes() const {
+    std::uintmax_t total = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(data())) {
+      if (entry.is_regular_file()) total += entry.file_size();
+    }
+    return total;
+  }
+
+  // SIGTERM, then waits: a clean stop checkpoints the WAL into the database file.
+  void stop() {
+    process_->signal(SIGTERM);
+    auto result = process_->wait();
+    process_.reset();
+    if (result.exit_status != 0) {
+      throw BenchFailure("pop server exited with " + std::to_string(result.exit_status) + ": " +
+                         result.err);
+    }
+  }
+
+ private:
+  static pop::TempDir make_dir(const fs::path& parent) {
+    auto dir = pop::TempDir::create("pop-server-bench-", parent);
+    if (!dir) throw BenchFailure(dir.error().message);
+    return std::move(*dir);
+  }
+
+  std::string stop_output() {
+    process_->signal(SIGKILL);
+    auto result = process_->wait();
+    process_.reset();
+    return result.out + result.err;
+  }
+
+  pop::TempDir dir_;  // first: removed after the process is gone
+  std::optional<pop::testing::Subprocess> process_;
+  std::string base_url_;
+};
+
+struct LoadResult {
+  std::size_t submitted = 0;
+  double seconds = 0;
+  std::vector<double> latencies_ms;  // sorted
+
+  double rate() const { return static_cast<double>(submitted) / seconds; }
+};
+
+double percentile(const std::vector<double>& sorted, double fraction) {
+  if (sorted.empty()) return 0;
+  return sorted[static_cast<std::size_t>(fraction * static_cast<double>(sorted.size() - 1))];
+}
+
+// POSTs `body` from `clients` threads until `count` agendas are in (when given) or `seconds`
+// have passed. Anything but a 201 aborts the run.
+LoadResult submit_load(const std::string& base_url, const std::string& body, int clients,
+                       std::optional<std::size_t> count, double seconds) {
+  std::vector<pop::http_client::Client> connections;
+  for (int i = 0; i < clients; ++i) connections.push_back(connect(base_url));
+  std::atomic<std::size_t> claimed{0};
+  std::atomic<bool> stop{false};
+  std::mutex failure_mutex;
+  std::string failure;
+  std::vector<std::vector<double>> latencies(static_cast<std::size_t>(clients));
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  const auto deadline =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  for (int t = 0; t < clients; ++t) {
+    threads.emplace_back([&, t] {
+      auto& client = connections[static_cast<std::size_t>(t)];
+      auto& mine = latencies[static_cast<std::size_t>(t)];
+      while (!stop.load(std::memory_order_relaxed)) {
+        if (count ? claimed.fetch_add(1) >= *count : Clock::now() >= deadline) break;
+        const auto begin = Clock::now();
+        auto response = client.request("POST", "/v1/agendas", body);
+        mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - begin).count());
+        if (!response || response->status != 201) {
+          std::lock_guard lock(failure_mutex);
+          if (failure.empty()) {
+            failure = response ? std::to_string(response->status) + " " + response->body
+                               : response.error().message;
+          }
+          stop = true;
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  LoadResult result;
+  result.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  if (!failure.empty()) throw BenchFailure("submit failed: " + failure);
+  for (const auto& mine : latencies) {
+    result.latencies_ms.insert(result.latencies_ms.end(), mine.begin(), mine.end());
+  }
+  std::sort(result.latencies_ms.begin(), result.latencies_ms.end());
+  result.submitted = result.latencies_ms.size();
+  return result;
+}
+
+Json get_json(pop::http_client::Client& client, const std::string& target) {
+  auto response = client.request("GET", target);
+  if (!response || response->status != 200) {
+    throw BenchFailure("GET " + target + ": " +
+                       (response ? std::to_string(response->status) + " " + response->body
+                                 : response.error().message));
+  }
+  return Json::parse(response->body);
+}
+
+bool any_in_state(pop::http_client::Client& client, const std::string& state) {
+  return !get_json(client, "/v1/agendas?limit=1&state=" + state)["items"].empty();
+}
+
+// Agendas that completed with success, counted over every page of the listing.
+std::size_t count_succeeded(pop::http_client::Client& client) {
+  std::size_t succeeded = 0;
+  std::string cursor;
+  do {
+    std::string target = "/v1/agendas?limit=1000&state=COMPLETE";
+    if (!cursor.empty()) target += "&cursor=" + pop::http_client::percent_encode(cursor);
+    const Json page = get_json(client, target);
+    for (const auto& item : page["items"])
+      succeeded += item["processingStateMessage"] == "succeeded";
+    cursor = page.value("nextCursor", "");
+  } while (!cursor.empty());
+  return succeeded;
+}
+
+void bench_submits(const fs::path& parent, double seconds) {
+  std::printf(
+      "1. durable submits: POST /v1/agendas (1 sample operation, %zu B), no puller, %.0f s "
+      "per row\n",
+      kSampleAgenda.size(), seconds);
+  std::printf("%8s %11s %9s %9s %9s\n", "clients", "submits/s", "p50 ms", "p99 ms", "max ms");
+  ServerProcess server(parent, {"--no-embedded-puller"});
+  for (int clients : {1, 8, 32, 64}) {
+    const LoadResult load = submit_load(server.base_url(), kSampleAgenda, clients, {}, seconds);
+    std::printf("%8d %11.0f %9.2f %9.2f %9.2f\n", clients, load.rate(),
+                percentile(load.latencies_ms, 0.5), percentile(load.latencies_ms, 0.99),
+                load.latencies_ms.back());
+    std::fflush(stdout);
+  }
+  server.stop();
+}
+
+void bench_drain(const fs::path& parent, std::size_t count, int capacity) {
+  constexpr int kClients = 8;
+  std::printf(
+      "\n2. drain: %zu agendas of one /bin/true operation, %d submitting clients, "
+      "embedded puller --capacity %d\n",
+      count, kClients, capacity);
+  auto scratch = pop::TempDir::create("pop-server-bench-handlers-", parent);
+  if (!scratch) throw BenchFailure(scratch.error().message);
+  const fs::path handlers = scratch->path() / "handlers.json";
+  std::ofstream(handlers) << R"({"handlers": {"true": {"command": ["/bin/true"]}}})";
+  ServerProcess server(parent,
+                       {"--handlers", handlers.string(), "--capacity", std::to_string(capacity)});
+  auto client = connect(server.base_url());
+  const auto start = Clock::now();
+  const LoadResult load = submit_load(server.base_url(), kTrueAgenda, kClients, count, 3600);
+  // Agendas move WAITING -> EXECUTING -> COMPLETE and /bin/true does not fail, so once all
+  // are submitted, no WAITING and then no EXECUTING means all are COMPLETE.
+  while (any_in_state(client, "WAITING") || any_in_state(client, "EXECUTING")) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  const double drained = std::chrono::duration<double>(Clock::now() - start).count();
+  const std::size_t succeeded = count_succeeded(client);
+  if (succeeded != count) {
+    throw BenchFailure(std::to_string(succeeded) + " of " + std::to_string(count) +
+                       " agendas succeeded");
+  }
+  std::printf("%9s %11s %10s %10s %10s\n", "agendas", "submits/s", "submit s", "drain s",
+              "agendas/s");
+  std::printf("%9zu %11.0f %10.2f %10.2f %10.0f\n", count, load.rate(), load.seconds, drained,
+              static_cast<double>(count) / drained);
+  server.stop();
+}
+
+void bench_memory(const fs::path& parent, std::size_t count) {
+  constexpr int kClients = 32;
+  std::printf("\n3. memory: %zu waiting agendas (1 sample operation), %d clients, no puller\n",
+              count, kClients);
+  ServerProcess server(parent, {"--no-embedded-puller"});
+  const long rss_before = server.rss_bytes();
+  const std::uintmax_t disk_before = server.data_bytes();
+  const LoadResult load = submit_load(server.base_url(), kSampleAgenda, kClients, count, 3600);
+  const long rss_after = server.rss_bytes();
+  server.stop();
+  const std::uintmax_t disk_after = server.data_bytes();
+  const double n = static_cast<double>(count);
+  std::printf("%11s %13s %12s %15s %13s\n", "submits/s", "RSS before MB", "RSS after MB",
+              "RSS B/agenda", "SQLite B/agenda");
+  std::printf("%11.0f %13.1f %12.1f %15.0f %13.0f\n", load.rate(),
+              static_cast<double>(rss_before) / 1e6, static_cast<double>(rss_after) / 1e6,
+              static_cast<double>(rss_after - rss_before) / n,
+              static_cast<double>(disk_after - disk_before) / n);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  double seconds = 5;
+  std::size_t drain = 10'000, waiting = 100'000;
+  int capacity = 16;
+  fs::path parent;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    const char* value = i + 1 < argc ? argv[i + 1] : "";
+    if (flag == "--quick") {
+      seconds = 1;
+      drain = 1'000;
+      waiting = 10'000;
+      continue;
+    }
+    if (flag == "--seconds") {
+      seconds = std::atof(value);
+    } else if (flag == "--drain") {
+      drain = std::strtoul(value, nullptr, 10);
+    } else if (flag == "--waiting") {
+      waiting = std::strtoul(value, nullptr, 10);
+    } else if (flag == "--capacity") {
+      capacity = std::atoi(value);
+    } else if (flag == "--dir") {
+      parent = value;
+    } else {
+      std::fprintf(stderr,
+                   "usage: bench_server [--quick] [--seconds S] [--drain N] [--waiting N] "
+                   "[--capacity N] [--dir PATH]\n");
+      return 2;
+    }
+    ++i;
+  }
+  try {
+    bench_submits(parent, seconds);
+    bench_drain(parent, drain, capacity);
+    bench_memory(parent, waiting);
+  } catch (const BenchFailure& failure) {
+    std::fprintf(stderr, "bench_server: %s\n", failure.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,173 @@
+#include "api/config_routes.h"
+
+#include <charconv>
+
+#include "api/page_request.h"
+#include "http/error_response.h"
+#include "http_client/url.h"
+#include "service/template_run.h"
+#include "util/json_limits.h"
+
+namespace pop::api {
+
+using http::HttpRequest;
+using http::HttpResponse;
+using store::DocumentKind;
+using Json = nlohmann::json;
+
+namespace {
+
+// A template holds an agenda one level down; a run body holds a payload one level down.
+constexpr std::size_t kMaxDocumentBytes = AgendaLimits{}.max_document_bytes;
+constexpr int kMaxDocumentDepth = AgendaLimits{}.max_depth + 1;
+
+// Authorisation (issue 4) goes here and into one line per handler. Admin-only: every write
+// of pools, insights and customers, and reading customers other than one's own. A customer
+// may manage its own templates (isGlobal and other owners need an admin), read the pools
+// and the insights and templates visible to it, and run a visible template.
+service::Caller caller_of(const HttpRequest&) { return {"default", true}; }
+
+struct Collection {
+  const char* path;
+  DocumentKind kind;
+};
+
+constexpr Collection kCollections[] = {
+    {"/v1/pools", DocumentKind::kResourcePool},
+    {"/v1/insights", DocumentKind::kInsight},
+    {"/v1/customers", DocumentKind::kCustomer},
+    {"/v1/templates", DocumentKind::kAgendaTemplate},
+};
+
+HttpResponse error(const Error& error, const HttpRequest& request) {
+  // Invalid configuration documents share status 422 with invalid agendas but say what
+  // they are.
+  if (error.code == service::kInvalidDocument) {
+    return http::error_response(422, "invalid_document", error.message, error.details,
+                                request.correlation_id);
+  }
+  return http::error_response(error, request.correlation_id);
+}
+
+HttpResponse no_content() {
+  HttpResponse response;
+  response.status = 204;
+  return response;
+}
+
+Result<Json> json_body(const HttpRequest& request) {
+  auto body = parse_json_limited(request.body, kMaxDocumentBytes, kMaxDocumentDepth);
+  if (!body) return fail(body.error().code, "request body: " + body.error().message);
+  return body;
+}
+
+// If-Match: the version to replace, as sent in ETag ("3") or bare (3); "*" or none: any.
+Result<std::optional<std::int64_t>> if_match(const HttpRequest& request) {
+  auto header = request.header("If-Match");
+  if (!header || *header == "*") return std::optional<std::int64_t>();
+  std::string_view text = *header;
+  if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+    text = text.substr(1, text.size() - 2);
+  std::int64_t version = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), version);
+  if (ec != std::errc() || end != text.data() + text.size() || version < 1) {
+    return fail(ErrorCode::kInvalidArgument,
+                "If-Match must be a version as sent in ETag (\"3\"), not " + std::string(*header));
+  }
+  return std::optional<std::int64_t>(version);
+}
+
+HttpResponse stored(int status, const service::ConfigDocument& document) {
+  HttpResponse response = http::json_response(status, document.document);
+  response.headers.set("ETag", "\"" + std::to_string(document.version) + "\"");
+  return response;
+}
+
+std::string location(const std::string& collection, const std::string& id) {
+  return collection + "/" + http_client::percent_encode(id);
+}
+
+}  // namespace
+
+ConfigRoutes::ConfigRoutes(service::ConfigService& config, service::AgendaService& agendas)
+    : config_(config), agendas_(agendas) {}
+
+Result<void> ConfigRoutes::add_to(http::Router& router) {
+  auto& config = config_;
+  auto& agendas = agendas_;
+  for (const Collection& collection : kCollections) {
+    const std::string path = collection.path;
+    const DocumentKind kind = collection.kind;
+    for (Result<void> added :
+         {router.add("POST", path,
+                     [&config, kind, path](const HttpRequest& request) {
+                       const service::Caller caller = caller_of(request);
+                       auto body = json_body(request);
+                       auto created =
+                           body ? config.create(caller, kind, *body) : tl::unexpected(body.error());
+                       if (!created) return error(created.error(), request);
+                       HttpResponse response = stored(201, *created);
+                       response.headers.set(
+                           "Location", location(path, created->document["id"].get<std::string>()));
+                       return response;
+                     }),
+          router.add("GET", path,
+                     [&config, kind](const HttpRequest& request) {
+                       auto page = page_request(request.query);
+                       auto listed = page ? config.list(kind, page->cursor, page->limit)
+                                          : tl::unexpected(page.error());
+                       if (!listed) return error(listed.error(), request);
+                       Json body = {{"items", listed->items}};
+                       if (listed->next_cursor) body["nextCursor"] = *listed->next_cursor;
+                       return http::json_response(200, body);
+                     }),
+          router.add("GET", path + "/{id}",
+                     [&config, kind](const HttpRequest& request) {
+                       auto document = config.get(kind, request.path_param("id"));
+                       return document ? stored(200, *document) : error(document.error(), request);
+                     }),
+          router.add("PUT", path + "/{id}",
+                     [&config, kind](const HttpRequest& request) {
+                       const service::Caller caller = caller_of(request);
+                       auto version = if_match(request);
+                       auto body = version ? json_body(request) : tl::unexpected(version.error());
+                       if (!body) return error(body.error(), request);
+                       auto replaced =
+                           config.replace(caller, kind, request.path_param("id"), *body, *version);
+                       if (replaced) return stored(200, *replaced);
+                       // With If-Match, a conflict is exactly a version that moved on.
+                       if (replaced.error().code == ErrorCode::kConflict && *version) {
+                         return http::error_response(412, "precondition_failed",
+                                                     replaced.error().message, {},
+                                                     request.correlation_id);
+                       }
+                       return error(replaced.error(), request);
+                     }),
+          router.add("DELETE", path + "/{id}", [&config, kind](const HttpRequest& request) {
+            auto removed = config.remove(kind, request.path_param("id"));
+            return removed ? no_content() : error(removed.error(), request);
+          })}) {
+      if (!added) return added;
+    }
+  }
+  return router.add(
+      "POST", "/v1/templates/{id}/run", [&config, &agendas](const HttpRequest& request) {
+        const service::Caller caller = caller_of(request);
+        auto body = request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
+        auto run =
+            body ? service::template_run_request_from_json(*body) : tl::unexpected(body.error());
+        auto submitted =
+            run ? service::run_template(config, agendas, caller, request.path_param("id"), *run,
+                                        std::string(request.header("Idempotency-Key").value_or("")))
+                : tl::unexpected(run.error());
+        // The answer is POST /v1/agendas's: the errors are an agenda's, invalid_agenda included.
+        if (!submitted) return http::error_response(submitted.error(), request.correlation_id);
+        HttpResponse response = http::json_response(201, submitted->agenda);
+        response.headers.set("Location",
+                             "/v1/agendas/" + submitted->agenda["id"].get<std::string>());
+        if (submitted->replayed) response.headers.set("Idempotent-Replayed", "true");
+        return response;
+      });
+}
+
+}  // namespace pop::api

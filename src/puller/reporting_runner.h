@@ -1,0 +1,87 @@
+// Connects each handler attempt of one leased agenda to the report endpoint
+// (docs/handler-contract.md): the handler gets POP_REPORT_URL and a token for that attempt
+// alone; what it reports through the API becomes the attempt's progress; and when it
+// succeeds without writing POP_OUTPUT_FILE, the output it reported is fetched before the
+// attempt's result is passed on, so an output reported just before exit is never lost.
+// It wraps whichever Runner starts the handler, so local processes, containers and Pods
+// get the same contract.
+//
+// Thread-safety: start() and poll() may be called from any thread, poll() from one at a
+// time. Listeners are called from the inner runner's threads, poll()'s thread and this
+// runner's own fetch thread, never after the HandlerRun they belong to is destroyed.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "puller/work_source.h"
+#include "runner/runner.h"
+
+namespace pop::puller {
+
+struct ReportLease {
+  std::string agenda_id;
+  std::uint64_t epoch = 0;
+  std::string key;  // the lease's report key (Assignment::report_key)
+  std::string url;  // what handlers get as POP_REPORT_URL
+};
+
+class ReportingRunner final : public Runner {
+ public:
+  // Borrows `inner` and `source`; both must outlive this runner. A fetch the server cannot
+  // answer (kUnavailable) is tried again after `retry_delay`, a few times.
+  ReportingRunner(Runner& inner, WorkSource& source, ReportLease lease,
+                  std::chrono::milliseconds retry_delay);
+  // REQUIRES: every HandlerRun it started has been destroyed. Waits for a fetch under way.
+  ~ReportingRunner() override;
+  ReportingRunner(const ReportingRunner&) = delete;
+  ReportingRunner& operator=(const ReportingRunner&) = delete;
+
+  // Starts the attempt on the inner runner with the report variables set; errors are the
+  // inner runner's.
+  Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request,
+                                            RunListener& listener) override;
+
+  // Reads what the running attempts reported since the last poll and passes it on as their
+  // progress. Asks the source nothing while no attempt runs. Errors are the source's
+  // (kConflict: the lease is lost); nothing is passed on then.
+  Result<void> poll();
+
+ private:
+  struct Attempt;  // one started attempt
+  class Run;
+  struct Fetch {
+    std::shared_ptr<Attempt> attempt;
+    HandlerResult result;
+  };
+
+  void fetch_loop();
+  // The attempt's result with the reported output in it, or failed when it cannot be read.
+  HandlerResult with_reported_output(const Attempt& attempt, HandlerResult result);
+  void forget(const std::shared_ptr<Attempt>& attempt);
+
+  Runner& inner_;
+  WorkSource& source_;
+  const ReportLease lease_;
+  const std::chrono::milliseconds retry_delay_;
+  std::uint64_t cursor_ = 0;  // only poll() uses it
+
+  // Held while a listener is called on behalf of an attempt, and while an attempt is
+  // forgotten: so once forget() returns, no call for it is under way or will start.
+  std::mutex mutex_;
+  std::condition_variable fetch_wanted_;
+  std::map<std::pair<std::string, int>, std::shared_ptr<Attempt>> attempts_;  // running
+  std::deque<Fetch> fetches_;
+  bool stopping_ = false;
+  std::thread fetcher_;  // last: started once everything above exists
+};
+
+}  // namespace pop::puller

@@ -1,0 +1,50 @@
+#include "service/report_request.h"
+
+#include "util/json_limits.h"
+
+namespace pop::service {
+namespace {
+
+using Json = nlohmann::json;
+
+// Room around the output for the other fields and the JSON punctuation.
+constexpr std::size_t kMaxBodyBytes = kMaxReportedOutputBytes + kMaxReportMessageBytes + 1024;
+
+}  // namespace
+
+Result<HandlerReport> parse_handler_report(std::string_view body) {
+  auto json = parse_json_limited(body, kMaxBodyBytes, kMaxReportedOutputDepth + 1);
+  if (!json) return fail(json.error().code, "report body: " + json.error().message);
+  if (!json->is_object()) return fail(ErrorCode::kInvalidArgument, "report body must be an object");
+  HandlerReport report;
+  for (auto& [name, value] : json->items()) {
+    if (name == "percentComplete") {
+      if (!value.is_number() || value.get<double>() < 0 || value.get<double>() > 100)
+        return fail(ErrorCode::kInvalidArgument, "percentComplete must be a number from 0 to 100");
+      report.percent_complete = value.get<double>();
+    } else if (name == "message") {
+      if (!value.is_string()) return fail(ErrorCode::kInvalidArgument, "message must be a string");
+      if (value.get_ref<const std::string&>().size() > kMaxReportMessageBytes)
+        return fail(ErrorCode::kTooLarge,
+                    "message is longer than " + std::to_string(kMaxReportMessageBytes) + " bytes");
+      report.message = value.get<std::string>();
+    } else if (name == "output") {
+      const std::size_t size = value.dump(-1, ' ', false, Json::error_handler_t::replace).size();
+      if (size > kMaxReportedOutputBytes)
+        return fail(ErrorCode::kTooLarge,
+                    "output is " + std::to_string(size) + " bytes serialised, more than the " +
+                        std::to_string(kMaxReportedOutputBytes) + " a report may carry");
+      report.output = std::move(value);
+    } else {
+      return fail(
+          ErrorCode::kInvalidArgument,
+          "unknown field \"" + name + "\" (a report has percentComplete, message and output)");
+    }
+  }
+  if (!report.percent_complete && !report.message && !report.output)
+    return fail(ErrorCode::kInvalidArgument,
+                "a report needs at least one of percentComplete, message and output");
+  return report;
+}
+
+}  // namespace pop::service

@@ -1,0 +1,67 @@
+#include "service/template_run.h"
+
+#include "agenda/template_binding.h"
+
+namespace pop::service {
+
+Result<TemplateRunRequest> template_run_request_from_json(const Json& body) {
+  if (!body.is_object())
+    return fail(ErrorCode::kInvalidArgument, "request body must be a JSON object");
+  TemplateRunRequest request;
+  for (const auto& [key, value] : body.items()) {
+    if (key == "payload") {
+      request.payload = value;
+    } else if (key == "params") {
+      if (!value.is_null() && !value.is_object())
+        return fail(ErrorCode::kInvalidArgument, "params must be an object");
+      if (value.is_object()) request.params = value;
+    } else if (key == "linkId") {
+      if (!value.is_null() && !value.is_string())
+        return fail(ErrorCode::kInvalidArgument, "linkId must be a string");
+      if (value.is_string()) request.link_id = value.get<std::string>();
+    } else {
+      return fail(ErrorCode::kInvalidArgument,
+                  "unknown field \"" + key + "\" (expected payload, params, linkId)");
+    }
+  }
+  return request;
+}
+
+Result<Json> instantiate_template(const AgendaTemplate& agenda_template,
+                                  const TemplateRunRequest& request, bool trial) {
+  TemplateValues values;
+  values.payload = &request.payload;
+  values.static_parameters = &agenda_template.static_parameters;
+  values.lenient_payload = trial;
+  auto agenda = bind_template(agenda_template.agenda, values);
+  if (!agenda) return agenda;
+  Json& params = (*agenda)["params"];
+  if (params.is_null()) params = Json::object();
+  if (!params.is_object())
+    return fail(ErrorCode::kInvalidAgenda, "agenda, field params: must be an object");
+  for (const Json* layer : {&agenda_template.params, &request.params}) {
+    for (const auto& [key, value] : layer->items()) params[key] = value;
+  }
+  if (!request.link_id.empty()) (*agenda)["linkId"] = request.link_id;
+  return agenda;
+}
+
+Result<SubmittedAgenda> run_template(ConfigService& config, AgendaService& agendas,
+                                     const Caller& caller, std::string_view template_id,
+                                     const TemplateRunRequest& request,
+                                     const std::string& idempotency_key) {
+  auto agenda_template = config.agenda_template(template_id);
+  if (!agenda_template) return tl::unexpected(agenda_template.error());
+  // Another customer's template that is not shared is not there, as for every object.
+  if (!caller.admin && !visible_to(*agenda_template, caller.customer_id))
+    return fail(ErrorCode::kNotFound, "no agenda template \"" + std::string(template_id) + "\"");
+  auto agenda = instantiate_template(*agenda_template, request, false);
+  if (!agenda) return tl::unexpected(agenda.error());
+  SubmitRequest submit;
+  submit.customer_id = caller.customer_id;
+  submit.body = agenda->dump(-1, ' ', false, Json::error_handler_t::replace);
+  submit.idempotency_key = idempotency_key;
+  return agendas.submit(submit);
+}
+
+}  // namespace pop::service

@@ -1,0 +1,40 @@
+// Running an agenda template (POST /v1/templates/{id}/run): the template's agenda is bound
+// (agenda/template_binding.h) and submitted like any agenda, so validation, insight binding
+// and idempotency all apply to it.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "service/agenda_service.h"
+#include "service/config_service.h"
+
+namespace pop::service {
+
+struct TemplateRunRequest {
+  Json payload;                  // pop.payload; null when the request has none
+  Json params = Json::object();  // laid over the template's params
+  std::string link_id;           // the agenda's linkId when set
+};
+
+// Reads the body of a run request: {"payload": any, "params": {...}, "linkId": "..."}, all
+// optional. kInvalidArgument naming the field for anything else.
+Result<TemplateRunRequest> template_run_request_from_json(const Json& body);
+
+// The agenda the template makes for `request`: its agenda with the payload and the static
+// parameters bound, then the template's params and the request's params laid over the
+// agenda's params (key by key, the request's winning), and linkId set when given.
+// `trial` binds missing payload paths as null (the check of a template when it is stored).
+// kInvalidAgenda, naming the path and token, when binding fails.
+Result<Json> instantiate_template(const AgendaTemplate& agenda_template,
+                                  const TemplateRunRequest& request, bool trial);
+
+// Instantiates the template and submits the agenda as the caller's. Errors as for
+// AgendaService::submit, and kNotFound for a template that does not exist or that the
+// caller may not see.
+Result<SubmittedAgenda> run_template(ConfigService& config, AgendaService& agendas,
+                                     const Caller& caller, std::string_view template_id,
+                                     const TemplateRunRequest& request,
+                                     const std::string& idempotency_key);
+
+}  // namespace pop::service

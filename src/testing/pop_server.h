@@ -1,0 +1,65 @@
+// Test support: a real `pop server` process on a loopback port the kernel picks, with its
+// data in a directory the test owns, and an HTTP client for it. Header-only so it stays out
+// of pop_core. Needs POP_BINARY (set for pop_tests by CMake).
+#pragma once
+
+#include <signal.h>
+
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "http_client/client.h"
+#include "testing/subprocess.h"
+
+namespace pop::testing {
+
+class PopServer {
+ public:
+  // Starts `pop server --listen 127.0.0.1:0 --data <data_dir> <arguments...>` with `work_dir`
+  // as its working and scratch directory, and waits until it listens. Throws on failure, so
+  // a test that cannot start its server stops at once.
+  PopServer(const std::string& data_dir, const std::string& work_dir,
+            const std::vector<std::string>& arguments = {}) {
+    std::vector<std::string> argv = {POP_BINARY,    "server", "--listen",
+                                     "127.0.0.1:0", "--data", data_dir};
+    argv.insert(argv.end(), arguments.begin(), arguments.end());
+    process_.emplace(argv, std::map<std::string, std::string>{}, work_dir);
+    const std::regex listening(R"(listening on (http://127\.0\.0\.1:[0-9]+))");
+    // `out` outlives `match`, whose sub-matches point into it.
+    std::string out;
+    std::smatch match;
+    if (!eventually([&] {
+          out = process_->stdout_so_far();
+          return std::regex_search(out, match, listening) || process_gone(process_->pid());
+        }) ||
+        match.empty()) {
+      throw std::runtime_error("pop server did not start: " + out);
+    }
+    base_url_ = match[1].str();
+  }
+
+  const std::string& base_url() const { return base_url_; }
+  int pid() const { return process_->pid(); }
+
+  http_client::Client client() const {
+    http_client::ClientOptions options;
+    options.base_url = base_url_;
+    auto client = http_client::Client::create(options);
+    if (!client) throw std::runtime_error(client.error().message);
+    return std::move(*client);
+  }
+
+  // SIGTERM and wait: the exit status (0 for a clean stop) and what it printed.
+  ProcessResult stop() {
+    process_->signal(SIGTERM);
+    return process_->wait();
+  }
+
+ private:
+  std::optional<Subprocess> process_;
+  std::string base_url_;
+};
+
+}  // namespace pop::testing
