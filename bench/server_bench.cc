@@ -2,6 +2,7 @@
 // directory per part:
 //   1. durable submits: POST /v1/agendas of a one-operation agenda from 1, 8, 32 and 64
 //      keep-alive clients (a thread and a connection each), no puller; submits/s and latency.
+//      The rows share one server, so each runs against the agendas of the rows before.
 //   2. drain: N agendas whose one operation is /bin/true, submitted by 8 clients while the
 //      embedded puller runs them; from the first submit until none is WAITING or EXECUTING.
 //   3. memory: server RSS and SQLite bytes per waiting agenda after N submits, no puller.
@@ -10,14 +11,17 @@
 //                      [--dir PATH]
 //
 // A 201 means the agenda is committed and synced, so PATH (default $TMPDIR or /tmp) must be
-// on the disk under test, not a tmpfs. The clients share the machine's cores with the server.
+// on the disk under test, not a tmpfs. The clients share the machine's cores with the server,
+// and the figures move with whatever else the machine runs: the load average is printed.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -219,7 +223,7 @@ std::size_t count_succeeded(pop::http_client::Client& client) {
 
 void bench_submits(const fs::path& parent, double seconds) {
   std::printf(
-      "1. durable submits: POST /v1/agendas (1 sample operation, %zu B), no puller, %.0f s "
+      "1. durable submits: POST /v1/agendas (1 sample operation, %zu B), no puller, %g s "
       "per row\n",
       kSampleAgenda.size(), seconds);
   std::printf("%8s %11s %9s %9s %9s\n", "clients", "submits/s", "p50 ms", "p99 ms", "max ms");
@@ -228,7 +232,7 @@ void bench_submits(const fs::path& parent, double seconds) {
     const LoadResult load = submit_load(server.base_url(), kSampleAgenda, clients, {}, seconds);
     std::printf("%8d %11.0f %9.2f %9.2f %9.2f\n", clients, load.rate(),
                 percentile(load.latencies_ms, 0.5), percentile(load.latencies_ms, 0.99),
-                load.latencies_ms.back());
+                percentile(load.latencies_ms, 1));
     std::fflush(stdout);
   }
   server.stop();
@@ -251,7 +255,9 @@ void bench_drain(const fs::path& parent, std::size_t count, int capacity) {
   const LoadResult load = submit_load(server.base_url(), kTrueAgenda, kClients, count, 3600);
   // Agendas move WAITING -> EXECUTING -> COMPLETE and /bin/true does not fail, so once all
   // are submitted, no WAITING and then no EXECUTING means all are COMPLETE.
+  const auto give_up = Clock::now() + std::chrono::minutes(10);
   while (any_in_state(client, "WAITING") || any_in_state(client, "EXECUTING")) {
+    if (Clock::now() > give_up) throw BenchFailure("agendas still running after 10 minutes");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   const double drained = std::chrono::duration<double>(Clock::now() - start).count();
@@ -294,6 +300,7 @@ int main(int argc, char** argv) {
   std::size_t drain = 10'000, waiting = 100'000;
   int capacity = 16;
   fs::path parent;
+  bool unknown = false;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
     const char* value = i + 1 < argc ? argv[i + 1] : "";
@@ -314,13 +321,24 @@ int main(int argc, char** argv) {
     } else if (flag == "--dir") {
       parent = value;
     } else {
-      std::fprintf(stderr,
-                   "usage: bench_server [--quick] [--seconds S] [--drain N] [--waiting N] "
-                   "[--capacity N] [--dir PATH]\n");
-      return 2;
+      unknown = true;
     }
     ++i;
   }
+  if (unknown || seconds <= 0 || drain == 0 || waiting == 0 || capacity < 1) {
+    std::fprintf(stderr,
+                 "usage: bench_server [--quick] [--seconds S] [--drain N] [--waiting N] "
+                 "[--capacity N] [--dir PATH]   (S > 0, every N >= 1)\n");
+    return 2;
+  }
+  // Output piped into a reader that quits (`| head`) must not kill this process before it
+  // has stopped its servers and removed their directories.
+  std::signal(SIGPIPE, SIG_IGN);
+  double load[3] = {0, 0, 0};
+  std::ifstream("/proc/loadavg") >> load[0] >> load[1] >> load[2];
+  std::printf("pop server over loopback HTTP; data under %s; load average %.2f %.2f %.2f\n\n",
+              (parent.empty() ? fs::temp_directory_path() : parent).c_str(), load[0], load[1],
+              load[2]);
   try {
     bench_submits(parent, seconds);
     bench_drain(parent, drain, capacity);

@@ -44,6 +44,28 @@ void take_from(Resources& available, const Resources& demand) {
   }
 }
 
+Result<std::optional<Resources>> resources_from_flags(const std::vector<std::string>& flags) {
+  if (flags.empty()) return std::nullopt;
+  nlohmann::json object = nlohmann::json::object();
+  for (const auto& flag : flags) {
+    const auto equals = flag.find('=');
+    double amount = 0;
+    std::size_t used = 0;
+    try {
+      if (equals != std::string::npos) amount = std::stod(flag.substr(equals + 1), &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (equals == std::string::npos || used == 0 || used != flag.size() - equals - 1)
+      return fail(ErrorCode::kInvalidArgument,
+                  "--resource must be NAME=AMOUNT (e.g. cpu=8), not \"" + flag + "\"");
+    object[flag.substr(0, equals)] = amount;
+  }
+  auto resources = resources_from_json(object, "--resource");
+  if (!resources) return tl::unexpected(resources.error());
+  return std::optional<Resources>(std::move(*resources));
+}
+
 nlohmann::json resources_to_json(const Resources& resources) {
   nlohmann::json out = nlohmann::json::object();
   for (const auto& [name, amount] : resources) out[name] = amount;

@@ -6,8 +6,10 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/result.h"
 
@@ -30,5 +32,9 @@ bool fits(const Resources& demand, const Resources& available);
 void take_from(Resources& available, const Resources& demand);
 
 nlohmann::json resources_to_json(const Resources& resources);
+
+// Command-line form, one "name=amount" per entry (e.g. --resource cpu=8). kInvalidArgument
+// naming the entry for anything else; nullopt for no entries.
+Result<std::optional<Resources>> resources_from_flags(const std::vector<std::string>& flags);
 
 }  // namespace pop

@@ -31,5 +31,17 @@ TEST(DeclaredResourcesTest, FitsOnlyWhatIsAdvertisedAndLeft) {
   EXPECT_FALSE(fits({{"cpu", 2}}, free));
 }
 
+TEST(DeclaredResourcesTest, ReadsCommandLineFlags) {
+  auto flags = resources_from_flags({"cpu=8", "memoryMiB=16384.5"});
+  ASSERT_TRUE(flags.has_value());
+  EXPECT_EQ(**flags, (Resources{{"cpu", 8}, {"memoryMiB", 16384.5}}));
+  EXPECT_FALSE(resources_from_flags({})->has_value());
+  for (const char* bad : {"cpu", "cpu=", "cpu=8x", "cpu=-1", "=3"}) {
+    auto refused = resources_from_flags({bad});
+    ASSERT_FALSE(refused.has_value()) << bad;
+    EXPECT_NE(refused.error().message.find("--resource"), std::string::npos) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace pop

@@ -1,6 +1,9 @@
 #include "api/report_routes.h"
 
 #include <charconv>
+#include <cstdint>
+#include <optional>
+#include <string_view>
 
 #include "http/error_response.h"
 #include "http/headers.h"

@@ -174,8 +174,16 @@ void expect_output_consumed(const Json& done) {
 TEST_F(ReportEndpointTest, ReportedProgressShowsAndTheReportedOutputFeedsTheDependant) {
   const std::string id = submit(kProducerAndConsumer);
   EXPECT_TRUE(shows_reported_progress(id, 0)) << progress(id).dump(2);
+  pop::testing::Subprocess watch({POP_BINARY, "watch", id, "--server", server_->base_url()}, {},
+                                 dir_->path().string());
+  ASSERT_TRUE(pop::testing::eventually([&] {
+    return watch.stdout_so_far().find("pass 1 of 2") != std::string::npos;
+  })) << watch.stdout_so_far();
   release("a");
   expect_output_consumed(wait_for_outcome(id));
+  const auto watched = watch.wait();
+  EXPECT_EQ(watched.exit_status, 0) << watched.out << watched.err;
+  EXPECT_NE(watched.out.find("a  running  40%  pass 1 of 2"), std::string::npos) << watched.out;
 
   // The lease has ended: the token is worth nothing now, and nothing more is stored.
   expect_status(post_report(token("a"), R"({"output": "late"})"), 409, "conflict");

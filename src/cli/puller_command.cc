@@ -6,6 +6,7 @@
 #include <memory>
 #include <mutex>
 
+#include "agenda/declared_resources.h"
 #include "cli/commands.h"
 #include "cli/error_output.h"
 #include "cli/signal_watcher.h"
@@ -25,6 +26,7 @@ struct PullerSettings {
   std::string ca_file;
   std::string runner = "local";
   std::size_t capacity = 4;
+  std::vector<std::string> resources;
   std::string handlers_path;
   std::string puller_id;
   double report_seconds = 2;
@@ -63,6 +65,9 @@ int run_puller(const PullerSettings& settings) {
 
   puller::AgentOptions options;
   options.capacity = settings.capacity;
+  auto resources = resources_from_flags(settings.resources);
+  if (!resources) return fail_start("invalid option", resources.error());
+  options.resources = std::move(*resources);
   options.report_interval =
       std::chrono::milliseconds(static_cast<long long>(settings.report_seconds * 1000));
   options.report_url = settings.report_url;
@@ -104,6 +109,9 @@ Command add_puller_command(CLI::App& app) {
   puller->add_option("--runner", settings->runner, "How handlers run")
       ->capture_default_str()
       ->check(CLI::IsMember({"local"}));
+  puller->add_option("--resource", settings->resources,
+                     "NAME=AMOUNT this puller may run at once, repeatable (e.g. cpu=8); only "
+                     "agendas whose params.resources fit are pulled");
   puller->add_option("--capacity", settings->capacity, "Agendas run at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "agenda/declared_resources.h"
 #include "api/agenda_routes.h"
 #include "api/config_routes.h"
 #include "api/report_routes.h"
@@ -35,6 +36,7 @@ struct ServerSettings {
   std::string data = "./pop-data";
   std::string handlers_path;
   std::size_t capacity = 4;
+  std::vector<std::string> resources;
   double lease_seconds = 30;
   bool embedded_puller = true;
 };
@@ -145,6 +147,9 @@ int serve(const ServerSettings& settings) {
                                                        "embedded-" + std::to_string(getpid()));
     puller::AgentOptions agent_options;
     agent_options.capacity = settings.capacity;
+    auto resources = resources_from_flags(settings.resources);
+    if (!resources) return fail_start("invalid option", resources.error());
+    agent_options.resources = std::move(*resources);
     agent_options.report_interval =
         std::min<std::chrono::milliseconds>(options.lease_duration / 3, std::chrono::seconds(2));
     agent_options.report_url = local_report_url(address->first, http.port());
@@ -194,6 +199,8 @@ Command add_server_command(CLI::App& app) {
       ->capture_default_str();
   server->add_option("--handlers", settings->handlers_path,
                      "Handler registry (JSON or YAML) for validation and the embedded puller");
+  server->add_option("--resource", settings->resources,
+                     "NAME=AMOUNT the embedded puller may run at once, repeatable (e.g. cpu=8)");
   server->add_option("--capacity", settings->capacity, "Agendas the embedded puller runs at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));

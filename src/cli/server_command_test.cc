@@ -393,6 +393,39 @@ TEST_F(CancelTest, RerunOfARunningAgendaIsAConflictAndDeleteStopsIt) {
       << "handler " << handler << " still runs after its agenda was deleted";
 }
 
+// An embedded puller with 2 cpus to give: agendas declaring 2 cpus each run one at a time,
+// although it has slots for four.
+class ResourceAdmissionTest : public PopServerTest {
+ protected:
+  std::vector<std::string> server_arguments() const override {
+    return {"--resource", "cpu=2", "--capacity", "4"};
+  }
+};
+
+TEST_F(ResourceAdmissionTest, AgendasRunOnlyWhileTheirDeclaredResourcesFit) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto submitted = call("POST", "/v1/agendas", R"({"params": {"resources": {"cpu": 2}},
+      "operations": [{"name": "a", "type": "sample", "payload": {"actions": [
+        {"action": "log", "paramsMap": {"logMessage": "busy", "sleepMilliseconds": 400}}]}}]})");
+    ASSERT_EQ(submitted.status, 201) << submitted.body;
+    ids.push_back(Json::parse(submitted.body)["id"]);
+  }
+  std::vector<std::pair<std::string, std::string>> spans;  // [start, end] as ISO 8601 text
+  for (const auto& id : ids) {
+    const Json progress = wait_for_outcome(id);
+    ASSERT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
+    spans.emplace_back(progress["operationProgress"][0]["attemptTime"],
+                       progress["operationProgress"][0]["completedTime"]);
+  }
+  std::sort(spans.begin(), spans.end());
+  for (std::size_t i = 1; i < spans.size(); ++i)
+    EXPECT_LE(spans[i - 1].second, spans[i].first) << "two 2-cpu agendas overlapped";
+  auto oversized = call("POST", "/v1/agendas", R"({"params": {"resources": {"cpu": "two"}},
+      "operations": [{"name": "a", "type": "sample"}]})");
+  EXPECT_EQ(oversized.status, 422);
+}
+
 // The server without its embedded puller, and standalone pullers talking HTTP to it.
 class StandalonePullerTest : public PopServerTest {
  protected:

@@ -25,10 +25,12 @@ HttpWorkSource::HttpWorkSource(http_client::Client poll, http_client::Client rep
       puller_id_(std::move(puller_id)) {}
 
 Result<std::vector<Assignment>> HttpWorkSource::pull(std::size_t max,
-                                                     std::chrono::milliseconds wait) {
-  const Json body = {{"pullerId", puller_id_},
-                     {"max", max},
-                     {"waitSeconds", std::chrono::duration<double>(wait).count()}};
+                                                     std::chrono::milliseconds wait,
+                                                     const std::optional<Resources>& available) {
+  Json body = {{"pullerId", puller_id_},
+               {"max", max},
+               {"waitSeconds", std::chrono::duration<double>(wait).count()}};
+  if (available) body["resources"] = resources_to_json(*available);
   auto request = http_client::json_request(
       "POST", "/v1/pools/" + http_client::percent_encode(resource_pool_id_) + "/pull", body);
   // The server answers by `wait`; the margin covers the network, not the poll.

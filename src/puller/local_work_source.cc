@@ -12,12 +12,13 @@ LocalWorkSource::LocalWorkSource(service::AgendaService& service, service::Ready
       puller_id_(std::move(puller_id)) {}
 
 Result<std::vector<Assignment>> LocalWorkSource::pull(std::size_t max,
-                                                      std::chrono::milliseconds wait) {
+                                                      std::chrono::milliseconds wait,
+                                                      const std::optional<Resources>& available) {
   const auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
     // Read the generation first: work that arrives after the pull below still wakes us.
     const std::uint64_t seen = signal_.generation();
-    auto leased = service_.pull(resource_pool_id_, puller_id_, max);
+    auto leased = service_.pull(resource_pool_id_, puller_id_, max, available);
     if (!leased) return tl::unexpected(leased.error());
     if (!leased->empty()) {
       std::vector<Assignment> assignments;

@@ -19,7 +19,8 @@ class LocalWorkSource final : public WorkSource {
                   service::ReportService& reports, std::string resource_pool_id,
                   std::string puller_id);
 
-  Result<std::vector<Assignment>> pull(std::size_t max, std::chrono::milliseconds wait) override;
+  Result<std::vector<Assignment>> pull(std::size_t max, std::chrono::milliseconds wait,
+                                       const std::optional<Resources>& available) override;
   Result<void> report(const std::string& agenda_id, std::uint64_t epoch,
                       const Json& progress) override;
   Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,

@@ -14,6 +14,7 @@ struct PullerAgent::Job : ExecutionObserver {
   Assignment assignment;
   std::string agenda_id;
   ValidatedAgenda agenda;
+  Resources demand;  // declared in params.resources
   // Declared before the executor, whose handler runs must be gone before it is.
   std::unique_ptr<ReportingRunner> reporting;
   std::unique_ptr<Executor> executor;
@@ -133,7 +134,16 @@ void PullerAgent::run() {
       free = options_.capacity - active();
     }
     if (stopping_.load()) break;
-    auto pulled = source_.pull(free, options_.pull_wait);
+    std::optional<Resources> available;
+    auto wait = options_.pull_wait;
+    if (options_.resources) {
+      std::lock_guard lock(mutex_);
+      available = free_resources();
+      // The server does not learn when a job here ends and frees resources, so while some
+      // are held the long poll is cut short to ask again with what is free by then.
+      if (available != options_.resources) wait = std::min(wait, options_.report_interval);
+    }
+    auto pulled = source_.pull(free, wait, available);
     if (!pulled) {
       std::fprintf(stderr, "pop puller: pull failed: %s\n", pulled.error().message.c_str());
       std::unique_lock lock(mutex_);
@@ -172,6 +182,7 @@ void PullerAgent::start_job(Assignment assignment) {
     return;
   }
   job->agenda = std::move(*agenda);
+  job->demand = declared_resources(job->agenda.agenda.params).value_or(Resources{});
   ExecutorOptions options = options_.executor;
   if (!job->agenda.agenda.customer_id.empty()) options.customer_id = job->agenda.agenda.customer_id;
   if (!options_.report_url.empty() && !assignment.report_key.empty()) {
@@ -201,6 +212,14 @@ void PullerAgent::start_job(Assignment assignment) {
   // before its finished job was reaped, and the two must not share an entry.
   const std::string key = job->agenda_id + "@" + std::to_string(job->assignment.epoch);
   jobs_[key] = std::move(job);
+}
+
+Resources PullerAgent::free_resources() const {
+  Resources free = options_.resources.value_or(Resources{});
+  for (const auto& [key, job] : jobs_) {
+    if (!job->done.load()) take_from(free, job->demand);
+  }
+  return free;
 }
 
 void PullerAgent::run_job(Job& job) {

@@ -33,6 +33,10 @@ struct AgentOptions {
   // POP_REPORT_URL for the handlers: the server's report endpoint as they reach it. Empty:
   // handlers get no report endpoint (neither POP_REPORT_URL nor POP_REPORT_TOKEN).
   std::string report_url;
+  // What the agent may run at once in the units agendas declare in params.resources (e.g.
+  // {"cpu": 8}); unset: its slots alone limit it. Only agendas that fit what is left are
+  // pulled.
+  std::optional<Resources> resources;
   ExecutorOptions executor;
 };
 
@@ -52,6 +56,8 @@ class PullerAgent {
   std::size_t running() const;
 
  private:
+  // What is left of options_.resources after the jobs still running. REQUIRES: mutex_ held.
+  Resources free_resources() const;
   struct Job;
   void start_job(Assignment assignment);
   void run_job(Job& job);
@@ -66,7 +72,7 @@ class PullerAgent {
   std::condition_variable changed_;
   std::atomic<bool> stopping_{false};
   // By agenda id and lease epoch; shared so the reporter can report without holding mutex_.
-  std::unordered_map<std::string, std::shared_ptr<Job>> jobs_;  // by agenda id and epoch
+  std::unordered_map<std::string, std::shared_ptr<Job>> jobs_;
 };
 
 }  // namespace pop::puller

@@ -45,7 +45,8 @@ class ScriptedRunner final : public Runner {
 // Answers reads of reported progress and outputs from what the test put in it.
 class ScriptedSource final : public WorkSource {
  public:
-  Result<std::vector<Assignment>> pull(std::size_t, std::chrono::milliseconds) override {
+  Result<std::vector<Assignment>> pull(std::size_t, std::chrono::milliseconds,
+                                       const std::optional<Resources>&) override {
     return std::vector<Assignment>{};
   }
   Result<void> report(const std::string&, std::uint64_t, const Json&) override { return {}; }

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "agenda/declared_resources.h"
 #include "service/report_types.h"
 #include "util/result.h"
 
@@ -29,9 +30,11 @@ struct Assignment {
 class WorkSource {
  public:
   virtual ~WorkSource() = default;
-  // Up to `max` agendas, waiting up to `wait` for one to become ready (a long poll).
+  // Up to `max` agendas, waiting up to `wait` for one to become ready (a long poll). With
+  // `available` set, only agendas whose declared resources fit into it.
   // An empty result is normal; errors are kUnavailable (server unreachable) and the like.
-  virtual Result<std::vector<Assignment>> pull(std::size_t max, std::chrono::milliseconds wait) = 0;
+  virtual Result<std::vector<Assignment>> pull(std::size_t max, std::chrono::milliseconds wait,
+                                               const std::optional<Resources>& available) = 0;
   // A progress report, which also renews the lease. kConflict: the lease was lost; the
   // agent must stop the agenda without reporting again.
   virtual Result<void> report(const std::string& agenda_id, std::uint64_t epoch,

@@ -1,5 +1,6 @@
 #include "service/report_service.h"
 
+#include <functional>
 #include <vector>
 
 namespace pop::service {
@@ -70,13 +71,12 @@ Result<void> ReportService::store_output(const ReportClaims& claims, const Json&
        {"operation", claims.operation},
        {"attempt", claims.attempt},
        {"output", output}}};
+  // Reports of one attempt write one document: on this server they take turns, so only
+  // replicas can race, and then the version check settles who writes last.
+  std::lock_guard turn(output_turns_[std::hash<std::string>{}(record.id) % output_turns_.size()]);
   auto created = store_.create_document(record);
-  if (created || created.error().code != ErrorCode::kConflict) {
-    if (!created) return tl::unexpected(created.error());
-    return {};
-  }
-  // The attempt reported an output before: the latest wins. Two reports of one attempt
-  // racing each other is a handler's own doing; a few rounds settle it.
+  if (created) return {};
+  if (created.error().code != ErrorCode::kConflict) return tl::unexpected(created.error());
   for (int round = 0; round < 5; ++round) {
     auto existing = store_.get_document(record.kind, record.id);
     if (!existing) return tl::unexpected(existing.error());
@@ -84,8 +84,9 @@ Result<void> ReportService::store_output(const ReportClaims& claims, const Json&
     if (updated) return {};
     if (updated.error().code != ErrorCode::kConflict) return tl::unexpected(updated.error());
   }
-  return fail(ErrorCode::kConflict, "the output of operation \"" + claims.operation +
-                                        "\" was replaced concurrently; report it again");
+  // Not a 409: to a handler that means its lease is gone.
+  return fail(ErrorCode::kUnavailable, "the output of operation \"" + claims.operation +
+                                           "\" was being replaced concurrently; report it again");
 }
 
 void ReportService::record_progress(const ReportClaims& claims, const HandlerReport& report) {

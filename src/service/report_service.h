@@ -12,6 +12,7 @@
 // Thread-safety: every member may be called concurrently.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -44,7 +45,7 @@ class ReportService {
   // stored durably before this returns (a second output for the same attempt replaces the
   // first). kConflict when the claimed lease is no longer held (released, reclaimed,
   // revoked, or the agenda is gone): nothing is stored. kUnavailable when the store
-  // refuses: nothing is acknowledged.
+  // refuses, or replicas kept replacing the same output: nothing is acknowledged.
   Result<void> accept(const ReportClaims& claims, const HandlerReport& report);
 
   // For the lease's holder: the attempts whose progress changed after `after` (0: all).
@@ -82,6 +83,8 @@ class ReportService {
   store::Store& store_;
   const std::string secret_;
   WallClock clock_;
+
+  std::array<std::mutex, 64> output_turns_;  // striped by output document id
 
   std::mutex mutex_;
   std::uint64_t sequence_ = 0;                               // GUARDED_BY(mutex_)

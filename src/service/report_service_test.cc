@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "service/report_secret.h"
 #include "store/sqlite/sqlite_store.h"
 #include "util/temp_dir.h"
@@ -110,6 +113,26 @@ TEST_F(ReportServiceTest, TheLatestOutputOfAnAttemptWins) {
   auto output = reports_->output(id, epoch, "a", 1);
   ASSERT_TRUE(output.has_value() && output->has_value());
   EXPECT_EQ(**output, Json::array({2}));
+}
+
+// A handler posting outputs from several threads races only itself: none of its reports
+// may be refused (a 409 would tell it its lease is gone).
+TEST_F(ReportServiceTest, ConcurrentOutputsOfOneAttemptAreAllTaken) {
+  auto [id, epoch] = leased_agenda();
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        if (!reports_->accept({id, epoch, "a", 1}, output_report(t * 100 + i))) ++refused;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(refused.load(), 0);
+  auto output = reports_->output(id, epoch, "a", 1);
+  ASSERT_TRUE(output.has_value() && output->has_value());
+  EXPECT_EQ((**output).get<int>() % 100, 24);  // some thread's last report
 }
 
 TEST_F(ReportServiceTest, AReportUnderALostLeaseIsRefusedAndStoresNothing) {
