@@ -436,7 +436,8 @@ class StandalonePullerTest : public PopServerTest {
   pop::testing::Subprocess start_puller(const std::string& id) {
     return pop::testing::Subprocess(
         {POP_BINARY, "puller", "--server", base_url_, "--puller-id", id, "--report-seconds", "0.2"},
-        {{"DIR", dir_->path().string()}}, dir_->path().string());
+        // A killed puller cannot remove its work directory: keep it inside the test's.
+        {{"DIR", dir_->path().string()}, {"TMPDIR", dir_->path().string()}}, dir_->path().string());
   }
 };
 
