@@ -1,15 +1,14 @@
 #include "service/agenda_service.h"
 
-#include <algorithm>
 #include <climits>
 #include <cstdio>
 
 #include "engine/progress.h"
 #include "service/config_algorithm.h"
+#include "service/config_documents.h"
 #include "service/config_store.h"
 #include "service/insight_binding.h"
 #include "util/random_id.h"
-#include "util/text.h"
 #include "util/time_format.h"
 
 namespace pop::service {
@@ -173,13 +172,10 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
   const std::string customer_id = request.caller_is_admin && !agenda.customer_id.empty()
                                       ? agenda.customer_id
                                       : request.customer_id;
-  if (customer_id.size() > 256 || valid_utf8(customer_id) != customer_id ||
-      customer_id.find_first_of("/\x7f") != std::string::npos ||
-      std::any_of(customer_id.begin(), customer_id.end(),
-                  [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+  // A customer id names a customer document, so it follows the rule of document ids.
+  if (auto checked = check_document_id(customer_id); !checked) {
     return fail(ErrorCode::kInvalidAgenda, "agenda is invalid",
-                {"agenda, field customerId: must be at most 256 bytes of UTF-8 without control "
-                 "characters or \"/\""});
+                {"agenda, field customerId: " + checked.error().message});
   }
   auto pool = resource_pool_of(customer_id);
   if (!pool) return tl::unexpected(pool.error());

@@ -323,6 +323,22 @@ TEST_F(AgendaServiceTest, PullHandsOutOnlyAgendasThatFitTheResourcesLeft) {
             "agenda, field params.resources.cpu must be a number >= 0");
 }
 
+TEST_F(AgendaServiceTest, OnlyAnAdminSubmitsForTheCustomerTheAgendaNames) {
+  const char* body = R"({"customerId": "globex", "operations": [{"name": "a", "type": "sample"}]})";
+  auto as_admin = service_->submit({"acme", body, "", true});
+  ASSERT_TRUE(as_admin.has_value()) << as_admin.error().message;
+  EXPECT_EQ(as_admin->agenda["customerId"], "globex");
+  auto as_customer = service_->submit({"acme", body, "", false});
+  ASSERT_TRUE(as_customer.has_value());
+  EXPECT_EQ(as_customer->agenda["customerId"], "acme");
+  auto bad = service_->submit(
+      {"acme", R"({"customerId": "a/b", "operations": [{"name": "a", "type": "sample"}]})", "",
+       true});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().code, ErrorCode::kInvalidAgenda);
+  EXPECT_NE(bad.error().details.at(0).find("field customerId"), std::string::npos);
+}
+
 // a -> b -> c, plus d on its own. A finished run: a, b and d succeeded, c failed.
 class RerunTest : public AgendaServiceTest {
  protected:
