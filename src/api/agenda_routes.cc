@@ -7,9 +7,9 @@
 #include <thread>
 
 #include "api/page_request.h"
+#include "api/request_body.h"
 #include "http/error_response.h"
 #include "util/base64url.h"
-#include "util/json_limits.h"
 #include "util/time_format.h"
 
 namespace pop::api {
@@ -34,16 +34,10 @@ HttpResponse error(const Error& error, const HttpRequest& request) {
   return http::error_response(error, request.correlation_id);
 }
 
-HttpResponse no_content() {
-  HttpResponse response;
-  response.status = 204;
-  return response;
-}
+using http::no_content;
 
 Result<Json> json_body(const HttpRequest& request) {
-  auto body = parse_json_limited(request.body, kMaxReportBytes, kMaxReportDepth);
-  if (!body) return fail(body.error().code, "request body: " + body.error().message);
-  return body;
+  return api::json_body(request, kMaxReportBytes, kMaxReportDepth);
 }
 
 Result<std::uint64_t> epoch_param(const HttpRequest& request) {

@@ -3,10 +3,10 @@
 #include <charconv>
 
 #include "api/page_request.h"
+#include "api/request_body.h"
 #include "http/error_response.h"
 #include "http_client/url.h"
 #include "service/template_run.h"
-#include "util/json_limits.h"
 
 namespace pop::api {
 
@@ -49,16 +49,10 @@ HttpResponse error(const Error& error, const HttpRequest& request) {
   return http::error_response(error, request.correlation_id);
 }
 
-HttpResponse no_content() {
-  HttpResponse response;
-  response.status = 204;
-  return response;
-}
+using http::no_content;
 
 Result<Json> json_body(const HttpRequest& request) {
-  auto body = parse_json_limited(request.body, kMaxDocumentBytes, kMaxDocumentDepth);
-  if (!body) return fail(body.error().code, "request body: " + body.error().message);
-  return body;
+  return api::json_body(request, kMaxDocumentBytes, kMaxDocumentDepth);
 }
 
 // If-Match: the version to replace, as sent in ETag ("3") or bare (3); "*" or none: any.

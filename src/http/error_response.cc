@@ -32,6 +32,12 @@ HttpResponse json_response(int status, const Json& body) {
   return response;
 }
 
+HttpResponse no_content() {
+  HttpResponse response;
+  response.status = 204;
+  return response;
+}
+
 HttpResponse error_response(const Error& error, std::string_view correlation_id) {
   return error_response(http_status(error.code), error_code_name(error.code), error.message,
                         error.details, correlation_id);

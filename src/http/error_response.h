@@ -29,6 +29,9 @@ int http_status(ErrorCode code);
 // never fails.
 HttpResponse json_response(int status, const Json& body);
 
+// 204 No Content.
+HttpResponse no_content();
+
 // The error shape for `error`, with the status that its code maps to.
 HttpResponse error_response(const Error& error, std::string_view correlation_id);
 
