@@ -1,14 +1,12 @@
 // End to end: configuration over HTTP against a real `pop server` process, with its effect
 // on live scheduling (no restart) and the templates' run endpoint.
 #include <gtest/gtest.h>
-#include <signal.h>
 
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "http_client/client.h"
 #include "http_client/url.h"
-#include "testing/subprocess.h"
+#include "testing/pop_server.h"
 #include "util/temp_dir.h"
 
 namespace pop {
@@ -23,29 +21,15 @@ class ConfigRoutesTest : public ::testing::Test {
     auto dir = TempDir::create("pop-config-e2e-");
     ASSERT_TRUE(dir.has_value());
     dir_.emplace(std::move(*dir));
-    server_.emplace(
-        std::vector<std::string>{POP_BINARY, "server", "--listen", "127.0.0.1:0", "--data",
-                                 (dir_->path() / "data").string(), "--lease-seconds", "5"},
-        std::map<std::string, std::string>{}, dir_->path().string());
-    const std::regex listening(R"(listening on (http://127\.0\.0\.1:[0-9]+))");
-    std::string out;  // outlives `match`, whose sub-matches point into it
-    std::smatch match;
-    ASSERT_TRUE(pop::testing::eventually([&] {
-      out = server_->stdout_so_far();
-      return std::regex_search(out, match, listening);
-    })) << out;
-    base_url_ = match[1].str();
-    http_client::ClientOptions options;
-    options.base_url = base_url_;
-    auto client = http_client::Client::create(options);
-    ASSERT_TRUE(client.has_value()) << client.error().message;
-    client_.emplace(std::move(*client));
+    server_.emplace((dir_->path() / "data").string(), dir_->path().string(),
+                    std::vector<std::string>{"--lease-seconds", "5"});
+    base_url_ = server_->base_url();
+    client_.emplace(server_->client());
   }
 
   void TearDown() override {
     if (server_) {
-      server_->signal(SIGTERM);
-      auto result = server_->wait();
+      auto result = server_->stop();
       EXPECT_EQ(result.exit_status, 0) << result.err;
     }
   }
@@ -88,7 +72,7 @@ class ConfigRoutesTest : public ::testing::Test {
 
   std::optional<TempDir> dir_;
   std::string base_url_;
-  std::optional<pop::testing::Subprocess> server_;
+  std::optional<pop::testing::PopServer> server_;
   std::optional<http_client::Client> client_;
 };
 

@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "http_client/client.h"
-#include "testing/subprocess.h"
+#include "testing/pop_server.h"
 #include "util/temp_dir.h"
 #include "util/yaml_json.h"
 
@@ -34,32 +34,15 @@ class PopServerTest : public ::testing::Test {
     auto dir = TempDir::create("pop-server-test-");
     ASSERT_TRUE(dir.has_value());
     dir_.emplace(std::move(*dir));
-    std::vector<std::string> argv = {POP_BINARY,    "server", "--listen",
-                                     "127.0.0.1:0", "--data", (dir_->path() / "data").string()};
-    for (const auto& argument : server_arguments()) argv.push_back(argument);
-    server_.emplace(argv, std::map<std::string, std::string>{{"DIR", dir_->path().string()}},
-                    dir_->path().string());
-    // The server prints its address once it listens.
-    const std::regex listening(R"(listening on (http://127\.0\.0\.1:[0-9]+))");
-    // `out` outlives `match`, whose sub-matches point into it.
-    std::string out;
-    std::smatch match;
-    ASSERT_TRUE(pop::testing::eventually([&] {
-      out = server_->stdout_so_far();
-      return std::regex_search(out, match, listening);
-    })) << out;
-    base_url_ = match[1].str();
-    http_client::ClientOptions options;
-    options.base_url = base_url_;
-    auto client = http_client::Client::create(options);
-    ASSERT_TRUE(client.has_value()) << client.error().message;
-    client_.emplace(std::move(*client));
+    server_.emplace((dir_->path() / "data").string(), dir_->path().string(), server_arguments(),
+                    std::map<std::string, std::string>{{"DIR", dir_->path().string()}});
+    base_url_ = server_->base_url();
+    client_.emplace(server_->client());
   }
 
   void TearDown() override {
     if (server_) {
-      server_->signal(SIGTERM);
-      auto result = server_->wait();
+      auto result = server_->stop();
       EXPECT_EQ(result.exit_status, 0) << result.err;
     }
   }
@@ -84,7 +67,7 @@ class PopServerTest : public ::testing::Test {
 
   std::optional<TempDir> dir_;
   std::string base_url_;
-  std::optional<pop::testing::Subprocess> server_;
+  std::optional<pop::testing::PopServer> server_;
   std::optional<http_client::Client> client_;
 };
 

@@ -17,15 +17,16 @@ namespace pop::testing {
 
 class PopServer {
  public:
-  // Starts `pop server --listen 127.0.0.1:0 --data <data_dir> <arguments...>` with `work_dir`
-  // as its working and scratch directory, and waits until it listens. Throws on failure, so
-  // a test that cannot start its server stops at once.
+  // Starts `pop server --listen 127.0.0.1:0 --data <data_dir> <arguments...>` in `work_dir`
+  // (also its scratch directory), with `environment` added to this process's, and waits
+  // until it listens. Throws on failure, so a test that cannot start its server stops at once.
   PopServer(const std::string& data_dir, const std::string& work_dir,
-            const std::vector<std::string>& arguments = {}) {
+            const std::vector<std::string>& arguments = {},
+            const std::map<std::string, std::string>& environment = {}) {
     std::vector<std::string> argv = {POP_BINARY,    "server", "--listen",
                                      "127.0.0.1:0", "--data", data_dir};
     argv.insert(argv.end(), arguments.begin(), arguments.end());
-    process_.emplace(argv, std::map<std::string, std::string>{}, work_dir);
+    process_.emplace(argv, environment, work_dir);
     const std::regex listening(R"(listening on (http://127\.0\.0\.1:[0-9]+))");
     // `out` outlives `match`, whose sub-matches point into it.
     std::string out;
