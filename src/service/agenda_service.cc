@@ -374,54 +374,74 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_
   const WallTime now = clock_();
   std::vector<LeasedAgenda> leased;
   std::optional<Error> first_error;
+  // Not handed out, so it must not vanish: back into its queue at its old place.
+  auto put_back = [&](ReadyAgenda& ready, const Error* error) {
+    (void)queues_.enqueue(ready.insight_id, std::move(ready.agenda), now);
+    if (error != nullptr && !first_error) first_error = *error;
+  };
+  std::vector<ReadyAgenda> taken =
+      queues_.take(queues_.insights_of_pool(resource_pool_id), max, now);
+  std::vector<ReadyAgenda*> chosen;
+  std::vector<store::AgendaRecord> records;
+  std::vector<store::LeaseAcquisition> acquisitions;
   std::optional<Resources> budget = available;
-  for (ReadyAgenda& ready : queues_.take(queues_.insights_of_pool(resource_pool_id), max, now)) {
+  for (ReadyAgenda& ready : taken) {
+    auto prepared = prepare_lease(ready, puller_id, now);
+    if (!prepared) {
+      put_back(ready, &prepared.error());
+      continue;
+    }
+    if (!*prepared) continue;  // gone or no longer waiting
     if (budget) {
-      auto demand = resources_of(ready.agenda.agenda_id);
+      auto demand =
+          declared_resources((*prepared)->record.document.value("params", Json::object()));
       if (demand && !fits(*demand, *budget)) {
-        // Too big for this puller now: it keeps its place for the next pull.
-        (void)queues_.enqueue(ready.insight_id, std::move(ready.agenda), now);
+        put_back(ready, nullptr);  // too big for this puller now
         continue;
       }
       if (demand) take_from(*budget, *demand);
     }
-    auto lease = lease_one(ready, puller_id, now);
-    if (lease) {
-      if (*lease) leased.push_back(std::move(**lease));
+    chosen.push_back(&ready);
+    records.push_back(std::move((*prepared)->record));
+    acquisitions.push_back(std::move((*prepared)->acquisition));
+  }
+  // One durable commit for all of them, not one per agenda.
+  auto epochs = store_.acquire_leases(acquisitions);
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    if (epochs[i]) {
+      leased.push_back({std::move(records[i].document),
+                        std::move(acquisitions[i].progress->document), *epochs[i],
+                        acquisitions[i].expires_at});
       continue;
     }
-    // Not handed out, so it must not vanish: back into its queue at its old place.
-    (void)queues_.enqueue(ready.insight_id, std::move(ready.agenda), now);
-    if (!first_error) first_error = lease.error();
+    // A moved epoch: the agenda was revoked, deleted or taken by another server, whose
+    // change decides where it goes next.
+    const ErrorCode code = epochs[i].error().code;
+    if (code == ErrorCode::kConflict || code == ErrorCode::kNotFound) continue;
+    put_back(*chosen[i], &epochs[i].error());
   }
   if (leased.empty() && first_error) return tl::unexpected(*first_error);
   return leased;
 }
 
-Result<Resources> AgendaService::resources_of(std::string_view agenda_id) {
-  auto record = store_.get_agenda(agenda_id);
-  if (!record) return tl::unexpected(record.error());
-  return declared_resources(record->document.value("params", Json::object()));
-}
-
-Result<std::optional<LeasedAgenda>> AgendaService::lease_one(const ReadyAgenda& ready,
-                                                             std::string_view puller_id,
-                                                             WallTime now) {
+Result<std::optional<AgendaService::PreparedLease>> AgendaService::prepare_lease(
+    const ReadyAgenda& ready, std::string_view puller_id, WallTime now) {
   const std::string& id = ready.agenda.agenda_id;
   // Gone meanwhile (deleted): nothing to hand out, and nothing to put back.
-  auto unless_gone = [](const Error& error) -> Result<std::optional<LeasedAgenda>> {
+  auto unless_gone = [](const Error& error) -> Result<std::optional<PreparedLease>> {
     if (error.code == ErrorCode::kNotFound) return std::nullopt;
     return tl::unexpected(error);
   };
   auto record = store_.get_agenda(id);
   if (!record) return unless_gone(record.error());
   // The lease before the progress: a revoke (cancel, rerun) after this read moves the epoch,
-  // so the acquire below fails instead of overwriting the server's change.
+  // so the acquire fails instead of overwriting the server's change.
   auto lease = store_.get_lease(id);
   if (!lease) return unless_gone(lease.error());
   auto stored = store_.get_progress(id);
   if (!stored) return unless_gone(stored.error());
-  if (stored->processing_state != ProcessingState::kWaiting || is_held(*stored)) return {};
+  if (stored->processing_state != ProcessingState::kWaiting || is_held(*stored))
+    return std::nullopt;
   auto progress = agenda_progress_from_json(stored->document);
   if (!progress)
     return fail(ErrorCode::kInternal, "stored progress of \"" + id + "\" is unreadable");
@@ -434,15 +454,7 @@ Result<std::optional<LeasedAgenda>> AgendaService::lease_one(const ReadyAgenda& 
       now,
       now + options_.lease_duration,
       progress_record(id, *progress, stored->attempts_completed, stored->maximum_attempts, now)};
-  auto epoch = store_.acquire_lease(acquisition);
-  if (!epoch) {
-    // The epoch moved: the agenda was revoked, deleted or taken by another server, whose
-    // change decides where it goes next.
-    if (epoch.error().code == ErrorCode::kConflict) return std::nullopt;
-    return unless_gone(epoch.error());
-  }
-  return LeasedAgenda{std::move(record->document), std::move(acquisition.progress->document),
-                      *epoch, acquisition.expires_at};
+  return PreparedLease{std::move(*record), std::move(acquisition)};
 }
 
 Result<void> AgendaService::report(std::string_view agenda_id, std::uint64_t epoch,

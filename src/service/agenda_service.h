@@ -125,13 +125,15 @@ class AgendaService {
 
  private:
   Result<std::string> resource_pool_of(std::string_view customer_id);
-  // The resources an agenda declares (read from the store).
-  Result<Resources> resources_of(std::string_view agenda_id);
-  // Leases one agenda taken from its ready queue; on error nothing was written. Nothing (and
-  // no error) when the agenda is gone or no longer waits: deleted, cancelled or rerun since
-  // it was queued, or leased by another server.
-  Result<std::optional<LeasedAgenda>> lease_one(const ReadyAgenda& ready,
-                                                std::string_view puller_id, WallTime now);
+  struct PreparedLease {
+    store::AgendaRecord record;
+    store::LeaseAcquisition acquisition;  // with the progress it starts executing with
+  };
+  // Reads an agenda taken from its ready queue and prepares its lease; writes nothing.
+  // Nothing (and no error) when the agenda is gone or no longer waits: deleted, cancelled or
+  // rerun since it was queued.
+  Result<std::optional<PreparedLease>> prepare_lease(const ReadyAgenda& ready,
+                                                     std::string_view puller_id, WallTime now);
   // The server's own change of an agenda's progress (cancel, rerun): `change` computes the
   // new progress from the stored one (or refuses), and the store writes it while revoking
   // any lease, retrying when a puller's lease moved meanwhile.

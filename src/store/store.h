@@ -93,6 +93,12 @@ class Store {
   // after `now`. kNotFound: no agenda with this id.
   virtual Result<std::uint64_t> acquire_lease(const LeaseAcquisition& request) = 0;
 
+  // acquire_lease for each request, each succeeding or failing on its own as if alone, but
+  // sharing durable commits: a puller taking n agendas waits for one sync, not n. Results are
+  // in the order of `requests`.
+  virtual std::vector<Result<std::uint64_t>> acquire_leases(
+      const std::vector<LeaseAcquisition>& requests) = 0;
+
   // Moves the expiry of the lease held with `epoch` to `expires_at`.
   // kConflict: no lease with that epoch is held. kNotFound: no agenda with this id.
   virtual Result<void> renew_lease(std::string_view agenda_id, std::uint64_t epoch,

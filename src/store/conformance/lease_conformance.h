@@ -300,6 +300,33 @@ TYPED_TEST_P(LeaseConformance, RevokeFencesAnAcquireThatReadTheEpochBefore) {
   EXPECT_TRUE(fails_with(this->store().revoke_lease("missing", 0, held), ErrorCode::kNotFound));
 }
 
+TYPED_TEST_P(LeaseConformance, AcquireManySucceedsOrFailsPerRequest) {
+  insert(this->store(), new_agenda("second"));
+  insert(this->store(), new_agenda("third"));
+  ProgressRecord executing = progress_of("second", ProcessingState::kExecuting, "running");
+  std::vector<LeaseAcquisition> requests = {
+      this->acquisition("p", 0, 0, 1000),
+      {"second", "p", 0, at(0), at(1000), executing},
+      {"third", "p", 7, at(0), at(1000), std::nullopt},  // stale epoch
+      {"missing", "p", 0, at(0), at(1000), std::nullopt},
+  };
+  auto results = this->store().acquire_leases(requests);
+  ASSERT_EQ(results.size(), 4u);
+  ASSERT_TRUE(ok(results[0]));
+  EXPECT_EQ(*results[0], 1u);
+  ASSERT_TRUE(ok(results[1]));
+  EXPECT_EQ(*results[1], 1u);
+  EXPECT_TRUE(fails_with(results[2], ErrorCode::kConflict));
+  EXPECT_TRUE(fails_with(results[3], ErrorCode::kNotFound));
+  auto second = this->store().get_progress("second");
+  ASSERT_TRUE(ok(second));
+  EXPECT_EQ(second->state_message, "running") << "the progress is written with its lease";
+  auto third = this->store().get_lease("third");
+  ASSERT_TRUE(ok(third));
+  EXPECT_EQ(third->epoch, 0u) << "a failed request changed nothing";
+  EXPECT_TRUE(this->store().acquire_leases({}).empty());
+}
+
 TYPED_TEST_P(LeaseConformance, UnknownAgendaIsNotFound) {
   EXPECT_TRUE(fails_with(this->store().get_lease("missing"), ErrorCode::kNotFound));
   EXPECT_TRUE(
@@ -316,6 +343,6 @@ REGISTER_TYPED_TEST_SUITE_P(
     ListExpiredLeasesAtNow, ReclaimTakesBackAnExpiredLeaseAndRequeues,
     RenewedLeaseCannotBeReclaimed, RacingAcquiresHaveExactlyOneWinner,
     RevokeEndsAHeldLeaseAndFencesItsHolder, RevokeFencesAnAcquireThatReadTheEpochBefore,
-    UnknownAgendaIsNotFound);
+    AcquireManySucceedsOrFailsPerRequest, UnknownAgendaIsNotFound);
 
 }  // namespace pop::store::conformance

@@ -42,35 +42,53 @@ Result<LeaseRecord> SqliteStore::get_lease(std::string_view agenda_id) {
 }
 
 Result<std::uint64_t> SqliteStore::acquire_lease(const LeaseAcquisition& request) {
-  auto progress = encode_progress(request.progress);
-  if (!progress) return tl::unexpected(std::move(progress.error()));
-  std::uint64_t epoch = 0;
-  auto done = writer_->run([&](Connection& db) -> Result<void> {
-    auto row = find_lease(db, request.agenda_id);
-    if (!row) return tl::unexpected(std::move(row.error()));
-    if (row->epoch != request.expected_epoch) {
-      return fail(ErrorCode::kConflict, "agenda " + request.agenda_id + " has lease epoch " +
-                                            std::to_string(row->epoch) + ", not " +
-                                            std::to_string(request.expected_epoch));
+  return std::move(acquire_leases({request}).front());
+}
+
+std::vector<Result<std::uint64_t>> SqliteStore::acquire_leases(
+    const std::vector<LeaseAcquisition>& requests) {
+  std::vector<Result<std::uint64_t>> results(requests.size(), std::uint64_t{0});
+  std::vector<std::optional<EncodedProgress>> progress(requests.size());
+  std::vector<WriteBatcher::Work> works;
+  std::vector<std::size_t> queued;  // index into requests of each unit of work
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    auto encoded = encode_progress(requests[i].progress);
+    if (!encoded) {
+      results[i] = tl::unexpected(std::move(encoded.error()));
+      continue;
     }
-    if (row->holder && row->expires_ms.value_or(0) > to_millis(request.now)) {
-      return fail(ErrorCode::kConflict,
-                  "agenda " + request.agenda_id + " is leased to " + *row->holder);
-    }
-    row->epoch += 1;
-    row->holder = request.holder;
-    row->expires_ms = to_millis(request.expires_at);
-    if (auto stored = store_lease(db, *row); !stored) return stored;
-    if (*progress) {
-      if (auto written = replace_progress(db, row->agenda_sequence, **progress); !written) {
-        return written;
+    progress[i] = std::move(*encoded);
+    queued.push_back(i);
+    works.push_back([&, i](Connection& db) -> Result<void> {
+      const LeaseAcquisition& request = requests[i];
+      auto row = find_lease(db, request.agenda_id);
+      if (!row) return tl::unexpected(std::move(row.error()));
+      if (row->epoch != request.expected_epoch) {
+        return fail(ErrorCode::kConflict, "agenda " + request.agenda_id + " has lease epoch " +
+                                              std::to_string(row->epoch) + ", not " +
+                                              std::to_string(request.expected_epoch));
       }
-    }
-    epoch = row->epoch;
-    return {};
-  });
-  if (!done) return tl::unexpected(std::move(done.error()));
-  return epoch;
+      if (row->holder && row->expires_ms.value_or(0) > to_millis(request.now)) {
+        return fail(ErrorCode::kConflict,
+                    "agenda " + request.agenda_id + " is leased to " + *row->holder);
+      }
+      row->epoch += 1;
+      row->holder = request.holder;
+      row->expires_ms = to_millis(request.expires_at);
+      if (auto stored = store_lease(db, *row); !stored) return stored;
+      if (progress[i]) {
+        if (auto written = replace_progress(db, row->agenda_sequence, *progress[i]); !written)
+          return written;
+      }
+      results[i] = row->epoch;
+      return {};
+    });
+  }
+  auto done = writer_->run_all(works);
+  for (std::size_t unit = 0; unit < done.size(); ++unit) {
+    if (!done[unit]) results[queued[unit]] = tl::unexpected(std::move(done[unit].error()));
+  }
+  return results;
 }
 
 Result<void> SqliteStore::renew_lease(std::string_view agenda_id, std::uint64_t epoch,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -75,6 +76,30 @@ Result<void> WriteBatcher::run(const Work& work) {
   wake_writer_.notify_one();
   pending.wait();
   return std::move(pending.result);
+}
+
+std::vector<Result<void>> WriteBatcher::run_all(const std::vector<Work>& works) {
+  // An array, not a vector: a Pending holds a mutex and must never move.
+  auto pending = std::make_unique<Pending[]>(works.size());
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      return std::vector<Result<void>>(works.size(),
+                                       fail(ErrorCode::kUnavailable, "the store is closing"));
+    }
+    for (std::size_t i = 0; i < works.size(); ++i) {
+      pending[i].work = &works[i];
+      queue_.push_back(&pending[i]);
+    }
+  }
+  wake_writer_.notify_one();
+  std::vector<Result<void>> results;
+  results.reserve(works.size());
+  for (std::size_t i = 0; i < works.size(); ++i) {
+    pending[i].wait();
+    results.push_back(std::move(pending[i].result));
+  }
+  return results;
 }
 
 WriteBatcher::Statistics WriteBatcher::statistics() const {

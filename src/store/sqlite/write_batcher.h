@@ -16,6 +16,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "store/sqlite/sqlite_connection.h"
 #include "util/result.h"
@@ -47,6 +48,11 @@ class WriteBatcher {
   // nothing `work` did is kept: its own error, the commit's (kUnavailable), or kUnavailable
   // when the batcher is shutting down. Thread-safe.
   Result<void> run(const Work& work);
+
+  // Queues every unit of `works` at once and blocks until all are done: they go into the
+  // same commit when the batch limit allows, so n writes cost one sync instead of n. Each
+  // unit succeeds or fails alone, as with run(); results are in the order of `works`.
+  std::vector<Result<void>> run_all(const std::vector<Work>& works);
 
   Statistics statistics() const;
 
