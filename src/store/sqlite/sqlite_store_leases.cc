@@ -117,8 +117,10 @@ Result<void> SqliteStore::release_lease(std::string_view agenda_id, std::uint64_
 Result<std::uint64_t> SqliteStore::revoke_lease(std::string_view agenda_id,
                                                 std::uint64_t expected_epoch,
                                                 const ProgressRecord& progress) {
-  auto encoded = encode_progress(std::optional<ProgressRecord>(progress));
+  // Encoded from `progress` itself, which it points into and which outlives the write.
+  auto encoded = encode_progress(progress);
   if (!encoded) return tl::unexpected(std::move(encoded.error()));
+  const std::optional<EncodedProgress> written(std::move(*encoded));
   std::uint64_t epoch = 0;
   auto done = writer_->run([&](Connection& db) -> Result<void> {
     auto row = find_lease(db, agenda_id);
@@ -130,7 +132,7 @@ Result<std::uint64_t> SqliteStore::revoke_lease(std::string_view agenda_id,
     }
     row->epoch += 1;
     epoch = row->epoch;
-    return end_lease(db, *row, *encoded);
+    return end_lease(db, *row, written);
   });
   if (!done) return tl::unexpected(std::move(done.error()));
   return epoch;
