@@ -273,27 +273,21 @@ Result<Json> AgendaService::list(const store::AgendaQuery& query) {
   auto page = store_.list_agendas(query);
   if (!page) return tl::unexpected(page.error());
   Json items = Json::array();
-  for (const store::AgendaRecord& record : page->items) {
+  for (const auto& [record, progress] : page->items) {
     Json item = {{"id", record.id},
                  {"customerId", record.customer_id},
                  {"resourcePoolId", record.resource_pool_id},
                  {"insightId", record.insight_id},
                  {"priority", record.priority},
-                 {"addedTime", format_time(record.added_time)}};
+                 {"addedTime", format_time(record.added_time)},
+                 {"processingState", processing_state_name(progress.processing_state)},
+                 {"processingStateMessage", progress.state_message},
+                 {"percentComplete", progress.document.value("percentComplete", 0.0)},
+                 {"attemptsCompleted", progress.attempts_completed}};
     if (!record.link_id.empty()) item["linkId"] = record.link_id;
     if (auto title = record.document.find("title");
         title != record.document.end() && title->is_string())
       item["title"] = *title;
-    // Deleted between the listing and this read: left out rather than failing the page.
-    auto progress = store_.get_progress(record.id);
-    if (!progress) {
-      if (progress.error().code == ErrorCode::kNotFound) continue;
-      return tl::unexpected(progress.error());
-    }
-    item["processingState"] = processing_state_name(progress->processing_state);
-    item["processingStateMessage"] = progress->state_message;
-    item["percentComplete"] = progress->document.value("percentComplete", 0.0);
-    item["attemptsCompleted"] = progress->attempts_completed;
     items.push_back(std::move(item));
   }
   Json out = {{"items", std::move(items)}};

@@ -346,7 +346,8 @@ Result<std::size_t> ConfigService::unfinished_agendas(std::string_view insight_i
     for (;;) {
       auto page = store_.list_agendas(query);
       if (!page) return tl::unexpected(page.error());
-      for (const auto& record : page->items) count += record.insight_id == insight_id ? 1 : 0;
+      for (const auto& listed : page->items)
+        count += listed.agenda.insight_id == insight_id ? 1 : 0;
       if (!page->more) break;
       query.cursor = page->next_cursor;
     }

@@ -49,12 +49,13 @@ class Store {
   // kNotFound: no agenda with this id.
   virtual Result<AgendaRecord> get_agenda(std::string_view id) = 0;
 
-  // Agendas matching every filter that is set, in sequence order, at most `limit`.
+  // Agendas matching every filter that is set, each with its progress, in sequence order, at
+  // most `limit`.
   // Sequences become visible in order (no agenda ever appears behind one already listed),
   // so listing page after page, and on with the last page's cursor later, yields every
   // agenda exactly once even while others insert.
   // kInvalidArgument: a cursor this store did not issue.
-  virtual Result<Page<AgendaRecord>> list_agendas(const AgendaQuery& query) = 0;
+  virtual Result<Page<ListedAgenda>> list_agendas(const AgendaQuery& query) = 0;
 
   // Removes the agenda with its progress, lease and idempotency key (the key can then be
   // used again). kNotFound: no agenda with this id.

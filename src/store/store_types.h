@@ -88,6 +88,12 @@ struct InsertedAgenda {
   bool replayed = false;  // true when the idempotency key matched and nothing was written
 };
 
+// An agenda with its progress, as listings return them.
+struct ListedAgenda {
+  AgendaRecord agenda;
+  ProgressRecord progress;
+};
+
 struct AgendaQuery {
   std::optional<std::string> customer_id;
   std::optional<std::string> link_id;

@@ -157,7 +157,7 @@ TYPED_TEST_P(AgendaConformance, ListPaginatesInSequenceOrderWithoutDuplicatesOrG
     ASSERT_TRUE(ok(page));
     ++pages;
     EXPECT_LE(page->items.size(), 7u);
-    for (const AgendaRecord& agenda : page->items) seen.push_back(agenda.id);
+    for (const ListedAgenda& listed : page->items) seen.push_back(listed.agenda.id);
     if (!page->more) break;
     query.cursor = page->next_cursor;
   }
@@ -189,7 +189,7 @@ TYPED_TEST_P(AgendaConformance, LastPageCursorTailsNewAgendas) {
   auto tail = this->store().list_agendas(query);
   ASSERT_TRUE(ok(tail));
   ASSERT_EQ(tail->items.size(), 1u);
-  EXPECT_EQ(tail->items.front().id, "late");
+  EXPECT_EQ(tail->items.front().agenda.id, "late");
 
   query = {};
   query.customer_id = "nobody";
@@ -218,7 +218,7 @@ TYPED_TEST_P(AgendaConformance, ListFiltersByCustomerLinkAndState) {
     auto page = this->store().list_agendas(query);
     EXPECT_TRUE(ok(page));
     if (page) {
-      for (const AgendaRecord& agenda : page->items) result.push_back(agenda.id);
+      for (const ListedAgenda& listed : page->items) result.push_back(listed.agenda.id);
     }
     return result;
   };
@@ -240,6 +240,17 @@ TYPED_TEST_P(AgendaConformance, ListFiltersByCustomerLinkAndState) {
   query = {};
   query.customer_id = "initech";
   EXPECT_EQ(ids(query), V{});
+
+  // Each agenda comes with its progress.
+  query = {};
+  query.link_id = "L2";
+  auto with_progress = this->store().list_agendas(query);
+  ASSERT_TRUE(ok(with_progress));
+  ASSERT_EQ(with_progress->items.size(), 1u);
+  EXPECT_EQ(with_progress->items[0].progress.agenda_id, "2");
+  EXPECT_EQ(with_progress->items[0].progress.processing_state, ProcessingState::kExecuting);
+  EXPECT_EQ(with_progress->items[0].progress.document,
+            progress_of("2", ProcessingState::kExecuting, "x").document);
 
   // A state change moves the agenda between filtered listings.
   ASSERT_TRUE(ok(this->store().update_progress(

@@ -78,7 +78,8 @@ TYPED_TEST_P(ConcurrencyConformance, PaginationWhileInsertingHasNoDuplicatesOrGa
       query.limit = 7;
       auto page = this->store().list_agendas(query);
       ASSERT_TRUE(ok(page));
-      for (const AgendaRecord& agenda : page->items) {
+      for (const ListedAgenda& listed : page->items) {
+        const AgendaRecord& agenda = listed.agenda;
         ordered = ordered && agenda.sequence > last_sequence;
         last_sequence = agenda.sequence;
         seen.push_back(agenda.id);
@@ -115,7 +116,7 @@ TYPED_TEST_P(ConcurrencyConformance, PaginationWhileInsertingHasNoDuplicatesOrGa
   while (true) {
     auto page = this->store().list_agendas(query);
     ASSERT_TRUE(ok(page));
-    for (const AgendaRecord& agenda : page->items) everything.push_back(agenda.id);
+    for (const ListedAgenda& listed : page->items) everything.push_back(listed.agenda.id);
     if (!page->more) break;
     query.cursor = page->next_cursor;
   }

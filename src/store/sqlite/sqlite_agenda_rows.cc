@@ -21,20 +21,21 @@ Result<AgendaRecord> read_agenda_row(const Statement& row) {
   return agenda;
 }
 
-Result<ProgressRecord> read_progress_row(const Statement& row) {
+Result<ProgressRecord> read_progress_row(const Statement& row, int first) {
   ProgressRecord progress;
-  progress.agenda_id = row.column_text(0);
-  auto state = parse_processing_state(row.column_text(1));
+  progress.agenda_id = row.column_text(first + 0);
+  auto state = parse_processing_state(row.column_text(first + 1));
   if (!state) {
     return fail(ErrorCode::kInternal,
                 "the stored progress of agenda " + progress.agenda_id + " has an unknown state");
   }
   progress.processing_state = *state;
-  progress.state_message = row.column_text(2);
-  progress.attempts_completed = static_cast<int>(row.column_int64(3));
-  progress.maximum_attempts = static_cast<int>(row.column_int64(4));
-  progress.updated_time = from_millis(row.column_int64(5));
-  auto document = decode_json(row.column_text(6), "progress of agenda " + progress.agenda_id);
+  progress.state_message = row.column_text(first + 2);
+  progress.attempts_completed = static_cast<int>(row.column_int64(first + 3));
+  progress.maximum_attempts = static_cast<int>(row.column_int64(first + 4));
+  progress.updated_time = from_millis(row.column_int64(first + 5));
+  auto document =
+      decode_json(row.column_text(first + 6), "progress of agenda " + progress.agenda_id);
   if (!document) return tl::unexpected(std::move(document.error()));
   progress.document = std::move(*document);
   return progress;

@@ -20,6 +20,8 @@ inline constexpr std::string_view kAgendaColumns =
     "a.id, a.customer_id, a.resource_pool_id, a.insight_id, a.link_id, a.priority, "
     "a.sequence, a.added_ms, a.updated_ms, a.document";
 
+inline constexpr int kAgendaColumnCount = 10;
+
 Result<AgendaRecord> read_agenda_row(const Statement& row);
 
 // Columns of a progress row for "SELECT <this> FROM progress p ...", agenda id first.
@@ -27,7 +29,8 @@ inline constexpr std::string_view kProgressColumns =
     "a.id, p.processing_state, p.state_message, p.attempts_completed, p.maximum_attempts, "
     "p.updated_ms, p.document";
 
-Result<ProgressRecord> read_progress_row(const Statement& row);
+// `first` is the index of the first of these columns in the row.
+Result<ProgressRecord> read_progress_row(const Statement& row, int first = 0);
 
 // A progress record with its document already serialized, so that JSON work happens on the
 // calling thread and not on the single writer thread.

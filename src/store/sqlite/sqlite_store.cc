@@ -115,8 +115,8 @@ Result<InsertedAgenda> insert_agenda_row(Connection& db, const NewAgenda& reques
 // ?2 customer, ?3 link, ?4 state, ?5 limit) so that each of the eight texts binds the same
 // way; SQLite allows numbers a text does not use.
 std::string agenda_listing_sql(const AgendaQuery& query) {
-  std::string sql = "SELECT " + std::string(kAgendaColumns) + " FROM agendas a";
-  if (query.processing_state) sql += " JOIN progress p ON p.agenda_sequence = a.sequence";
+  std::string sql = "SELECT " + std::string(kAgendaColumns) + ", " + std::string(kProgressColumns) +
+                    " FROM agendas a JOIN progress p ON p.agenda_sequence = a.sequence";
   sql += " WHERE a.sequence > ?1";
   if (query.customer_id) sql += " AND a.customer_id = ?2";
   if (query.link_id) sql += " AND a.link_id = ?3";
@@ -188,7 +188,7 @@ Result<AgendaRecord> SqliteStore::get_agenda(std::string_view id) {
   return single_agenda(*statement, id);
 }
 
-Result<Page<AgendaRecord>> SqliteStore::list_agendas(const AgendaQuery& query) {
+Result<Page<ListedAgenda>> SqliteStore::list_agendas(const AgendaQuery& query) {
   auto after = decode_sequence_cursor(query.cursor, 'a', 0);
   if (!after) return tl::unexpected(std::move(after.error()));
   const std::size_t limit = clamp_page_limit(query.limit);
@@ -201,12 +201,17 @@ Result<Page<AgendaRecord>> SqliteStore::list_agendas(const AgendaQuery& query) {
   if (query.link_id) listing.bind(3, *query.link_id);
   if (query.processing_state) listing.bind(4, processing_state_name(*query.processing_state));
   listing.bind(5, static_cast<std::int64_t>(limit + 1));  // one more says whether more exist
-  auto read =
-      read_page<AgendaRecord>(listing, limit, [](Statement& row) { return read_agenda_row(row); });
+  auto read = read_page<ListedAgenda>(listing, limit, [](Statement& row) -> Result<ListedAgenda> {
+    auto agenda = read_agenda_row(row);
+    if (!agenda) return tl::unexpected(std::move(agenda.error()));
+    auto progress = read_progress_row(row, kAgendaColumnCount);
+    if (!progress) return tl::unexpected(std::move(progress.error()));
+    return ListedAgenda{std::move(*agenda), std::move(*progress)};
+  });
   if (!read) return tl::unexpected(std::move(read.error()));
-  Page<AgendaRecord> page = std::move(*read);
+  Page<ListedAgenda> page = std::move(*read);
   page.next_cursor =
-      encode_sequence_cursor('a', page.items.empty() ? *after : page.items.back().sequence);
+      encode_sequence_cursor('a', page.items.empty() ? *after : page.items.back().agenda.sequence);
   return page;
 }
 

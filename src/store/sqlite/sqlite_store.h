@@ -54,7 +54,7 @@ class SqliteStore final : public Store {
 
   Result<InsertedAgenda> insert_agenda(const NewAgenda& agenda) override;
   Result<AgendaRecord> get_agenda(std::string_view id) override;
-  Result<Page<AgendaRecord>> list_agendas(const AgendaQuery& query) override;
+  Result<Page<ListedAgenda>> list_agendas(const AgendaQuery& query) override;
   Result<void> delete_agenda(std::string_view id) override;
   Result<std::vector<WaitingAgenda>> list_waiting_agendas() override;
 
