@@ -6,8 +6,7 @@
 
 #include "http_client/client.h"
 #include "http_client/url.h"
-#include "testing/pop_server.h"
-#include "util/temp_dir.h"
+#include "testing/pop_server_fixture.h"
 
 namespace pop {
 namespace {
@@ -15,32 +14,8 @@ namespace {
 using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
-class ConfigRoutesTest : public ::testing::Test {
+class ConfigRoutesTest : public pop::testing::PopServerFixture {
  protected:
-  void SetUp() override {
-    auto dir = TempDir::create("pop-config-e2e-");
-    ASSERT_TRUE(dir.has_value());
-    dir_.emplace(std::move(*dir));
-    server_.emplace((dir_->path() / "data").string(), dir_->path().string(),
-                    std::vector<std::string>{"--lease-seconds", "5"});
-    base_url_ = server_->base_url();
-    client_.emplace(server_->client());
-  }
-
-  void TearDown() override {
-    if (server_) {
-      auto result = server_->stop();
-      EXPECT_EQ(result.exit_status, 0) << result.err;
-    }
-  }
-
-  http_client::Response call(const std::string& method, const std::string& target,
-                             const std::string& body = "", http_client::Headers headers = {}) {
-    auto response = client_->request(method, target, body, headers);
-    EXPECT_TRUE(response.has_value()) << (response ? "" : response.error().message);
-    return response ? *response : http_client::Response{};
-  }
-
   // A call expected to answer `status`; returns its parsed body (null when empty).
   Json expect(int status, const std::string& method, const std::string& target,
               const std::string& body = "", http_client::Headers headers = {}) {
@@ -55,25 +30,9 @@ class ConfigRoutesTest : public ::testing::Test {
     return expect(status, method, target, body, std::move(headers)).value("error", Json());
   }
 
-  Json wait_for_outcome(const std::string& id) {
-    Json progress;
-    pop::testing::eventually(
-        [&] {
-          progress = Json::parse(call("GET", "/v1/agendas/" + id + "/progress").body);
-          return progress["processingState"] == "COMPLETE";
-        },
-        30s);
-    return progress;
-  }
-
   std::string submit(const std::string& body) {
     return expect(201, "POST", "/v1/agendas", body).value("id", "");
   }
-
-  std::optional<TempDir> dir_;
-  std::string base_url_;
-  std::optional<pop::testing::PopServer> server_;
-  std::optional<http_client::Client> client_;
 };
 
 const char* kOne = R"({"operations": [{"name": "a", "type": "sample"}]})";

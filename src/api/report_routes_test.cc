@@ -13,10 +13,9 @@
 #include <vector>
 
 #include "http_client/client.h"
-#include "testing/pop_server.h"
+#include "testing/pop_server_fixture.h"
 #include "testing/subprocess.h"
 #include "util/base64url.h"
-#include "util/temp_dir.h"
 
 namespace pop {
 namespace {
@@ -46,15 +45,12 @@ fi
 exit 0
 )";
 
-class ReportEndpointTest : public ::testing::Test {
+class ReportEndpointTest : public pop::testing::PopServerFixture {
  protected:
   // A server with its embedded puller; ReportViaStandalonePullerTest runs `pop puller` instead.
   virtual bool standalone_puller() const { return false; }
 
-  void SetUp() override {
-    auto dir = TempDir::create("pop-report-e2e-");
-    ASSERT_TRUE(dir.has_value());
-    dir_.emplace(std::move(*dir));
+  void before_start() override {
     const auto script = dir_->path() / "reporter.sh";
     std::ofstream(script) << kReporterScript;
     std::ofstream(dir_->path() / "handlers.json")
@@ -63,16 +59,20 @@ class ReportEndpointTest : public ::testing::Test {
                    {{"command", {"/bin/sh", script.string()}},
                     {"env", {{"DIR", dir_->path().string()}}}}}}}}
                .dump();
+  }
+
+  std::vector<std::string> server_arguments() const override {
     std::vector<std::string> arguments = {"--handlers", handlers(), "--lease-seconds", "3"};
     if (standalone_puller()) arguments.push_back("--no-embedded-puller");
-    server_.emplace((dir_->path() / "data").string(), dir_->path().string(), arguments);
-    if (standalone_puller()) {
-      puller_.emplace(
-          std::vector<std::string>{POP_BINARY, "puller", "--server", server_->base_url(),
-                                   "--handlers", handlers(), "--report-seconds", "0.1"},
-          std::map<std::string, std::string>{}, dir_->path().string());
-    }
-    client_.emplace(server_->client());
+    return arguments;
+  }
+
+  void SetUp() override {
+    PopServerFixture::SetUp();
+    if (HasFatalFailure() || !standalone_puller()) return;
+    puller_.emplace(std::vector<std::string>{POP_BINARY, "puller", "--server", server_->base_url(),
+                                             "--handlers", handlers(), "--report-seconds", "0.1"},
+                    std::map<std::string, std::string>{}, dir_->path().string());
   }
 
   void TearDown() override {
@@ -81,20 +81,10 @@ class ReportEndpointTest : public ::testing::Test {
       auto result = puller_->wait();
       EXPECT_EQ(result.exit_status, 0) << result.err;
     }
-    if (server_) {
-      auto result = server_->stop();
-      EXPECT_EQ(result.exit_status, 0) << result.err;
-    }
+    PopServerFixture::TearDown();
   }
 
   std::string handlers() const { return (dir_->path() / "handlers.json").string(); }
-
-  http_client::Response call(const std::string& method, const std::string& target,
-                             const std::string& body = "", http_client::Headers headers = {}) {
-    auto response = client_->request(method, target, body, headers);
-    EXPECT_TRUE(response.has_value()) << (response ? "" : response.error().message);
-    return response ? *response : http_client::Response{};
-  }
 
   http_client::Response post_report(const std::string& token, const std::string& body) {
     http_client::Headers headers;
@@ -111,17 +101,6 @@ class ReportEndpointTest : public ::testing::Test {
 
   Json progress(const std::string& id) {
     return Json::parse(call("GET", "/v1/agendas/" + id + "/progress").body);
-  }
-
-  Json wait_for_outcome(const std::string& id) {
-    Json last;
-    pop::testing::eventually(
-        [&] {
-          last = progress(id);
-          return last["processingState"] == "COMPLETE";
-        },
-        30s);
-    return last;
   }
 
   // The token a handler saved, once it has.
@@ -153,10 +132,7 @@ class ReportEndpointTest : public ::testing::Test {
     EXPECT_TRUE(body["error"]["correlationId"].is_string()) << response.body;
   }
 
-  std::optional<TempDir> dir_;
-  std::optional<pop::testing::PopServer> server_;
   std::optional<pop::testing::Subprocess> puller_;
-  std::optional<http_client::Client> client_;
 };
 
 constexpr char kProducerAndConsumer[] = R"({"operations": [

@@ -12,8 +12,7 @@
 #include <thread>
 
 #include "store/sqlite/sqlite_store.h"
-#include "testing/pop_server.h"
-#include "util/temp_dir.h"
+#include "testing/pop_server_fixture.h"
 
 namespace pop {
 namespace {
@@ -23,27 +22,14 @@ using namespace std::chrono_literals;
 
 const std::map<std::string, double> kWeights = {{"alice", 1}, {"bob", 2}, {"carol", 5}};
 
-class SchedulingTest : public ::testing::Test {
+class SchedulingTest : public pop::testing::PopServerFixture {
  protected:
-  void SetUp() override {
-    auto dir = TempDir::create("pop-scheduling-test-");
-    ASSERT_TRUE(dir.has_value());
-    dir_.emplace(std::move(*dir));
-    seed_configuration();
-    server_.emplace((dir_->path() / "data").string(), dir_->path().string(),
-                    std::vector<std::string>{"--no-embedded-puller"});
-    client_.emplace(server_->client());
-  }
-
-  void TearDown() override {
-    if (server_) {
-      EXPECT_EQ(server_->stop().exit_status, 0);
-    }
-  }
+  std::vector<std::string> server_arguments() const override { return {"--no-embedded-puller"}; }
+  void before_start() override { seed_configuration(); }
 
   void seed_configuration() {
     store::sqlite::SqliteStoreOptions options;
-    options.data_directory = dir_->path() / "data";
+    options.data_directory = data_dir();
     auto store = store::sqlite::SqliteStore::open(options);
     ASSERT_TRUE(store.has_value()) << store.error().message;
     const WallTime now = std::chrono::system_clock::now();
@@ -104,10 +90,6 @@ class SchedulingTest : public ::testing::Test {
             {"customerId", agenda["customerId"]},
             {"priority", agenda.value("priority", 0)}};
   }
-
-  std::optional<TempDir> dir_;
-  std::optional<pop::testing::PopServer> server_;
-  std::optional<http_client::Client> client_;
 };
 
 TEST_F(SchedulingTest, FifoAdmitsInSubmitOrder) {

@@ -11,8 +11,7 @@
 #include <thread>
 
 #include "http_client/client.h"
-#include "testing/pop_server.h"
-#include "util/temp_dir.h"
+#include "testing/pop_server_fixture.h"
 #include "util/yaml_json.h"
 
 namespace pop {
@@ -26,50 +25,7 @@ std::string header(const http_client::Response& response, const std::string& nam
   return it == response.headers.end() ? std::string() : it->second;
 }
 
-class PopServerTest : public ::testing::Test {
- protected:
-  virtual std::vector<std::string> server_arguments() const { return {"--lease-seconds", "5"}; }
-
-  void SetUp() override {
-    auto dir = TempDir::create("pop-server-test-");
-    ASSERT_TRUE(dir.has_value());
-    dir_.emplace(std::move(*dir));
-    server_.emplace((dir_->path() / "data").string(), dir_->path().string(), server_arguments(),
-                    std::map<std::string, std::string>{{"DIR", dir_->path().string()}});
-    base_url_ = server_->base_url();
-    client_.emplace(server_->client());
-  }
-
-  void TearDown() override {
-    if (server_) {
-      auto result = server_->stop();
-      EXPECT_EQ(result.exit_status, 0) << result.err;
-    }
-  }
-
-  http_client::Response call(const std::string& method, const std::string& target,
-                             const std::string& body = "", http_client::Headers headers = {}) {
-    auto response = client_->request(method, target, body, headers);
-    EXPECT_TRUE(response.has_value()) << (response ? "" : response.error().message);
-    return response ? *response : http_client::Response{};
-  }
-
-  Json wait_for_outcome(const std::string& id) {
-    Json progress;
-    pop::testing::eventually(
-        [&] {
-          progress = Json::parse(call("GET", "/v1/agendas/" + id + "/progress").body);
-          return progress["processingState"] == "COMPLETE";
-        },
-        30s);
-    return progress;
-  }
-
-  std::optional<TempDir> dir_;
-  std::string base_url_;
-  std::optional<pop::testing::PopServer> server_;
-  std::optional<http_client::Client> client_;
-};
+using PopServerTest = pop::testing::PopServerFixture;
 
 TEST_F(PopServerTest, DiamondSubmittedOverHttpCompletes) {
   const std::string diamond = R"({"operations": [
