@@ -342,12 +342,12 @@ Result<std::size_t> ConfigService::unfinished_agendas(std::string_view insight_i
   for (ProcessingState state : {ProcessingState::kWaiting, ProcessingState::kExecuting}) {
     store::AgendaQuery query;
     query.processing_state = state;
+    query.insight_id = std::string(insight_id);
     query.limit = store::kMaxPageLimit;
     for (;;) {
       auto page = store_.list_agendas(query);
       if (!page) return tl::unexpected(page.error());
-      for (const auto& listed : page->items)
-        count += listed.agenda.insight_id == insight_id ? 1 : 0;
+      count += page->items.size();
       if (!page->more) break;
       query.cursor = page->next_cursor;
     }

@@ -97,6 +97,7 @@ struct ListedAgenda {
 struct AgendaQuery {
   std::optional<std::string> customer_id;
   std::optional<std::string> link_id;
+  std::optional<std::string> insight_id;
   std::optional<ProcessingState> processing_state;
   std::string cursor;       // empty: from the first agenda
   std::size_t limit = 100;  // clamped to [1, kMaxPageLimit]

@@ -241,6 +241,13 @@ TYPED_TEST_P(AgendaConformance, ListFiltersByCustomerLinkAndState) {
   query.customer_id = "initech";
   EXPECT_EQ(ids(query), V{});
 
+  query = {};
+  query.insight_id = "nowhere";
+  EXPECT_EQ(ids(query), V{});
+  query.insight_id = "insight-1";
+  query.link_id = "L2";
+  EXPECT_EQ(ids(query), V{"2"});
+
   // Each agenda comes with its progress.
   query = {};
   query.link_id = "L2";

@@ -121,6 +121,7 @@ std::string agenda_listing_sql(const AgendaQuery& query) {
   if (query.customer_id) sql += " AND a.customer_id = ?2";
   if (query.link_id) sql += " AND a.link_id = ?3";
   if (query.processing_state) sql += " AND p.processing_state = ?4";
+  if (query.insight_id) sql += " AND a.insight_id = ?6";
   sql += " ORDER BY a.sequence LIMIT ?5";
   return sql;
 }
@@ -200,6 +201,7 @@ Result<Page<ListedAgenda>> SqliteStore::list_agendas(const AgendaQuery& query) {
   if (query.customer_id) listing.bind(2, *query.customer_id);
   if (query.link_id) listing.bind(3, *query.link_id);
   if (query.processing_state) listing.bind(4, processing_state_name(*query.processing_state));
+  if (query.insight_id) listing.bind(6, *query.insight_id);
   listing.bind(5, static_cast<std::int64_t>(limit + 1));  // one more says whether more exist
   auto read = read_page<ListedAgenda>(listing, limit, [](Statement& row) -> Result<ListedAgenda> {
     auto agenda = read_agenda_row(row);
