@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "auth/admin_token_file.h"
 #include "http_client/client.h"
 #include "http_client/url.h"
 #include "testing/subprocess.h"
@@ -51,9 +52,10 @@ const std::string kSampleAgenda =
     R"({"operations": [{"name": "only", "type": "sample", "payload": {"resultPayload": 1}}]})";
 const std::string kTrueAgenda = R"({"operations": [{"name": "only", "type": "true"}]})";
 
-pop::http_client::Client connect(const std::string& base_url) {
+pop::http_client::Client connect(const std::string& base_url, const std::string& token) {
   pop::http_client::ClientOptions options;
   options.base_url = base_url;
+  options.bearer_token = token;
   options.proxy = "";  // loopback: never through a proxy named in the environment
   auto client = pop::http_client::Client::create(options);
   if (!client) throw BenchFailure("client: " + client.error().message);
@@ -78,9 +80,12 @@ class ServerProcess {
     });
     if (!up || match.empty()) throw BenchFailure("pop server did not start: " + stop_output());
     base_url_ = match[1].str();
+    admin_token_ =
+        pop::auth::read_admin_token_file(data() / pop::auth::kAdminTokenFileName).value_or("");
   }
 
   const std::string& base_url() const { return base_url_; }
+  pop::http_client::Client client() const { return connect(base_url_, admin_token_); }
   pid_t pid() const { return process_->pid(); }
   fs::path data() const { return dir_.path() / "data"; }
 
@@ -130,6 +135,7 @@ class ServerProcess {
   pop::TempDir dir_;  // first: removed after the process is gone
   std::optional<pop::testing::Subprocess> process_;
   std::string base_url_;
+  std::string admin_token_;
 };
 
 struct LoadResult {
@@ -147,10 +153,10 @@ double percentile(const std::vector<double>& sorted, double fraction) {
 
 // POSTs `body` from `clients` threads until `count` agendas are in (when given) or `seconds`
 // have passed. Anything but a 201 aborts the run.
-LoadResult submit_load(const std::string& base_url, const std::string& body, int clients,
+LoadResult submit_load(const ServerProcess& server, const std::string& body, int clients,
                        std::optional<std::size_t> count, double seconds) {
   std::vector<pop::http_client::Client> connections;
-  for (int i = 0; i < clients; ++i) connections.push_back(connect(base_url));
+  for (int i = 0; i < clients; ++i) connections.push_back(server.client());
   std::atomic<std::size_t> claimed{0};
   std::atomic<bool> stop{false};
   std::mutex failure_mutex;
@@ -229,7 +235,7 @@ void bench_submits(const fs::path& parent, double seconds) {
   std::printf("%8s %11s %9s %9s %9s\n", "clients", "submits/s", "p50 ms", "p99 ms", "max ms");
   ServerProcess server(parent, {"--no-embedded-puller"});
   for (int clients : {1, 8, 32, 64}) {
-    const LoadResult load = submit_load(server.base_url(), kSampleAgenda, clients, {}, seconds);
+    const LoadResult load = submit_load(server, kSampleAgenda, clients, {}, seconds);
     std::printf("%8d %11.0f %9.2f %9.2f %9.2f\n", clients, load.rate(),
                 percentile(load.latencies_ms, 0.5), percentile(load.latencies_ms, 0.99),
                 percentile(load.latencies_ms, 1));
@@ -250,9 +256,9 @@ void bench_drain(const fs::path& parent, std::size_t count, int capacity) {
   std::ofstream(handlers) << R"({"handlers": {"true": {"command": ["/bin/true"]}}})";
   ServerProcess server(parent,
                        {"--handlers", handlers.string(), "--capacity", std::to_string(capacity)});
-  auto client = connect(server.base_url());
+  auto client = server.client();
   const auto start = Clock::now();
-  const LoadResult load = submit_load(server.base_url(), kTrueAgenda, kClients, count, 3600);
+  const LoadResult load = submit_load(server, kTrueAgenda, kClients, count, 3600);
   // Agendas move WAITING -> EXECUTING -> COMPLETE and /bin/true does not fail, so once all
   // are submitted, no WAITING and then no EXECUTING means all are COMPLETE.
   const auto give_up = Clock::now() + std::chrono::minutes(10);
@@ -280,7 +286,7 @@ void bench_memory(const fs::path& parent, std::size_t count) {
   ServerProcess server(parent, {"--no-embedded-puller"});
   const long rss_before = server.rss_bytes();
   const std::uintmax_t disk_before = server.data_bytes();
-  const LoadResult load = submit_load(server.base_url(), kSampleAgenda, kClients, count, 3600);
+  const LoadResult load = submit_load(server, kSampleAgenda, kClients, count, 3600);
   const long rss_after = server.rss_bytes();
   server.stop();
   const std::uintmax_t disk_after = server.data_bytes();

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "api/authentication_gate.h"
 #include "api/page_request.h"
 #include "api/request_body.h"
 #include "http/error_response.h"
@@ -21,10 +22,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-// Until authentication (issue 4) every caller is the customer `default`, with an admin's
-// rights (the single-user install): it may submit for other customers.
-constexpr const char* kCaller = "default";
-constexpr bool kCallerIsAdmin = true;
 constexpr std::size_t kMaxReportBytes = 64u << 20;
 constexpr int kMaxReportDepth = 160;
 constexpr std::size_t kMaxPullAgendas = 100;
@@ -187,7 +184,7 @@ class LongPolls {
   std::atomic<bool> stopping_{false};
 };
 
-AgendaRoutes::AgendaRoutes(service::AgendaService& service, service::ReadySignal& signal,
+AgendaRoutes::AgendaRoutes(service::AgendaAccess& service, service::ReadySignal& signal,
                            const service::ReportService& reports)
     : service_(service),
       signal_(signal),
@@ -211,11 +208,9 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                    }),
         router.add("POST", "/v1/agendas",
                    [&service](const HttpRequest&request) {
-                     service::SubmitRequest submit{
-                         kCaller, request.body,
-                         std::string(request.header("Idempotency-Key").value_or("")),
-                         kCallerIsAdmin};
-                     auto submitted = service.submit(submit);
+                     auto submitted = service.submit(
+                         caller_of(request), request.body,
+                         std::string(request.header("Idempotency-Key").value_or("")));
                      if (!submitted) return error(submitted.error(), request);
                      HttpResponse response = http::json_response(201, submitted->agenda);
                      response.headers.set(
@@ -226,12 +221,13 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
         router.add("GET", "/v1/agendas",
                    [&service](const HttpRequest&request) {
                      auto query = agenda_query(request);
-                     auto page = query ? service.list(*query) : tl::unexpected(query.error());
+                     auto page = query ? service.list(caller_of(request), *query)
+                                       : tl::unexpected(query.error());
                      return page ? http::json_response(200, *page) : error(page.error(), request);
                    }),
         router.add("DELETE", "/v1/agendas/{id}",
                    [&service](const HttpRequest&request) {
-                     auto removed = service.remove(request.path_param("id"));
+                     auto removed = service.remove(caller_of(request), request.path_param("id"));
                      return removed ? no_content() : error(removed.error(), request);
                    }),
         router.add("POST", "/v1/agendas/{id}/rerun",
@@ -241,32 +237,33 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                          request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
                      auto rerun = body ? service::rerun_request_from_json(*body)
                                        : tl::unexpected(body.error());
-                     auto progress = rerun ? service.rerun(request.path_param("id"), *rerun)
-                                           : tl::unexpected(rerun.error());
+                     auto progress =
+                         rerun ? service.rerun(caller_of(request), request.path_param("id"), *rerun)
+                               : tl::unexpected(rerun.error());
                      return progress ? http::json_response(200, *progress)
                                      : error(progress.error(), request);
                    }),
         router.add("GET", "/v1/agendas/{id}",
                    [&service](const HttpRequest&request) {
-                     auto agenda = service.agenda(request.path_param("id"));
+                     auto agenda = service.agenda(caller_of(request), request.path_param("id"));
                      return agenda ? http::json_response(200, *agenda)
                                    : error(agenda.error(), request);
                    }),
         router.add("GET", "/v1/agendas/{id}/progress",
                    [&service](const HttpRequest&request) {
-                     auto progress = service.progress(request.path_param("id"));
+                     auto progress = service.progress(caller_of(request), request.path_param("id"));
                      return progress ? http::json_response(200, *progress)
                                      : error(progress.error(), request);
                    }),
         router.add("GET", "/v1/agendas/{id}/explain",
                    [&service](const HttpRequest&request) {
-                     auto explained = service.explain(request.path_param("id"));
+                     auto explained = service.explain(caller_of(request), request.path_param("id"));
                      return explained ? http::json_response(200, *explained)
                                       : error(explained.error(), request);
                    }),
         router.add("POST", "/v1/agendas/{id}/cancel",
                    [&service](const HttpRequest&request) {
-                     auto cancelled = service.cancel(request.path_param("id"));
+                     auto cancelled = service.cancel(caller_of(request), request.path_param("id"));
                      return cancelled ? http::json_response(200, *cancelled)
                                       : error(cancelled.error(), request);
                    }),
@@ -275,8 +272,8 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                      auto epoch = epoch_param(request);
                      auto body = epoch ? json_body(request) : tl::unexpected(epoch.error());
                      if (!body) return error(body.error(), request);
-                     auto reported =
-                         service.report(std::string(request.path_param("id")), *epoch, *body);
+                     auto reported = service.report(caller_of(request), request.path_param("id"),
+                                                    *epoch, *body);
                      return reported ? no_content() : error(reported.error(), request);
                    }),
         router.add("POST", "/v1/agendas/{id}/leases/{epoch}/complete",
@@ -284,27 +281,29 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                      auto epoch = epoch_param(request);
                      auto body = epoch ? json_body(request) : tl::unexpected(epoch.error());
                      if (!body) return error(body.error(), request);
-                     auto completed =
-                         service.complete(std::string(request.path_param("id")), *epoch, *body);
+                     auto completed = service.complete(caller_of(request), request.path_param("id"),
+                                                       *epoch, *body);
                      return completed ? no_content() : error(completed.error(), request);
                    }),
         router.add_async(
             "POST", "/v1/pools/{pool}/pull",
             [&service, &signal, &reports, long_polls](HttpRequest request, Responder responder) {
-              auto pull = pull_request(request);
+              const std::string pool(request.path_param("pool"));
+              auto allowed = service.check_pull(caller_of(request), pool);
+              auto pull = allowed ? pull_request(request) : tl::unexpected(allowed.error());
               if (!pull) {
                 responder.send(error(pull.error(), request));
                 return;
               }
               // A departing client or a stopping server must not wait for the timeout.
               responder.on_cancel([&signal](http::CancelReason) { signal.notify(); });
-              const std::string pool(request.path_param("pool"));
               auto body = [&service, &signal, &reports, long_polls, request, responder,
                            pull = *pull, pool]() mutable {
                 const auto deadline = std::chrono::steady_clock::now() + pull.wait;
                 for (;;) {
                   const std::uint64_t seen = signal.generation();
-                  auto leased = service.pull(pool, pull.puller_id, pull.max, pull.available);
+                  auto leased = service.pull(caller_of(request), pool, pull.puller_id, pull.max,
+                                             pull.available);
                   if (!leased) {
                     responder.send(error(leased.error(), request));
                     return;

@@ -1,13 +1,12 @@
 // The REST endpoints of agendas and of the puller protocol, on top of the agenda service.
 // docs/api/openapi.yaml describes them; keep the two in step.
-//
-// Until authentication lands (issue 4) every caller acts as the customer `default`.
+// Every route but /healthz acts for the principal the authentication gate set.
 #pragma once
 
 #include <memory>
 
 #include "http/router.h"
-#include "service/agenda_service.h"
+#include "service/agenda_access.h"
 #include "service/ready_signal.h"
 #include "service/report_service.h"
 
@@ -20,7 +19,7 @@ class AgendaRoutes {
  public:
   // Borrows the services and signal; all must outlive this object. `reports` gives each
   // lease handed to a puller its report key.
-  AgendaRoutes(service::AgendaService& service, service::ReadySignal& signal,
+  AgendaRoutes(service::AgendaAccess& service, service::ReadySignal& signal,
                const service::ReportService& reports);
   ~AgendaRoutes();
 
@@ -31,7 +30,7 @@ class AgendaRoutes {
   void stop();
 
  private:
-  service::AgendaService& service_;
+  service::AgendaAccess& service_;
   service::ReadySignal& signal_;
   const service::ReportService& reports_;
   std::shared_ptr<LongPolls> long_polls_;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "api/authentication_gate.h"
 #include "api/page_request.h"
 #include "api/request_body.h"
 #include "http/error_response.h"
@@ -20,12 +21,6 @@ namespace {
 // A template holds an agenda one level down; a run body holds a payload one level down.
 constexpr std::size_t kMaxDocumentBytes = AgendaLimits{}.max_document_bytes;
 constexpr int kMaxDocumentDepth = AgendaLimits{}.max_depth + 1;
-
-// Authorisation (issue 4) goes here and into one line per handler. Admin-only: every write
-// of pools, insights and customers, and reading customers other than one's own. A customer
-// may manage its own templates (isGlobal and other owners need an admin), read the pools
-// and the insights and templates visible to it, and run a visible template.
-service::Caller caller_of(const HttpRequest&) { return {"default", true}; }
 
 struct Collection {
   const char* path;
@@ -73,7 +68,10 @@ Result<std::optional<std::int64_t>> if_match(const HttpRequest& request) {
 
 HttpResponse stored(int status, const service::ConfigDocument& document) {
   HttpResponse response = http::json_response(status, document.document);
-  response.headers.set("ETag", "\"" + std::to_string(document.version) + "\"");
+  std::string etag = std::to_string(document.version);
+  etag.insert(etag.begin(), '"');
+  etag.push_back('"');
+  response.headers.set("ETag", etag);
   return response;
 }
 
@@ -83,10 +81,12 @@ std::string location(const std::string& collection, const std::string& id) {
 
 }  // namespace
 
-ConfigRoutes::ConfigRoutes(service::ConfigService& config, service::AgendaService& agendas)
-    : config_(config), agendas_(agendas) {}
+ConfigRoutes::ConfigRoutes(service::ConfigAccess& access, service::ConfigService& config,
+                           service::AgendaAccess& agendas)
+    : access_(access), config_(config), agendas_(agendas) {}
 
 Result<void> ConfigRoutes::add_to(http::Router& router) {
+  auto& access = access_;
   auto& config = config_;
   auto& agendas = agendas_;
   for (const Collection& collection : kCollections) {
@@ -94,11 +94,10 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
     const DocumentKind kind = collection.kind;
     for (Result<void> added :
          {router.add("POST", path,
-                     [&config, kind, path](const HttpRequest& request) {
-                       const service::Caller caller = caller_of(request);
+                     [&access, kind, path](const HttpRequest& request) {
                        auto body = json_body(request);
-                       auto created =
-                           body ? config.create(caller, kind, *body) : tl::unexpected(body.error());
+                       auto created = body ? access.create(caller_of(request), kind, *body)
+                                           : tl::unexpected(body.error());
                        if (!created) return error(created.error(), request);
                        HttpResponse response = stored(201, *created);
                        response.headers.set(
@@ -106,39 +105,38 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
                        return response;
                      }),
           router.add("GET", path,
-                     [&config, kind](const HttpRequest& request) {
+                     [&access, kind](const HttpRequest& request) {
                        auto page = page_request(request.query);
-                       auto listed = page ? config.list(kind, page->cursor, page->limit)
-                                          : tl::unexpected(page.error());
+                       auto listed =
+                           page ? access.list(caller_of(request), kind, page->cursor, page->limit)
+                                : tl::unexpected(page.error());
                        if (!listed) return error(listed.error(), request);
                        Json body = {{"items", listed->items}};
                        if (listed->next_cursor) body["nextCursor"] = *listed->next_cursor;
                        return http::json_response(200, body);
                      }),
           router.add("GET", path + "/{id}",
-                     [&config, kind](const HttpRequest& request) {
-                       auto document = config.get(kind, request.path_param("id"));
+                     [&access, kind](const HttpRequest& request) {
+                       auto document =
+                           access.get(caller_of(request), kind, request.path_param("id"));
                        return document ? stored(200, *document) : error(document.error(), request);
                      }),
           router.add("PUT", path + "/{id}",
-                     [&config, kind](const HttpRequest& request) {
-                       const service::Caller caller = caller_of(request);
+                     [&access, kind](const HttpRequest& request) {
                        auto version = if_match(request);
                        auto body = version ? json_body(request) : tl::unexpected(version.error());
                        if (!body) return error(body.error(), request);
-                       auto replaced =
-                           config.replace(caller, kind, request.path_param("id"), *body, *version);
+                       auto replaced = access.replace(caller_of(request), kind,
+                                                      request.path_param("id"), *body, *version);
                        if (replaced) return stored(200, *replaced);
                        // With If-Match, a conflict is exactly a version that moved on.
-                       if (replaced.error().code == ErrorCode::kConflict && *version) {
-                         return http::error_response(412, "precondition_failed",
-                                                     replaced.error().message, {},
-                                                     request.correlation_id);
-                       }
-                       return error(replaced.error(), request);
+                       Error refused = replaced.error();
+                       if (refused.code == ErrorCode::kConflict && *version)
+                         refused.code = ErrorCode::kPreconditionFailed;
+                       return error(refused, request);
                      }),
-          router.add("DELETE", path + "/{id}", [&config, kind](const HttpRequest& request) {
-            auto removed = config.remove(kind, request.path_param("id"));
+          router.add("DELETE", path + "/{id}", [&access, kind](const HttpRequest& request) {
+            auto removed = access.remove(caller_of(request), kind, request.path_param("id"));
             return removed ? no_content() : error(removed.error(), request);
           })}) {
       if (!added) return added;
@@ -146,12 +144,12 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
   }
   return router.add(
       "POST", "/v1/templates/{id}/run", [&config, &agendas](const HttpRequest& request) {
-        const service::Caller caller = caller_of(request);
         auto body = request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
         auto run =
             body ? service::template_run_request_from_json(*body) : tl::unexpected(body.error());
         auto submitted =
-            run ? service::run_template(config, agendas, caller, request.path_param("id"), *run,
+            run ? service::run_template(config, agendas, caller_of(request),
+                                        request.path_param("id"), *run,
                                         std::string(request.header("Idempotency-Key").value_or("")))
                 : tl::unexpected(run.error());
         // The answer is POST /v1/agendas's: the errors are an agenda's, invalid_agenda included.

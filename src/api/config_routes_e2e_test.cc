@@ -72,9 +72,10 @@ TEST_F(ConfigRoutesTest, NewPoolInsightAndCustomerTakeEffectWithoutRestart) {
   EXPECT_EQ(stale["message"], "insight \"gpu-encode\" is at version 2, not 1");
 
   // The embedded puller serves the default pool only: the new pool's own puller runs them.
-  pop::testing::Subprocess puller({POP_BINARY, "puller", "--server", base_url_, "--pool", "gpu",
-                                   "--puller-id", "gpu-1", "--report-seconds", "0.2"},
-                                  {}, dir_->path().string());
+  pop::testing::Subprocess puller(
+      {POP_BINARY, "puller", "--server", base_url_, "--pool", "gpu", "--puller-id", "gpu-1",
+       "--report-seconds", "0.2", "--token", puller_token("gpu")},
+      {}, dir_->path().string());
   EXPECT_EQ(wait_for_outcome(first)["processingStateMessage"], "succeeded");
   EXPECT_EQ(wait_for_outcome(second)["processingStateMessage"], "succeeded");
   puller.signal(SIGTERM);

@@ -5,8 +5,8 @@
 #include <optional>
 #include <string_view>
 
+#include "api/authentication_gate.h"
 #include "http/error_response.h"
-#include "http/headers.h"
 
 namespace pop::api {
 
@@ -18,24 +18,6 @@ namespace {
 
 HttpResponse error(const Error& error, const HttpRequest& request) {
   return http::error_response(error, request.correlation_id);
-}
-
-// Says why without echoing the token: tokens never appear in answers or logs.
-HttpResponse unauthenticated(const HttpRequest& request, std::string_view why) {
-  HttpResponse response =
-      http::error_response(401, "unauthenticated", why, {}, request.correlation_id);
-  response.headers.set("WWW-Authenticate", "Bearer realm=\"pop-reports\"");
-  return response;
-}
-
-// The token of "Authorization: Bearer <token>" (the scheme is case-insensitive).
-std::optional<std::string_view> bearer_token(const HttpRequest& request) {
-  auto value = request.header("Authorization");
-  constexpr std::string_view kScheme = "Bearer ";
-  if (!value || value->size() <= kScheme.size() ||
-      !http::iequals(value->substr(0, kScheme.size()), kScheme))
-    return std::nullopt;
-  return value->substr(kScheme.size());
 }
 
 Result<std::uint64_t> integer(std::string_view text, std::string_view what, std::uint64_t min,
@@ -50,21 +32,27 @@ Result<std::uint64_t> integer(std::string_view text, std::string_view what, std:
 }
 
 HttpResponse post_report(service::ReportService& reports, const HttpRequest& request) {
-  auto token = bearer_token(request);
-  if (!token)
-    return unauthenticated(request, "a report needs \"Authorization: Bearer $POP_REPORT_TOKEN\"");
-  auto claims = reports.verify(*token);
-  if (!claims) return unauthenticated(request, "the report token is not valid");
+  const auth::Principal& caller = caller_of(request);
+  if (caller.role != auth::Role::kReporter)
+    return error(Error{ErrorCode::kForbidden,
+                       "reports are posted with an operation's report token ($POP_REPORT_TOKEN)",
+                       {}},
+                 request);
+  const auth::ReportScope& scope = caller.report_scope;
+  const service::ReportClaims claims{scope.agenda_id, scope.epoch, scope.operation, scope.attempt};
   auto report = service::parse_handler_report(request.body);
   if (!report) return error(report.error(), request);
-  auto accepted = reports.accept(*claims, *report);
+  auto accepted = reports.accept(claims, *report);
   if (!accepted) return error(accepted.error(), request);
   HttpResponse response;
   response.status = 204;
   return response;
 }
 
-HttpResponse get_progress(service::ReportService& reports, const HttpRequest& request) {
+HttpResponse get_progress(service::ReportService& reports, service::AgendaAccess& agendas,
+                          const HttpRequest& request) {
+  if (auto allowed = agendas.check_read(caller_of(request), request.path_param("id")); !allowed)
+    return error(allowed.error(), request);
   auto epoch = integer(request.path_param("epoch"), "lease epoch", 1, UINT64_MAX);
   if (!epoch) return error(epoch.error(), request);
   auto after = integer(request.query.get("after").value_or("0"), "after", 0, UINT64_MAX);
@@ -81,7 +69,10 @@ HttpResponse get_progress(service::ReportService& reports, const HttpRequest& re
   return http::json_response(200, {{"attempts", attempts}, {"cursor", progress->cursor}});
 }
 
-HttpResponse get_output(service::ReportService& reports, const HttpRequest& request) {
+HttpResponse get_output(service::ReportService& reports, service::AgendaAccess& agendas,
+                        const HttpRequest& request) {
+  if (auto allowed = agendas.check_read(caller_of(request), request.path_param("id")); !allowed)
+    return error(allowed.error(), request);
   auto epoch = integer(request.path_param("epoch"), "lease epoch", 1, UINT64_MAX);
   if (!epoch) return error(epoch.error(), request);
   auto attempt = integer(request.path_param("attempt"), "attempt", 1, 1000000);
@@ -98,18 +89,21 @@ HttpResponse get_output(service::ReportService& reports, const HttpRequest& requ
 
 }  // namespace
 
-Result<void> add_report_routes(http::Router& router, service::ReportService& reports) {
+Result<void> add_report_routes(http::Router& router, service::ReportService& reports,
+                               service::AgendaAccess& agendas) {
   using Add = Result<void>;
   for (Add added :
        {router.add(
             "POST", "/v1/reports",
             [&reports](const HttpRequest& request) { return post_report(reports, request); }),
-        router.add(
-            "GET", "/v1/agendas/{id}/leases/{epoch}/reports",
-            [&reports](const HttpRequest& request) { return get_progress(reports, request); }),
-        router.add(
-            "GET", "/v1/agendas/{id}/leases/{epoch}/reports/{operation}/{attempt}",
-            [&reports](const HttpRequest& request) { return get_output(reports, request); })}) {
+        router.add("GET", "/v1/agendas/{id}/leases/{epoch}/reports",
+                   [&reports, &agendas](const HttpRequest& request) {
+                     return get_progress(reports, agendas, request);
+                   }),
+        router.add("GET", "/v1/agendas/{id}/leases/{epoch}/reports/{operation}/{attempt}",
+                   [&reports, &agendas](const HttpRequest& request) {
+                     return get_output(reports, agendas, request);
+                   })}) {
     if (!added) return added;
   }
   return {};

@@ -71,7 +71,8 @@ class ReportEndpointTest : public pop::testing::PopServerFixture {
     PopServerFixture::SetUp();
     if (HasFatalFailure() || !standalone_puller()) return;
     puller_.emplace(std::vector<std::string>{POP_BINARY, "puller", "--server", server_->base_url(),
-                                             "--handlers", handlers(), "--report-seconds", "0.1"},
+                                             "--handlers", handlers(), "--report-seconds", "0.1",
+                                             "--token", puller_token("default")},
                     std::map<std::string, std::string>{}, dir_->path().string());
   }
 
@@ -150,8 +151,8 @@ void expect_output_consumed(const Json& done) {
 TEST_F(ReportEndpointTest, ReportedProgressShowsAndTheReportedOutputFeedsTheDependant) {
   const std::string id = submit(kProducerAndConsumer);
   EXPECT_TRUE(shows_reported_progress(id, 0)) << progress(id).dump(2);
-  pop::testing::Subprocess watch({POP_BINARY, "watch", id, "--server", server_->base_url()}, {},
-                                 dir_->path().string());
+  pop::testing::Subprocess watch({POP_BINARY, "watch", id, "--server", server_->base_url()},
+                                 cli_environment(), dir_->path().string());
   ASSERT_TRUE(pop::testing::eventually([&] {
     return watch.stdout_so_far().find("pass 1 of 2") != std::string::npos;
   })) << watch.stdout_so_far();
@@ -205,7 +206,8 @@ TEST_F(ReportEndpointTest, ATokenIsRefusedForAnyOtherOperationAndForgeriesFail) 
     EXPECT_EQ(refused.header("WWW-Authenticate").substr(0, 6), "Bearer");
     EXPECT_EQ(refused.body.find(forged), std::string::npos) << "the answer echoes the token";
   }
-  expect_status(call("POST", "/v1/reports", R"({"percentComplete": 7})"), 401, "unauthenticated");
+  // Any other credential, even an admin's, is not an attempt's: it may not report.
+  expect_status(call("POST", "/v1/reports", R"({"percentComplete": 7})"), 403, "forbidden");
 
   // The real token works, for its own operation only.
   EXPECT_EQ(post_report(x, R"({"percentComplete": 60, "message": "x only"})").status, 204);

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "agenda/agenda.h"
+#include "cli/client_connection.h"
 #include "cli/commands.h"
 #include "cli/error_output.h"
 #include "cli/progress_display.h"
@@ -26,45 +27,6 @@ namespace pop::cli {
 namespace {
 
 using Json = nlohmann::json;
-
-constexpr int kExitUnreachable = 3;
-
-struct ClientSettings {
-  std::string server = "http://127.0.0.1:8080";
-  std::string token;
-  std::string ca_file;
-  std::string output = "text";
-};
-
-void add_client_options(CLI::App* command, ClientSettings& settings) {
-  command->add_option("--server", settings.server, "Base URL of the POP server")
-      ->capture_default_str();
-  command->add_option("--token", settings.token, "Bearer token");
-  command
-      ->add_option("--ca", settings.ca_file,
-                   "PEM file of the CA that signs the server's certificate")
-      ->check(CLI::ExistingFile);
-  command->add_option("--output,-o", settings.output, "text or json")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"text", "json"}));
-}
-
-Result<http_client::Client> connect(const ClientSettings& settings) {
-  http_client::ClientOptions options;
-  options.base_url = settings.server;
-  options.bearer_token = settings.token;
-  options.ca_file = settings.ca_file;
-  return http_client::Client::create(options);
-}
-
-int report_error(const char* command, const Error& error) {
-  return print_error(command, "", error,
-                     error.code == ErrorCode::kUnavailable ? kExitUnreachable : 2);
-}
-
-void print_json(const Json& document) {
-  std::cout << document.dump(2, ' ', false, Json::error_handler_t::replace) << std::endl;
-}
 
 Result<std::string> read_all(const std::string& path) {
   std::stringstream text;

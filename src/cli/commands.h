@@ -22,6 +22,8 @@ Command add_server_command(CLI::App& app);
 Command add_puller_command(CLI::App& app);
 // `pop submit`, `pop status`, `pop watch`: the client of a server.
 std::vector<Command> add_client_commands(CLI::App& app);
+// `pop token create|list|revoke`: API tokens.
+std::vector<Command> add_token_commands(CLI::App& app);
 // `pop handler sample`: the built-in handlers, as run by the runners.
 Command add_handler_command(CLI::App& app);
 

@@ -6,15 +6,22 @@
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "agenda/declared_resources.h"
 #include "api/agenda_routes.h"
+#include "api/authentication_gate.h"
 #include "api/config_routes.h"
 #include "api/report_routes.h"
+#include "api/token_routes.h"
+#include "auth/admin_token_file.h"
+#include "auth/jwt_authenticator.h"
 #include "cli/commands.h"
 #include "cli/error_output.h"
 #include "cli/signal_watcher.h"
@@ -23,13 +30,46 @@
 #include "puller/local_work_source.h"
 #include "puller/puller_agent.h"
 #include "runner/local_runner.h"
-#include "service/agenda_service.h"
+#include "service/agenda_access.h"
+#include "service/config_access.h"
+#include "service/report_authenticator.h"
 #include "service/report_secret.h"
 #include "service/report_service.h"
+#include "service/token_service.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace pop::cli {
 namespace {
+
+// JWTs are accepted when any key is configured (auth/jwt_authenticator.h).
+struct JwtSettings {
+  std::string hs256_secret_file;
+  std::vector<std::string> public_key_files;
+  std::string jwks_file;
+  auth::JwtOptions options;
+
+  bool enabled() const {
+    return !hs256_secret_file.empty() || !public_key_files.empty() || !jwks_file.empty();
+  }
+};
+
+Result<std::unique_ptr<auth::JwtAuthenticator>> jwt_authenticator(const JwtSettings& settings) {
+  auth::JwtOptions options = settings.options;
+  if (!settings.hs256_secret_file.empty()) {
+    std::ifstream in(settings.hs256_secret_file, std::ios::binary);
+    if (!in) return fail(ErrorCode::kInvalidArgument, "cannot read " + settings.hs256_secret_file);
+    std::stringstream secret;
+    secret << in.rdbuf();
+    options.hs256_secret = secret.str();
+    // A trailing newline is the editor's, not the key's.
+    while (!options.hs256_secret.empty() &&
+           (options.hs256_secret.back() == '\n' || options.hs256_secret.back() == '\r'))
+      options.hs256_secret.pop_back();
+  }
+  options.public_key_files = settings.public_key_files;
+  options.jwks_file = settings.jwks_file;
+  return auth::JwtAuthenticator::create(std::move(options));
+}
 
 struct ServerSettings {
   std::string listen = "127.0.0.1:8080";
@@ -39,6 +79,9 @@ struct ServerSettings {
   std::vector<std::string> resources;
   double lease_seconds = 30;
   bool embedded_puller = true;
+  JwtSettings jwt;
+  std::string tls_certificate;  // with tls_key: serve HTTPS
+  std::string tls_key;
 };
 
 int fail_start(const std::string& what, const Error& error) {
@@ -56,9 +99,26 @@ Result<std::pair<std::string, std::uint16_t>> split_listen(const std::string& li
   return std::pair{listen.substr(0, colon), static_cast<std::uint16_t>(std::stoul(port))};
 }
 
+// On the first start (no admin token file yet), an admin token for whoever runs the server,
+// in a file only its user can read.
+Result<void> bootstrap_admin_token(service::TokenService& tokens, const std::string& data) {
+  const auto path = std::filesystem::absolute(data) / auth::kAdminTokenFileName;
+  std::error_code ignored;
+  if (std::filesystem::exists(path, ignored)) return {};
+  service::NewToken admin;
+  admin.role = auth::Role::kAdmin;
+  admin.description = "bootstrap admin token of " + path.string();
+  auto issued = tokens.issue(admin, "pop server");
+  if (!issued) return tl::unexpected(issued.error());
+  if (auto written = auth::write_admin_token_file(path, issued->token); !written) return written;
+  std::printf("pop server: created an admin token (id %s) in %s\n",
+              issued->document.value("id", "").c_str(), path.c_str());
+  return {};
+}
+
 // Where the embedded puller's handlers reach this server: its own listen address, with a
 // wildcard host replaced by loopback.
-std::string local_report_url(const std::string& host, std::uint16_t port) {
+std::string local_report_url(bool tls, const std::string& host, std::uint16_t port) {
   std::string reachable = host;
   if (host == "0.0.0.0") {
     reachable = "127.0.0.1";
@@ -67,7 +127,7 @@ std::string local_report_url(const std::string& host, std::uint16_t port) {
   } else if (host.find(':') != std::string::npos && host.front() != '[') {
     reachable = "[" + host + "]";
   }
-  return "http://" + reachable + ":" + std::to_string(port) + "/v1/reports";
+  return (tls ? "https://" : "http://") + reachable + ":" + std::to_string(port) + "/v1/reports";
 }
 
 int serve(const ServerSettings& settings) {
@@ -84,6 +144,16 @@ int serve(const ServerSettings& settings) {
   auto address = split_listen(settings.listen);
   if (!address) return fail_start("invalid option", address.error());
   HandlerRegistry registry = HandlerRegistry::builtin(current_executable());
+  const bool tls = !settings.tls_certificate.empty();
+  // Handlers posting to the HTTPS report URL trust the server's own certificate (curl takes
+  // it as the anchor), unless the environment or the registry file names a CA.
+  if (tls && std::getenv("POP_REPORT_CA") == nullptr) {
+    const Json report_ca = {
+        {"POP_REPORT_CA", std::filesystem::absolute(settings.tls_certificate).string()}};
+    if (auto merged = registry.merge_json({{"defaults", {{"env", report_ca}}}}, "--tls-cert");
+        !merged)
+      return fail_start("handlers", merged.error());
+  }
   if (!settings.handlers_path.empty()) {
     if (auto merged = registry.merge_file(settings.handlers_path); !merged)
       return fail_start("handlers", merged.error());
@@ -109,26 +179,50 @@ int serve(const ServerSettings& settings) {
   service::ReportService reports(**store, std::move(*secret),
                                  [] { return std::chrono::system_clock::now(); });
 
+  const service::WallClock clock = [] { return std::chrono::system_clock::now(); };
+  service::AuditTrail audit(**store, clock);
+  service::AgendaAccess agendas(service, audit);
+  service::TokenService tokens(**store, clock);
+  if (auto bootstrapped = bootstrap_admin_token(tokens, settings.data); !bootstrapped)
+    return fail_start("cannot create the admin token", bootstrapped.error());
+  service::ReportAuthenticator report_tokens(reports);
+  auth::AuthenticatorChain authenticators;
+  authenticators.add(tokens);
+  authenticators.add(report_tokens);
+  std::unique_ptr<auth::JwtAuthenticator> jwts;
+  if (settings.jwt.enabled()) {
+    auto created = jwt_authenticator(settings.jwt);
+    if (!created) return fail_start("invalid JWT options", created.error());
+    jwts = std::move(*created);
+    authenticators.add(*jwts);
+  }
+
   http::Router router;
-  api::AgendaRoutes routes(service, ready, reports);
+  router.set_gate(api::authentication_gate(authenticators));
+  api::AgendaRoutes routes(agendas, ready, reports);
   if (auto added = routes.add_to(router); !added) return fail_start("routes", added.error());
   service::ConfigService config(
       **store, queues, [&registry](std::string_view type) { return registry.has(type); },
       [] { return std::chrono::system_clock::now(); },
       {options.default_resource_pool, options.limits});
-  api::ConfigRoutes config_routes(config, service);
+  service::ConfigAccess config_access(config, audit);
+  api::ConfigRoutes config_routes(config_access, config, agendas);
   if (auto added = config_routes.add_to(router); !added) return fail_start("routes", added.error());
-  if (auto added = api::add_report_routes(router, reports); !added)
+  if (auto added = api::add_report_routes(router, reports, agendas); !added)
+    return fail_start("routes", added.error());
+  if (auto added = api::add_token_routes(router, tokens, audit, **store); !added)
     return fail_start("routes", added.error());
   http::ServerOptions http_options;
   http_options.host = address->first;
   http_options.port = address->second;
   http_options.max_body_bytes = 64u << 20;
+  if (tls) http_options.tls = http::TlsOptions{settings.tls_certificate, settings.tls_key};
   http::Server http(http_options, router.to_handler());
   if (auto started = http.start(); !started)
     return fail_start("cannot listen on " + settings.listen, started.error());
-  std::printf("pop server: listening on http://%s:%u, data in %s\n", address->first.c_str(),
-              static_cast<unsigned>(http.port()), std::filesystem::absolute(settings.data).c_str());
+  std::printf("pop server: listening on %s://%s:%u, data in %s\n", tls ? "https" : "http",
+              address->first.c_str(), static_cast<unsigned>(http.port()),
+              std::filesystem::absolute(settings.data).c_str());
   std::fflush(stdout);
 
   std::unique_ptr<LocalRunner> runner;
@@ -143,8 +237,11 @@ int serve(const ServerSettings& settings) {
     auto created = LocalRunner::create({work_root});
     if (!created) return fail_start("local runner", created.error());
     runner = std::move(*created);
-    source = std::make_unique<puller::LocalWorkSource>(service, ready, reports, "default",
-                                                       "embedded-" + std::to_string(getpid()));
+    // Its own credential: a puller of the default pool, held to the rules of any puller.
+    source = std::make_unique<puller::LocalWorkSource>(
+        agendas, ready, reports,
+        auth::puller_principal("embedded-puller", options.default_resource_pool),
+        "embedded-" + std::to_string(getpid()));
     puller::AgentOptions agent_options;
     agent_options.capacity = settings.capacity;
     auto resources = resources_from_flags(settings.resources);
@@ -152,7 +249,7 @@ int serve(const ServerSettings& settings) {
     agent_options.resources = std::move(*resources);
     agent_options.report_interval =
         std::min<std::chrono::milliseconds>(options.lease_duration / 3, std::chrono::seconds(2));
-    agent_options.report_url = local_report_url(address->first, http.port());
+    agent_options.report_url = local_report_url(tls, address->first, http.port());
     agent = std::make_unique<puller::PullerAgent>(*source, registry, *runner, agent_options);
     agent_thread = std::thread([&] { agent->run(); });
   }
@@ -209,8 +306,44 @@ Command add_server_command(CLI::App& app) {
                    "How long a puller may stay silent before its agendas are taken back")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 3600.0));
+  server
+      ->add_option("--jwt-hs256-secret-file", settings->jwt.hs256_secret_file,
+                   "Accept HS256 JWTs signed with the secret in this file (32 bytes or more)")
+      ->check(CLI::ExistingFile);
+  server
+      ->add_option("--jwt-public-key", settings->jwt.public_key_files,
+                   "Accept RS256/ES256 JWTs signed by this PEM public key, repeatable")
+      ->check(CLI::ExistingFile);
+  server
+      ->add_option("--jwks", settings->jwt.jwks_file,
+                   "Accept RS256/ES256 JWTs signed by a key of this JWKS file")
+      ->check(CLI::ExistingFile);
+  server->add_option("--jwt-issuer", settings->jwt.options.issuer, "Required iss of JWTs");
+  server->add_option("--jwt-audience", settings->jwt.options.audience, "Required aud of JWTs");
+  server
+      ->add_option("--jwt-customers-claim", settings->jwt.options.customers_claim,
+                   "JWT claim with the customer accounts (a name, or a JSON pointer)")
+      ->capture_default_str();
+  server
+      ->add_option("--jwt-roles-claim", settings->jwt.options.roles_claim,
+                   "JWT claim with the roles (a name, or a JSON pointer)")
+      ->capture_default_str();
+  server
+      ->add_option("--jwt-admin-role", settings->jwt.options.admin_role,
+                   "Role in the roles claim that makes a JWT's bearer an admin")
+      ->capture_default_str();
   server->add_flag("!--no-embedded-puller", settings->embedded_puller,
                    "Do not run a puller for the default pool inside the server");
+  CLI::Option* certificate =
+      server
+          ->add_option("--tls-cert", settings->tls_certificate,
+                       "PEM certificate chain (server first): serve HTTPS, with --tls-key")
+          ->check(CLI::ExistingFile);
+  CLI::Option* key =
+      server->add_option("--tls-key", settings->tls_key, "PEM private key of --tls-cert")
+          ->check(CLI::ExistingFile);
+  certificate->needs(key);
+  key->needs(certificate);
   return {server, [settings] { return serve(*settings); }};
 }
 

@@ -100,24 +100,24 @@ TEST_F(PopServerTest, ExplainNamesTheInsightAndState) {
 TEST_F(PopServerTest, CliSubmitWatchAndStatus) {
   const std::string scratch = dir_->path().string();
   auto submitted = pop::testing::run_process(
-      {POP_BINARY, "submit", "-", "--server", base_url_}, {}, scratch,
+      {POP_BINARY, "submit", "-", "--server", base_url_}, cli_environment(), scratch,
       R"({"operations": [{"name": "a", "type": "sample", "payload": {"resultPayload": 5}}]})");
   ASSERT_EQ(submitted.exit_status, 0) << submitted.err;
   const std::string id = submitted.out.substr(0, submitted.out.find('\n'));
-  auto watched =
-      pop::testing::run_process({POP_BINARY, "watch", id, "--server", base_url_}, {}, scratch);
+  auto watched = pop::testing::run_process({POP_BINARY, "watch", id, "--server", base_url_},
+                                           cli_environment(), scratch);
   EXPECT_EQ(watched.exit_status, 0) << watched.out << watched.err;
   EXPECT_NE(watched.out.find(": succeeded 100%"), std::string::npos) << watched.out;
   auto status = pop::testing::run_process(
-      {POP_BINARY, "status", id, "--server", base_url_, "-o", "json"}, {}, scratch);
+      {POP_BINARY, "status", id, "--server", base_url_, "-o", "json"}, cli_environment(), scratch);
   ASSERT_EQ(status.exit_status, 0) << status.err;
   EXPECT_EQ(Json::parse(status.out)["operationProgress"][0]["resultPayload"], 5);
-  auto missing =
-      pop::testing::run_process({POP_BINARY, "status", "nope", "--server", base_url_}, {}, scratch);
+  auto missing = pop::testing::run_process({POP_BINARY, "status", "nope", "--server", base_url_},
+                                           cli_environment(), scratch);
   EXPECT_EQ(missing.exit_status, 2);
   EXPECT_NE(missing.err.find("no agenda nope"), std::string::npos) << missing.err;
-  auto invalid = pop::testing::run_process({POP_BINARY, "submit", "-", "--server", base_url_}, {},
-                                           scratch, R"({"operations": []})");
+  auto invalid = pop::testing::run_process({POP_BINARY, "submit", "-", "--server", base_url_},
+                                           cli_environment(), scratch, R"({"operations": []})");
   EXPECT_EQ(invalid.exit_status, 2);
   EXPECT_NE(invalid.err.find("an agenda needs at least one operation"), std::string::npos)
       << invalid.err;
@@ -159,8 +159,8 @@ TEST_F(PopServerTest, ListFiltersAndPagesOverHttp) {
     EXPECT_EQ(Json::parse(refused.body)["error"]["code"], "invalid_argument") << bad;
   }
   auto cli = pop::testing::run_process(
-      {POP_BINARY, "list", "--link-id", "L2", "--server", base_url_, "-o", "json"}, {},
-      dir_->path().string());
+      {POP_BINARY, "list", "--link-id", "L2", "--server", base_url_, "-o", "json"},
+      cli_environment(), dir_->path().string());
   ASSERT_EQ(cli.exit_status, 0) << cli.err;
   EXPECT_EQ(Json::parse(cli.out).at(0)["id"], ids[1]);
 }
@@ -196,8 +196,8 @@ TEST_F(PopServerTest, RerunVariantsAndDeleteOverHttp) {
   auto held = call("POST", base + "/rerun", R"({"skipExecution": true})");
   ASSERT_EQ(held.status, 200);
   EXPECT_EQ(Json::parse(held.body)["processingStateMessage"], "held");
-  auto cli = pop::testing::run_process({POP_BINARY, "rerun", id, "--server", base_url_}, {},
-                                       dir_->path().string());
+  auto cli = pop::testing::run_process({POP_BINARY, "rerun", id, "--server", base_url_},
+                                       cli_environment(), dir_->path().string());
   ASSERT_EQ(cli.exit_status, 0) << cli.err;
   EXPECT_EQ(wait_for_outcome(id)["processingStateMessage"], "succeeded");
 
@@ -214,8 +214,8 @@ TEST_F(PopServerTest, RerunVariantsAndDeleteOverHttp) {
   }
   EXPECT_EQ(call("POST", "/v1/agendas/nope/rerun", "{}").status, 404);
 
-  auto deleted = pop::testing::run_process({POP_BINARY, "delete", id, "--server", base_url_}, {},
-                                           dir_->path().string());
+  auto deleted = pop::testing::run_process({POP_BINARY, "delete", id, "--server", base_url_},
+                                           cli_environment(), dir_->path().string());
   ASSERT_EQ(deleted.exit_status, 0) << deleted.err;
   EXPECT_EQ(call("GET", base).status, 404);
   EXPECT_EQ(call("GET", base + "/progress").status, 404);
@@ -231,7 +231,7 @@ TEST_F(PopServerTest, CliLogsShowsTheLogTailOfEachFailedAttempt) {
   const std::string id = Json::parse(submitted.body)["id"];
   EXPECT_EQ(wait_for_outcome(id)["processingStateMessage"], "failed");
   auto logs = pop::testing::run_process({POP_BINARY, "logs", id, "breaks", "--server", base_url_},
-                                        {}, dir_->path().string());
+                                        cli_environment(), dir_->path().string());
   ASSERT_EQ(logs.exit_status, 0) << logs.err;
   EXPECT_NE(logs.out.find("Breaks: failed, 2 attempt(s)"), std::string::npos) << logs.out;
   std::size_t fires = 0;
@@ -240,7 +240,7 @@ TEST_F(PopServerTest, CliLogsShowsTheLogTailOfEachFailedAttempt) {
     ++fires;
   EXPECT_EQ(fires, 2u) << logs.out;
   auto unknown = pop::testing::run_process({POP_BINARY, "logs", id, "nope", "--server", base_url_},
-                                           {}, dir_->path().string());
+                                           cli_environment(), dir_->path().string());
   EXPECT_EQ(unknown.exit_status, 2);
   EXPECT_NE(unknown.err.find("no operation \"nope\""), std::string::npos) << unknown.err;
 }
@@ -299,8 +299,8 @@ TEST_F(CancelTest, CancelOfARunningAgendaLeavesNoHandlerProcess) {
   }));
   const pid_t handler = std::stoi(pid_text);
 
-  auto cancelled = pop::testing::run_process({POP_BINARY, "cancel", id, "--server", base_url_}, {},
-                                             dir_->path().string());
+  auto cancelled = pop::testing::run_process({POP_BINARY, "cancel", id, "--server", base_url_},
+                                             cli_environment(), dir_->path().string());
   ASSERT_EQ(cancelled.exit_status, 0) << cancelled.err;
   EXPECT_EQ(
       Json::parse(call("GET", "/v1/agendas/" + id + "/progress").body)["processingStateMessage"],
@@ -374,7 +374,8 @@ class StandalonePullerTest : public PopServerTest {
 
   pop::testing::Subprocess start_puller(const std::string& id) {
     return pop::testing::Subprocess(
-        {POP_BINARY, "puller", "--server", base_url_, "--puller-id", id, "--report-seconds", "0.2"},
+        {POP_BINARY, "puller", "--server", base_url_, "--puller-id", id, "--report-seconds", "0.2",
+         "--token", puller_token("default")},
         // A killed puller cannot remove its work directory: keep it inside the test's.
         {{"DIR", dir_->path().string()}, {"TMPDIR", dir_->path().string()}}, dir_->path().string());
   }

@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/admin_token_file.h"
 #include "e2e/crash_workload.h"
 #include "e2e/ledger.h"
 #include "e2e/submitter.h"
@@ -114,10 +115,10 @@ struct Snapshot {
 };
 
 // The progress of every acknowledged agenda, then the ledger's size.
-inline Result<Snapshot> take_snapshot(const std::string& url,
+inline Result<Snapshot> take_snapshot(const ServerAddress& address,
                                       const std::map<std::string, std::string>& acknowledged,
                                       const std::filesystem::path& ledger) {
-  auto client = http_client::Client::create({.base_url = url});
+  auto client = address.client();
   if (!client) return tl::unexpected(client.error());
   Snapshot snapshot;
   for (const auto& [key, id] : acknowledged) {
@@ -190,8 +191,8 @@ inline std::size_t kill_marked_processes(const std::string& marker) {
 }
 
 // Every agenda the server lists (GET /v1/agendas, page after page).
-inline Result<std::vector<Json>> list_agendas(const std::string& url) {
-  auto client = http_client::Client::create({.base_url = url});
+inline Result<std::vector<Json>> list_agendas(const ServerAddress& address) {
+  auto client = address.client();
   if (!client) return tl::unexpected(client.error());
   std::vector<Json> items;
   std::string cursor;
@@ -254,6 +255,10 @@ class CrashTest : public ::testing::Test {
 
   // The server's data directory.
   std::filesystem::path data() const { return dir_->path() / "data"; }
+  // The admin token the first server wrote into data(); the same for every restart.
+  std::string admin_token() const {
+    return auth::read_admin_token_file(data() / auth::kAdminTokenFileName).value_or("");
+  }
 
   // Starts the submitter against the server of the moment.
   void start_submitting() { submitter_.emplace(plan_, *address_, 15ms, rng_()); }
@@ -271,7 +276,7 @@ class CrashTest : public ::testing::Test {
 
   // Snapshot before a kill; a failure to take one fails the test.
   void snapshot(int round) {
-    auto taken = take_snapshot(address_->get(), submitter_->acknowledged(), ledger_);
+    auto taken = take_snapshot(*address_, submitter_->acknowledged(), ledger_);
     ASSERT_TRUE(taken.has_value()) << taken.error().message;
     std::printf("crash test: kill %d: %zu agendas acknowledged, %zu complete, %zu executing\n",
                 round, taken->agendas, taken->complete, taken->executing);
@@ -286,7 +291,7 @@ class CrashTest : public ::testing::Test {
         << submitter_->acknowledged().size() << " of " << plan_.size() << " acknowledged";
     ASSERT_FALSE(submitter_->failure().has_value()) << *submitter_->failure();
     const auto acknowledged = submitter_->acknowledged();
-    auto client = http_client::Client::create({.base_url = address_->get()});
+    auto client = address_->client();
     ASSERT_TRUE(client.has_value());
     std::set<std::string> open;
     for (const auto& [key, id] : acknowledged) open.insert(id);
@@ -314,11 +319,11 @@ class CrashTest : public ::testing::Test {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(),
         submitter_->statistics().resent, submitter_->statistics().replayed);
     EXPECT_TRUE(open.empty()) << open.size() << " agendas never completed, e.g. " << *open.begin();
-    auto last = take_snapshot(address_->get(), acknowledged, ledger_);
+    auto last = take_snapshot(*address_, acknowledged, ledger_);
     ASSERT_TRUE(last.has_value()) << last.error().message;
     expect_none_lost(*last);
     snapshots_.push_back(std::move(*last));
-    auto listed = list_agendas(address_->get());
+    auto listed = list_agendas(*address_);
     ASSERT_TRUE(listed.has_value()) << listed.error().message;
     listed_ = std::move(*listed);
   }

@@ -13,7 +13,7 @@ class PullerCrashTest : public CrashTest {
     return std::make_unique<pop::testing::Subprocess>(
         std::vector<std::string>{POP_BINARY, "puller", "--server", address_->get(), "--pool",
                                  "default", "--capacity", "4", "--handlers", registry_.string(),
-                                 "--report-seconds", "0.4"},
+                                 "--report-seconds", "0.4", "--token", address_->token()},
         std::map<std::string, std::string>{{"TMPDIR", dir_->path().string()}},
         dir_->path().string());
   }
@@ -25,7 +25,7 @@ TEST_F(PullerCrashTest, KilledPullerLosesNothingDuplicatesNothingAndRerunsNoSucc
                               "--lease-seconds", "2", "--no-embedded-puller"},
                              dir_->path());
   ASSERT_TRUE(server.has_value()) << server.error().message;
-  address_.emplace(server->url);
+  address_.emplace(server->url, admin_token());
   start_submitting();
   auto puller = start_puller();
   for (int round = 1; round <= config_.rounds; ++round) {

@@ -19,7 +19,7 @@ class ServerCrashTest : public CrashTest {
 TEST_F(ServerCrashTest, KilledServerLosesNothingDuplicatesNothingAndRerunsNoSucceededOperation) {
   auto server = start();
   ASSERT_TRUE(server.has_value()) << server.error().message;
-  address_.emplace(server->url);
+  address_.emplace(server->url, admin_token());
   start_submitting();
   for (int round = 1; round <= config_.rounds; ++round) {
     sleep_random(300ms, 1500ms);

@@ -21,13 +21,19 @@
 
 namespace pop::e2e {
 
-// The base URL of the server of the moment; the test moves it on after a restart.
+// The base URL of the server of the moment, which the test moves on after a restart, and
+// the admin token the server wrote in its data directory (kept across restarts).
 class ServerAddress {
  public:
-  explicit ServerAddress(std::string url) : url_(std::move(url)) {}
+  ServerAddress(std::string url, std::string token)
+      : url_(std::move(url)), token_(std::move(token)) {}
   std::string get() const {
     std::lock_guard lock(mutex_);
     return url_;
+  }
+  const std::string& token() const { return token_; }
+  Result<http_client::Client> client() const {
+    return http_client::Client::create({.base_url = get(), .bearer_token = token_});
   }
   void set(std::string url) {
     std::lock_guard lock(mutex_);
@@ -37,6 +43,7 @@ class ServerAddress {
  private:
   mutable std::mutex mutex_;
   std::string url_;
+  const std::string token_;
 };
 
 struct SubmitStatistics {
@@ -98,7 +105,7 @@ class Submitter {
         std::lock_guard lock(mutex_);
         ++statistics_.resent;
       }
-      auto client = http_client::Client::create({.base_url = address_.get()});
+      auto client = address_.client();
       if (!client) return give_up("client: " + client.error().message);
       auto response = client->request("POST", "/v1/agendas", agenda.body, headers);
       if (!response || response->status == 503) {

@@ -6,10 +6,16 @@ int http_status(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidArgument:
       return 400;
+    case ErrorCode::kUnauthenticated:
+      return 401;
+    case ErrorCode::kForbidden:
+      return 403;
     case ErrorCode::kNotFound:
       return 404;
     case ErrorCode::kConflict:
       return 409;
+    case ErrorCode::kPreconditionFailed:
+      return 412;
     case ErrorCode::kTooLarge:
       return 413;
     case ErrorCode::kInvalidAgenda:
@@ -39,8 +45,12 @@ HttpResponse no_content() {
 }
 
 HttpResponse error_response(const Error& error, std::string_view correlation_id) {
-  return error_response(http_status(error.code), error_code_name(error.code), error.message,
-                        error.details, correlation_id);
+  HttpResponse response = error_response(http_status(error.code), error_code_name(error.code),
+                                         error.message, error.details, correlation_id);
+  // A quota frees up as agendas run: say when trying again is worth it.
+  if (error.code == ErrorCode::kResourceExhausted)
+    response.headers.set("Retry-After", std::to_string(kRetryAfterSeconds));
+  return response;
 }
 
 HttpResponse error_response(int status, std::string_view code, std::string_view message,

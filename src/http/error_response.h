@@ -21,7 +21,8 @@ using Json = nlohmann::json;
 inline constexpr std::string_view kMethodNotAllowedCode = "method_not_allowed";
 inline constexpr std::string_view kRequestTimeoutCode = "request_timeout";
 
-// The HTTP status for an ErrorCode: 400, 404, 409, 413, 422, 429, 503, 500 (see result.h).
+// The HTTP status for an ErrorCode: 400, 401, 403, 404, 409, 412, 413, 422, 429, 503, 500
+// (see result.h).
 int http_status(ErrorCode code);
 
 // A response with status `status`, Content-Type application/json and `body` serialised.
@@ -32,7 +33,11 @@ HttpResponse json_response(int status, const Json& body);
 // 204 No Content.
 HttpResponse no_content();
 
-// The error shape for `error`, with the status that its code maps to.
+// What a 429 answer tells the client in Retry-After.
+inline constexpr int kRetryAfterSeconds = 5;
+
+// The error shape for `error`, with the status that its code maps to (and Retry-After for
+// a 429).
 HttpResponse error_response(const Error& error, std::string_view correlation_id);
 
 // The error shape with an explicit status and code, for protocol failures (405, 431, ...).

@@ -3,12 +3,17 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "http/headers.h"
 #include "http/query_string.h"
+
+namespace pop::auth {
+struct Principal;
+}
 
 namespace pop::http {
 
@@ -26,6 +31,9 @@ struct HttpRequest {
   std::string correlation_id;
   // Filled by the Router from `{name}` segments of the matched pattern, decoded.
   std::map<std::string, std::string, std::less<>> path_params;
+  // Who sent it, set by the Router's gate (Router::set_gate) before a guarded route runs;
+  // null on open routes and in servers without a gate.
+  std::shared_ptr<const auth::Principal> principal;
 
   std::optional<std::string_view> header(std::string_view name) const { return headers.get(name); }
   // The decoded value of a `{name}` path segment; empty when the route has no such segment.

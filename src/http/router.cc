@@ -26,18 +26,24 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 }  // namespace
 
-Result<void> Router::add(std::string method, std::string_view pattern, SyncHandler handler) {
-  return add_async(std::move(method), pattern,
-                   [handler = std::move(handler)](HttpRequest request, Responder responder) {
-                     responder.send(handler(request));
-                   });
+Result<void> Router::add(std::string method, std::string_view pattern, SyncHandler handler,
+                         Access access) {
+  return add_async(
+      std::move(method), pattern,
+      [handler = std::move(handler)](HttpRequest request, Responder responder) {
+        responder.send(handler(request));
+      },
+      access);
 }
 
-Result<void> Router::add_async(std::string method, std::string_view pattern, Handler handler) {
+void Router::set_gate(Gate gate) { gate_ = std::move(gate); }
+
+Result<void> Router::add_async(std::string method, std::string_view pattern, Handler handler,
+                               Access access) {
   if (pattern.empty() || pattern.front() != '/') {
     return fail(ErrorCode::kInvalidArgument, "route pattern must start with '/'");
   }
-  Route route{std::move(method), {}, std::move(handler)};
+  Route route{std::move(method), {}, std::move(handler), access};
   std::set<std::string_view> names;
   for (std::string_view raw : split_path(pattern)) {
     const bool param = raw.size() >= 2 && raw.front() == '{' && raw.back() == '}';
@@ -124,6 +130,12 @@ void Router::dispatch(HttpRequest request, Responder responder) const {
   for (std::size_t i = 0; i < segments.size(); ++i) {
     if (route.segments[i].param) {
       request.path_params[route.segments[i].text] = std::move(segments[i]);
+    }
+  }
+  if (route.access == Access::kGuarded && gate_) {
+    if (std::optional<HttpResponse> refused = gate_(request)) {
+      responder.send(std::move(*refused));
+      return;
     }
   }
   route.handler(std::move(request), std::move(responder));

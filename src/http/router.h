@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +20,14 @@ namespace pop::http {
 // A handler that answers at once; exceptions are handled as for Handler.
 using SyncHandler = std::function<HttpResponse(const HttpRequest& request)>;
 
+// Runs before every guarded route (authentication): returns a response to send instead of
+// running the route (a 401), or nothing to let the route run, having filled in what the
+// route needs (HttpRequest::principal).
+using Gate = std::function<std::optional<HttpResponse>(HttpRequest& request)>;
+
+// Whether a route passes the gate; the few open ones (health checks) are marked at add().
+enum class Access { kGuarded, kOpen };
+
 // Build it, then hand it to the server with to_handler(). Not synchronised: add() must not
 // run concurrently with dispatch(); dispatch() itself is const and may run on many threads.
 class Router {
@@ -29,8 +38,14 @@ class Router {
   // malformed pattern (not starting with '/', empty or duplicate {name}, a '{' that is not
   // a whole segment) and kConflict when the same method and pattern shape are registered
   // twice.
-  Result<void> add(std::string method, std::string_view pattern, SyncHandler handler);
-  Result<void> add_async(std::string method, std::string_view pattern, Handler handler);
+  Result<void> add(std::string method, std::string_view pattern, SyncHandler handler,
+                   Access access = Access::kGuarded);
+  Result<void> add_async(std::string method, std::string_view pattern, Handler handler,
+                         Access access = Access::kGuarded);
+
+  // Every guarded route, including those added later, passes `gate` first. Routes are
+  // guarded by default so that a new one cannot be left open by forgetting a line.
+  void set_gate(Gate gate);
 
   // Finds the route for request.method and request.path, fills path_params and runs it;
   // answers 400 for undecodable path segments, else 404 or 405 as above.
@@ -48,12 +63,14 @@ class Router {
     std::string method;
     std::vector<Segment> segments;
     Handler handler;
+    Access access = Access::kGuarded;
   };
 
   // Routes whose pattern matches `segments` (decoded), best first.
   std::vector<const Route*> matching(const std::vector<std::string>& segments) const;
 
   std::vector<Route> routes_;
+  Gate gate_;
 };
 
 }  // namespace pop::http

@@ -94,6 +94,26 @@ TEST_F(RouterTest, RejectsMalformedAndDuplicatePatterns) {
   EXPECT_TRUE(router.add("POST", "/v1/{b}", named("y")));
 }
 
+TEST_F(RouterTest, GateGuardsEveryRouteButOpenOnes) {
+  Router router;
+  ASSERT_TRUE(router.add("GET", "/healthz", named("health"), Access::kOpen));
+  ASSERT_TRUE(router.add("GET", "/before", named("before")));
+  int gate_calls = 0;
+  router.set_gate([&gate_calls](HttpRequest& request) -> std::optional<HttpResponse> {
+    ++gate_calls;
+    if (request.path == "/before") return json_response(401, {{"refused", true}});
+    return std::nullopt;
+  });
+  ASSERT_TRUE(router.add("GET", "/after", named("after")));  // guarded though added later
+  EXPECT_EQ(call(router, "GET", "/healthz").status, 200);
+  EXPECT_EQ(gate_calls, 0);
+  EXPECT_EQ(call(router, "GET", "/before").status, 401);
+  EXPECT_EQ(body(call(router, "GET", "/after"))["route"], "after");
+  EXPECT_EQ(gate_calls, 2);
+  EXPECT_EQ(call(router, "GET", "/nowhere").status, 404);  // no route: nothing to guard
+  EXPECT_EQ(gate_calls, 2);
+}
+
 TEST_F(RouterTest, ToHandlerDispatchesThroughACopy) {
   Router router;
   ASSERT_TRUE(router.add("GET", "/a", named("a")));

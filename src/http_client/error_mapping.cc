@@ -34,10 +34,16 @@ ErrorCode error_code_for_status(int status) {
   switch (status) {
     case 400:
       return ErrorCode::kInvalidArgument;
+    case 401:
+      return ErrorCode::kUnauthenticated;
+    case 403:
+      return ErrorCode::kForbidden;
     case 404:
       return ErrorCode::kNotFound;
     case 409:
       return ErrorCode::kConflict;
+    case 412:
+      return ErrorCode::kPreconditionFailed;
     case 413:
       return ErrorCode::kTooLarge;
     case 422:

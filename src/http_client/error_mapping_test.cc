@@ -7,8 +7,8 @@ namespace {
 
 TEST(ErrorMapping, StatusToCode) {
   const std::pair<int, ErrorCode> cases[] = {
-      {400, ErrorCode::kInvalidArgument}, {401, ErrorCode::kInvalidArgument},
-      {403, ErrorCode::kInvalidArgument}, {404, ErrorCode::kNotFound},
+      {400, ErrorCode::kInvalidArgument}, {401, ErrorCode::kUnauthenticated},
+      {403, ErrorCode::kForbidden},       {404, ErrorCode::kNotFound},
       {405, ErrorCode::kInvalidArgument}, {408, ErrorCode::kUnavailable},
       {409, ErrorCode::kConflict},        {413, ErrorCode::kTooLarge},
       {422, ErrorCode::kInvalidAgenda},   {429, ErrorCode::kResourceExhausted},

@@ -2,13 +2,13 @@
 
 namespace pop::puller {
 
-LocalWorkSource::LocalWorkSource(service::AgendaService& service, service::ReadySignal& signal,
-                                 service::ReportService& reports, std::string resource_pool_id,
+LocalWorkSource::LocalWorkSource(service::AgendaAccess& agendas, service::ReadySignal& signal,
+                                 service::ReportService& reports, auth::Principal puller,
                                  std::string puller_id)
-    : service_(service),
+    : agendas_(agendas),
       signal_(signal),
       reports_(reports),
-      resource_pool_id_(std::move(resource_pool_id)),
+      puller_(std::move(puller)),
       puller_id_(std::move(puller_id)) {}
 
 Result<std::vector<Assignment>> LocalWorkSource::pull(std::size_t max,
@@ -18,7 +18,7 @@ Result<std::vector<Assignment>> LocalWorkSource::pull(std::size_t max,
   for (;;) {
     // Read the generation first: work that arrives after the pull below still wakes us.
     const std::uint64_t seen = signal_.generation();
-    auto leased = service_.pull(resource_pool_id_, puller_id_, max, available);
+    auto leased = agendas_.pull(puller_, puller_.resource_pool_id, puller_id_, max, available);
     if (!leased) return tl::unexpected(leased.error());
     if (!leased->empty()) {
       std::vector<Assignment> assignments;
@@ -38,12 +38,12 @@ Result<std::vector<Assignment>> LocalWorkSource::pull(std::size_t max,
 
 Result<void> LocalWorkSource::report(const std::string& agenda_id, std::uint64_t epoch,
                                      const Json& progress) {
-  return service_.report(agenda_id, epoch, progress);
+  return agendas_.report(puller_, agenda_id, epoch, progress);
 }
 
 Result<void> LocalWorkSource::complete(const std::string& agenda_id, std::uint64_t epoch,
                                        const Json& progress) {
-  return service_.complete(agenda_id, epoch, progress);
+  return agendas_.complete(puller_, agenda_id, epoch, progress);
 }
 
 Result<service::ReportedProgress> LocalWorkSource::reported_progress(const std::string& agenda_id,

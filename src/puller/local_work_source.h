@@ -1,12 +1,14 @@
 // The WorkSource of the puller embedded in `pop server`: the agenda service itself, with
-// the long poll served by the ready signal instead of HTTP.
+// the long poll served by the ready signal instead of HTTP. It acts as a puller principal
+// of its pool, held to the same access rules as a standalone puller.
 #pragma once
 
 #include <atomic>
 #include <string>
 
+#include "auth/principal.h"
 #include "puller/work_source.h"
-#include "service/agenda_service.h"
+#include "service/agenda_access.h"
 #include "service/ready_signal.h"
 #include "service/report_service.h"
 
@@ -14,10 +16,9 @@ namespace pop::puller {
 
 class LocalWorkSource final : public WorkSource {
  public:
-  // Borrows the services and signal; all must outlive this source.
-  LocalWorkSource(service::AgendaService& service, service::ReadySignal& signal,
-                  service::ReportService& reports, std::string resource_pool_id,
-                  std::string puller_id);
+  // Borrows the services and signal; all must outlive this source. `puller` names the pool.
+  LocalWorkSource(service::AgendaAccess& agendas, service::ReadySignal& signal,
+                  service::ReportService& reports, auth::Principal puller, std::string puller_id);
 
   Result<std::vector<Assignment>> pull(std::size_t max, std::chrono::milliseconds wait,
                                        const std::optional<Resources>& available) override;
@@ -33,10 +34,10 @@ class LocalWorkSource final : public WorkSource {
   void wake() override;
 
  private:
-  service::AgendaService& service_;
+  service::AgendaAccess& agendas_;
   service::ReadySignal& signal_;
   service::ReportService& reports_;
-  std::string resource_pool_id_;
+  auth::Principal puller_;
   std::string puller_id_;
   std::atomic<bool> woken_{false};
 };

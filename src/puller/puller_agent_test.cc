@@ -55,12 +55,15 @@ class PullerAgentTest : public ::testing::Test {
     auto runner = LocalRunner::create({dir_->path() / "work"});
     ASSERT_TRUE(runner.has_value());
     runner_ = std::move(*runner);
-    source_ =
-        std::make_unique<LocalWorkSource>(*service_, signal_, *reports_, "default", "embedded");
+    audit_ = std::make_unique<service::AuditTrail>(*store_,
+                                                   [] { return std::chrono::system_clock::now(); });
+    access_ = std::make_unique<service::AgendaAccess>(*service_, *audit_);
+    source_ = std::make_unique<LocalWorkSource>(
+        *access_, signal_, *reports_, auth::puller_principal("embedded", "default"), "embedded");
   }
 
   std::string submit(const std::string& body) {
-    auto submitted = service_->submit({"acme", body, ""});
+    auto submitted = service_->submit({.customer_id = "acme", .body = body, .idempotency_key = ""});
     EXPECT_TRUE(submitted.has_value()) << submitted.error().message;
     return submitted ? submitted->agenda["id"].get<std::string>() : "";
   }
@@ -87,6 +90,8 @@ class PullerAgentTest : public ::testing::Test {
   HandlerRegistry registry_ = HandlerRegistry::builtin("/unused");
   std::unique_ptr<service::AgendaService> service_;
   std::unique_ptr<service::ReportService> reports_;
+  std::unique_ptr<service::AuditTrail> audit_;
+  std::unique_ptr<service::AgendaAccess> access_;
   std::unique_ptr<LocalRunner> runner_;
   std::unique_ptr<LocalWorkSource> source_;
 };

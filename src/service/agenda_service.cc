@@ -1,5 +1,6 @@
 #include "service/agenda_service.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 
@@ -147,16 +148,59 @@ Result<void> AgendaService::start() {
   return {};
 }
 
-Result<std::string> AgendaService::resource_pool_of(std::string_view customer_id) {
-  auto customer = store_.get_document(store::DocumentKind::kCustomer, customer_id);
-  if (!customer) {
-    if (customer.error().code == ErrorCode::kNotFound) return options_.default_resource_pool;
-    return tl::unexpected(customer.error());
+Result<AgendaService::CustomerTerms> AgendaService::customer_terms(std::string_view customer_id) {
+  CustomerTerms terms{options_.default_resource_pool, std::nullopt, std::nullopt};
+  auto stored = store_.get_document(store::DocumentKind::kCustomer, customer_id);
+  if (!stored) {
+    if (stored.error().code == ErrorCode::kNotFound) return terms;
+    return tl::unexpected(stored.error());
   }
-  auto pool = customer->document.find("resourcePoolId");
-  if (pool == customer->document.end() || !pool->is_string() || pool->get<std::string>().empty())
-    return options_.default_resource_pool;
-  return pool->get<std::string>();
+  auto customer = customer_from_json(stored->document);
+  if (!customer)
+    return fail(ErrorCode::kInternal, "stored customer \"" + std::string(customer_id) +
+                                          "\" is unreadable: " + customer.error().message);
+  if (!customer->resource_pool_id.empty()) terms.resource_pool_id = customer->resource_pool_id;
+  terms.max_waiting_agendas = customer->max_waiting_agendas;
+  terms.max_running_agendas = customer->max_running_agendas;
+  return terms;
+}
+
+Result<std::string> AgendaService::submitting_customer(const SubmitRequest& request,
+                                                       const Agenda& agenda) {
+  const std::string& named = agenda.customer_id;
+  if (named.empty() || named == request.customer_id) {
+    if (request.customer_id.empty())
+      return fail(ErrorCode::kInvalidArgument,
+                  "the agenda must name its customerId: the caller acts for several customers");
+    return request.customer_id;
+  }
+  if (!request.may_act_for || !request.may_act_for(named))
+    return fail(ErrorCode::kForbidden,
+                "the caller may not submit agendas for customer \"" + named + "\"");
+  return named;
+}
+
+AgendaService::QuotaReservation::~QuotaReservation() {
+  if (service_ == nullptr) return;
+  std::lock_guard lock(service_->quota_mutex_);
+  if (--service_->submitting_[customer_id_] == 0) service_->submitting_.erase(customer_id_);
+}
+
+Result<AgendaService::QuotaReservation> AgendaService::reserve_waiting(
+    const std::string& customer_id, const CustomerTerms& terms) {
+  if (!terms.max_waiting_agendas) return QuotaReservation();
+  std::lock_guard lock(quota_mutex_);
+  // Submits in flight count as waiting: their agendas may be committed before this one.
+  const std::size_t waiting = queues_.waiting_of_customer(customer_id) + submitting_[customer_id];
+  if (static_cast<std::int64_t>(waiting) >= *terms.max_waiting_agendas) {
+    if (submitting_[customer_id] == 0) submitting_.erase(customer_id);
+    return fail(ErrorCode::kResourceExhausted,
+                "customer \"" + customer_id + "\" has " + std::to_string(waiting) +
+                    " agendas waiting, its quota maxWaitingAgendas is " +
+                    std::to_string(*terms.max_waiting_agendas));
+  }
+  ++submitting_[customer_id];
+  return QuotaReservation(this, customer_id);
 }
 
 Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
@@ -169,19 +213,20 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
     return fail(ErrorCode::kInvalidAgenda, "agenda is invalid",
                 {"agenda, field " + resources.error().message});
   }
-  const std::string customer_id = request.caller_is_admin && !agenda.customer_id.empty()
-                                      ? agenda.customer_id
-                                      : request.customer_id;
+  auto customer = submitting_customer(request, agenda);
+  if (!customer) return tl::unexpected(customer.error());
+  const std::string customer_id = std::move(*customer);
   // A customer id names a customer document, so it follows the rule of document ids.
   if (auto checked = check_document_id(customer_id); !checked) {
     return fail(ErrorCode::kInvalidAgenda, "agenda is invalid",
                 {"agenda, field customerId: " + checked.error().message});
   }
-  auto pool = resource_pool_of(customer_id);
-  if (!pool) return tl::unexpected(pool.error());
+  auto terms = customer_terms(customer_id);
+  if (!terms) return tl::unexpected(terms.error());
+  const std::string& pool = terms->resource_pool_id;
   // The queues hold every insight (loaded at start): binding needs no store read.
-  const std::vector<Insight> insights = queues_.insights_in_pool(*pool);
-  auto insight = bind_insight(agenda, customer_id, *pool, insights);
+  const std::vector<Insight> insights = queues_.insights_in_pool(pool);
+  auto insight = bind_insight(agenda, customer_id, pool, insights);
   if (!insight) return tl::unexpected(insight.error());
 
   const WallTime now = clock_();
@@ -189,7 +234,7 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
   agenda.customer_id = customer_id;
   Json document = agenda_to_json(agenda);
   document["progressId"] = agenda.id;
-  document["agendaInsight"] = {{"resourcePoolId", *pool}, {"insightId", (*insight)->id}};
+  document["agendaInsight"] = {{"resourcePoolId", pool}, {"insightId", (*insight)->id}};
 
   AgendaProgress progress;
   progress.agenda_id = agenda.id;
@@ -202,7 +247,7 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
 
   store::NewAgenda row;
   row.agenda = {
-      agenda.id, agenda.customer_id, *pool, (*insight)->id, agenda.link_id, *priority, 0, now, now,
+      agenda.id, agenda.customer_id, pool, (*insight)->id, agenda.link_id, *priority, 0, now, now,
       document};
   row.progress = progress_record(agenda.id, progress, 0, maximum_attempts, now);
   const auto do_not_run = agenda.params.find("doNotRun");
@@ -210,6 +255,13 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
       do_not_run != agenda.params.end() && do_not_run->is_boolean() && do_not_run->get<bool>();
   if (hold) row.progress = held(std::move(row.progress));
   row.idempotency_key = request.idempotency_key;
+  // A held agenda waits for a rerun, not for a puller: it is outside the quota.
+  std::optional<QuotaReservation> reservation;
+  if (!hold) {
+    auto reserved = reserve_waiting(customer_id, *terms);
+    if (!reserved) return tl::unexpected(reserved.error());
+    reservation.emplace(std::move(*reserved));
+  }
   auto inserted = store_.insert_agenda(row);
   if (!inserted) return tl::unexpected(inserted.error());
   if (inserted->replayed) {
@@ -375,6 +427,29 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_
   };
   std::vector<ReadyAgenda> taken =
       queues_.take(queues_.insights_of_pool(resource_pool_id), max, now);
+  // Customers with a maxRunningAgendas quota: their running agendas are counted once, under
+  // a lock held until the leases are committed, so two pulls cannot both fill the last place.
+  std::unique_lock<std::mutex> quota_lock(running_quota_mutex_, std::defer_lock);
+  std::map<std::string, std::optional<std::int64_t>> room;  // customer -> places left
+  auto has_room = [&](const std::string& customer_id) -> Result<bool> {
+    auto known = room.find(customer_id);
+    if (known == room.end()) {
+      auto terms = customer_terms(customer_id);
+      if (!terms) return tl::unexpected(terms.error());
+      std::optional<std::int64_t> left;
+      if (terms->max_running_agendas) {
+        if (!quota_lock.owns_lock()) quota_lock.lock();
+        auto running = running_agendas(customer_id, *terms->max_running_agendas);
+        if (!running) return tl::unexpected(running.error());
+        left = *terms->max_running_agendas - *running;
+      }
+      known = room.emplace(customer_id, left).first;
+    }
+    if (!known->second) return true;
+    if (*known->second <= 0) return false;
+    --*known->second;
+    return true;
+  };
   std::vector<ReadyAgenda*> chosen;
   std::vector<store::AgendaRecord> records;
   std::vector<store::LeaseAcquisition> acquisitions;
@@ -386,6 +461,11 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_
       continue;
     }
     if (!*prepared) continue;  // gone or no longer waiting
+    auto admitted = has_room(ready.agenda.customer_id);
+    if (!admitted || !*admitted) {
+      put_back(ready, admitted ? nullptr : &admitted.error());  // keeps its place
+      continue;
+    }
     if (budget) {
       auto demand =
           declared_resources((*prepared)->record.document.value("params", Json::object()));
@@ -416,6 +496,23 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_
   }
   if (leased.empty() && first_error) return tl::unexpected(*first_error);
   return leased;
+}
+
+Result<std::int64_t> AgendaService::running_agendas(const std::string& customer_id,
+                                                    std::int64_t enough) {
+  store::AgendaQuery query;
+  query.customer_id = customer_id;
+  query.processing_state = ProcessingState::kExecuting;
+  query.limit = static_cast<std::size_t>(std::max<std::int64_t>(enough, 1));
+  std::int64_t running = 0;
+  while (running < enough) {
+    auto page = store_.list_agendas(query);
+    if (!page) return tl::unexpected(page.error());
+    running += static_cast<std::int64_t>(page->items.size());
+    if (!page->more) break;
+    query.cursor = page->next_cursor;
+  }
+  return running;
 }
 
 Result<std::optional<AgendaService::PreparedLease>> AgendaService::prepare_lease(

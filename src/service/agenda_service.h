@@ -14,7 +14,10 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agenda/agenda_validator.h"
@@ -34,12 +37,12 @@ struct ServiceOptions {
 using WallClock = std::function<WallTime()>;
 
 struct SubmitRequest {
-  std::string customer_id;  // the caller's customer
-  std::string body;         // the agenda JSON as received
-  std::string idempotency_key;
-  // An admin may submit for any customer by naming it in the agenda's customerId; for
-  // anyone else the agenda is always the caller's, whatever the body says.
-  bool caller_is_admin = false;
+  std::string customer_id = {};  // whose agenda it is when the agenda names no customerId
+  std::string body = {};         // the agenda JSON as received
+  std::string idempotency_key = {};
+  // Whether the caller may submit for a customer the agenda names in customerId (an admin
+  // for every customer, a member for its accounts). Unset: only for customer_id.
+  std::function<bool(std::string_view customer_id)> may_act_for = {};
 };
 
 struct SubmittedAgenda {
@@ -66,8 +69,11 @@ class AgendaService {
   Result<void> start();
 
   // kInvalidArgument / kTooLarge for a malformed body, kInvalidAgenda (with one detail per
-  // problem) for an invalid agenda or when no insight matches; kUnavailable when the store
-  // refuses. With an idempotency key already used by this customer: the first result.
+  // problem) for an invalid agenda or when no insight matches; kForbidden for a customerId
+  // the caller may not submit for; kInvalidArgument when the agenda names none and the
+  // request has no customer either; kResourceExhausted when the customer has as many
+  // agendas waiting as its maxWaitingAgendas allows; kUnavailable when the store refuses.
+  // With an idempotency key already used by this customer: the first result.
   Result<SubmittedAgenda> submit(const SubmitRequest& request);
 
   // kNotFound for an unknown id.
@@ -98,7 +104,8 @@ class AgendaService {
   // Hands out up to `max` ready agendas of the pool's insights, each under a new lease
   // held by `puller_id`. Never blocks; an empty result means there is nothing to do now.
   // With `available` set (the resources the puller has free), only agendas whose declared
-  // params.resources fit are handed out, the rest keep their places in the queue.
+  // params.resources fit are handed out, the rest keep their places in the queue; so do
+  // the agendas of a customer that has as many executing as its maxRunningAgendas allows.
   Result<std::vector<LeasedAgenda>> pull(std::string_view resource_pool_id,
                                          std::string_view puller_id, std::size_t max,
                                          const std::optional<Resources>& available = std::nullopt);
@@ -124,7 +131,36 @@ class AgendaService {
   Result<std::size_t> reclaim_expired();
 
  private:
-  Result<std::string> resource_pool_of(std::string_view customer_id);
+  // What a customer's document says about where and how much it may run; the defaults for
+  // a customer without one.
+  struct CustomerTerms {
+    std::string resource_pool_id;
+    std::optional<std::int64_t> max_waiting_agendas;
+    std::optional<std::int64_t> max_running_agendas;
+  };
+  Result<CustomerTerms> customer_terms(std::string_view customer_id);
+  Result<std::string> submitting_customer(const SubmitRequest& request, const Agenda& agenda);
+
+  // A place in a customer's quota of waiting agendas, held while its submit is in flight.
+  class QuotaReservation {
+   public:
+    QuotaReservation() = default;
+    QuotaReservation(AgendaService* service, std::string customer_id)
+        : service_(service), customer_id_(std::move(customer_id)) {}
+    QuotaReservation(QuotaReservation&& other) noexcept
+        : service_(std::exchange(other.service_, nullptr)),
+          customer_id_(std::move(other.customer_id_)) {}
+    QuotaReservation& operator=(QuotaReservation&&) = delete;
+    ~QuotaReservation();
+
+   private:
+    AgendaService* service_ = nullptr;
+    std::string customer_id_;
+  };
+  // kResourceExhausted when the customer's queued agendas and submits in flight already
+  // fill its maxWaitingAgendas.
+  Result<QuotaReservation> reserve_waiting(const std::string& customer_id,
+                                           const CustomerTerms& terms);
   struct PreparedLease {
     store::AgendaRecord record;
     store::LeaseAcquisition acquisition;  // with the progress it starts executing with
@@ -148,6 +184,12 @@ class AgendaService {
   TypeKnown type_known_;
   WallClock clock_;
   ServiceOptions options_;
+  // Counts the customer's executing agendas, stopping at `enough`.
+  Result<std::int64_t> running_agendas(const std::string& customer_id, std::int64_t enough);
+
+  std::mutex quota_mutex_;
+  std::mutex running_quota_mutex_;                 // held by a pull that counts a running quota
+  std::map<std::string, std::size_t> submitting_;  // submits in flight per quota-bound customer
 };
 
 }  // namespace pop::service

@@ -44,7 +44,8 @@ class AgendaServiceTest : public ::testing::Test {
   }
 
   std::string submit(const std::string& body = kDiamond, const std::string& key = "") {
-    auto submitted = service_->submit({"acme", body, key});
+    auto submitted =
+        service_->submit({.customer_id = "acme", .body = body, .idempotency_key = key});
     EXPECT_TRUE(submitted.has_value()) << submitted.error().message;
     return submitted ? (*submitted).agenda["id"].get<std::string>() : "";
   }
@@ -74,7 +75,8 @@ class AgendaServiceTest : public ::testing::Test {
 };
 
 TEST_F(AgendaServiceTest, SubmitStoresBindsAndQueues) {
-  auto submitted = service_->submit({"acme", kDiamond, ""});
+  auto submitted =
+      service_->submit({.customer_id = "acme", .body = kDiamond, .idempotency_key = ""});
   ASSERT_TRUE(submitted.has_value()) << submitted.error().message;
   const Json& agenda = submitted->agenda;
   EXPECT_EQ(agenda["customerId"], "acme");
@@ -95,7 +97,8 @@ TEST_F(AgendaServiceTest, SubmitStoresBindsAndQueues) {
 
 TEST_F(AgendaServiceTest, IdempotentSubmitCreatesNothingNew) {
   const std::string first = submit(kDiamond, "key-1");
-  auto again = service_->submit({"acme", kDiamond, "key-1"});
+  auto again =
+      service_->submit({.customer_id = "acme", .body = kDiamond, .idempotency_key = "key-1"});
   ASSERT_TRUE(again.has_value());
   EXPECT_TRUE(again->replayed);
   EXPECT_EQ(again->agenda["id"], first);
@@ -103,8 +106,8 @@ TEST_F(AgendaServiceTest, IdempotentSubmitCreatesNothingNew) {
 }
 
 TEST_F(AgendaServiceTest, InvalidAgendaIsRejectedAndNothingStored) {
-  auto rejected =
-      service_->submit({"acme", R"({"operations": [{"name": "a", "type": "nope"}]})", ""});
+  auto rejected = service_->submit(
+      {.customer_id = "acme", .body = R"({"operations": [{"name": "a", "type": "nope"}]})"});
   ASSERT_FALSE(rejected.has_value());
   EXPECT_EQ(rejected.error().code, ErrorCode::kInvalidAgenda);
   EXPECT_EQ(rejected.error().details.at(0),
@@ -194,7 +197,8 @@ TEST_F(AgendaServiceTest, CustomersBindToTheInsightsOfTheirPool) {
        Json::parse(R"({"id": "gpu-encode", "resourcePoolId": "gpu", "isGlobal": true,
                        "mappers": {"operationType": ["sample"]}})")}));
   open();
-  auto submitted = service_->submit({"acme", kDiamond, ""});
+  auto submitted =
+      service_->submit({.customer_id = "acme", .body = kDiamond, .idempotency_key = ""});
   ASSERT_TRUE(submitted.has_value()) << submitted.error().message;
   EXPECT_EQ(submitted->agenda["agendaInsight"]["insightId"], "gpu-encode");
   EXPECT_TRUE(pull().empty()) << "the default pool's puller must not get another pool's work";
@@ -313,30 +317,58 @@ TEST_F(AgendaServiceTest, PullHandsOutOnlyAgendasThatFitTheResourcesLeft) {
   ASSERT_EQ(third->size(), 1u);
   EXPECT_EQ((*third)[0].agenda["id"], big);
 
-  auto invalid = service_->submit(
-      {"acme",
-       R"({"params": {"resources": {"cpu": -2}}, "operations": [{"name": "a", "type": "sample"}]})",
-       ""});
+  auto invalid =
+      service_->submit({.customer_id = "acme", .body = R"({"params": {"resources": {"cpu": -2}},
+                   "operations": [{"name": "a", "type": "sample"}]})"});
   ASSERT_FALSE(invalid.has_value());
   EXPECT_EQ(invalid.error().code, ErrorCode::kInvalidAgenda);
   EXPECT_EQ(invalid.error().details.at(0),
             "agenda, field params.resources.cpu must be a number >= 0");
 }
 
-TEST_F(AgendaServiceTest, OnlyAnAdminSubmitsForTheCustomerTheAgendaNames) {
+TEST_F(AgendaServiceTest, TheAgendaNamesItsCustomerOnlyWhenTheCallerActsForIt) {
   const char* body = R"({"customerId": "globex", "operations": [{"name": "a", "type": "sample"}]})";
-  auto as_admin = service_->submit({"acme", body, "", true});
-  ASSERT_TRUE(as_admin.has_value()) << as_admin.error().message;
-  EXPECT_EQ(as_admin->agenda["customerId"], "globex");
-  auto as_customer = service_->submit({"acme", body, "", false});
-  ASSERT_TRUE(as_customer.has_value());
-  EXPECT_EQ(as_customer->agenda["customerId"], "acme");
+  const auto anyone = [](std::string_view) { return true; };
+  auto for_globex = service_->submit({.customer_id = "acme", .body = body, .may_act_for = anyone});
+  ASSERT_TRUE(for_globex.has_value()) << for_globex.error().message;
+  EXPECT_EQ(for_globex->agenda["customerId"], "globex");
+  auto refused = service_->submit({.customer_id = "acme", .body = body});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(refused.error().message, "the caller may not submit agendas for customer \"globex\"");
+  // No customer in the request (a member of several accounts) and none in the agenda.
+  auto unnamed = service_->submit(
+      {.customer_id = "", .body = R"({"operations": [{"name": "a", "type": "sample"}]})"});
+  ASSERT_FALSE(unnamed.has_value());
+  EXPECT_EQ(unnamed.error().code, ErrorCode::kInvalidArgument);
   auto bad = service_->submit(
-      {"acme", R"({"customerId": "a/b", "operations": [{"name": "a", "type": "sample"}]})", "",
-       true});
+      {.customer_id = "acme",
+       .body = R"({"customerId": "a/b", "operations": [{"name": "a", "type": "sample"}]})",
+       .may_act_for = anyone});
   ASSERT_FALSE(bad.has_value());
   EXPECT_EQ(bad.error().code, ErrorCode::kInvalidAgenda);
   EXPECT_NE(bad.error().details.at(0).find("field customerId"), std::string::npos);
+}
+
+TEST_F(AgendaServiceTest, SubmitsBeyondTheWaitingQuotaAreRefusedUntilAgendasLeave) {
+  ASSERT_TRUE(
+      store_->create_document({store::DocumentKind::kCustomer, "acme", "acme", 0, WallTime{},
+                               WallTime{}, Json{{"id", "acme"}, {"maxWaitingAgendas", 2}}}));
+  const std::string first = submit();
+  submit();
+  auto over = service_->submit({.customer_id = "acme", .body = kDiamond});
+  ASSERT_FALSE(over.has_value());
+  EXPECT_EQ(over.error().code, ErrorCode::kResourceExhausted);
+  EXPECT_EQ(over.error().message,
+            "customer \"acme\" has 2 agendas waiting, its quota maxWaitingAgendas is 2");
+  // Another customer is not held back, and a held agenda waits outside the quota.
+  EXPECT_TRUE(service_->submit({.customer_id = "globex", .body = kDiamond}).has_value());
+  EXPECT_TRUE(service_
+                  ->submit({.customer_id = "acme", .body = R"({"params": {"doNotRun": true},
+                                        "operations": [{"name": "a", "type": "sample"}]})"})
+                  .has_value());
+  ASSERT_TRUE(service_->cancel(first).has_value());
+  EXPECT_TRUE(service_->submit({.customer_id = "acme", .body = kDiamond}).has_value());
 }
 
 // a -> b -> c, plus d on its own. A finished run: a, b and d succeeded, c failed.

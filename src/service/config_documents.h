@@ -40,7 +40,8 @@ struct Customer {
   std::string billing_code;
   std::string resource_pool_id;  // empty: the server's default pool
   double weight = 1.0;           // its share under weightedFair insights
-  // Quotas; unset means unlimited. Stored for the admission checks that will enforce them.
+  // Quotas; unset means unlimited. Submits beyond maxWaitingAgendas are refused (429), and
+  // pulls admit no more agendas once maxRunningAgendas of the customer's are executing.
   std::optional<std::int64_t> max_waiting_agendas;
   std::optional<std::int64_t> max_running_agendas;
   std::string kubernetes_namespace;  // an RFC 1123 label, or empty

@@ -40,6 +40,14 @@ Error reworded(Error error, DocumentKind kind, std::string_view id) {
   return error;
 }
 
+}  // namespace
+
+Error missing_document(DocumentKind kind, std::string_view id) {
+  return reworded(Error{ErrorCode::kNotFound, "", {}}, kind, id);
+}
+
+namespace {
+
 tl::unexpected<Error> invalid(const std::string& kind, const std::string& problem) {
   return fail(kInvalidDocument, kind + " is invalid: 1 problem", {problem});
 }

@@ -36,12 +36,14 @@
 
 namespace pop::service {
 
-// Who makes a request. Until authentication lands (issue 4) every caller is the customer
-// `default`, acting as an admin.
+// Who writes a document, as far as the rules of documents care (config_access.h applies
+// who may write at all): the owner a new insight or template gets when it names none.
 struct Caller {
   std::string customer_id;
-  bool admin = false;
 };
+
+// The kNotFound error of a missing document, which an invisible one answers too.
+Error missing_document(store::DocumentKind kind, std::string_view id);
 
 struct ConfigOptions {
   std::string default_resource_pool = "default";  // also the id of its catch-all insight

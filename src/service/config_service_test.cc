@@ -14,7 +14,8 @@ namespace {
 
 using store::DocumentKind;
 
-const Caller kAdmin{"default", true};
+const Caller kAdmin{"default"};
+const auth::Principal kAdminPrincipal = auth::admin_principal("token:admin");
 
 class ConfigServiceTest : public ::testing::Test {
  protected:
@@ -33,6 +34,8 @@ class ConfigServiceTest : public ::testing::Test {
     ASSERT_TRUE(agendas_->start());
     config_ = std::make_unique<ConfigService>(
         *store_, queues_, type_known, [this] { return now_; }, ConfigOptions{});
+    audit_ = std::make_unique<AuditTrail>(*store_, [this] { return now_; });
+    access_ = std::make_unique<AgendaAccess>(*agendas_, *audit_);
   }
 
   Json create(DocumentKind kind, const std::string& body) {
@@ -49,7 +52,8 @@ class ConfigServiceTest : public ::testing::Test {
   }
 
   std::string submit(const std::string& customer, const std::string& body) {
-    auto submitted = agendas_->submit({customer, body, ""});
+    auto submitted =
+        agendas_->submit({.customer_id = customer, .body = body, .idempotency_key = ""});
     EXPECT_TRUE(submitted.has_value()) << submitted.error().message;
     return submitted ? submitted->agenda["id"].get<std::string>() : "";
   }
@@ -68,6 +72,8 @@ class ConfigServiceTest : public ::testing::Test {
   std::unique_ptr<store::sqlite::SqliteStore> store_;
   InsightQueues queues_;
   std::unique_ptr<AgendaService> agendas_;
+  std::unique_ptr<AuditTrail> audit_;
+  std::unique_ptr<AgendaAccess> access_;
   std::unique_ptr<ConfigService> config_;
 };
 
@@ -281,7 +287,7 @@ TEST_F(ConfigServiceTest, AnInsightWithAgendasCannotBeDeleted) {
   EXPECT_TRUE(queues_.insights_of_pool("gpu").empty());
   EXPECT_EQ(config_->get(DocumentKind::kInsight, "enc").error().code, ErrorCode::kNotFound);
   // The pool's customers now have no insight to bind to.
-  auto unbound = agendas_->submit({"acme", kOne, ""});
+  auto unbound = agendas_->submit({.customer_id = "acme", .body = kOne, .idempotency_key = ""});
   ASSERT_FALSE(unbound.has_value());
   EXPECT_EQ(unbound.error().code, ErrorCode::kInvalidAgenda);
 }
@@ -361,7 +367,7 @@ TEST_F(ConfigServiceTest, RunningATemplateSubmitsTheBoundAgenda) {
   request.payload = {{"name", "bob"}};
   request.params = {{"maximumAttempts", 1}};
   request.link_id = "l1";
-  auto run = run_template(*config_, *agendas_, kAdmin, "t", request, "key-1");
+  auto run = run_template(*config_, *access_, kAdminPrincipal, "t", request, "key-1");
   ASSERT_TRUE(run.has_value()) << run.error().message;
   const Json& agenda = run->agenda;
   EXPECT_EQ(agenda["operations"][0]["payload"]["resultPayload"], "hi bob");
@@ -370,33 +376,33 @@ TEST_F(ConfigServiceTest, RunningATemplateSubmitsTheBoundAgenda) {
   EXPECT_EQ(agenda["customerId"], "default");
   EXPECT_EQ((*agendas_->progress(agenda["id"].get<std::string>()))["processingState"], "WAITING");
 
-  auto again = run_template(*config_, *agendas_, kAdmin, "t", request, "key-1");
+  auto again = run_template(*config_, *access_, kAdminPrincipal, "t", request, "key-1");
   ASSERT_TRUE(again.has_value());
   EXPECT_TRUE(again->replayed);
   EXPECT_EQ(again->agenda["id"], agenda["id"]);
 
-  auto unbound = run_template(*config_, *agendas_, kAdmin, "t", {}, "");
+  auto unbound = run_template(*config_, *access_, kAdminPrincipal, "t", {}, "");
   ASSERT_FALSE(unbound.has_value());
   EXPECT_EQ(unbound.error().code, ErrorCode::kInvalidAgenda);
   request.params = {{"maximumAttempts", 99}};
-  auto invalid = run_template(*config_, *agendas_, kAdmin, "t", request, "");
+  auto invalid = run_template(*config_, *access_, kAdminPrincipal, "t", request, "");
   ASSERT_FALSE(invalid.has_value());
   EXPECT_EQ(invalid.error().details,
             std::vector<std::string>{
                 "agenda, field params.maximumAttempts: must be an integer from 1 to 20, got 99"});
-  EXPECT_EQ(run_template(*config_, *agendas_, kAdmin, "nope", {}, "").error().code,
+  EXPECT_EQ(run_template(*config_, *access_, kAdminPrincipal, "nope", {}, "").error().code,
             ErrorCode::kNotFound);
 
   // Another customer sees a template only once it is shared.
-  const Caller acme{"acme", false};
+  const auth::Principal acme = auth::member_principal("token:acme", {"acme"});
   request.params = Json::object();
-  auto hidden = run_template(*config_, *agendas_, acme, "t", request, "");
+  auto hidden = run_template(*config_, *access_, acme, "t", request, "");
   ASSERT_FALSE(hidden.has_value());
   EXPECT_EQ(hidden.error().code, ErrorCode::kNotFound);
   EXPECT_EQ(hidden.error().message, "no agenda template \"t\"");
   stored["allowedCustomerIds"] = {"acme"};
   ASSERT_TRUE(config_->replace(kAdmin, DocumentKind::kAgendaTemplate, "t", stored, std::nullopt));
-  auto shared = run_template(*config_, *agendas_, acme, "t", request, "");
+  auto shared = run_template(*config_, *access_, acme, "t", request, "");
   ASSERT_TRUE(shared.has_value()) << shared.error().message;
   EXPECT_EQ(shared->agenda["customerId"], "acme");
 }

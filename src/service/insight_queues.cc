@@ -54,7 +54,7 @@ std::vector<std::string> InsightQueues::remove_insight(std::string_view insight_
   for (const auto& agenda : queue.ready) dropped.push_back(agenda.agenda_id);
   for (const auto& agenda : queue.algorithm->select(queue.algorithm->size(), TimePoint{}))
     dropped.push_back(agenda.agenda_id);
-  for (const auto& id : dropped) insight_of_.erase(id);
+  for (const auto& id : dropped) unplace(id);
   queues_.erase(it);
   return dropped;
 }
@@ -80,8 +80,10 @@ Result<void> InsightQueues::enqueue(std::string_view insight_id, scheduler::Wait
       return fail(ErrorCode::kConflict, "agenda \"" + agenda.agenda_id + "\" is already queued");
     }
     const std::string id = agenda.agenda_id;
+    std::string customer_id = agenda.customer_id;
     if (auto added = it->second.algorithm->add(std::move(agenda)); !added) return added;
-    insight_of_.emplace(id, std::string(insight_id));
+    ++waiting_of_customer_[customer_id];
+    insight_of_.emplace(id, Placement{std::string(insight_id), std::move(customer_id)});
     gained = refill(it->second, now);
   }
   if (gained) notify({std::string(insight_id)});
@@ -95,8 +97,8 @@ bool InsightQueues::forget(std::string_view agenda_id, TimePoint now) {
     std::lock_guard lock(mutex_);
     auto owner = insight_of_.find(std::string(agenda_id));
     if (owner == insight_of_.end()) return false;
-    insight_id = owner->second;
-    insight_of_.erase(owner);
+    insight_id = owner->second.insight_id;
+    unplace(std::string(agenda_id));
     Queue& queue = queues_.find(insight_id)->second;
     if (!queue.algorithm->remove(agenda_id)) {
       std::erase_if(queue.ready, [&](const auto& agenda) { return agenda.agenda_id == agenda_id; });
@@ -124,7 +126,7 @@ std::vector<ReadyAgenda> InsightQueues::take(std::span<const std::string> insigh
         Queue& queue = it->second;
         scheduler::WaitingAgenda agenda = std::move(queue.ready.front());
         queue.ready.pop_front();
-        insight_of_.erase(agenda.agenda_id);
+        unplace(agenda.agenda_id);
         taken.push_back(ReadyAgenda{queue.insight.id, std::move(agenda)});
         if (refill(queue, now)) refilled.push_back(queue.insight.id);
         progress = true;
@@ -140,7 +142,7 @@ std::optional<QueuePosition> InsightQueues::explain(std::string_view agenda_id,
   std::lock_guard lock(mutex_);
   auto owner = insight_of_.find(std::string(agenda_id));
   if (owner == insight_of_.end()) return std::nullopt;
-  const Queue& queue = queues_.find(owner->second)->second;
+  const Queue& queue = queues_.find(owner->second.insight_id)->second;
   QueuePosition position;
   position.insight_id = queue.insight.id;
   position.algorithm = std::string(queue.algorithm->name());
@@ -198,6 +200,20 @@ std::size_t InsightQueues::ready_count(std::string_view insight_id) const {
   std::lock_guard lock(mutex_);
   auto it = queues_.find(insight_id);
   return it == queues_.end() ? 0 : it->second.ready.size();
+}
+
+std::size_t InsightQueues::waiting_of_customer(std::string_view customer_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = waiting_of_customer_.find(customer_id);
+  return it == waiting_of_customer_.end() ? 0 : it->second;
+}
+
+void InsightQueues::unplace(const std::string& agenda_id) {
+  auto placed = insight_of_.find(agenda_id);
+  if (placed == insight_of_.end()) return;
+  auto count = waiting_of_customer_.find(placed->second.customer_id);
+  if (--count->second == 0) waiting_of_customer_.erase(count);
+  insight_of_.erase(placed);
 }
 
 std::size_t InsightQueues::waiting_count(std::string_view insight_id) const {

@@ -87,6 +87,9 @@ class InsightQueues {
   std::vector<Insight> insights() const;
   bool has_insight(std::string_view insight_id) const;
 
+  // Agendas of the customer queued in any insight, ready or waiting under an algorithm.
+  std::size_t waiting_of_customer(std::string_view customer_id) const;
+
   std::size_t ready_count(std::string_view insight_id) const;
   std::size_t waiting_count(std::string_view insight_id) const;
 
@@ -102,11 +105,19 @@ class InsightQueues {
   // Tops the ready queue up to queue_size; returns whether it gained agendas.
   bool refill(Queue& queue, TimePoint now);
   void notify(const std::vector<std::string>& insight_ids) const;
+  // Forgets where a queued agenda is, with its count. REQUIRES: mutex_ held.
+  void unplace(const std::string& agenda_id);
+
+  struct Placement {
+    std::string insight_id;
+    std::string customer_id;
+  };
 
   ReadyListener listener_;
   mutable std::mutex mutex_;
   std::map<std::string, Queue, std::less<>> queues_;
-  std::unordered_map<std::string, std::string> insight_of_;  // agenda id -> insight id
+  std::unordered_map<std::string, Placement> insight_of_;  // by agenda id
+  std::map<std::string, std::size_t, std::less<>> waiting_of_customer_;
   std::size_t rotation_ = 0;
 };
 

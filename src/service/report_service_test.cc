@@ -49,9 +49,8 @@ class ReportServiceTest : public ::testing::Test {
   // A submitted agenda leased to a puller: its id and epoch.
   std::pair<std::string, std::uint64_t> leased_agenda() {
     auto submitted = service_->submit(
-        {"acme",
-         R"({"operations": [{"name": "a", "type": "sample"}, {"name": "b", "type": "sample"}]})",
-         ""});
+        {.customer_id = "acme", .body = R"({"operations": [{"name": "a", "type": "sample"},
+                                    {"name": "b", "type": "sample"}]})"});
     EXPECT_TRUE(submitted.has_value());
     auto pulled = service_->pull("default", "puller-1", 1);
     EXPECT_TRUE(pulled.has_value() && pulled->size() == 1u);

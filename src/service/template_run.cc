@@ -1,6 +1,7 @@
 #include "service/template_run.h"
 
 #include "agenda/template_binding.h"
+#include "service/config_access.h"
 
 namespace pop::service {
 
@@ -46,22 +47,20 @@ Result<Json> instantiate_template(const AgendaTemplate& agenda_template,
   return agenda;
 }
 
-Result<SubmittedAgenda> run_template(ConfigService& config, AgendaService& agendas,
-                                     const Caller& caller, std::string_view template_id,
+Result<SubmittedAgenda> run_template(ConfigService& config, AgendaAccess& agendas,
+                                     const auth::Principal& caller, std::string_view template_id,
                                      const TemplateRunRequest& request,
                                      const std::string& idempotency_key) {
   auto agenda_template = config.agenda_template(template_id);
   if (!agenda_template) return tl::unexpected(agenda_template.error());
   // Another customer's template that is not shared is not there, as for every object.
-  if (!caller.admin && !visible_to(*agenda_template, caller.customer_id))
-    return fail(ErrorCode::kNotFound, "no agenda template \"" + std::string(template_id) + "\"");
+  if (!shared_with(caller, agenda_template->customer_id, agenda_template->is_global,
+                   agenda_template->allowed_customer_ids))
+    return tl::unexpected(missing_document(store::DocumentKind::kAgendaTemplate, template_id));
   auto agenda = instantiate_template(*agenda_template, request, false);
   if (!agenda) return tl::unexpected(agenda.error());
-  SubmitRequest submit;
-  submit.customer_id = caller.customer_id;
-  submit.body = agenda->dump(-1, ' ', false, Json::error_handler_t::replace);
-  submit.idempotency_key = idempotency_key;
-  return agendas.submit(submit);
+  return agendas.submit(caller, agenda->dump(-1, ' ', false, Json::error_handler_t::replace),
+                        idempotency_key);
 }
 
 }  // namespace pop::service

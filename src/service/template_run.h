@@ -6,7 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "service/agenda_service.h"
+#include "auth/principal.h"
+#include "service/agenda_access.h"
 #include "service/config_service.h"
 
 namespace pop::service {
@@ -30,10 +31,10 @@ Result<Json> instantiate_template(const AgendaTemplate& agenda_template,
                                   const TemplateRunRequest& request, bool trial);
 
 // Instantiates the template and submits the agenda as the caller's. Errors as for
-// AgendaService::submit, and kNotFound for a template that does not exist or that the
-// caller may not see.
-Result<SubmittedAgenda> run_template(ConfigService& config, AgendaService& agendas,
-                                     const Caller& caller, std::string_view template_id,
+// AgendaAccess::submit, and kNotFound for a template that does not exist or that the
+// caller may not see (config_access.h).
+Result<SubmittedAgenda> run_template(ConfigService& config, AgendaAccess& agendas,
+                                     const auth::Principal& caller, std::string_view template_id,
                                      const TemplateRunRequest& request,
                                      const std::string& idempotency_key);
 

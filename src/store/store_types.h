@@ -96,6 +96,9 @@ struct ListedAgenda {
 
 struct AgendaQuery {
   std::optional<std::string> customer_id;
+  // When non-empty, only agendas of one of these customers: what a member of several
+  // customer accounts may see.
+  std::vector<std::string> customer_ids;
   std::optional<std::string> link_id;
   std::optional<std::string> insight_id;
   std::optional<ProcessingState> processing_state;

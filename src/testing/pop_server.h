@@ -5,11 +5,13 @@
 
 #include <signal.h>
 
+#include <filesystem>
 #include <optional>
 #include <regex>
 #include <string>
 #include <vector>
 
+#include "auth/admin_token_file.h"
 #include "http_client/client.h"
 #include "testing/subprocess.h"
 
@@ -39,14 +41,22 @@ class PopServer {
       throw std::runtime_error("pop server did not start: " + out);
     }
     base_url_ = match[1].str();
+    // The bootstrap admin token is written before the server listens.
+    admin_token_ =
+        auth::read_admin_token_file(std::filesystem::path(data_dir) / auth::kAdminTokenFileName)
+            .value_or("");
   }
 
   const std::string& base_url() const { return base_url_; }
+  // The server's bootstrap admin token (<data>/admin.token).
+  const std::string& admin_token() const { return admin_token_; }
   int pid() const { return process_->pid(); }
 
-  http_client::Client client() const {
+  // A client that acts as the admin unless another bearer token is given.
+  http_client::Client client(std::optional<std::string> bearer_token = std::nullopt) const {
     http_client::ClientOptions options;
     options.base_url = base_url_;
+    options.bearer_token = bearer_token.value_or(admin_token_);
     auto client = http_client::Client::create(options);
     if (!client) throw std::runtime_error(client.error().message);
     return std::move(*client);
@@ -61,6 +71,7 @@ class PopServer {
  private:
   std::optional<Subprocess> process_;
   std::string base_url_;
+  std::string admin_token_;
 };
 
 }  // namespace pop::testing

@@ -47,6 +47,20 @@ class PopServerFixture : public ::testing::Test {
 
   std::filesystem::path data_dir() const { return dir_->path() / "data"; }
 
+  // The environment of a CLI run that finds the server's admin token by itself, as on the
+  // server's own machine (<POP_DATA>/admin.token).
+  std::map<std::string, std::string> cli_environment() const {
+    return {{"POP_DATA", data_dir().string()}};
+  }
+
+  // A new API token for a puller of `pool`, issued by the admin.
+  std::string puller_token(const std::string& pool) {
+    auto issued = call("POST", "/v1/tokens",
+                       nlohmann::json{{"role", "puller"}, {"resourcePoolId", pool}}.dump());
+    EXPECT_EQ(issued.status, 201) << issued.body;
+    return nlohmann::json::parse(issued.body, nullptr, false).value("token", "");
+  }
+
   http_client::Response call(const std::string& method, const std::string& target,
                              const std::string& body = "", http_client::Headers headers = {}) {
     auto response = client_->request(method, target, body, headers);

@@ -5,6 +5,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include <climits>
 
@@ -20,6 +21,14 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
        reinterpret_cast<unsigned char*>(mac.data()), &length);
   mac.resize(length);
   return mac;
+}
+
+std::string sha256(std::string_view data) {
+  std::string digest(kSha256Bytes, '\0');
+  // As for HMAC(): SHA-256 cannot be missing from OpenSSL 3.
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+         reinterpret_cast<unsigned char*>(digest.data()));
+  return digest;
 }
 
 Result<std::string> random_bytes(std::size_t count) {

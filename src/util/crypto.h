@@ -15,6 +15,9 @@ inline constexpr std::size_t kSha256Bytes = 32;
 // HMAC-SHA256 of `data` under `key`: kSha256Bytes raw bytes.
 std::string hmac_sha256(std::string_view key, std::string_view data);
 
+// SHA-256 of `data`: kSha256Bytes raw bytes.
+std::string sha256(std::string_view data);
+
 // `count` bytes from OpenSSL's CSPRNG. kUnavailable when it cannot be seeded.
 Result<std::string> random_bytes(std::size_t count);
 

@@ -28,6 +28,12 @@ TEST(Crypto, HmacSha256MatchesTheRfcVectors) {
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 }
 
+// FIPS 180-2 examples.
+TEST(Crypto, Sha256MatchesTheStandardVectors) {
+  EXPECT_EQ(hex(sha256("abc")), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(hex(sha256("")), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+}
+
 TEST(Crypto, RandomBytesHaveTheLengthAndDiffer) {
   std::set<std::string> seen;
   for (int i = 0; i < 16; ++i) {

@@ -6,10 +6,16 @@ const char* error_code_name(ErrorCode code) {
   switch (code) {
     case ErrorCode::kInvalidArgument:
       return "invalid_argument";
+    case ErrorCode::kUnauthenticated:
+      return "unauthenticated";
+    case ErrorCode::kForbidden:
+      return "forbidden";
     case ErrorCode::kNotFound:
       return "not_found";
     case ErrorCode::kConflict:
       return "conflict";
+    case ErrorCode::kPreconditionFailed:
+      return "precondition_failed";
     case ErrorCode::kTooLarge:
       return "too_large";
     case ErrorCode::kInvalidAgenda:

@@ -11,14 +11,17 @@
 namespace pop {
 
 enum class ErrorCode {
-  kInvalidArgument,    // malformed input (400)
-  kNotFound,           // unknown or invisible object (404)
-  kConflict,           // state does not allow it (409)
-  kTooLarge,           // a documented size limit was exceeded (413)
-  kInvalidAgenda,      // well-formed but semantically invalid agenda (422)
-  kResourceExhausted,  // over quota (429)
-  kUnavailable,        // an external system (process table, file system) refused (503)
-  kInternal,           // a bug or an unexpected environment failure (500)
+  kInvalidArgument,     // malformed input (400)
+  kUnauthenticated,     // no credentials, or credentials that do not hold (401)
+  kForbidden,           // authenticated, but the action is not the caller's to take (403)
+  kNotFound,            // unknown or invisible object (404)
+  kConflict,            // state does not allow it (409)
+  kPreconditionFailed,  // a conditional request's version no longer matches (412)
+  kTooLarge,            // a documented size limit was exceeded (413)
+  kInvalidAgenda,       // well-formed but semantically invalid agenda (422)
+  kResourceExhausted,   // over quota (429)
+  kUnavailable,         // an external system (process table, file system) refused (503)
+  kInternal,            // a bug or an unexpected environment failure (500)
 };
 
 const char* error_code_name(ErrorCode code);

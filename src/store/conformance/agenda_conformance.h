@@ -241,6 +241,16 @@ TYPED_TEST_P(AgendaConformance, ListFiltersByCustomerLinkAndState) {
   query.customer_id = "initech";
   EXPECT_EQ(ids(query), V{});
 
+  // Any of several customers, with the other filters.
+  query = {};
+  query.customer_ids = {"globex", "initech"};
+  EXPECT_EQ(ids(query), V{"3"});
+  query.customer_ids = {"acme", "globex"};
+  query.link_id = "L1";
+  EXPECT_EQ(ids(query), (V{"1", "3", "4"}));
+  query.customer_id = "globex";
+  EXPECT_EQ(ids(query), V{"3"});
+
   query = {};
   query.insight_id = "nowhere";
   EXPECT_EQ(ids(query), V{});

@@ -112,8 +112,11 @@ Result<InsertedAgenda> insert_agenda_row(Connection& db, const NewAgenda& reques
 }
 
 // The listing's SQL for the filters that are set. Parameters keep fixed numbers (?1 after,
-// ?2 customer, ?3 link, ?4 state, ?5 limit) so that each of the eight texts binds the same
-// way; SQLite allows numbers a text does not use.
+// ?2 customer, ?3 link, ?4 state, ?5 limit, ?6 insight, ?7... the customers of
+// customer_ids) so that every text binds the same way; SQLite allows numbers a text does not
+// use.
+constexpr int kFirstCustomerParameter = 7;
+
 std::string agenda_listing_sql(const AgendaQuery& query) {
   std::string sql = "SELECT " + std::string(kAgendaColumns) + ", " + std::string(kProgressColumns) +
                     " FROM agendas a JOIN progress p ON p.agenda_sequence = a.sequence";
@@ -122,6 +125,12 @@ std::string agenda_listing_sql(const AgendaQuery& query) {
   if (query.link_id) sql += " AND a.link_id = ?3";
   if (query.processing_state) sql += " AND p.processing_state = ?4";
   if (query.insight_id) sql += " AND a.insight_id = ?6";
+  if (!query.customer_ids.empty()) {
+    sql += " AND a.customer_id IN (";
+    for (std::size_t i = 0; i < query.customer_ids.size(); ++i)
+      sql += (i == 0 ? "?" : ", ?") + std::to_string(kFirstCustomerParameter + i);
+    sql += ")";
+  }
   sql += " ORDER BY a.sequence LIMIT ?5";
   return sql;
 }
@@ -202,6 +211,8 @@ Result<Page<ListedAgenda>> SqliteStore::list_agendas(const AgendaQuery& query) {
   if (query.link_id) listing.bind(3, *query.link_id);
   if (query.processing_state) listing.bind(4, processing_state_name(*query.processing_state));
   if (query.insight_id) listing.bind(6, *query.insight_id);
+  for (std::size_t i = 0; i < query.customer_ids.size(); ++i)
+    listing.bind(kFirstCustomerParameter + static_cast<int>(i), query.customer_ids[i]);
   listing.bind(5, static_cast<std::int64_t>(limit + 1));  // one more says whether more exist
   auto read = read_page<ListedAgenda>(listing, limit, [](Statement& row) -> Result<ListedAgenda> {
     auto agenda = read_agenda_row(row);

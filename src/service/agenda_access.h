@@ -1,0 +1,69 @@
+// The agenda service as callers reach it: each call names its principal, and the rules of
+// who may see and do what are applied here, before the service runs, and the changes are
+// recorded in the audit trail. The REST routes and the embedded puller both go through this
+// class, so no path to an agenda skips the rules.
+//
+// The rules (docs/server.md, "Access"):
+// - An agenda is visible to an admin, to the members of its customer, and to a puller of
+//   the resource pool it was bound to (what that pool is handed). An invisible agenda
+//   answers kNotFound with the message of a missing one, on every verb.
+// - Submitting, cancelling, rerunning and deleting are for admins and the customer's
+//   members: kForbidden for a puller that can see the agenda.
+// - Pulling, reporting progress and completing are for admins and the pool's pullers:
+//   kForbidden for a member that can see the agenda or names a pool.
+// - A reporter (one operation attempt) may do none of this: kForbidden.
+// - Listings show only visible agendas; a filter for another customer lists nothing.
+//
+// Thread-safety: as AgendaService.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "auth/principal.h"
+#include "service/agenda_service.h"
+#include "service/audit_trail.h"
+
+namespace pop::service {
+
+class AgendaAccess {
+ public:
+  // Borrows both; they must outlive this object.
+  AgendaAccess(AgendaService& agendas, AuditTrail& audit);
+
+  Result<SubmittedAgenda> submit(const auth::Principal& caller, std::string body,
+                                 std::string idempotency_key);
+  Result<Json> agenda(const auth::Principal& caller, std::string_view id);
+  Result<Json> progress(const auth::Principal& caller, std::string_view id);
+  Result<Json> explain(const auth::Principal& caller, std::string_view id);
+  Result<Json> list(const auth::Principal& caller, store::AgendaQuery query);
+  Result<void> remove(const auth::Principal& caller, std::string_view id);
+  Result<Json> rerun(const auth::Principal& caller, std::string_view id,
+                     const RerunRequest& request);
+  Result<Json> cancel(const auth::Principal& caller, std::string_view id);
+
+  Result<std::vector<LeasedAgenda>> pull(const auth::Principal& caller,
+                                         std::string_view resource_pool_id,
+                                         std::string_view puller_id, std::size_t max,
+                                         const std::optional<Resources>& available);
+  // kForbidden for a caller that may not pull the pool: the pull routes check this before
+  // they hold a long poll open.
+  Result<void> check_pull(const auth::Principal& caller, std::string_view resource_pool_id) const;
+  Result<void> report(const auth::Principal& caller, std::string_view agenda_id,
+                      std::uint64_t epoch, const Json& progress);
+  Result<void> complete(const auth::Principal& caller, std::string_view agenda_id,
+                        std::uint64_t epoch, const Json& progress);
+
+  // kOk when the caller may read the agenda (its reports, for instance); errors as above.
+  Result<void> check_read(const auth::Principal& caller, std::string_view agenda_id);
+
+ private:
+  enum class Verb { kRead, kChange, kLease };
+  Result<void> check(const auth::Principal& caller, std::string_view agenda_id, Verb verb);
+
+  AgendaService& agendas_;
+  AuditTrail& audit_;
+};
+
+}  // namespace pop::service

@@ -1,0 +1,37 @@
+#include "service/audit_trail.h"
+
+#include <cstdio>
+
+#include "util/time_format.h"
+
+namespace pop::service {
+
+AuditTrail::AuditTrail(store::Store& store, WallClock clock)
+    : store_(store), clock_(std::move(clock)) {}
+
+void AuditTrail::record(const auth::Principal& who, std::string_view action,
+                        std::string_view target, const Error* error, Json details) {
+  store::AuditRecord record;
+  record.time = clock_();
+  record.actor = who.name;
+  record.action = std::string(action);
+  record.target = std::string(target);
+  record.outcome = error == nullptr ? "ok" : error_code_name(error->code);
+  details["role"] = auth::role_name(who.role);
+  if (error != nullptr) details["message"] = error->message;
+  record.details = std::move(details);
+  if (auto appended = store_.append_audit(record); !appended) {
+    std::fprintf(stderr, "pop server: audit record %s %s by %s not written: %s\n",
+                 record.action.c_str(), record.target.c_str(), record.actor.c_str(),
+                 appended.error().message.c_str());
+  }
+}
+
+Json audit_record_to_json(const store::AuditRecord& record) {
+  return {{"sequence", record.sequence}, {"time", format_time(record.time)},
+          {"actor", record.actor},       {"action", record.action},
+          {"target", record.target},     {"outcome", record.outcome},
+          {"details", record.details}};
+}
+
+}  // namespace pop::service

@@ -1,0 +1,43 @@
+// The audit log as the services write it: who (the principal's name and role), what (an
+// action such as "agenda.cancel" and its target), when, and the outcome ("ok", or the
+// error code name such as "forbidden"). Denied attempts are recorded too: they are what an
+// audit is most often asked about.
+//
+// An audit record is written after the action and is not part of its transaction: when the
+// store refuses the record, the action stands and the failure is logged to stderr, so an
+// unwritable audit log never takes the API down (a deliberate trade for availability).
+#pragma once
+
+#include <string_view>
+
+#include "auth/principal.h"
+#include "service/agenda_service.h"
+#include "store/store.h"
+
+namespace pop::service {
+
+class AuditTrail {
+ public:
+  // Borrows the store, which must outlive the trail.
+  AuditTrail(store::Store& store, WallClock clock);
+
+  void record(const auth::Principal& who, std::string_view action, std::string_view target,
+              const Error* error, Json details = Json::object());
+
+  // Records the outcome of `result` and passes it on.
+  template <typename T>
+  Result<T> record(const auth::Principal& who, std::string_view action, std::string_view target,
+                   Result<T> result) {
+    record(who, action, target, result ? nullptr : &result.error());
+    return result;
+  }
+
+ private:
+  store::Store& store_;
+  WallClock clock_;
+};
+
+// One record as GET /v1/audit shows it.
+Json audit_record_to_json(const store::AuditRecord& record);
+
+}  // namespace pop::service
