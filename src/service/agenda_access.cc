@@ -52,26 +52,25 @@ Result<void> AgendaAccess::check(const Principal& caller, std::string_view agend
 
 Result<SubmittedAgenda> AgendaAccess::submit(const Principal& caller, std::string body,
                                              std::string idempotency_key) {
-  Result<SubmittedAgenda> submitted = fail(ErrorCode::kInternal, "");
   if (caller.role != Role::kAdmin && caller.role != Role::kMember) {
-    submitted = fail(ErrorCode::kForbidden, "only admins and customer members submit agendas");
-  } else {
-    SubmitRequest request;
-    // An admin's agenda without customerId is the default customer's, as in a
-    // single-user install; a member of one account submits for it.
-    if (caller.is_admin()) {
-      request.customer_id = "default";
-    } else if (caller.customer_ids.size() == 1) {
-      request.customer_id = caller.customer_ids.front();
-    }
-    request.body = std::move(body);
-    request.idempotency_key = std::move(idempotency_key);
-    request.may_act_for = [&caller](std::string_view customer) {
-      return caller.acts_for(customer);
-    };
-    submitted = agendas_.submit(request);
+    return audit_.record(
+        caller, "agenda.submit", "",
+        Result<SubmittedAgenda>(
+            fail(ErrorCode::kForbidden, "only admins and customer members submit agendas")));
   }
-  if (submitted && submitted->replayed) return submitted;
+  SubmitRequest request;
+  // An admin's agenda without customerId is the default customer's, as in a single-user
+  // install; a member of one account submits for it, a member of several names one.
+  if (caller.is_admin()) {
+    request.customer_id = "default";
+  } else if (caller.customer_ids.size() == 1) {
+    request.customer_id = caller.customer_ids.front();
+  }
+  request.body = std::move(body);
+  request.idempotency_key = std::move(idempotency_key);
+  request.may_act_for = [&caller](std::string_view customer) { return caller.acts_for(customer); };
+  auto submitted = agendas_.submit(request);
+  if (submitted && submitted->replayed) return submitted;  // recorded the first time
   const std::string target = submitted ? submitted->agenda.value("id", "") : "";
   return audit_.record(caller, "agenda.submit", target, std::move(submitted));
 }

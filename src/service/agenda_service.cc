@@ -349,7 +349,7 @@ Result<Json> AgendaService::list(const store::AgendaQuery& query) {
 
 Result<void> AgendaService::remove(std::string_view id) {
   if (auto deleted = store_.delete_agenda(id); !deleted) return deleted;
-  queues_.forget(id, clock_());
+  if (!queues_.forget(id, clock_())) queues_.announce_capacity();  // it may have been running
   return {};
 }
 
@@ -421,8 +421,8 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_
   std::vector<LeasedAgenda> leased;
   std::optional<Error> first_error;
   // Not handed out, so it must not vanish: back into its queue at its old place.
-  auto put_back = [&](ReadyAgenda& ready, const Error* error) {
-    (void)queues_.enqueue(ready.insight_id, std::move(ready.agenda), now);
+  auto put_back = [&](ReadyAgenda& ready, const Error* error, bool announce = true) {
+    (void)queues_.enqueue(ready.insight_id, std::move(ready.agenda), now, announce);
     if (error != nullptr && !first_error) first_error = *error;
   };
   std::vector<ReadyAgenda> taken =
@@ -463,7 +463,9 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_
     if (!*prepared) continue;  // gone or no longer waiting
     auto admitted = has_room(ready.agenda.customer_id);
     if (!admitted || !*admitted) {
-      put_back(ready, admitted ? nullptr : &admitted.error());  // keeps its place
+      // Keeps its place, unannounced: no puller may take it before one of the customer's
+      // agendas ends, which announces it (complete, cancel, remove).
+      put_back(ready, admitted ? nullptr : &admitted.error(), false);
       continue;
     }
     if (budget) {
@@ -584,6 +586,7 @@ Result<void> AgendaService::complete(std::string_view agenda_id, std::uint64_t e
                                        progress_record(std::string(agenda_id), final_progress,
                                                        attempts, stored->maximum_attempts, now));
   if (!released) return released;
+  queues_.announce_capacity();
   if (!retry) return {};
   // The completion is durable; a failure to queue the retry now must not make the puller
   // report again (it would be fenced off). The next start queues it from the store.
@@ -625,7 +628,7 @@ Result<Json> AgendaService::cancel(std::string_view id) {
                                stored.maximum_attempts, now);
       });
   if (!written) return tl::unexpected(written.error());
-  queues_.forget(id, now);
+  if (!queues_.forget(id, now)) queues_.announce_capacity();  // it may have been running
   return written->document;
 }
 

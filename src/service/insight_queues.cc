@@ -69,7 +69,7 @@ std::size_t InsightQueues::remove_insight_if_idle(std::string_view insight_id) {
 }
 
 Result<void> InsightQueues::enqueue(std::string_view insight_id, scheduler::WaitingAgenda agenda,
-                                    TimePoint now) {
+                                    TimePoint now, bool announce) {
   bool gained = false;
   {
     std::lock_guard lock(mutex_);
@@ -86,9 +86,11 @@ Result<void> InsightQueues::enqueue(std::string_view insight_id, scheduler::Wait
     insight_of_.emplace(id, Placement{std::string(insight_id), std::move(customer_id)});
     gained = refill(it->second, now);
   }
-  if (gained) notify({std::string(insight_id)});
+  if (gained && announce) notify({std::string(insight_id)});
   return {};
 }
+
+void InsightQueues::announce_capacity() const { notify({std::string()}); }
 
 bool InsightQueues::forget(std::string_view agenda_id, TimePoint now) {
   std::string insight_id;

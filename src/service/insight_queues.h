@@ -64,8 +64,15 @@ class InsightQueues {
   std::size_t remove_insight_if_idle(std::string_view insight_id);
 
   // An agenda starts waiting in an insight (submit, rerun, reclaimed lease). kNotFound for
-  // an unknown insight, kConflict when the agenda is already queued somewhere.
-  Result<void> enqueue(std::string_view insight_id, scheduler::WaitingAgenda agenda, TimePoint now);
+  // an unknown insight, kConflict when the agenda is already queued somewhere. Without
+  // `announce` the ready listener is not told: for agendas a pull put back because nobody
+  // may take them now (a customer at its running quota), which would wake pullers in vain.
+  Result<void> enqueue(std::string_view insight_id, scheduler::WaitingAgenda agenda, TimePoint now,
+                       bool announce = true);
+
+  // Tells the ready listener (with an empty insight id) that agendas put back unannounced
+  // may be admissible now: a running agenda ended.
+  void announce_capacity() const;
 
   // Forgets an agenda wherever it is queued (cancelled, deleted). False when not queued.
   bool forget(std::string_view agenda_id, TimePoint now);
