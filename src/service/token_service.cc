@@ -88,6 +88,8 @@ Result<IssuedToken> TokenService::create(const Principal& caller, const Json& bo
   auto role = role_from(body.value("role", Json("member")));
   if (!role) return tl::unexpected(role.error());
   token.role = *role;
+  if (caller.role == Role::kMember && token.role != Role::kMember)
+    return fail(ErrorCode::kForbidden, "a customer member may issue member tokens only");
   if (auto ids = body.find("customerIds"); ids != body.end()) {
     auto parsed = customer_ids_from(*ids);
     if (!parsed) return tl::unexpected(parsed.error());
@@ -144,8 +146,6 @@ Result<IssuedToken> TokenService::create(const Principal& caller, const Json& bo
       break;  // not a role a body can name
   }
   if (caller.role == Role::kMember) {
-    if (token.role != Role::kMember)
-      return fail(ErrorCode::kForbidden, "a customer member may issue member tokens only");
     for (const std::string& id : token.customer_ids) {
       if (!caller.acts_for(id))
         return fail(ErrorCode::kForbidden,
