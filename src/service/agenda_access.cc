@@ -69,10 +69,11 @@ Result<SubmittedAgenda> AgendaAccess::submit(const Principal& caller, std::strin
   request.body = std::move(body);
   request.idempotency_key = std::move(idempotency_key);
   request.may_act_for = [&caller](std::string_view customer) { return caller.acts_for(customer); };
+  request.audit = audit_.make(caller, "agenda.submit", "", nullptr);
   auto submitted = agendas_.submit(request);
-  if (submitted && submitted->replayed) return submitted;  // recorded the first time
-  const std::string target = submitted ? submitted->agenda.value("id", "") : "";
-  return audit_.record(caller, "agenda.submit", target, std::move(submitted));
+  // A stored agenda's record was written with it (a replay's the first time).
+  if (submitted) return submitted;
+  return audit_.record(caller, "agenda.submit", "", std::move(submitted));
 }
 
 Result<Json> AgendaAccess::agenda(const Principal& caller, std::string_view id) {

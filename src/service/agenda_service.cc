@@ -255,6 +255,8 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
       do_not_run != agenda.params.end() && do_not_run->is_boolean() && do_not_run->get<bool>();
   if (hold) row.progress = held(std::move(row.progress));
   row.idempotency_key = request.idempotency_key;
+  row.audit = request.audit;
+  if (row.audit) row.audit->target = agenda.id;
   // A held agenda waits for a rerun, not for a puller: it is outside the quota.
   std::optional<QuotaReservation> reservation;
   if (!hold) {

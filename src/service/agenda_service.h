@@ -43,6 +43,8 @@ struct SubmitRequest {
   // Whether the caller may submit for a customer the agenda names in customerId (an admin
   // for every customer, a member for its accounts). Unset: only for customer_id.
   std::function<bool(std::string_view customer_id)> may_act_for = {};
+  // Appended with the agenda in its transaction, its target set to the new agenda's id.
+  std::optional<store::AuditRecord> audit = {};
 };
 
 struct SubmittedAgenda {

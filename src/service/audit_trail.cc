@@ -11,6 +11,17 @@ AuditTrail::AuditTrail(store::Store& store, WallClock clock)
 
 void AuditTrail::record(const auth::Principal& who, std::string_view action,
                         std::string_view target, const Error* error, Json details) {
+  const store::AuditRecord record = make(who, action, target, error, std::move(details));
+  if (auto appended = store_.append_audit(record); !appended) {
+    std::fprintf(stderr, "pop server: audit record %s %s by %s not written: %s\n",
+                 record.action.c_str(), record.target.c_str(), record.actor.c_str(),
+                 appended.error().message.c_str());
+  }
+}
+
+store::AuditRecord AuditTrail::make(const auth::Principal& who, std::string_view action,
+                                    std::string_view target, const Error* error,
+                                    Json details) const {
   store::AuditRecord record;
   record.time = clock_();
   record.actor = who.name;
@@ -20,11 +31,7 @@ void AuditTrail::record(const auth::Principal& who, std::string_view action,
   details["role"] = auth::role_name(who.role);
   if (error != nullptr) details["message"] = error->message;
   record.details = std::move(details);
-  if (auto appended = store_.append_audit(record); !appended) {
-    std::fprintf(stderr, "pop server: audit record %s %s by %s not written: %s\n",
-                 record.action.c_str(), record.target.c_str(), record.actor.c_str(),
-                 appended.error().message.c_str());
-  }
+  return record;
 }
 
 Json audit_record_to_json(const store::AuditRecord& record) {

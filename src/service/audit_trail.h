@@ -3,9 +3,10 @@
 // error code name such as "forbidden"). Denied attempts are recorded too: they are what an
 // audit is most often asked about.
 //
-// An audit record is written after the action and is not part of its transaction: when the
-// store refuses the record, the action stands and the failure is logged to stderr, so an
-// unwritable audit log never takes the API down (a deliberate trade for availability).
+// A submit's record is written in the agenda's own transaction (AuditTrail::make). Other
+// records are written after the action, not in its transaction: when the store refuses the
+// record, the action stands and the failure is logged to stderr, so an unwritable audit log
+// never takes the API down (a deliberate trade for availability).
 #pragma once
 
 #include <string_view>
@@ -23,6 +24,12 @@ class AuditTrail {
 
   void record(const auth::Principal& who, std::string_view action, std::string_view target,
               const Error* error, Json details = Json::object());
+
+  // The record `record` would write, for a write that appends it in its own transaction
+  // (a submit: store::NewAgenda::audit).
+  store::AuditRecord make(const auth::Principal& who, std::string_view action,
+                          std::string_view target, const Error* error,
+                          Json details = Json::object()) const;
 
   // Records the outcome of `result` and passes it on.
   template <typename T>

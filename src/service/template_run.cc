@@ -51,6 +51,8 @@ Result<SubmittedAgenda> run_template(ConfigService& config, AgendaAccess& agenda
                                      const auth::Principal& caller, std::string_view template_id,
                                      const TemplateRunRequest& request,
                                      const std::string& idempotency_key) {
+  if (caller.role != auth::Role::kAdmin && caller.role != auth::Role::kMember)
+    return fail(ErrorCode::kForbidden, "only admins and customer members run templates");
   auto agenda_template = config.agenda_template(template_id);
   if (!agenda_template) return tl::unexpected(agenda_template.error());
   // Another customer's template that is not shared is not there, as for every object.

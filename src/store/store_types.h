@@ -73,6 +73,17 @@ struct ProgressRecord {
   Json document;
 };
 
+// One entry of the audit log (see "Audit log" below).
+struct AuditRecord {
+  std::int64_t sequence = 0;  // assigned by the store, increasing; ignored on append
+  WallTime time;
+  std::string actor;    // who: a customer, token or component id
+  std::string action;   // e.g. "agenda.submit"
+  std::string target;   // the object acted on
+  std::string outcome;  // e.g. "ok", "denied", "conflict"
+  Json details;
+};
+
 struct NewAgenda {
   AgendaRecord agenda;
   // Its agenda_id is ignored: the progress always belongs to `agenda.id`.
@@ -80,6 +91,9 @@ struct NewAgenda {
   // Empty for none. Scoped to agenda.customer_id: the same customer submitting the same key
   // again gets the first agenda back instead of a new one.
   std::string idempotency_key;
+  // Appended to the audit log in the same transaction (not on a replay), so the record of a
+  // submit costs no commit of its own and exists exactly when the agenda does.
+  std::optional<AuditRecord> audit;
 };
 
 struct InsertedAgenda {
@@ -182,16 +196,6 @@ struct DocumentQuery {
 
 // ---------------------------------------------------------------------------------------
 // Audit log
-
-struct AuditRecord {
-  std::int64_t sequence = 0;  // assigned by the store, increasing; ignored on append
-  WallTime time;
-  std::string actor;    // who: a customer, token or component id
-  std::string action;   // e.g. "agenda.submit"
-  std::string target;   // the object acted on
-  std::string outcome;  // e.g. "ok", "denied", "conflict"
-  Json details;
-};
 
 struct AuditQuery {
   std::optional<std::string> actor;

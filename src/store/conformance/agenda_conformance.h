@@ -123,6 +123,27 @@ TYPED_TEST_P(AgendaConformance, IdempotencyKeyReplayReturnsTheFirstAgenda) {
   EXPECT_EQ(listed->items.size(), 1u);
 }
 
+TYPED_TEST_P(AgendaConformance, InsertAppendsItsAuditRecordButNotOnAReplayOrAConflict) {
+  auto audited = [](std::string id, std::string key) {
+    NewAgenda request = new_agenda(id, "acme", std::move(key));
+    request.audit =
+        AuditRecord{0,    WallTime{std::chrono::seconds(5)}, "token:t", "agenda.submit", id,
+                    "ok", Json{{"role", "member"}}};
+    return request;
+  };
+  ASSERT_TRUE(ok(this->store().insert_agenda(audited("first", "k"))));
+  auto replay = this->store().insert_agenda(audited("second", "k"));
+  ASSERT_TRUE(ok(replay));
+  EXPECT_TRUE(replay->replayed);
+  EXPECT_TRUE(fails_with(this->store().insert_agenda(audited("first", "")), ErrorCode::kConflict));
+  auto log = this->store().list_audit({});
+  ASSERT_TRUE(ok(log));
+  ASSERT_EQ(log->items.size(), 1u);
+  EXPECT_EQ(log->items[0].target, "first");
+  EXPECT_EQ(log->items[0].actor, "token:t");
+  EXPECT_EQ(log->items[0].details, Json({{"role", "member"}}));
+}
+
 TYPED_TEST_P(AgendaConformance, IdempotencyKeyIsScopedToTheCustomer) {
   ASSERT_TRUE(ok(this->store().insert_agenda(new_agenda("acme-1", "acme", "k"))));
   auto other = this->store().insert_agenda(new_agenda("globex-1", "globex", "k"));
@@ -403,9 +424,10 @@ REGISTER_TYPED_TEST_SUITE_P(
     AgendaConformance, InsertThenGetReturnsEveryField, DocumentsAndTimesRoundTrip,
     UnserializableDocumentIsRejectedAndNothingStored, SequencesIncreaseInInsertOrder,
     DuplicateIdIsConflictAndChangesNothing, IdempotencyKeyReplayReturnsTheFirstAgenda,
-    IdempotencyKeyIsScopedToTheCustomer, UnknownAgendaIsNotFound,
-    ListPaginatesInSequenceOrderWithoutDuplicatesOrGaps, LastPageCursorTailsNewAgendas,
-    ListFiltersByCustomerLinkAndState, ListRejectsCursorsItDidNotIssue, ListClampsTheLimit,
+    InsertAppendsItsAuditRecordButNotOnAReplayOrAConflict, IdempotencyKeyIsScopedToTheCustomer,
+    UnknownAgendaIsNotFound, ListPaginatesInSequenceOrderWithoutDuplicatesOrGaps,
+    LastPageCursorTailsNewAgendas, ListFiltersByCustomerLinkAndState,
+    ListRejectsCursorsItDidNotIssue, ListClampsTheLimit,
     DeleteRemovesProgressLeaseAndIdempotencyKey, WaitingSetListsWaitingAgendasInSequenceOrder,
     UnfencedProgressUpdateReplacesEverything, DataSurvivesReopening);
 

@@ -145,4 +145,21 @@ tl::unexpected<Error> lease_conflict(std::string_view agenda_id, const LeaseRow&
   return tl::unexpected(Error{ErrorCode::kConflict, std::move(message), {}});
 }
 
+Result<std::int64_t> insert_audit_row(Connection& db, const AuditRecord& record,
+                                      const std::string& details) {
+  auto statement = db.prepare(
+      "INSERT INTO audit_log (time_ms, actor, action, target, outcome, details) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+  if (!statement) return tl::unexpected(std::move(statement.error()));
+  Statement& insert = **statement;
+  insert.bind(1, to_millis(record.time));
+  insert.bind(2, record.actor);
+  insert.bind(3, record.action);
+  insert.bind(4, record.target);
+  insert.bind(5, record.outcome);
+  insert.bind(6, details);
+  if (auto inserted = insert.run(); !inserted) return tl::unexpected(std::move(inserted.error()));
+  return db.last_insert_rowid();
+}
+
 }  // namespace pop::store::sqlite

@@ -43,6 +43,10 @@ Result<EncodedProgress> encode_progress(const ProgressRecord& record);
 Result<std::optional<EncodedProgress>> encode_progress(const std::optional<ProgressRecord>& record);
 
 // Inserts the progress row of a new agenda.
+// Appends an audit record whose details are already encoded; returns its sequence.
+Result<std::int64_t> insert_audit_row(Connection& db, const AuditRecord& record,
+                                      const std::string& details);
+
 Result<void> insert_progress(Connection& db, std::int64_t agenda_sequence,
                              const EncodedProgress& progress);
 // Replaces the progress row of an existing agenda.

@@ -59,7 +59,8 @@ Result<AgendaRecord> single_agenda(StatementUse& statement, std::string_view id)
 
 Result<InsertedAgenda> insert_agenda_row(Connection& db, const NewAgenda& request,
                                          const std::string& agenda_document,
-                                         const EncodedProgress& progress) {
+                                         const EncodedProgress& progress,
+                                         const std::optional<std::string>& audit_details) {
   const AgendaRecord& agenda = request.agenda;
   if (!request.idempotency_key.empty()) {
     auto replay = db.prepare(
@@ -107,6 +108,10 @@ Result<InsertedAgenda> insert_agenda_row(Connection& db, const NewAgenda& reques
     (*key)->bind(2, request.idempotency_key);
     (*key)->bind(3, sequence);
     if (auto done = (*key)->run(); !done) return tl::unexpected(std::move(done.error()));
+  }
+  if (request.audit) {
+    if (auto done = insert_audit_row(db, *request.audit, *audit_details); !done)
+      return tl::unexpected(std::move(done.error()));
   }
   return InsertedAgenda{agenda.id, sequence, false};
 }
@@ -178,9 +183,15 @@ Result<InsertedAgenda> SqliteStore::insert_agenda(const NewAgenda& request) {
   if (!agenda_document) return tl::unexpected(std::move(agenda_document.error()));
   auto progress = encode_progress(request.progress);
   if (!progress) return tl::unexpected(std::move(progress.error()));
+  std::optional<std::string> audit_details;
+  if (request.audit) {
+    auto encoded = encode_json(request.audit->details, "audit details");
+    if (!encoded) return tl::unexpected(std::move(encoded.error()));
+    audit_details = std::move(*encoded);
+  }
   InsertedAgenda inserted;
   auto done = writer_->run([&](Connection& db) -> Result<void> {
-    auto result = insert_agenda_row(db, request, *agenda_document, *progress);
+    auto result = insert_agenda_row(db, request, *agenda_document, *progress, audit_details);
     if (!result) return tl::unexpected(std::move(result.error()));
     inserted = std::move(*result);
     return {};

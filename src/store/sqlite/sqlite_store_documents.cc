@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "store/sqlite/sqlite_agenda_rows.h"
 #include "store/sqlite/sqlite_codec.h"
 #include "store/sqlite/sqlite_page.h"
 #include "store/sqlite/sqlite_store.h"
@@ -193,19 +194,9 @@ Result<std::int64_t> SqliteStore::append_audit(const AuditRecord& record) {
   if (!details) return tl::unexpected(std::move(details.error()));
   std::int64_t sequence = 0;
   auto done = writer_->run([&](Connection& db) -> Result<void> {
-    auto statement = db.prepare(
-        "INSERT INTO audit_log (time_ms, actor, action, target, outcome, details) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    if (!statement) return tl::unexpected(std::move(statement.error()));
-    Statement& insert = **statement;
-    insert.bind(1, to_millis(record.time));
-    insert.bind(2, record.actor);
-    insert.bind(3, record.action);
-    insert.bind(4, record.target);
-    insert.bind(5, record.outcome);
-    insert.bind(6, *details);
-    if (auto inserted = insert.run(); !inserted) return inserted;
-    sequence = db.last_insert_rowid();
+    auto inserted = insert_audit_row(db, record, *details);
+    if (!inserted) return tl::unexpected(std::move(inserted.error()));
+    sequence = *inserted;
     return {};
   });
   if (!done) return tl::unexpected(std::move(done.error()));
