@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 
@@ -46,6 +48,14 @@ int run_puller(const PullerSettings& settings) {
   });
 
   HandlerRegistry registry = HandlerRegistry::builtin(current_executable());
+  // Handlers that post to the report endpoint trust what the puller trusts, unless the
+  // environment or the registry file names a CA of their own.
+  if (!settings.ca_file.empty() && std::getenv("POP_REPORT_CA") == nullptr) {
+    const nlohmann::json report_ca = {
+        {"POP_REPORT_CA", std::filesystem::absolute(settings.ca_file).string()}};
+    if (auto merged = registry.merge_json({{"defaults", {{"env", report_ca}}}}, "--ca"); !merged)
+      return fail_start("handlers", merged.error());
+  }
   if (!settings.handlers_path.empty()) {
     if (auto merged = registry.merge_file(settings.handlers_path); !merged)
       return fail_start("handlers", merged.error());
@@ -53,6 +63,10 @@ int run_puller(const PullerSettings& settings) {
   http_client::ClientOptions client;
   client.base_url = settings.server;
   client.bearer_token = settings.token;
+  if (client.bearer_token.empty()) {
+    const char* token = std::getenv("POP_TOKEN");
+    if (token != nullptr) client.bearer_token = token;
+  }
   client.ca_file = settings.ca_file;
   const std::string puller_id =
       settings.puller_id.empty() ? "puller-" + std::to_string(getpid()) : settings.puller_id;
@@ -101,7 +115,9 @@ Command add_puller_command(CLI::App& app) {
       ->capture_default_str();
   puller->add_option("--pool", settings->pool, "Resource pool whose agendas to run")
       ->capture_default_str();
-  puller->add_option("--token", settings->token, "Bearer token for the server");
+  puller->add_option("--token", settings->token,
+                     "Bearer token for the server: a puller token of the pool (default: "
+                     "$POP_TOKEN)");
   puller
       ->add_option("--ca", settings->ca_file,
                    "PEM file of the CA that signs the server's certificate")
