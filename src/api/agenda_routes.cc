@@ -97,16 +97,12 @@ Result<store::AgendaQuery> agenda_query(const HttpRequest& request) {
         return fail(ErrorCode::kInvalidArgument,
                     "state must be WAITING, EXECUTING or COMPLETE, not \"" + value + "\"");
       query.processing_state = *state;
-    } else if (name == "cursor") {
-      query.cursor = value;
-    } else if (name == "limit") {
-      auto limit = parse_page_limit(value);
-      if (!limit) return tl::unexpected(limit.error());
-      query.limit = *limit;
     } else {
-      return fail(ErrorCode::kInvalidArgument,
-                  "unknown query parameter \"" + name +
-                      "\" (expected linkId, state, customer, limit, cursor)");
+      auto paging = read_page_param(name, value, query.cursor, query.limit);
+      if (!paging) return tl::unexpected(paging.error());
+      if (!*paging)
+        return tl::unexpected(
+            unknown_query_parameter(name, "linkId, state, customer, limit, cursor"));
     }
   }
   return query;

@@ -18,19 +18,33 @@ Result<std::size_t> parse_page_limit(std::string_view text) {
   return limit;
 }
 
+Result<bool> read_page_param(std::string_view name, const std::string& value, std::string& cursor,
+                             std::size_t& limit) {
+  if (name == "cursor") {
+    cursor = value;
+  } else if (name == "limit") {
+    auto parsed = parse_page_limit(value);
+    if (!parsed) return tl::unexpected(parsed.error());
+    limit = *parsed;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+Error unknown_query_parameter(std::string_view name, std::string_view expected) {
+  return Error{ErrorCode::kInvalidArgument,
+               "unknown query parameter \"" + std::string(name) + "\" (expected " +
+                   std::string(expected) + ")",
+               {}};
+}
+
 Result<PageRequest> page_request(const http::QueryParams& query) {
   PageRequest page;
   for (const auto& [name, value] : query.params()) {
-    if (name == "cursor") {
-      page.cursor = value;
-    } else if (name == "limit") {
-      auto limit = parse_page_limit(value);
-      if (!limit) return tl::unexpected(limit.error());
-      page.limit = *limit;
-    } else {
-      return fail(ErrorCode::kInvalidArgument,
-                  "unknown query parameter \"" + name + "\" (expected limit, cursor)");
-    }
+    auto paging = read_page_param(name, value, page.cursor, page.limit);
+    if (!paging) return tl::unexpected(paging.error());
+    if (!*paging) return tl::unexpected(unknown_query_parameter(name, "limit, cursor"));
   }
   return page;
 }

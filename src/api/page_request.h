@@ -19,6 +19,15 @@ struct PageRequest {
 // A `limit` value: an integer from 1 to 1000 (store::kMaxPageLimit), else kInvalidArgument.
 Result<std::size_t> parse_page_limit(std::string_view text);
 
+// For list endpoints with filters of their own: reads `name=value` into `cursor` or `limit`
+// and says true when it is one of them; false for any other name; kInvalidArgument for a
+// bad limit.
+Result<bool> read_page_param(std::string_view name, const std::string& value, std::string& cursor,
+                             std::size_t& limit);
+
+// kInvalidArgument: "unknown query parameter "x" (expected <expected>)".
+Error unknown_query_parameter(std::string_view name, std::string_view expected);
+
 // Reads `limit` and `cursor`; any other parameter is kInvalidArgument naming it.
 Result<PageRequest> page_request(const http::QueryParams& query);
 

@@ -57,16 +57,11 @@ Result<store::AuditQuery> audit_query(const HttpRequest& request) {
       if (value != "newest" && value != "oldest")
         return fail(ErrorCode::kInvalidArgument, "order must be newest or oldest");
       query.newest_first = value == "newest";
-    } else if (name == "cursor") {
-      query.cursor = value;
-    } else if (name == "limit") {
-      auto limit = parse_page_limit(value);
-      if (!limit) return tl::unexpected(limit.error());
-      query.limit = *limit;
     } else {
-      return fail(ErrorCode::kInvalidArgument,
-                  "unknown query parameter \"" + name +
-                      "\" (expected actor, target, order, limit, cursor)");
+      auto paging = read_page_param(name, value, query.cursor, query.limit);
+      if (!paging) return tl::unexpected(paging.error());
+      if (!*paging)
+        return tl::unexpected(unknown_query_parameter(name, "actor, target, order, limit, cursor"));
     }
   }
   return query;
