@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "api/api_error.h"
 #include "api/authentication_gate.h"
 #include "api/page_request.h"
 #include "api/request_body.h"
@@ -28,7 +29,7 @@ constexpr std::size_t kMaxPullAgendas = 100;
 constexpr double kMaxPullWaitSeconds = 60;
 
 HttpResponse error(const Error& error, const HttpRequest& request) {
-  return http::error_response(error, request.correlation_id);
+  return api_error(error, request);
 }
 
 using http::no_content;

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "api/api_error.h"
 #include "api/authentication_gate.h"
 #include "api/page_request.h"
 #include "api/request_body.h"
@@ -41,7 +42,7 @@ HttpResponse error(const Error& error, const HttpRequest& request) {
     return http::error_response(422, "invalid_document", error.message, error.details,
                                 request.correlation_id);
   }
-  return http::error_response(error, request.correlation_id);
+  return api_error(error, request);
 }
 
 using http::no_content;
@@ -153,7 +154,7 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
                                         std::string(request.header("Idempotency-Key").value_or("")))
                 : tl::unexpected(run.error());
         // The answer is POST /v1/agendas's: the errors are an agenda's, invalid_agenda included.
-        if (!submitted) return http::error_response(submitted.error(), request.correlation_id);
+        if (!submitted) return api_error(submitted.error(), request);
         HttpResponse response = http::json_response(201, submitted->agenda);
         response.headers.set("Location",
                              "/v1/agendas/" + submitted->agenda["id"].get<std::string>());

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "api/api_error.h"
 #include "api/authentication_gate.h"
 #include "http/error_response.h"
 
@@ -17,7 +18,7 @@ using Json = nlohmann::json;
 namespace {
 
 HttpResponse error(const Error& error, const HttpRequest& request) {
-  return http::error_response(error, request.correlation_id);
+  return api_error(error, request);
 }
 
 Result<std::uint64_t> integer(std::string_view text, std::string_view what, std::uint64_t min,

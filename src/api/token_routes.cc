@@ -1,5 +1,6 @@
 #include "api/token_routes.h"
 
+#include "api/api_error.h"
 #include "api/authentication_gate.h"
 #include "api/page_request.h"
 #include "api/request_body.h"
@@ -17,7 +18,7 @@ constexpr std::size_t kMaxTokenRequestBytes = 16 * 1024;
 constexpr int kMaxTokenRequestDepth = 8;
 
 HttpResponse error(const Error& error, const HttpRequest& request) {
-  return http::error_response(error, request.correlation_id);
+  return api_error(error, request);
 }
 
 HttpResponse create_token(service::TokenService& tokens, service::AuditTrail& audit,

@@ -71,6 +71,15 @@ TEST_F(TokenCommandsTest, MemberTokensReachTheirCustomerOnlyUntilRevoked) {
   EXPECT_EQ(refused.exit_status, 2);
   EXPECT_NE(refused.err.find("the API token was revoked"), std::string::npos) << refused.err;
 
+  // Both refusals are in the server's log with their reasons, the secret nowhere.
+  const std::string server_log = server_->stderr_so_far();
+  for (const std::string& line :
+       {std::string("refused GET /v1/agendas from 127.0.0.1:"),
+        "the API token was revoked (" + id + ")", "forbidden POST /v1/tokens to token:" + id}) {
+    EXPECT_NE(server_log.find(line), std::string::npos) << line << "\n" << server_log;
+  }
+  EXPECT_EQ(server_log.find(member.substr(21)), std::string::npos) << "a secret was logged";
+
   // Who did what, newest first: the revoke, the member's refused escalation, the create.
   auto audit = call("GET", "/v1/audit?order=newest&limit=20");
   ASSERT_EQ(audit.status, 200) << audit.body;

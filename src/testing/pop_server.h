@@ -51,6 +51,7 @@ class PopServer {
   // The server's bootstrap admin token (<data>/admin.token).
   const std::string& admin_token() const { return admin_token_; }
   int pid() const { return process_->pid(); }
+  std::string stderr_so_far() const { return process_->stderr_so_far(); }
 
   // A client that acts as the admin unless another bearer token is given.
   http_client::Client client(std::optional<std::string> bearer_token = std::nullopt) const {

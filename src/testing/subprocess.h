@@ -83,6 +83,7 @@ class Subprocess {
   pid_t pid() const { return pid_; }
   // What the child has written to stdout so far (it goes to a file, read afresh).
   std::string stdout_so_far() const { return slurp(out_path_); }
+  std::string stderr_so_far() const { return slurp(err_path_); }
   void signal(int number) { kill(pid_, number); }
 
   ProcessResult wait() {

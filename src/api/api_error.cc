@@ -1,0 +1,18 @@
+#include "api/api_error.h"
+
+#include <cstdio>
+
+#include "api/authentication_gate.h"
+
+namespace pop::api {
+
+http::HttpResponse api_error(const Error& error, const http::HttpRequest& request) {
+  if (error.code == ErrorCode::kForbidden) {
+    std::fprintf(stderr, "pop server: forbidden %s %s to %s (correlation id %s): %s\n",
+                 request.method.c_str(), request.path.c_str(), caller_of(request).name.c_str(),
+                 request.correlation_id.c_str(), error.message.c_str());
+  }
+  return http::error_response(error, request.correlation_id);
+}
+
+}  // namespace pop::api
