@@ -199,10 +199,12 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
   auto long_polls = long_polls_;
   using Add = Result<void>;
   for (Add added :
-       {router.add("GET", "/healthz",
-                   [](const HttpRequest&) {
-                     return http::json_response(200, {{"status", "ok"}});
-                   }),
+       {router.add(
+            "GET", "/healthz",
+            [](const HttpRequest&) {
+              return http::json_response(200, {{"status", "ok"}});
+            },
+            http::Access::kOpen),
         router.add("POST", "/v1/agendas",
                    [&service](const HttpRequest&request) {
                      auto submitted = service.submit(

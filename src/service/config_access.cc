@@ -112,7 +112,24 @@ Result<ConfigDocument> ConfigAccess::visible_document(const Principal& caller, D
   auto document = config_.get(kind, id);
   if (document && !visible(caller, kind, document->document))
     return tl::unexpected(missing_document(kind, id));
+  if (document) shown_to(caller, kind, document->document);
   return document;
+}
+
+void ConfigAccess::shown_to(const Principal& caller, DocumentKind kind, Json& document) {
+  // A pool lists its insights' ids: only those the caller may see, or the ids of private
+  // insights would tell other customers what exists.
+  auto ids = document.find("insightIds");
+  if (caller.is_admin() || kind != DocumentKind::kResourcePool || ids == document.end() ||
+      !ids->is_array())
+    return;
+  Json shown = Json::array();
+  for (const Json& id : *ids) {
+    if (!id.is_string()) continue;
+    auto insight = config_.get(DocumentKind::kInsight, id.get<std::string>());
+    if (insight && visible(caller, DocumentKind::kInsight, insight->document)) shown.push_back(id);
+  }
+  *ids = std::move(shown);
 }
 
 Result<ConfigDocument> ConfigAccess::create(const Principal& caller, DocumentKind kind,
@@ -145,7 +162,9 @@ Result<ConfigPage> ConfigAccess::list(const Principal& caller, DocumentKind kind
     auto stored = config_.list(kind, next, limit - page.items.size());
     if (!stored) return tl::unexpected(stored.error());
     for (Json& document : stored->items) {
-      if (visible(caller, kind, document)) page.items.push_back(std::move(document));
+      if (!visible(caller, kind, document)) continue;
+      shown_to(caller, kind, document);
+      page.items.push_back(std::move(document));
     }
     if (!stored->next_cursor || page.items.size() == limit) {
       page.next_cursor = stored->next_cursor;

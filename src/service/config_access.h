@@ -51,6 +51,9 @@ class ConfigAccess {
   // kForbidden unless the caller may write this document (body: the new one, if any).
   static Result<void> check_write(const auth::Principal& caller, store::DocumentKind kind,
                                   const Json* stored, const Json* body);
+  // Leaves out of a visible document what the caller may not see (a pool's private
+  // insights).
+  void shown_to(const auth::Principal& caller, store::DocumentKind kind, Json& document);
   // The stored document, or kNotFound when missing or invisible.
   Result<ConfigDocument> visible_document(const auth::Principal& caller, store::DocumentKind kind,
                                           std::string_view id);
