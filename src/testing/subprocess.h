@@ -84,7 +84,10 @@ class Subprocess {
   // What the child has written to stdout so far (it goes to a file, read afresh).
   std::string stdout_so_far() const { return slurp(out_path_); }
   std::string stderr_so_far() const { return slurp(err_path_); }
-  void signal(int number) { kill(pid_, number); }
+  // Never with pid_ <= 0: kill(-1, ...) would signal every process of the user.
+  void signal(int number) {
+    if (pid_ > 0) kill(pid_, number);
+  }
 
   ProcessResult wait() {
     int status = 0;
