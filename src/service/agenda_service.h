@@ -163,6 +163,8 @@ class AgendaService {
   // fill its maxWaitingAgendas.
   Result<QuotaReservation> reserve_waiting(const std::string& customer_id,
                                            const CustomerTerms& terms);
+  // Counts the customer's executing agendas, stopping at `enough`.
+  Result<std::int64_t> running_agendas(const std::string& customer_id, std::int64_t enough);
   struct PreparedLease {
     store::AgendaRecord record;
     store::LeaseAcquisition acquisition;  // with the progress it starts executing with
@@ -186,10 +188,7 @@ class AgendaService {
   TypeKnown type_known_;
   WallClock clock_;
   ServiceOptions options_;
-  // Counts the customer's executing agendas, stopping at `enough`.
-  Result<std::int64_t> running_agendas(const std::string& customer_id, std::int64_t enough);
-
-  std::mutex quota_mutex_;
+  std::mutex quota_mutex_;                         // guards submitting_
   std::mutex running_quota_mutex_;                 // held by a pull that counts a running quota
   std::map<std::string, std::size_t> submitting_;  // submits in flight per quota-bound customer
 };
