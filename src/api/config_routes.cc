@@ -36,12 +36,6 @@ constexpr Collection kCollections[] = {
 };
 
 HttpResponse error(const Error& error, const HttpRequest& request) {
-  // Invalid configuration documents share status 422 with invalid agendas but say what
-  // they are.
-  if (error.code == service::kInvalidDocument) {
-    return http::error_response(422, "invalid_document", error.message, error.details,
-                                request.correlation_id);
-  }
   return api_error(error, request);
 }
 

@@ -19,6 +19,7 @@ int http_status(ErrorCode code) {
     case ErrorCode::kTooLarge:
       return 413;
     case ErrorCode::kInvalidAgenda:
+    case ErrorCode::kInvalidDocument:
       return 422;
     case ErrorCode::kResourceExhausted:
       return 429;

@@ -7,12 +7,12 @@ namespace {
 
 TEST(ErrorResponseTest, MapsEveryErrorCodeToItsStatus) {
   const std::pair<ErrorCode, int> table[] = {
-      {ErrorCode::kInvalidArgument, 400},   {ErrorCode::kUnauthenticated, 401},
-      {ErrorCode::kForbidden, 403},         {ErrorCode::kNotFound, 404},
-      {ErrorCode::kConflict, 409},          {ErrorCode::kPreconditionFailed, 412},
-      {ErrorCode::kTooLarge, 413},          {ErrorCode::kInvalidAgenda, 422},
-      {ErrorCode::kResourceExhausted, 429}, {ErrorCode::kUnavailable, 503},
-      {ErrorCode::kInternal, 500},
+      {ErrorCode::kInvalidArgument, 400}, {ErrorCode::kUnauthenticated, 401},
+      {ErrorCode::kForbidden, 403},       {ErrorCode::kNotFound, 404},
+      {ErrorCode::kConflict, 409},        {ErrorCode::kPreconditionFailed, 412},
+      {ErrorCode::kTooLarge, 413},        {ErrorCode::kInvalidAgenda, 422},
+      {ErrorCode::kInvalidDocument, 422}, {ErrorCode::kResourceExhausted, 429},
+      {ErrorCode::kUnavailable, 503},     {ErrorCode::kInternal, 500},
   };
   for (const auto& [code, status] : table) {
     EXPECT_EQ(http_status(code), status) << error_code_name(code);

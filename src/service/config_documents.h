@@ -20,9 +20,8 @@
 
 namespace pop::service {
 
-// A well-formed but invalid configuration document (HTTP 422). result.h has no code of its
-// own for it yet; the configuration routes answer it with the code "invalid_document".
-inline constexpr ErrorCode kInvalidDocument = ErrorCode::kInvalidAgenda;
+// A well-formed but invalid configuration document (HTTP 422, "invalid_document").
+inline constexpr ErrorCode kInvalidDocument = ErrorCode::kInvalidDocument;
 
 // Configuration ids follow the rule of agenda names, and must be usable as one URL path
 // segment: non-empty, at most 256 bytes, no control characters, no '/'. Otherwise

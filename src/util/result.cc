@@ -20,6 +20,8 @@ const char* error_code_name(ErrorCode code) {
       return "too_large";
     case ErrorCode::kInvalidAgenda:
       return "invalid_agenda";
+    case ErrorCode::kInvalidDocument:
+      return "invalid_document";
     case ErrorCode::kResourceExhausted:
       return "resource_exhausted";
     case ErrorCode::kUnavailable:

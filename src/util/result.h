@@ -19,6 +19,7 @@ enum class ErrorCode {
   kPreconditionFailed,  // a conditional request's version no longer matches (412)
   kTooLarge,            // a documented size limit was exceeded (413)
   kInvalidAgenda,       // well-formed but semantically invalid agenda (422)
+  kInvalidDocument,     // well-formed but invalid configuration document (422)
   kResourceExhausted,   // over quota (429)
   kUnavailable,         // an external system (process table, file system) refused (503)
   kInternal,            // a bug or an unexpected environment failure (500)
