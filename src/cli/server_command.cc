@@ -110,7 +110,12 @@ Result<void> bootstrap_admin_token(service::TokenService& tokens, const std::str
   admin.description = "bootstrap admin token of " + path.string();
   auto issued = tokens.issue(admin, "pop server");
   if (!issued) return tl::unexpected(issued.error());
-  if (auto written = auth::write_admin_token_file(path, issued->token); !written) return written;
+  if (auto written = auth::write_admin_token_file(path, issued->token); !written) {
+    // Nobody could ever present this token: take it back rather than leave a live admin
+    // credential that no file records.
+    (void)tokens.revoke(auth::admin_principal("pop server"), issued->document.value("id", ""));
+    return written;
+  }
   std::printf("pop server: created an admin token (id %s) in %s\n",
               issued->document.value("id", "").c_str(), path.c_str());
   return {};

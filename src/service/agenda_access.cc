@@ -23,7 +23,7 @@ Error reporter_refused() {
 AgendaAccess::AgendaAccess(AgendaService& agendas, AuditTrail& audit)
     : agendas_(agendas), audit_(audit) {}
 
-Result<void> AgendaAccess::check(const Principal& caller, std::string_view agenda_id, Verb verb) {
+Result<Json> AgendaAccess::check(const Principal& caller, std::string_view agenda_id, Verb verb) {
   if (caller.role == Role::kReporter) return tl::unexpected(reporter_refused());
   auto agenda = agendas_.agenda(agenda_id);
   if (!agenda) return tl::unexpected(agenda.error());
@@ -33,21 +33,11 @@ Result<void> AgendaAccess::check(const Principal& caller, std::string_view agend
   const bool pool_puller = caller.role == Role::kPuller &&
                            insight.value("resourcePoolId", "") == caller.resource_pool_id;
   if (!owner && !pool_puller) return tl::unexpected(not_found(agenda_id));
-  switch (verb) {
-    case Verb::kRead:
-      return {};
-    case Verb::kChange:
-      if (!owner)
-        return fail(ErrorCode::kForbidden,
-                    "a puller may not submit, cancel, rerun or delete agendas");
-      return {};
-    case Verb::kLease:
-      if (!caller.is_admin() && !pool_puller)
-        return fail(ErrorCode::kForbidden,
-                    "only a puller of the agenda's pool reports on its lease");
-      return {};
-  }
-  return {};
+  if (verb == Verb::kChange && !owner)
+    return fail(ErrorCode::kForbidden, "a puller may not submit, cancel, rerun or delete agendas");
+  if (verb == Verb::kLease && !caller.is_admin() && !pool_puller)
+    return fail(ErrorCode::kForbidden, "only a puller of the agenda's pool reports on its lease");
+  return agenda;
 }
 
 Result<SubmittedAgenda> AgendaAccess::submit(const Principal& caller, std::string body,
@@ -77,9 +67,7 @@ Result<SubmittedAgenda> AgendaAccess::submit(const Principal& caller, std::strin
 }
 
 Result<Json> AgendaAccess::agenda(const Principal& caller, std::string_view id) {
-  if (auto allowed = check(caller, id, Verb::kRead); !allowed)
-    return tl::unexpected(allowed.error());
-  return agendas_.agenda(id);
+  return check(caller, id, Verb::kRead);  // the check has read it already
 }
 
 Result<Json> AgendaAccess::progress(const Principal& caller, std::string_view id) {
@@ -95,7 +83,9 @@ Result<Json> AgendaAccess::explain(const Principal& caller, std::string_view id)
 }
 
 Result<void> AgendaAccess::check_read(const Principal& caller, std::string_view agenda_id) {
-  return check(caller, agenda_id, Verb::kRead);
+  auto allowed = check(caller, agenda_id, Verb::kRead);
+  if (!allowed) return tl::unexpected(allowed.error());
+  return {};
 }
 
 Result<Json> AgendaAccess::list(const Principal& caller, store::AgendaQuery query) {
@@ -103,11 +93,11 @@ Result<Json> AgendaAccess::list(const Principal& caller, store::AgendaQuery quer
     case Role::kAdmin:
       break;
     case Role::kMember:
-      // Never an error for another customer's filter: that would tell it exists.
+      // Never an error for another customer's filter, which would tell it exists: an empty
+      // page, as for a customer without agendas.
       if (query.customer_id && !caller.acts_for(*query.customer_id))
-        query.customer_ids = {""};  // no agenda has an empty customer
-      else
-        query.customer_ids = caller.customer_ids;
+        return Json{{"items", Json::array()}};
+      query.customer_ids = caller.customer_ids;
       break;
     case Role::kPuller:
       return fail(ErrorCode::kForbidden, "a puller may not list agendas");
@@ -119,7 +109,7 @@ Result<Json> AgendaAccess::list(const Principal& caller, store::AgendaQuery quer
 
 Result<void> AgendaAccess::remove(const Principal& caller, std::string_view id) {
   auto allowed = check(caller, id, Verb::kChange);
-  auto removed = allowed ? agendas_.remove(id) : allowed;
+  auto removed = allowed ? agendas_.remove(id) : tl::unexpected(allowed.error());
   return audit_.record(caller, "agenda.delete", id, std::move(removed));
 }
 
@@ -157,13 +147,15 @@ Result<std::vector<LeasedAgenda>> AgendaAccess::pull(const Principal& caller,
 
 Result<void> AgendaAccess::report(const Principal& caller, std::string_view agenda_id,
                                   std::uint64_t epoch, const Json& progress) {
-  if (auto allowed = check(caller, agenda_id, Verb::kLease); !allowed) return allowed;
+  if (auto allowed = check(caller, agenda_id, Verb::kLease); !allowed)
+    return tl::unexpected(allowed.error());
   return agendas_.report(agenda_id, epoch, progress);
 }
 
 Result<void> AgendaAccess::complete(const Principal& caller, std::string_view agenda_id,
                                     std::uint64_t epoch, const Json& progress) {
-  if (auto allowed = check(caller, agenda_id, Verb::kLease); !allowed) return allowed;
+  if (auto allowed = check(caller, agenda_id, Verb::kLease); !allowed)
+    return tl::unexpected(allowed.error());
   return agendas_.complete(agenda_id, epoch, progress);
 }
 

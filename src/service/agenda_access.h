@@ -55,12 +55,13 @@ class AgendaAccess {
   Result<void> complete(const auth::Principal& caller, std::string_view agenda_id,
                         std::uint64_t epoch, const Json& progress);
 
-  // kOk when the caller may read the agenda (its reports, for instance); errors as above.
+  // Success when the caller may read the agenda (its reports, for instance); errors as above.
   Result<void> check_read(const auth::Principal& caller, std::string_view agenda_id);
 
  private:
   enum class Verb { kRead, kChange, kLease };
-  Result<void> check(const auth::Principal& caller, std::string_view agenda_id, Verb verb);
+  // The agenda when the caller may act on it with `verb`; the errors of the rules above.
+  Result<Json> check(const auth::Principal& caller, std::string_view agenda_id, Verb verb);
 
   AgendaService& agendas_;
   AuditTrail& audit_;
