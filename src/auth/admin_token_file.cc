@@ -23,6 +23,15 @@ struct Descriptor {
   }
 };
 
+// Removes a half-written temporary file on every path out but success.
+struct TemporaryFile {
+  std::filesystem::path path;
+  bool kept = false;
+  ~TemporaryFile() {
+    if (!kept) ::unlink(path.c_str());
+  }
+};
+
 }  // namespace
 
 Result<void> write_admin_token_file(const std::filesystem::path& path, const std::string& token) {
@@ -33,6 +42,7 @@ Result<void> write_admin_token_file(const std::filesystem::path& path, const std
   ::unlink(temporary.c_str());
   Descriptor file{::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)};
   if (file.fd < 0) return io_error("cannot create", temporary);
+  TemporaryFile cleanup{temporary};
   const std::string line = token + "\n";
   std::size_t written = 0;
   while (written < line.size()) {
@@ -43,6 +53,7 @@ Result<void> write_admin_token_file(const std::filesystem::path& path, const std
   }
   if (::fsync(file.fd) != 0) return io_error("cannot sync", temporary);
   if (::rename(temporary.c_str(), path.c_str()) != 0) return io_error("cannot rename to", path);
+  cleanup.kept = true;
   Descriptor directory{::open(path.parent_path().empty() ? "." : path.parent_path().c_str(),
                               O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (directory.fd < 0 || ::fsync(directory.fd) != 0)
