@@ -115,11 +115,14 @@ Json leased_json(const std::vector<service::LeasedAgenda>& leased,
   Json agendas = Json::array();
   for (const auto& agenda : leased) {
     const std::string key = reports.lease_key(agenda.agenda.value("id", ""), agenda.epoch);
-    agendas.push_back({{"agenda", agenda.agenda},
-                       {"progress", agenda.progress},
-                       {"epoch", agenda.epoch},
-                       {"leaseExpiresAt", format_time(agenda.lease_expires_at)},
-                       {"reportKey", base64url_encode(key)}});
+    Json item = {{"agenda", agenda.agenda},
+                 {"progress", agenda.progress},
+                 {"epoch", agenda.epoch},
+                 {"leaseExpiresAt", format_time(agenda.lease_expires_at)},
+                 {"reportKey", base64url_encode(key)}};
+    if (!agenda.kubernetes_namespace.empty())
+      item["kubernetesNamespace"] = agenda.kubernetes_namespace;
+    agendas.push_back(std::move(item));
   }
   return {{"agendas", agendas}};
 }

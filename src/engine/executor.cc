@@ -194,6 +194,9 @@ class Executor::Impl {
     request.operation_name = operation.name;
     request.operation_type = operation.type;
     request.customer_id = options_.customer_id;
+    request.resource_pool_id = options_.resource_pool_id;
+    request.insight_id = options_.insight_id;
+    request.kubernetes_namespace = options_.kubernetes_namespace;
     request.attempt = progress.attempt_count + 1;
     request.payload = std::move(*payload);
     request.handler = std::move(*spec);

@@ -28,6 +28,9 @@ struct ExecutorOptions {
   std::size_t concurrency = 32;  // operations running at once; at least 1
   bool fail_fast = false;        // terminate running operations when one fails for good
   std::string customer_id = "local";
+  std::string resource_pool_id;  // passed to the runner (see LaunchRequest)
+  std::string insight_id;
+  std::string kubernetes_namespace;
   // When set, each attempt's log is kept as <log_dir>/<index>-<name>.<attempt>.log.
   std::filesystem::path log_dir;
   std::size_t log_limit_bytes = 8u << 20;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "util/duration_limits.h"
+#include "util/quantity.h"
 #include "util/yaml_json.h"
 
 namespace pop {
@@ -17,8 +18,19 @@ namespace {
 constexpr int kMaxAttemptsLimit = 100;
 
 bool is_spec_key(std::string_view key, bool allow_command) {
-  static constexpr std::string_view kKeys[] = {"env", "timeoutSeconds", "maximumAttempts",
-                                               "retryBackoffSeconds", "terminationGraceSeconds"};
+  static constexpr std::string_view kKeys[] = {"env",
+                                               "timeoutSeconds",
+                                               "maximumAttempts",
+                                               "retryBackoffSeconds",
+                                               "terminationGraceSeconds",
+                                               "image",
+                                               "imagePullPolicy",
+                                               "cpuMin",
+                                               "cpuMax",
+                                               "memory",
+                                               "nodeSelector",
+                                               "tolerations",
+                                               "serviceAccountName"};
   if (key == "command") return allow_command;
   return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
 }
@@ -38,7 +50,68 @@ Result<double> seconds_in(const Json& value, std::string_view key, double minimu
 }
 
 // Applies one field of a registry entry or of operation params to `spec`.
+Result<std::map<std::string, std::string>> string_map(const Json& value, std::string_view key) {
+  if (!value.is_object())
+    return fail(ErrorCode::kInvalidArgument, std::string(key) + " must be an object of strings");
+  std::map<std::string, std::string> map;
+  for (const auto& [name, text] : value.items()) {
+    if (!text.is_string())
+      return fail(ErrorCode::kInvalidArgument, std::string(key) + "." + name + " must be a string");
+    map[name] = text.get<std::string>();
+  }
+  return map;
+}
+
+// The container runner's fields; false when `key` is not one of them.
+Result<bool> apply_container_field(ContainerSpec& spec, std::string_view key, const Json& value) {
+  const auto with_key = [key](const Error& error) {
+    return fail(ErrorCode::kInvalidArgument, std::string(key) + ": " + error.message);
+  };
+  if (key == "image") {
+    if (!value.is_string() || value.get_ref<const std::string&>().empty())
+      return fail(ErrorCode::kInvalidArgument, "image must be a non-empty string");
+    spec.image = value.get<std::string>();
+  } else if (key == "imagePullPolicy") {
+    if (value != "Always" && value != "IfNotPresent" && value != "Never")
+      return fail(ErrorCode::kInvalidArgument,
+                  "imagePullPolicy must be \"Always\", \"IfNotPresent\" or \"Never\"");
+    spec.image_pull_policy = value.get<std::string>();
+  } else if (key == "cpuMin" || key == "cpuMax") {
+    auto cores = cpu_cores_from(value);
+    if (!cores) return with_key(cores.error());
+    (key == "cpuMin" ? spec.cpu_request : spec.cpu_limit) = *cores;
+  } else if (key == "memory") {
+    auto bytes = memory_bytes_from(value);
+    if (!bytes) return with_key(bytes.error());
+    spec.memory_bytes = *bytes;
+  } else if (key == "nodeSelector") {
+    auto selector = string_map(value, key);
+    if (!selector) return tl::unexpected(selector.error());
+    spec.node_selector = std::move(*selector);
+  } else if (key == "tolerations") {
+    if (!value.is_array() ||
+        !std::all_of(value.begin(), value.end(), [](const Json& t) { return t.is_object(); }))
+      return fail(ErrorCode::kInvalidArgument,
+                  "tolerations must be an array of Kubernetes toleration objects");
+    spec.tolerations = value;
+  } else if (key == "serviceAccountName") {
+    if (!value.is_string())
+      return fail(ErrorCode::kInvalidArgument, "serviceAccountName must be a string");
+    spec.service_account_name = value.get<std::string>();
+  } else {
+    return false;
+  }
+  return true;
+}
+
 Result<void> apply_field(HandlerSpec& spec, std::string_view key, const Json& value) {
+  auto container_field = apply_container_field(spec.container, key, value);
+  if (!container_field) return tl::unexpected(container_field.error());
+  if (*container_field) {
+    if (spec.container.cpu_limit > 0 && spec.container.cpu_request > spec.container.cpu_limit)
+      return fail(ErrorCode::kInvalidArgument, "cpuMin must not exceed cpuMax");
+    return {};
+  }
   if (key == "command") {
     if (!value.is_array() || value.empty())
       return fail(ErrorCode::kInvalidArgument, "command must be a non-empty array of strings");
@@ -50,13 +123,9 @@ Result<void> apply_field(HandlerSpec& spec, std::string_view key, const Json& va
     }
     spec.command = std::move(command);
   } else if (key == "env") {
-    if (!value.is_object())
-      return fail(ErrorCode::kInvalidArgument, "env must be an object of strings");
-    for (const auto& [name, text] : value.items()) {
-      if (!text.is_string())
-        return fail(ErrorCode::kInvalidArgument, "env." + name + " must be a string");
-      spec.env[name] = text.get<std::string>();
-    }
+    auto env = string_map(value, key);
+    if (!env) return tl::unexpected(env.error());
+    for (auto& [name, text] : *env) spec.env[name] = std::move(text);
   } else if (key == "timeoutSeconds") {
     auto number = seconds_in(value, key, 0, true, kMaxTimeoutSeconds);
     if (!number) return tl::unexpected(number.error());

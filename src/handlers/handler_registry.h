@@ -6,10 +6,17 @@
 //   {"defaults": {<spec fields>},
 //    "handlers": {"TYPE": {"command": ["prog", "arg"], "env": {"K": "V"},
 //                          "timeoutSeconds": N, "maximumAttempts": N,
-//                          "retryBackoffSeconds": N, "terminationGraceSeconds": N}}}
+//                          "retryBackoffSeconds": N, "terminationGraceSeconds": N,
+//                          "image": "repo/name:tag", "imagePullPolicy": "IfNotPresent",
+//                          "cpuMin": "250m", "cpuMax": 2, "memory": "512Mi",
+//                          "nodeSelector": {"K": "V"}, "tolerations": [{...}],
+//                          "serviceAccountName": "NAME"}}}
+// The container fields matter to the container and Kubernetes runners only; there `command`
+// is the container's command (it replaces the image's entrypoint).
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -23,6 +30,18 @@ namespace pop {
 
 using Json = nlohmann::json;
 
+// How a container or Pod runner runs the handler.
+struct ContainerSpec {
+  std::string image;              // required by the container runners
+  std::string image_pull_policy;  // Always, IfNotPresent or Never; empty: the cluster's default
+  double cpu_request = 0;         // cores ("cpuMin"); 0: none
+  double cpu_limit = 0;           // cores ("cpuMax"); 0: none
+  std::int64_t memory_bytes = 0;  // request and limit ("memory"); 0: none
+  std::map<std::string, std::string> node_selector;
+  Json tolerations = Json::array();  // Kubernetes toleration objects, passed on as given
+  std::string service_account_name;
+};
+
 struct HandlerSpec {
   std::vector<std::string> command;        // argv; argv[0] looked up in PATH
   std::map<std::string, std::string> env;  // added to the handler's environment
@@ -30,11 +49,12 @@ struct HandlerSpec {
   int maximum_attempts = 1;                // per operation; 1 means no retry
   double retry_backoff_seconds = 1;        // base of the exponential backoff
   double termination_grace_seconds = 5;    // between TERM and KILL
+  ContainerSpec container;
 };
 
 // Operation params that may override the handler's spec.
 inline constexpr std::string_view kOperationOverridableKeys[] = {
-    "timeoutSeconds", "maximumAttempts", "retryBackoffSeconds"};
+    "timeoutSeconds", "maximumAttempts", "retryBackoffSeconds", "cpuMin", "cpuMax", "memory"};
 
 class HandlerRegistry {
  public:

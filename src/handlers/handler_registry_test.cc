@@ -98,5 +98,61 @@ TEST(HandlerRegistry, RelativeCommandsAreRelativeToTheFile) {
   EXPECT_EQ(registry.find("onpath")->command[0], "env");
 }
 
+TEST(HandlerRegistry, ContainerFieldsLayerAndOperationsMaySizeThemselves) {
+  HandlerRegistry registry = HandlerRegistry::builtin("pop");
+  auto merged = registry.merge_json(Json::parse(R"({
+      "defaults": {"image": "pop:local", "cpuMax": 2, "memory": "256Mi",
+                   "tolerations": [{"key": "dedicated", "operator": "Exists"}]},
+      "handlers": {"big": {"command": ["run"], "image": "big:1", "cpuMin": "500m",
+                           "imagePullPolicy": "Never", "nodeSelector": {"zone": "a"},
+                           "serviceAccountName": "worker"}}})"),
+                                    "test");
+  ASSERT_TRUE(merged.has_value()) << merged.error().message;
+  const ContainerSpec& sample = registry.find("sample")->container;
+  EXPECT_EQ(sample.image, "pop:local");
+  EXPECT_EQ(sample.memory_bytes, 256LL << 20);
+  EXPECT_EQ(sample.cpu_limit, 2);
+  const ContainerSpec& big = registry.find("big")->container;
+  EXPECT_EQ(big.image, "big:1");
+  EXPECT_EQ(big.cpu_request, 0.5);
+  EXPECT_EQ(big.image_pull_policy, "Never");
+  EXPECT_EQ(big.node_selector, (std::map<std::string, std::string>{{"zone", "a"}}));
+  EXPECT_EQ(big.service_account_name, "worker");
+  EXPECT_EQ(big.tolerations.size(), 1u);
+
+  auto sized = registry.resolve("big", Json{{"memory", "1Gi"}, {"cpuMin", 1}});
+  ASSERT_TRUE(sized.has_value()) << sized.error().message;
+  EXPECT_EQ(sized->container.memory_bytes, 1LL << 30);
+  EXPECT_EQ(sized->container.cpu_request, 1);
+  auto greedy = registry.resolve("big", Json{{"cpuMin", 3}});
+  ASSERT_FALSE(greedy.has_value());
+  EXPECT_EQ(greedy.error().message, "params.cpuMin must not exceed cpuMax");
+  auto bad = registry.resolve("big", Json{{"memory", "lots"}});
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message.find("params.memory: \"lots\" is not a memory quantity"),
+            std::string::npos)
+      << bad.error().message;
+}
+
+TEST(HandlerRegistry, BadContainerFieldsNameTheirPlace) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"image": ""})", "image must be a non-empty string"},
+      {R"({"imagePullPolicy": "Sometimes"})", "imagePullPolicy must be"},
+      {R"({"nodeSelector": {"zone": 1}})", "nodeSelector.zone must be a string"},
+      {R"({"tolerations": {"key": "x"}})", "tolerations must be an array"},
+      {R"({"cpuMax": "lots"})", "cpuMax: \"lots\" is not a cpu quantity"},
+  };
+  for (const auto& [entry, expected] : cases) {
+    HandlerRegistry registry = HandlerRegistry::builtin("pop");
+    Json handler = Json::parse(entry);
+    handler["command"] = {"run"};
+    auto merged = registry.merge_json(Json{{"handlers", {{"t", handler}}}}, "reg.json");
+    ASSERT_FALSE(merged.has_value()) << entry;
+    EXPECT_NE(merged.error().message.find("reg.json: handlers.t: "), std::string::npos)
+        << merged.error().message;
+    EXPECT_NE(merged.error().message.find(expected), std::string::npos) << merged.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace pop

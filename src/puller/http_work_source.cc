@@ -51,9 +51,13 @@ Result<std::vector<Assignment>> HttpWorkSource::pull(std::size_t max,
     if (auto key = item.find("reportKey"); key != item.end())
       report_key = key->is_string() ? base64url_decode(key->get<std::string>()) : std::nullopt;
     if (!report_key) return fail(ErrorCode::kUnavailable, "pull answer with a malformed reportKey");
-    assignments.push_back({item.value("agenda", Json::object()),
-                           item.value("progress", Json::object()),
-                           item["epoch"].get<std::uint64_t>(), std::move(*report_key)});
+    const auto kubernetes_namespace = item.find("kubernetesNamespace");
+    if (kubernetes_namespace != item.end() && !kubernetes_namespace->is_string())
+      return fail(ErrorCode::kUnavailable, "pull answer with a malformed kubernetesNamespace");
+    assignments.push_back(
+        {item.value("agenda", Json::object()), item.value("progress", Json::object()),
+         item["epoch"].get<std::uint64_t>(), std::move(*report_key),
+         kubernetes_namespace == item.end() ? "" : kubernetes_namespace->get<std::string>()});
   }
   return assignments;
 }

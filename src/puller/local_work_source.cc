@@ -24,8 +24,8 @@ Result<std::vector<Assignment>> LocalWorkSource::pull(std::size_t max,
       std::vector<Assignment> assignments;
       for (auto& agenda : *leased) {
         std::string key = reports_.lease_key(agenda.agenda.value("id", ""), agenda.epoch);
-        assignments.push_back(
-            {std::move(agenda.agenda), std::move(agenda.progress), agenda.epoch, std::move(key)});
+        assignments.push_back({std::move(agenda.agenda), std::move(agenda.progress), agenda.epoch,
+                               std::move(key), std::move(agenda.kubernetes_namespace)});
       }
       return assignments;
     }

@@ -185,6 +185,12 @@ void PullerAgent::start_job(Assignment assignment) {
   job->demand = declared_resources(job->agenda.agenda.params).value_or(Resources{});
   ExecutorOptions options = options_.executor;
   if (!job->agenda.agenda.customer_id.empty()) options.customer_id = job->agenda.agenda.customer_id;
+  if (auto binding = assignment.agenda.find("agendaInsight");
+      binding != assignment.agenda.end() && binding->is_object()) {
+    options.resource_pool_id = binding->value("resourcePoolId", "");
+    options.insight_id = binding->value("insightId", "");
+  }
+  options.kubernetes_namespace = assignment.kubernetes_namespace;
   if (!options_.report_url.empty() && !assignment.report_key.empty()) {
     job->reporting = std::make_unique<ReportingRunner>(
         runner_, source_,

@@ -25,6 +25,8 @@ struct Assignment {
   // The lease's key for minting report tokens (raw bytes, see service/report_token.h);
   // empty when the server issues none, and then handlers get no report endpoint.
   std::string report_key;
+  // The customer's kubernetesNamespace, when it has one (the Kubernetes runner's namespace).
+  std::string kubernetes_namespace;
 };
 
 class WorkSource {

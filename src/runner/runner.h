@@ -25,6 +25,11 @@ struct LaunchRequest {
   std::string operation_name;
   std::string operation_type;
   std::string customer_id;
+  // Where the agenda was bound; container and Pod runners label what they create with them.
+  std::string resource_pool_id;
+  std::string insight_id;
+  // The customer's Kubernetes namespace; empty: the Kubernetes runner's default.
+  std::string kubernetes_namespace;
   int attempt = 1;  // 1-based, exported as POP_ATTEMPT
   Json payload;     // already resolved: references replaced
   HandlerSpec handler;

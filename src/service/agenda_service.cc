@@ -149,7 +149,8 @@ Result<void> AgendaService::start() {
 }
 
 Result<AgendaService::CustomerTerms> AgendaService::customer_terms(std::string_view customer_id) {
-  CustomerTerms terms{options_.default_resource_pool, std::nullopt, std::nullopt};
+  CustomerTerms terms;
+  terms.resource_pool_id = options_.default_resource_pool;
   auto stored = store_.get_document(store::DocumentKind::kCustomer, customer_id);
   if (!stored) {
     if (stored.error().code == ErrorCode::kNotFound) return terms;
@@ -162,6 +163,7 @@ Result<AgendaService::CustomerTerms> AgendaService::customer_terms(std::string_v
   if (!customer->resource_pool_id.empty()) terms.resource_pool_id = customer->resource_pool_id;
   terms.max_waiting_agendas = customer->max_waiting_agendas;
   terms.max_running_agendas = customer->max_running_agendas;
+  terms.kubernetes_namespace = customer->kubernetes_namespace;
   return terms;
 }
 
@@ -433,11 +435,13 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_
   // a lock held until the leases are committed, so two pulls cannot both fill the last place.
   std::unique_lock<std::mutex> quota_lock(running_quota_mutex_, std::defer_lock);
   std::map<std::string, std::optional<std::int64_t>> room;  // customer -> places left
+  std::map<std::string, std::string> namespaces;            // customer -> kubernetesNamespace
   auto has_room = [&](const std::string& customer_id) -> Result<bool> {
     auto known = room.find(customer_id);
     if (known == room.end()) {
       auto terms = customer_terms(customer_id);
       if (!terms) return tl::unexpected(terms.error());
+      namespaces[customer_id] = terms->kubernetes_namespace;
       std::optional<std::int64_t> left;
       if (terms->max_running_agendas) {
         if (!quota_lock.owns_lock()) quota_lock.lock();
@@ -489,7 +493,7 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_
     if (epochs[i]) {
       leased.push_back({std::move(records[i].document),
                         std::move(acquisitions[i].progress->document), *epochs[i],
-                        acquisitions[i].expires_at});
+                        acquisitions[i].expires_at, namespaces[chosen[i]->agenda.customer_id]});
       continue;
     }
     // A moved epoch: the agenda was revoked, deleted or taken by another server, whose

@@ -58,6 +58,7 @@ struct LeasedAgenda {
   Json progress;  // the progress so far: succeeded operations are not run again
   std::uint64_t epoch = 0;
   WallTime lease_expires_at;
+  std::string kubernetes_namespace;  // the customer's, when it has one
 };
 
 class AgendaService {
@@ -139,6 +140,7 @@ class AgendaService {
     std::string resource_pool_id;
     std::optional<std::int64_t> max_waiting_agendas;
     std::optional<std::int64_t> max_running_agendas;
+    std::string kubernetes_namespace;
   };
   Result<CustomerTerms> customer_terms(std::string_view customer_id);
   Result<std::string> submitting_customer(const SubmitRequest& request, const Agenda& agenda);

@@ -1,0 +1,225 @@
+#include "docker/docker_engine.h"
+
+#include <cstdlib>
+
+#include "docker/log_frames.h"
+#include "http_client/json_request.h"
+#include "http_client/url.h"
+
+namespace pop::docker {
+namespace {
+
+// Pinned so that an engine upgrade cannot change the shapes read here; podman's
+// Docker-compatible service answers it too.
+constexpr std::string_view kApiPrefix = "/v1.41";
+
+std::string container_path(const std::string& id, std::string_view rest = {}) {
+  return std::string(kApiPrefix) + "/containers/" + http_client::percent_encode(id) +
+         std::string(rest);
+}
+
+ErrorCode code_for_status(int status) {
+  switch (status) {
+    case 400:
+      return ErrorCode::kInvalidArgument;
+    case 404:
+      return ErrorCode::kNotFound;
+    case 409:
+      return ErrorCode::kConflict;
+    default:
+      return ErrorCode::kUnavailable;
+  }
+}
+
+// The engine answers errors as {"message": "..."}.
+Error engine_error(const http_client::Response& response, std::string_view what) {
+  std::string message;
+  const Json body = Json::parse(response.body, nullptr, false);
+  if (body.is_object() && body.contains("message") && body["message"].is_string()) {
+    message = body["message"].get<std::string>();
+  } else {
+    message = "HTTP " + std::to_string(response.status) + " " + response.body.substr(0, 200);
+  }
+  return Error{code_for_status(response.status), std::string(what) + ": " + message, {}};
+}
+
+Result<Json> parsed(const http_client::Response& response, std::string_view what) {
+  Json body = Json::parse(response.body, nullptr, false);
+  if (body.is_discarded())
+    return fail(ErrorCode::kUnavailable, std::string(what) + ": the engine's answer is not JSON");
+  return body;
+}
+
+}  // namespace
+
+std::string DockerEngine::default_host() {
+  const char* host = std::getenv("DOCKER_HOST");
+  return host != nullptr && *host != '\0' ? host : "unix:///var/run/docker.sock";
+}
+
+Result<DockerEngine> DockerEngine::connect(std::string_view host) {
+  std::string socket(host);
+  if (socket.starts_with("unix://")) socket.erase(0, 7);
+  if (socket.empty() || socket.front() != '/')
+    return fail(ErrorCode::kInvalidArgument,
+                "container engine address \"" + std::string(host) +
+                    "\" is not a Unix socket (unix:///path/to/docker.sock)");
+  http_client::ClientOptions options;
+  options.base_url = "http://docker";
+  options.unix_socket = socket;
+  options.user_agent = "pop-docker-runner";
+  // Container logs are capped by the reader, not here; inspect answers are small.
+  options.max_response_bytes = std::size_t{16} << 20;
+  auto client = http_client::Client::create(std::move(options));
+  if (!client) return tl::unexpected(client.error());
+  return DockerEngine(std::move(*client), std::move(socket));
+}
+
+Result<http_client::Response> DockerEngine::call(std::string method, std::string target,
+                                                 const std::optional<Json>& body,
+                                                 std::optional<std::chrono::milliseconds> timeout) {
+  http_client::Request request =
+      http_client::json_request(std::move(method), std::move(target), body);
+  request.timeout = timeout;
+  auto response = client_.send(request);
+  if (!response)
+    return fail(ErrorCode::kUnavailable,
+                "container engine at " + socket_path_ + ": " + response.error().message);
+  return response;
+}
+
+Result<void> DockerEngine::ping() {
+  auto response = call("GET", std::string(kApiPrefix) + "/_ping");
+  if (!response) return tl::unexpected(response.error());
+  if (!response->ok()) return tl::unexpected(engine_error(*response, "ping"));
+  return {};
+}
+
+Result<std::string> DockerEngine::create_container(const std::string& name, const Json& config) {
+  auto response =
+      call("POST",
+           std::string(kApiPrefix) + "/containers/create?name=" + http_client::percent_encode(name),
+           config);
+  if (!response) return tl::unexpected(response.error());
+  if (!response->ok()) return tl::unexpected(engine_error(*response, "create container " + name));
+  auto body = parsed(*response, "create container " + name);
+  if (!body) return tl::unexpected(body.error());
+  if (!body->contains("Id") || !(*body)["Id"].is_string())
+    return fail(ErrorCode::kUnavailable, "create container " + name + ": no Id in the answer");
+  return (*body)["Id"].get<std::string>();
+}
+
+Result<void> DockerEngine::start_container(const std::string& id) {
+  auto response = call("POST", container_path(id, "/start"));
+  if (!response) return tl::unexpected(response.error());
+  // 304: already started.
+  if (!response->ok() && response->status != 304)
+    return tl::unexpected(engine_error(*response, "start container"));
+  return {};
+}
+
+Result<ContainerExit> DockerEngine::wait_container(const std::string& id) {
+  // No time limit: a handler may run for hours; cancellation ends the wait.
+  auto response =
+      call("POST", container_path(id, "/wait"), std::nullopt, std::chrono::milliseconds(0));
+  if (!response) return tl::unexpected(response.error());
+  if (!response->ok()) return tl::unexpected(engine_error(*response, "wait for container"));
+  auto body = parsed(*response, "wait for container");
+  if (!body) return tl::unexpected(body.error());
+  if (!body->contains("StatusCode") || !(*body)["StatusCode"].is_number_integer())
+    return fail(ErrorCode::kUnavailable, "wait for container: no StatusCode in the answer");
+  ContainerExit exit;
+  exit.status_code = (*body)["StatusCode"].get<int>();
+  return exit;
+}
+
+Result<Json> DockerEngine::inspect_container(const std::string& id) {
+  auto response = call("GET", container_path(id, "/json"));
+  if (!response) return tl::unexpected(response.error());
+  if (!response->ok()) return tl::unexpected(engine_error(*response, "inspect container"));
+  return parsed(*response, "inspect container");
+}
+
+Result<void> DockerEngine::kill_container(const std::string& id, std::string_view signal) {
+  auto response =
+      call("POST", container_path(id, "/kill?signal=" + http_client::percent_encode(signal)));
+  if (!response) return tl::unexpected(response.error());
+  // 409: not running (already ended) — the wanted state.
+  if (!response->ok() && response->status != 409)
+    return tl::unexpected(engine_error(*response, "signal container"));
+  return {};
+}
+
+Result<void> DockerEngine::remove_container(const std::string& id) {
+  auto response = call("DELETE", container_path(id, "?force=1&v=1"));
+  if (!response) return tl::unexpected(response.error());
+  // 404: already gone; 409: removal already in progress.
+  if (!response->ok() && response->status != 404 && response->status != 409)
+    return tl::unexpected(engine_error(*response, "remove container"));
+  return {};
+}
+
+Result<void> DockerEngine::read_logs(const std::string& id,
+                                     const std::function<void(std::string_view)>& on_data) {
+  LogFrameDecoder decoder(on_data);
+  http_client::Request request;
+  request.target = container_path(id, "/logs?stdout=1&stderr=1");
+  auto response = client_.stream(request, [&](std::string_view chunk) {
+    decoder.feed(chunk);
+    return true;
+  });
+  if (!response)
+    return fail(ErrorCode::kUnavailable,
+                "container engine at " + socket_path_ + ": " + response.error().message);
+  if (!response->ok()) return tl::unexpected(engine_error(*response, "read container logs"));
+  return {};
+}
+
+Result<std::vector<std::string>> DockerEngine::list_containers(
+    const std::vector<std::string>& labels) {
+  const Json filters = {{"label", labels}};
+  auto response = call("GET", std::string(kApiPrefix) + "/containers/json?all=1&filters=" +
+                                  http_client::percent_encode(filters.dump()));
+  if (!response) return tl::unexpected(response.error());
+  if (!response->ok()) return tl::unexpected(engine_error(*response, "list containers"));
+  auto body = parsed(*response, "list containers");
+  if (!body) return tl::unexpected(body.error());
+  std::vector<std::string> ids;
+  if (!body->is_array()) return ids;
+  for (const auto& container : *body) {
+    if (container.contains("Id") && container["Id"].is_string())
+      ids.push_back(container["Id"].get<std::string>());
+  }
+  return ids;
+}
+
+Result<bool> DockerEngine::has_image(const std::string& image) {
+  auto response = call(
+      "GET", std::string(kApiPrefix) + "/images/" + http_client::percent_encode(image) + "/json");
+  if (!response) return tl::unexpected(response.error());
+  if (response->status == 404) return false;
+  if (!response->ok()) return tl::unexpected(engine_error(*response, "inspect image " + image));
+  return true;
+}
+
+Result<void> DockerEngine::pull_image(const std::string& image) {
+  // A pull answers 200 at once and reports progress, and failures, as JSON lines.
+  auto response = call(
+      "POST",
+      std::string(kApiPrefix) + "/images/create?fromImage=" + http_client::percent_encode(image),
+      std::nullopt, std::chrono::minutes(10));
+  if (!response) return tl::unexpected(response.error());
+  if (!response->ok()) return tl::unexpected(engine_error(*response, "pull image " + image));
+  std::size_t start = 0;
+  while (start < response->body.size()) {
+    std::size_t end = response->body.find('\n', start);
+    if (end == std::string::npos) end = response->body.size();
+    const Json line = Json::parse(response->body.substr(start, end - start), nullptr, false);
+    if (line.is_object() && line.contains("error"))
+      return fail(ErrorCode::kUnavailable, "pull image " + image + ": " + line["error"].dump());
+    start = end + 1;
+  }
+  return {};
+}
+
+}  // namespace pop::docker
