@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "runner/pidfd.h"
+#include "testing/recording_listener.h"
 #include "util/temp_dir.h"
 
 namespace pop {
@@ -23,57 +24,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Generous: the suite runs under sanitizers on a shared machine.
-constexpr auto kWait = 30s;
-
-class RecordingListener : public RunListener {
- public:
-  void on_running() override {
-    std::lock_guard lock(mutex_);
-    ++running_count_;
-  }
-  void on_progress(double percent_complete, const std::string& message) override {
-    std::lock_guard lock(mutex_);
-    progress_.emplace_back(percent_complete, message);
-    changed_.notify_all();
-  }
-  void on_finished(HandlerResult result) override {
-    std::lock_guard lock(mutex_);
-    ++finished_count_;
-    result_ = std::move(result);
-    changed_.notify_all();
-  }
-
-  std::optional<HandlerResult> wait_finished() {
-    std::unique_lock lock(mutex_);
-    if (!changed_.wait_for(lock, kWait, [&] { return finished_count_ > 0; })) return std::nullopt;
-    return result_;
-  }
-  bool wait_progress(std::size_t count) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, kWait, [&] { return progress_.size() >= count; });
-  }
-  std::vector<std::pair<double, std::string>> progress() {
-    std::lock_guard lock(mutex_);
-    return progress_;
-  }
-  int finished_count() {
-    std::lock_guard lock(mutex_);
-    return finished_count_;
-  }
-  int running_count() {
-    std::lock_guard lock(mutex_);
-    return running_count_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<std::pair<double, std::string>> progress_;
-  int finished_count_ = 0;
-  int running_count_ = 0;
-  HandlerResult result_;
-};
+using testing::kWait;
+using testing::RecordingListener;
 
 // Waits for a process that is not our child to exit (a zombie counts as exited).
 bool process_exits(pid_t pid, std::chrono::milliseconds timeout = kWait) {

@@ -1,0 +1,67 @@
+// Runs each handler attempt in a container of its own through the Docker Engine API (or
+// podman's Docker-compatible service) over the engine's Unix socket; see
+// docs/handler-contract.md for what the handler sees.
+//
+// Per attempt: a private directory under the runner's work root, bind-mounted at /pop-io
+// (POP_OUTPUT_FILE=/pop-io/output.json; a payload above kMaxEnvironmentPayloadBytes as
+// /pop-io/payload.json); a container from the spec's image with the spec's command, the
+// contract's environment plus the spec's env, cpu and memory limits, and labels naming the
+// agenda, operation, customer, resource pool and insight; then start, wait, the exit status,
+// the output file, the log (into the attempt's log file and tail), and removal. Every step
+// runs on the attempt's own thread, so start() returns at once even while an image is pulled.
+//
+// terminate(grace) sends SIGTERM, then SIGKILL after the grace; destroying the HandlerRun
+// removes the container at once. create() removes containers an earlier process left for the
+// same resource pool (found by label), so a crashed puller leaks nothing.
+#pragma once
+
+#include <cstddef>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "runner/runner.h"
+
+namespace pop {
+
+class DockerRunner final : public Runner {
+ public:
+  struct Options {
+    std::string engine_host{};  // unix:///path/to/docker.sock
+    // Parent of the per-attempt directories; the engine bind-mounts them, so it must run on
+    // this host (or see the same path).
+    std::filesystem::path work_root{};
+    // Containers' network: "host" lets handlers reach a server on loopback for reports;
+    // "none" isolates them; or a network the engine knows.
+    std::string network = "host";
+    // Labels every container; the start-up reaper removes this pool's leftovers.
+    std::string resource_pool_id{};
+    std::size_t log_tail_bytes = 4096;
+    std::size_t max_output_bytes = 16u << 20;
+  };
+
+  static constexpr std::size_t kMaxEnvironmentPayloadBytes = 64u << 10;
+  static constexpr char kManagedByLabel[] = "pop.managedBy=pop";
+
+  // Checks that the engine answers and removes the pool's leftover containers.
+  // kUnavailable when the engine cannot be reached.
+  static Result<std::unique_ptr<DockerRunner>> create(Options options);
+
+  // Kills every container still running (no grace) and removes it and its directory;
+  // listeners hear terminated = true. No listener is called after it returns.
+  ~DockerRunner() override;
+
+  Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request,
+                                            RunListener& listener) override;
+
+  // How many leftover containers create() removed.
+  std::size_t reaped_at_start() const;
+
+  class Impl;
+
+ private:
+  explicit DockerRunner(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace pop
