@@ -11,11 +11,11 @@
 #include "agenda/declared_resources.h"
 #include "cli/commands.h"
 #include "cli/error_output.h"
+#include "cli/runner_choice.h"
 #include "cli/signal_watcher.h"
 #include "handlers/handler_registry.h"
 #include "puller/http_work_source.h"
 #include "puller/puller_agent.h"
-#include "runner/local_runner.h"
 #include "util/temp_dir.h"
 
 namespace pop::cli {
@@ -26,7 +26,7 @@ struct PullerSettings {
   std::string pool = "default";
   std::string token;
   std::string ca_file;
-  std::string runner = "local";
+  RunnerSettings runner;
   std::size_t capacity = 4;
   std::vector<std::string> resources;
   std::string handlers_path;
@@ -47,19 +47,9 @@ int run_puller(const PullerSettings& settings) {
     if (running_agent != nullptr) running_agent->stop();
   });
 
-  HandlerRegistry registry = HandlerRegistry::builtin(current_executable());
-  // Handlers that post to the report endpoint trust what the puller trusts, unless the
-  // environment or the registry file names a CA of their own.
-  if (!settings.ca_file.empty() && std::getenv("POP_REPORT_CA") == nullptr) {
-    const nlohmann::json report_ca = {
-        {"POP_REPORT_CA", std::filesystem::absolute(settings.ca_file).string()}};
-    if (auto merged = registry.merge_json({{"defaults", {{"env", report_ca}}}}, "--ca"); !merged)
-      return fail_start("handlers", merged.error());
-  }
-  if (!settings.handlers_path.empty()) {
-    if (auto merged = registry.merge_file(settings.handlers_path); !merged)
-      return fail_start("handlers", merged.error());
-  }
+  // Handlers that post to the report endpoint trust what the puller trusts.
+  auto registry = handler_registry_for(settings.runner, settings.handlers_path, settings.ca_file);
+  if (!registry) return fail_start("handlers", registry.error());
   http_client::ClientOptions client;
   client.base_url = settings.server;
   client.bearer_token = settings.token;
@@ -74,8 +64,8 @@ int run_puller(const PullerSettings& settings) {
   if (!source) return fail_start("server " + settings.server, source.error());
   auto work_root = TempDir::create("pop-puller-");
   if (!work_root) return fail_start("work directory", work_root.error());
-  auto runner = LocalRunner::create({work_root->path()});
-  if (!runner) return fail_start("local runner", runner.error());
+  auto runner = create_runner(settings.runner, work_root->path(), settings.pool);
+  if (!runner) return fail_start(settings.runner.kind + " runner", runner.error());
 
   puller::AgentOptions options;
   options.capacity = settings.capacity;
@@ -90,7 +80,7 @@ int run_puller(const PullerSettings& settings) {
     while (!base.empty() && base.back() == '/') base.pop_back();
     options.report_url = base + "/v1/reports";
   }
-  puller::PullerAgent agent(**source, registry, **runner, options);
+  puller::PullerAgent agent(**source, *registry, **runner, options);
   {
     std::lock_guard lock(mutex);
     running_agent = &agent;
@@ -122,9 +112,7 @@ Command add_puller_command(CLI::App& app) {
       ->add_option("--ca", settings->ca_file,
                    "PEM file of the CA that signs the server's certificate")
       ->check(CLI::ExistingFile);
-  puller->add_option("--runner", settings->runner, "How handlers run")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"local"}));
+  add_runner_options(*puller, settings->runner);
   puller->add_option("--resource", settings->resources,
                      "NAME=AMOUNT this puller may run at once, repeatable (e.g. cpu=8); only "
                      "agendas whose params.resources fit are pulled");

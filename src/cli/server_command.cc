@@ -24,12 +24,12 @@
 #include "auth/jwt_authenticator.h"
 #include "cli/commands.h"
 #include "cli/error_output.h"
+#include "cli/runner_choice.h"
 #include "cli/signal_watcher.h"
 #include "handlers/handler_registry.h"
 #include "http/server.h"
 #include "puller/local_work_source.h"
 #include "puller/puller_agent.h"
-#include "runner/local_runner.h"
 #include "service/agenda_access.h"
 #include "service/config_access.h"
 #include "service/report_authenticator.h"
@@ -75,6 +75,7 @@ struct ServerSettings {
   std::string listen = "127.0.0.1:8080";
   std::string data = "./pop-data";
   std::string handlers_path;
+  RunnerSettings runner;  // the embedded puller's
   std::size_t capacity = 4;
   std::vector<std::string> resources;
   double lease_seconds = 30;
@@ -148,21 +149,13 @@ int serve(const ServerSettings& settings) {
 
   auto address = split_listen(settings.listen);
   if (!address) return fail_start("invalid option", address.error());
-  HandlerRegistry registry = HandlerRegistry::builtin(current_executable());
   const bool tls = !settings.tls_certificate.empty();
   // Handlers posting to the HTTPS report URL trust the server's own certificate (curl takes
-  // it as the anchor), unless the environment or the registry file names a CA.
-  if (tls && std::getenv("POP_REPORT_CA") == nullptr) {
-    const Json report_ca = {
-        {"POP_REPORT_CA", std::filesystem::absolute(settings.tls_certificate).string()}};
-    if (auto merged = registry.merge_json({{"defaults", {{"env", report_ca}}}}, "--tls-cert");
-        !merged)
-      return fail_start("handlers", merged.error());
-  }
-  if (!settings.handlers_path.empty()) {
-    if (auto merged = registry.merge_file(settings.handlers_path); !merged)
-      return fail_start("handlers", merged.error());
-  }
+  // it as the anchor).
+  auto loaded_registry =
+      handler_registry_for(settings.runner, settings.handlers_path, settings.tls_certificate);
+  if (!loaded_registry) return fail_start("handlers", loaded_registry.error());
+  const HandlerRegistry& registry = *loaded_registry;
 
   store::sqlite::SqliteStoreOptions store_options;
   store_options.data_directory = settings.data;
@@ -230,7 +223,7 @@ int serve(const ServerSettings& settings) {
               std::filesystem::absolute(settings.data).c_str());
   std::fflush(stdout);
 
-  std::unique_ptr<LocalRunner> runner;
+  std::unique_ptr<Runner> runner;
   std::unique_ptr<puller::LocalWorkSource> source;
   std::unique_ptr<puller::PullerAgent> agent;
   std::thread agent_thread;
@@ -239,8 +232,8 @@ int serve(const ServerSettings& settings) {
     std::error_code ignored;
     std::filesystem::remove_all(work_root, ignored);  // leftovers of a killed predecessor
     std::filesystem::create_directories(work_root, ignored);
-    auto created = LocalRunner::create({work_root});
-    if (!created) return fail_start("local runner", created.error());
+    auto created = create_runner(settings.runner, work_root, options.default_resource_pool);
+    if (!created) return fail_start(settings.runner.kind + " runner", created.error());
     runner = std::move(*created);
     // Its own credential: a puller of the default pool, held to the rules of any puller.
     source = std::make_unique<puller::LocalWorkSource>(
@@ -303,6 +296,7 @@ Command add_server_command(CLI::App& app) {
                      "Handler registry (JSON or YAML) for validation and the embedded puller");
   server->add_option("--resource", settings->resources,
                      "NAME=AMOUNT the embedded puller may run at once, repeatable (e.g. cpu=8)");
+  add_runner_options(*server, settings->runner);
   server->add_option("--capacity", settings->capacity, "Agendas the embedded puller runs at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));

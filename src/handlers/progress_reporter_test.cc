@@ -5,9 +5,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "http_client/test_server.h"
 
 namespace pop {
 namespace {
@@ -76,6 +79,45 @@ TEST_F(ProgressReporterTest, SurvivesAReaderThatWentAway) {
   sigset_t pending;
   ::sigpending(&pending);
   EXPECT_EQ(::sigismember(&pending, SIGPIPE), 0);
+}
+
+// Container and Pod handlers have no descriptor: their progress goes to the report endpoint,
+// throttled, and stops once the lease is gone (409).
+TEST_F(ProgressReporterTest, PostsToTheReportEndpointWithoutADescriptor) {
+  std::atomic<int> status = 204;
+  auto server = http_client::testing::TestServer::start_tcp(
+      [&](const http_client::testing::ReceivedRequest&, http_client::testing::Connection& peer) {
+        peer.respond(status.load(), "");
+      });
+  ASSERT_NE(server, nullptr);
+  const std::string url = server->base_url() + "/v1/reports";
+  ::setenv("POP_REPORT_URL", url.c_str(), 1);
+  ::setenv("POP_REPORT_TOKEN", "popr1.attempt-token", 1);
+  {
+    ProgressReporter reporter;
+    reporter.report(10, "first");
+    reporter.report(20, "too soon: dropped");
+    reporter.report(100, "done");
+  }
+  ASSERT_TRUE(server->wait_for_requests(2));
+  auto requests = server->requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].method, "POST");
+  EXPECT_EQ(requests[0].target, "/v1/reports");
+  EXPECT_EQ(requests[0].header("Authorization"), "Bearer popr1.attempt-token");
+  EXPECT_EQ(nlohmann::json::parse(requests[0].body),
+            (nlohmann::json{{"percentComplete", 10}, {"message", "first"}}));
+  EXPECT_EQ(nlohmann::json::parse(requests[1].body)["message"], "done");
+
+  status = 409;
+  {
+    ProgressReporter reporter;
+    reporter.report(100, "refused");
+    reporter.report(100, "not sent: the lease is gone");
+  }
+  EXPECT_EQ(server->requests().size(), 3u);
+  ::unsetenv("POP_REPORT_URL");
+  ::unsetenv("POP_REPORT_TOKEN");
 }
 
 }  // namespace

@@ -1,0 +1,166 @@
+// `pop server --runner docker` end to end: agendas whose every operation runs in a container
+// of the handler image, against the private engine ctest starts. Shown: the diamond agenda
+// with outputs passed between containers and progress reported from inside them; that
+// cancel and timeout leave no container; that a missing image fails the operation quickly
+// with a message naming the image.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "docker/docker_engine.h"
+#include "testing/pop_server_fixture.h"
+#include "testing/subprocess.h"
+
+namespace pop {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::eventually;
+
+std::string engine_host() {
+  const char* host = std::getenv("POP_TEST_DOCKER_HOST");
+  return host != nullptr ? host : POP_TEST_DOCKER_HOST;
+}
+
+json log_action(const std::string& message, int sleep_ms) {
+  return {{"action", "log"},
+          {"paramsMap", {{"logMessage", message}, {"sleepMilliseconds", sleep_ms}}}};
+}
+
+class DockerE2eTest : public testing::PopServerFixture {
+ protected:
+  std::vector<std::string> server_arguments() const override {
+    return {
+        "--lease-seconds", "5",           "--runner",   "docker",
+        "--docker-host",   engine_host(), "--handlers", (dir_->path() / "handlers.json").string()};
+  }
+  void before_start() override {
+    // A handler whose image the engine does not have, and cannot pull (no network here).
+    std::ofstream(dir_->path() / "handlers.json") << R"({"handlers": {
+        "ghost": {"command": ["pop", "handler", "sample"], "image": "pop-test/ghost:404"}}})";
+  }
+
+  std::string submit(const json& agenda) {
+    auto answer = call("POST", "/v1/agendas", agenda.dump());
+    EXPECT_EQ(answer.status, 201) << answer.body;
+    return json::parse(answer.body, nullptr, false).value("id", "");
+  }
+
+  json progress(const std::string& id) {
+    return json::parse(call("GET", "/v1/agendas/" + id + "/progress").body, nullptr, false);
+  }
+
+  std::vector<std::string> containers_of(const std::string& agenda_id) {
+    auto engine = docker::DockerEngine::connect(engine_host());
+    EXPECT_TRUE(engine.has_value());
+    if (!engine) return {};
+    auto ids = engine->list_containers({"pop.agendaId=" + agenda_id});
+    EXPECT_TRUE(ids.has_value()) << ids.error().message;
+    return ids ? *ids : std::vector<std::string>{};
+  }
+
+  const json* operation(const json& progress, const std::string& name) {
+    for (const auto& op : progress["operationProgress"]) {
+      if (op["operation"] == name) return &op;
+    }
+    return nullptr;
+  }
+};
+
+TEST_F(DockerE2eTest, DiamondRunsInContainersAndPassesOutputs) {
+  const json agenda = {
+      {"title", "diamond in containers"},
+      {"operations",
+       {{{"name", "probe"},
+         {"type", "sample"},
+         {"payload",
+          {{"actions", {log_action("probing", 300)}},
+           {"resultPayload", {{"durationSeconds", 5400}, {"path", "/media/in.mp4"}}}}}},
+        {{"name", "thumbnail"},
+         {"type", "sample"},
+         {"payload",
+          {{"actions", {log_action("thumbnailing", 300)}},
+           {"resultPayload", {{"thumbnail", "@<probe.out::path>.jpg"}}}}}},
+        {{"name", "transcode"},
+         {"type", "sample"},
+         {"payload",
+          {{"actions", {log_action("transcoding", 4000)}},
+           {"resultPayload", {{"seconds", "@<probe.out::/durationSeconds>"}}}}}},
+        {{"name", "publish"},
+         {"type", "sample"},
+         {"payload",
+          {{"resultPayload",
+            {{"video", "@<transcode.out>"}, {"image", "@<thumbnail.out::thumbnail>"}}}}}}}}};
+  const std::string id = submit(agenda);
+  // Progress from inside the container reaches the API through the report endpoint.
+  double seen_percent = 0;
+  eventually(
+      [&] {
+        const json now = progress(id);
+        const json* transcode = operation(now, "transcode");
+        if (transcode != nullptr && (*transcode)["processingState"] == "EXECUTING")
+          seen_percent = std::max(seen_percent, transcode->value("percentComplete", 0.0));
+        return seen_percent > 0 || now["processingState"] == "COMPLETE";
+      },
+      30s);
+  EXPECT_GT(seen_percent, 0) << "no progress reported from the transcode container";
+  const json outcome = wait_for_outcome(id);
+  ASSERT_EQ(outcome["processingState"], "COMPLETE") << outcome.dump(2);
+  EXPECT_EQ(outcome["processingStateMessage"], "succeeded") << outcome.dump(2);
+  const json* publish = operation(outcome, "publish");
+  ASSERT_NE(publish, nullptr);
+  EXPECT_EQ((*publish)["resultPayload"],
+            (json{{"video", {{"seconds", 5400}}}, {"image", "/media/in.mp4.jpg"}}));
+  EXPECT_TRUE(containers_of(id).empty());
+}
+
+TEST_F(DockerE2eTest, CancelMidRunLeavesNoContainer) {
+  const std::string id = submit({{"operations",
+                                  {{{"name", "long"},
+                                    {"type", "sample"},
+                                    {"payload", {{"actions", {log_action("working", 60000)}}}}}}}});
+  ASSERT_TRUE(eventually([&] { return containers_of(id).size() == 1; }, 30s));
+  auto cancelled = call("POST", "/v1/agendas/" + id + "/cancel");
+  EXPECT_EQ(cancelled.status / 100, 2) << cancelled.body;
+  const json outcome = wait_for_outcome(id);
+  EXPECT_EQ(outcome["processingState"], "COMPLETE");
+  EXPECT_EQ(outcome["processingStateMessage"], "cancelled") << outcome.dump(2);
+  // The server records the cancel at once; the puller hears of it at its next heartbeat and
+  // stops the container then.
+  EXPECT_TRUE(eventually([&] { return containers_of(id).empty(); }, 30s));
+}
+
+TEST_F(DockerE2eTest, TimeoutStopsTheContainer) {
+  const std::string id =
+      submit({{"operations",
+               {{{"name", "slow"},
+                 {"type", "sample"},
+                 {"params", {{"timeoutSeconds", 1}}},
+                 {"payload", {{"actions", {log_action("never done", 60000)}}}}}}}});
+  const json outcome = wait_for_outcome(id);
+  EXPECT_EQ(outcome["processingStateMessage"], "failed") << outcome.dump(2);
+  const json* slow = operation(outcome, "slow");
+  ASSERT_NE(slow, nullptr);
+  EXPECT_NE(slow->dump().find("timed out after 1"), std::string::npos) << slow->dump(2);
+  EXPECT_TRUE(containers_of(id).empty());
+}
+
+TEST_F(DockerE2eTest, MissingImageFailsFastNamingTheImage) {
+  const auto submitted = std::chrono::steady_clock::now();
+  const std::string id = submit(
+      {{"operations", {{{"name", "haunted"}, {"type", "ghost"}, {"payload", json::object()}}}}});
+  const json outcome = wait_for_outcome(id);
+  EXPECT_LT(std::chrono::steady_clock::now() - submitted, 20s);
+  EXPECT_EQ(outcome["processingStateMessage"], "failed") << outcome.dump(2);
+  const json* haunted = operation(outcome, "haunted");
+  ASSERT_NE(haunted, nullptr);
+  EXPECT_NE(haunted->dump().find("image \\\"pop-test/ghost:404\\\" is not in the container engine"),
+            std::string::npos)
+      << haunted->dump(2);
+  EXPECT_TRUE(containers_of(id).empty());
+}
+
+}  // namespace
+}  // namespace pop
