@@ -5,7 +5,7 @@ BUILD ?= build
 ASAN_BUILD ?= build-asan
 CTEST_FLAGS ?= --output-on-failure --timeout 600
 
-.PHONY: all setup build build-asan run test test-release test-asan bench format clean
+.PHONY: all setup build build-asan run test test-release test-asan bench bench-containers format clean
 
 all: build
 
@@ -40,6 +40,12 @@ bench: build
 	$(BUILD)/bench_scheduler
 	$(BUILD)/bench_store
 	$(BUILD)/bench_server
+
+# Needs root (it starts a private dockerd under $(BUILD)/bench-engine).
+bench-containers: build
+	src/testing/container_engine.sh start $(BUILD)/bench-engine $(BUILD)/pop
+	$(BUILD)/bench_containers --docker-host unix://$(CURDIR)/$(BUILD)/bench-engine/docker.sock; \
+	  status=$$?; src/testing/container_engine.sh stop $(BUILD)/bench-engine; exit $$status
 
 format:
 	find src bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
