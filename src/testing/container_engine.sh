@@ -52,6 +52,13 @@ case "$command" in
     ;;
   stop)
     stop_engine
+    # dockerd leaves mounts behind (the default network namespace under exec/netns): unmount
+    # everything under DIR, deepest first, or it cannot be removed.
+    if [[ -d "$dir" ]]; then
+      real_dir=$(cd "$dir" && pwd -P)
+      awk -v prefix="$real_dir/" 'index($2, prefix) == 1 {print $2}' /proc/self/mounts |
+        sort -r | while read -r mount_point; do umount -l "$mount_point" 2>/dev/null || true; done
+    fi
     # vfs keeps a full copy of the image per container: do not leave gigabytes behind.
     rm -rf "$dir"
     ;;

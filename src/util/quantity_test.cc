@@ -17,9 +17,9 @@ TEST(Quantity, MemoryForms) {
 }
 
 TEST(Quantity, MemoryRefusals) {
-  for (const Json& bad : {Json("0"), Json(0), Json(-5), Json("1.5"), Json("Mi"), Json("12 Mi"),
-                          Json("-1Mi"), Json("1e3"), Json("0x10"), Json("5Xi"), Json(true),
-                          Json("9999999Pi"), Json(1.5)}) {
+  for (const Json& bad :
+       {Json("0"), Json(0), Json(-5), Json("1.5"), Json("Mi"), Json("12 Mi"), Json("-1Mi"),
+        Json("1e3"), Json("0x10"), Json("5Xi"), Json(true), Json("9999999Pi"), Json(1.5)}) {
     auto bytes = memory_bytes_from(bad);
     EXPECT_FALSE(bytes.has_value()) << bad.dump();
     if (!bytes) {
