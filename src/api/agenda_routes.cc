@@ -3,7 +3,9 @@
 #include <atomic>
 #include <charconv>
 #include <list>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "api/api_error.h"
@@ -26,6 +28,7 @@ namespace {
 constexpr std::size_t kMaxReportBytes = 64u << 20;
 constexpr int kMaxReportDepth = 160;
 constexpr std::size_t kMaxPullAgendas = 100;
+constexpr std::size_t kMaxSkippedInsights = 1000;
 constexpr double kMaxPullWaitSeconds = 60;
 
 HttpResponse error(const Error& error, const HttpRequest& request) {
@@ -52,8 +55,24 @@ struct PullRequest {
   std::string puller_id;
   std::size_t max = 1;
   std::chrono::milliseconds wait{20000};
-  std::optional<Resources> available;  // what the puller has free, when it counts resources
+  std::optional<Resources> available;      // what the puller has free, when it counts resources
+  std::set<std::string> skip_insight_ids;  // at their execution limit on the puller's platform
 };
+
+Result<std::set<std::string>> skip_insight_ids(const Json& value) {
+  if (!value.is_array())
+    return fail(ErrorCode::kInvalidArgument, "skipInsightIds must be an array of strings");
+  if (value.size() > kMaxSkippedInsights)
+    return fail(ErrorCode::kInvalidArgument, "skipInsightIds may name at most " +
+                                                 std::to_string(kMaxSkippedInsights) + " insights");
+  std::set<std::string> ids;
+  for (const auto& id : value) {
+    if (!id.is_string())
+      return fail(ErrorCode::kInvalidArgument, "skipInsightIds must be an array of strings");
+    ids.insert(id.get<std::string>());
+  }
+  return ids;
+}
 
 Result<PullRequest> pull_request(const HttpRequest& request) {
   auto body = json_body(request);
@@ -75,6 +94,11 @@ Result<PullRequest> pull_request(const HttpRequest& request) {
     auto available = resources_from_json(*resources, "resources");
     if (!available) return tl::unexpected(available.error());
     pull.available = std::move(*available);
+  }
+  if (auto skip = body->find("skipInsightIds"); skip != body->end()) {
+    auto ids = skip_insight_ids(*skip);
+    if (!ids) return tl::unexpected(ids.error());
+    pull.skip_insight_ids = std::move(*ids);
   }
   if (auto wait = body->find("waitSeconds"); wait != body->end()) {
     if (!wait->is_number() || wait->get<double>() < 0 || wait->get<double>() > kMaxPullWaitSeconds)
@@ -109,8 +133,10 @@ Result<store::AgendaQuery> agenda_query(const HttpRequest& request) {
   return query;
 }
 
-// Each lease carries the key its puller mints report tokens with (see report_token.h).
-Json leased_json(const std::vector<service::LeasedAgenda>& leased,
+// Each lease carries the key its puller mints report tokens with (see report_token.h); the
+// pool's execution limits go with every answer, so a puller learns of a changed one.
+Json pull_answer(const std::vector<service::LeasedAgenda>& leased,
+                 const std::map<std::string, std::size_t>& execution_limits,
                  const service::ReportService& reports) {
   Json agendas = Json::array();
   for (const auto& agenda : leased) {
@@ -124,7 +150,7 @@ Json leased_json(const std::vector<service::LeasedAgenda>& leased,
       item["kubernetesNamespace"] = agenda.kubernetes_namespace;
     agendas.push_back(std::move(item));
   }
-  return {{"agendas", agendas}};
+  return {{"agendas", agendas}, {"executionLimits", execution_limits}};
 }
 
 }  // namespace
@@ -305,7 +331,7 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                 for (;;) {
                   const std::uint64_t seen = signal.generation();
                   auto leased = service.pull(caller_of(request), pool, pull.puller_id, pull.max,
-                                             pull.available);
+                                             pull.available, pull.skip_insight_ids);
                   if (!leased) {
                     responder.send(error(leased.error(), request));
                     return;
@@ -315,7 +341,10 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                       long_polls->stopping().load()) {
                     // Agendas leased to a client that left are reclaimed when their
                     // lease expires.
-                    responder.send(http::json_response(200, leased_json(*leased, reports)));
+                    auto limits = service.execution_limits(caller_of(request), pool);
+                    responder.send(
+                        limits ? http::json_response(200, pull_answer(*leased, *limits, reports))
+                               : error(limits.error(), request));
                     return;
                   }
                   signal.wait(

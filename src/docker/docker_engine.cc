@@ -176,8 +176,9 @@ Result<void> DockerEngine::read_logs(const std::string& id,
 }
 
 Result<std::vector<std::string>> DockerEngine::list_containers(
-    const std::vector<std::string>& labels) {
-  const Json filters = {{"label", labels}};
+    const std::vector<std::string>& labels, const std::vector<std::string>& statuses) {
+  Json filters = {{"label", labels}};
+  if (!statuses.empty()) filters["status"] = statuses;
   auto response = call("GET", std::string(kApiPrefix) + "/containers/json?all=1&filters=" +
                                   http_client::percent_encode(filters.dump()));
   if (!response) return tl::unexpected(response.error());

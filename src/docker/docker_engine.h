@@ -57,8 +57,10 @@ class DockerEngine {
   // (demultiplexed: the engine frames each write with an 8-byte header when there is no TTY).
   Result<void> read_logs(const std::string& id,
                          const std::function<void(std::string_view)>& on_data);
-  // Ids of all containers, running or not, carrying every label of `labels` ("key=value").
-  Result<std::vector<std::string>> list_containers(const std::vector<std::string>& labels);
+  // Ids of the containers carrying every label of `labels` ("key=value"): all of them, or
+  // with `statuses` only those in one of these states ("created", "running", "exited", ...).
+  Result<std::vector<std::string>> list_containers(const std::vector<std::string>& labels,
+                                                   const std::vector<std::string>& statuses = {});
 
   Result<bool> has_image(const std::string& image);
   // Pulls the image from its registry; the error carries the engine's reason.

@@ -24,22 +24,47 @@ HttpWorkSource::HttpWorkSource(http_client::Client poll, http_client::Client rep
       resource_pool_id_(std::move(resource_pool_id)),
       puller_id_(std::move(puller_id)) {}
 
-Result<std::vector<Assignment>> HttpWorkSource::pull(std::size_t max,
-                                                     std::chrono::milliseconds wait,
-                                                     const std::optional<Resources>& available) {
+namespace {
+
+// A server that predates execution limits sends none: no insight has one then.
+Result<std::map<std::string, std::size_t>> execution_limits(const Json& answer) {
+  std::map<std::string, std::size_t> limits;
+  const auto field = answer.find("executionLimits");
+  if (field == answer.end()) return limits;
+  if (!field->is_object())
+    return fail(ErrorCode::kUnavailable, "pull answer with a malformed executionLimits");
+  for (const auto& [insight_id, limit] : field->items()) {
+    if (!limit.is_number_unsigned())
+      return fail(ErrorCode::kUnavailable,
+                  "pull answer with a malformed executionLimits entry for \"" + insight_id + "\"");
+    limits[insight_id] = limit.get<std::size_t>();
+  }
+  return limits;
+}
+
+}  // namespace
+
+Result<PullAnswer> HttpWorkSource::pull(std::size_t max, std::chrono::milliseconds wait,
+                                        const std::optional<Resources>& available,
+                                        const std::set<std::string>& skip_insight_ids) {
   Json body = {{"pullerId", puller_id_},
                {"max", max},
                {"waitSeconds", std::chrono::duration<double>(wait).count()}};
   if (available) body["resources"] = resources_to_json(*available);
+  // Left out when empty: the body of a puller without limits stays what older servers know.
+  if (!skip_insight_ids.empty()) body["skipInsightIds"] = skip_insight_ids;
   auto request = http_client::json_request(
       "POST", "/v1/pools/" + http_client::percent_encode(resource_pool_id_) + "/pull", body);
   // The server answers by `wait`; the margin covers the network, not the poll.
   request.timeout = wait + std::chrono::seconds(15);
   auto answer = http_client::json_result(poll_.send(request));
   if (!answer) return tl::unexpected(answer.error());
-  std::vector<Assignment> assignments;
   if (!answer->is_object())
     return fail(ErrorCode::kUnavailable, "pull answer is not a JSON object");
+  PullAnswer pulled;
+  auto limits = execution_limits(*answer);
+  if (!limits) return tl::unexpected(limits.error());
+  pulled.execution_limits = std::move(*limits);
   const Json agendas = answer->value("agendas", Json::array());
   if (!agendas.is_array())
     return fail(ErrorCode::kUnavailable, "pull answer without an agendas array");
@@ -54,12 +79,12 @@ Result<std::vector<Assignment>> HttpWorkSource::pull(std::size_t max,
     const auto kubernetes_namespace = item.find("kubernetesNamespace");
     if (kubernetes_namespace != item.end() && !kubernetes_namespace->is_string())
       return fail(ErrorCode::kUnavailable, "pull answer with a malformed kubernetesNamespace");
-    assignments.push_back(
+    pulled.assignments.push_back(
         {item.value("agenda", Json::object()), item.value("progress", Json::object()),
          item["epoch"].get<std::uint64_t>(), std::move(*report_key),
          kubernetes_namespace == item.end() ? "" : kubernetes_namespace->get<std::string>()});
   }
-  return assignments;
+  return pulled;
 }
 
 Result<Json> HttpWorkSource::send_report(const std::string& method, const std::string& target,

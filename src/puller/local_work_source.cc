@@ -11,28 +11,32 @@ LocalWorkSource::LocalWorkSource(service::AgendaAccess& agendas, service::ReadyS
       puller_(std::move(puller)),
       puller_id_(std::move(puller_id)) {}
 
-Result<std::vector<Assignment>> LocalWorkSource::pull(std::size_t max,
-                                                      std::chrono::milliseconds wait,
-                                                      const std::optional<Resources>& available) {
+Result<PullAnswer> LocalWorkSource::pull(std::size_t max, std::chrono::milliseconds wait,
+                                         const std::optional<Resources>& available,
+                                         const std::set<std::string>& skip_insight_ids) {
   const auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
     // Read the generation first: work that arrives after the pull below still wakes us.
     const std::uint64_t seen = signal_.generation();
-    auto leased = agendas_.pull(puller_, puller_.resource_pool_id, puller_id_, max, available);
+    auto leased = agendas_.pull(puller_, puller_.resource_pool_id, puller_id_, max, available,
+                                skip_insight_ids);
     if (!leased) return tl::unexpected(leased.error());
-    if (!leased->empty()) {
-      std::vector<Assignment> assignments;
-      for (auto& agenda : *leased) {
-        std::string key = reports_.lease_key(agenda.agenda.value("id", ""), agenda.epoch);
-        assignments.push_back({std::move(agenda.agenda), std::move(agenda.progress), agenda.epoch,
-                               std::move(key), std::move(agenda.kubernetes_namespace)});
-      }
-      return assignments;
-    }
     const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return std::vector<Assignment>{};
-    signal_.wait(seen, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
-    if (woken_.exchange(false)) return std::vector<Assignment>{};
+    if (leased->empty() && now < deadline) {
+      signal_.wait(seen, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+      if (!woken_.exchange(false)) continue;
+    }
+    PullAnswer answer;
+    auto limits = agendas_.execution_limits(puller_, puller_.resource_pool_id);
+    if (!limits) return tl::unexpected(limits.error());
+    answer.execution_limits = std::move(*limits);
+    for (auto& agenda : *leased) {
+      std::string key = reports_.lease_key(agenda.agenda.value("id", ""), agenda.epoch);
+      answer.assignments.push_back({std::move(agenda.agenda), std::move(agenda.progress),
+                                    agenda.epoch, std::move(key),
+                                    std::move(agenda.kubernetes_namespace)});
+    }
+    return answer;
   }
 }
 

@@ -20,8 +20,9 @@ class LocalWorkSource final : public WorkSource {
   LocalWorkSource(service::AgendaAccess& agendas, service::ReadySignal& signal,
                   service::ReportService& reports, auth::Principal puller, std::string puller_id);
 
-  Result<std::vector<Assignment>> pull(std::size_t max, std::chrono::milliseconds wait,
-                                       const std::optional<Resources>& available) override;
+  Result<PullAnswer> pull(std::size_t max, std::chrono::milliseconds wait,
+                          const std::optional<Resources>& available,
+                          const std::set<std::string>& skip_insight_ids) override;
   Result<void> report(const std::string& agenda_id, std::uint64_t epoch,
                       const Json& progress) override;
   Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,

@@ -13,6 +13,7 @@ namespace pop::puller {
 struct PullerAgent::Job : ExecutionObserver {
   Assignment assignment;
   std::string agenda_id;
+  std::string insight_id;  // where the agenda was bound
   ValidatedAgenda agenda;
   Resources demand;  // declared in params.resources
   // Declared before the executor, whose handler runs must be gone before it is.
@@ -134,8 +135,12 @@ void PullerAgent::run() {
       free = options_.capacity - active();
     }
     if (stopping_.load()) break;
+    const Admission admitted = admission(free);
     std::optional<Resources> available;
     auto wait = options_.pull_wait;
+    // Nobody tells the server when a skipped insight's handlers end (here or elsewhere on
+    // the platform), so the long poll is cut short to count again.
+    if (!admitted.skip_insight_ids.empty()) wait = std::min(wait, options_.report_interval);
     if (options_.resources) {
       std::lock_guard lock(mutex_);
       available = free_resources();
@@ -143,14 +148,15 @@ void PullerAgent::run() {
       // are held the long poll is cut short to ask again with what is free by then.
       if (available != options_.resources) wait = std::min(wait, options_.report_interval);
     }
-    auto pulled = source_.pull(free, wait, available);
+    auto pulled = source_.pull(admitted.max, wait, available, admitted.skip_insight_ids);
     if (!pulled) {
       std::fprintf(stderr, "pop puller: pull failed: %s\n", pulled.error().message.c_str());
       std::unique_lock lock(mutex_);
       changed_.wait_for(lock, options_.retry_delay, [&] { return stopping_.load(); });
       continue;
     }
-    for (auto& assignment : *pulled) start_job(std::move(assignment));
+    execution_limits_ = std::move(pulled->execution_limits);
+    for (auto& assignment : pulled->assignments) start_job(std::move(assignment));
   }
 
   {
@@ -190,6 +196,7 @@ void PullerAgent::start_job(Assignment assignment) {
     options.resource_pool_id = binding->value("resourcePoolId", "");
     options.insight_id = binding->value("insightId", "");
   }
+  job->insight_id = options.insight_id;
   options.kubernetes_namespace = assignment.kubernetes_namespace;
   if (!options_.report_url.empty() && !assignment.report_key.empty()) {
     job->reporting = std::make_unique<ReportingRunner>(
@@ -218,6 +225,49 @@ void PullerAgent::start_job(Assignment assignment) {
   // before its finished job was reaped, and the two must not share an entry.
   const std::string key = job->agenda_id + "@" + std::to_string(job->assignment.epoch);
   jobs_[key] = std::move(job);
+}
+
+PullerAgent::Admission PullerAgent::admission(std::size_t free) {
+  Admission admitted{{}, free};
+  for (const auto& [insight_id, limit] : execution_limits_) {
+    auto active = active_handlers(insight_id);
+    if (!active) {
+      std::fprintf(stderr,
+                   "pop puller: cannot count the active handlers of insight %s, so none of its "
+                   "agendas is admitted now: %s\n",
+                   insight_id.c_str(), active.error().message.c_str());
+      admitted.skip_insight_ids.insert(insight_id);
+    } else if (*active >= limit) {
+      admitted.skip_insight_ids.insert(insight_id);
+    } else if (*active > 0) {
+      // The server hands out up to a limit's worth of an insight per pull: more than fit.
+      admitted.max = std::min(admitted.max, limit - *active);
+    }
+  }
+  return admitted;
+}
+
+Result<std::size_t> PullerAgent::active_handlers(const std::string& insight_id) {
+  const std::size_t own = own_handlers(insight_id);
+  auto counted = runner_.active_handlers(insight_id);
+  if (!counted) return tl::unexpected(counted.error());
+  return std::max(own, counted->value_or(0));
+}
+
+std::size_t PullerAgent::own_handlers(const std::string& insight_id) const {
+  std::size_t handlers = 0;
+  std::lock_guard lock(mutex_);
+  for (const auto& [key, job] : jobs_) {
+    if (job->done.load() || job->insight_id != insight_id) continue;
+    std::lock_guard snapshot_lock(job->snapshot_mutex);
+    const auto running = static_cast<std::size_t>(
+        std::count_if(job->snapshot.operations.begin(), job->snapshot.operations.end(),
+                      [](const OperationProgress& operation) {
+                        return operation.state == OperationState::kRunning;
+                      }));
+    handlers += std::max<std::size_t>(running, 1);
+  }
+  return handlers;
 }
 
 Resources PullerAgent::free_resources() const {

@@ -5,6 +5,14 @@
 // nothing more is reported for it. With a report URL, each agenda's handlers also get the
 // report endpoint (see reporting_runner.h), read back at each heartbeat.
 //
+// Execution limits (an insight's executionLimit, learned from the previous pull answer):
+// before each pull the agent counts the insight's active handlers, as the runner sees them
+// on its platform (other processes sharing it included) but never fewer than its own
+// agendas of the insight hold (one at least per admitted agenda, so one admitted a moment
+// ago whose first handler does not exist yet counts). At the limit the pull skips the
+// insight; below it, with some active, the pull asks for no more agendas than the room left.
+// A count that fails skips the insight for that round.
+//
 // Thread-safety: construct, run() on one thread, stop() from any thread.
 #pragma once
 
@@ -12,8 +20,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -58,6 +68,16 @@ class PullerAgent {
  private:
   // What is left of options_.resources after the jobs still running. REQUIRES: mutex_ held.
   Resources free_resources() const;
+  // What the next pull may ask for under the execution limits, with `free` slots.
+  struct Admission {
+    std::set<std::string> skip_insight_ids;
+    std::size_t max = 0;
+  };
+  Admission admission(std::size_t free);
+  // The insight's active handlers as counted against its limit (see above).
+  Result<std::size_t> active_handlers(const std::string& insight_id);
+  // Handlers of this agent's running agendas of the insight, one at least per agenda.
+  std::size_t own_handlers(const std::string& insight_id) const;
   struct Job;
   void start_job(Assignment assignment);
   void run_job(Job& job);
@@ -73,6 +93,8 @@ class PullerAgent {
   std::atomic<bool> stopping_{false};
   // By agenda id and lease epoch; shared so the reporter can report without holding mutex_.
   std::unordered_map<std::string, std::shared_ptr<Job>> jobs_;
+  // From the last pull answer; run()'s thread only.
+  std::map<std::string, std::size_t> execution_limits_;
 };
 
 }  // namespace pop::puller

@@ -9,6 +9,7 @@
 
 #include "puller/local_work_source.h"
 #include "runner/local_runner.h"
+#include "service/config_algorithm.h"
 #include "service/report_secret.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/subprocess.h"
@@ -18,6 +19,36 @@ namespace pop::puller {
 namespace {
 
 using namespace std::chrono_literals;
+
+// The local runner on a platform it shares with other pullers: `foreign` handlers of each
+// insight run there too, as a container or Pod runner would count them. `blind`: it cannot
+// count at all; `failing`: counting fails.
+class SharedPlatformRunner final : public Runner {
+ public:
+  explicit SharedPlatformRunner(Runner& inner) : inner_(inner) {}
+
+  Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request,
+                                            RunListener& listener) override {
+    return inner_.start(request, listener);
+  }
+
+  Result<std::optional<std::size_t>> active_handlers(const std::string& insight_id) override {
+    std::lock_guard lock(mutex);
+    if (failing) return fail(ErrorCode::kUnavailable, "the platform does not answer");
+    if (blind) return std::optional<std::size_t>();
+    auto own = inner_.active_handlers(insight_id);
+    if (!own || !*own) return own;
+    return std::optional<std::size_t>(**own + foreign[insight_id]);
+  }
+
+  std::mutex mutex;
+  std::map<std::string, std::size_t> foreign;
+  bool blind = false;
+  bool failing = false;
+
+ private:
+  Runner& inner_;
+};
 
 class PullerAgentTest : public ::testing::Test {
  protected:
@@ -37,6 +68,12 @@ class PullerAgentTest : public ::testing::Test {
                     .merge_json(Json::parse(R"({"handlers": {
                         "echo": {"command": ["/bin/sh", "-c", "printf '%s' \"$POP_PAYLOAD\" > \"$POP_OUTPUT_FILE\""]},
                         "slow": {"command": ["/bin/sh", "-c", "sleep 300"]},
+                        "limited": {"command": ["/bin/sh", "-c", "mkdir \"$DIR/limited.lock\" || touch \"$DIR/overlap\"; touch \"$DIR/started-$POP_AGENDA_ID\"; while [ ! -e \"$DIR/release\" ]; do sleep 0.02; done; sleep 0.1; rmdir \"$DIR/limited.lock\""],
+                                    "env": {"DIR": ")" +
+                                            dir_->path().string() + R"("}},
+                        "held": {"command": ["/bin/sh", "-c", "touch \"$DIR/started-$POP_AGENDA_ID\"; while [ ! -e \"$DIR/release\" ]; do sleep 0.02; done"],
+                                 "env": {"DIR": ")" +
+                                            dir_->path().string() + R"("}},
                         "reporter": {"command": ["/bin/sh", "-c", "printf '%s %s' \"$POP_REPORT_URL\" \"$POP_REPORT_TOKEN\" > \"$DIR/reporter.env.tmp\" && mv \"$DIR/reporter.env.tmp\" \"$DIR/reporter.env\"; while [ ! -e \"$DIR/go\" ]; do sleep 0.02; done"],
                                      "env": {"DIR": ")" +
                                             dir_->path().string() + R"("}}}})"),
@@ -67,6 +104,33 @@ class PullerAgentTest : public ::testing::Test {
     EXPECT_TRUE(submitted.has_value()) << submitted.error().message;
     return submitted ? submitted->agenda["id"].get<std::string>() : "";
   }
+
+  // An insight of the default pool with an executionLimit, which agendas of type `limited`
+  // bind to (the others go to the catch-all insight `default`, which has no limit).
+  void add_limited_insight(int execution_limit) {
+    service::Insight insight;
+    insight.id = "limited";
+    insight.resource_pool_id = "default";
+    insight.queue_size = 10;
+    insight.is_global = true;
+    insight.execution_limit = execution_limit;
+    insight.mappers = {{service::kMapperOperationType, {"limited"}}};
+    ASSERT_TRUE(queues_
+                    ->configure(insight, service::queue_config(insight, {}),
+                                std::chrono::system_clock::now())
+                    .has_value());
+  }
+
+  std::size_t started_count() {
+    std::size_t started = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_->path()))
+      started += entry.path().filename().string().starts_with("started-") ? 1 : 0;
+    return started;
+  }
+  bool started(const std::string& id) {
+    return std::filesystem::exists(dir_->path() / ("started-" + id));
+  }
+  void release() { std::ofstream(dir_->path() / "release") << ""; }
 
   std::string state_of(const std::string& id) {
     auto progress = service_->progress(id);
@@ -230,6 +294,113 @@ TEST_F(PullerAgentTest, WithoutAReportUrlHandlersGetNoReportEndpoint) {
   agent.stop();
   loop.join();
   EXPECT_EQ(pop::testing::Subprocess::slurp((dir_->path() / "reporter.env").string()), " ");
+}
+
+// An agent running on a thread of its own, stopped and joined when it goes out of scope,
+// also when an assertion ends the test early.
+class RunningAgent {
+ public:
+  RunningAgent(WorkSource& source, const HandlerRegistry& registry, Runner& runner,
+               AgentOptions options)
+      : agent_(source, registry, runner, std::move(options)), loop_([this] { agent_.run(); }) {}
+  ~RunningAgent() { stop(); }
+  RunningAgent(const RunningAgent&) = delete;
+  RunningAgent& operator=(const RunningAgent&) = delete;
+
+  void stop() {
+    agent_.stop();
+    if (loop_.joinable()) loop_.join();
+  }
+  std::size_t running() const { return agent_.running(); }
+
+ private:
+  PullerAgent agent_;
+  std::thread loop_;  // last: runs the agent above
+};
+
+// Three agendas of an insight limited to one handler and one of the catch-all insight, on a
+// puller with four slots: the free one runs beside the first limited one, the other two
+// limited ones wait, and they run one after the other. The handlers of the limited insight
+// hold a lock directory and mark any overlap.
+class PullerAgentLimitTest : public PullerAgentTest {
+ public:
+  void run_limited_and_free(Runner& runner) {
+    add_limited_insight(1);
+    AgentOptions options;
+    options.capacity = 4;
+    options.report_interval = 50ms;
+    std::vector<std::string> limited;
+    for (int i = 0; i < 3; ++i)
+      limited.push_back(submit(R"({"operations": [{"name": "a", "type": "limited"}]})"));
+    const std::string free = submit(R"({"operations": [{"name": "a", "type": "held"}]})");
+    RunningAgent agent(*source_, registry_, runner, options);
+
+    ASSERT_TRUE(pop::testing::eventually([&] { return started(free) && started_count() == 2; }))
+        << "the free agenda runs beside one limited agenda";
+    // Several pull rounds later, with two slots free, still one limited agenda runs.
+    std::this_thread::sleep_for(500ms);
+    EXPECT_EQ(started_count(), 2u);
+    EXPECT_EQ(agent.running(), 2u);
+    const auto waiting = std::count_if(limited.begin(), limited.end(), [&](const auto& id) {
+      return (*service_->progress(id))["processingState"] == "WAITING";
+    });
+    EXPECT_EQ(waiting, 2);
+
+    release();
+    for (const auto& id : limited) EXPECT_TRUE(wait_for_state(id, "succeeded")) << id;
+    EXPECT_TRUE(wait_for_state(free, "succeeded"));
+    agent.stop();
+    EXPECT_FALSE(std::filesystem::exists(dir_->path() / "overlap"))
+        << "two handlers of the limited insight ran at once";
+  }
+};
+
+TEST_F(PullerAgentLimitTest, AnInsightAtItsLimitIsNotAdmittedWhileOthersRun) {
+  run_limited_and_free(*runner_);
+}
+
+TEST_F(PullerAgentLimitTest, ARunnerThatCannotCountLeavesTheAgentsOwnCount) {
+  SharedPlatformRunner blind(*runner_);
+  blind.blind = true;
+  run_limited_and_free(blind);
+}
+
+TEST_F(PullerAgentLimitTest, HandlersOfOtherPullersOnThePlatformCountAndAFailedCountSkips) {
+  add_limited_insight(1);
+  SharedPlatformRunner shared(*runner_);
+  {
+    std::lock_guard lock(shared.mutex);
+    shared.foreign["limited"] = 1;
+  }
+  AgentOptions options;
+  options.capacity = 4;
+  options.report_interval = 50ms;
+  RunningAgent agent(*source_, registry_, shared, options);
+  // A first pull answer tells the agent the limits.
+  const std::string first = submit(R"({"operations": [{"name": "a", "type": "echo"}]})");
+  ASSERT_TRUE(wait_for_state(first, "succeeded"));
+
+  const std::string limited = submit(R"({"operations": [{"name": "a", "type": "limited"}]})");
+  release();
+  std::this_thread::sleep_for(400ms);
+  EXPECT_EQ((*service_->progress(limited))["processingState"], "WAITING")
+      << "admitted while another puller's handler ran";
+  {
+    std::lock_guard lock(shared.mutex);
+    shared.foreign["limited"] = 0;
+    shared.failing = true;
+  }
+  std::this_thread::sleep_for(400ms);
+  EXPECT_EQ((*service_->progress(limited))["processingState"], "WAITING")
+      << "admitted while the count failed";
+  // Work of the other insights goes on meanwhile.
+  const std::string other = submit(R"({"operations": [{"name": "a", "type": "echo"}]})");
+  EXPECT_TRUE(wait_for_state(other, "succeeded"));
+  {
+    std::lock_guard lock(shared.mutex);
+    shared.failing = false;
+  }
+  EXPECT_TRUE(wait_for_state(limited, "succeeded"));
 }
 
 }  // namespace

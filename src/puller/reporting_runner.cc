@@ -88,6 +88,10 @@ ReportingRunner::~ReportingRunner() {
   fetcher_.join();
 }
 
+Result<std::optional<std::size_t>> ReportingRunner::active_handlers(const std::string& insight_id) {
+  return inner_.active_handlers(insight_id);
+}
+
 Result<std::unique_ptr<HandlerRun>> ReportingRunner::start(const LaunchRequest& request,
                                                            RunListener& listener) {
   auto attempt = std::make_shared<Attempt>(request.operation_name, request.attempt, &listener);

@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -49,6 +50,9 @@ class ReportingRunner final : public Runner {
   // inner runner's.
   Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request,
                                             RunListener& listener) override;
+
+  // The inner runner's count, unchanged.
+  Result<std::optional<std::size_t>> active_handlers(const std::string& insight_id) override;
 
   // Reads what the running attempts reported since the last poll and passes it on as their
   // progress. Asks the source nothing while no attempt runs. Errors are the source's

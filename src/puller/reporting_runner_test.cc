@@ -7,6 +7,8 @@
 #include <condition_variable>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <set>
 #include <vector>
 
 #include "service/report_token.h"
@@ -38,16 +40,23 @@ class ScriptedRunner final : public Runner {
     return std::unique_ptr<HandlerRun>(std::make_unique<Run>());
   }
 
+  Result<std::optional<std::size_t>> active_handlers(const std::string& insight_id) override {
+    if (refuse) return fail(ErrorCode::kUnavailable, "engine away");
+    auto it = active.find(insight_id);
+    return it == active.end() ? std::nullopt : std::optional<std::size_t>(it->second);
+  }
+
   bool refuse = false;
   std::vector<Started> started;
+  std::map<std::string, std::size_t> active;  // what active_handlers() answers
 };
 
 // Answers reads of reported progress and outputs from what the test put in it.
 class ScriptedSource final : public WorkSource {
  public:
-  Result<std::vector<Assignment>> pull(std::size_t, std::chrono::milliseconds,
-                                       const std::optional<Resources>&) override {
-    return std::vector<Assignment>{};
+  Result<PullAnswer> pull(std::size_t, std::chrono::milliseconds, const std::optional<Resources>&,
+                          const std::set<std::string>&) override {
+    return PullAnswer{};
   }
   Result<void> report(const std::string&, std::uint64_t, const Json&) override { return {}; }
   Result<void> complete(const std::string&, std::uint64_t, const Json&) override { return {}; }
@@ -270,6 +279,20 @@ TEST_F(ReportingRunnerTest, AFailedStartLeavesNothingRegistered) {
   EXPECT_EQ(run.error().code, ErrorCode::kUnavailable);
   ASSERT_TRUE(runner_.poll().has_value());
   EXPECT_TRUE(source_.progress_afters.empty());
+}
+
+TEST_F(ReportingRunnerTest, CountsActiveHandlersAsTheInnerRunnerDoes) {
+  inner_.active["encode"] = 3;
+  auto known = runner_.active_handlers("encode");
+  ASSERT_TRUE(known.has_value());
+  EXPECT_EQ(*known, std::optional<std::size_t>(3));
+  auto unknown = runner_.active_handlers("publish");
+  ASSERT_TRUE(unknown.has_value());
+  EXPECT_EQ(*unknown, std::nullopt);
+  inner_.refuse = true;
+  auto failed = runner_.active_handlers("encode");
+  ASSERT_FALSE(failed.has_value());
+  EXPECT_EQ(failed.error().message, "engine away");
 }
 
 TEST_F(ReportingRunnerTest, NoListenerIsCalledOnceTheRunIsGone) {

@@ -4,9 +4,12 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,14 +32,23 @@ struct Assignment {
   std::string kubernetes_namespace;
 };
 
+struct PullAnswer {
+  std::vector<Assignment> assignments;
+  // The executionLimit of each of the pool's insights that has one, by insight id, as the
+  // server knew them when it answered (empty from a server that has no limits).
+  std::map<std::string, std::size_t> execution_limits;
+};
+
 class WorkSource {
  public:
   virtual ~WorkSource() = default;
   // Up to `max` agendas, waiting up to `wait` for one to become ready (a long poll). With
-  // `available` set, only agendas whose declared resources fit into it.
-  // An empty result is normal; errors are kUnavailable (server unreachable) and the like.
-  virtual Result<std::vector<Assignment>> pull(std::size_t max, std::chrono::milliseconds wait,
-                                               const std::optional<Resources>& available) = 0;
+  // `available` set, only agendas whose declared resources fit into it; none of the
+  // insights in `skip_insight_ids` (those at their execution limit on this puller).
+  // No assignments is normal; errors are kUnavailable (server unreachable) and the like.
+  virtual Result<PullAnswer> pull(std::size_t max, std::chrono::milliseconds wait,
+                                  const std::optional<Resources>& available,
+                                  const std::set<std::string>& skip_insight_ids) = 0;
   // A progress report, which also renews the lease. kConflict: the lease was lost; the
   // agent must stop the agenda without reporting again.
   virtual Result<void> report(const std::string& agenda_id, std::uint64_t epoch,

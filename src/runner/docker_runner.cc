@@ -133,6 +133,9 @@ class DockerAttempt {
   }
 
   bool done() const { return done_.load(); }
+  // Launched but without a container yet (being created, or its image pulled).
+  bool awaiting_container() const { return !created_.load() && !done_.load(); }
+  const std::string& insight_id() const { return request_.insight_id; }
 
   void join() {
     if (thread_.joinable()) thread_.join();
@@ -202,6 +205,7 @@ class DockerAttempt {
         create_from_image(*engine, container_name(request_), config_, request_.handler.container);
     if (!created) return created.error().message;
     id = *created;
+    created_.store(true);
     {
       std::lock_guard lock(mutex_);
       container_id_ = id;
@@ -275,6 +279,7 @@ class DockerAttempt {
   Termination termination_ = Termination::kNone;
   std::optional<SteadyTime> kill_deadline_;
   bool ended_ = false;
+  std::atomic<bool> created_{false};
   std::atomic<bool> done_{false};
   std::thread thread_;
   std::thread stopper_;
@@ -314,6 +319,25 @@ class DockerRunner::Impl {
   Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request, RunListener& listener);
 
   std::size_t reaped() const { return reaped_; }
+
+  Result<std::size_t> active_handlers(const std::string& insight_id) {
+    // This runner's attempts still creating their container are counted first: one created
+    // after the engine's listing would otherwise be missed (counting it twice instead is the
+    // safe side).
+    std::size_t creating = 0;
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& attempt : attempts_) {
+        if (attempt->insight_id() == insight_id && attempt->awaiting_container()) ++creating;
+      }
+    }
+    auto engine = DockerEngine::connect(options_.engine_host);
+    if (!engine) return tl::unexpected(engine.error());
+    auto listed = engine->list_containers({kManagedByLabel, "pop.insightId=" + insight_id},
+                                          {"created", "running"});
+    if (!listed) return tl::unexpected(listed.error());
+    return creating + listed->size();
+  }
 
  private:
   // Joins the threads of attempts that have ended, so they do not pile up.
@@ -455,5 +479,11 @@ Result<std::unique_ptr<HandlerRun>> DockerRunner::start(const LaunchRequest& req
 }
 
 std::size_t DockerRunner::reaped_at_start() const { return impl_->reaped(); }
+
+Result<std::optional<std::size_t>> DockerRunner::active_handlers(const std::string& insight_id) {
+  auto count = impl_->active_handlers(insight_id);
+  if (!count) return tl::unexpected(count.error());
+  return std::optional<std::size_t>(*count);
+}
 
 }  // namespace pop

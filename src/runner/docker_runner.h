@@ -54,6 +54,11 @@ class DockerRunner final : public Runner {
   Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request,
                                             RunListener& listener) override;
 
+  // Containers labelled pop.managedBy=pop and pop.insightId=`insight_id` that are created or
+  // running, whoever started them (every puller sharing the engine), plus this runner's own
+  // attempts still creating theirs. kUnavailable when the engine does not answer.
+  Result<std::optional<std::size_t>> active_handlers(const std::string& insight_id) override;
+
   // How many leftover containers create() removed.
   std::size_t reaped_at_start() const;
 

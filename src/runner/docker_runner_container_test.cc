@@ -11,6 +11,7 @@
 #include "docker/docker_engine.h"
 #include "runner/docker_runner.h"
 #include "testing/recording_listener.h"
+#include "testing/subprocess.h"
 #include "util/temp_dir.h"
 
 namespace pop {
@@ -310,6 +311,67 @@ TEST_F(DockerRunnerTest, StartUpRemovesThePoolsLeftovers) {
   EXPECT_EQ(pool_containers(), 0u);
   EXPECT_TRUE(engine_->inspect_container(*other).has_value());
   ASSERT_TRUE(engine_->remove_container(*other).has_value());
+}
+
+TEST_F(DockerRunnerTest, CountsTheInsightsCreatedAndRunningContainersOfEveryPuller) {
+  const std::string insight = "limited-" + pool_;
+  auto active = [&](const std::string& insight_id) -> std::size_t {
+    auto count = runner_->active_handlers(insight_id);
+    EXPECT_TRUE(count.has_value() && count->has_value())
+        << (count ? "cannot tell" : count.error().message);
+    return count && *count ? **count : 999;
+  };
+  EXPECT_EQ(active(insight), 0u);
+  auto of_insight = [&](const std::string& insight_id) {
+    LaunchRequest request = shell("sleep 60");
+    request.insight_id = insight_id;
+    return request;
+  };
+  RecordingListener first, second, unrelated, elsewhere;
+  auto run_first = runner_->start(of_insight(insight), first);
+  auto run_second = runner_->start(of_insight(insight), second);
+  auto run_unrelated = runner_->start(of_insight("other-" + pool_), unrelated);
+  ASSERT_TRUE(run_first && run_second && run_unrelated);
+  // Counted from start() on, before their containers exist.
+  EXPECT_EQ(active(insight), 2u);
+  // Another puller sharing the engine: its containers count too.
+  auto neighbour = DockerRunner::create({.engine_host = engine_host(),
+                                         .work_root = work_root_.path(),
+                                         .resource_pool_id = pool_ + "-neighbour"});
+  ASSERT_TRUE(neighbour.has_value()) << neighbour.error().message;
+  auto run_elsewhere = (*neighbour)->start(of_insight(insight), elsewhere);
+  ASSERT_TRUE(run_elsewhere.has_value());
+  EXPECT_TRUE(pop::testing::eventually([&] { return active(insight) == 3u; }, 30s));
+  // A container created and never started counts; an exited one does not.
+  auto labelled = [&](const std::string& name, const char* command) {
+    auto id = engine_->create_container(name + "-" + pool_,
+                                        {{"Image", POP_TEST_IMAGE},
+                                         {"Cmd", {command}},
+                                         {"Labels",
+                                          {{"pop.managedBy", "pop"},
+                                           {"pop.insightId", insight},
+                                           {"pop.resourcePoolId", pool_ + "-manual"}}},
+                                         {"HostConfig", {{"NetworkMode", "none"}}}});
+    EXPECT_TRUE(id.has_value()) << id.error().message;
+    return id ? *id : "";
+  };
+  const std::string created = labelled("created", "true");
+  const std::string exited = labelled("exited", "true");
+  ASSERT_TRUE(engine_->start_container(exited).has_value());
+  ASSERT_TRUE(engine_->wait_container(exited).has_value());
+  EXPECT_EQ(active(insight), 4u);
+  ASSERT_TRUE(engine_->remove_container(created).has_value());
+  ASSERT_TRUE(engine_->remove_container(exited).has_value());
+
+  (*run_first)->terminate(0ms);
+  (*run_elsewhere)->terminate(0ms);
+  ASSERT_TRUE(first.wait_finished() && elsewhere.wait_finished());
+  EXPECT_EQ(active(insight), 1u);
+  EXPECT_EQ(active("other-" + pool_), 1u);
+  (*run_second)->terminate(0ms);
+  (*run_unrelated)->terminate(0ms);
+  ASSERT_TRUE(second.wait_finished() && unrelated.wait_finished());
+  EXPECT_EQ(active(insight), 0u);
 }
 
 TEST_F(DockerRunnerTest, UnreachableEngineIsAClearStartUpError) {

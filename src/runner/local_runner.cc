@@ -3,6 +3,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstdio>
@@ -63,6 +64,7 @@ Result<void> write_file(const std::filesystem::path& path, std::string_view data
 // The I/O thread's view of one running attempt.
 struct Attempt {
   std::uint64_t id;
+  std::string insight_id;
   std::shared_ptr<RunControl> control;
   UniqueFd log_pipe;
   UniqueFd progress_pipe;
@@ -115,6 +117,13 @@ class LocalRunner::Impl {
   }
 
   Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request, RunListener& listener);
+
+  std::size_t active_handlers(const std::string& insight_id) {
+    std::lock_guard lock(mutex_);
+    return static_cast<std::size_t>(
+        std::count_if(attempts_.begin(), attempts_.end(),
+                      [&](const auto& entry) { return entry.second->insight_id == insight_id; }));
+  }
 
  private:
   Result<void> watch(int fd, std::uint64_t attempt_id, Source source);
@@ -233,6 +242,7 @@ Result<std::unique_ptr<HandlerRun>> LocalRunner::Impl::start(const LaunchRequest
   auto control = std::make_shared<RunControl>(id, std::move(*child), listener, wakeup_);
   auto attempt = std::make_unique<Attempt>(Attempt{
       .id = id,
+      .insight_id = request.insight_id,
       .control = control,
       .log_pipe = std::move(log_pipe->read_end),
       .progress_pipe = std::move(progress_pipe->read_end),
@@ -462,6 +472,10 @@ LocalRunner::~LocalRunner() = default;
 Result<std::unique_ptr<HandlerRun>> LocalRunner::start(const LaunchRequest& request,
                                                        RunListener& listener) {
   return impl_->start(request, listener);
+}
+
+Result<std::optional<std::size_t>> LocalRunner::active_handlers(const std::string& insight_id) {
+  return std::optional<std::size_t>(impl_->active_handlers(insight_id));
 }
 
 }  // namespace pop

@@ -43,6 +43,10 @@ class LocalRunner final : public Runner {
   Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request,
                                             RunListener& listener) override;
 
+  // This runner's own attempts for the insight whose process has not been reaped yet: local
+  // processes of other runners are not labelled, so they are not counted. Never fails.
+  Result<std::optional<std::size_t>> active_handlers(const std::string& insight_id) override;
+
   class Impl;
 
  private:

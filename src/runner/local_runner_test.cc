@@ -17,6 +17,7 @@
 
 #include "runner/pidfd.h"
 #include "testing/recording_listener.h"
+#include "testing/subprocess.h"
 #include "util/temp_dir.h"
 
 namespace pop {
@@ -335,6 +336,38 @@ TEST_F(LocalRunnerTest, TerminateStopsTheHandlerAndEverythingItStarted) {
   EXPECT_EQ(result->message, "terminated after request: killed by signal 15 (Terminated)");
   EXPECT_TRUE(process_exits(background));
   if (!process_exits(background, 0ms)) ::kill(background, SIGKILL);
+}
+
+TEST_F(LocalRunnerTest, CountsItsActiveHandlersByInsight) {
+  auto of_insight = [&](const std::string& insight_id) {
+    LaunchRequest request = shell("sleep 300");
+    request.insight_id = insight_id;
+    return request;
+  };
+  auto active = [&](const std::string& insight_id) -> std::size_t {
+    auto count = runner_->active_handlers(insight_id);
+    EXPECT_TRUE(count.has_value() && count->has_value()) << "the local runner always knows";
+    return count && *count ? **count : 999;
+  };
+  EXPECT_EQ(active("encode"), 0u);
+  RecordingListener first, second, other;
+  auto run_first = runner_->start(of_insight("encode"), first);
+  auto run_second = runner_->start(of_insight("encode"), second);
+  auto run_other = runner_->start(of_insight("publish"), other);
+  ASSERT_TRUE(run_first && run_second && run_other);
+  EXPECT_EQ(active("encode"), 2u);
+  EXPECT_EQ(active("publish"), 1u);
+  EXPECT_EQ(active("archive"), 0u);
+
+  (*run_first)->terminate(0ms);
+  ASSERT_TRUE(first.wait_finished());
+  // Counted until its process is reaped, which follows the listener's call at once.
+  EXPECT_TRUE(pop::testing::eventually([&] { return active("encode") == 1u; }));
+  EXPECT_EQ(active("publish"), 1u);
+  (*run_second)->terminate(0ms);
+  (*run_other)->terminate(0ms);
+  ASSERT_TRUE(second.wait_finished() && other.wait_finished());
+  EXPECT_TRUE(pop::testing::eventually([&] { return active("encode") + active("publish") == 0u; }));
 }
 
 TEST_F(LocalRunnerTest, HandlerIgnoringTermIsKilledAfterTheGrace) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -93,6 +94,16 @@ class Runner {
   // nothing was started and nothing is left behind.
   virtual Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request,
                                                     RunListener& listener) = 0;
+
+  // How many handlers launched for `insight_id` (LaunchRequest::insight_id) are active,
+  // starting or running, on this runner's platform: for container and Pod runners also
+  // those of other processes sharing it, found by their labels. It is what pullers compare
+  // with an insight's executionLimit. nullopt: this runner cannot tell (the caller counts
+  // what it knows of itself). Errors (kUnavailable: the platform does not answer) mean the
+  // count is unknown. Thread-safe.
+  virtual Result<std::optional<std::size_t>> active_handlers(const std::string& /*insight_id*/) {
+    return std::optional<std::size_t>();
+  }
 };
 
 }  // namespace pop

@@ -136,13 +136,20 @@ Result<void> AgendaAccess::check_pull(const Principal& caller,
   return fail(ErrorCode::kForbidden, "only pullers pull agendas");
 }
 
-Result<std::vector<LeasedAgenda>> AgendaAccess::pull(const Principal& caller,
-                                                     std::string_view resource_pool_id,
-                                                     std::string_view puller_id, std::size_t max,
-                                                     const std::optional<Resources>& available) {
+Result<std::vector<LeasedAgenda>> AgendaAccess::pull(
+    const Principal& caller, std::string_view resource_pool_id, std::string_view puller_id,
+    std::size_t max, const std::optional<Resources>& available,
+    const std::set<std::string>& skip_insight_ids) {
   if (auto allowed = check_pull(caller, resource_pool_id); !allowed)
     return tl::unexpected(allowed.error());
-  return agendas_.pull(resource_pool_id, puller_id, max, available);
+  return agendas_.pull(resource_pool_id, puller_id, max, available, skip_insight_ids);
+}
+
+Result<std::map<std::string, std::size_t>> AgendaAccess::execution_limits(
+    const Principal& caller, std::string_view resource_pool_id) const {
+  if (auto allowed = check_pull(caller, resource_pool_id); !allowed)
+    return tl::unexpected(allowed.error());
+  return agendas_.execution_limits(resource_pool_id);
 }
 
 Result<void> AgendaAccess::report(const Principal& caller, std::string_view agenda_id,

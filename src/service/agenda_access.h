@@ -17,7 +17,9 @@
 // Thread-safety: as AgendaService.
 #pragma once
 
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,7 +48,11 @@ class AgendaAccess {
   Result<std::vector<LeasedAgenda>> pull(const auth::Principal& caller,
                                          std::string_view resource_pool_id,
                                          std::string_view puller_id, std::size_t max,
-                                         const std::optional<Resources>& available);
+                                         const std::optional<Resources>& available,
+                                         const std::set<std::string>& skip_insight_ids = {});
+  // What a pull answer tells the puller of the pool's executionLimits; errors as for pull.
+  Result<std::map<std::string, std::size_t>> execution_limits(
+      const auth::Principal& caller, std::string_view resource_pool_id) const;
   // kForbidden for a caller that may not pull the pool: the pull routes check this before
   // they hold a long poll open.
   Result<void> check_pull(const auth::Principal& caller, std::string_view resource_pool_id) const;

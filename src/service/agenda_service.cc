@@ -418,9 +418,19 @@ Result<Json> AgendaService::rerun(std::string_view id, const RerunRequest& reque
   return written->document;
 }
 
-Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_pool_id,
-                                                      std::string_view puller_id, std::size_t max,
-                                                      const std::optional<Resources>& available) {
+std::map<std::string, std::size_t> AgendaService::execution_limits(
+    std::string_view resource_pool_id) const {
+  std::map<std::string, std::size_t> limits;
+  for (const Insight& insight : queues_.insights_in_pool(resource_pool_id)) {
+    if (insight.execution_limit)
+      limits[insight.id] = static_cast<std::size_t>(*insight.execution_limit);
+  }
+  return limits;
+}
+
+Result<std::vector<LeasedAgenda>> AgendaService::pull(
+    std::string_view resource_pool_id, std::string_view puller_id, std::size_t max,
+    const std::optional<Resources>& available, const std::set<std::string>& skip_insight_ids) {
   const WallTime now = clock_();
   std::vector<LeasedAgenda> leased;
   std::optional<Error> first_error;
@@ -429,8 +439,11 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_
     (void)queues_.enqueue(ready.insight_id, std::move(ready.agenda), now, announce);
     if (error != nullptr && !first_error) first_error = *error;
   };
-  std::vector<ReadyAgenda> taken =
-      queues_.take(queues_.insights_of_pool(resource_pool_id), max, now);
+  std::vector<std::string> insight_ids = queues_.insights_of_pool(resource_pool_id);
+  std::erase_if(insight_ids, [&](const std::string& id) { return skip_insight_ids.contains(id); });
+  std::vector<ReadyAgenda> taken = queues_.take(insight_ids, max, now);
+  const std::map<std::string, std::size_t> limits = execution_limits(resource_pool_id);
+  std::map<std::string, std::size_t> handed_out;  // by insight, for those with a limit
   // Customers with a maxRunningAgendas quota: their running agendas are counted once, under
   // a lock held until the leases are committed, so two pulls cannot both fill the last place.
   std::unique_lock<std::mutex> quota_lock(running_quota_mutex_, std::defer_lock);
@@ -461,6 +474,11 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_
   std::vector<store::LeaseAcquisition> acquisitions;
   std::optional<Resources> budget = available;
   for (ReadyAgenda& ready : taken) {
+    const auto limit = limits.find(ready.insight_id);
+    if (limit != limits.end() && handed_out[ready.insight_id] >= limit->second) {
+      put_back(ready, nullptr);  // for the next pull, this puller's or another's
+      continue;
+    }
     auto prepared = prepare_lease(ready, puller_id, now);
     if (!prepared) {
       put_back(ready, &prepared.error());
@@ -483,6 +501,7 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(std::string_view resource_
       }
       if (demand) take_from(*budget, *demand);
     }
+    if (limit != limits.end()) ++handed_out[ready.insight_id];
     chosen.push_back(&ready);
     records.push_back(std::move((*prepared)->record));
     acquisitions.push_back(std::move((*prepared)->acquisition));

@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -109,9 +110,17 @@ class AgendaService {
   // With `available` set (the resources the puller has free), only agendas whose declared
   // params.resources fit are handed out, the rest keep their places in the queue; so do
   // the agendas of a customer that has as many executing as its maxRunningAgendas allows.
+  // Nothing is taken from the queues of the insights in `skip_insight_ids` (those the puller
+  // found at their executionLimit), and no more agendas of an insight than its
+  // executionLimit are handed out at once: each runs at least one handler.
   Result<std::vector<LeasedAgenda>> pull(std::string_view resource_pool_id,
                                          std::string_view puller_id, std::size_t max,
-                                         const std::optional<Resources>& available = std::nullopt);
+                                         const std::optional<Resources>& available = std::nullopt,
+                                         const std::set<std::string>& skip_insight_ids = {});
+
+  // The executionLimit of each insight of the pool that has one, by insight id: what a pull
+  // answer tells the puller, which enforces the limits by counting handlers.
+  std::map<std::string, std::size_t> execution_limits(std::string_view resource_pool_id) const;
 
   // A progress report, which is also the heartbeat: renews the lease and stores the
   // progress. kConflict when the lease with `epoch` is no longer held (reclaimed and given

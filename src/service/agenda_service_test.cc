@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <set>
+
 #include "engine/progress.h"
 #include "store/sqlite/sqlite_store.h"
 #include "util/temp_dir.h"
@@ -205,6 +208,45 @@ TEST_F(AgendaServiceTest, CustomersBindToTheInsightsOfTheirPool) {
   auto gpu = service_->pull("gpu", "gpu-puller", 5);
   ASSERT_TRUE(gpu.has_value());
   EXPECT_EQ(gpu->size(), 1u);
+}
+
+TEST_F(AgendaServiceTest, PullSkipsTheInsightsItIsToldToAndHandsOutNoMoreThanALimit) {
+  const WallTime t = now_;
+  ASSERT_TRUE(store_->create_document(
+      {store::DocumentKind::kInsight, "limited", "", 0, t, t,
+       Json::parse(R"({"id": "limited", "resourcePoolId": "default", "isGlobal": true,
+                       "queueSize": 10, "executionLimit": 2,
+                       "mappers": {"operationType": ["none-of-these"]}})")}));
+  open();
+  EXPECT_EQ(service_->execution_limits("default"),
+            (std::map<std::string, std::size_t>{{"limited", 2}}));
+  EXPECT_TRUE(service_->execution_limits("gpu").empty());
+  const std::string to_limited =
+      R"({"params": {"defaultInsight": "limited"}, "operations": [{"name": "a", "type": "sample"}]})";
+  std::set<std::string> limited_ids, open_ids;
+  for (int i = 0; i < 4; ++i) limited_ids.insert(submit(to_limited));
+  for (int i = 0; i < 2; ++i) open_ids.insert(submit());
+  auto ids_of = [](const Result<std::vector<LeasedAgenda>>& pulled) {
+    std::set<std::string> ids;
+    EXPECT_TRUE(pulled.has_value()) << pulled.error().message;
+    if (pulled) {
+      for (const auto& leased : *pulled) ids.insert(leased.agenda["id"].get<std::string>());
+    }
+    return ids;
+  };
+
+  // Told to skip it: none of the limited insight's agendas, though there is room for them.
+  EXPECT_EQ(ids_of(service_->pull("default", "p", 10, std::nullopt, {"limited", "unknown"})),
+            open_ids);
+  // Not skipped: at most its limit at once, the others keep their places.
+  const std::set<std::string> first = ids_of(service_->pull("default", "p", 10));
+  EXPECT_EQ(first.size(), 2u);
+  const std::set<std::string> second = ids_of(service_->pull("default", "p", 10));
+  EXPECT_EQ(second.size(), 2u);
+  std::set<std::string> both = first;
+  both.insert(second.begin(), second.end());
+  EXPECT_EQ(both, limited_ids);
+  EXPECT_TRUE(pull().empty());
 }
 
 TEST_F(AgendaServiceTest, CancelStopsWaitingAndExecutingAgendas) {

@@ -6,6 +6,7 @@ namespace pop::service {
 namespace {
 
 constexpr int kMaxQueueSize = 10000;
+constexpr int kMaxExecutionLimit = 100000;
 
 Result<std::string> optional_string(const Json& document, const char* key) {
   auto it = document.find(key);
@@ -61,9 +62,9 @@ Result<Insight> insight_from_json(const Json& document) {
     return fail(ErrorCode::kInvalidArgument, "an insight must be a JSON object");
   Insight insight;
   static constexpr const char* kKnown[] = {
-      "id",         "resourcePoolId",      "title",          "queueName",
-      "queueSize",  "schedulingAlgorithm", "mappers",        "isGlobal",
-      "customerId", "allowedCustomerIds",  "algorithmConfig"};
+      "id",         "resourcePoolId",      "title",           "queueName",
+      "queueSize",  "schedulingAlgorithm", "mappers",         "isGlobal",
+      "customerId", "allowedCustomerIds",  "algorithmConfig", "executionLimit"};
   for (const auto& [key, value] : document.items()) {
     if (std::find(std::begin(kKnown), std::end(kKnown), key) == std::end(kKnown))
       insight.extra[key] = value;
@@ -86,6 +87,15 @@ Result<Insight> insight_from_json(const Json& document) {
                   "queueSize must be an integer from 1 to " + std::to_string(kMaxQueueSize));
     }
     insight.queue_size = size->get<int>();
+  }
+  if (auto limit = document.find("executionLimit"); limit != document.end() && !limit->is_null()) {
+    if (!limit->is_number_integer() || limit->get<long long>() < 1 ||
+        limit->get<long long>() > kMaxExecutionLimit) {
+      return fail(ErrorCode::kInvalidArgument,
+                  "executionLimit must be null or an integer from 1 to " +
+                      std::to_string(kMaxExecutionLimit));
+    }
+    insight.execution_limit = limit->get<int>();
   }
   auto mappers = read_mappers(document.value("mappers", Json()));
   if (!mappers) return tl::unexpected(mappers.error());
@@ -117,6 +127,7 @@ Json insight_to_json(const Insight& insight) {
   out["title"] = insight.title;
   out["queueName"] = insight.queue_name;
   out["queueSize"] = insight.queue_size;
+  out["executionLimit"] = insight.execution_limit ? Json(*insight.execution_limit) : Json(nullptr);
   out["schedulingAlgorithm"] = insight.scheduling_algorithm;
   out["mappers"] = Json::object();
   for (const auto& [kind, values] : insight.mappers) out["mappers"][kind] = values;

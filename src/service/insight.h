@@ -5,6 +5,7 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,10 @@ struct Insight {
   std::string title;
   std::string queue_name;
   int queue_size = 1;  // ready-queue depth; POP defaulted to 0, which never admits anything
+  // POP's insight.execution.limit: how many handlers of this insight may be active at once
+  // on a puller's platform; pullers admit no agenda of the insight while that many are.
+  // Unset: no limit.
+  std::optional<int> execution_limit;
   std::string scheduling_algorithm = "fifo";
   // Kind -> accepted values, compared case-insensitively. No mappers: a catch-all insight.
   std::map<std::string, std::vector<std::string>> mappers;
@@ -37,8 +42,8 @@ struct Insight {
 };
 
 // Reads an insight document. Errors (kInvalidArgument) name the field: queueSize must be an
-// integer from 1 to 10000, mappers an object of string arrays with known kinds, paramMap
-// values "key=value", ids and algorithm names strings.
+// integer from 1 to 10000, executionLimit null or an integer from 1 to 100000, mappers an object of
+// string arrays with known kinds, paramMap values "key=value", ids and algorithm names strings.
 Result<Insight> insight_from_json(const Json& document);
 Json insight_to_json(const Insight& insight);
 

@@ -138,5 +138,34 @@ TEST(Insight, JsonRoundTripAndValidation) {
       "mappers.paramMap entry \"novalue\" must be \"key=value\"");
 }
 
+TEST(Insight, ExecutionLimitIsOptionalAndBounded) {
+  auto limited = insight_from_json(Json::parse(R"({"id": "i1", "executionLimit": 3})"));
+  ASSERT_TRUE(limited.has_value()) << limited.error().message;
+  EXPECT_EQ(limited->execution_limit, 3);
+  EXPECT_EQ(insight_to_json(*limited)["executionLimit"], 3);
+  auto again = insight_from_json(insight_to_json(*limited));
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->execution_limit, 3);
+  EXPECT_TRUE(limited->extra.empty()) << "a known field, not one kept as unknown";
+
+  for (const char* unlimited : {R"({"id": "i1"})", R"({"id": "i1", "executionLimit": null})"}) {
+    auto parsed = insight_from_json(Json::parse(unlimited));
+    ASSERT_TRUE(parsed.has_value()) << unlimited;
+    EXPECT_FALSE(parsed->execution_limit.has_value()) << unlimited;
+    EXPECT_TRUE(insight_to_json(*parsed)["executionLimit"].is_null()) << unlimited;
+    EXPECT_FALSE(insight_from_json(insight_to_json(*parsed))->execution_limit.has_value());
+  }
+  EXPECT_EQ(insight_from_json(Json::parse(R"({"executionLimit": 100000})"))->execution_limit,
+            100000);
+  for (const char* bad : {R"({"executionLimit": 0})", R"({"executionLimit": -1})",
+                          R"({"executionLimit": 100001})", R"({"executionLimit": 1.5})",
+                          R"({"executionLimit": "2"})", R"({"executionLimit": true})"}) {
+    auto parsed = insight_from_json(Json::parse(bad));
+    ASSERT_FALSE(parsed.has_value()) << bad;
+    EXPECT_EQ(parsed.error().message, "executionLimit must be null or an integer from 1 to 100000")
+        << bad;
+  }
+}
+
 }  // namespace
 }  // namespace pop::service
