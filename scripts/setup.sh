@@ -9,13 +9,16 @@ packages=(
   libboost1.81-dev libssl-dev libcurl4-openssl-dev openssl
   libgtest-dev libgmock-dev
   procps
-  # Container tests: a private Docker engine, the handler image's busybox, and the
-  # official Kubernetes client the API simulator is checked with.
-  docker.io busybox-static python3-kubernetes
 )
-# Debian's kubectl (kubernetes-client) owns /usr/bin/kubectl, which some machine images
-# already fill from another package; any kubectl will do for the simulator's client test.
-if ! command -v kubectl >/dev/null 2>&1; then packages+=(kubernetes-client); fi
+# Container tests: a private Docker engine, the handler image's busybox, and the official
+# Kubernetes clients the API simulator is checked with. `--build-only` (deploy/Dockerfile)
+# skips them.
+if [[ "${1:-}" != "--build-only" ]]; then
+  packages+=(docker.io busybox-static python3-kubernetes)
+  # Debian's kubectl (kubernetes-client) owns /usr/bin/kubectl, which some machine images
+  # already fill from another package; any kubectl will do for the simulator's client test.
+  if ! command -v kubectl >/dev/null 2>&1; then packages+=(kubernetes-client); fi
+fi
 
 missing=()
 for p in "${packages[@]}"; do

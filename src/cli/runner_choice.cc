@@ -3,21 +3,50 @@
 #include <cstdlib>
 
 #include "docker/docker_engine.h"
+#include "kubernetes/kube_client.h"
+#include "kubernetes/kube_config.h"
 #include "runner/docker_runner.h"
+#include "runner/kubernetes_runner.h"
 #include "runner/local_runner.h"
 
 namespace pop::cli {
 namespace {
 // Where scripts/build-handler-image.sh puts pop in the handler image.
 constexpr char kPopInImage[] = "/usr/local/bin/pop";
+
+std::chrono::milliseconds seconds_to_ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+}
+
+Result<std::unique_ptr<Runner>> create_kubernetes_runner(const RunnerSettings& settings,
+                                                         const std::string& resource_pool_id,
+                                                         const KubernetesRunnerExtras& extras) {
+  auto connection = connect_kubernetes(settings);
+  if (!connection) return tl::unexpected(connection.error());
+  KubernetesRunner::Options options;
+  options.default_namespace = connection->default_namespace;
+  options.resource_pool_id = resource_pool_id;
+  options.pending_timeout = seconds_to_ms(settings.pod_pending_timeout_seconds);
+  options.keep_failed_pods = seconds_to_ms(settings.keep_failed_pods_seconds);
+  options.owner = extras.owner;
+  options.instance_id = extras.instance_id;
+  options.reap_orphans = extras.reap_orphans;
+  std::fprintf(stderr, "pop: handler Pods through %s, namespace \"%s\" by default\n",
+               connection->description.c_str(), options.default_namespace.c_str());
+  auto runner = KubernetesRunner::create(std::move(connection->client), std::move(options));
+  if (!runner) return tl::unexpected(runner.error());
+  return std::unique_ptr<Runner>(std::move(*runner));
+}
+
 }  // namespace
 
 void add_runner_options(CLI::App& command, RunnerSettings& settings) {
   command
       .add_option("--runner", settings.kind,
-                  "How handlers run: local processes, or docker containers (Docker Engine API)")
+                  "How handlers run: local processes, docker containers (Docker Engine API), or "
+                  "kubernetes Pods (Kubernetes API)")
       ->capture_default_str()
-      ->check(CLI::IsMember({"local", "docker"}));
+      ->check(CLI::IsMember({"local", "docker", "kubernetes"}));
   command.add_option("--docker-host", settings.docker_host,
                      "Docker-compatible engine socket, unix:///path (default: $DOCKER_HOST, "
                      "else unix:///var/run/docker.sock)");
@@ -31,6 +60,32 @@ void add_runner_options(CLI::App& command, RunnerSettings& settings) {
                   "Image of the built-in handlers under a container runner (see "
                   "scripts/build-handler-image.sh)")
       ->capture_default_str();
+  command.add_option("--kubeconfig", settings.kubeconfig,
+                     "Kubernetes: kubeconfig file (default: $KUBECONFIG, the Pod's service "
+                     "account inside a cluster, then ~/.kube/config)");
+  command.add_option("--context", settings.kube_context,
+                     "Kubernetes: kubeconfig context (default: its current-context)");
+  command.add_option("--namespace", settings.kube_namespace,
+                     "Kubernetes: namespace of handler Pods for customers without a "
+                     "kubernetesNamespace (default: the configuration's, else default)");
+  command
+      .add_option("--pod-pending-timeout", settings.pod_pending_timeout_seconds,
+                  "Kubernetes: seconds a Pod may stay Pending before its attempt fails")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 86400.0));
+  command
+      .add_option("--keep-failed-pods", settings.keep_failed_pods_seconds,
+                  "Kubernetes: seconds failed Pods are kept for debugging (0: deleted at once)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 30 * 86400.0));
+  command
+      .add_option("--kube-qps", settings.kube_qps,
+                  "Kubernetes: API requests per second, sustained (client-side rate limit)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 10000.0));
+  command.add_option("--kube-burst", settings.kube_burst, "Kubernetes: API requests in a burst")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
 }
 
 Result<HandlerRegistry> handler_registry_for(const RunnerSettings& settings,
@@ -59,9 +114,29 @@ Result<HandlerRegistry> handler_registry_for(const RunnerSettings& settings,
   return registry;
 }
 
+Result<KubernetesConnection> connect_kubernetes(const RunnerSettings& settings) {
+  kubernetes::KubeConfigDiscovery discovery;
+  discovery.kubeconfig = settings.kubeconfig;
+  discovery.context = settings.kube_context;
+  auto config = kubernetes::discover_kube_config(discovery);
+  if (!config) return tl::unexpected(config.error());
+  kubernetes::KubeClientOptions client_options;
+  client_options.rate_limit = {settings.kube_qps, settings.kube_burst};
+  auto client = kubernetes::KubeClient::create(*config, client_options);
+  if (!client) return tl::unexpected(client.error());
+  std::string name_space = !settings.kube_namespace.empty()     ? settings.kube_namespace
+                           : !config->default_namespace.empty() ? config->default_namespace
+                                                                : "default";
+  return KubernetesConnection{std::move(*client), std::move(name_space),
+                              config->server + " (" + config->origin + ")"};
+}
+
 Result<std::unique_ptr<Runner>> create_runner(const RunnerSettings& settings,
                                               const std::filesystem::path& work_root,
-                                              const std::string& resource_pool_id) {
+                                              const std::string& resource_pool_id,
+                                              const KubernetesRunnerExtras& kubernetes_extras) {
+  if (settings.kind == "kubernetes")
+    return create_kubernetes_runner(settings, resource_pool_id, kubernetes_extras);
   if (settings.kind == "docker") {
     DockerRunner::Options options;
     options.engine_host =

@@ -47,16 +47,54 @@ Result<void> check_base_url(const std::string& url) {
   return {};
 }
 
+Result<void> check_readable(const std::string& path, std::string_view what) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error) || ::access(path.c_str(), R_OK) != 0) {
+    return fail(ErrorCode::kInvalidArgument,
+                std::string(what) + " " + path + " does not exist or cannot be read");
+  }
+  return {};
+}
+
+// At most one of a file and in-memory PEM; a file that is given must be readable.
+Result<void> check_pem_source(const std::string& file, const std::string& pem,
+                              std::string_view what) {
+  if (!file.empty() && !pem.empty()) {
+    return fail(ErrorCode::kInvalidArgument,
+                std::string(what) + " is given both as a file and as PEM data");
+  }
+  if (!file.empty()) return check_readable(file, std::string(what) + " file");
+  return {};
+}
+
+Result<void> check_tls_material(const ClientOptions& options) {
+  if (auto checked = check_pem_source(options.ca_file, options.ca_pem, "CA"); !checked) {
+    return checked;
+  }
+  if (auto checked = check_pem_source(options.client_certificate_file,
+                                      options.client_certificate_pem, "client certificate");
+      !checked) {
+    return checked;
+  }
+  if (auto checked =
+          check_pem_source(options.client_key_file, options.client_key_pem, "client key");
+      !checked) {
+    return checked;
+  }
+  const bool has_certificate =
+      !options.client_certificate_file.empty() || !options.client_certificate_pem.empty();
+  const bool has_key = !options.client_key_file.empty() || !options.client_key_pem.empty();
+  if (has_certificate != has_key) {
+    return fail(ErrorCode::kInvalidArgument, has_certificate
+                                                 ? "a client certificate needs its private key"
+                                                 : "a client key needs its certificate");
+  }
+  return {};
+}
+
 Result<void> check_options(const ClientOptions& options) {
   if (auto checked = check_base_url(options.base_url); !checked) return checked;
-  if (!options.ca_file.empty()) {
-    std::error_code error;
-    if (!std::filesystem::is_regular_file(options.ca_file, error) ||
-        ::access(options.ca_file.c_str(), R_OK) != 0) {
-      return fail(ErrorCode::kInvalidArgument,
-                  "CA file " + options.ca_file + " does not exist or cannot be read");
-    }
-  }
+  if (auto checked = check_tls_material(options); !checked) return checked;
   if (!is_valid_header_value(options.bearer_token) ||
       options.bearer_token.find_first_of(" \t") != std::string::npos) {
     return fail(ErrorCode::kInvalidArgument, "the bearer token contains a space or a line break");

@@ -42,8 +42,10 @@ struct StreamOptions {
 class Client {
  public:
   // Validates `options`: base_url must be http:// or https:// with a host (or empty with
-  // unix_socket), ca_file must be a readable file, the bearer token and user agent must be
-  // valid header values. kInvalidArgument otherwise.
+  // unix_socket), TLS files must be readable, each of CA, client certificate and client key
+  // given at most once (file or PEM), a certificate only with its key, the bearer token and
+  // user agent must be valid header values. kInvalidArgument otherwise. PEM data is checked
+  // when a connection uses it (a bad one fails the request as kUnavailable).
   static Result<Client> create(ClientOptions options);
 
   Client(Client&&) noexcept;

@@ -23,6 +23,15 @@ struct ClientOptions {
   // PEM file of the CA certificates that may sign the server's certificate; empty means the
   // system's trust store. Must exist when given.
   std::string ca_file{};
+  // The same as PEM text held in memory (a kubeconfig's certificate-authority-data); at most
+  // one of ca_file and ca_pem.
+  std::string ca_pem{};
+  // A client certificate for mutual TLS, as a PEM file or as PEM text, with its private key
+  // likewise (at most one form of each). Both or neither; files must exist when given.
+  std::string client_certificate_file{};
+  std::string client_certificate_pem{};
+  std::string client_key_file{};
+  std::string client_key_pem{};
   // Off only for tests and throw-away setups: it accepts any certificate for any name.
   bool verify_tls = true;
   // nullopt follows libcurl's default (the http_proxy, https_proxy and no_proxy environment

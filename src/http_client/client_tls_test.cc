@@ -12,7 +12,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "http_client/client.h"
 #include "util/temp_dir.h"
@@ -52,7 +54,9 @@ bool make_server_certificate(const std::filesystem::path& dir, const std::string
 class TlsServer {
  public:
   // Serves certificate <dir>/<name>.pem with key <dir>/<name>.key.
-  static std::optional<TlsServer> start(const std::filesystem::path& dir, const std::string& name) {
+  // Further s_server arguments (client verification) follow in `extra`.
+  static std::optional<TlsServer> start(const std::filesystem::path& dir, const std::string& name,
+                                        const std::vector<std::string>& extra = {}) {
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0) return std::nullopt;
     posix_spawn_file_actions_t actions;
@@ -61,11 +65,13 @@ class TlsServer {
     posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDERR_FILENO);
     const std::string cert = (dir / (name + ".pem")).string();
     const std::string key = (dir / (name + ".key")).string();
-    const char* argv[] = {"openssl",    "s_server", "-accept",   "127.0.0.1:0", "-cert",
-                          cert.c_str(), "-key",     key.c_str(), "-www",        nullptr};
+    std::vector<const char*> argv = {"openssl",    "s_server", "-accept",   "127.0.0.1:0", "-cert",
+                                     cert.c_str(), "-key",     key.c_str(), "-www"};
+    for (const auto& argument : extra) argv.push_back(argument.c_str());
+    argv.push_back(nullptr);
     pid_t pid = -1;
-    const int spawned =
-        posix_spawnp(&pid, "openssl", &actions, nullptr, const_cast<char* const*>(argv), environ);
+    const int spawned = posix_spawnp(&pid, "openssl", &actions, nullptr,
+                                     const_cast<char* const*>(argv.data()), environ);
     posix_spawn_file_actions_destroy(&actions);
     ::close(pipe_fds[1]);
     if (spawned != 0) {
@@ -204,6 +210,96 @@ TEST_F(ClientTlsTest, VerificationCanBeTurnedOff) {
   auto response = client->request("GET", "/");
   ASSERT_TRUE(response) << response.error().message;
   EXPECT_EQ(response->status, 200);
+}
+
+std::string read_text(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST_F(ClientTlsTest, TakesTheCaAsPemData) {
+  ClientOptions in_memory = options("right-ca");
+  in_memory.ca_pem = read_text(in_memory.ca_file);
+  in_memory.ca_file.clear();
+  auto client = Client::create(in_memory);
+  ASSERT_TRUE(client) << client.error().message;
+  auto response = client->request("GET", "/");
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->status, 200);
+
+  in_memory.ca_pem = read_text(dir_->path() / "wrong-ca.pem");
+  auto wrong = Client::create(in_memory);
+  ASSERT_TRUE(wrong) << wrong.error().message;
+  auto refused = wrong->request("GET", "/");
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("SSL certificate problem"), std::string::npos)
+      << refused.error().message;
+}
+
+TEST(ClientTlsOptions, RefusesAmbiguousOrIncompleteMaterial) {
+  auto refuse = [](ClientOptions options, std::string_view expected) {
+    auto client = Client::create(std::move(options));
+    ASSERT_FALSE(client);
+    EXPECT_EQ(client.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(client.error().message.find(expected), std::string::npos) << client.error().message;
+  };
+  refuse({.base_url = "https://k", .ca_file = "/etc/hostname", .ca_pem = "x"},
+         "CA is given both as a file and as PEM data");
+  refuse({.base_url = "https://k", .client_certificate_pem = "x"},
+         "a client certificate needs its private key");
+  refuse({.base_url = "https://k", .client_key_pem = "x"}, "a client key needs its certificate");
+  refuse({.base_url = "https://k",
+          .client_certificate_file = "/nonexistent/c.pem",
+          .client_key_pem = "x"},
+         "client certificate file /nonexistent/c.pem does not exist");
+}
+
+// A server that asks for a client certificate signed by client-ca and refuses the handshake
+// without one.
+class ClientMutualTlsTest : public ClientTlsTest {
+ protected:
+  void SetUp() override {
+    ClientTlsTest::SetUp();
+    ASSERT_TRUE(make_ca(dir_->path(), "client-ca"));
+    ASSERT_TRUE(make_server_certificate(dir_->path(), "client-ca", "client", "DNS:pop-puller"));
+    auto started =
+        TlsServer::start(dir_->path(), "server",
+                         {"-Verify", "1", "-CAfile", (dir_->path() / "client-ca.pem").string()});
+    ASSERT_TRUE(started);
+    server_.emplace(std::move(*started));
+  }
+};
+
+TEST_F(ClientMutualTlsTest, PresentsTheClientCertificateFromPemData) {
+  ClientOptions with_certificate = options("right-ca");
+  with_certificate.client_certificate_pem = read_text(dir_->path() / "client.pem");
+  with_certificate.client_key_pem = read_text(dir_->path() / "client.key");
+  auto client = Client::create(with_certificate);
+  ASSERT_TRUE(client) << client.error().message;
+  auto response = client->request("GET", "/");
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST_F(ClientMutualTlsTest, PresentsTheClientCertificateFromFiles) {
+  ClientOptions with_certificate = options("right-ca");
+  with_certificate.client_certificate_file = (dir_->path() / "client.pem").string();
+  with_certificate.client_key_file = (dir_->path() / "client.key").string();
+  auto client = Client::create(with_certificate);
+  ASSERT_TRUE(client) << client.error().message;
+  auto response = client->request("GET", "/");
+  ASSERT_TRUE(response) << response.error().message;
+  EXPECT_EQ(response->status, 200);
+}
+
+TEST_F(ClientMutualTlsTest, FailsWithoutAClientCertificate) {
+  auto client = Client::create(options("right-ca"));
+  ASSERT_TRUE(client) << client.error().message;
+  auto response = client->request("GET", "/");
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code, ErrorCode::kUnavailable);
 }
 
 }  // namespace

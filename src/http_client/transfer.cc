@@ -108,6 +108,19 @@ class Transfer {
       set(CURLOPT_PROXY, options_.proxy->c_str(), error);
     }
     if (!options_.ca_file.empty()) set(CURLOPT_CAINFO, options_.ca_file.c_str(), error);
+    set_blob(CURLOPT_CAINFO_BLOB, options_.ca_pem, error);
+    if (!options_.client_certificate_file.empty()) {
+      set(CURLOPT_SSLCERT, options_.client_certificate_file.c_str(), error);
+    }
+    set_blob(CURLOPT_SSLCERT_BLOB, options_.client_certificate_pem, error);
+    if (!options_.client_key_file.empty()) {
+      set(CURLOPT_SSLKEY, options_.client_key_file.c_str(), error);
+    }
+    set_blob(CURLOPT_SSLKEY_BLOB, options_.client_key_pem, error);
+    if (!options_.client_certificate_file.empty() || !options_.client_certificate_pem.empty()) {
+      set(CURLOPT_SSLCERTTYPE, "PEM", error);
+      set(CURLOPT_SSLKEYTYPE, "PEM", error);
+    }
     if (!options_.verify_tls) {
       set(CURLOPT_SSL_VERIFYPEER, 0L, error);
       set(CURLOPT_SSL_VERIFYHOST, 0L, error);
@@ -120,6 +133,13 @@ class Transfer {
     set(CURLOPT_WRITEFUNCTION, &Transfer::on_body, error);
     set(CURLOPT_WRITEDATA, static_cast<void*>(this), error);
     return error;
+  }
+
+  // PEM text from the options; libcurl copies it, so nothing here must outlive the call.
+  void set_blob(CURLoption option, const std::string& pem, CURLcode& first_error) {
+    if (pem.empty()) return;
+    curl_blob blob{const_cast<char*>(pem.data()), pem.size(), CURL_BLOB_COPY};
+    set(option, &blob, first_error);
   }
 
   void set_method(CURLcode& error) {

@@ -1,0 +1,245 @@
+// `pop server --runner kubernetes` end to end against the Kubernetes API simulator, whose
+// Pods run for real on the private Docker engine ctest starts. Shown: the diamond agenda with
+// outputs passed between Pods; a 429 storm and dropped watches still end in success; each
+// customer's Pods in its own namespace; cancel and timeout leave no Pod and no container; a
+// missing image fails the operation quickly with a message naming the image.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "docker/docker_engine.h"
+#include "http_client/url.h"
+#include "testing/kube_simulator_process.h"
+#include "testing/pop_server_fixture.h"
+#include "testing/subprocess.h"
+
+namespace pop {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::eventually;
+
+std::string engine_host() {
+  const char* host = std::getenv("POP_TEST_DOCKER_HOST");
+  return host != nullptr ? host : POP_TEST_DOCKER_HOST;
+}
+
+json log_action(const std::string& message, int sleep_ms) {
+  return {{"action", "log"},
+          {"paramsMap", {{"logMessage", message}, {"sleepMilliseconds", sleep_ms}}}};
+}
+
+json single(const std::string& name, int sleep_ms, const std::string& customer = "") {
+  json agenda = {
+      {"operations",
+       {{{"name", name},
+         {"type", "sample"},
+         {"payload", {{"actions", {log_action(name, sleep_ms)}}, {"resultPayload", name}}}}}}};
+  if (!customer.empty()) agenda["customerId"] = customer;
+  return agenda;
+}
+
+class KubernetesE2eTest : public testing::PopServerFixture {
+ protected:
+  void before_start() override {
+    auto simulator = testing::KubeSimulatorProcess::start(
+        {.script = POP_TEST_KUBE_SIMULATOR, .docker_host = engine_host()});
+    ASSERT_TRUE(simulator.has_value()) << simulator.error().message;
+    simulator_ = std::move(*simulator);
+    std::ofstream(dir_->path() / "handlers.json") << R"({"handlers": {
+        "ghost": {"command": ["pop", "handler", "sample"], "image": "pop-test/ghost:404"}}})";
+    auto api = http_client::Client::create(
+        {.base_url = simulator_->url(), .bearer_token = "simulator-token", .proxy = ""});
+    ASSERT_TRUE(api.has_value());
+    api_.emplace(std::move(*api));
+  }
+
+  std::vector<std::string> server_arguments() const override {
+    return {"--lease-seconds", "5",
+            "--runner",        "kubernetes",
+            "--kubeconfig",    simulator_->kubeconfig().string(),
+            "--namespace",     "pop-handlers",
+            "--handlers",      (dir_->path() / "handlers.json").string()};
+  }
+
+  void TearDown() override {
+    PopServerFixture::TearDown();
+    if (simulator_) {
+      const json info = simulator_->control("GET", "/simulator/info");
+      simulator_.reset();
+      // The simulator removes its containers as it stops; none may be left.
+      auto engine = docker::DockerEngine::connect(engine_host());
+      ASSERT_TRUE(engine.has_value());
+      auto left = engine->list_containers({info.value("containerLabel", "")});
+      ASSERT_TRUE(left.has_value());
+      EXPECT_TRUE(left->empty());
+    }
+  }
+
+  void create_namespace(const std::string& name) {
+    auto created = api_->request(
+        "POST", "/api/v1/namespaces",
+        json{{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}}.dump(),
+        {{"Content-Type", "application/json"}});
+    ASSERT_TRUE(created.has_value());
+    ASSERT_TRUE(created->status == 201 || created->status == 409) << created->body;
+  }
+
+  // Pods across all namespaces with the label selector `selector`.
+  std::vector<json> pods(const std::string& selector) {
+    const std::string target =
+        "/api/v1/pods?labelSelector=" + http_client::percent_encode(selector);
+    auto listed = api_->request("GET", target);
+    // The test's own look is subject to the storms it injects.
+    for (int i = 0; i < 100 && listed && listed->status == 429; ++i) {
+      std::this_thread::sleep_for(100ms);
+      listed = api_->request("GET", target);
+    }
+    EXPECT_TRUE(listed.has_value() && listed->ok()) << (listed ? listed->body : "");
+    if (!listed || !listed->ok()) return {};
+    const json list = json::parse(listed->body);
+    return list["items"].get<std::vector<json>>();
+  }
+
+  std::size_t running_containers() {
+    const json info = simulator_->control("GET", "/simulator/info");
+    auto engine = docker::DockerEngine::connect(engine_host());
+    if (!engine) return 0;
+    auto ids = engine->list_containers({info.value("containerLabel", "")});
+    return ids ? ids->size() : 0;
+  }
+
+  std::string submit(const json& agenda) {
+    auto answer = call("POST", "/v1/agendas", agenda.dump());
+    EXPECT_EQ(answer.status, 201) << answer.body;
+    return json::parse(answer.body, nullptr, false).value("id", "");
+  }
+
+  const json* operation(const json& progress, const std::string& name) {
+    for (const auto& op : progress["operationProgress"]) {
+      if (op["operation"] == name) return &op;
+    }
+    return nullptr;
+  }
+
+  std::unique_ptr<testing::KubeSimulatorProcess> simulator_;
+  std::optional<http_client::Client> api_;
+};
+
+TEST_F(KubernetesE2eTest, DiamondRunsAsPodsAndPassesOutputs) {
+  create_namespace("pop-handlers");
+  const json agenda = {
+      {"operations",
+       {{{"name", "probe"},
+         {"type", "sample"},
+         {"payload",
+          {{"actions", {log_action("probing", 200)}},
+           {"resultPayload", {{"durationSeconds", 5400}, {"path", "/media/in.mp4"}}}}}},
+        {{"name", "thumbnail"},
+         {"type", "sample"},
+         {"payload", {{"resultPayload", {{"thumbnail", "@<probe.out::path>.jpg"}}}}}},
+        {{"name", "transcode"},
+         {"type", "sample"},
+         {"payload",
+          {{"actions", {log_action("transcoding", 500)}},
+           {"resultPayload", {{"seconds", "@<probe.out::/durationSeconds>"}}}}}},
+        {{"name", "publish"},
+         {"type", "sample"},
+         {"payload",
+          {{"resultPayload",
+            {{"video", "@<transcode.out>"}, {"image", "@<thumbnail.out::thumbnail>"}}}}}}}}};
+  const std::string id = submit(agenda);
+  const json outcome = wait_for_outcome(id);
+  ASSERT_EQ(outcome["processingStateMessage"], "succeeded") << outcome.dump(2);
+  const json* publish = operation(outcome, "publish");
+  ASSERT_NE(publish, nullptr);
+  EXPECT_EQ((*publish)["resultPayload"],
+            (json{{"video", {{"seconds", 5400}}}, {"image", "/media/in.mp4.jpg"}}));
+  EXPECT_TRUE(eventually([&] { return pods("pop.agendaId=" + id).empty(); }, 20s));
+}
+
+TEST_F(KubernetesE2eTest, A429StormAndDroppedWatchesStillEndInSuccess) {
+  create_namespace("pop-handlers");
+  simulator_->control("POST", "/simulator/reset-stats");
+  const std::string first = submit(single("through-the-storm", 1500));
+  // Every API request for the next while is refused with 429 and Retry-After.
+  ASSERT_FALSE(
+      simulator_->control("POST", "/simulator/storms", {{"status", 429}, {"count", 12}}).is_null());
+  const std::string second = submit(single("after-the-storm", 1500));
+  ASSERT_TRUE(eventually([&] { return !pods("pop.agendaId=" + second).empty(); }, 30s));
+  ASSERT_FALSE(
+      simulator_->control("POST", "/simulator/watches/drop", {{"abrupt", true}}).is_null());
+  ASSERT_FALSE(
+      simulator_->control("POST", "/simulator/watches/drop-every", {{"everyEvents", 2}}).is_null());
+  EXPECT_EQ(wait_for_outcome(first)["processingStateMessage"], "succeeded");
+  EXPECT_EQ(wait_for_outcome(second)["processingStateMessage"], "succeeded");
+  const json stats = simulator_->control("GET", "/simulator/stats");
+  EXPECT_GE(stats.value("tooManyRequestsServed", 0), 12) << stats.dump();
+  EXPECT_GE(stats.value("watchesOpened", 0), 3) << stats.dump();
+}
+
+TEST_F(KubernetesE2eTest, EachCustomersPodsRunInItsOwnNamespace) {
+  create_namespace("pop-handlers");
+  create_namespace("tenant-a");
+  create_namespace("tenant-b");
+  for (const auto& [customer, ns] :
+       {std::pair{"alpha", "tenant-a"}, std::pair{"beta", "tenant-b"}}) {
+    auto stored =
+        call("POST", "/v1/customers", json{{"id", customer}, {"kubernetesNamespace", ns}}.dump());
+    ASSERT_EQ(stored.status, 201) << stored.body;
+  }
+  const std::string a = submit(single("a-work", 3000, "alpha"));
+  const std::string b = submit(single("b-work", 3000, "beta"));
+  const std::string c = submit(single("c-work", 3000, "gamma"));  // no namespace of its own
+  std::vector<json> seen;
+  ASSERT_TRUE(eventually(
+      [&] {
+        seen = pods("app.kubernetes.io/managed-by=pop");
+        return seen.size() == 3;
+      },
+      30s));
+  std::map<std::string, std::string> namespace_of;
+  for (const auto& pod : seen)
+    namespace_of[pod["metadata"]["labels"]["pop.customerId"]] = pod["metadata"]["namespace"];
+  EXPECT_EQ(namespace_of["alpha"], "tenant-a");
+  EXPECT_EQ(namespace_of["beta"], "tenant-b");
+  EXPECT_EQ(namespace_of["gamma"], "pop-handlers");
+  for (const auto& id : {a, b, c})
+    EXPECT_EQ(wait_for_outcome(id)["processingStateMessage"], "succeeded");
+}
+
+TEST_F(KubernetesE2eTest, CancelAndTimeoutLeaveNoPodAndNoContainer) {
+  create_namespace("pop-handlers");
+  const std::string cancelled = submit(single("to-cancel", 60000));
+  json slow = single("too-slow", 60000);
+  slow["operations"][0]["params"] = {{"timeoutSeconds", 2}};
+  const std::string timed_out = submit(slow);
+  ASSERT_TRUE(eventually(
+      [&] { return pods("pop.agendaId=" + cancelled).size() == 1 && running_containers() == 2; },
+      30s));
+  EXPECT_EQ(call("POST", "/v1/agendas/" + cancelled + "/cancel").status / 100, 2);
+  EXPECT_EQ(wait_for_outcome(cancelled)["processingStateMessage"], "cancelled");
+  const json outcome = wait_for_outcome(timed_out);
+  EXPECT_EQ(outcome["processingStateMessage"], "failed");
+  EXPECT_NE(outcome.dump().find("timed out after 2"), std::string::npos) << outcome.dump(2);
+  EXPECT_TRUE(eventually(
+      [&] { return pods("app.kubernetes.io/managed-by=pop").empty() && running_containers() == 0; },
+      30s));
+}
+
+TEST_F(KubernetesE2eTest, MissingImageFailsFastNamingTheImage) {
+  create_namespace("pop-handlers");
+  const auto submitted = std::chrono::steady_clock::now();
+  const std::string id = submit(
+      {{"operations", {{{"name", "haunted"}, {"type", "ghost"}, {"payload", json::object()}}}}});
+  const json outcome = wait_for_outcome(id);
+  EXPECT_LT(std::chrono::steady_clock::now() - submitted, 30s);
+  EXPECT_EQ(outcome["processingStateMessage"], "failed") << outcome.dump(2);
+  EXPECT_NE(outcome.dump().find("pop-test/ghost:404"), std::string::npos) << outcome.dump(2);
+  EXPECT_TRUE(eventually([&] { return pods("pop.agendaId=" + id).empty(); }, 20s));
+}
+
+}  // namespace
+}  // namespace pop
