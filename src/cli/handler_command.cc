@@ -1,7 +1,26 @@
+#include <unistd.h>
+
+#include <csignal>
+
 #include "cli/commands.h"
 #include "handlers/sample_handler.h"
 
 namespace pop::cli {
+namespace {
+
+extern "C" void end_as_if_killed(int signal_number) { ::_exit(128 + signal_number); }
+
+// As a container's first process (PID 1, as in a Pod), a handler gets no default action for
+// SIGTERM and SIGINT: the kernel drops them, and a timeout or cancel would wait out the whole
+// grace period for the SIGKILL. Ending on them as the default action would keeps stopping
+// prompt under every runner.
+void end_on_termination_signals_as_pid_1() {
+  if (::getpid() != 1) return;
+  std::signal(SIGTERM, end_as_if_killed);
+  std::signal(SIGINT, end_as_if_killed);
+}
+
+}  // namespace
 
 Command add_handler_command(CLI::App& app) {
   CLI::App* handler = app.add_subcommand(
@@ -26,7 +45,10 @@ Command add_handler_command(CLI::App& app) {
       "{\"logMessage\":\"hi\"}}]}' pop handler sample");
 
   // `handler` has exactly one subcommand, and CLI11 has made sure it was given.
-  return {handler, [] { return run_sample_handler(); }};
+  return {handler, [] {
+            end_on_termination_signals_as_pid_1();
+            return run_sample_handler();
+          }};
 }
 
 }  // namespace pop::cli
