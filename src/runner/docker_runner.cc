@@ -14,6 +14,7 @@
 #include "runner/handler_environment.h"
 #include "runner/log_sink.h"
 #include "runner/output_file.h"
+#include "util/process_identity.h"
 #include "util/random_id.h"
 #include "util/temp_dir.h"
 #include "util/text.h"
@@ -34,8 +35,13 @@ std::string container_name(const LaunchRequest& request) {
          random_uuid().substr(0, 8);
 }
 
+// The runner's process: what start-up reaping asks to tell a dead puller's leftovers from the
+// containers of pullers of the same pool that still run on this engine.
+constexpr char kOwnerLabel[] = "pop.owner";
+
 Json labels_of(const LaunchRequest& request, const std::string& resource_pool_id) {
   return {{"pop.managedBy", "pop"},
+          {kOwnerLabel, ProcessIdentity::self().text()},
           {"pop.agendaId", request.agenda_id},
           {"pop.operationName", request.operation_name},
           {"pop.customerId", request.customer_id},
@@ -461,6 +467,14 @@ Result<std::unique_ptr<DockerRunner>> DockerRunner::create(Options options) {
         {kManagedByLabel, "pop.resourcePoolId=" + options.resource_pool_id});
     if (!leftovers) return tl::unexpected(leftovers.error());
     for (const auto& id : *leftovers) {
+      auto state = engine->inspect_container(id);
+      if (!state) {
+        if (state.error().code == ErrorCode::kNotFound) continue;  // removed meanwhile
+        return tl::unexpected(state.error());
+      }
+      const auto owner = ProcessIdentity::parse(
+          state->value("/Config/Labels"_json_pointer, Json::object()).value(kOwnerLabel, ""));
+      if (owner && owner->alive()) continue;  // another puller of the pool, still running
       if (auto removed = engine->remove_container(id); !removed)
         return tl::unexpected(removed.error());
       ++reaped;

@@ -12,7 +12,10 @@
 //
 // terminate(grace) sends SIGTERM, then SIGKILL after the grace; destroying the HandlerRun
 // removes the container at once. create() removes containers an earlier process left for the
-// same resource pool (found by label), so a crashed puller leaks nothing.
+// same resource pool (found by label), so a crashed puller leaks nothing; each container
+// also names its puller process (label pop.owner: pid and start time), and those of a
+// puller that still runs on this host are left alone, so several pullers of one pool may
+// share an engine (they must see the host's pids, as they do when they share the host).
 #pragma once
 
 #include <cstddef>

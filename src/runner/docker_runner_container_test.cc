@@ -3,6 +3,8 @@
 // labels, logs, failures that name their cause, termination, and that no container outlives
 // its attempt however it ends.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -12,6 +14,7 @@
 #include "runner/docker_runner.h"
 #include "testing/recording_listener.h"
 #include "testing/subprocess.h"
+#include "util/process_identity.h"
 #include "util/temp_dir.h"
 
 namespace pop {
@@ -288,29 +291,45 @@ TEST_F(DockerRunnerTest, RunnerShutdownEndsWhatRunsAndTellsTheListener) {
   EXPECT_EQ(pool_containers(), 0u);
 }
 
-TEST_F(DockerRunnerTest, StartUpRemovesThePoolsLeftovers) {
-  // What a puller killed with -9 leaves: a running container labelled with its pool.
-  auto left = engine_->create_container(
-      "leftover-" + pool_, {{"Image", POP_TEST_IMAGE},
-                            {"Cmd", {"sleep", "60"}},
-                            {"Labels", {{"pop.managedBy", "pop"}, {"pop.resourcePoolId", pool_}}},
-                            {"HostConfig", {{"NetworkMode", "none"}}}});
-  ASSERT_TRUE(left.has_value()) << left.error().message;
-  ASSERT_TRUE(engine_->start_container(*left).has_value());
-  // Another pool's container is not this puller's to remove.
-  auto other = engine_->create_container(
-      "other-" + pool_,
-      {{"Image", POP_TEST_IMAGE},
-       {"Cmd", {"true"}},
-       {"Labels", {{"pop.managedBy", "pop"}, {"pop.resourcePoolId", "elsewhere"}}}});
-  ASSERT_TRUE(other.has_value()) << other.error().message;
+TEST_F(DockerRunnerTest, StartUpRemovesThePoolsLeftoversOfPullersThatAreGone) {
+  // What a puller killed with -9 leaves: a running container labelled with its pool and with
+  // its process, which no longer exists.
+  const pid_t dead_child = ::fork();
+  ASSERT_GE(dead_child, 0);
+  if (dead_child == 0) ::_exit(0);
+  const auto dead = ProcessIdentity::of(dead_child);
+  ASSERT_TRUE(dead.has_value());
+  ::waitpid(dead_child, nullptr, 0);
+  const auto container = [&](const std::string& name, const std::string& pool,
+                             const std::string& owner) {
+    Json labels = {{"pop.managedBy", "pop"}, {"pop.resourcePoolId", pool}};
+    if (!owner.empty()) labels["pop.owner"] = owner;
+    auto id =
+        engine_->create_container(name + "-" + pool_, {{"Image", POP_TEST_IMAGE},
+                                                       {"Cmd", {"sleep", "60"}},
+                                                       {"Labels", labels},
+                                                       {"HostConfig", {{"NetworkMode", "none"}}}});
+    EXPECT_TRUE(id.has_value()) << id.error().message;
+    if (id) {
+      EXPECT_TRUE(engine_->start_container(*id).has_value());
+    }
+    return id.value_or("");
+  };
+  container("left-by-dead", pool_, dead->text());
+  container("unlabelled", pool_, "");  // from a puller that did not label its process
+  // A puller of the same pool that still runs (this test process) keeps its container, and
+  // another pool's container is not this puller's to remove.
+  const std::string live = container("live", pool_, ProcessIdentity::self().text());
+  const std::string other = container("other", "elsewhere", dead->text());
   auto restarted = DockerRunner::create(
       {.engine_host = engine_host(), .work_root = work_root_.path(), .resource_pool_id = pool_});
   ASSERT_TRUE(restarted.has_value()) << restarted.error().message;
-  EXPECT_EQ((*restarted)->reaped_at_start(), 1u);
-  EXPECT_EQ(pool_containers(), 0u);
-  EXPECT_TRUE(engine_->inspect_container(*other).has_value());
-  ASSERT_TRUE(engine_->remove_container(*other).has_value());
+  EXPECT_EQ((*restarted)->reaped_at_start(), 2u);
+  EXPECT_EQ(pool_containers(), 1u);
+  EXPECT_TRUE(engine_->inspect_container(live).has_value());
+  EXPECT_TRUE(engine_->inspect_container(other).has_value());
+  ASSERT_TRUE(engine_->remove_container(live).has_value());
+  ASSERT_TRUE(engine_->remove_container(other).has_value());
 }
 
 TEST_F(DockerRunnerTest, CountsTheInsightsCreatedAndRunningContainersOfEveryPuller) {
