@@ -20,6 +20,8 @@ Command add_run_command(CLI::App& app);
 Command add_server_command(CLI::App& app);
 // `pop puller`: a standalone puller over HTTP.
 Command add_puller_command(CLI::App& app);
+// `pop executor`: one agenda leased by a puller, run to its end (an executor Pod's command).
+Command add_executor_command(CLI::App& app);
 // `pop submit`, `pop status`, `pop watch`: the client of a server.
 std::vector<Command> add_client_commands(CLI::App& app);
 // `pop token create|list|revoke`: API tokens.

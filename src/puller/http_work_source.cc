@@ -2,7 +2,7 @@
 
 #include "http_client/json_request.h"
 #include "http_client/url.h"
-#include "util/base64url.h"
+#include "puller/assignment_json.h"
 
 namespace pop::puller {
 
@@ -69,20 +69,10 @@ Result<PullAnswer> HttpWorkSource::pull(std::size_t max, std::chrono::millisecon
   if (!agendas.is_array())
     return fail(ErrorCode::kUnavailable, "pull answer without an agendas array");
   for (const auto& item : agendas) {
-    if (!item.is_object() || !item.contains("epoch") || !item["epoch"].is_number_unsigned())
-      return fail(ErrorCode::kUnavailable, "pull answer with a malformed agenda entry");
-    // A server without the report endpoint sends no key: its handlers go without one.
-    std::optional<std::string> report_key = std::string();
-    if (auto key = item.find("reportKey"); key != item.end())
-      report_key = key->is_string() ? base64url_decode(key->get<std::string>()) : std::nullopt;
-    if (!report_key) return fail(ErrorCode::kUnavailable, "pull answer with a malformed reportKey");
-    const auto kubernetes_namespace = item.find("kubernetesNamespace");
-    if (kubernetes_namespace != item.end() && !kubernetes_namespace->is_string())
-      return fail(ErrorCode::kUnavailable, "pull answer with a malformed kubernetesNamespace");
-    pulled.assignments.push_back(
-        {item.value("agenda", Json::object()), item.value("progress", Json::object()),
-         item["epoch"].get<std::uint64_t>(), std::move(*report_key),
-         kubernetes_namespace == item.end() ? "" : kubernetes_namespace->get<std::string>()});
+    auto assignment = assignment_from_json(item);
+    if (!assignment)
+      return fail(ErrorCode::kUnavailable, "pull answer with " + assignment.error().message);
+    pulled.assignments.push_back(std::move(*assignment));
   }
   return pulled;
 }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/progress.h"
+#include "puller/failed_progress.h"
 #include "puller/reporting_runner.h"
 
 namespace pop::puller {
@@ -34,22 +35,6 @@ struct PullerAgent::Job : ExecutionObserver {
     dirty = true;
   }
 };
-
-namespace {
-
-// A progress document that fails the whole agenda with one diagnostic, for agendas this
-// puller cannot run at all (e.g. an operation type it has no handler for).
-Json failed_progress(const Assignment& assignment, const std::string& message) {
-  auto progress = agenda_progress_from_json(assignment.progress);
-  AgendaProgress out = progress ? *progress : AgendaProgress{};
-  out.state = ProcessingState::kComplete;
-  out.outcome = AgendaOutcome::kFailed;
-  out.completed_time = std::chrono::system_clock::now();
-  out.diagnostic_events.push_back({message, *out.completed_time, ""});
-  return agenda_progress_to_json(out);
-}
-
-}  // namespace
 
 PullerAgent::PullerAgent(WorkSource& source, const HandlerRegistry& registry, Runner& runner,
                          AgentOptions options)
@@ -227,24 +212,10 @@ void PullerAgent::start_job(Assignment assignment) {
   jobs_[key] = std::move(job);
 }
 
-PullerAgent::Admission PullerAgent::admission(std::size_t free) {
-  Admission admitted{{}, free};
-  for (const auto& [insight_id, limit] : execution_limits_) {
-    auto active = active_handlers(insight_id);
-    if (!active) {
-      std::fprintf(stderr,
-                   "pop puller: cannot count the active handlers of insight %s, so none of its "
-                   "agendas is admitted now: %s\n",
-                   insight_id.c_str(), active.error().message.c_str());
-      admitted.skip_insight_ids.insert(insight_id);
-    } else if (*active >= limit) {
-      admitted.skip_insight_ids.insert(insight_id);
-    } else if (*active > 0) {
-      // The server hands out up to a limit's worth of an insight per pull: more than fit.
-      admitted.max = std::min(admitted.max, limit - *active);
-    }
-  }
-  return admitted;
+Admission PullerAgent::admission(std::size_t free) {
+  return admit_under_limits(execution_limits_, free, [this](const std::string& insight_id) {
+    return active_handlers(insight_id);
+  });
 }
 
 Result<std::size_t> PullerAgent::active_handlers(const std::string& insight_id) {

@@ -30,6 +30,7 @@
 
 #include "engine/executor.h"
 #include "handlers/handler_registry.h"
+#include "puller/admission.h"
 #include "puller/work_source.h"
 #include "runner/runner.h"
 
@@ -69,10 +70,6 @@ class PullerAgent {
   // What is left of options_.resources after the jobs still running. REQUIRES: mutex_ held.
   Resources free_resources() const;
   // What the next pull may ask for under the execution limits, with `free` slots.
-  struct Admission {
-    std::set<std::string> skip_insight_ids;
-    std::size_t max = 0;
-  };
   Admission admission(std::size_t free);
   // The insight's active handlers as counted against its limit (see above).
   Result<std::size_t> active_handlers(const std::string& insight_id);

@@ -1,0 +1,103 @@
+// `pop executor` as the real binary against a real `pop server`: it runs the one agenda its
+// POP_ASSIGNMENT names (here with local handlers) and exits 0 once the completion was
+// accepted, 1 when the lease was lost, 2 without an assignment.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "puller/assignment_json.h"
+#include "puller/http_work_source.h"
+#include "testing/pop_server_fixture.h"
+#include "testing/subprocess.h"
+
+namespace pop {
+namespace {
+
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+// A type only the registry document (YAML, in the environment) tells the executor about.
+constexpr char kRegistryYaml[] = R"(handlers:
+  shout:
+    command: ["/bin/sh", "-c", "printf '\"%s\"' loud > \"$POP_OUTPUT_FILE\""]
+)";
+
+class ExecutorCommandTest : public pop::testing::PopServerFixture {
+ protected:
+  void before_start() override {
+    // The server validates operation types at submit: it knows `shout` from a file.
+    std::ofstream(dir_->path() / "handlers.yaml") << kRegistryYaml;
+  }
+
+  std::vector<std::string> server_arguments() const override {
+    return {"--no-embedded-puller", "--lease-seconds", "5", "--handlers",
+            (dir_->path() / "handlers.yaml").string()};
+  }
+
+  // Submits the agenda and pulls its lease as a puller would.
+  puller::Assignment lease(const Json& agenda) {
+    token_ = puller_token("default");
+    auto source = puller::HttpWorkSource::create({.base_url = base_url_, .bearer_token = token_},
+                                                 "default", "test");
+    EXPECT_TRUE(source.has_value());
+    auto submitted = call("POST", "/v1/agendas", agenda.dump());
+    EXPECT_EQ(submitted.status, 201) << submitted.body;
+    for (int i = 0; source && i < 20; ++i) {
+      auto pulled = (*source)->pull(1, 1s, std::nullopt, {});
+      if (pulled && !pulled->assignments.empty()) return pulled->assignments[0];
+    }
+    ADD_FAILURE() << "nothing to pull";
+    return {};
+  }
+
+  pop::testing::ProcessResult run_executor(const std::map<std::string, std::string>& env) {
+    pop::testing::Subprocess executor({POP_BINARY, "executor", "--server", base_url_, "--runner",
+                                       "local", "--report-seconds", "0.2"},
+                                      env, dir_->path().string());
+    return executor.wait();
+  }
+
+  std::string token_;
+};
+
+const Json kAgenda = {{"operations",
+                       {{{"name", "a"}, {"type", "shout"}, {"payload", Json::object()}},
+                        {{"name", "b"},
+                         {"type", "sample"},
+                         {"payload", {{"resultPayload", {{"heard", "@<a.out>"}}}}}}}}};
+
+TEST_F(ExecutorCommandTest, RunsTheAssignedAgendaAndExitsZeroOnceCompleted) {
+  const puller::Assignment assignment = lease(kAgenda);
+  const std::string id = assignment.agenda.value("id", "");
+  auto result = run_executor({{"POP_ASSIGNMENT", puller::assignment_to_json(assignment).dump()},
+                              {"POP_TOKEN", token_},
+                              {"POP_HANDLERS_DOCUMENT", kRegistryYaml}});
+  EXPECT_EQ(result.exit_status, 0) << result.err;
+  EXPECT_NE(result.err.find("agenda " + id + " completed"), std::string::npos) << result.err;
+  // Completed before it exited: no waiting.
+  const Json progress = Json::parse(call("GET", "/v1/agendas/" + id + "/progress").body);
+  EXPECT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
+  EXPECT_EQ(progress["operationProgress"][1]["resultPayload"], (Json{{"heard", "loud"}}));
+}
+
+TEST_F(ExecutorCommandTest, ALostLeaseExitsOneSayingSo) {
+  puller::Assignment assignment = lease(kAgenda);
+  assignment.epoch += 1;  // not the lease the server gave
+  auto result = run_executor({{"POP_ASSIGNMENT", puller::assignment_to_json(assignment).dump()},
+                              {"POP_TOKEN", token_},
+                              {"POP_HANDLERS_DOCUMENT", kRegistryYaml}});
+  EXPECT_EQ(result.exit_status, 1) << result.err;
+  EXPECT_NE(result.err.find("the lease was lost"), std::string::npos) << result.err;
+}
+
+TEST_F(ExecutorCommandTest, WithoutAnAssignmentExitsTwoNamingIt) {
+  auto missing = run_executor({{"POP_TOKEN", "x"}});
+  EXPECT_EQ(missing.exit_status, 2);
+  EXPECT_NE(missing.err.find("POP_ASSIGNMENT is not set"), std::string::npos) << missing.err;
+  auto malformed = run_executor({{"POP_TOKEN", "x"}, {"POP_ASSIGNMENT", R"({"agenda": {}})"}});
+  EXPECT_EQ(malformed.exit_status, 2);
+  EXPECT_NE(malformed.err.find("epoch"), std::string::npos) << malformed.err;
+}
+
+}  // namespace
+}  // namespace pop

@@ -1,0 +1,19 @@
+#include "puller/failed_progress.h"
+
+#include <chrono>
+
+#include "engine/progress.h"
+
+namespace pop::puller {
+
+Json failed_progress(const Assignment& assignment, const std::string& message) {
+  auto progress = agenda_progress_from_json(assignment.progress);
+  AgendaProgress out = progress ? *progress : AgendaProgress{};
+  out.state = ProcessingState::kComplete;
+  out.outcome = AgendaOutcome::kFailed;
+  out.completed_time = std::chrono::system_clock::now();
+  out.diagnostic_events.push_back({message, *out.completed_time, ""});
+  return agenda_progress_to_json(out);
+}
+
+}  // namespace pop::puller

@@ -1,0 +1,14 @@
+// The progress that fails a whole leased agenda with one diagnostic, for agendas a puller
+// cannot run at all (an operation type it has no handler for, an executor Pod the cluster
+// refuses): the earlier progress, COMPLETE and failed, with the message as a diagnostic event.
+#pragma once
+
+#include <string>
+
+#include "puller/work_source.h"
+
+namespace pop::puller {
+
+Json failed_progress(const Assignment& assignment, const std::string& message);
+
+}  // namespace pop::puller
