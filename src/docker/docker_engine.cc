@@ -194,15 +194,6 @@ Result<std::vector<std::string>> DockerEngine::list_containers(
   return ids;
 }
 
-Result<bool> DockerEngine::has_image(const std::string& image) {
-  auto response = call(
-      "GET", std::string(kApiPrefix) + "/images/" + http_client::percent_encode(image) + "/json");
-  if (!response) return tl::unexpected(response.error());
-  if (response->status == 404) return false;
-  if (!response->ok()) return tl::unexpected(engine_error(*response, "inspect image " + image));
-  return true;
-}
-
 Result<void> DockerEngine::pull_image(const std::string& image) {
   // A pull answers 200 at once and reports progress, and failures, as JSON lines.
   auto response = call(

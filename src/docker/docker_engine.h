@@ -24,7 +24,6 @@ using Json = nlohmann::json;
 
 struct ContainerExit {
   int status_code = 0;
-  bool oom_killed = false;
 };
 
 class DockerEngine {
@@ -62,7 +61,6 @@ class DockerEngine {
   Result<std::vector<std::string>> list_containers(const std::vector<std::string>& labels,
                                                    const std::vector<std::string>& statuses = {});
 
-  Result<bool> has_image(const std::string& image);
   // Pulls the image from its registry; the error carries the engine's reason.
   Result<void> pull_image(const std::string& image);
 

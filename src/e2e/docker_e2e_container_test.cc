@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "docker/docker_engine.h"
+#include "testing/container_tests.h"
 #include "testing/pop_server_fixture.h"
 #include "testing/subprocess.h"
 
@@ -19,22 +20,13 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using testing::eventually;
 
-std::string engine_host() {
-  const char* host = std::getenv("POP_TEST_DOCKER_HOST");
-  return host != nullptr ? host : POP_TEST_DOCKER_HOST;
-}
-
-json log_action(const std::string& message, int sleep_ms) {
-  return {{"action", "log"},
-          {"paramsMap", {{"logMessage", message}, {"sleepMilliseconds", sleep_ms}}}};
-}
-
 class DockerE2eTest : public testing::PopServerFixture {
  protected:
   std::vector<std::string> server_arguments() const override {
-    return {
-        "--lease-seconds", "5",           "--runner",   "docker",
-        "--docker-host",   engine_host(), "--handlers", (dir_->path() / "handlers.json").string()};
+    return {"--lease-seconds", "5",
+            "--runner",        "docker",
+            "--docker-host",   testing::test_docker_host(),
+            "--handlers",      (dir_->path() / "handlers.json").string()};
   }
   void before_start() override {
     // A handler whose image the engine does not have, and cannot pull (no network here).
@@ -53,19 +45,12 @@ class DockerE2eTest : public testing::PopServerFixture {
   }
 
   std::vector<std::string> containers_of(const std::string& agenda_id) {
-    auto engine = docker::DockerEngine::connect(engine_host());
+    auto engine = docker::DockerEngine::connect(testing::test_docker_host());
     EXPECT_TRUE(engine.has_value());
     if (!engine) return {};
     auto ids = engine->list_containers({"pop.agendaId=" + agenda_id});
     EXPECT_TRUE(ids.has_value()) << ids.error().message;
     return ids ? *ids : std::vector<std::string>{};
-  }
-
-  const json* operation(const json& progress, const std::string& name) {
-    for (const auto& op : progress["operationProgress"]) {
-      if (op["operation"] == name) return &op;
-    }
-    return nullptr;
   }
 };
 
@@ -76,17 +61,17 @@ TEST_F(DockerE2eTest, DiamondRunsInContainersAndPassesOutputs) {
        {{{"name", "probe"},
          {"type", "sample"},
          {"payload",
-          {{"actions", {log_action("probing", 300)}},
+          {{"actions", {testing::sample_log_action("probing", 300)}},
            {"resultPayload", {{"durationSeconds", 5400}, {"path", "/media/in.mp4"}}}}}},
         {{"name", "thumbnail"},
          {"type", "sample"},
          {"payload",
-          {{"actions", {log_action("thumbnailing", 300)}},
+          {{"actions", {testing::sample_log_action("thumbnailing", 300)}},
            {"resultPayload", {{"thumbnail", "@<probe.out::path>.jpg"}}}}}},
         {{"name", "transcode"},
          {"type", "sample"},
          {"payload",
-          {{"actions", {log_action("transcoding", 4000)}},
+          {{"actions", {testing::sample_log_action("transcoding", 4000)}},
            {"resultPayload", {{"seconds", "@<probe.out::/durationSeconds>"}}}}}},
         {{"name", "publish"},
          {"type", "sample"},
@@ -99,7 +84,7 @@ TEST_F(DockerE2eTest, DiamondRunsInContainersAndPassesOutputs) {
   eventually(
       [&] {
         const json now = progress(id);
-        const json* transcode = operation(now, "transcode");
+        const json* transcode = testing::operation_progress(now, "transcode");
         if (transcode != nullptr && (*transcode)["processingState"] == "EXECUTING")
           seen_percent = std::max(seen_percent, transcode->value("percentComplete", 0.0));
         return seen_percent > 0 || now["processingState"] == "COMPLETE";
@@ -109,7 +94,7 @@ TEST_F(DockerE2eTest, DiamondRunsInContainersAndPassesOutputs) {
   const json outcome = wait_for_outcome(id);
   ASSERT_EQ(outcome["processingState"], "COMPLETE") << outcome.dump(2);
   EXPECT_EQ(outcome["processingStateMessage"], "succeeded") << outcome.dump(2);
-  const json* publish = operation(outcome, "publish");
+  const json* publish = testing::operation_progress(outcome, "publish");
   ASSERT_NE(publish, nullptr);
   EXPECT_EQ((*publish)["resultPayload"],
             (json{{"video", {{"seconds", 5400}}}, {"image", "/media/in.mp4.jpg"}}));
@@ -117,10 +102,11 @@ TEST_F(DockerE2eTest, DiamondRunsInContainersAndPassesOutputs) {
 }
 
 TEST_F(DockerE2eTest, CancelMidRunLeavesNoContainer) {
-  const std::string id = submit({{"operations",
-                                  {{{"name", "long"},
-                                    {"type", "sample"},
-                                    {"payload", {{"actions", {log_action("working", 60000)}}}}}}}});
+  const std::string id =
+      submit({{"operations",
+               {{{"name", "long"},
+                 {"type", "sample"},
+                 {"payload", {{"actions", {testing::sample_log_action("working", 60000)}}}}}}}});
   ASSERT_TRUE(eventually([&] { return containers_of(id).size() == 1; }, 30s));
   auto cancelled = call("POST", "/v1/agendas/" + id + "/cancel");
   EXPECT_EQ(cancelled.status / 100, 2) << cancelled.body;
@@ -138,10 +124,10 @@ TEST_F(DockerE2eTest, TimeoutStopsTheContainer) {
                {{{"name", "slow"},
                  {"type", "sample"},
                  {"params", {{"timeoutSeconds", 1}}},
-                 {"payload", {{"actions", {log_action("never done", 60000)}}}}}}}});
+                 {"payload", {{"actions", {testing::sample_log_action("never done", 60000)}}}}}}}});
   const json outcome = wait_for_outcome(id);
   EXPECT_EQ(outcome["processingStateMessage"], "failed") << outcome.dump(2);
-  const json* slow = operation(outcome, "slow");
+  const json* slow = testing::operation_progress(outcome, "slow");
   ASSERT_NE(slow, nullptr);
   EXPECT_NE(slow->dump().find("timed out after 1"), std::string::npos) << slow->dump(2);
   EXPECT_TRUE(containers_of(id).empty());
@@ -154,7 +140,7 @@ TEST_F(DockerE2eTest, MissingImageFailsFastNamingTheImage) {
   const json outcome = wait_for_outcome(id);
   EXPECT_LT(std::chrono::steady_clock::now() - submitted, 20s);
   EXPECT_EQ(outcome["processingStateMessage"], "failed") << outcome.dump(2);
-  const json* haunted = operation(outcome, "haunted");
+  const json* haunted = testing::operation_progress(outcome, "haunted");
   ASSERT_NE(haunted, nullptr);
   EXPECT_NE(haunted->dump().find("image \\\"pop-test/ghost:404\\\" is not in the container engine"),
             std::string::npos)

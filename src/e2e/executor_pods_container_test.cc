@@ -21,6 +21,7 @@
 
 #include "docker/docker_engine.h"
 #include "http_client/url.h"
+#include "testing/container_tests.h"
 #include "testing/kube_simulator_process.h"
 #include "testing/pop_server_fixture.h"
 #include "testing/subprocess.h"
@@ -35,19 +36,11 @@ using testing::eventually;
 
 constexpr char kNamespace[] = "pop-exec";
 
-std::string engine_host() {
-  const char* host = std::getenv("POP_TEST_DOCKER_HOST");
-  return host != nullptr ? host : POP_TEST_DOCKER_HOST;
-}
-
 json sample(const std::string& name, int sleep_ms, const json& result) {
   return {{"name", name},
           {"type", "sample"},
           {"payload",
-           {{"actions",
-             {{{"action", "log"},
-               {"paramsMap", {{"logMessage", name}, {"sleepMilliseconds", sleep_ms}}}}}},
-            {"resultPayload", result}}}};
+           {{"actions", {testing::sample_log_action(name, sleep_ms)}}, {"resultPayload", result}}}};
 }
 
 bool is_executor(const json& pod) {
@@ -58,7 +51,7 @@ class ExecutorPodsTest : public testing::PopServerFixture {
  protected:
   void before_start() override {
     auto simulator = testing::KubeSimulatorProcess::start(
-        {.script = POP_TEST_KUBE_SIMULATOR, .docker_host = engine_host()});
+        {.script = POP_TEST_KUBE_SIMULATOR, .docker_host = testing::test_docker_host()});
     ASSERT_TRUE(simulator.has_value()) << simulator.error().message;
     simulator_ = std::move(*simulator);
     auto api = http_client::Client::create(
@@ -105,7 +98,7 @@ class ExecutorPodsTest : public testing::PopServerFixture {
     if (simulator_) {
       const json info = simulator_->control("GET", "/simulator/info");
       simulator_.reset();
-      auto engine = docker::DockerEngine::connect(engine_host());
+      auto engine = docker::DockerEngine::connect(testing::test_docker_host());
       ASSERT_TRUE(engine.has_value());
       auto left = engine->list_containers({info.value("containerLabel", "")});
       ASSERT_TRUE(left.has_value());
@@ -131,12 +124,6 @@ class ExecutorPodsTest : public testing::PopServerFixture {
 
   json progress(const std::string& id) {
     return json::parse(call("GET", "/v1/agendas/" + id + "/progress").body, nullptr, false);
-  }
-
-  static const json* operation(const json& progress, const std::string& name) {
-    for (const auto& op : progress["operationProgress"])
-      if (op["operation"] == name) return &op;
-    return nullptr;
   }
 
   // Every Pod seen while the agenda runs, by uid, as last seen, until it is COMPLETE; runs
@@ -175,7 +162,7 @@ TEST_F(ExecutorPodsTest, DiamondRunsInOneExecutorPodThatOwnsItsHandlerPods) {
   const json outcome = progress(id);
   ASSERT_EQ(outcome["processingStateMessage"], "succeeded") << outcome.dump(2) << "\npuller:\n"
                                                             << puller_->stderr_so_far();
-  const json* publish = operation(outcome, "publish");
+  const json* publish = testing::operation_progress(outcome, "publish");
   ASSERT_NE(publish, nullptr);
   EXPECT_EQ((*publish)["resultPayload"],
             (json{{"video", {{"seconds", 5400}}}, {"image", "/media/in.mp4.jpg"}}));
@@ -218,7 +205,7 @@ void ExecutorPodsTest::expect_recovery_after(
     if (!killed.empty()) return;
     // Once `first` has succeeded on the server and `long` runs: kill its executor Pod.
     const json now = progress(id);
-    const json* first = operation(now, "first");
+    const json* first = testing::operation_progress(now, "first");
     if (first == nullptr || (*first).value("processingStateMessage", "") != "succeeded") return;
     const auto current = pods();
     const bool long_runs = std::any_of(current.begin(), current.end(), [](const json& pod) {
@@ -235,7 +222,7 @@ void ExecutorPodsTest::expect_recovery_after(
   const json outcome = progress(id);
   ASSERT_EQ(outcome["processingStateMessage"], "succeeded") << outcome.dump(2) << "\npuller:\n"
                                                             << puller_->stderr_so_far();
-  EXPECT_EQ((*operation(outcome, "last"))["resultPayload"], (json{{"got", 1}}));
+  EXPECT_EQ((*testing::operation_progress(outcome, "last"))["resultPayload"], (json{{"got", 1}}));
 
   std::set<std::string> executors;
   std::multiset<std::string> operations;
@@ -269,7 +256,7 @@ TEST_F(ExecutorPodsTest, AnExecutorPodThatCrashesMidRunHasItsAgendaHandedOutAgai
   // SIGKILL: unlike a deletion's SIGTERM, the executor gets no chance to remove its handler
   // Pod; the puller sees the executor Pod fail, deletes it and the handler Pod it left.
   expect_recovery_after([&](const json& executor) {
-    auto engine = docker::DockerEngine::connect(engine_host());
+    auto engine = docker::DockerEngine::connect(testing::test_docker_host());
     ASSERT_TRUE(engine.has_value());
     auto ids = engine->list_containers(
         {"io.kubernetes.pod.uid=" + executor["metadata"]["uid"].get<std::string>()});

@@ -10,6 +10,7 @@
 
 #include "docker/docker_engine.h"
 #include "http_client/url.h"
+#include "testing/container_tests.h"
 #include "testing/kube_simulator_process.h"
 #include "testing/pop_server_fixture.h"
 #include "testing/subprocess.h"
@@ -21,22 +22,13 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using testing::eventually;
 
-std::string engine_host() {
-  const char* host = std::getenv("POP_TEST_DOCKER_HOST");
-  return host != nullptr ? host : POP_TEST_DOCKER_HOST;
-}
-
-json log_action(const std::string& message, int sleep_ms) {
-  return {{"action", "log"},
-          {"paramsMap", {{"logMessage", message}, {"sleepMilliseconds", sleep_ms}}}};
-}
-
 json single(const std::string& name, int sleep_ms, const std::string& customer = "") {
   json agenda = {
       {"operations",
        {{{"name", name},
          {"type", "sample"},
-         {"payload", {{"actions", {log_action(name, sleep_ms)}}, {"resultPayload", name}}}}}}};
+         {"payload",
+          {{"actions", {testing::sample_log_action(name, sleep_ms)}}, {"resultPayload", name}}}}}}};
   if (!customer.empty()) agenda["customerId"] = customer;
   return agenda;
 }
@@ -45,7 +37,7 @@ class KubernetesE2eTest : public testing::PopServerFixture {
  protected:
   void before_start() override {
     auto simulator = testing::KubeSimulatorProcess::start(
-        {.script = POP_TEST_KUBE_SIMULATOR, .docker_host = engine_host()});
+        {.script = POP_TEST_KUBE_SIMULATOR, .docker_host = testing::test_docker_host()});
     ASSERT_TRUE(simulator.has_value()) << simulator.error().message;
     simulator_ = std::move(*simulator);
     std::ofstream(dir_->path() / "handlers.json") << R"({"handlers": {
@@ -70,7 +62,7 @@ class KubernetesE2eTest : public testing::PopServerFixture {
       const json info = simulator_->control("GET", "/simulator/info");
       simulator_.reset();
       // The simulator removes its containers as it stops; none may be left.
-      auto engine = docker::DockerEngine::connect(engine_host());
+      auto engine = docker::DockerEngine::connect(testing::test_docker_host());
       ASSERT_TRUE(engine.has_value());
       auto left = engine->list_containers({info.value("containerLabel", "")});
       ASSERT_TRUE(left.has_value());
@@ -105,7 +97,7 @@ class KubernetesE2eTest : public testing::PopServerFixture {
 
   std::size_t running_containers() {
     const json info = simulator_->control("GET", "/simulator/info");
-    auto engine = docker::DockerEngine::connect(engine_host());
+    auto engine = docker::DockerEngine::connect(testing::test_docker_host());
     if (!engine) return 0;
     auto ids = engine->list_containers({info.value("containerLabel", "")});
     return ids ? ids->size() : 0;
@@ -115,13 +107,6 @@ class KubernetesE2eTest : public testing::PopServerFixture {
     auto answer = call("POST", "/v1/agendas", agenda.dump());
     EXPECT_EQ(answer.status, 201) << answer.body;
     return json::parse(answer.body, nullptr, false).value("id", "");
-  }
-
-  const json* operation(const json& progress, const std::string& name) {
-    for (const auto& op : progress["operationProgress"]) {
-      if (op["operation"] == name) return &op;
-    }
-    return nullptr;
   }
 
   std::unique_ptr<testing::KubeSimulatorProcess> simulator_;
@@ -135,7 +120,7 @@ TEST_F(KubernetesE2eTest, DiamondRunsAsPodsAndPassesOutputs) {
        {{{"name", "probe"},
          {"type", "sample"},
          {"payload",
-          {{"actions", {log_action("probing", 200)}},
+          {{"actions", {testing::sample_log_action("probing", 200)}},
            {"resultPayload", {{"durationSeconds", 5400}, {"path", "/media/in.mp4"}}}}}},
         {{"name", "thumbnail"},
          {"type", "sample"},
@@ -143,7 +128,7 @@ TEST_F(KubernetesE2eTest, DiamondRunsAsPodsAndPassesOutputs) {
         {{"name", "transcode"},
          {"type", "sample"},
          {"payload",
-          {{"actions", {log_action("transcoding", 500)}},
+          {{"actions", {testing::sample_log_action("transcoding", 500)}},
            {"resultPayload", {{"seconds", "@<probe.out::/durationSeconds>"}}}}}},
         {{"name", "publish"},
          {"type", "sample"},
@@ -153,7 +138,7 @@ TEST_F(KubernetesE2eTest, DiamondRunsAsPodsAndPassesOutputs) {
   const std::string id = submit(agenda);
   const json outcome = wait_for_outcome(id);
   ASSERT_EQ(outcome["processingStateMessage"], "succeeded") << outcome.dump(2);
-  const json* publish = operation(outcome, "publish");
+  const json* publish = testing::operation_progress(outcome, "publish");
   ASSERT_NE(publish, nullptr);
   EXPECT_EQ((*publish)["resultPayload"],
             (json{{"video", {{"seconds", 5400}}}, {"image", "/media/in.mp4.jpg"}}));

@@ -107,11 +107,7 @@ Result<bool> apply_container_field(ContainerSpec& spec, std::string_view key, co
 Result<void> apply_field(HandlerSpec& spec, std::string_view key, const Json& value) {
   auto container_field = apply_container_field(spec.container, key, value);
   if (!container_field) return tl::unexpected(container_field.error());
-  if (*container_field) {
-    if (spec.container.cpu_limit > 0 && spec.container.cpu_request > spec.container.cpu_limit)
-      return fail(ErrorCode::kInvalidArgument, "cpuMin must not exceed cpuMax");
-    return {};
-  }
+  if (*container_field) return {};
   if (key == "command") {
     if (!value.is_array() || value.empty())
       return fail(ErrorCode::kInvalidArgument, "command must be a non-empty array of strings");
@@ -149,11 +145,18 @@ Result<void> apply_field(HandlerSpec& spec, std::string_view key, const Json& va
   return {};
 }
 
+// Checked once a whole layer is applied: a layer may raise both bounds, in any key order.
+Result<void> check_cpu_bounds(const HandlerSpec& spec) {
+  if (spec.container.cpu_limit > 0 && spec.container.cpu_request > spec.container.cpu_limit)
+    return fail(ErrorCode::kInvalidArgument, "cpuMin must not exceed cpuMax");
+  return {};
+}
+
 Result<void> apply_object(HandlerSpec& spec, const Json& object) {
   for (const auto& [key, value] : object.items()) {
     if (auto applied = apply_field(spec, key, value); !applied) return applied;
   }
-  return {};
+  return check_cpu_bounds(spec);
 }
 
 Result<void> check_keys(const Json& object, bool allow_command, const std::string& where) {
@@ -286,6 +289,8 @@ Result<HandlerSpec> HandlerRegistry::resolve(std::string_view type,
       return fail(ErrorCode::kInvalidAgenda, "params." + ok.error().message);
     }
   }
+  if (auto ok = check_cpu_bounds(spec); !ok)
+    return fail(ErrorCode::kInvalidAgenda, "params." + ok.error().message);
   return spec;
 }
 

@@ -124,6 +124,11 @@ TEST(HandlerRegistry, ContainerFieldsLayerAndOperationsMaySizeThemselves) {
   ASSERT_TRUE(sized.has_value()) << sized.error().message;
   EXPECT_EQ(sized->container.memory_bytes, 1LL << 30);
   EXPECT_EQ(sized->container.cpu_request, 1);
+  // Both bounds raised by one operation, whatever the order they are applied in.
+  auto bigger = registry.resolve("big", Json{{"cpuMin", 6}, {"cpuMax", 8}});
+  ASSERT_TRUE(bigger.has_value()) << bigger.error().message;
+  EXPECT_EQ(bigger->container.cpu_request, 6);
+  EXPECT_EQ(bigger->container.cpu_limit, 8);
   auto greedy = registry.resolve("big", Json{{"cpuMin", 3}});
   ASSERT_FALSE(greedy.has_value());
   EXPECT_EQ(greedy.error().message, "params.cpuMin must not exceed cpuMax");

@@ -51,6 +51,17 @@ Json labels_of(const LaunchRequest& request, const std::string& resource_pool_id
           {"pop.attempt", std::to_string(request.attempt)}};
 }
 
+// The value at `pointer` in an engine's answer, or null where the answer has none (the
+// engine writes null for empty maps such as Labels, and a missing or mistyped field must
+// not throw on a runner thread).
+Json json_at(const Json& document, const Json::json_pointer& pointer) {
+  try {
+    return document.contains(pointer) ? document.at(pointer) : Json();
+  } catch (const Json::exception&) {
+    return Json();
+  }
+}
+
 Result<void> write_file(const std::filesystem::path& path, std::string_view data) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out.write(data.data(), static_cast<std::streamsize>(data.size()));
@@ -145,7 +156,14 @@ class DockerAttempt {
 
   void join() {
     if (thread_.joinable()) thread_.join();
-    if (stopper_.joinable()) stopper_.join();
+    // The attempt has ended, so terminate() starts no stopper any more; one it started
+    // before is taken under the lock it was started under.
+    std::thread stopper;
+    {
+      std::lock_guard lock(mutex_);
+      stopper = std::move(stopper_);
+    }
+    if (stopper.joinable()) stopper.join();
   }
 
  private:
@@ -171,6 +189,13 @@ class DockerAttempt {
     result.launched_at = std::chrono::steady_clock::now();
     std::string id;
     std::string failure = execute(result, id);
+    {
+      // However it ended (also before its container existed): the stopper has nothing left
+      // to stop.
+      std::lock_guard lock(mutex_);
+      ended_ = true;
+      changed_.notify_all();
+    }
     if (!id.empty()) {
       auto engine = DockerEngine::connect(options_.engine_host);
       if (engine) {
@@ -236,7 +261,7 @@ class DockerAttempt {
     if (exit->status_code > 128 && termination() != Termination::kNone)
       result.signal = exit->status_code - 128;
     if (auto state = engine->inspect_container(id);
-        state && state->value("/State/OOMKilled"_json_pointer, false)) {
+        state && json_at(*state, "/State/OOMKilled"_json_pointer) == Json(true)) {
       failure = "killed: out of memory (memory limit " +
                 std::to_string(request_.handler.container.memory_bytes) + " bytes)";
     }
@@ -267,7 +292,11 @@ class DockerAttempt {
           continue;
         }
       }
-      changed_.wait_until(lock, *kill_deadline_);
+      if (container_id_.empty() && std::chrono::steady_clock::now() >= *kill_deadline_) {
+        changed_.wait(lock);  // for the container to exist, or the attempt to end
+      } else {
+        changed_.wait_until(lock, *kill_deadline_);
+      }
     }
   }
 
@@ -472,8 +501,9 @@ Result<std::unique_ptr<DockerRunner>> DockerRunner::create(Options options) {
         if (state.error().code == ErrorCode::kNotFound) continue;  // removed meanwhile
         return tl::unexpected(state.error());
       }
+      const Json owner_label = json_at(*state, Json::json_pointer("/Config/Labels") / kOwnerLabel);
       const auto owner = ProcessIdentity::parse(
-          state->value("/Config/Labels"_json_pointer, Json::object()).value(kOwnerLabel, ""));
+          owner_label.is_string() ? owner_label.get_ref<const std::string&>() : "");
       if (owner && owner->alive()) continue;  // another puller of the pool, still running
       if (auto removed = engine->remove_container(id); !removed)
         return tl::unexpected(removed.error());

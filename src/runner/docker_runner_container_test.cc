@@ -12,6 +12,7 @@
 
 #include "docker/docker_engine.h"
 #include "runner/docker_runner.h"
+#include "testing/container_tests.h"
 #include "testing/recording_listener.h"
 #include "testing/subprocess.h"
 #include "util/process_identity.h"
@@ -25,21 +26,17 @@ using docker::DockerEngine;
 using testing::kWait;
 using testing::RecordingListener;
 
-std::string engine_host() {
-  const char* host = std::getenv("POP_TEST_DOCKER_HOST");
-  return host != nullptr ? host : POP_TEST_DOCKER_HOST;
-}
-
 class DockerRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto engine = DockerEngine::connect(engine_host());
+    auto engine = DockerEngine::connect(testing::test_docker_host());
     ASSERT_TRUE(engine.has_value()) << engine.error().message;
     engine_.emplace(std::move(*engine));
-    ASSERT_TRUE(engine_->ping().has_value()) << "no engine at " << engine_host();
+    ASSERT_TRUE(engine_->ping().has_value()) << "no engine at " << testing::test_docker_host();
     pool_ = "pool-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    auto runner = DockerRunner::create(
-        {.engine_host = engine_host(), .work_root = work_root_.path(), .resource_pool_id = pool_});
+    auto runner = DockerRunner::create({.engine_host = testing::test_docker_host(),
+                                        .work_root = work_root_.path(),
+                                        .resource_pool_id = pool_});
     ASSERT_TRUE(runner.has_value()) << runner.error().message;
     runner_ = std::move(*runner);
   }
@@ -222,6 +219,27 @@ TEST_F(DockerRunnerTest, MissingImageFailsFastNamingTheImage) {
             "(imagePullPolicy Never)");
 }
 
+// A terminate() that comes while, or after, the attempt fails before its container exists
+// has nothing to stop: it must neither spin nor keep the runner from shutting down.
+TEST_F(DockerRunnerTest, TerminateOfAnAttemptWithoutContainerEndsQuietly) {
+  LaunchRequest request = sample(nullptr);
+  request.handler.container.image = "pop-test/no-such-image:2";
+  RecordingListener early;
+  auto at_once = runner_->start(request, early);
+  ASSERT_TRUE(at_once.has_value());
+  (*at_once)->terminate(10ms);
+  RecordingListener late;
+  auto afterwards = runner_->start(request, late);
+  ASSERT_TRUE(afterwards.has_value());
+  ASSERT_TRUE(late.wait_finished().has_value());
+  (*afterwards)->terminate(10ms);
+  ASSERT_TRUE(early.wait_finished().has_value());
+  std::this_thread::sleep_for(100ms);  // past both kill deadlines
+  const auto stopping = std::chrono::steady_clock::now();
+  runner_.reset();
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, 5s);
+}
+
 TEST_F(DockerRunnerTest, HandlerWithoutImageIsRefusedAtStart) {
   LaunchRequest request = sample(nullptr);
   request.handler.container.image.clear();
@@ -321,8 +339,9 @@ TEST_F(DockerRunnerTest, StartUpRemovesThePoolsLeftoversOfPullersThatAreGone) {
   // another pool's container is not this puller's to remove.
   const std::string live = container("live", pool_, ProcessIdentity::self().text());
   const std::string other = container("other", "elsewhere", dead->text());
-  auto restarted = DockerRunner::create(
-      {.engine_host = engine_host(), .work_root = work_root_.path(), .resource_pool_id = pool_});
+  auto restarted = DockerRunner::create({.engine_host = testing::test_docker_host(),
+                                         .work_root = work_root_.path(),
+                                         .resource_pool_id = pool_});
   ASSERT_TRUE(restarted.has_value()) << restarted.error().message;
   EXPECT_EQ((*restarted)->reaped_at_start(), 2u);
   EXPECT_EQ(pool_containers(), 1u);
@@ -354,7 +373,7 @@ TEST_F(DockerRunnerTest, CountsTheInsightsCreatedAndRunningContainersOfEveryPull
   // Counted from start() on, before their containers exist.
   EXPECT_EQ(active(insight), 2u);
   // Another puller sharing the engine: its containers count too.
-  auto neighbour = DockerRunner::create({.engine_host = engine_host(),
+  auto neighbour = DockerRunner::create({.engine_host = testing::test_docker_host(),
                                          .work_root = work_root_.path(),
                                          .resource_pool_id = pool_ + "-neighbour"});
   ASSERT_TRUE(neighbour.has_value()) << neighbour.error().message;

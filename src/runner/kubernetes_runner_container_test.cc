@@ -25,6 +25,7 @@
 #include "kubernetes/labels.h"
 #include "kubernetes/pod_spec.h"
 #include "runner/kubernetes_runner.h"
+#include "testing/container_tests.h"
 #include "testing/kube_simulator_process.h"
 #include "testing/recording_listener.h"
 #include "testing/subprocess.h"
@@ -62,9 +63,7 @@ Json sample_payload(const std::vector<std::string>& lines, int sleep_ms = 0,
                     Json result = {{"x", 1}}, int exit_code = 0) {
   Json actions = Json::array();
   for (const auto& line : lines) {
-    actions.push_back(
-        {{"action", "log"},
-         {"paramsMap", {{"logMessage", line}, {"sleepMilliseconds", std::to_string(sleep_ms)}}}});
+    actions.push_back(testing::sample_log_action(line, sleep_ms));
   }
   return {{"actions", actions}, {"resultPayload", result}, {"exitCode", exit_code}};
 }
@@ -72,7 +71,7 @@ Json sample_payload(const std::vector<std::string>& lines, int sleep_ms = 0,
 class KubernetesRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    docker_host_ = setting("POP_TEST_DOCKER_HOST", POP_TEST_DOCKER_HOST);
+    docker_host_ = testing::test_docker_host();
     image_ = setting("POP_TEST_IMAGE", POP_TEST_IMAGE);
     const std::string script = setting("POP_TEST_KUBE_SIMULATOR", POP_TEST_KUBE_SIMULATOR);
     if (docker_host_.empty() || image_.empty() || script.empty()) {
