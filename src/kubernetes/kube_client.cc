@@ -7,6 +7,7 @@
 
 #include "http_client/url.h"
 #include "kubernetes/kube_status.h"
+#include "kubernetes/object_fields.h"
 
 namespace pop::kubernetes {
 namespace {
@@ -250,12 +251,11 @@ Result<PodList> KubeClient::list_pods(std::string_view name_space, std::string_v
       return fail(ErrorCode::kUnavailable,
                   "the pod list of " + std::string(name_space) + " is not a JSON object");
     }
-    const Json metadata = page->value("metadata", Json::object());
     // Every page carries the resourceVersion of the first: the list is one snapshot.
     if (list.resource_version.empty()) {
-      list.resource_version = metadata.value("resourceVersion", "");
+      list.resource_version = metadata_text(*page, "resourceVersion");
     }
-    continue_token = metadata.value("continue", "");
+    continue_token = metadata_text(*page, "continue");
     if (auto items = page->find("items"); items != page->end() && items->is_array()) {
       for (auto& item : *items) list.items.push_back(std::move(item));
     }

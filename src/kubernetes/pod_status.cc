@@ -2,24 +2,13 @@
 
 #include <string_view>
 
+#include "kubernetes/object_fields.h"
 #include "kubernetes/pod_spec.h"
 
 namespace pop::kubernetes {
 namespace {
 
 using Json = nlohmann::json;
-
-const Json& field(const Json& object, const char* name) {
-  static const Json kNull;
-  if (!object.is_object()) return kNull;
-  auto it = object.find(name);
-  return it == object.end() ? kNull : *it;
-}
-
-std::string text(const Json& object, const char* name) {
-  const Json& value = field(object, name);
-  return value.is_string() ? value.get<std::string>() : std::string();
-}
 
 PodState::Phase phase_of(std::string_view phase) {
   if (phase == "Pending") return PodState::Phase::kPending;

@@ -5,18 +5,12 @@
 #include <utility>
 
 #include "kubernetes/kube_status.h"
+#include "kubernetes/object_fields.h"
 
 namespace pop::kubernetes {
 namespace {
 
 using Json = nlohmann::json;
-
-std::string resource_version_of(const Json& object) {
-  if (!object.is_object()) return {};
-  auto metadata = object.find("metadata");
-  if (metadata == object.end() || !metadata->is_object()) return {};
-  return metadata->value("resourceVersion", "");
-}
 
 }  // namespace
 
@@ -79,7 +73,8 @@ void PodWatcher::run() {
         [&](WatchEvent event) {
           received = true;
           events_.fetch_add(1);
-          if (std::string version = resource_version_of(event.object); !version.empty()) {
+          if (std::string version = metadata_text(event.object, "resourceVersion");
+              !version.empty()) {
             resource_version = std::move(version);
           }
           if (event.type != WatchEvent::Type::kBookmark) {

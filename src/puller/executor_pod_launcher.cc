@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kubernetes/labels.h"
+#include "kubernetes/object_fields.h"
 #include "kubernetes/pod_status.h"
 #include "puller/assignment_json.h"
 #include "puller/failed_progress.h"
@@ -14,9 +15,7 @@
 namespace pop::puller {
 namespace {
 
-std::string pod_name(const Json& pod) {
-  return pod.value("metadata", Json::object()).value("name", "");
-}
+std::string pod_name(const Json& pod) { return kubernetes::metadata_text(pod, "name"); }
 
 bool has_ended(const Json& pod) {
   const auto phase = kubernetes::read_pod_state(pod).phase;
@@ -25,9 +24,7 @@ bool has_ended(const Json& pod) {
 }
 
 std::string insight_of(const Json& pod) {
-  return pod.value("metadata", Json::object())
-      .value("annotations", Json::object())
-      .value(kubernetes::label::kInsightId, "");
+  return kubernetes::metadata_entry(pod, "annotations", kubernetes::label::kInsightId);
 }
 
 bool has_failed(const Json& pod) {
@@ -212,9 +209,7 @@ Result<std::size_t> ExecutorPodLauncher::active_handlers(const std::string& insi
         phase != kubernetes::PodState::Phase::kRunning)
       continue;
     ++active;
-    runners.insert(pod.value("metadata", Json::object())
-                       .value("labels", Json::object())
-                       .value(kubernetes::label::kRunnerInstance, ""));
+    runners.insert(kubernetes::metadata_entry(pod, "labels", kubernetes::label::kRunnerInstance));
   }
   std::lock_guard lock(mutex_);
   for (const auto& [name, entry] : pods_) {
@@ -276,9 +271,9 @@ void ExecutorPodLauncher::delete_left_handlers(const std::string& executor_name)
     return;
   }
   for (const Json& pod : pods->items) {
-    const Json metadata = pod.value("metadata", Json::object());
-    const std::string name_space = metadata.value("namespace", options_.pod.name_space);
-    (void)client_.delete_pod(name_space, metadata.value("name", ""), 0, &stop_signal_);
+    std::string name_space = kubernetes::metadata_text(pod, "namespace");
+    if (name_space.empty()) name_space = options_.pod.name_space;
+    (void)client_.delete_pod(name_space, pod_name(pod), 0, &stop_signal_);
   }
 }
 

@@ -11,6 +11,7 @@
 
 #include "kubernetes/kube_status.h"
 #include "kubernetes/labels.h"
+#include "kubernetes/object_fields.h"
 #include "kubernetes/pod_status.h"
 #include "kubernetes/task_pool.h"
 #include "runner/log_sink.h"
@@ -65,13 +66,6 @@ std::string describe_duration(milliseconds duration) {
 
 std::string pod_key(const std::string& name_space, const std::string& name) {
   return name_space + "/" + name;
-}
-
-std::string metadata_text(const Json& pod, const char* field) {
-  if (!pod.is_object()) return {};
-  auto metadata = pod.find("metadata");
-  if (metadata == pod.end() || !metadata->is_object()) return {};
-  return metadata->value(field, "");
 }
 
 // How an attempt ended, as far as the Pod tells.
@@ -344,7 +338,7 @@ Result<std::unique_ptr<HandlerRun>> KubernetesRunner::Impl::start(const LaunchRe
 }
 
 void KubernetesRunner::Impl::on_pod(const std::string& name_space, const Json& pod, bool deleted) {
-  auto attempt = find(pod_key(name_space, metadata_text(pod, "name")));
+  auto attempt = find(pod_key(name_space, kubernetes::metadata_text(pod, "name")));
   if (!attempt) return;
   std::lock_guard lock(attempt->mutex);
   evaluate(attempt, pod, deleted);
@@ -354,7 +348,7 @@ void KubernetesRunner::Impl::on_listed(const std::string& name_space, const std:
                                        SteadyClock::time_point list_started) {
   std::set<std::string> present;
   for (const Json& pod : pods) {
-    present.insert(metadata_text(pod, "name"));
+    present.insert(kubernetes::metadata_text(pod, "name"));
     on_pod(name_space, pod, false);
   }
   std::vector<std::shared_ptr<Attempt>> in_namespace;
@@ -692,11 +686,11 @@ void KubernetesRunner::Impl::reap_orphans() {
   }
   const std::string own = kubernetes::label_value(options_.instance_id);
   for (const Json& pod : pods->items) {
-    const Json labels = pod.value("metadata", Json::object()).value("labels", Json::object());
-    if (labels.value(kubernetes::label::kRunnerInstance, "") == own) continue;
-    std::string name_space = metadata_text(pod, "namespace");
+    if (kubernetes::metadata_entry(pod, "labels", kubernetes::label::kRunnerInstance) == own)
+      continue;
+    std::string name_space = kubernetes::metadata_text(pod, "namespace");
     if (name_space.empty()) name_space = options_.default_namespace;
-    delete_pod(name_space, metadata_text(pod, "name"));
+    delete_pod(name_space, kubernetes::metadata_text(pod, "name"));
     orphans_reaped_.fetch_add(1);
   }
 }
