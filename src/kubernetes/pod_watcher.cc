@@ -8,11 +8,6 @@
 #include "kubernetes/object_fields.h"
 
 namespace pop::kubernetes {
-namespace {
-
-using Json = nlohmann::json;
-
-}  // namespace
 
 PodWatcher::PodWatcher(KubeClient& client, std::string name_space, std::string label_selector,
                        Options options, Callbacks callbacks)
