@@ -382,7 +382,7 @@ class SimulatorTest(unittest.TestCase):
         self.assertEqual(terminated(pod)["exitCode"], 137)
 
     def test_logs_options(self):
-        manifest = pod_manifest("two", "echo a1; echo a2; echo a3; sleep 1; echo late")
+        manifest = pod_manifest("two", "echo a1; echo a2; echo a3; sleep 3; echo late")
         manifest["spec"]["containers"].append({"name": "other", "image": "pop:local", "command": ["true"]})
         self.sim.create_pod(self.ns, manifest)
         self.sim.wait_for_phase(self.ns, "two", "Running", "Succeeded")
@@ -393,7 +393,7 @@ class SimulatorTest(unittest.TestCase):
         connection = self.sim.connection()
         connection.request("GET", f"{self.pods_path('two')}/log?container=main&follow=true")
         response = connection.getresponse()
-        self.assertLess(time.monotonic() - started, 0.9)  # headers before the output ends
+        self.assertLess(time.monotonic() - started, 2.5)  # headers before the output ends
         self.assertEqual(response.read().decode(), "a1\na2\na3\nlate\n")
         connection.close()
         log = f"{self.pods_path('two')}/log?container=main"
@@ -431,7 +431,9 @@ class SimulatorTest(unittest.TestCase):
         started = time.monotonic()
         self.sim.ok("DELETE", self.pods_path("polite"))  # the default grace period: 30 s
         events = read_events(watch, until=lambda e: e["type"] == "DELETED")
-        self.assertLess(time.monotonic() - started, 10)
+        # Exit code 0 shows the trap ran (SIGKILL would be 137); ending well before the 30 s
+        # grace shows nothing waited for it. The margin is for a loaded CI machine.
+        self.assertLess(time.monotonic() - started, 25)
         self.assertEqual(terminated(events[-1]["object"])["exitCode"], 0)
         self.assertEqual(self.engine.containers(f"io.kubernetes.pod.uid={pod['metadata']['uid']}"), [])
 
@@ -539,7 +541,7 @@ class ShutdownTest(unittest.TestCase):
         finally:
             started = time.monotonic()
             self.assertEqual(sim.stop(), 0)
-        self.assertLess(time.monotonic() - started, 10)
+        self.assertLess(time.monotonic() - started, 20)
         self.assertEqual(engine.containers(label), [])
 
 
