@@ -57,7 +57,10 @@ void TaskPool::run() {
     if (tasks_.empty()) {
       changed_.wait(lock);
     } else {
-      changed_.wait_until(lock, tasks_.begin()->first.first);
+      // A copy: wait_until reads its deadline again after waking, when another thread may
+      // have taken the task (and freed the map node) meanwhile.
+      const Clock::time_point next = tasks_.begin()->first.first;
+      changed_.wait_until(lock, next);
     }
   }
 }

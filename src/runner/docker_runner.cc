@@ -295,7 +295,8 @@ class DockerAttempt {
       if (container_id_.empty() && std::chrono::steady_clock::now() >= *kill_deadline_) {
         changed_.wait(lock);  // for the container to exist, or the attempt to end
       } else {
-        changed_.wait_until(lock, *kill_deadline_);
+        const SteadyTime deadline = *kill_deadline_;  // terminate() may move it meanwhile
+        changed_.wait_until(lock, deadline);
       }
     }
   }
