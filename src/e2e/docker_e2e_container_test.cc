@@ -55,29 +55,7 @@ class DockerE2eTest : public testing::PopServerFixture {
 };
 
 TEST_F(DockerE2eTest, DiamondRunsInContainersAndPassesOutputs) {
-  const json agenda = {
-      {"title", "diamond in containers"},
-      {"operations",
-       {{{"name", "probe"},
-         {"type", "sample"},
-         {"payload",
-          {{"actions", {testing::sample_log_action("probing", 300)}},
-           {"resultPayload", {{"durationSeconds", 5400}, {"path", "/media/in.mp4"}}}}}},
-        {{"name", "thumbnail"},
-         {"type", "sample"},
-         {"payload",
-          {{"actions", {testing::sample_log_action("thumbnailing", 300)}},
-           {"resultPayload", {{"thumbnail", "@<probe.out::path>.jpg"}}}}}},
-        {{"name", "transcode"},
-         {"type", "sample"},
-         {"payload",
-          {{"actions", {testing::sample_log_action("transcoding", 4000)}},
-           {"resultPayload", {{"seconds", "@<probe.out::/durationSeconds>"}}}}}},
-        {{"name", "publish"},
-         {"type", "sample"},
-         {"payload",
-          {{"resultPayload",
-            {{"video", "@<transcode.out>"}, {"image", "@<thumbnail.out::thumbnail>"}}}}}}}}};
+  const json agenda = testing::diamond_agenda(4000);
   const std::string id = submit(agenda);
   // Progress from inside the container reaches the API through the report endpoint.
   double seen_percent = 0;
@@ -96,8 +74,7 @@ TEST_F(DockerE2eTest, DiamondRunsInContainersAndPassesOutputs) {
   EXPECT_EQ(outcome["processingStateMessage"], "succeeded") << outcome.dump(2);
   const json* publish = testing::operation_progress(outcome, "publish");
   ASSERT_NE(publish, nullptr);
-  EXPECT_EQ((*publish)["resultPayload"],
-            (json{{"video", {{"seconds", 5400}}}, {"image", "/media/in.mp4.jpg"}}));
+  EXPECT_EQ((*publish)["resultPayload"], testing::diamond_result());
   EXPECT_TRUE(containers_of(id).empty());
 }
 

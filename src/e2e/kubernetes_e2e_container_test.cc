@@ -115,33 +115,13 @@ class KubernetesE2eTest : public testing::PopServerFixture {
 
 TEST_F(KubernetesE2eTest, DiamondRunsAsPodsAndPassesOutputs) {
   create_namespace("pop-handlers");
-  const json agenda = {
-      {"operations",
-       {{{"name", "probe"},
-         {"type", "sample"},
-         {"payload",
-          {{"actions", {testing::sample_log_action("probing", 200)}},
-           {"resultPayload", {{"durationSeconds", 5400}, {"path", "/media/in.mp4"}}}}}},
-        {{"name", "thumbnail"},
-         {"type", "sample"},
-         {"payload", {{"resultPayload", {{"thumbnail", "@<probe.out::path>.jpg"}}}}}},
-        {{"name", "transcode"},
-         {"type", "sample"},
-         {"payload",
-          {{"actions", {testing::sample_log_action("transcoding", 500)}},
-           {"resultPayload", {{"seconds", "@<probe.out::/durationSeconds>"}}}}}},
-        {{"name", "publish"},
-         {"type", "sample"},
-         {"payload",
-          {{"resultPayload",
-            {{"video", "@<transcode.out>"}, {"image", "@<thumbnail.out::thumbnail>"}}}}}}}}};
+  const json agenda = testing::diamond_agenda(500);
   const std::string id = submit(agenda);
   const json outcome = wait_for_outcome(id);
   ASSERT_EQ(outcome["processingStateMessage"], "succeeded") << outcome.dump(2);
   const json* publish = testing::operation_progress(outcome, "publish");
   ASSERT_NE(publish, nullptr);
-  EXPECT_EQ((*publish)["resultPayload"],
-            (json{{"video", {{"seconds", 5400}}}, {"image", "/media/in.mp4.jpg"}}));
+  EXPECT_EQ((*publish)["resultPayload"], testing::diamond_result());
   EXPECT_TRUE(eventually([&] { return pods("pop.agendaId=" + id).empty(); }, 20s));
 }
 

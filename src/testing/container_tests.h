@@ -31,4 +31,30 @@ inline const nlohmann::json* operation_progress(const nlohmann::json& progress,
   return nullptr;
 }
 
+// The diamond agenda of sample handlers: probe, then thumbnail and transcode (which works
+// for `transcode_ms`), then publish, whose result is diamond_result() when every reference
+// between them resolved.
+inline nlohmann::json diamond_agenda(int transcode_ms) {
+  using nlohmann::json;
+  const auto step = [](const char* name, json actions, json result) {
+    return json{
+        {"name", name},
+        {"type", "sample"},
+        {"payload", {{"actions", std::move(actions)}, {"resultPayload", std::move(result)}}}};
+  };
+  return {{"title", "diamond"},
+          {"operations",
+           {step("probe", {sample_log_action("probing", 200)},
+                 {{"durationSeconds", 5400}, {"path", "/media/in.mp4"}}),
+            step("thumbnail", json::array(), {{"thumbnail", "@<probe.out::path>.jpg"}}),
+            step("transcode", {sample_log_action("transcoding", transcode_ms)},
+                 {{"seconds", "@<probe.out::/durationSeconds>"}}),
+            step("publish", json::array(),
+                 {{"video", "@<transcode.out>"}, {"image", "@<thumbnail.out::thumbnail>"}})}}};
+}
+
+inline nlohmann::json diamond_result() {
+  return {{"video", {{"seconds", 5400}}}, {"image", "/media/in.mp4.jpg"}};
+}
+
 }  // namespace pop::testing
