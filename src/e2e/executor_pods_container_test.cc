@@ -232,12 +232,14 @@ void ExecutorPodsTest::expect_recovery_after(
     else
       operations.insert(pod["metadata"]["labels"].value("pop.operationName", ""));
   }
-  EXPECT_EQ(executors.size(), 2u);  // the killed one and its successor
+  // The killed one and its successor; on a loaded machine a successor may lose its 3 s lease
+  // too and be replaced again, each replacement running `long` once more.
+  EXPECT_GE(executors.size(), 2u);
   EXPECT_TRUE(executors.contains(killed));
-  // Continue mode: `first` had succeeded and is not run again; `long` ran twice.
+  // Continue mode: `first` had succeeded and is never run again.
   EXPECT_EQ(operations.count("first"), 1u);
-  EXPECT_EQ(operations.count("long"), 2u);
-  EXPECT_EQ(operations.count("last"), 1u);
+  EXPECT_EQ(operations.count("long"), executors.size());
+  EXPECT_GE(operations.count("last"), 1u);
   // The handler Pod the dead executor left goes too.
   EXPECT_TRUE(eventually([&] { return pods().empty(); }, 20s)) << pods().size();
 }
