@@ -21,29 +21,22 @@ constexpr int kListPageSize = 500;
 // Beyond the watch's own timeoutSeconds, before the transfer is given up as lost.
 constexpr std::chrono::seconds kWatchMargin{30};
 
+// The API server's 500s are transient too (an apiserver restarting, etcd timing out), unlike a
+// POP server's; the rest is http_client's list.
 bool is_retryable_status(int status) {
-  return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+  return status == 500 || http_client::is_retryable_status(status);
 }
 
-// The back-off before attempt `attempts_made + 1`: exponential with jitter in [d/2, d], or
-// the server's Retry-After; nullopt when the policy's bounds are reached.
+// The back-off before attempt `attempts_made + 1`, timed by http_client's policy (jitter,
+// cap, Retry-After, bounds); what to repeat was decided here, so the outcome handed to it is
+// one it always repeats.
 std::optional<milliseconds> retry_delay(const http_client::RetryPolicy& policy, int attempts_made,
                                         milliseconds elapsed,
                                         std::optional<milliseconds> retry_after) {
-  if (attempts_made >= policy.max_attempts) return std::nullopt;
-  milliseconds delay;
-  if (retry_after) {
-    delay = *retry_after;
-  } else {
-    milliseconds ceiling = std::max(policy.initial_delay, milliseconds(1));
-    for (int i = 1; i < attempts_made && ceiling < policy.max_delay; ++i) ceiling *= 2;
-    ceiling = std::min(ceiling, policy.max_delay);
-    thread_local std::minstd_rand random{std::random_device{}()};
-    std::uniform_int_distribution<milliseconds::rep> jitter(ceiling.count() / 2, ceiling.count());
-    delay = milliseconds(jitter(random));
-  }
-  if (elapsed + delay > policy.max_elapsed) return std::nullopt;
-  return delay;
+  thread_local std::minstd_rand random{std::random_device{}()};
+  const http_client::AttemptOutcome repeatable{.status = 503, .retry_after = retry_after};
+  return http_client::next_retry_delay(policy, repeatable, attempts_made, elapsed,
+                                       std::uniform_real_distribution<double>(0, 1)(random));
 }
 
 std::string pods_path(std::string_view name_space) {
