@@ -3,7 +3,6 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
-#include <fstream>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -18,6 +17,7 @@
 #include "util/random_id.h"
 #include "util/temp_dir.h"
 #include "util/text.h"
+#include "util/write_file.h"
 
 namespace pop {
 namespace {
@@ -60,14 +60,6 @@ Json json_at(const Json& document, const Json::json_pointer& pointer) {
   } catch (const Json::exception&) {
     return Json();
   }
-}
-
-Result<void> write_file(const std::filesystem::path& path, std::string_view data) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
-  out.close();
-  if (!out) return fail(ErrorCode::kUnavailable, "cannot write " + path.string());
-  return {};
 }
 
 // Names the image in every failure, since that is what the user has to fix.

@@ -28,6 +28,7 @@
 #include "runner/run_control.h"
 #include "util/temp_dir.h"
 #include "util/text.h"
+#include "util/write_file.h"
 
 extern char** environ;
 
@@ -46,19 +47,6 @@ std::uint64_t event_key(std::uint64_t attempt_id, Source source) {
 // A readable, bounded directory name for the attempt; uniqueness comes from TempDir.
 std::string work_dir_prefix(const LaunchRequest& request) {
   return file_safe_name(request.operation_name, 48) + "-" + std::to_string(request.attempt) + "-";
-}
-
-Result<void> write_file(const std::filesystem::path& path, std::string_view data) {
-  std::FILE* file = std::fopen(path.c_str(), "we");
-  if (file == nullptr) {
-    return fail(ErrorCode::kUnavailable,
-                "cannot create " + path.string() + ": " + std::strerror(errno));
-  }
-  const bool written = std::fwrite(data.data(), 1, data.size(), file) == data.size();
-  if (std::fclose(file) != 0 || !written) {
-    return fail(ErrorCode::kUnavailable, "cannot write " + path.string());
-  }
-  return {};
 }
 
 // The I/O thread's view of one running attempt.
