@@ -11,6 +11,7 @@
 #include "http_client/cancel_state.h"
 #include "http_client/curl_handles.h"
 #include "http_client/transfer.h"
+#include "util/close_on_exec.h"
 
 namespace pop::http_client {
 namespace {
@@ -170,6 +171,8 @@ Result<Client> Client::create(ClientOptions options) {
   impl->options = std::move(options);
   impl->easy.reset(curl_easy_init());
   impl->multi.reset(curl_multi_init());
+  // libcurl 7.88 opens the multi handle's wake-up socket pair without SOCK_CLOEXEC.
+  make_descriptors_close_on_exec();
   if (!impl->easy || !impl->multi) {
     return fail(ErrorCode::kInternal, "cannot create a libcurl handle (out of memory?)");
   }

@@ -1,5 +1,7 @@
 #include "http_client/transfer.h"
 
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <exception>
 #include <string>
@@ -94,6 +96,7 @@ class Transfer {
     set(CURLOPT_ERRORBUFFER, error_buffer_, error);
     // Signals would be delivered to whichever thread, and are not needed with threaded DNS.
     set(CURLOPT_NOSIGNAL, 1L, error);
+    set(CURLOPT_OPENSOCKETFUNCTION, &Transfer::open_socket, error);
     set(CURLOPT_PROTOCOLS_STR, "http,https", error);
     set(CURLOPT_TCP_KEEPALIVE, 1L, error);  // long polls must notice a dead peer
     set(CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count()), error);
@@ -133,6 +136,12 @@ class Transfer {
     set(CURLOPT_WRITEFUNCTION, &Transfer::on_body, error);
     set(CURLOPT_WRITEDATA, static_cast<void*>(this), error);
     return error;
+  }
+
+  // libcurl opens its connections without SOCK_CLOEXEC; a handler started meanwhile would
+  // inherit them.
+  static curl_socket_t open_socket(void*, curlsocktype, curl_sockaddr* address) {
+    return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
   }
 
   // PEM text from the options; libcurl copies it, so nothing here must outlive the call.

@@ -96,6 +96,11 @@ Result<ChildProcess> ChildProcess::spawn(const SpawnOptions& options) {
   if (rc == 0) {
     rc = ::posix_spawn_file_actions_addopen(actions.get(), STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   }
+  // Every descriptor this process opens is meant to be close-on-exec, but one opened by a
+  // library without O_CLOEXEC, or by another thread between its creation and the flag being
+  // set, would otherwise reach the handler (a listening socket, a client's connection, the
+  // database). Nothing but the contract's descriptors may: the rest is closed in the child.
+  if (rc == 0) rc = ::posix_spawn_file_actions_addclosefrom_np(actions.get(), kProgressFd + 1);
   if (rc == 0) {
     rc = ::posix_spawn_file_actions_addchdir_np(actions.get(), options.working_directory.c_str());
   }

@@ -39,6 +39,7 @@ class ChildProcess {
   static constexpr int kProgressFd = 3;
 
   // stdin is /dev/null, signal mask empty, commonly ignored signals back to their defaults.
+  // The child has descriptors 0 to kProgressFd only: every other one is closed before exec.
   // kUnavailable (naming the command) when it cannot be started; nothing is left running.
   static Result<ChildProcess> spawn(const SpawnOptions& options);
 

@@ -1,8 +1,13 @@
 #include "runner/child_process.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
 
 #include "runner/pipe.h"
 
@@ -67,6 +72,25 @@ TEST_F(ChildProcessTest, DestructionKillsAndReaps) {
   // Reaped, so not even a zombie is left.
   EXPECT_EQ(::kill(pid, 0), -1);
   EXPECT_EQ(errno, ESRCH);
+}
+
+TEST_F(ChildProcessTest, InheritsOnlyTheContractDescriptors) {
+  // What a library might leave open without close-on-exec: a socket and a file.
+  UniqueFd socket(::socket(AF_INET, SOCK_STREAM, 0));
+  UniqueFd file(::open("/dev/null", O_RDONLY));
+  ASSERT_TRUE(socket && file);
+  // The listing is of a child of the shell: what it inherited is exactly what the shell
+  // was given, while the shell's own listing would show what it opens to list or redirect.
+  auto child = spawn({"sh", "-c", "sleep 30 & ls /proc/$!/fd; kill $!"});
+  ASSERT_TRUE(child) << child.error().message;
+  pollfd exited{child->pidfd(), POLLIN, 0};
+  ASSERT_EQ(::poll(&exited, 1, 30'000), 1);
+  EXPECT_EQ(child->kill_group_and_reap().exit_code, 0);
+  std::string listing(256, '\0');
+  const ssize_t n = ::read(output_->read_end.get(), listing.data(), listing.size());
+  ASSERT_GT(n, 0);
+  listing.resize(static_cast<std::size_t>(n));
+  EXPECT_EQ(listing, "0\n1\n2\n3\n");
 }
 
 }  // namespace

@@ -1,0 +1,130 @@
+// A handler is somebody else's code: nothing of the server may reach it but the contract's
+// descriptors. A handler that held the server's listening socket could accept API requests
+// (and read other callers' bearer tokens), and would keep the port bound after the server
+// was killed, so that a supervisor could not start it again.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "runner/unique_fd.h"
+#include "testing/pop_server_fixture.h"
+
+namespace pop {
+namespace {
+
+using Json = nlohmann::json;
+using namespace std::chrono_literals;
+
+// Writes the descriptors it was given ("0 1 2 3") as its output, a JSON string. They are
+// read from a child that inherited them (the shell itself opens more to list or redirect).
+constexpr const char* kRegistry = R"({"handlers": {
+  "fds": {"command": ["/bin/sh", "-c",
+    "sleep 30 & set -- $(ls /proc/$!/fd); kill $!; printf '\"%s\"' \"$*\" > \"$POP_OUTPUT_FILE\""]},
+  "slow": {"command": ["/bin/sh", "-c", "echo $$ > \"$DIR/slow.pid\"; sleep 20"]}}})";
+
+class HandlerIsolationTest : public pop::testing::PopServerFixture {
+ protected:
+  std::vector<std::string> server_arguments() const override {
+    std::ofstream(dir_->path() / "handlers.json") << kRegistry;
+    return {"--handlers", (dir_->path() / "handlers.json").string()};
+  }
+};
+
+TEST_F(HandlerIsolationTest, HandlerHoldsOnlyTheContractDescriptors) {
+  // Connections open while the handler starts: this client's and another one.
+  auto other = server_->client();
+  ASSERT_TRUE(other.request("GET", "/healthz"));
+  auto submitted = call("POST", "/v1/agendas", R"({"operations": [{"name": "a", "type": "fds"}]})");
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const Json progress = wait_for_outcome(Json::parse(submitted.body)["id"]);
+  ASSERT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
+  // stdin, stdout and stderr, and the progress descriptor: no socket, no database file.
+  EXPECT_EQ(progress["operationProgress"][0]["resultPayload"], "0 1 2 3");
+}
+
+std::uint16_t free_port() {
+  UniqueFd probe(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (::bind(probe.get(), reinterpret_cast<sockaddr*>(&address), length) != 0 ||
+      ::getsockname(probe.get(), reinterpret_cast<sockaddr*>(&address), &length) != 0)
+    throw std::runtime_error("no free port");
+  return ntohs(address.sin_port);
+}
+
+// Kills the handler's process group when the test ends, whatever happened.
+struct GroupKiller {
+  pid_t group = 0;
+  ~GroupKiller() {
+    if (group > 0) ::kill(-group, SIGKILL);
+  }
+};
+
+TEST(ServerRestart, ListensAgainAfterKillWhileAHandlerRuns) {
+  auto dir = TempDir::create("pop-restart-");
+  ASSERT_TRUE(dir);
+  const std::string scratch = dir->path().string();
+  const std::string data = (dir->path() / "data").string();
+  std::ofstream(dir->path() / "handlers.json") << kRegistry;
+  const std::string listen = "127.0.0.1:" + std::to_string(free_port());
+  const std::vector<std::string> argv = {
+      POP_BINARY, "server", "--listen",   listen,
+      "--data",   data,     "--handlers", (dir->path() / "handlers.json").string()};
+  const std::map<std::string, std::string> environment = {{"DIR", scratch}};
+  auto listening = [](const pop::testing::Subprocess& server) {
+    return pop::testing::eventually(
+               [&] {
+                 return server.stdout_so_far().find("listening on") != std::string::npos ||
+                        pop::testing::process_gone(server.pid());
+               },
+               30s) &&
+           !pop::testing::process_gone(server.pid());
+  };
+
+  GroupKiller handler;
+  {
+    pop::testing::Subprocess first(argv, environment, scratch);
+    ASSERT_TRUE(listening(first)) << first.stderr_so_far();
+    http_client::ClientOptions options;
+    options.base_url = "http://" + listen;
+    options.bearer_token =
+        auth::read_admin_token_file(dir->path() / "data" / auth::kAdminTokenFileName).value_or("");
+    auto client = http_client::Client::create(options);
+    ASSERT_TRUE(client);
+    auto submitted = client->request("POST", "/v1/agendas",
+                                     R"({"operations": [{"name": "s", "type": "slow"}]})");
+    ASSERT_TRUE(submitted && submitted->status == 201);
+    std::string pid_text;
+    ASSERT_TRUE(pop::testing::eventually([&] {
+      pid_text = pop::testing::Subprocess::slurp(scratch + "/slow.pid");
+      return !pid_text.empty() && pid_text.back() == '\n';
+    }));
+    handler.group = std::stoi(pid_text);
+    first.signal(SIGKILL);
+    first.wait();
+  }
+  ASSERT_FALSE(pop::testing::process_gone(handler.group)) << "the handler outlives the server";
+
+  const auto restart = std::chrono::steady_clock::now();
+  pop::testing::Subprocess second(argv, environment, scratch);
+  ASSERT_TRUE(listening(second)) << second.stderr_so_far();
+  const auto took = std::chrono::steady_clock::now() - restart;
+  std::printf(
+      "listening again after %lld ms\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  second.signal(SIGTERM);
+  EXPECT_EQ(second.wait().exit_status, 0);
+}
+
+}  // namespace
+}  // namespace pop
