@@ -18,6 +18,7 @@
 #include "api/agenda_routes.h"
 #include "api/authentication_gate.h"
 #include "api/config_routes.h"
+#include "api/readiness_routes.h"
 #include "api/report_routes.h"
 #include "api/token_routes.h"
 #include "auth/admin_token_file.h"
@@ -36,6 +37,7 @@
 #include "service/report_authenticator.h"
 #include "service/report_secret.h"
 #include "service/report_service.h"
+#include "service/store_readiness.h"
 #include "service/token_service.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -149,6 +151,10 @@ int serve(const ServerSettings& settings) {
     stop_requested.notify_all();
   });
 
+  // A file size limit (ulimit -f) must fail the write that exceeds it, as a full disk does,
+  // not kill the server. Handlers start with the default again (runner/child_process.cc).
+  std::signal(SIGXFSZ, SIG_IGN);
+
   auto address = split_listen(settings.listen);
   if (!address) return fail_start("invalid option", address.error());
   // Before anything in the directory is read or written; held until serve() returns.
@@ -221,6 +227,10 @@ int serve(const ServerSettings& settings) {
   if (auto added = api::add_report_routes(router, reports, agendas); !added)
     return fail_start("routes", added.error());
   if (auto added = api::add_token_routes(router, tokens, audit, **store); !added)
+    return fail_start("routes", added.error());
+  service::StoreReadiness readiness([&store](WallTime now) { return (*store)->probe_write(now); },
+                                    clock, [] { return std::chrono::steady_clock::now(); }, {});
+  if (auto added = api::add_readiness_routes(router, readiness); !added)
     return fail_start("routes", added.error());
   http::ServerOptions http_options;
   http_options.host = address->first;
