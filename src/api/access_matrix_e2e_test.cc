@@ -69,6 +69,8 @@ struct Expected {
 constexpr Expected kMatrix[] = {
   //                                         anon badh unkn revk expd bsig none hsrs  A    B    A+B  pulX pulY admn
   {"GET /healthz",                          {200, 200, 200, 200, 200, 200, 200, 200,  200, 200, 200, 200, 200, 200}},
+  {"GET /readyz",                           {200, 200, 200, 200, 200, 200, 200, 200,  200, 200, 200, 200, 200, 200}},
+  {"HEAD /readyz",                          {200, 200, 200, 200, 200, 200, 200, 200,  200, 200, 200, 200, 200, 200}},
   {"POST /v1/agendas (for A)",              {401, 401, 401, 401, 401, 401, 401, 401,  201, 403, 201, 403, 403, 201}},
   {"POST /v1/agendas (A's Idempotency-Key)",
                                             {401, 401, 401, 401, 401, 401, 401, 401,  201, 201, 400, 403, 403, 201}},
@@ -395,6 +397,8 @@ class AccessMatrixE2eTest : public AccessMatrixTest {
     };
     std::map<std::string, Endpoint> rows = {
         {"GET /healthz", fixed("GET", "/healthz")},
+        {"GET /readyz", fixed("GET", "/readyz")},
+        {"HEAD /readyz", fixed("HEAD", "/readyz")},
         {"POST /v1/agendas (for A)", fixed("POST", "/v1/agendas",
                                            Json{{"customerId", "cust-a"},
                                                 {"title", "new"},

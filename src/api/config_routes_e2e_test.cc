@@ -196,6 +196,66 @@ TEST_F(ConfigRoutesTest, EveryClientErrorHasItsStatusAndBody) {
   EXPECT_TRUE(removed.body.empty());
 }
 
+// A field of another JSON type than the document's (an id of 5, true, [] or {}) is a 4xx
+// naming the field, never a 500, on every collection, created or replaced, by an admin or a
+// template's member; and nothing is stored.
+TEST_F(ConfigRoutesTest, FieldsOfTheWrongTypeAreRefusedNamingTheField) {
+  struct Collection {
+    std::string path;
+    Json valid;  // a document that would be accepted
+    std::vector<std::string> text_fields;
+  };
+  const Json agenda = Json::parse(R"({"operations": [{"name": "a", "type": "sample"}]})");
+  const std::vector<Collection> collections = {
+      {"/v1/pools", {{"id", "p"}}, {"id", "title"}},
+      {"/v1/customers",
+       {{"id", "c"}},
+       {"id", "title", "billingCode", "resourcePoolId", "kubernetesNamespace"}},
+      {"/v1/insights",
+       {{"id", "i"}, {"resourcePoolId", "default"}},
+       {"id", "resourcePoolId", "title", "queueName", "customerId", "schedulingAlgorithm"}},
+      {"/v1/templates", {{"id", "t"}, {"agenda", agenda}}, {"id", "title", "customerId"}},
+  };
+  const std::vector<Json> wrong = {5,   true,      Json::array(), Json::object(),
+                                   1.5, Json{"x"}, Json{{"a", 1}}};
+  auto refused = [](const http_client::Response& response, const std::string& field,
+                    const std::string& what) {
+    EXPECT_TRUE(response.status == 400 || response.status == 422) << what << ": " << response.body;
+    EXPECT_NE(response.body.find(field), std::string::npos) << what << ": " << response.body;
+  };
+  for (const Collection& collection : collections) {
+    const std::string stored_id = collection.valid["id"];
+    expect(201, "POST", collection.path, collection.valid.dump());
+    for (const std::string& field : collection.text_fields) {
+      for (const Json& value : wrong) {
+        Json body = collection.valid;
+        body[field] = value;
+        if (field != "id") body["id"] = "new";
+        const std::string what = collection.path + " " + field + "=" + value.dump();
+        refused(call("POST", collection.path, body.dump()), field, "POST " + what);
+        body.erase("id");
+        body[field] = value;
+        refused(call("PUT", collection.path + "/" + stored_id, body.dump()), field, "PUT " + what);
+      }
+    }
+    expect_error(404, "GET", collection.path + "/new");
+  }
+
+  // A member writes templates: its refusals pass through the same checks.
+  const std::string member =
+      expect(201, "POST", "/v1/tokens", R"({"role": "member", "customerIds": ["acme"]})")
+          .value("token", "");
+  auto client = server_->client(member);
+  for (const Json& value : wrong) {
+    Json body = {{"id", value}, {"agenda", agenda}};
+    auto response = client.request("POST", "/v1/templates", body.dump(), {});
+    ASSERT_TRUE(response.has_value());
+    refused(*response, "id", "member POST /v1/templates id=" + value.dump());
+  }
+  // The server is still whole.
+  EXPECT_EQ(expect(200, "GET", "/v1/pools/p")["id"], "p");
+}
+
 TEST_F(ConfigRoutesTest, TemplateRunBindsThePayloadAndTheAgendaCompletes) {
   expect(201, "POST", "/v1/templates", R"({"id": "greet", "title": "Greeting",
       "staticParameters": {"greeting": "hello"}, "params": {"maximumAttempts": 1},

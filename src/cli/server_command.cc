@@ -18,11 +18,13 @@
 #include "api/agenda_routes.h"
 #include "api/authentication_gate.h"
 #include "api/config_routes.h"
+#include "api/readiness_routes.h"
 #include "api/report_routes.h"
 #include "api/token_routes.h"
 #include "auth/admin_token_file.h"
 #include "auth/jwt_authenticator.h"
 #include "cli/commands.h"
+#include "cli/data_directory.h"
 #include "cli/error_output.h"
 #include "cli/runner_choice.h"
 #include "cli/signal_watcher.h"
@@ -35,6 +37,7 @@
 #include "service/report_authenticator.h"
 #include "service/report_secret.h"
 #include "service/report_service.h"
+#include "service/store_readiness.h"
 #include "service/token_service.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -102,8 +105,9 @@ Result<std::pair<std::string, std::uint16_t>> split_listen(const std::string& li
 
 // On the first start (no admin token file yet), an admin token for whoever runs the server,
 // in a file only its user can read.
-Result<void> bootstrap_admin_token(service::TokenService& tokens, const std::string& data) {
-  const auto path = std::filesystem::absolute(data) / auth::kAdminTokenFileName;
+Result<void> bootstrap_admin_token(service::TokenService& tokens,
+                                   const std::filesystem::path& data) {
+  const auto path = data / auth::kAdminTokenFileName;
   std::error_code ignored;
   if (std::filesystem::exists(path, ignored)) return {};
   service::NewToken admin;
@@ -147,8 +151,19 @@ int serve(const ServerSettings& settings) {
     stop_requested.notify_all();
   });
 
+  // A file size limit (ulimit -f) must fail the write that exceeds it, as a full disk does,
+  // not kill the server. Handlers start with the default again (runner/child_process.cc).
+  std::signal(SIGXFSZ, SIG_IGN);
+
   auto address = split_listen(settings.listen);
   if (!address) return fail_start("invalid option", address.error());
+  // Before anything in the directory is read or written; held until serve() returns.
+  auto data = DataDirectory::claim(settings.data, "pop.db");
+  if (!data) return fail_start("", data.error());  // the message names the directory
+  if (!data->tightened().empty())
+    std::fprintf(stderr,
+                 "pop server: tightened permissions in %s (no access for group or others): %s\n",
+                 data->path().c_str(), describe_entries(data->tightened()).c_str());
   const bool tls = !settings.tls_certificate.empty();
   // Handlers posting to the HTTPS report URL trust the server's own certificate (curl takes
   // it as the anchor).
@@ -158,7 +173,10 @@ int serve(const ServerSettings& settings) {
   const HandlerRegistry& registry = *loaded_registry;
 
   store::sqlite::SqliteStoreOptions store_options;
-  store_options.data_directory = settings.data;
+  store_options.data_directory = data->path();
+  store_options.warn = [](const std::string& line) {
+    std::fprintf(stderr, "pop server: %s\n", line.c_str());
+  };
   auto store = store::sqlite::SqliteStore::open(store_options);
   if (!store) return fail_start("cannot open the store in " + settings.data, store.error());
 
@@ -181,7 +199,7 @@ int serve(const ServerSettings& settings) {
   service::AuditTrail audit(**store, clock);
   service::AgendaAccess agendas(service, audit);
   service::TokenService tokens(**store, clock);
-  if (auto bootstrapped = bootstrap_admin_token(tokens, settings.data); !bootstrapped)
+  if (auto bootstrapped = bootstrap_admin_token(tokens, data->path()); !bootstrapped)
     return fail_start("cannot create the admin token", bootstrapped.error());
   service::ReportAuthenticator report_tokens(reports);
   auth::AuthenticatorChain authenticators;
@@ -210,6 +228,10 @@ int serve(const ServerSettings& settings) {
     return fail_start("routes", added.error());
   if (auto added = api::add_token_routes(router, tokens, audit, **store); !added)
     return fail_start("routes", added.error());
+  service::StoreReadiness readiness([&store](WallTime now) { return (*store)->probe_write(now); },
+                                    clock, [] { return std::chrono::steady_clock::now(); }, {});
+  if (auto added = api::add_readiness_routes(router, readiness); !added)
+    return fail_start("routes", added.error());
   http::ServerOptions http_options;
   http_options.host = address->first;
   http_options.port = address->second;
@@ -219,8 +241,7 @@ int serve(const ServerSettings& settings) {
   if (auto started = http.start(); !started)
     return fail_start("cannot listen on " + settings.listen, started.error());
   std::printf("pop server: listening on %s://%s:%u, data in %s\n", tls ? "https" : "http",
-              address->first.c_str(), static_cast<unsigned>(http.port()),
-              std::filesystem::absolute(settings.data).c_str());
+              address->first.c_str(), static_cast<unsigned>(http.port()), data->path().c_str());
   std::fflush(stdout);
 
   std::unique_ptr<Runner> runner;
@@ -228,11 +249,9 @@ int serve(const ServerSettings& settings) {
   std::unique_ptr<puller::PullerAgent> agent;
   std::thread agent_thread;
   if (settings.embedded_puller) {
-    const auto work_root = std::filesystem::absolute(settings.data) / "work";
-    std::error_code ignored;
-    std::filesystem::remove_all(work_root, ignored);  // leftovers of a killed predecessor
-    std::filesystem::create_directories(work_root, ignored);
-    auto created = create_runner(settings.runner, work_root, options.default_resource_pool);
+    auto work_root = data->fresh_subdirectory("work");  // a killed predecessor's leftovers go
+    if (!work_root) return fail_start("cannot prepare the work directory", work_root.error());
+    auto created = create_runner(settings.runner, *work_root, options.default_resource_pool);
     if (!created) return fail_start(settings.runner.kind + " runner", created.error());
     runner = std::move(*created);
     // Its own credential: a puller of the default pool, held to the rules of any puller.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/json_fields.h"
+
 namespace pop::service {
 
 using auth::Principal;
@@ -22,7 +24,7 @@ std::vector<std::string> strings_of(const Json& document, const char* field) {
 
 bool shared_document(const Principal& caller, const Json& document) {
   auto global = document.find("isGlobal");
-  return shared_with(caller, document.value("customerId", ""),
+  return shared_with(caller, string_field(document, "customerId"),
                      global != document.end() && global->is_boolean() && global->get<bool>(),
                      strings_of(document, "allowedCustomerIds"));
 }
@@ -68,7 +70,7 @@ Result<void> ConfigAccess::check_reads(const Principal& caller, DocumentKind kin
 
 bool ConfigAccess::visible(const Principal& caller, DocumentKind kind, const Json& document) {
   if (caller.is_admin()) return true;
-  const std::string id = document.value("id", "");
+  const std::string id = string_field(document, "id");
   switch (kind) {
     case DocumentKind::kResourcePool:
       return caller.role == Role::kMember ||
@@ -89,7 +91,7 @@ Result<void> ConfigAccess::check_write(const Principal& caller, DocumentKind kin
   if (caller.role != Role::kMember || kind != DocumentKind::kAgendaTemplate)
     return fail(ErrorCode::kForbidden,
                 "only an admin may change " + std::string(store::document_kind_name(kind)) + "s");
-  if (stored != nullptr && !caller.acts_for(stored->value("customerId", "")))
+  if (stored != nullptr && !caller.acts_for(string_field(*stored, "customerId")))
     return fail(ErrorCode::kForbidden, "only the owner's members may change this template");
   if (body != nullptr) {
     auto owner = body->find("customerId");
@@ -138,8 +140,8 @@ Result<ConfigDocument> ConfigAccess::create(const Principal& caller, DocumentKin
   if (allowed) allowed = check_write(caller, kind, nullptr, &body);
   auto created =
       allowed ? config_.create(owner_for(caller), kind, body) : tl::unexpected(allowed.error());
-  const std::string target =
-      created ? created->document.value("id", "") : (body.is_object() ? body.value("id", "") : "");
+  // The body is the client's: its id may be of any type, and only text names a target.
+  const std::string target = string_field(created ? created->document : body, "id");
   return audit_.record(caller, action(kind, "create"), target, std::move(created));
 }
 

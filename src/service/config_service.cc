@@ -4,6 +4,7 @@
 
 #include "service/config_store.h"
 #include "service/template_run.h"
+#include "util/json_fields.h"
 #include "util/random_id.h"
 #include "util/time_format.h"
 
@@ -294,7 +295,7 @@ Result<void> ConfigService::remove_pool(std::string_view id) {
     if (!documents) return tl::unexpected(documents.error());
     std::vector<std::string> ids;
     for (const auto& record : *documents) {
-      if (record.document.value("resourcePoolId", "") == id) ids.push_back(record.id);
+      if (string_field(record.document, "resourcePoolId") == id) ids.push_back(record.id);
     }
     if (!ids.empty()) details.push_back(kind_label(user) + "s using it: " + some_names(ids));
   }

@@ -15,6 +15,12 @@
 //   may retry later. kInvalidArgument: a cursor this store did not issue, or a document that
 //   cannot be serialized (invalid UTF-8). kInternal: a bug, including stored data the store
 //   cannot read back.
+// - Unreadable records: a record whose stored data the store cannot read back (altered
+//   behind its back, or written by a bug) fails its own reads by id with kInternal, and is
+//   left out of every listing, so that it hides none of its neighbours; both are reported
+//   to the implementation's warning sink, naming the record. A left-out record still takes
+//   its place in the page: a page may hold fewer than `limit` items (even none) while `more`
+//   is set, and its cursor leads past the record.
 // - Input is validated by the caller (ids non-empty, progress columns matching the
 //   document); the store keeps what it is given.
 // - Time is never read inside the store: every instant comes from the caller, so leases
@@ -160,6 +166,13 @@ class Store {
   // Records matching the filters that are set, in sequence order (or newest first).
   // kInvalidArgument: a cursor this store did not issue.
   virtual Result<Page<AuditRecord>> list_audit(const AuditQuery& query) = 0;
+
+  // ---- Health ----------------------------------------------------------------------------
+
+  // Makes one small durable write that changes nothing else the store holds (the instant of
+  // the probe, in a place of its own): whether writes are accepted now, for readiness
+  // checks. kUnavailable: the write failed (disk full, I/O error, locked, closing).
+  virtual Result<void> probe_write(WallTime now) = 0;
 };
 
 }  // namespace pop::store

@@ -13,6 +13,7 @@
 #include "store/conformance/concurrency_conformance.h"
 #include "store/conformance/document_conformance.h"
 #include "store/conformance/lease_conformance.h"
+#include "store/conformance/write_probe_conformance.h"
 
 // Instantiates every conformance suite for `Harness` (a name that resolves from namespace
 // pop::store::conformance, e.g. fully qualified), with test names starting `Prefix/`. Use at
@@ -23,5 +24,6 @@
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, LeaseConformance, ::testing::Types<Harness>);       \
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, DocumentConformance, ::testing::Types<Harness>);    \
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, ConcurrencyConformance, ::testing::Types<Harness>); \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, WriteProbeConformance, ::testing::Types<Harness>);  \
   }                                                                                          \
   static_assert(true, "require a semicolon after the macro")

@@ -21,6 +21,7 @@ inline constexpr std::string_view kAgendaColumns =
     "a.sequence, a.added_ms, a.updated_ms, a.document";
 
 inline constexpr int kAgendaColumnCount = 10;
+inline constexpr int kSequenceColumn = 6;  // a.sequence, the agenda listing's order
 
 Result<AgendaRecord> read_agenda_row(const Statement& row);
 

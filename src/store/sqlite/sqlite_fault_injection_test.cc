@@ -203,5 +203,17 @@ TEST_F(SqliteFaultInjectionTest, FailingDiskGivesUnavailableAndKeepsNothing) {
   EXPECT_EQ(waiting->size(), 3u);
 }
 
+TEST_F(SqliteFaultInjectionTest, WriteProbeFailsWhileTheDiskFailsAndRecoversWithIt) {
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  const int before = faults.wal_syncs.load();
+  ASSERT_TRUE(ok(store->probe_write(conformance::at(1))));
+  EXPECT_GT(faults.wal_syncs.load(), before) << "a probe is a durable write";
+  faults.fail_writes = true;
+  EXPECT_TRUE(fails_with(store->probe_write(conformance::at(2)), ErrorCode::kUnavailable));
+  faults.fail_writes = false;
+  EXPECT_TRUE(ok(store->probe_write(conformance::at(3))));
+}
+
 }  // namespace
 }  // namespace pop::store::sqlite

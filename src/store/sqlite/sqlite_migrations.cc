@@ -82,8 +82,17 @@ CREATE INDEX audit_log_by_actor ON audit_log (actor, sequence);
 CREATE INDEX audit_log_by_target ON audit_log (target, sequence);
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{
+// One row that Store::probe_write rewrites: readiness is whether such a write commits.
+constexpr std::string_view kVersion2 = R"sql(
+CREATE TABLE write_probe (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  written_ms INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "agendas, progress, leases, idempotency keys, documents, audit log", kVersion1},
+    {2, "write probe", kVersion2},
 }};
 
 Result<void> ensure_version_table(Connection& connection) {

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <string>
 #include <utility>
 
 #include "store/sqlite/sqlite_statement.h"
@@ -10,22 +12,41 @@
 
 namespace pop::store::sqlite {
 
-// `read_row(statement)` returns Result<T> for the current row. next_cursor is left to the
-// caller, which knows how its listing is ordered.
-template <typename T, typename ReadRow>
-Result<Page<T>> read_page(Statement& listing, std::size_t limit, ReadRow read_row) {
+// Where the store reports records it cannot read back (SqliteStoreOptions::warn).
+using Warn = std::function<void(const std::string& line)>;
+
+// `read_row(statement)` returns Result<T> for the current row; `cursor_of(statement)` the
+// cursor just past it. The page's next_cursor is past the last row read, or `start_cursor`
+// when there was none.
+//
+// A row that read_row fails with kInternal (stored data the store cannot read back) is left
+// out and reported to `warn`, so that one damaged record does not fail the listing of its
+// neighbours (store.h, "Unreadable records"). It still counts towards `limit`, and the
+// cursor moves past it, so paging goes on after it.
+template <typename T, typename ReadRow, typename CursorOf>
+Result<Page<T>> read_page(Statement& listing, std::size_t limit, std::string start_cursor,
+                          ReadRow read_row, CursorOf cursor_of, const Warn& warn) {
   Page<T> page;
+  page.next_cursor = std::move(start_cursor);
+  std::size_t rows = 0;
   while (true) {
     auto row = listing.step();
     if (!row) return tl::unexpected(std::move(row.error()));
     if (!*row) break;
-    if (page.items.size() == limit) {
+    if (rows == limit) {
       page.more = true;
       break;
     }
+    ++rows;
+    page.next_cursor = cursor_of(listing);
     auto item = read_row(listing);
-    if (!item) return tl::unexpected(std::move(item.error()));
-    page.items.push_back(std::move(*item));
+    if (item) {
+      page.items.push_back(std::move(*item));
+    } else if (item.error().code == ErrorCode::kInternal) {
+      if (warn) warn("unreadable record left out of a listing: " + item.error().message);
+    } else {
+      return tl::unexpected(std::move(item.error()));
+    }
   }
   return page;
 }

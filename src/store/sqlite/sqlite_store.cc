@@ -2,14 +2,19 @@
 // documents and the audit log in sqlite_store_documents.cc.
 #include "store/sqlite/sqlite_store.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <string>
 #include <system_error>
 #include <utility>
 
 #include "store/sqlite/sqlite_agenda_rows.h"
 #include "store/sqlite/sqlite_codec.h"
-#include "store/sqlite/sqlite_page.h"
 
 namespace pop::store::sqlite {
 namespace {
@@ -25,6 +30,23 @@ Result<void> prepare_directory(const std::filesystem::path& directory) {
     return fail(ErrorCode::kUnavailable, "cannot use data directory " + directory.string() +
                                              (error ? ": " + error.message() : ""));
   }
+  return {};
+}
+
+// SQLite would create the database with mode 0644 less the umask, and gives its -wal and
+// -shm files the database's own mode: creating it 0600 first keeps all three private
+// (customers' payloads, the report token key) whatever the umask.
+Result<void> create_private_file(const std::filesystem::path& file) {
+  const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return {};
+    return fail(ErrorCode::kUnavailable,
+                "cannot create database " + file.string() + ": " + std::strerror(errno));
+  }
+  const bool made_private = ::fchmod(fd, 0600) == 0;
+  ::close(fd);
+  if (!made_private)
+    return fail(ErrorCode::kUnavailable, "cannot make database " + file.string() + " private");
   return {};
 }
 
@@ -152,6 +174,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions&
     return tl::unexpected(std::move(ready.error()));
   }
   const std::filesystem::path file = options.data_directory / options.file_name;
+  if (auto created = create_private_file(file); !created) {
+    return tl::unexpected(std::move(created.error()));
+  }
   auto writer = open_writer(file, options);
   if (!writer) return tl::unexpected(std::move(writer.error()));
   if (auto migrated = migrate(*writer, migrations); !migrated) {
@@ -167,14 +192,15 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions&
   }
   return std::unique_ptr<SqliteStore>(
       new SqliteStore(file, std::make_unique<WriteBatcher>(std::move(*writer), options.max_batch),
-                      std::make_unique<ConnectionPool>(std::move(readers))));
+                      std::make_unique<ConnectionPool>(std::move(readers)), options.warn));
 }
 
 SqliteStore::SqliteStore(std::filesystem::path database_path, std::unique_ptr<WriteBatcher> writer,
-                         std::unique_ptr<ConnectionPool> readers)
+                         std::unique_ptr<ConnectionPool> readers, Warn warn)
     : database_path_(std::move(database_path)),
       writer_(std::move(writer)),
-      readers_(std::move(readers)) {}
+      readers_(std::move(readers)),
+      warn_(std::move(warn)) {}
 
 SqliteStore::~SqliteStore() = default;
 
@@ -206,7 +232,7 @@ Result<AgendaRecord> SqliteStore::get_agenda(std::string_view id) {
       db->prepare("SELECT " + std::string(kAgendaColumns) + " FROM agendas a WHERE a.id = ?1");
   if (!statement) return tl::unexpected(std::move(statement.error()));
   (*statement)->bind(1, id);
-  return single_agenda(*statement, id);
+  return reported(single_agenda(*statement, id));
 }
 
 Result<Page<ListedAgenda>> SqliteStore::list_agendas(const AgendaQuery& query) {
@@ -225,18 +251,17 @@ Result<Page<ListedAgenda>> SqliteStore::list_agendas(const AgendaQuery& query) {
   for (std::size_t i = 0; i < query.customer_ids.size(); ++i)
     listing.bind(kFirstCustomerParameter + static_cast<int>(i), query.customer_ids[i]);
   listing.bind(5, static_cast<std::int64_t>(limit + 1));  // one more says whether more exist
-  auto read = read_page<ListedAgenda>(listing, limit, [](Statement& row) -> Result<ListedAgenda> {
-    auto agenda = read_agenda_row(row);
-    if (!agenda) return tl::unexpected(std::move(agenda.error()));
-    auto progress = read_progress_row(row, kAgendaColumnCount);
-    if (!progress) return tl::unexpected(std::move(progress.error()));
-    return ListedAgenda{std::move(*agenda), std::move(*progress)};
-  });
-  if (!read) return tl::unexpected(std::move(read.error()));
-  Page<ListedAgenda> page = std::move(*read);
-  page.next_cursor =
-      encode_sequence_cursor('a', page.items.empty() ? *after : page.items.back().agenda.sequence);
-  return page;
+  return read_page<ListedAgenda>(
+      listing, limit, encode_sequence_cursor('a', *after),
+      [](Statement& row) -> Result<ListedAgenda> {
+        auto agenda = read_agenda_row(row);
+        if (!agenda) return tl::unexpected(std::move(agenda.error()));
+        auto progress = read_progress_row(row, kAgendaColumnCount);
+        if (!progress) return tl::unexpected(std::move(progress.error()));
+        return ListedAgenda{std::move(*agenda), std::move(*progress)};
+      },
+      [](Statement& row) { return encode_sequence_cursor('a', row.column_int64(kSequenceColumn)); },
+      warn_);
 }
 
 Result<void> SqliteStore::delete_agenda(std::string_view id) {
@@ -285,7 +310,7 @@ Result<ProgressRecord> SqliteStore::get_progress(std::string_view agenda_id) {
   auto row = (*statement)->step();
   if (!row) return tl::unexpected(std::move(row.error()));
   if (!*row) return fail(ErrorCode::kNotFound, "no agenda " + std::string(agenda_id));
-  return read_progress_row(**statement);
+  return reported(read_progress_row(**statement));
 }
 
 Result<void> SqliteStore::update_progress(const ProgressRecord& progress,
@@ -299,6 +324,17 @@ Result<void> SqliteStore::update_progress(const ProgressRecord& progress,
       return lease_conflict(progress.agenda_id, *lease, *fence_epoch);
     }
     return replace_progress(db, lease->agenda_sequence, *encoded);
+  });
+}
+
+Result<void> SqliteStore::probe_write(WallTime now) {
+  return writer_->run([&](Connection& db) -> Result<void> {
+    auto statement = db.prepare(
+        "INSERT INTO write_probe (id, written_ms) VALUES (1, ?1) "
+        "ON CONFLICT (id) DO UPDATE SET written_ms = excluded.written_ms");
+    if (!statement) return tl::unexpected(std::move(statement.error()));
+    (*statement)->bind(1, to_millis(now));
+    return (*statement)->run();
   });
 }
 

@@ -16,6 +16,7 @@
 
 #include "store/sqlite/connection_pool.h"
 #include "store/sqlite/sqlite_migrations.h"
+#include "store/sqlite/sqlite_page.h"
 #include "store/sqlite/write_batcher.h"
 #include "store/store.h"
 
@@ -23,6 +24,8 @@ namespace pop::store::sqlite {
 
 struct SqliteStoreOptions {
   std::filesystem::path data_directory;  // created (mode 0700) if missing
+  // The database, created with mode 0600 whatever the umask; SQLite gives its -wal and -shm
+  // files the database's mode.
   std::string file_name = "pop.db";
   std::size_t read_connections = 4;
   std::size_t max_batch = 512;  // most writes committed together
@@ -34,6 +37,9 @@ struct SqliteStoreOptions {
   // The registered SQLite VFS to use (empty: the default). Tests wrap the default one to
   // count syncs and inject I/O errors.
   std::string vfs;
+  // Where the store reports a record it cannot read back (store.h, "Unreadable records"):
+  // one line naming it and why. Called on the reading thread; empty: nowhere.
+  Warn warn;
 };
 
 class SqliteStore final : public Store {
@@ -87,13 +93,25 @@ class SqliteStore final : public Store {
   Result<std::int64_t> append_audit(const AuditRecord& record) override;
   Result<Page<AuditRecord>> list_audit(const AuditQuery& query) override;
 
+  Result<void> probe_write(WallTime now) override;
+
  private:
   SqliteStore(std::filesystem::path database_path, std::unique_ptr<WriteBatcher> writer,
-              std::unique_ptr<ConnectionPool> readers);
+              std::unique_ptr<ConnectionPool> readers, Warn warn);
+
+  // `read` as it is, having reported it to warn_ when it is a record that cannot be read
+  // back (kInternal).
+  template <typename T>
+  Result<T> reported(Result<T> read) const {
+    if (!read && read.error().code == ErrorCode::kInternal && warn_)
+      warn_("unreadable record: " + read.error().message);
+    return read;
+  }
 
   std::filesystem::path database_path_;
   std::unique_ptr<WriteBatcher> writer_;
   std::unique_ptr<ConnectionPool> readers_;
+  const Warn warn_;
 };
 
 }  // namespace pop::store::sqlite

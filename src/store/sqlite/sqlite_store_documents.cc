@@ -6,7 +6,6 @@
 
 #include "store/sqlite/sqlite_agenda_rows.h"
 #include "store/sqlite/sqlite_codec.h"
-#include "store/sqlite/sqlite_page.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace pop::store::sqlite {
@@ -61,7 +60,7 @@ Result<AuditRecord> read_audit_row(const Statement& row) {
   record.action = row.column_text(3);
   record.target = row.column_text(4);
   record.outcome = row.column_text(5);
-  auto details = decode_json(row.column_text(6), "audit details");
+  auto details = decode_json(row.column_text(6), "audit record " + std::to_string(record.sequence));
   if (!details) return tl::unexpected(std::move(details.error()));
   record.details = std::move(*details);
   return record;
@@ -142,7 +141,7 @@ Result<DocumentRecord> SqliteStore::get_document(DocumentKind kind, std::string_
   auto row = (*statement)->step();
   if (!row) return tl::unexpected(std::move(row.error()));
   if (!*row) return fail(ErrorCode::kNotFound, "no " + describe(kind, id));
-  return read_document_row(**statement);
+  return reported(read_document_row(**statement));
 }
 
 Result<Page<DocumentRecord>> SqliteStore::list_documents(const DocumentQuery& query) {
@@ -161,12 +160,10 @@ Result<Page<DocumentRecord>> SqliteStore::list_documents(const DocumentQuery& qu
   listing.bind(2, *after);
   if (query.owner_customer_id) listing.bind(3, *query.owner_customer_id);
   listing.bind(4, static_cast<std::int64_t>(limit + 1));
-  auto read = read_page<DocumentRecord>(listing, limit,
-                                        [](Statement& row) { return read_document_row(row); });
-  if (!read) return tl::unexpected(std::move(read.error()));
-  Page<DocumentRecord> page = std::move(*read);
-  page.next_cursor = encode_id_cursor('d', page.items.empty() ? *after : page.items.back().id);
-  return page;
+  return read_page<DocumentRecord>(
+      listing, limit, encode_id_cursor('d', *after),
+      [](Statement& row) { return read_document_row(row); },
+      [](Statement& row) { return encode_id_cursor('d', row.column_text(1)); }, warn_);
 }
 
 Result<void> SqliteStore::delete_document(DocumentKind kind, std::string_view id,
@@ -216,13 +213,10 @@ Result<Page<AuditRecord>> SqliteStore::list_audit(const AuditQuery& query) {
   if (query.actor) listing.bind(2, *query.actor);
   if (query.target) listing.bind(3, *query.target);
   listing.bind(4, static_cast<std::int64_t>(limit + 1));
-  auto read =
-      read_page<AuditRecord>(listing, limit, [](Statement& row) { return read_audit_row(row); });
-  if (!read) return tl::unexpected(std::move(read.error()));
-  Page<AuditRecord> page = std::move(*read);
-  page.next_cursor =
-      encode_sequence_cursor('u', page.items.empty() ? *after : page.items.back().sequence);
-  return page;
+  return read_page<AuditRecord>(
+      listing, limit, encode_sequence_cursor('u', *after),
+      [](Statement& row) { return read_audit_row(row); },
+      [](Statement& row) { return encode_sequence_cursor('u', row.column_int64(0)); }, warn_);
 }
 
 }  // namespace pop::store::sqlite

@@ -1,0 +1,137 @@
+#include "cli/data_directory.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "util/temp_dir.h"
+
+namespace pop::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+mode_t mode_of(const fs::path& path) {
+  struct stat status {};
+  return ::lstat(path.c_str(), &status) == 0 ? (status.st_mode & 07777) : 0;
+}
+
+class DataDirectoryClaimTest : public ::testing::Test {
+ protected:
+  void SetUp() override { old_mask_ = ::umask(0); }  // the most permissive umask
+  void TearDown() override { ::umask(old_mask_); }
+
+  fs::path data() const { return dir_.path() / "data"; }
+
+  TempDir dir_ = TempDir::create("pop-claim-").value();
+  mode_t old_mask_ = 0;
+};
+
+TEST_F(DataDirectoryClaimTest, ANewDirectoryIsPrivateAndLockedWithThePid) {
+  auto claimed = DataDirectory::claim(data() / "", "pop.db");
+  ASSERT_TRUE(claimed.has_value()) << claimed.error().message;
+  EXPECT_EQ(claimed->path(), data());
+  EXPECT_EQ(mode_of(data()), 0700u);
+  EXPECT_EQ(mode_of(data() / "pop.lock"), 0600u);
+  EXPECT_TRUE(claimed->tightened().empty());
+  pid_t pid = 0;
+  std::ifstream(data() / "pop.lock") >> pid;
+  EXPECT_EQ(pid, ::getpid());
+
+  // The lock's descriptor is not inherited by what the server starts.
+  int lock_fds = 0;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code error;
+    if (fs::read_symlink(entry.path(), error) != data() / "pop.lock") continue;
+    ++lock_fds;
+    EXPECT_NE(::fcntl(std::stoi(entry.path().filename().string()), F_GETFD) & FD_CLOEXEC, 0);
+  }
+  EXPECT_EQ(lock_fds, 1);
+}
+
+TEST_F(DataDirectoryClaimTest, ASecondClaimIsRefusedUntilTheFirstEnds) {
+  auto first = DataDirectory::claim(data(), "pop.db");
+  ASSERT_TRUE(first.has_value());
+  auto second = DataDirectory::claim(data(), "pop.db");
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().code, ErrorCode::kConflict);
+  EXPECT_EQ(second.error().message,
+            "data directory " + data().string() + " is in use by another pop server (pid " +
+                std::to_string(::getpid()) + "); stop it first, or give this one another --data");
+  first = tl::unexpected(Error{});  // releases the lock
+  EXPECT_TRUE(DataDirectory::claim(data(), "pop.db").has_value());
+}
+
+TEST_F(DataDirectoryClaimTest, ADirectoryThatLostItsDatabaseIsRefused) {
+  fs::create_directories(data());
+  EXPECT_TRUE(DataDirectory::claim(data(), "pop.db").has_value()) << "new: nothing to lose";
+  std::ofstream(data() / "admin.token") << "t\n";
+  auto missing = DataDirectory::claim(data(), "pop.db");
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kConflict);
+  EXPECT_NE(missing.error().message.find("pop.db is missing"), std::string::npos)
+      << missing.error().message;
+  EXPECT_NE(missing.error().message.find("(admin.token)"), std::string::npos);
+  ASSERT_EQ(missing.error().details.size(), 1u);
+
+  std::ofstream(data() / "pop.db").close();
+  fs::create_directories(data() / "work");
+  auto empty = DataDirectory::claim(data(), "pop.db");
+  ASSERT_FALSE(empty.has_value());
+  EXPECT_NE(empty.error().message.find("(admin.token, work) but its database pop.db is empty"),
+            std::string::npos)
+      << empty.error().message;
+
+  // Data that is still in the write-ahead log is SQLite's to recover.
+  std::ofstream(data() / "pop.db-wal") << "frames";
+  EXPECT_TRUE(DataDirectory::claim(data(), "pop.db").has_value());
+  fs::remove(data() / "pop.db-wal");
+  std::ofstream(data() / "pop.db") << "SQLite format 3";
+  EXPECT_TRUE(DataDirectory::claim(data(), "pop.db").has_value());
+}
+
+TEST_F(DataDirectoryClaimTest, WhatIsOpenIsTightenedAndListedButLinksAreNotFollowed) {
+  fs::create_directories(data() / "sub");
+  std::ofstream(data() / "a") << "a";
+  std::ofstream(data() / "sub" / "b") << "b";
+  std::ofstream(dir_.path() / "outside") << "o";
+  fs::permissions(data(), fs::perms(0755));
+  fs::permissions(data() / "sub", fs::perms(0777));
+  fs::permissions(data() / "a", fs::perms(0644));
+  fs::permissions(data() / "sub" / "b", fs::perms(0604));
+  fs::permissions(dir_.path() / "outside", fs::perms(0644));
+  fs::create_symlink(dir_.path() / "outside", data() / "link");
+
+  auto claimed = DataDirectory::claim(data(), "pop.db");
+  ASSERT_TRUE(claimed.has_value()) << claimed.error().message;
+  std::vector<std::string> tightened = claimed->tightened();
+  std::sort(tightened.begin(), tightened.end());
+  EXPECT_EQ(tightened, (std::vector<std::string>{".", "a", "sub", "sub/b"}));
+  EXPECT_EQ(mode_of(data()), 0700u);
+  EXPECT_EQ(mode_of(data() / "sub"), 0700u);
+  EXPECT_EQ(mode_of(data() / "a"), 0600u);
+  EXPECT_EQ(mode_of(data() / "sub" / "b"), 0600u);
+  EXPECT_EQ(mode_of(dir_.path() / "outside"), 0644u);
+  EXPECT_EQ(describe_entries({"a", "b"}), "a, b");
+  EXPECT_EQ(describe_entries({"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"}),
+            "1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2 more");
+}
+
+TEST_F(DataDirectoryClaimTest, AFreshSubdirectoryIsEmptyAndPrivate) {
+  auto claimed = DataDirectory::claim(data(), "pop.db");
+  ASSERT_TRUE(claimed.has_value());
+  fs::create_directories(data() / "work" / "old-attempt");
+  auto work = claimed->fresh_subdirectory("work");
+  ASSERT_TRUE(work.has_value()) << work.error().message;
+  EXPECT_EQ(*work, data() / "work");
+  EXPECT_TRUE(fs::is_empty(*work));
+  EXPECT_EQ(mode_of(*work), 0700u);
+}
+
+}  // namespace
+}  // namespace pop::cli

@@ -1,0 +1,94 @@
+#include "service/store_readiness.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <thread>
+
+namespace pop::service {
+namespace {
+
+using namespace std::chrono_literals;
+
+class StoreReadinessTest : public ::testing::Test {
+ protected:
+  StoreReadiness readiness(StoreReadiness::Probe probe) {
+    return StoreReadiness(
+        std::move(probe), [] { return WallTime{}; }, [this] { return now_.load(); },
+        StoreReadiness::Options{1000ms, 5000ms});
+  }
+
+  std::atomic<std::chrono::steady_clock::time_point> now_{std::chrono::steady_clock::time_point{}};
+};
+
+TEST_F(StoreReadinessTest, OneProbePerIntervalWhateverTheNumberOfChecks) {
+  int probes = 0;
+  Result<void> disk;
+  auto checks = readiness([&](WallTime) {
+    ++probes;
+    return disk;
+  });
+  for (int i = 0; i < 100; ++i) EXPECT_TRUE(checks.check().has_value());
+  EXPECT_EQ(probes, 1);
+
+  disk = fail(ErrorCode::kUnavailable, "database or disk is full");
+  now_ = now_.load() + 999ms;
+  EXPECT_TRUE(checks.check().has_value()) << "still the last outcome";
+  now_ = now_.load() + 1ms;
+  auto full = checks.check();
+  ASSERT_FALSE(full.has_value());
+  EXPECT_EQ(full.error().code, ErrorCode::kUnavailable);
+  EXPECT_EQ(full.error().message, "the store does not accept writes: database or disk is full");
+  EXPECT_EQ(probes, 2);
+
+  disk = {};
+  now_ = now_.load() + 1s;
+  EXPECT_TRUE(checks.check().has_value());
+  EXPECT_EQ(probes, 3);
+}
+
+TEST_F(StoreReadinessTest, AnyFailureIsUnavailable) {
+  auto checks = readiness([](WallTime) { return fail(ErrorCode::kInternal, "bug"); });
+  auto outcome = checks.check();
+  ASSERT_FALSE(outcome.has_value());
+  EXPECT_EQ(outcome.error().code, ErrorCode::kUnavailable);
+}
+
+TEST_F(StoreReadinessTest, ChecksDoNotQueueBehindARunningProbeUntilItStalls) {
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool entered = false;
+  bool release = false;
+  int probes = 0;
+  auto checks = readiness([&](WallTime) -> Result<void> {
+    std::unique_lock lock(mutex);
+    ++probes;
+    entered = true;
+    changed.notify_all();
+    changed.wait(lock, [&] { return release; });
+    return {};
+  });
+  std::thread first([&] { EXPECT_TRUE(checks.check().has_value()); });
+  {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return entered; });
+  }
+  auto meanwhile = checks.check();  // returns at once: nothing finished yet
+  ASSERT_FALSE(meanwhile.has_value());
+  EXPECT_EQ(meanwhile.error().message, "the store has not been probed yet");
+  now_ = now_.load() + 6s;
+  auto stalled = checks.check();
+  ASSERT_FALSE(stalled.has_value());
+  EXPECT_EQ(stalled.error().message, "the store has not finished a write in 6 s");
+  {
+    std::lock_guard lock(mutex);
+    release = true;
+    changed.notify_all();
+  }
+  first.join();
+  EXPECT_EQ(probes, 1);
+}
+
+}  // namespace
+}  // namespace pop::service
