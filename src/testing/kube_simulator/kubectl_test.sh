@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # kubectl against the simulator, with the kubeconfig the simulator writes: it must take the
-# simulator for a real API server (discovery, apply/create, wait, get with selectors and
-# -o json/name/table, logs, delete, NotFound afterwards, bearer token checks).
+# simulator for a real API server (discovery, OpenAPI, apply/create, apply again as a patch,
+# client-side validation where kubectl does it, wait, get with selectors and
+# -o json/name/table, logs, delete, NotFound afterwards, bearer token checks). Works with
+# kubectl 1.20 (Debian 12's) and later; kubectl_versions_test.sh runs it with several.
 #
 #   POP_TEST_DOCKER_HOST=unix:///path/docker.sock [KUBECTL=kubectl] kubectl_test.sh
 #
