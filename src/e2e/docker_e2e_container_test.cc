@@ -1,14 +1,15 @@
 // `pop server --runner docker` end to end: agendas whose every operation runs in a container
 // of the handler image, against the private engine ctest starts. Shown: the diamond agenda
 // with outputs passed between containers and progress reported from inside them; that
-// cancel and timeout leave no container; that a missing image fails the operation quickly
-// with a message naming the image.
+// cancel and timeout leave no container, and that cancel sends SIGTERM first; that a missing
+// image fails the operation quickly with a message naming the image.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <fstream>
 
 #include "docker/docker_engine.h"
+#include "http_client/test_server.h"
 #include "testing/container_tests.h"
 #include "testing/pop_server_fixture.h"
 #include "testing/subprocess.h"
@@ -29,9 +30,30 @@ class DockerE2eTest : public testing::PopServerFixture {
             "--handlers",      (dir_->path() / "handlers.json").string()};
   }
   void before_start() override {
-    // A handler whose image the engine does not have, and cannot pull (no network here).
-    std::ofstream(dir_->path() / "handlers.json") << R"({"handlers": {
-        "ghost": {"command": ["pop", "handler", "sample"], "image": "pop-test/ghost:404"}}})";
+    signals_ = http_client::testing::TestServer::start_tcp(
+        [](const http_client::testing::ReceivedRequest&, http_client::testing::Connection& peer) {
+          peer.respond(200, "");
+          peer.close_after();
+        });
+    ASSERT_NE(signals_, nullptr);
+    // A handler whose image the engine does not have, and cannot pull (no network here),
+    // and one that tells signals_ how it is stopped.
+    const json handlers = {
+        {"handlers",
+         {{"ghost", {{"command", {"pop", "handler", "sample"}}, {"image", "pop-test/ghost:404"}}},
+          {"polite",
+           {{"command", testing::sigterm_reporting_command(signals_->port())},
+            {"image", "pop:local"},
+            {"terminationGraceSeconds", 30}}}}}};
+    std::ofstream(dir_->path() / "handlers.json") << handlers.dump();
+  }
+
+  // Whether the handler of agenda `id` asked signals_ for `what` ("started", "sigterm").
+  bool heard(const std::string& what, const std::string& id) {
+    for (const auto& request : signals_->requests()) {
+      if (request.target == "/" + what + "/" + id) return true;
+    }
+    return false;
   }
 
   std::string submit(const json& agenda) {
@@ -52,6 +74,8 @@ class DockerE2eTest : public testing::PopServerFixture {
     EXPECT_TRUE(ids.has_value()) << ids.error().message;
     return ids ? *ids : std::vector<std::string>{};
   }
+
+  std::unique_ptr<http_client::testing::TestServer> signals_;
 };
 
 TEST_F(DockerE2eTest, DiamondRunsInContainersAndPassesOutputs) {
@@ -93,6 +117,29 @@ TEST_F(DockerE2eTest, CancelMidRunLeavesNoContainer) {
   // The server records the cancel at once; the puller hears of it at its next heartbeat and
   // stops the container then.
   EXPECT_TRUE(eventually([&] { return containers_of(id).empty(); }, 30s));
+}
+
+// docs/handler-contract.md: on cancellation the handler gets SIGTERM, and SIGKILL only after
+// its terminationGraceSeconds (30 here); this one exits at once on SIGTERM.
+TEST_F(DockerE2eTest, CancelSendsSigtermAndLeavesTheGracePeriod) {
+  const std::string id = submit(
+      {{"operations", {{{"name", "polite"}, {"type", "polite"}, {"payload", json::object()}}}}});
+  ASSERT_TRUE(eventually([&] { return heard("started", id); }, 30s));
+  // Found by the labels the handler contract lists.
+  auto engine = docker::DockerEngine::connect(testing::test_docker_host());
+  ASSERT_TRUE(engine.has_value());
+  auto labelled =
+      engine->list_containers({"pop.agendaId=" + id, "pop.operationType=polite", "pop.attempt=1"});
+  ASSERT_TRUE(labelled.has_value()) << labelled.error().message;
+  EXPECT_EQ(labelled->size(), 1u);
+  const auto cancelled_at = std::chrono::steady_clock::now();
+  EXPECT_EQ(call("POST", "/v1/agendas/" + id + "/cancel").status / 100, 2);
+  EXPECT_TRUE(eventually([&] { return heard("sigterm", id); }, 20s))
+      << "the handler was not sent SIGTERM";
+  EXPECT_TRUE(eventually([&] { return containers_of(id).empty(); }, 20s));
+  // It ended on SIGTERM, long before its grace period was over.
+  EXPECT_LT(std::chrono::steady_clock::now() - cancelled_at, 25s);
+  EXPECT_EQ(wait_for_outcome(id)["processingStateMessage"], "cancelled");
 }
 
 TEST_F(DockerE2eTest, TimeoutStopsTheContainer) {

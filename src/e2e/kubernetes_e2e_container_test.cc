@@ -1,7 +1,8 @@
 // `pop server --runner kubernetes` end to end against the Kubernetes API simulator, whose
 // Pods run for real on the private Docker engine ctest starts. Shown: the diamond agenda with
 // outputs passed between Pods; a 429 storm and dropped watches still end in success; each
-// customer's Pods in its own namespace; cancel and timeout leave no Pod and no container; a
+// customer's Pods in its own namespace; cancel and timeout leave no Pod and no container;
+// cancel sends SIGTERM and leaves the grace period, and the Pod's labels select it; a
 // missing image fails the operation quickly with a message naming the image.
 #include <gtest/gtest.h>
 
@@ -9,6 +10,7 @@
 #include <fstream>
 
 #include "docker/docker_engine.h"
+#include "http_client/test_server.h"
 #include "http_client/url.h"
 #include "testing/container_tests.h"
 #include "testing/kube_simulator_process.h"
@@ -40,8 +42,20 @@ class KubernetesE2eTest : public testing::PopServerFixture {
         {.script = POP_TEST_KUBE_SIMULATOR, .docker_host = testing::test_docker_host()});
     ASSERT_TRUE(simulator.has_value()) << simulator.error().message;
     simulator_ = std::move(*simulator);
-    std::ofstream(dir_->path() / "handlers.json") << R"({"handlers": {
-        "ghost": {"command": ["pop", "handler", "sample"], "image": "pop-test/ghost:404"}}})";
+    signals_ = http_client::testing::TestServer::start_tcp(
+        [](const http_client::testing::ReceivedRequest&, http_client::testing::Connection& peer) {
+          peer.respond(200, "");
+          peer.close_after();
+        });
+    ASSERT_NE(signals_, nullptr);
+    const json handlers = {
+        {"handlers",
+         {{"ghost", {{"command", {"pop", "handler", "sample"}}, {"image", "pop-test/ghost:404"}}},
+          {"polite",
+           {{"command", testing::sigterm_reporting_command(signals_->port())},
+            {"image", "pop:local"},
+            {"terminationGraceSeconds", 30}}}}}};
+    std::ofstream(dir_->path() / "handlers.json") << handlers.dump();
     auto api = http_client::Client::create(
         {.base_url = simulator_->url(), .bearer_token = "simulator-token", .proxy = ""});
     ASSERT_TRUE(api.has_value());
@@ -109,8 +123,17 @@ class KubernetesE2eTest : public testing::PopServerFixture {
     return json::parse(answer.body, nullptr, false).value("id", "");
   }
 
+  // Whether the handler of agenda `id` asked signals_ for `what` ("started", "sigterm").
+  bool heard(const std::string& what, const std::string& id) {
+    for (const auto& request : signals_->requests()) {
+      if (request.target == "/" + what + "/" + id) return true;
+    }
+    return false;
+  }
+
   std::unique_ptr<testing::KubeSimulatorProcess> simulator_;
   std::optional<http_client::Client> api_;
+  std::unique_ptr<http_client::testing::TestServer> signals_;
 };
 
 TEST_F(KubernetesE2eTest, DiamondRunsAsPodsAndPassesOutputs) {
@@ -192,6 +215,27 @@ TEST_F(KubernetesE2eTest, CancelAndTimeoutLeaveNoPodAndNoContainer) {
   EXPECT_TRUE(eventually(
       [&] { return pods("app.kubernetes.io/managed-by=pop").empty() && running_containers() == 0; },
       30s));
+}
+
+// docs/kubernetes.md: cancel deletes the Pod with gracePeriodSeconds = the handler's
+// terminationGraceSeconds (30 here), so Kubernetes sends SIGTERM, and SIGKILL only after it;
+// this handler exits at once on SIGTERM. The Pod carries the labels the docs list.
+TEST_F(KubernetesE2eTest, CancelSendsSigtermAndLeavesTheGracePeriod) {
+  create_namespace("pop-handlers");
+  const std::string id = submit(
+      {{"operations", {{{"name", "polite"}, {"type", "polite"}, {"payload", json::object()}}}}});
+  ASSERT_TRUE(eventually([&] { return heard("started", id); }, 30s));
+  const auto labelled = pods("pop.agendaId=" + id + ",pop.operationType=polite,pop.attempt=1");
+  ASSERT_EQ(labelled.size(), 1u) << "kubectl get pods -l pop.attempt=1 would not find the Pod";
+  EXPECT_EQ(labelled[0]["spec"]["terminationGracePeriodSeconds"], 30);
+  const auto cancelled_at = std::chrono::steady_clock::now();
+  EXPECT_EQ(call("POST", "/v1/agendas/" + id + "/cancel").status / 100, 2);
+  EXPECT_TRUE(eventually([&] { return heard("sigterm", id); }, 20s))
+      << "the handler was not sent SIGTERM";
+  EXPECT_TRUE(eventually([&] { return pods("pop.agendaId=" + id).empty(); }, 20s));
+  // It ended on SIGTERM, long before its grace period was over.
+  EXPECT_LT(std::chrono::steady_clock::now() - cancelled_at, 25s);
+  EXPECT_EQ(wait_for_outcome(id)["processingStateMessage"], "cancelled");
 }
 
 TEST_F(KubernetesE2eTest, MissingImageFailsFastNamingTheImage) {

@@ -20,7 +20,6 @@ inline constexpr char kOperationName[] = "pop.operationName";
 inline constexpr char kCustomerId[] = "pop.customerId";
 inline constexpr char kResourcePoolId[] = "pop.resourcePoolId";
 inline constexpr char kInsightId[] = "pop.insightId";
-// Annotations only.
 inline constexpr char kOperationType[] = "pop.operationType";
 inline constexpr char kAttempt[] = "pop.attempt";
 }  // namespace label

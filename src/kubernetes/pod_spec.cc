@@ -60,19 +60,23 @@ Json resources(const ContainerSpec& container) {
   return out;
 }
 
+// Every identity is a label (made a valid label value) to select Pods by, and an annotation
+// with the exact value.
 Json metadata(const LaunchRequest& request, const PodSpecOptions& options, const std::string& name,
               const std::string& name_space) {
+  const std::string attempt = std::to_string(request.attempt);
   const std::pair<const char*, const std::string*> identities[] = {
       {label::kAgendaId, &request.agenda_id},
       {label::kOperationName, &request.operation_name},
+      {label::kOperationType, &request.operation_type},
       {label::kCustomerId, &request.customer_id},
       {label::kResourcePoolId, &request.resource_pool_id},
       {label::kInsightId, &request.insight_id},
+      {label::kAttempt, &attempt},
   };
   Json labels = {{label::kManagedBy, label::kManagedByPop},
                  {label::kRunnerInstance, label_value(options.runner_instance)}};
-  Json annotations = {{label::kOperationType, request.operation_type},
-                      {label::kAttempt, std::to_string(request.attempt)}};
+  Json annotations = Json::object();
   for (const auto& [key, value] : identities) {
     labels[key] = label_value(*value);
     annotations[key] = *value;
@@ -141,6 +145,11 @@ Result<PodPlan> build_pod(const LaunchRequest& request, const PodSpecOptions& op
                    // Service links would add variables for every Service in the namespace:
                    // noise in the handler's environment, and a risk to its size limit.
                    {"enableServiceLinks", false},
+                   // The handler's grace also when someone else deletes the Pod (kubectl
+                   // delete) or activeDeadlineSeconds ends it; the runner's own deletions name
+                   // theirs.
+                   {"terminationGracePeriodSeconds",
+                    static_cast<std::int64_t>(std::ceil(spec.termination_grace_seconds))},
                    {"containers", Json::array({std::move(container)})}};
   if (spec.timeout_seconds > 0) {
     pod_spec["activeDeadlineSeconds"] =

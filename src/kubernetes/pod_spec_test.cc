@@ -71,6 +71,9 @@ TEST(PodSpec, BuildsTheHandlerPod) {
   EXPECT_EQ(labels[label::kCustomerId], label_value("Customer A"));
   EXPECT_EQ(labels[label::kResourcePoolId], "pool-1");
   EXPECT_EQ(labels[label::kInsightId], label_value("fast lane"));
+  // Selectable: `kubectl get pods -l pop.operationType=builder,pop.attempt=2`.
+  EXPECT_EQ(labels[label::kOperationType], "builder");
+  EXPECT_EQ(labels[label::kAttempt], "2");
   for (const auto& [key, value] : labels.items()) {
     EXPECT_TRUE(is_valid_label_value(value.get<std::string>())) << key;
   }
@@ -85,6 +88,9 @@ TEST(PodSpec, BuildsTheHandlerPod) {
   EXPECT_EQ(spec["restartPolicy"], "Never");
   EXPECT_EQ(spec["enableServiceLinks"], false);
   EXPECT_EQ(spec["activeDeadlineSeconds"], 100 + 5 + 600);
+  // Whoever deletes the Pod without a grace period of their own (kubectl delete, the
+  // activeDeadlineSeconds kill) gives the handler its terminationGraceSeconds.
+  EXPECT_EQ(spec["terminationGracePeriodSeconds"], 5);
   EXPECT_EQ(spec["nodeSelector"], Json({{"pool", "batch"}}));
   EXPECT_EQ(spec["tolerations"][0]["key"], "dedicated");
   EXPECT_EQ(spec["serviceAccountName"], "pop-handler");
@@ -155,6 +161,17 @@ TEST(PodSpec, NamesAreShortUniqueDnsLabels) {
   ASSERT_TRUE(fallback);
   EXPECT_EQ(fallback->name, "pop-op-12345-deadbeef");
   EXPECT_NE(build_pod(r, {}, "00000001")->name, fallback->name);
+}
+
+TEST(PodSpec, AnOperationTypeThatIsNoLabelValueIsMadeOneAndKeptExactly) {
+  LaunchRequest r = request();
+  r.operation_type = "video/encode (h.265)";
+  auto plan = build_pod(r, {}, "deadbeef");
+  ASSERT_TRUE(plan);
+  const std::string labelled = plan->pod["metadata"]["labels"][label::kOperationType];
+  EXPECT_EQ(labelled, label_value("video/encode (h.265)"));
+  EXPECT_TRUE(is_valid_label_value(labelled)) << labelled;
+  EXPECT_EQ(plan->pod["metadata"]["annotations"][label::kOperationType], "video/encode (h.265)");
 }
 
 TEST(PodSpec, OwnerReferenceOnlyInTheOwnersNamespace) {

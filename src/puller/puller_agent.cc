@@ -91,10 +91,12 @@ void PullerAgent::run() {
         auto reported = source_.report(job->agenda_id, job->assignment.epoch,
                                        agenda_progress_to_json(progress));
         // 409: the lease went to someone else (or the agenda was cancelled); 404: deleted.
+        // Stopped as any cancel stops handlers (docs/handler-contract.md): SIGTERM, and
+        // SIGKILL only after each handler's terminationGraceSeconds.
         if (!reported && (reported.error().code == ErrorCode::kConflict ||
                           reported.error().code == ErrorCode::kNotFound)) {
           job->lease_lost.store(true);
-          job->executor->cancel(true);
+          job->executor->cancel();
           continue;
         }
         // What handlers reported through the API reaches the server with the next heartbeat.

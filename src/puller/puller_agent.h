@@ -1,9 +1,11 @@
 // The agent of a resource pool: admits agendas while it has free slots, runs each with
 // its own executor (on its own thread) and reports progress, which doubles as the lease
 // heartbeat. An admitted agenda is owned until it ends: its operations never go back to
-// the queue. When a report says the lease was lost, the agenda is stopped at once and
-// nothing more is reported for it. With a report URL, each agenda's handlers also get the
-// report endpoint (see reporting_runner.h), read back at each heartbeat.
+// the queue. When a report says the lease was lost (409: cancelled, or taken back; 404:
+// deleted), the agenda is cancelled as `pop cancel` would (its handlers get SIGTERM, then
+// SIGKILL after their grace) and nothing more is reported for it. With a report URL, each
+// agenda's handlers also get the report endpoint (see reporting_runner.h), read back at
+// each heartbeat.
 //
 // Execution limits (an insight's executionLimit, learned from the previous pull answer):
 // before each pull the agent counts the insight's active handlers, as the runner sees them
@@ -59,8 +61,10 @@ class PullerAgent {
   ~PullerAgent();  // stop() and wait for every agenda
 
   // Pulls and runs until stop(). Returns after every running agenda has ended. Agendas
-  // stopped by stop() are abandoned, not completed: nothing more is reported for them, so
-  // their leases expire and the server hands them out again in continue mode.
+  // stopped by stop() are abandoned, not completed: their handlers get SIGTERM, then
+  // SIGKILL after their grace (so run() may take that long to return), nothing more is
+  // reported for them, so their leases expire and the server hands them out again in
+  // continue mode.
   void run();
   void stop();
 

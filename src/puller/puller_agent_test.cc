@@ -74,6 +74,10 @@ class PullerAgentTest : public ::testing::Test {
                         "held": {"command": ["/bin/sh", "-c", "touch \"$DIR/started-$POP_AGENDA_ID\"; while [ ! -e \"$DIR/release\" ]; do sleep 0.02; done"],
                                  "env": {"DIR": ")" +
                                             dir_->path().string() + R"("}},
+                        "polite": {"command": ["/bin/sh", "-c", "trap 'sleep 1; touch \"$DIR/term-$POP_AGENDA_ID\"; exit 0' TERM; touch \"$DIR/started-$POP_AGENDA_ID\"; while true; do sleep 0.02; done"],
+                                   "terminationGraceSeconds": 20,
+                                   "env": {"DIR": ")" +
+                                            dir_->path().string() + R"("}},
                         "reporter": {"command": ["/bin/sh", "-c", "printf '%s %s' \"$POP_REPORT_URL\" \"$POP_REPORT_TOKEN\" > \"$DIR/reporter.env.tmp\" && mv \"$DIR/reporter.env.tmp\" \"$DIR/reporter.env\"; while [ ! -e \"$DIR/go\" ]; do sleep 0.02; done"],
                                      "env": {"DIR": ")" +
                                             dir_->path().string() + R"("}}}})"),
@@ -231,6 +235,31 @@ TEST_F(PullerAgentTest, StoppingAbandonsRunningAgendasForAnotherPuller) {
   auto lease = store_->get_lease(id);
   ASSERT_TRUE(lease.has_value());
   EXPECT_EQ(lease->holder, "embedded");
+}
+
+// A cancelled agenda's lease is refused at the next heartbeat (409), a deleted one's is gone
+// (404): either way the handler is stopped as the handler contract says, SIGTERM first and
+// SIGKILL only after its terminationGraceSeconds, so it can clean up: this one takes a
+// second to do so (a SIGKILL right after the SIGTERM would leave no trace).
+TEST_F(PullerAgentTest, HandlersOfACancelledOrDeletedAgendaGetSigtermAndTheirGrace) {
+  AgentOptions options;
+  options.report_interval = 50ms;
+  PullerAgent agent(*source_, registry_, *runner_, options);
+  std::thread loop([&] { agent.run(); });
+  const std::string agenda = R"({"operations": [{"name": "p", "type": "polite"}]})";
+  const std::string cancelled = submit(agenda);
+  const std::string deleted = submit(agenda);
+  ASSERT_TRUE(pop::testing::eventually([&] { return started(cancelled) && started(deleted); }));
+  ASSERT_TRUE(service_->cancel(cancelled).has_value());
+  ASSERT_TRUE(service_->remove(deleted).has_value());
+  for (const auto& id : {cancelled, deleted}) {
+    EXPECT_TRUE(pop::testing::eventually([&] {
+      return std::filesystem::exists(dir_->path() / ("term-" + id));
+    })) << "the handler of "
+        << id << " saw no SIGTERM";
+  }
+  agent.stop();
+  loop.join();
 }
 
 // The report endpoint's server side is called directly here (the HTTP route is tested end

@@ -44,6 +44,7 @@ Json labels_of(const LaunchRequest& request, const std::string& resource_pool_id
           {kOwnerLabel, ProcessIdentity::self().text()},
           {"pop.agendaId", request.agenda_id},
           {"pop.operationName", request.operation_name},
+          {"pop.operationType", request.operation_type},
           {"pop.customerId", request.customer_id},
           {"pop.resourcePoolId",
            request.resource_pool_id.empty() ? resource_pool_id : request.resource_pool_id},

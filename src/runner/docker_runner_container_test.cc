@@ -135,6 +135,8 @@ TEST_F(DockerRunnerTest, ContractEnvironmentLimitsAndLabels) {
   EXPECT_EQ(labels["pop.customerId"], "acme");
   EXPECT_EQ(labels["pop.resourcePoolId"], pool_);
   EXPECT_EQ(labels["pop.insightId"], "fast");
+  EXPECT_EQ(labels["pop.operationType"], request.operation_type);
+  EXPECT_EQ(labels["pop.attempt"], "2");
   auto result = listener.wait_finished();
   ASSERT_TRUE(result.has_value());
   EXPECT_TRUE(result->succeeded) << result->message << "\n" << result->log_tail;

@@ -22,6 +22,19 @@ inline nlohmann::json sample_log_action(const std::string& message, int sleep_ms
           {"paramsMap", {{"logMessage", message}, {"sleepMilliseconds", sleep_ms}}}};
 }
 
+// The command of a handler (sh in the handler image) that shows how it is stopped: it asks
+// http://127.0.0.1:`port`/started/<agenda id> once running, and on SIGTERM takes a second
+// to clean up, then asks .../sigterm/<agenda id> and exits 0; a SIGKILL before that second
+// is over leaves no trace. Containers and the simulator's Pods share the host's network, so
+// a test's server on loopback hears it.
+inline nlohmann::json sigterm_reporting_command(int port) {
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  return {"sh", "-c",
+          "trap 'sleep 1; wget -q -O /dev/null " + url +
+              "/sigterm/$POP_AGENDA_ID; exit 0' TERM; wget -q -O /dev/null " + url +
+              "/started/$POP_AGENDA_ID; while true; do sleep 0.1; done"};
+}
+
 // The entry of operation `name` in an agenda's progress document, or nullptr.
 inline const nlohmann::json* operation_progress(const nlohmann::json& progress,
                                                 const std::string& name) {

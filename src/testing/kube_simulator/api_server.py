@@ -18,6 +18,7 @@ import api_status
 import control_api
 import discovery
 import openapi
+import openapi_v2
 import table
 from pod_logs import serve_logs
 from protobuf_body import decode_namespace
@@ -56,6 +57,7 @@ _ROUTES = [
     (r"/api", "_api_versions", {"GET": "get"}),
     (r"/api/v1", "_api_resources", {"GET": "get"}),
     (r"/apis", "_api_groups", {"GET": "get"}),
+    (r"/openapi/v2", "_openapi_v2", {"GET": "get"}),
     (r"/openapi/v3", "_openapi_root", {"GET": "get"}),
     (r"/openapi/v3/api/v1", "_openapi_core_v1", {"GET": "get"}),
     (r"/api/v1/namespaces", "_namespaces", _COLLECTION),
@@ -167,6 +169,10 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         except ValueError as error:
             raise api_status.bad_request(f"invalid JSON in the request body: {error}")
 
+    def _strategic(self):
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+        return content_type == "application/strategic-merge-patch+json"
+
     def _fail(self, error):
         if self._streaming:
             self.abort()  # too late for a status: the client sees the stream break
@@ -190,6 +196,12 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
     def _api_groups(self, method, params, query, body):
         self.send_json(200, discovery.api_groups())
 
+    def _openapi_v2(self, method, params, query, body):
+        negotiated = openapi_v2.negotiate(self.headers.get("Accept"))
+        if negotiated is None:
+            raise api_status.not_acceptable(self.headers.get("Accept"))
+        self.send_bytes(200, *negotiated)
+
     def _openapi_root(self, method, params, query, body):
         self.send_json(200, openapi.root())
 
@@ -212,7 +224,8 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
             self._send_object(200, "namespaces", registry.delete_namespace(params["name"], options))
         elif method == "PATCH":
             self._send_object(200, "namespaces",
-                              registry.patch_metadata("namespaces", "", params["name"], self._json(body)))
+                              registry.patch_metadata("namespaces", "", params["name"], self._json(body),
+                                                      self._strategic()))
         else:
             self._send_object(200, "namespaces", registry.get("namespaces", "", params["name"]))
 
@@ -230,7 +243,7 @@ class ApiHandler(http.server.BaseHTTPRequestHandler):
         if method == "DELETE":
             pod = registry.delete_pod(namespace, name, DeleteOptions(query, self._json(body)))
         elif method == "PATCH":
-            pod = registry.patch_metadata("pods", namespace, name, self._json(body))
+            pod = registry.patch_metadata("pods", namespace, name, self._json(body), self._strategic())
         else:
             pod = registry.get("pods", namespace, name)
         self._send_object(200, "pods", pod)

@@ -93,6 +93,12 @@ def unsupported_media_type(content_type):
                     'application/strategic-merge-patch+json', {})
 
 
+def not_acceptable(accept):
+    return ApiError(406, "NotAcceptable",
+                    f'none of the media types in "{accept}" is served here - served media types '
+                    'include: application/json, application/com.github.proto-openapi.spec.v2.v1.0+protobuf')
+
+
 def expired(message):
     return ApiError(410, "Expired", message)
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # kubectl against the simulator, with the kubeconfig the simulator writes: it must take the
-# simulator for a real API server (discovery, apply/create, wait, get with selectors and
-# -o json/name/table, logs, delete, NotFound afterwards, bearer token checks).
+# simulator for a real API server (discovery, OpenAPI, apply/create, apply again as a patch,
+# client-side validation where kubectl does it, wait, get with selectors and
+# -o json/name/table, logs, delete, NotFound afterwards, bearer token checks). Works with
+# kubectl 1.20 (Debian 12's) and later; kubectl_versions_test.sh runs it with several.
 #
 #   POP_TEST_DOCKER_HOST=unix:///path/docker.sock [KUBECTL=kubectl] kubectl_test.sh
 #
@@ -56,6 +58,24 @@ k() { "$kubectl" --kubeconfig "$work/kubeconfig" --cache-dir "$work/cache" "$@";
 # A JSON field of stdin, by a Python expression on `o`.
 field() { /usr/bin/python3 -c "import json, sys; o = json.load(sys.stdin); print($1)"; }
 
+minor=$("$kubectl" version --client -o json | field 'o["clientVersion"]["minor"].rstrip("+")')
+echo "kubectl_test: $kubectl, client version 1.$minor"
+
+# Waits until the pod's phase is $2: `kubectl wait --for=jsonpath` (a watch) where kubectl
+# has it (1.23 on), else polling `kubectl get`.
+wait_for_phase() {
+  if ((minor >= 23)); then
+    expect_eq "$(k wait -n kt --for=jsonpath='{.status.phase}'="$2" "pod/$1" --timeout=30s)" \
+      "pod/$1 condition met" "wait for $2"
+    return
+  fi
+  for _ in $(seq 300); do
+    [[ $(k get pod -n kt "$1" -o jsonpath='{.status.phase}') == "$2" ]] && return 0
+    sleep 0.1
+  done
+  fail "pod $1 did not reach phase $2 within 30 s"
+}
+
 start_simulator --tls --token kubectl-test-token
 port=$(cat "$work/port")
 grep -q "^kube_simulator listening on https://127.0.0.1:$port\$" "$work/stdout" || fail "listening line: $(cat "$work/stdout")"
@@ -79,8 +99,7 @@ EOF
 expect_eq "$(k create namespace kt)" "namespace/kt created" "create namespace"
 expect_eq "$(k get namespace kt -o jsonpath='{.status.phase}')" "Active" "namespace phase"
 expect_eq "$(k apply -f "$work/pod.yaml")" "pod/hello created" "apply pod"
-expect_eq "$(k wait -n kt --for=jsonpath='{.status.phase}'=Succeeded pod/hello --timeout=30s)" \
-  "pod/hello condition met" "wait for Succeeded"
+wait_for_phase hello Succeeded
 
 k get pod hello -n kt -o json >"$work/pod.json"
 expect_eq "$(field 'o["status"]["phase"]' <"$work/pod.json")" "Succeeded" "phase"
@@ -95,6 +114,21 @@ expect_eq "$(field 'o["status"]["containerStatuses"][0]["state"]["terminated"]["
 expect_eq "$(field '"kubectl.kubernetes.io/last-applied-configuration" in o["metadata"]["annotations"]' \
   <"$work/pod.json")" "True" "apply's annotation"
 
+# A second apply patches (a three-way strategic merge patch, computed from the OpenAPI
+# schema where kubectl reads one) and only the label changes.
+sed -e 's/app: x/app: x\n    tier: t/' "$work/pod.yaml" >"$work/pod2.yaml"
+expect_eq "$(k apply -f "$work/pod2.yaml")" "pod/hello configured" "apply again"
+expect_eq "$(k get pod hello -n kt -o jsonpath='{.metadata.labels.tier}')" "t" "label added by apply"
+expect_eq "$(k apply -f "$work/pod2.yaml")" "pod/hello unchanged" "apply unchanged"
+
+# kubectl before 1.25 validates against /openapi/v2 itself (later ones leave it to the
+# server, which the simulator does not do): an unknown container field is refused.
+if ((minor < 25)); then
+  sed -e 's/name: hello/name: typo/' -e 's/    image: pop:local/    imagee: pop:local/' "$work/pod.yaml" >"$work/typo.yaml"
+  if k apply -f "$work/typo.yaml" >"$work/out" 2>"$work/err"; then fail "kubectl sent a pod with an unknown field"; fi
+  grep -q 'unknown field "imagee" in io.k8s.api.core.v1.Container' "$work/err" || fail "validation: $(cat "$work/err")"
+fi
+
 expect_eq "$(k get pods -n kt -l app=x -o name)" "pod/hello" "label selector"
 expect_eq "$(k get pods -A -l 'app in (x, y)' -o name)" "pod/hello" "set-based selector across namespaces"
 expect_eq "$(k get pods -n kt -l app=other 2>&1)" "No resources found in kt namespace." "no match"
@@ -108,7 +142,8 @@ expect_eq "$(cat "$work/err")" 'Error from server (NotFound): pods "hello" not f
 # A running pod: kubectl delete waits until the kubelet has stopped it and the pod is gone.
 sed -e 's/name: hello/name: sleeper/' -e 's/echo hello; .*"]/sleep 300"]/' "$work/pod.yaml" >"$work/sleeper.yaml"
 expect_eq "$(k create -f "$work/sleeper.yaml")" "pod/sleeper created" "create"
-k wait -n kt --for=jsonpath='{.status.phase}'=Running pod/sleeper --timeout=30s >/dev/null || fail "sleeper never ran"
+expect_eq "$(k wait -n kt --for=condition=Ready pod/sleeper --timeout=30s)" "pod/sleeper condition met" \
+  "wait for Ready"
 expect_eq "$(k delete -n kt pod sleeper --grace-period=1)" 'pod "sleeper" deleted' "delete running pod"
 if k get pod -n kt sleeper >/dev/null 2>&1; then fail "kubectl delete returned before the pod was gone"; fi
 

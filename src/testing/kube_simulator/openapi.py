@@ -1,8 +1,8 @@
 """Just enough OpenAPI v3 for kubectl's default --validate=strict: kubectl reads
 /openapi/v3, then the core/v1 document, and when the PATCH operation of the object's
 kind lists the fieldValidation parameter it leaves validation to the server instead of
-downloading schemas (/openapi/v2 stays 404). The simulator does not check for unknown
-fields."""
+downloading schemas. The simulator does not check for unknown fields. Older kubectl
+reads /openapi/v2 instead (openapi_v2.py)."""
 
 _GV_PATH = "/openapi/v3/api/v1"
 _HASH = "kube-simulator-1"

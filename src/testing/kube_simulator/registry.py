@@ -197,15 +197,15 @@ class Registry:
         self._kubelet.delete(meta["uid"], grace, object_removed=grace == 0)
         return result
 
-    def patch_metadata(self, resource, namespace, name, patch):
-        """A JSON merge patch (or a strategic merge patch, the same for what may change):
-        labels and annotations. A pod's spec may not change (the API server's message);
-        other changes are ignored."""
+    def patch_metadata(self, resource, namespace, name, patch, strategic=False):
+        """A JSON merge patch or (`strategic`) a strategic merge patch of labels and
+        annotations. A pod's spec may not change (the API server's message); other changes
+        are ignored."""
         if not isinstance(patch, dict):
             raise api_status.bad_request("the patch must be a JSON object")
         kind = "Pod" if resource == "pods" else "Namespace"
         current = self.get(resource, namespace, name)
-        patched = _merge_patch(current, patch)
+        patched = _merge_patch(current, patch, strategic)
         if resource == "pods" and patched.get("spec") != current["spec"]:
             raise api_status.invalid("Pod", name, [{
                 "reason": "FieldValueForbidden", "field": "spec",
@@ -236,18 +236,47 @@ class Registry:
         return result
 
 
-def _merge_patch(target, patch):
-    """RFC 7386: objects merge recursively, null removes a member, anything else replaces."""
+# The patch merge keys of the pod fields whose lists a strategic merge patch merges by
+# element (k8s.io/api's patchMergeKey tags), wherever the field name occurs.
+_MERGE_KEYS = {"containers": "name", "initContainers": "name", "ephemeralContainers": "name",
+               "volumes": "name", "env": "name", "volumeMounts": "mountPath",
+               "ports": "containerPort", "imagePullSecrets": "name"}
+
+
+def _merge_patch(target, patch, strategic=False):
+    """RFC 7386: objects merge recursively, null removes a member, anything else replaces.
+    A strategic merge patch also merges the lists of _MERGE_KEYS by their key (an element
+    with "$patch": "delete" removes its match), so a patch that repeats a container's fields
+    leaves the container as it was, defaults included."""
     if not isinstance(patch, dict):
         return patch
     merged = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if key.startswith("$"):
-            continue  # strategic merge directives ($patch, $retainKeys, ...)
+            continue  # other strategic merge directives ($setElementOrder, $retainKeys, ...)
         if value is None:
             merged.pop(key, None)
+        elif strategic and key in _MERGE_KEYS and isinstance(value, list):
+            merged[key] = _merge_list(merged.get(key), value, _MERGE_KEYS[key])
         else:
-            merged[key] = _merge_patch(merged.get(key), value)
+            merged[key] = _merge_patch(merged.get(key), value, strategic)
+    return merged
+
+
+def _merge_list(target, patch, merge_key):
+    merged = list(target) if isinstance(target, list) else []
+    for element in patch:
+        if not isinstance(element, dict) or merge_key not in element:
+            return patch  # not a list of keyed objects: replaced, as JSON merge patch does
+        index = next((i for i, old in enumerate(merged)
+                      if isinstance(old, dict) and old.get(merge_key) == element[merge_key]), None)
+        if element.get("$patch") == "delete":
+            if index is not None:
+                del merged[index]
+        elif index is None:
+            merged.append(_merge_patch({}, element, True))
+        else:
+            merged[index] = _merge_patch(merged[index], element, True)
     return merged
 
 

@@ -78,7 +78,7 @@ class Simulator:
         return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
 
     def request(self, method, path, body=None, headers=None, token=None):
-        """(status, headers, JSON body or text) of one request, with the simulator's token
+        """(status, headers, JSON body, text or bytes) of one request, with the simulator's token
         unless token is given ("" sends none)."""
         connection = self.connection()
         try:
@@ -87,7 +87,10 @@ class Simulator:
             response = connection.getresponse()
             data = response.read()
             content_type = response.getheader("Content-Type", "")
-            parsed = json.loads(data) if content_type.startswith("application/json") else data.decode()
+            if content_type.startswith("application/json"):
+                parsed = json.loads(data)
+            else:
+                parsed = data.decode() if content_type.startswith("text/") else data
             return response.status, response, parsed
         finally:
             connection.close()
@@ -147,7 +150,7 @@ class Simulator:
         if token:
             result["Authorization"] = f"Bearer {token}"
         if has_body:
-            result["Content-Type"] = "application/json"
+            result.setdefault("Content-Type", "application/json")
         return result
 
 

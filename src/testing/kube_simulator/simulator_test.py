@@ -437,6 +437,21 @@ class SimulatorTest(unittest.TestCase):
         self.assertEqual(terminated(events[-1]["object"])["exitCode"], 0)
         self.assertEqual(self.engine.containers(f"io.kubernetes.pod.uid={pod['metadata']['uid']}"), [])
 
+    def test_delete_waits_the_grace_period_between_sigterm_and_sigkill(self):
+        # The trap records SIGTERM in the termination message and carries on: only SIGKILL,
+        # at the end of the 3 s grace period, ends it.
+        command = ('trap "echo -n got-term > /dev/termination-log" TERM; echo started; '
+                   'while true; do sleep 0.1; done')
+        self.sim.create_pod(self.ns, pod_manifest("stubborn", command))
+        pod = self.sim.wait_for_phase(self.ns, "stubborn", "Running")
+        watch = self.sim.watch(f"{self.pods_path()}?watch=1&resourceVersion={pod['metadata']['resourceVersion']}")
+        started = time.monotonic()
+        self.sim.ok("DELETE", f"{self.pods_path('stubborn')}?gracePeriodSeconds=3")
+        events = read_events(watch, until=lambda e: e["type"] == "DELETED")
+        self.assertGreaterEqual(time.monotonic() - started, 2.9)
+        last = terminated(events[-1]["object"])
+        self.assertEqual((last["exitCode"], last["message"]), (137, "got-term"))
+
     def test_deleting_a_finished_pod_is_immediate(self):
         self.sim.create_pod(self.ns, pod_manifest("done", "true"))
         pod = self.sim.wait_for_phase(self.ns, "done", "Succeeded")
@@ -444,6 +459,44 @@ class SimulatorTest(unittest.TestCase):
         self.assertEqual(deleted["metadata"]["deletionGracePeriodSeconds"], 0)
         self.assertEqual(self.sim.request("GET", self.pods_path("done"))[0], 404)
         self.assertEqual(self.engine.wait_for_no_containers(f"io.kubernetes.pod.uid={pod['metadata']['uid']}"), [])
+
+    # Patches.
+
+    def test_strategic_merge_patch_merges_containers_by_name(self):
+        self.sim.create_pod(self.ns, pod_manifest("patched", "true", **NOWHERE))
+        same_container = {"name": "main", "image": "pop:local", "command": ["sh", "-c", "true"]}
+        strategic = {"Content-Type": "application/strategic-merge-patch+json"}
+        patch = {"metadata": {"labels": {"tier": "t"}}, "spec": {"containers": [same_container]}}
+        status, _, body = self.sim.request("PATCH", self.pods_path("patched"), patch, headers=strategic)
+        self.assertEqual((status, body["metadata"]["labels"]), (200, {"tier": "t"}))
+        # The container's defaults stay: the spec did not change.
+        self.assertEqual(body["spec"]["containers"][0]["terminationMessagePath"], "/dev/termination-log")
+        # A JSON merge patch replaces the list, and so changes the spec: refused.
+        status, _, body = self.sim.request("PATCH", self.pods_path("patched"), patch,
+                                           headers={"Content-Type": "application/merge-patch+json"})
+        self.assertEqual((status, body["reason"]), (422, "Invalid"))
+        changed = dict(same_container, image="other:tag")
+        status, _, body = self.sim.request("PATCH", self.pods_path("patched"),
+                                           {"spec": {"containers": [changed]}}, headers=strategic)
+        self.assertEqual((status, body["reason"]), (422, "Invalid"))
+
+    # OpenAPI.
+
+    def test_openapi_v2_in_json_and_protobuf(self):
+        status, response, body = self.sim.request("GET", "/openapi/v2")
+        self.assertEqual((status, response.getheader("Content-Type")), (200, "application/json"))
+        pod = body["definitions"]["io.k8s.api.core.v1.Pod"]
+        self.assertEqual(pod["x-kubernetes-group-version-kind"], [{"group": "", "kind": "Pod", "version": "v1"}])
+        for accept in ("application/com.github.proto-openapi.spec.v2@v1.0+protobuf",
+                       "application/com.github.proto-openapi.spec.v2.v1.0+protobuf, application/json"):
+            status, response, data = self.sim.request("GET", "/openapi/v2", headers={"Accept": accept})
+            self.assertEqual((status, response.getheader("Content-Type")),
+                             (200, "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"))
+            # Document.swagger (field 1) first, then the definitions naming the Pod.
+            self.assertTrue(data.startswith(b"\x0a\x032.0"), data[:16])
+            self.assertIn(b"io.k8s.api.core.v1.Pod", data)
+        status, _, body = self.sim.request("GET", "/openapi/v2", headers={"Accept": "text/html"})
+        self.assertEqual((status, body["reason"]), (406, "NotAcceptable"))
 
     # API errors.
 
