@@ -25,7 +25,13 @@ using http::testing::TestClient;
 
 constexpr std::size_t kMiB = 1u << 20;
 // "A few hundred MB": far below what buffering the attacks' bodies would take (5 GB).
+#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer keeps freed blocks in its quarantine (256 MiB by default) and adds its
+// own bookkeeping: the release build holds the bound, the sanitized one that plus those.
+constexpr std::size_t kMemoryCeiling = 600 * kMiB;
+#else
 constexpr std::size_t kMemoryCeiling = 300 * kMiB;
+#endif
 
 struct AttackResult {
   int status = 0;  // of the answer; 0 when none came
@@ -258,6 +264,11 @@ TEST_F(BodyAdmissionTest, EachRouteRefusesABodyOverItsOwnLimitBeforeReadingIt) {
 }
 
 TEST_F(BodyAdmissionTest, MemoryOfLargeBodiesIsGivenBackOnceTheyAreHandled) {
+#if defined(__SANITIZE_ADDRESS__)
+  // What is measured is glibc's allocator, which AddressSanitizer replaces (and its
+  // quarantine holds freed blocks on purpose).
+  GTEST_SKIP() << "measures glibc's allocator, taken in the release build";
+#endif
   const std::size_t before = resident_bytes(server_->pid());
   // Three agendas of 30 MiB at once, each refused after it was read and parsed (it has no
   // operations): glibc would keep what their bodies and documents took for later
