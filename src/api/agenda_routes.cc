@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "agenda/agenda_validator.h"
 #include "api/api_error.h"
 #include "api/authentication_gate.h"
 #include "api/page_request.h"
@@ -27,6 +28,10 @@ namespace {
 
 constexpr std::size_t kMaxReportBytes = 64u << 20;
 constexpr int kMaxReportDepth = 160;
+// The bodies each route reads, refused with 413 before they are read when larger.
+constexpr http::BodyLimit kAgendaBody{AgendaLimits{}.max_document_bytes};
+constexpr http::BodyLimit kReportBody{kMaxReportBytes};
+constexpr http::BodyLimit kSmallRequestBody{1u << 20};  // a pull or rerun request
 constexpr std::size_t kMaxPullAgendas = 100;
 constexpr std::size_t kMaxSkippedInsights = 1000;
 constexpr double kMaxPullWaitSeconds = 60;
@@ -234,18 +239,20 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
               return http::json_response(200, {{"status", "ok"}});
             },
             http::Access::kOpen),
-        router.add("POST", "/v1/agendas",
-                   [&service](const HttpRequest&request) {
-                     auto submitted = service.submit(
-                         caller_of(request), request.body,
-                         std::string(request.header("Idempotency-Key").value_or("")));
-                     if (!submitted) return error(submitted.error(), request);
-                     HttpResponse response = http::json_response(201, submitted->agenda);
-                     response.headers.set(
-                         "Location", "/v1/agendas/" + submitted->agenda["id"].get<std::string>());
-                     if (submitted->replayed) response.headers.set("Idempotent-Replayed", "true");
-                     return response;
-                   }),
+        router.add(
+            "POST", "/v1/agendas",
+            [&service](const HttpRequest&request) {
+              auto submitted =
+                  service.submit(caller_of(request), request.body,
+                                 std::string(request.header("Idempotency-Key").value_or("")));
+              if (!submitted) return error(submitted.error(), request);
+              HttpResponse response = http::json_response(201, submitted->agenda);
+              response.headers.set("Location",
+                                   "/v1/agendas/" + submitted->agenda["id"].get<std::string>());
+              if (submitted->replayed) response.headers.set("Idempotent-Replayed", "true");
+              return response;
+            },
+            kAgendaBody),
         router.add("GET", "/v1/agendas",
                    [&service](const HttpRequest&request) {
                      auto query = agenda_query(request);
@@ -258,19 +265,20 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                      auto removed = service.remove(caller_of(request), request.path_param("id"));
                      return removed ? no_content() : error(removed.error(), request);
                    }),
-        router.add("POST", "/v1/agendas/{id}/rerun",
-                   [&service](const HttpRequest&request) {
-                     // An empty body is POP's default, resetAll.
-                     auto body =
-                         request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
-                     auto rerun = body ? service::rerun_request_from_json(*body)
-                                       : tl::unexpected(body.error());
-                     auto progress =
-                         rerun ? service.rerun(caller_of(request), request.path_param("id"), *rerun)
-                               : tl::unexpected(rerun.error());
-                     return progress ? http::json_response(200, *progress)
-                                     : error(progress.error(), request);
-                   }),
+        router.add(
+            "POST", "/v1/agendas/{id}/rerun",
+            [&service](const HttpRequest&request) {
+              // An empty body is POP's default, resetAll.
+              auto body = request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
+              auto rerun =
+                  body ? service::rerun_request_from_json(*body) : tl::unexpected(body.error());
+              auto progress =
+                  rerun ? service.rerun(caller_of(request), request.path_param("id"), *rerun)
+                        : tl::unexpected(rerun.error());
+              return progress ? http::json_response(200, *progress)
+                              : error(progress.error(), request);
+            },
+            kSmallRequestBody),
         router.add("GET", "/v1/agendas/{id}",
                    [&service](const HttpRequest&request) {
                      auto agenda = service.agenda(caller_of(request), request.path_param("id"));
@@ -295,24 +303,28 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                      return cancelled ? http::json_response(200, *cancelled)
                                       : error(cancelled.error(), request);
                    }),
-        router.add("PUT", "/v1/agendas/{id}/leases/{epoch}/progress",
-                   [&service](const HttpRequest&request) {
-                     auto epoch = epoch_param(request);
-                     auto body = epoch ? json_body(request) : tl::unexpected(epoch.error());
-                     if (!body) return error(body.error(), request);
-                     auto reported = service.report(caller_of(request), request.path_param("id"),
-                                                    *epoch, *body);
-                     return reported ? no_content() : error(reported.error(), request);
-                   }),
-        router.add("POST", "/v1/agendas/{id}/leases/{epoch}/complete",
-                   [&service](const HttpRequest&request) {
-                     auto epoch = epoch_param(request);
-                     auto body = epoch ? json_body(request) : tl::unexpected(epoch.error());
-                     if (!body) return error(body.error(), request);
-                     auto completed = service.complete(caller_of(request), request.path_param("id"),
-                                                       *epoch, *body);
-                     return completed ? no_content() : error(completed.error(), request);
-                   }),
+        router.add(
+            "PUT", "/v1/agendas/{id}/leases/{epoch}/progress",
+            [&service](const HttpRequest&request) {
+              auto epoch = epoch_param(request);
+              auto body = epoch ? json_body(request) : tl::unexpected(epoch.error());
+              if (!body) return error(body.error(), request);
+              auto reported =
+                  service.report(caller_of(request), request.path_param("id"), *epoch, *body);
+              return reported ? no_content() : error(reported.error(), request);
+            },
+            kReportBody),
+        router.add(
+            "POST", "/v1/agendas/{id}/leases/{epoch}/complete",
+            [&service](const HttpRequest&request) {
+              auto epoch = epoch_param(request);
+              auto body = epoch ? json_body(request) : tl::unexpected(epoch.error());
+              if (!body) return error(body.error(), request);
+              auto completed =
+                  service.complete(caller_of(request), request.path_param("id"), *epoch, *body);
+              return completed ? no_content() : error(completed.error(), request);
+            },
+            kReportBody),
         router.add_async(
             "POST", "/v1/pools/{pool}/pull",
             [&service, &signal, &reports, long_polls](HttpRequest request, Responder responder) {
@@ -352,7 +364,8 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                 }
               };
               if (!long_polls->start(body)) body();
-            })}) {
+            },
+            kSmallRequestBody)}) {
     if (!added) return added;
   }
   return {};

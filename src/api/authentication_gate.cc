@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "http/error_response.h"
+#include "util/text.h"
 
 namespace pop::api {
 
@@ -18,8 +19,10 @@ http::Gate authentication_gate(const auth::Authenticator& authenticator) {
     const Error error = principal ? Error{ErrorCode::kUnauthenticated, "unknown credentials", {}}
                                   : principal.error();
     std::fprintf(stderr, "pop server: refused %s %s from %s (correlation id %s): %s\n",
-                 request.method.c_str(), request.path.c_str(), request.remote_address.c_str(),
-                 request.correlation_id.c_str(), error.message.c_str());
+                 escape_for_log(request.method).c_str(), escape_for_log(request.path).c_str(),
+                 escape_for_log(request.remote_address).c_str(),
+                 escape_for_log(request.correlation_id).c_str(),
+                 escape_for_log(error.message).c_str());
     http::HttpResponse response = http::error_response(error, request.correlation_id);
     if (error.code == ErrorCode::kUnauthenticated)
       response.headers.set("WWW-Authenticate", "Bearer realm=\"pop\"");

@@ -1,7 +1,9 @@
 // The Router gate that authenticates every guarded request: the bearer token becomes the
 // request's principal, or the request is answered 401 (with WWW-Authenticate) without
-// reaching its route. Every rejection is logged to stderr with its reason, the peer and the
-// correlation id — never the token.
+// reaching its route. It runs on the request's head, before the body is read (a refused
+// request's body is never read), on a handler thread. Every rejection is logged to stderr
+// with its reason, the peer and the correlation id — never the token — with request data
+// escaped (escape_for_log) so that it cannot forge log lines.
 #pragma once
 
 #include "auth/authenticator.h"

@@ -23,16 +23,22 @@ namespace {
 constexpr std::size_t kMaxDocumentBytes = AgendaLimits{}.max_document_bytes;
 constexpr int kMaxDocumentDepth = AgendaLimits{}.max_depth + 1;
 
+// A pool, insight or customer is a small settings document; a template holds an agenda,
+// and a run body a payload, each up to an agenda's size.
+constexpr http::BodyLimit kSettingsBody{1u << 20};
+constexpr http::BodyLimit kAgendaSizedBody{kMaxDocumentBytes};
+
 struct Collection {
   const char* path;
   DocumentKind kind;
+  http::BodyLimit body;  // of a POST or PUT
 };
 
 constexpr Collection kCollections[] = {
-    {"/v1/pools", DocumentKind::kResourcePool},
-    {"/v1/insights", DocumentKind::kInsight},
-    {"/v1/customers", DocumentKind::kCustomer},
-    {"/v1/templates", DocumentKind::kAgendaTemplate},
+    {"/v1/pools", DocumentKind::kResourcePool, kSettingsBody},
+    {"/v1/insights", DocumentKind::kInsight, kSettingsBody},
+    {"/v1/customers", DocumentKind::kCustomer, kSettingsBody},
+    {"/v1/templates", DocumentKind::kAgendaTemplate, kAgendaSizedBody},
 };
 
 HttpResponse error(const Error& error, const HttpRequest& request) {
@@ -88,17 +94,19 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
     const std::string path = collection.path;
     const DocumentKind kind = collection.kind;
     for (Result<void> added :
-         {router.add("POST", path,
-                     [&access, kind, path](const HttpRequest& request) {
-                       auto body = json_body(request);
-                       auto created = body ? access.create(caller_of(request), kind, *body)
-                                           : tl::unexpected(body.error());
-                       if (!created) return error(created.error(), request);
-                       HttpResponse response = stored(201, *created);
-                       response.headers.set(
-                           "Location", location(path, created->document["id"].get<std::string>()));
-                       return response;
-                     }),
+         {router.add(
+              "POST", path,
+              [&access, kind, path](const HttpRequest& request) {
+                auto body = json_body(request);
+                auto created = body ? access.create(caller_of(request), kind, *body)
+                                    : tl::unexpected(body.error());
+                if (!created) return error(created.error(), request);
+                HttpResponse response = stored(201, *created);
+                response.headers.set("Location",
+                                     location(path, created->document["id"].get<std::string>()));
+                return response;
+              },
+              collection.body),
           router.add("GET", path,
                      [&access, kind](const HttpRequest& request) {
                        auto page = page_request(request.query);
@@ -116,20 +124,22 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
                            access.get(caller_of(request), kind, request.path_param("id"));
                        return document ? stored(200, *document) : error(document.error(), request);
                      }),
-          router.add("PUT", path + "/{id}",
-                     [&access, kind](const HttpRequest& request) {
-                       auto version = if_match(request);
-                       auto body = version ? json_body(request) : tl::unexpected(version.error());
-                       if (!body) return error(body.error(), request);
-                       auto replaced = access.replace(caller_of(request), kind,
-                                                      request.path_param("id"), *body, *version);
-                       if (replaced) return stored(200, *replaced);
-                       // With If-Match, a conflict is exactly a version that moved on.
-                       Error refused = replaced.error();
-                       if (refused.code == ErrorCode::kConflict && *version)
-                         refused.code = ErrorCode::kPreconditionFailed;
-                       return error(refused, request);
-                     }),
+          router.add(
+              "PUT", path + "/{id}",
+              [&access, kind](const HttpRequest& request) {
+                auto version = if_match(request);
+                auto body = version ? json_body(request) : tl::unexpected(version.error());
+                if (!body) return error(body.error(), request);
+                auto replaced = access.replace(caller_of(request), kind, request.path_param("id"),
+                                               *body, *version);
+                if (replaced) return stored(200, *replaced);
+                // With If-Match, a conflict is exactly a version that moved on.
+                Error refused = replaced.error();
+                if (refused.code == ErrorCode::kConflict && *version)
+                  refused.code = ErrorCode::kPreconditionFailed;
+                return error(refused, request);
+              },
+              collection.body),
           router.add("DELETE", path + "/{id}", [&access, kind](const HttpRequest& request) {
             auto removed = access.remove(caller_of(request), kind, request.path_param("id"));
             return removed ? no_content() : error(removed.error(), request);
@@ -138,7 +148,8 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
     }
   }
   return router.add(
-      "POST", "/v1/templates/{id}/run", [&config, &agendas](const HttpRequest& request) {
+      "POST", "/v1/templates/{id}/run",
+      [&config, &agendas](const HttpRequest& request) {
         auto body = request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
         auto run =
             body ? service::template_run_request_from_json(*body) : tl::unexpected(body.error());
@@ -154,7 +165,8 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
                              "/v1/agendas/" + submitted->agenda["id"].get<std::string>());
         if (submitted->replayed) response.headers.set("Idempotent-Replayed", "true");
         return response;
-      });
+      },
+      kAgendaSizedBody);
 }
 
 }  // namespace pop::api

@@ -13,16 +13,8 @@ Result<void> add_readiness_routes(http::Router& router, service::StoreReadiness&
     response.headers.set("Cache-Control", "no-store");
     return response;
   };
-  if (auto added = router.add("GET", "/readyz", ready, http::Access::kOpen); !added) return added;
-  // HEAD: the status and headers of GET, without the body.
-  return router.add(
-      "HEAD", "/readyz",
-      [ready](const http::HttpRequest& request) {
-        http::HttpResponse response = ready(request);
-        response.body.clear();
-        return response;
-      },
-      http::Access::kOpen);
+  // HEAD is served by this GET route too (the status and headers, without the body).
+  return router.add("GET", "/readyz", ready, http::Access::kOpen);
 }
 
 }  // namespace pop::api

@@ -8,6 +8,7 @@
 #include "api/api_error.h"
 #include "api/authentication_gate.h"
 #include "http/error_response.h"
+#include "service/report_request.h"
 
 namespace pop::api {
 
@@ -96,7 +97,8 @@ Result<void> add_report_routes(http::Router& router, service::ReportService& rep
   for (Add added :
        {router.add(
             "POST", "/v1/reports",
-            [&reports](const HttpRequest& request) { return post_report(reports, request); }),
+            [&reports](const HttpRequest& request) { return post_report(reports, request); },
+            http::BodyLimit{service::kMaxReportBodyBytes}),
         router.add("GET", "/v1/agendas/{id}/leases/{epoch}/reports",
                    [&reports, &agendas](const HttpRequest& request) {
                      return get_progress(reports, agendas, request);

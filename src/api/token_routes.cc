@@ -87,10 +87,12 @@ Result<void> add_token_routes(http::Router& router, service::TokenService& token
                               service::AuditTrail& audit, store::Store& store) {
   using Add = Result<void>;
   for (Add added :
-       {router.add("POST", "/v1/tokens",
-                   [&tokens, &audit](const HttpRequest& request) {
-                     return create_token(tokens, audit, request);
-                   }),
+       {router.add(
+            "POST", "/v1/tokens",
+            [&tokens, &audit](const HttpRequest& request) {
+              return create_token(tokens, audit, request);
+            },
+            http::BodyLimit{kMaxTokenRequestBytes}),
         router.add("GET", "/v1/tokens",
                    [&tokens](const HttpRequest& request) { return list_tokens(tokens, request); }),
         router.add("GET", "/v1/tokens/{id}",

@@ -1,6 +1,5 @@
 // `pop run`: validates an agenda and executes it locally with the local runner, no server.
 // Exit status: 0 succeeded, 1 failed, 2 invalid input, 130 cancelled.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -22,6 +21,7 @@
 #include "runner/local_runner.h"
 #include "runner/orphan_reaper.h"
 #include "util/json_limits.h"
+#include "util/open_file_limit.h"
 #include "util/temp_dir.h"
 
 namespace pop::cli {
@@ -65,16 +65,6 @@ Result<std::string> read_input(const std::string& path, std::size_t max_bytes) {
     }
   }
   return text;
-}
-
-// Operations that could not run at all for lack of descriptors would fail the agenda, so
-// take every descriptor the hard limit allows (three or so per running operation).
-void raise_open_file_limit() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-  }
 }
 
 Result<AgendaProgress> read_progress(const std::string& path) {
@@ -161,6 +151,8 @@ int execute(const RunSettings& settings) {
   if (agenda->agenda.id.empty()) agenda->agenda.id = random_agenda_id();
   if (signals.first_signal() != 0) return kExitCancelled;  // nothing has started yet
 
+  // Operations that could not run for lack of descriptors would fail the agenda (three or
+  // so per running operation).
   raise_open_file_limit();
   // Handlers that escape their process group are re-parented to us, and ended below.
   become_subreaper();

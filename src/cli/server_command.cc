@@ -1,6 +1,7 @@
 // `pop server`: the API, the durable store, the scheduler and, unless disabled, an embedded
 // puller for the default resource pool with the local runner, so that a fresh install
 // executes agendas with no other process.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -40,6 +41,8 @@
 #include "service/store_readiness.h"
 #include "service/token_service.h"
 #include "store/sqlite/sqlite_store.h"
+#include "util/open_file_limit.h"
+#include "util/quantity.h"
 
 namespace pop::cli {
 namespace {
@@ -86,7 +89,41 @@ struct ServerSettings {
   JwtSettings jwt;
   std::string tls_certificate;  // with tls_key: serve HTTPS
   std::string tls_key;
+  std::string max_body_memory = "256Mi";  // a memory quantity (util/quantity.h)
+  std::size_t max_connections = 0;        // 0: as many as the descriptor limit allows
+  std::size_t max_connections_per_address = http::ServerOptions{}.max_connections_per_address;
 };
+
+// Descriptors kept free of client connections: the store, the signal watcher, the log and
+// outbound connections (256), and about 8 per operation the embedded puller runs (a
+// handler's pipes, its pidfd, its payload and output files, its report connection).
+std::size_t reserved_descriptors(const ServerSettings& settings) {
+  return 256 + (settings.embedded_puller ? 8 * settings.capacity : 0);
+}
+
+// The server's HTTP options from the settings: limits sized for POP's routes (the largest
+// body any route takes is a lease report, 64 MiB) and the connections the descriptor limit
+// (`open_file_limit`) leaves room for.
+Result<http::ServerOptions> http_options(const ServerSettings& settings, bool tls,
+                                         const std::pair<std::string, std::uint16_t>& address,
+                                         std::size_t open_file_limit) {
+  http::ServerOptions options;
+  options.host = address.first;
+  options.port = address.second;
+  options.max_body_bytes = 64u << 20;
+  auto budget = memory_bytes_from(settings.max_body_memory);
+  if (!budget) {
+    return fail(ErrorCode::kInvalidArgument, "--max-body-memory: " + budget.error().message);
+  }
+  options.max_body_memory_bytes = static_cast<std::size_t>(*budget);
+  const std::size_t wanted =
+      settings.max_connections > 0 ? settings.max_connections : options.max_connections;
+  options.max_connections =
+      connections_within(open_file_limit, reserved_descriptors(settings), wanted);
+  options.max_connections_per_address = settings.max_connections_per_address;
+  if (tls) options.tls = http::TlsOptions{settings.tls_certificate, settings.tls_key};
+  return options;
+}
 
 int fail_start(const std::string& what, const Error& error) {
   return print_error("server", what, error, 2);
@@ -141,6 +178,15 @@ std::string local_report_url(bool tls, const std::string& host, std::uint16_t po
 }
 
 int serve(const ServerSettings& settings) {
+  // Each connection, store file and running handler takes descriptors: with the usual soft
+  // limit of 1,024 a few idle clients would leave none to accept with.
+  const std::size_t open_file_limit = raise_open_file_limit();
+  // Bodies and the documents parsed from them are large and short-lived. glibc raises its
+  // mmap threshold to the size of each large block freed and from then on serves such
+  // sizes from heaps it keeps: a few 30 MiB submits left 170 MiB resident for good. A
+  // fixed threshold keeps every block of 128 KiB or more in its own mapping, returned to
+  // the system when freed.
+  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   // Before any thread: only the watcher receives SIGINT/SIGTERM.
   std::mutex mutex;
   std::condition_variable stop_requested;
@@ -165,6 +211,8 @@ int serve(const ServerSettings& settings) {
                  "pop server: tightened permissions in %s (no access for group or others): %s\n",
                  data->path().c_str(), describe_entries(data->tightened()).c_str());
   const bool tls = !settings.tls_certificate.empty();
+  auto server_options = http_options(settings, tls, *address, open_file_limit);
+  if (!server_options) return fail_start("invalid option", server_options.error());
   // Handlers posting to the HTTPS report URL trust the server's own certificate (curl takes
   // it as the anchor).
   auto loaded_registry =
@@ -232,12 +280,7 @@ int serve(const ServerSettings& settings) {
                                     clock, [] { return std::chrono::steady_clock::now(); }, {});
   if (auto added = api::add_readiness_routes(router, readiness); !added)
     return fail_start("routes", added.error());
-  http::ServerOptions http_options;
-  http_options.host = address->first;
-  http_options.port = address->second;
-  http_options.max_body_bytes = 64u << 20;
-  if (tls) http_options.tls = http::TlsOptions{settings.tls_certificate, settings.tls_key};
-  http::Server http(http_options, router.to_handler());
+  http::Server http(*server_options, router.to_admitter());
   if (auto started = http.start(); !started)
     return fail_start("cannot listen on " + settings.listen, started.error());
   std::printf("pop server: listening on %s://%s:%u, data in %s\n", tls ? "https" : "http",
@@ -362,6 +405,18 @@ Command add_server_command(CLI::App& app) {
           ->check(CLI::ExistingFile);
   certificate->needs(key);
   key->needs(certificate);
+  server
+      ->add_option("--max-body-memory", settings->max_body_memory,
+                   "Memory for request bodies being read, across all connections (e.g. 256Mi); "
+                   "a body past it is answered 503")
+      ->capture_default_str();
+  server->add_option("--max-connections", settings->max_connections,
+                     "Client connections held at once (default: 10000, or fewer when the "
+                     "descriptor limit leaves room for fewer)");
+  server
+      ->add_option("--max-connections-per-address", settings->max_connections_per_address,
+                   "Client connections from one address (0: no cap); raise it behind a proxy")
+      ->capture_default_str();
   return {server, [settings] { return serve(*settings); }};
 }
 

@@ -7,10 +7,13 @@
 // (see invoke_handler), which touches no connection state. Every completion handler holds a
 // shared_ptr to the connection, and the server's registry holds one until it is closed.
 //
-// Lifecycle: [handshake] -> idle -> reading -> handling -> (idle ... | lingering) -> closed.
-// While handling, once the handler call has returned without a complete answer, a read
-// stays pending only to notice the client leaving (long-polls); at most one write is in
-// flight.
+// Lifecycle: [handshake] -> idle -> reading -> [admitting -> reading] -> handling ->
+// (idle ... | lingering) -> closed. Once a request's head is read, the owner's Admitter
+// decides on it on a handler thread (admitting); only an admitted request's body is read,
+// within its limit and the server's body budget. A request without a body is admitted and
+// handled in one handler-thread call. While handling, once the handler call has returned
+// without a complete answer, a read stays pending only to notice the client leaving
+// (long-polls); at most one write is in flight.
 #pragma once
 
 #include <array>
@@ -26,13 +29,17 @@
 #include <memory>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 
+#include "http/body_budget.h"
+#include "http/budgeted_body.h"
 #include "http/correlation_id.h"
 #include "http/error_response.h"
 #include "http/exchange.h"
 #include "http/query_string.h"
+#include "http/request_head_rules.h"
 #include "http/server.h"
 
 namespace pop::http::detail {
@@ -56,14 +63,17 @@ class ConnectionBase {
 class ConnectionOwner {
  public:
   virtual const ServerOptions& options() const = 0;
-  virtual const Handler& handler() const = 0;
+  virtual const Admitter& admitter() const = 0;
+  virtual BodyBudget& body_budget() = 0;
   virtual const std::shared_ptr<Lifeline>& lifeline() const = 0;
   virtual bool stopping() const = 0;
+  // Writes one log line; the owner escapes it (request data may be in it).
   virtual void log(std::string_view message) const = 0;
   // The connection closed; drops the registry's reference.
   virtual void remove(ConnectionBase* connection) = 0;
-  // Runs `task` (a handler call) on a handler thread, not the event loop. False when the
-  // task was dropped: the server is stopping, or no handler thread could be started.
+  // Runs `task` (an admission or a handler call) on a handler thread, not the event loop.
+  // False when the task was dropped: the server is stopping, or no handler thread could be
+  // started.
   virtual bool run_handler(std::function<void()> task) = 0;
 
  protected:
@@ -115,20 +125,18 @@ class Connection final : public ConnectionBase,
  public:
   static constexpr bool kTls = !std::is_same_v<Stream, tcp::socket>;
 
-  // `reject`: the server is at max_connections; answer the first request with 503.
-  Connection(ConnectionOwner& owner, Stream stream, std::string remote_address, bool reject)
+  Connection(ConnectionOwner& owner, Stream stream, std::string remote_address)
       : owner_(owner),
         options_(owner.options()),
         stream_(std::move(stream)),
         timer_(stream_.get_executor()),
-        remote_address_(std::move(remote_address)),
-        reject_(reject) {}
+        remote_address_(std::move(remote_address)) {}
 
   void start() override {
     post([this] {
       if constexpr (kTls) {
         state_ = State::kHandshake;
-        set_deadline(options_.request_timeout);
+        set_deadline(options_.first_request_timeout);
         stream_.async_handshake(net::ssl::stream_base::server, bind(&Connection::on_handshake));
       } else {
         await_request();
@@ -146,11 +154,14 @@ class Connection final : public ConnectionBase,
   }
 
  private:
-  enum class State { kHandshake, kIdle, kReading, kHandling, kLingering, kClosed };
+  enum class State { kHandshake, kIdle, kReading, kAdmitting, kHandling, kLingering, kClosed };
   enum class AfterWatch { kNothing, kNextRequest, kClose };
   using Clock = std::chrono::steady_clock;
 
   static constexpr std::size_t kReadSize = 8 * 1024;
+  // An idle connection keeps no more read buffer than this: the buffer grows while a body
+  // is read, and thousands of idle connections must not each keep that.
+  static constexpr std::size_t kMaxIdleBufferBytes = 2 * kReadSize;
   // Bytes a client may send ahead while its request is being handled (pipelining).
   static constexpr std::size_t kMaxAheadBytes = 64 * 1024;
   // After a response that closes the connection: how long and how much unread input is
@@ -158,6 +169,8 @@ class Connection final : public ConnectionBase,
   // client has read the response (RFC 9112 §9.6).
   static constexpr auto kLingerTime = std::chrono::seconds(2);
   static constexpr std::size_t kMaxLingerBytes = 1 << 20;
+  // Drained in large reads: a client pushing a refused body costs few wake-ups.
+  static constexpr std::size_t kLingerReadSize = 64 * 1024;
 
   tcp::socket& socket() { return beast::get_lowest_layer(stream_); }
 
@@ -220,7 +233,8 @@ class Connection final : public ConnectionBase,
       begin_request();
       return;
     }
-    set_deadline(options_.idle_timeout);
+    if (buffer_.capacity() > kMaxIdleBufferBytes) buffer_.shrink_to_fit();
+    set_deadline(first_request_ ? options_.first_request_timeout : options_.idle_timeout);
     // The first byte is awaited separately so that the idle timeout, not the request
     // timeout, applies until the client actually starts a request.
     stream_.async_read_some(buffer_.prepare(kReadSize), bind(&Connection::on_first_bytes));
@@ -238,13 +252,16 @@ class Connection final : public ConnectionBase,
 
   void begin_request() {
     state_ = State::kReading;
+    first_request_ = false;
     input_complete_ = false;
     correlation_id_.clear();
     set_deadline(options_.request_timeout);
     parser_.emplace();
     parser_->header_limit(
         static_cast<std::uint32_t>(std::min<std::size_t>(options_.max_header_bytes, UINT32_MAX)));
-    parser_->body_limit(options_.max_body_bytes);
+    // The ceiling for every request; the admitted route's limit replaces it.
+    body_limit_ = options_.max_body_bytes;
+    parser_->body_limit(body_limit_);
     bhttp::async_read_header(stream_, buffer_, *parser_, bind(&Connection::on_header));
   }
 
@@ -256,14 +273,91 @@ class Connection final : public ConnectionBase,
     }
     auto& message = parser_->get();
     correlation_id_ = correlation_id_for(message[kCorrelationIdHeader]);
-    if (reject_) {
-      respond_and_close(error_response(
-          Error{ErrorCode::kUnavailable, "the server is at its connection limit; retry later", {}},
-          correlation_id_));
+    version_ = message.version();
+    keep_alive_ = message.keep_alive();
+    head_request_ = message.method() == bhttp::verb::head;
+
+    HttpRequest request;
+    request.method = std::string(message.method_string());
+    request.target = std::string(message.target());
+    request.version = version_;
+    for (const auto& field : message) {
+      request.headers.add(std::string(field.name_string()), std::string(field.value()));
+    }
+    request.remote_address = remote_address_;
+    request.correlation_id = correlation_id_;
+    if (auto refused = check_request_head(version_, request.headers)) {
+      respond_and_close(
+          error_response(refused->status, refused->code, refused->message, {}, correlation_id_));
       return;
     }
-    if (!parser_->is_done() && message.version() >= 11 &&
-        iequals(message[bhttp::field::expect], "100-continue")) {
+    auto target = split_target(request);
+    if (parser_->is_done()) {
+      std::optional<HttpResponse> refusal;
+      if (!target) refusal = error_response(target.error(), correlation_id_);
+      admit_and_handle(std::move(request), std::move(refusal));
+    } else if (!target) {
+      respond_and_close(error_response(target.error(), correlation_id_));
+    } else {
+      admit_then_read(std::move(request));
+    }
+  }
+
+  // --- Admission: deciding on a request from its head, on a handler thread (it may read
+  // the store to authenticate), before any of its body is read.
+
+  // On a handler thread. An exception from the admitter is a 500, as a handler's is.
+  static Admission call_admitter(ConnectionOwner& owner, HttpRequest& head) {
+    try {
+      return owner.admitter()(head);
+    } catch (const std::exception& e) {
+      owner.log("admission of " + head.method + " " + head.path + " threw (correlation id " +
+                head.correlation_id + "): " + e.what());
+    } catch (...) {
+      owner.log("admission of " + head.method + " " + head.path +
+                " threw a non-standard exception (correlation id " + head.correlation_id + ")");
+    }
+    Admission failed;
+    failed.refusal =
+        error_response(Error{ErrorCode::kInternal, "internal error", {}}, head.correlation_id);
+    return failed;
+  }
+
+  // A request with a body: admitted on a handler thread, then back here to read the body.
+  void admit_then_read(HttpRequest head) {
+    state_ = State::kAdmitting;
+    auto run = [self = this->shared_from_this(), head = std::move(head)]() mutable {
+      Admission admission = call_admitter(self->owner_, head);
+      self->post([self, head = std::move(head), admission = std::move(admission)]() mutable {
+        self->on_admitted(std::move(head), std::move(admission));
+      });
+    };
+    if (!owner_.run_handler(std::move(run))) {
+      respond_and_close(error_response(
+          Error{
+              ErrorCode::kUnavailable, "the server cannot take this request now; retry later", {}},
+          correlation_id_));
+    }
+  }
+
+  void on_admitted(HttpRequest head, Admission admission) {
+    if (state_ != State::kAdmitting) return;  // closed meanwhile
+    state_ = State::kReading;
+    if (admission.refusal) {
+      respond_and_close(std::move(*admission.refusal));
+      return;
+    }
+    body_limit_ = std::min(options_.max_body_bytes, admission.max_body_bytes);
+    if (const auto declared = parser_->content_length(); declared && *declared > body_limit_) {
+      respond_and_close(error_response(body_too_large(body_limit_), correlation_id_));
+      return;
+    }
+    parser_->body_limit(body_limit_);
+    request_ = std::move(head);
+    route_handler_ = std::move(admission.handler);
+    reservation_ = BodyReservation(owner_.body_budget());
+    parser_->get().body().reservation = &reservation_;
+    if (version_ >= 11 && iequals(parser_->get()[bhttp::field::expect], "100-continue")) {
       static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       net::async_write(stream_, net::buffer(kContinue.data(), kContinue.size()),
                        bind(&Connection::on_continue_sent));
@@ -281,13 +375,7 @@ class Connection final : public ConnectionBase,
     read_body();
   }
 
-  void read_body() {
-    if (parser_->is_done()) {
-      on_request();
-      return;
-    }
-    bhttp::async_read(stream_, buffer_, *parser_, bind(&Connection::on_body));
-  }
+  void read_body() { bhttp::async_read(stream_, buffer_, *parser_, bind(&Connection::on_body)); }
 
   void on_body(beast::error_code ec, std::size_t) {
     if (state_ == State::kClosed) return;
@@ -301,11 +389,13 @@ class Connection final : public ConnectionBase,
   void on_read_error(beast::error_code ec) {
     if (correlation_id_.empty()) correlation_id_ = generate_correlation_id();
     if (ec == bhttp::error::body_limit) {
-      respond_and_close(error_response(Error{ErrorCode::kTooLarge,
-                                             "request body exceeds the limit of " +
-                                                 std::to_string(options_.max_body_bytes) + " bytes",
-                                             {}},
-                                       correlation_id_));
+      respond_and_close(error_response(body_too_large(body_limit_), correlation_id_));
+    } else if (ec == BudgetedBody::out_of_budget()) {
+      respond_and_close(
+          overloaded_response("the server's memory for request bodies (" +
+                                  std::to_string(owner_.body_budget().capacity()) +
+                                  " bytes across all connections) is in use; retry later",
+                              correlation_id_));
     } else if (ec == bhttp::error::header_limit || ec == bhttp::error::buffer_overflow) {
       respond_and_close(error_response(431, error_code_name(ErrorCode::kTooLarge),
                                        "request header exceeds the limit of " +
@@ -323,49 +413,64 @@ class Connection final : public ConnectionBase,
 
   // --- Handling.
 
+  // The body has been read: hands the request to its route's handler.
   void on_request() {
+    auto message = parser_->release();
+    parser_.reset();
+    request_.body = std::move(message.body().text);
+    begin_exchange();
+    // Off the event loop: a handler waiting for a durable write must not stall the other
+    // connections of its loop thread, and handlers that wait together share one commit.
+    // The body's share of the budget is given back when the handler call returns.
+    auto run = [self = this->shared_from_this(), exchange = exchange_,
+                handler = std::move(route_handler_), request = std::move(request_),
+                reservation =
+                    std::make_shared<BodyReservation>(std::move(reservation_))]() mutable {
+      invoke_handler(self->owner_, exchange, handler, std::move(request));
+      reservation->release();
+      self->post([self, exchange] { self->handler_returned(exchange); });
+    };
+    run_on_handler_thread(std::move(run));
+  }
+
+  // A request without a body: admitted and handled in one handler-thread call, unless
+  // `refusal` already answers it.
+  void admit_and_handle(HttpRequest head, std::optional<HttpResponse> refusal) {
+    parser_.reset();
+    begin_exchange();
+    auto run = [self = this->shared_from_this(), exchange = exchange_, head = std::move(head),
+                refusal = std::move(refusal)]() mutable {
+      Admission admission;
+      if (refusal) {
+        admission.refusal = std::move(refusal);
+      } else {
+        admission = call_admitter(self->owner_, head);
+      }
+      if (admission.refusal) {
+        exchange->send(std::move(*admission.refusal));
+      } else {
+        invoke_handler(self->owner_, exchange, admission.handler, std::move(head));
+      }
+      self->post([self, exchange] { self->handler_returned(exchange); });
+    };
+    run_on_handler_thread(std::move(run));
+  }
+
+  void begin_exchange() {
     state_ = State::kHandling;
     input_complete_ = true;
     clear_deadline();
-    auto message = parser_->release();
-    parser_.reset();
-    keep_alive_ = message.keep_alive();
-    version_ = message.version();
-    head_request_ = message.method() == bhttp::verb::head;
-
-    HttpRequest request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    request.version = version_;
-    for (const auto& field : message) {
-      request.headers.add(std::string(field.name_string()), std::string(field.value()));
-    }
-    request.body = std::move(message.body());
-    request.remote_address = remote_address_;
-    request.correlation_id = correlation_id_;
-
     exchange_ =
         std::make_shared<Exchange>(correlation_id_, owner_.lifeline(), this->weak_from_this(),
                                    options_.max_stream_buffer_bytes);
     // A request that arrives while stopping is cancelled from the start, so a long-poll
     // handler that registers on_cancel answers at once.
     if (owner_.stopping()) exchange_->cancel(CancelReason::kServerStopping);
-
     exchange_->enter_handler();
-    auto target = split_target(request);
-    if (!target) {
-      exchange_->send(error_response(target.error(), correlation_id_));
-      handler_returned(exchange_);
-      return;
-    }
-    // Off the event loop: a handler waiting for a durable write must not stall the other
-    // connections of its loop thread, and handlers that wait together share one commit.
-    auto run = [self = this->shared_from_this(), exchange = exchange_,
-                request = std::move(request)]() mutable {
-      invoke_handler(self->owner_, exchange, std::move(request));
-      self->post([self, exchange] { self->handler_returned(exchange); });
-    };
-    if (!owner_.run_handler(std::move(run))) {
+  }
+
+  void run_on_handler_thread(std::function<void()> task) {
+    if (!owner_.run_handler(std::move(task))) {
       const Error busy{
           ErrorCode::kUnavailable, "the server cannot take this request now; retry later", {}};
       exchange_->send(error_response(busy, correlation_id_));
@@ -402,10 +507,11 @@ class Connection final : public ConnectionBase,
 
   // On a handler thread: touches only the owner and the exchange, both thread-safe.
   static void invoke_handler(ConnectionOwner& owner, const std::shared_ptr<Exchange>& exchange,
-                             HttpRequest request) {
+                             const Handler& handler, HttpRequest request) {
     const std::string what = request.method + " " + request.path;
     try {
-      owner.handler()(std::move(request), Responder(exchange));
+      if (!handler) throw std::logic_error("the admitter admitted a request without a handler");
+      handler(std::move(request), Responder(exchange));
       return;
     } catch (const std::exception& e) {
       owner.log("handler for " + what + " threw (correlation id " + exchange->correlation_id() +
@@ -435,6 +541,14 @@ class Connection final : public ConnectionBase,
     }
     std::string bytes;
     if (output.stream_head) bytes = stream_head(*output.stream_head);
+    if (head_request_ && output.stream_head) {
+      // A HEAD gets the head of the GET's stream and nothing after it; the handler learns
+      // that its stream is not wanted.
+      chunked_ = false;
+      output.chunks.clear();
+      output.stream_end = true;
+      cancel_exchange(CancelReason::kClientGone);
+    }
     std::size_t data_bytes = 0;
     for (const std::string& chunk : output.chunks) {
       data_bytes += chunk.size();
@@ -559,7 +673,8 @@ class Connection final : public ConnectionBase,
     complete_exchange();
   }
 
-  // Answers a request that could not be read or is refused, then closes.
+  // Answers a request that could not be read or is refused, then closes. A body not read
+  // yet is never read (only drained briefly while lingering).
   void respond_and_close(HttpResponse response) {
     state_ = State::kHandling;
     keep_alive_ = false;
@@ -567,6 +682,8 @@ class Connection final : public ConnectionBase,
     if (parser_ && parser_->got_some()) version_ = parser_->get().version();
     input_complete_ = parser_ && parser_->is_done();
     parser_.reset();
+    route_handler_ = nullptr;
+    reservation_.release();
     write_response(std::move(response));
   }
 
@@ -642,6 +759,7 @@ class Connection final : public ConnectionBase,
         cancel_exchange(CancelReason::kServerStopping);
         break;
       case State::kReading:  // finishes, is answered, then closes (keep-alive is off)
+      case State::kAdmitting:
       case State::kLingering:
       case State::kClosed:
         break;
@@ -666,7 +784,7 @@ class Connection final : public ConnectionBase,
 
   void linger() {
     buffer_.consume(buffer_.size());
-    stream_.async_read_some(buffer_.prepare(kReadSize),
+    stream_.async_read_some(buffer_.prepare(kLingerReadSize),
                             [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
                               self->lingered_bytes_ += n;
                               if (self->state_ == State::kClosed) return;
@@ -692,6 +810,8 @@ class Connection final : public ConnectionBase,
       }
       exchange_.reset();
     }
+    parser_.reset();
+    reservation_.release();
     owner_.remove(this);
   }
 
@@ -700,14 +820,19 @@ class Connection final : public ConnectionBase,
   Stream stream_;
   net::steady_timer timer_;
   const std::string remote_address_;
-  const bool reject_;
 
   State state_ = State::kIdle;
   Clock::time_point deadline_ = Clock::time_point::max();
   bool timer_armed_ = false;
 
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::optional<bhttp::request_parser<BudgetedBody>> parser_;
+  bool first_request_ = true;   // nothing of a request has arrived yet
+  std::size_t body_limit_ = 0;  // of the request being read
+  // The admitted request while its body is read: its head, route and budget share.
+  HttpRequest request_;
+  Handler route_handler_;
+  BodyReservation reservation_;
   std::string correlation_id_;
   unsigned version_ = 11;
   bool keep_alive_ = false;

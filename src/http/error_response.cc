@@ -54,6 +54,19 @@ HttpResponse error_response(const Error& error, std::string_view correlation_id)
   return response;
 }
 
+Error body_too_large(std::size_t limit_bytes) {
+  return Error{ErrorCode::kTooLarge,
+               "request body exceeds the limit of " + std::to_string(limit_bytes) + " bytes",
+               {}};
+}
+
+HttpResponse overloaded_response(std::string_view message, std::string_view correlation_id) {
+  HttpResponse response =
+      error_response(Error{ErrorCode::kUnavailable, std::string(message), {}}, correlation_id);
+  response.headers.set("Retry-After", std::to_string(kOverloadedRetryAfterSeconds));
+  return response;
+}
+
 HttpResponse error_response(int status, std::string_view code, std::string_view message,
                             const std::vector<std::string>& details,
                             std::string_view correlation_id) {

@@ -5,6 +5,7 @@
 // one of the protocol codes below for failures the HTTP layer detects itself.
 #pragma once
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -39,6 +40,16 @@ inline constexpr int kRetryAfterSeconds = 5;
 // The error shape for `error`, with the status that its code maps to (and Retry-After for
 // a 429).
 HttpResponse error_response(const Error& error, std::string_view correlation_id);
+
+// The kTooLarge error (413) for a request body over `limit_bytes`, naming the limit.
+Error body_too_large(std::size_t limit_bytes);
+
+// What a 503 for a server at one of its own limits (connections, memory for bodies) tells
+// the client in Retry-After: such a limit frees up as soon as other requests end.
+inline constexpr int kOverloadedRetryAfterSeconds = 1;
+
+// 503 in the error shape with Retry-After: kOverloadedRetryAfterSeconds.
+HttpResponse overloaded_response(std::string_view message, std::string_view correlation_id);
 
 // The error shape with an explicit status and code, for protocol failures (405, 431, ...).
 HttpResponse error_response(int status, std::string_view code, std::string_view message,

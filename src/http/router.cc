@@ -28,22 +28,32 @@ std::vector<std::string_view> split_path(std::string_view path) {
 
 Result<void> Router::add(std::string method, std::string_view pattern, SyncHandler handler,
                          Access access) {
+  return add(std::move(method), pattern, std::move(handler), BodyLimit{}, access);
+}
+
+Result<void> Router::add(std::string method, std::string_view pattern, SyncHandler handler,
+                         BodyLimit body, Access access) {
   return add_async(
       std::move(method), pattern,
       [handler = std::move(handler)](HttpRequest request, Responder responder) {
         responder.send(handler(request));
       },
-      access);
+      body, access);
+}
+
+Result<void> Router::add_async(std::string method, std::string_view pattern, Handler handler,
+                               Access access) {
+  return add_async(std::move(method), pattern, std::move(handler), BodyLimit{}, access);
 }
 
 void Router::set_gate(Gate gate) { gate_ = std::move(gate); }
 
 Result<void> Router::add_async(std::string method, std::string_view pattern, Handler handler,
-                               Access access) {
+                               BodyLimit body, Access access) {
   if (pattern.empty() || pattern.front() != '/') {
     return fail(ErrorCode::kInvalidArgument, "route pattern must start with '/'");
   }
-  Route route{std::move(method), {}, std::move(handler), access};
+  Route route{std::move(method), {}, std::move(handler), access, body.bytes};
   std::set<std::string_view> names;
   for (std::string_view raw : split_path(pattern)) {
     const bool param = raw.size() >= 2 && raw.front() == '{' && raw.back() == '}';
@@ -95,50 +105,77 @@ std::vector<const Router::Route*> Router::matching(const std::vector<std::string
   return found;
 }
 
-void Router::dispatch(HttpRequest request, Responder responder) const {
+Admission Router::admit(HttpRequest& head) const {
+  auto refuse = [](HttpResponse response) {
+    Admission refused;
+    refused.refusal = std::move(response);
+    return refused;
+  };
   std::vector<std::string> segments;
-  for (std::string_view raw : split_path(request.path)) {
+  for (std::string_view raw : split_path(head.path)) {
     auto decoded = percent_decode(raw, false);
-    if (!decoded) {
-      responder.send(error_response(decoded.error(), request.correlation_id));
-      return;
-    }
+    if (!decoded) return refuse(error_response(decoded.error(), head.correlation_id));
     segments.push_back(std::move(*decoded));
   }
   const std::vector<const Route*> candidates = matching(segments);
   if (candidates.empty()) {
-    responder.send(error_response(Error{ErrorCode::kNotFound, "no resource at this path", {}},
-                                  request.correlation_id));
-    return;
+    return refuse(error_response(Error{ErrorCode::kNotFound, "no resource at this path", {}},
+                                 head.correlation_id));
   }
-  auto chosen = std::find_if(candidates.begin(), candidates.end(),
-                             [&](const Route* r) { return r->method == request.method; });
+  auto serves = [&](std::string_view method) {
+    return std::find_if(candidates.begin(), candidates.end(),
+                        [&](const Route* r) { return r->method == method; });
+  };
+  auto chosen = serves(head.method);
+  if (chosen == candidates.end() && head.method == "HEAD") chosen = serves("GET");
   if (chosen == candidates.end()) {
     std::set<std::string> methods;
     for (const Route* r : candidates) methods.insert(r->method);
+    if (methods.count("GET") != 0) methods.insert("HEAD");
     std::string allow;
     for (const std::string& m : methods) allow += (allow.empty() ? "" : ", ") + m;
     HttpResponse response =
         error_response(405, kMethodNotAllowedCode,
-                       "method " + request.method + " is not allowed here; allowed: " + allow, {},
-                       request.correlation_id);
+                       "method " + head.method + " is not allowed here; allowed: " + allow, {},
+                       head.correlation_id);
     response.headers.set("Allow", allow);
-    responder.send(std::move(response));
-    return;
+    return refuse(std::move(response));
   }
   const Route& route = **chosen;
   for (std::size_t i = 0; i < segments.size(); ++i) {
     if (route.segments[i].param) {
-      request.path_params[route.segments[i].text] = std::move(segments[i]);
+      head.path_params[route.segments[i].text] = std::move(segments[i]);
     }
   }
   if (route.access == Access::kGuarded && gate_) {
-    if (std::optional<HttpResponse> refused = gate_(request)) {
-      responder.send(std::move(*refused));
-      return;
-    }
+    if (std::optional<HttpResponse> refused = gate_(head)) return refuse(std::move(*refused));
   }
-  route.handler(std::move(request), std::move(responder));
+  Admission admitted;
+  admitted.max_body_bytes = route.max_body_bytes;
+  admitted.handler = route.handler;
+  return admitted;
+}
+
+void Router::dispatch(HttpRequest request, Responder responder) const {
+  std::string body = std::move(request.body);
+  request.body.clear();
+  Admission admission = admit(request);
+  if (admission.refusal) {
+    responder.send(std::move(*admission.refusal));
+    return;
+  }
+  if (body.size() > admission.max_body_bytes) {
+    responder.send(
+        error_response(body_too_large(admission.max_body_bytes), request.correlation_id));
+    return;
+  }
+  request.body = std::move(body);
+  admission.handler(std::move(request), std::move(responder));
+}
+
+Admitter Router::to_admitter() const {
+  auto shared = std::make_shared<const Router>(*this);
+  return [shared](HttpRequest& head) { return shared->admit(head); };
 }
 
 Handler Router::to_handler() const {

@@ -66,7 +66,7 @@ TEST_F(RouterTest, MethodIsChosenAmongMatchingRoutes) {
   EXPECT_EQ(body(call(router, "DELETE", "/v1/agendas/search"))["route"], "delete");
   const HttpResponse wrong = call(router, "PATCH", "/v1/agendas/search");
   EXPECT_EQ(wrong.status, 405);
-  EXPECT_EQ(wrong.headers.get("Allow"), "DELETE, GET");
+  EXPECT_EQ(wrong.headers.get("Allow"), "DELETE, GET, HEAD");
   EXPECT_EQ(body(wrong)["error"]["code"], "method_not_allowed");
   EXPECT_EQ(body(wrong)["error"]["correlationId"], "cid");
 }
@@ -126,6 +126,75 @@ TEST_F(RouterTest, ToHandlerDispatchesThroughACopy) {
   request.path = "/b";
   handler(std::move(request), Responder(exchange));
   EXPECT_EQ(exchange->take_output().response->status, 404);
+}
+
+TEST_F(RouterTest, HeadIsServedByTheGetRoute) {
+  Router router;
+  ASSERT_TRUE(router.add("GET", "/thing", named("get")));
+  ASSERT_TRUE(router.add("POST", "/other", named("post")));
+  ASSERT_TRUE(router.add("GET", "/own", named("get-own")));
+  ASSERT_TRUE(router.add("HEAD", "/own", named("head-own")));
+  EXPECT_EQ(body(call(router, "HEAD", "/thing"))["route"], "get");
+  EXPECT_EQ(body(call(router, "HEAD", "/own"))["route"], "head-own");
+  const HttpResponse refused = call(router, "HEAD", "/other");
+  EXPECT_EQ(refused.status, 405);
+  EXPECT_EQ(refused.headers.get("Allow"), "POST");
+}
+
+TEST_F(RouterTest, AdmitDecidesFromTheHeadAloneAndRunsTheGateOnce) {
+  Router router;
+  ASSERT_TRUE(router.add("POST", "/small", named("small")));
+  ASSERT_TRUE(router.add("POST", "/big/{id}", named("big"), BodyLimit{1 << 20}));
+  int gate_calls = 0;
+  router.set_gate([&gate_calls](HttpRequest& request) -> std::optional<HttpResponse> {
+    ++gate_calls;
+    if (!request.header("Authorization")) return json_response(401, {{"refused", true}});
+    return std::nullopt;
+  });
+
+  HttpRequest stranger;
+  stranger.method = "POST";
+  stranger.path = "/big/1";
+  Admission refused = router.admit(stranger);
+  ASSERT_TRUE(refused.refusal);
+  EXPECT_EQ(refused.refusal->status, 401);
+
+  HttpRequest head;
+  head.method = "POST";
+  head.path = "/big/7";
+  head.headers.add("Authorization", "Bearer x");
+  Admission admitted = router.admit(head);
+  ASSERT_FALSE(admitted.refusal);
+  EXPECT_EQ(admitted.max_body_bytes, 1u << 20);
+  EXPECT_EQ(head.path_param("id"), "7");
+  EXPECT_EQ(gate_calls, 2);
+  // The handler runs without passing the gate again.
+  auto exchange = std::make_shared<detail::Exchange>("cid", nullptr,
+                                                     std::weak_ptr<detail::ExchangePort>(), 1024);
+  admitted.handler(std::move(head), Responder(exchange));
+  EXPECT_EQ(body(*exchange->take_output().response)["route"], "big");
+  EXPECT_EQ(gate_calls, 2);
+
+  HttpRequest small;
+  small.method = "POST";
+  small.path = "/small";
+  small.headers.add("Authorization", "Bearer x");
+  EXPECT_EQ(router.admit(small).max_body_bytes, kDefaultMaxBodyBytes);
+}
+
+TEST_F(RouterTest, DispatchRefusesABodyOverTheRouteLimit) {
+  Router router;
+  ASSERT_TRUE(router.add("POST", "/tiny", named("tiny"), BodyLimit{4}));
+  auto exchange = std::make_shared<detail::Exchange>("cid", nullptr,
+                                                     std::weak_ptr<detail::ExchangePort>(), 1024);
+  HttpRequest request;
+  request.method = "POST";
+  request.path = "/tiny";
+  request.body = "12345";
+  router.dispatch(std::move(request), Responder(exchange));
+  const HttpResponse response = *exchange->take_output().response;
+  EXPECT_EQ(response.status, 413);
+  EXPECT_NE(response.body.find("limit of 4 bytes"), std::string::npos) << response.body;
 }
 
 }  // namespace

@@ -2,11 +2,23 @@
 // Handler and writes what the handler answers (at once, later, or as a stream). Generic:
 // it knows nothing of POP's endpoints. The networking library stays inside server.cc.
 //
+// A request is decided on from its head before its body is read (Admitter, admission.h):
+// a refused request (unknown path, unauthenticated) is answered without its body being
+// read, and an admitted one may carry only its route's body. Bodies being read share one
+// memory budget across all connections.
+//
 // Every response carries X-Correlation-Id (the client's when sane, else generated), and
 // every failure the server detects itself uses the error shape of error_response.h:
-// malformed HTTP 400 (connection closed), body over the limit 413 and header over the
-// limit 431 (both answered before the rest is read, connection closed), unknown path 404
-// and wrong method 405 (Router), handler exception 500, over max_connections 503.
+// malformed HTTP 400 (connection closed), a head breaking RFC 9112's rules 400 or 501
+// (request_head_rules.h), body over its limit 413 and header over the limit 431 (both
+// answered before the rest is read, connection closed), no memory left for a body 503 with
+// Retry-After (connection closed), unknown path 404 and wrong method 405 (Router), handler
+// exception 500. A connection over max_connections, or over max_connections_per_address
+// from its client's address, is answered 503 with Retry-After at once and closed (over TLS:
+// closed).
+//
+// Every socket the server opens is close-on-exec from its creation, so a program another
+// thread starts never inherits one.
 #pragma once
 
 #include <chrono>
@@ -18,6 +30,7 @@
 #include <string>
 #include <string_view>
 
+#include "http/admission.h"
 #include "http/responder.h"
 #include "util/result.h"
 
@@ -39,14 +52,27 @@ struct ServerOptions {
   // also bounds how many writes one commit carries.
   int handler_threads = 64;
 
-  std::size_t max_header_bytes = 16 * 1024;       // request line + header fields
-  std::size_t max_body_bytes = 8 * 1024 * 1024;   // after de-chunking
-  std::size_t max_connections = 10000;            // beyond this, new ones get 503
+  std::size_t max_header_bytes = 16 * 1024;  // request line + header fields
+  // The most body any request may declare (after de-chunking); with an Admitter, each
+  // request may carry at most the smaller of this and its Admission's limit. A server built
+  // from a Handler applies this one limit to every request.
+  std::size_t max_body_bytes = 8 * 1024 * 1024;
+  // Memory for the bodies of requests being read or handled, across every connection: a
+  // body is counted as its bytes arrive, and a request whose body would pass the budget
+  // is answered 503 with Retry-After and its connection closed.
+  std::size_t max_body_memory_bytes = 256u << 20;
+  std::size_t max_connections = 10000;  // beyond this, new ones get 503
+  // Connections from one client address (IPv4, or IPv6 as sent); beyond this, new ones get
+  // 503. 0: no cap. Clients behind one NAT or proxy share an address.
+  std::size_t max_connections_per_address = 256;
   std::size_t max_stream_buffer_bytes = 4 << 20;  // unsent data per streamed response
 
+  // From accepting a connection (and its TLS handshake) to the first byte of its first
+  // request: sockets opened and left silent must not hold a slot for long.
+  std::chrono::milliseconds first_request_timeout{5'000};
   // From the first byte of a request to its last (slow senders are cut off here).
   std::chrono::milliseconds request_timeout{30'000};
-  // Between requests on a keep-alive connection, and before the first one.
+  // Between requests on a keep-alive connection.
   std::chrono::milliseconds idle_timeout{60'000};
   // For each write to the client (a client that stops reading is cut off here).
   std::chrono::milliseconds write_timeout{30'000};
@@ -55,16 +81,20 @@ struct ServerOptions {
 
   std::optional<TlsOptions> tls;  // serve HTTPS when set
 
-  // Receives one line per server-side fault (handler exceptions, accept failures), with
-  // the correlation id when there is one. Called from server threads, concurrently.
-  // Default: standard error.
+  // Receives one line per server-side fault (handler exceptions, accept failures, at most
+  // one accept failure line per 10 s), with the correlation id when there is one; text
+  // from requests and handlers in it is escaped (escape_for_log). Called from server
+  // threads, concurrently. Default: standard error.
   std::function<void(std::string_view message)> log;
 };
 
 class Server {
  public:
-  // `handler` answers every request (typically Router::to_handler()); it is called on
-  // handler threads, concurrently, and must be thread-safe.
+  // `admit` decides on every request from its head (typically Router::to_admitter()); it
+  // and the handlers it returns are called on handler threads, concurrently, and must be
+  // thread-safe.
+  Server(ServerOptions options, Admitter admit);
+  // Every request goes to `handler`, with a body of up to options.max_body_bytes.
   Server(ServerOptions options, Handler handler);
   // Stops, as stop() does.
   ~Server();

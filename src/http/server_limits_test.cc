@@ -92,6 +92,7 @@ TEST_F(ServerTest, SlowSenderIsCutOffByTheRequestTimeout) {
 TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
   ServerOptions options = test_options();
   options.idle_timeout = std::chrono::milliseconds(200);
+  options.first_request_timeout = std::chrono::milliseconds(200);
   start(small_router(), options);
   auto client = connect();
   ASSERT_TRUE(client->send(http_request("GET", "/healthz")));
@@ -114,11 +115,15 @@ TEST_F(ServerTest, ConnectionsBeyondTheLimitGet503) {
     ASSERT_TRUE(held.back()->send(http_request("GET", "/healthz")));
     ASSERT_TRUE(held.back()->read_response());  // accepted and registered
   }
-  auto refused = round_trip(http_request("GET", "/healthz"));
-  ASSERT_TRUE(refused);
+  // Answered at once, without waiting for a request, and closed.
+  auto refused_client = connect();
+  auto refused = refused_client->read_response(2s);
+  ASSERT_TRUE(refused) << refused_client->error();
   EXPECT_EQ(refused->status, 503);
   expect_error_shape(*refused, "unavailable");
   EXPECT_EQ(refused->headers.get("Connection"), "close");
+  EXPECT_TRUE(refused->headers.get("Retry-After").has_value());
+  EXPECT_TRUE(refused_client->wait_closed());
 
   // Once a held connection goes, new ones are served again (the server notices the close
   // asynchronously, so retry a bounded number of times).

@@ -78,7 +78,7 @@ TEST_F(ServerTest, UnknownPathIs404AndWrongMethodIs405WithAllow) {
   auto wrong = round_trip(http_request("PUT", "/v1/items/7"));
   ASSERT_TRUE(wrong);
   EXPECT_EQ(wrong->status, 405);
-  EXPECT_EQ(wrong->headers.get("Allow"), "DELETE, GET");
+  EXPECT_EQ(wrong->headers.get("Allow"), "DELETE, GET, HEAD");
   expect_error_shape(*wrong, "method_not_allowed");
 }
 

@@ -109,6 +109,21 @@ class ServerTest : public ::testing::Test {
   }
   void start(const Router& router) { start(router, test_options()); }
 
+  // As `pop server` runs: each request is decided on from its head through the router
+  // (route, gate, body limit) before its body is read.
+  void start_admitting(const Router& router, ServerOptions options) {
+    server_ = std::make_unique<Server>(std::move(options), router.to_admitter());
+    auto started = server_->start();
+    ASSERT_TRUE(started) << started.error().message;
+    ASSERT_NE(server_->port(), 0);
+  }
+
+  std::unique_ptr<TestClient> connect_from(const char* source) {
+    auto client = std::make_unique<TestClient>();
+    EXPECT_TRUE(client->connect(server_->port(), source)) << client->error();
+    return client;
+  }
+
   std::unique_ptr<TestClient> connect() {
     auto client = std::make_unique<TestClient>();
     EXPECT_TRUE(client->connect(server_->port())) << client->error();

@@ -57,10 +57,15 @@ class TestClient {
   TestClient& operator=(const TestClient&) = delete;
   virtual ~TestClient() { close(); }
 
-  // Connects to 127.0.0.1:port; false (with error()) on failure.
-  bool connect(std::uint16_t port) {
+  // Connects to 127.0.0.1:port from `source` (another loopback address plays another
+  // client); false (with error()) on failure.
+  bool connect(std::uint16_t port, const char* source = "127.0.0.1") {
     fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd_ < 0) return set_error("socket");
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source, &from.sin_addr);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) return set_error("bind");
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(port);

@@ -7,13 +7,10 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Room around the output for the other fields and the JSON punctuation.
-constexpr std::size_t kMaxBodyBytes = kMaxReportedOutputBytes + kMaxReportMessageBytes + 1024;
-
 }  // namespace
 
 Result<HandlerReport> parse_handler_report(std::string_view body) {
-  auto json = parse_json_limited(body, kMaxBodyBytes, kMaxReportedOutputDepth + 1);
+  auto json = parse_json_limited(body, kMaxReportBodyBytes, kMaxReportedOutputDepth + 1);
   if (!json) return fail(json.error().code, "report body: " + json.error().message);
   if (!json->is_object()) return fail(ErrorCode::kInvalidArgument, "report body must be an object");
   HandlerReport report;

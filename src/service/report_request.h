@@ -16,6 +16,10 @@ namespace pop::service {
 // stored in the agenda's progress and embedded in later payloads: 1 MiB keeps those sane.
 inline constexpr std::size_t kMaxReportedOutputBytes = 1u << 20;
 inline constexpr std::size_t kMaxReportMessageBytes = 4096;
+// The whole body: an output and a message at their limits, with room around them for the
+// other fields and the JSON punctuation.
+inline constexpr std::size_t kMaxReportBodyBytes =
+    kMaxReportedOutputBytes + kMaxReportMessageBytes + 1024;
 // As for POP_OUTPUT_FILE: outputs are resolved and serialised recursively.
 inline constexpr int kMaxReportedOutputDepth = 128;
 

@@ -23,5 +23,15 @@ TEST(ValidUtf8, KeepsWellFormedAndReplacesTheRest) {
   EXPECT_EQ(valid_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong
 }
 
+TEST(EscapeForLog, NoControlCharacterSurvives) {
+  EXPECT_EQ(escape_for_log("alice"), "alice");
+  EXPECT_EQ(escape_for_log("a\nb\rc\td\\e"), "a\\nb\\rc\\td\\\\e");
+  EXPECT_EQ(escape_for_log(std::string("x\0y\x1b[2J\x7f", 8)), "x\\x00y\\x1b[2J\\x7f");
+  EXPECT_EQ(escape_for_log("\xc2\x9b"
+                           "1m"),
+            "\\u009b1m");
+  EXPECT_EQ(escape_for_log("caf\xc3\xa9 \xe2\x82\xac"), "caf\xc3\xa9 \xe2\x82\xac");
+}
+
 }  // namespace
 }  // namespace pop
