@@ -73,7 +73,7 @@ bench-containers: build
 	  status=$$?; src/testing/container_engine.sh stop $(BUILD)/bench-engine; exit $$status
 
 format:
-	find src bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	find src bench fuzz -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
