@@ -9,6 +9,8 @@ packages=(
   libboost1.81-dev libssl-dev libcurl4-openssl-dev openssl
   libgtest-dev libgmock-dev
   procps
+  # The fuzz targets (fuzz/): clang with libFuzzer and the sanitizer runtimes.
+  clang-14 libfuzzer-14-dev libclang-rt-14-dev
 )
 # Container tests: a private Docker engine, the handler image's busybox, and the official
 # Kubernetes clients the API simulator is checked with. `--build-only` (deploy/Dockerfile)

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "docker/engine_answers.h"
 #include "docker/log_frames.h"
 #include "http_client/json_request.h"
 #include "http_client/url.h"
@@ -16,38 +17,6 @@ constexpr std::string_view kApiPrefix = "/v1.41";
 std::string container_path(const std::string& id, std::string_view rest = {}) {
   return std::string(kApiPrefix) + "/containers/" + http_client::percent_encode(id) +
          std::string(rest);
-}
-
-ErrorCode code_for_status(int status) {
-  switch (status) {
-    case 400:
-      return ErrorCode::kInvalidArgument;
-    case 404:
-      return ErrorCode::kNotFound;
-    case 409:
-      return ErrorCode::kConflict;
-    default:
-      return ErrorCode::kUnavailable;
-  }
-}
-
-// The engine answers errors as {"message": "..."}.
-Error engine_error(const http_client::Response& response, std::string_view what) {
-  std::string message;
-  const Json body = Json::parse(response.body, nullptr, false);
-  if (body.is_object() && body.contains("message") && body["message"].is_string()) {
-    message = body["message"].get<std::string>();
-  } else {
-    message = "HTTP " + std::to_string(response.status) + " " + response.body.substr(0, 200);
-  }
-  return Error{code_for_status(response.status), std::string(what) + ": " + message, {}};
-}
-
-Result<Json> parsed(const http_client::Response& response, std::string_view what) {
-  Json body = Json::parse(response.body, nullptr, false);
-  if (body.is_discarded())
-    return fail(ErrorCode::kUnavailable, std::string(what) + ": the engine's answer is not JSON");
-  return body;
 }
 
 }  // namespace
@@ -102,11 +71,9 @@ Result<std::string> DockerEngine::create_container(const std::string& name, cons
            config);
   if (!response) return tl::unexpected(response.error());
   if (!response->ok()) return tl::unexpected(engine_error(*response, "create container " + name));
-  auto body = parsed(*response, "create container " + name);
+  auto body = parse_answer(*response, "create container " + name);
   if (!body) return tl::unexpected(body.error());
-  if (!body->contains("Id") || !(*body)["Id"].is_string())
-    return fail(ErrorCode::kUnavailable, "create container " + name + ": no Id in the answer");
-  return (*body)["Id"].get<std::string>();
+  return created_container_id(*body, "create container " + name);
 }
 
 Result<void> DockerEngine::start_container(const std::string& id) {
@@ -124,20 +91,16 @@ Result<ContainerExit> DockerEngine::wait_container(const std::string& id) {
       call("POST", container_path(id, "/wait"), std::nullopt, std::chrono::milliseconds(0));
   if (!response) return tl::unexpected(response.error());
   if (!response->ok()) return tl::unexpected(engine_error(*response, "wait for container"));
-  auto body = parsed(*response, "wait for container");
+  auto body = parse_answer(*response, "wait for container");
   if (!body) return tl::unexpected(body.error());
-  if (!body->contains("StatusCode") || !(*body)["StatusCode"].is_number_integer())
-    return fail(ErrorCode::kUnavailable, "wait for container: no StatusCode in the answer");
-  ContainerExit exit;
-  exit.status_code = (*body)["StatusCode"].get<int>();
-  return exit;
+  return container_exit(*body);
 }
 
 Result<Json> DockerEngine::inspect_container(const std::string& id) {
   auto response = call("GET", container_path(id, "/json"));
   if (!response) return tl::unexpected(response.error());
   if (!response->ok()) return tl::unexpected(engine_error(*response, "inspect container"));
-  return parsed(*response, "inspect container");
+  return parse_answer(*response, "inspect container");
 }
 
 Result<void> DockerEngine::kill_container(const std::string& id, std::string_view signal) {
@@ -183,15 +146,9 @@ Result<std::vector<std::string>> DockerEngine::list_containers(
                                   http_client::percent_encode(filters.dump()));
   if (!response) return tl::unexpected(response.error());
   if (!response->ok()) return tl::unexpected(engine_error(*response, "list containers"));
-  auto body = parsed(*response, "list containers");
+  auto body = parse_answer(*response, "list containers");
   if (!body) return tl::unexpected(body.error());
-  std::vector<std::string> ids;
-  if (!body->is_array()) return ids;
-  for (const auto& container : *body) {
-    if (container.contains("Id") && container["Id"].is_string())
-      ids.push_back(container["Id"].get<std::string>());
-  }
-  return ids;
+  return listed_container_ids(*body);
 }
 
 Result<void> DockerEngine::pull_image(const std::string& image) {
@@ -202,16 +159,7 @@ Result<void> DockerEngine::pull_image(const std::string& image) {
       std::nullopt, std::chrono::minutes(10));
   if (!response) return tl::unexpected(response.error());
   if (!response->ok()) return tl::unexpected(engine_error(*response, "pull image " + image));
-  std::size_t start = 0;
-  while (start < response->body.size()) {
-    std::size_t end = response->body.find('\n', start);
-    if (end == std::string::npos) end = response->body.size();
-    const Json line = Json::parse(response->body.substr(start, end - start), nullptr, false);
-    if (line.is_object() && line.contains("error"))
-      return fail(ErrorCode::kUnavailable, "pull image " + image + ": " + line["error"].dump());
-    start = end + 1;
-  }
-  return {};
+  return pull_outcome(response->body, image);
 }
 
 }  // namespace pop::docker

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "docker/engine_answers.h"
 #include "http_client/cancellation.h"
 #include "http_client/client.h"
 #include "util/result.h"
@@ -21,10 +22,6 @@
 namespace pop::docker {
 
 using Json = nlohmann::json;
-
-struct ContainerExit {
-  int status_code = 0;
-};
 
 class DockerEngine {
  public:

@@ -28,33 +28,52 @@ Json scalar_to_json(const YAML::Node& node) {
   return text;
 }
 
-Json node_to_json(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Scalar:
-      return scalar_to_json(node);
-    case YAML::NodeType::Sequence: {
-      Json array = Json::array();
-      for (const auto& item : node) array.push_back(node_to_json(item));
-      return array;
+// Converts one document, counting what it builds against the limits of yaml_json.h: an alias
+// is a reference to a node, so a cycle or aliases of aliases would otherwise recurse without
+// end or expand exponentially.
+class Converter {
+ public:
+  Result<Json> convert(const YAML::Node& node, int depth) {
+    if (++values_ > kMaxYamlValues)
+      return fail(ErrorCode::kInvalidArgument,
+                  "the document expands to more than " + std::to_string(kMaxYamlValues) +
+                      " values (aliases repeat what their anchor names)");
+    switch (node.Type()) {
+      case YAML::NodeType::Scalar:
+        return scalar_to_json(node);
+      case YAML::NodeType::Sequence:
+      case YAML::NodeType::Map:
+        break;
+      case YAML::NodeType::Null:
+      case YAML::NodeType::Undefined:
+        return nullptr;
     }
-    case YAML::NodeType::Map: {
-      Json object = Json::object();
-      for (const auto& item : node)
-        object[item.first.as<std::string>()] = node_to_json(item.second);
-      return object;
+    if (depth >= kMaxYamlDepth)
+      return fail(ErrorCode::kInvalidArgument,
+                  "the document is nested deeper than " + std::to_string(kMaxYamlDepth) +
+                      " levels (or an alias names a node that contains it)");
+    Json container = node.IsMap() ? Json::object() : Json::array();
+    for (const auto& item : node) {
+      auto value = convert(node.IsMap() ? item.second : item, depth + 1);
+      if (!value) return value;
+      if (node.IsMap()) {
+        container[item.first.as<std::string>()] = std::move(*value);
+      } else {
+        container.push_back(std::move(*value));
+      }
     }
-    case YAML::NodeType::Null:
-    case YAML::NodeType::Undefined:
-      return nullptr;
+    return container;
   }
-  return nullptr;
-}
+
+ private:
+  std::size_t values_ = 0;
+};
 
 }  // namespace
 
 Result<nlohmann::json> yaml_to_json(std::string_view text) {
   try {
-    return node_to_json(YAML::Load(std::string(text)));
+    return Converter().convert(YAML::Load(std::string(text)), 0);
   } catch (const YAML::Exception& e) {
     return fail(ErrorCode::kInvalidArgument,
                 "line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
