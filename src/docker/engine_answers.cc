@@ -1,7 +1,8 @@
 #include "docker/engine_answers.h"
 
-#include <cstdint>
-#include <limits>
+#include <optional>
+
+#include "util/json_fields.h"
 
 namespace pop::docker {
 namespace {
@@ -50,16 +51,11 @@ Result<ContainerExit> container_exit(const Json& answer) {
   const auto code = answer.is_object() ? answer.find("StatusCode") : answer.end();
   if (code == answer.end() || !code->is_number_integer())
     return fail(ErrorCode::kUnavailable, "wait for container: no StatusCode in the answer");
-  // Compared in the type the number was read as: get<int>() would wrap 4294967296 to 0, a
-  // failure read as a success.
-  const bool fits = code->is_number_unsigned()
-                        ? code->get<std::uint64_t>() <= std::numeric_limits<int>::max()
-                        : code->get<std::int64_t>() >= std::numeric_limits<int>::min() &&
-                              code->get<std::int64_t>() <= std::numeric_limits<int>::max();
-  if (!fits)
+  const std::optional<int> status = int_value(*code);
+  if (!status)
     return fail(ErrorCode::kUnavailable,
                 "wait for container: the StatusCode " + code->dump() + " is not an exit status");
-  return ContainerExit{code->get<int>()};
+  return ContainerExit{*status};
 }
 
 std::vector<std::string> listed_container_ids(const Json& answer) {

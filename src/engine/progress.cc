@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/json_fields.h"
+
 namespace pop {
 namespace {
 
@@ -31,11 +33,6 @@ Result<double> number_field(const Json& object, const char* key, double fallback
                                                  std::to_string(static_cast<long long>(high)));
   }
   return it->get<double>();
-}
-
-std::string string_field(const Json& object, const char* key) {
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 Result<std::vector<DiagnosticEvent>> read_events(const Json& object) {

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "util/json_fields.h"
 #include "util/text.h"
 
 namespace pop::http_client {
@@ -21,11 +22,6 @@ std::string quoted_body(const std::string& body) {
   text = valid_utf8(text);
   if (body.size() > kQuotedBodyBytes) text += "...";
   return text;
-}
-
-std::string string_field(const Json& object, const char* name) {
-  auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 }  // namespace

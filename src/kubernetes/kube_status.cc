@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "util/json_fields.h"
 #include "util/text.h"
 
 namespace pop::kubernetes {
@@ -11,11 +12,6 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr std::string_view kReasonPrefix = "reason: ";
-
-std::string string_field(const Json& object, const char* name) {
-  auto it = object.find(name);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 ErrorCode code_for_reason(std::string_view reason, int http_status, std::string_view message) {
   if (reason == "NotFound") return ErrorCode::kNotFound;
@@ -82,9 +78,7 @@ Error error_from_status(int http_status, const Json& status, const std::string& 
   if (status.is_object()) {
     reason = string_field(status, "reason");
     message = string_field(status, "message");
-    if (auto it = status.find("code"); it != status.end() && it->is_number_integer()) {
-      code = it->get<int>();
-    }
+    if (auto it = status.find("code"); it != status.end()) code = int_value(*it).value_or(code);
   }
   Error error{code_for_reason(reason, code, message), message, {}};
   if (error.message.empty()) {

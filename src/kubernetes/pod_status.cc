@@ -4,6 +4,7 @@
 
 #include "kubernetes/object_fields.h"
 #include "kubernetes/pod_spec.h"
+#include "util/json_fields.h"
 
 namespace pop::kubernetes {
 namespace {
@@ -63,9 +64,7 @@ void read_container(const Json& container, const std::string& image, PodState& s
   if (const Json& terminated = field(current, "terminated"); terminated.is_object()) {
     state.started = true;
     state.ended = true;
-    if (const Json& code = field(terminated, "exitCode"); code.is_number_integer()) {
-      state.exit_code = code.get<int>();
-    }
+    state.exit_code = int_value(field(terminated, "exitCode"));
     state.termination_message = text(terminated, "message");
     state.termination_reason = text(terminated, "reason");
     if (state.termination_reason == "OOMKilled") {

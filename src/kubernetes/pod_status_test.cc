@@ -70,6 +70,14 @@ TEST(PodStatus, FailedWithAnExitCode) {
   EXPECT_FALSE(state.fatal);  // it ended: the exit code is the story
 }
 
+TEST(PodStatus, AnExitCodeOutOfRangeIsNoExitCode) {
+  // Not wrapped to 0, which would read a failure as a success.
+  const PodState state = read_pod_state(with_container_state(
+      "Failed", {{"terminated", {{"exitCode", 4294967296ULL}, {"reason", "Error"}}}}));
+  EXPECT_TRUE(state.ended);
+  EXPECT_EQ(state.exit_code, std::nullopt);
+}
+
 TEST(PodStatus, SucceededWithoutContainerDetails) {
   const PodState state = read_pod_state(pod({{"phase", "Succeeded"}}));
   EXPECT_TRUE(state.ended);
