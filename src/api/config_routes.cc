@@ -19,9 +19,12 @@ using Json = nlohmann::json;
 
 namespace {
 
-// A template holds an agenda one level down; a run body holds a payload one level down.
-constexpr std::size_t kMaxDocumentBytes = AgendaLimits{}.max_document_bytes;
-constexpr int kMaxDocumentDepth = AgendaLimits{}.max_depth + 1;
+// A template holds an agenda one level down, and a run body a payload that is bound into
+// one: both are held to an agenda's limits. Pools, insights and customers are far smaller.
+constexpr JsonLimits kTemplateLimits{.max_bytes = AgendaLimits{}.max_document_bytes,
+                                     .max_depth = AgendaLimits{}.max_depth + 1,
+                                     .max_values = AgendaLimits{}.max_values};
+constexpr JsonLimits kDocumentLimits{.max_bytes = 1u << 20, .max_depth = 16, .max_values = 10'000};
 
 struct Collection {
   const char* path;
@@ -41,8 +44,9 @@ HttpResponse error(const Error& error, const HttpRequest& request) {
 
 using http::no_content;
 
-Result<Json> json_body(const HttpRequest& request) {
-  return api::json_body(request, kMaxDocumentBytes, kMaxDocumentDepth);
+Result<Json> json_body(const HttpRequest& request, DocumentKind kind) {
+  return api::json_body(request,
+                        kind == DocumentKind::kAgendaTemplate ? kTemplateLimits : kDocumentLimits);
 }
 
 // If-Match: the version to replace, as sent in ETag ("3") or bare (3); "*" or none: any.
@@ -90,7 +94,7 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
     for (Result<void> added :
          {router.add("POST", path,
                      [&access, kind, path](const HttpRequest& request) {
-                       auto body = json_body(request);
+                       auto body = json_body(request, kind);
                        auto created = body ? access.create(caller_of(request), kind, *body)
                                            : tl::unexpected(body.error());
                        if (!created) return error(created.error(), request);
@@ -119,7 +123,8 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
           router.add("PUT", path + "/{id}",
                      [&access, kind](const HttpRequest& request) {
                        auto version = if_match(request);
-                       auto body = version ? json_body(request) : tl::unexpected(version.error());
+                       auto body =
+                           version ? json_body(request, kind) : tl::unexpected(version.error());
                        if (!body) return error(body.error(), request);
                        auto replaced = access.replace(caller_of(request), kind,
                                                       request.path_param("id"), *body, *version);
@@ -139,7 +144,8 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
   }
   return router.add(
       "POST", "/v1/templates/{id}/run", [&config, &agendas](const HttpRequest& request) {
-        auto body = request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
+        auto body = request.body.empty() ? Result<Json>(Json::object())
+                                         : json_body(request, DocumentKind::kAgendaTemplate);
         auto run =
             body ? service::template_run_request_from_json(*body) : tl::unexpected(body.error());
         auto submitted =

@@ -236,7 +236,8 @@ Result<void> ConfigService::check_pool_exists(std::string_view pool_id, std::str
 }
 
 Result<void> ConfigService::check_template_agenda(const AgendaTemplate& agenda_template) {
-  auto agenda = instantiate_template(agenda_template, {}, true);
+  auto agenda = instantiate_template(agenda_template, {}, true, options_.limits);
+  if (!agenda && agenda.error().code == ErrorCode::kTooLarge) return tl::unexpected(agenda.error());
   if (!agenda) return invalid("agenda template", "agenda: " + agenda.error().message);
   auto loaded = load_agenda(agenda->dump(-1, ' ', false, Json::error_handler_t::replace),
                             type_known_, options_.limits);

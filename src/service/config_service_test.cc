@@ -358,6 +358,28 @@ TEST_F(ConfigServiceTest, TemplatesAreCheckedByATrialBind) {
                 "isGlobal: must be true or false"}));
 }
 
+// Static parameters repeated past the agenda's limits are refused when the template is
+// stored, before the agenda is built, naming the template and the limit.
+TEST_F(ConfigServiceTest, TemplatesThatExpandPastTheAgendaLimitsAreRefused) {
+  Json copies = Json::array();
+  for (int i = 0; i < 100; ++i) copies.push_back("@<big>");
+  const Json expanding = {
+      {"id", "t"},
+      {"staticParameters", {{"big", std::string(400'000, 's')}}},
+      {"agenda", {{"operations", {{{"name", "a"}, {"type", "sample"}, {"payload", copies}}}}}}};
+  auto created = config_->create(kAdmin, DocumentKind::kAgendaTemplate, expanding);
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().code, ErrorCode::kTooLarge);
+  EXPECT_EQ(created.error().message.rfind("agenda template \"t\", its agenda bound: at "
+                                          "/operations/0/payload/",
+                                          0),
+            0u)
+      << created.error().message;
+  EXPECT_NE(created.error().message.find("the limit of 33554432 bytes (serialised)"),
+            std::string::npos)
+      << created.error().message;
+}
+
 TEST_F(ConfigServiceTest, RunningATemplateSubmitsTheBoundAgenda) {
   Json stored = create(DocumentKind::kAgendaTemplate, R"({"id": "t",
       "staticParameters": {"greeting": "hi"}, "params": {"maximumAttempts": 3},

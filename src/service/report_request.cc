@@ -1,6 +1,7 @@
 #include "service/report_request.h"
 
 #include "util/json_limits.h"
+#include "util/json_size.h"
 
 namespace pop::service {
 namespace {
@@ -8,12 +9,15 @@ namespace {
 using Json = nlohmann::json;
 
 // Room around the output for the other fields and the JSON punctuation.
-constexpr std::size_t kMaxBodyBytes = kMaxReportedOutputBytes + kMaxReportMessageBytes + 1024;
+constexpr JsonLimits kBodyLimits{
+    .max_bytes = kMaxReportedOutputBytes + kMaxReportMessageBytes + 1024,
+    .max_depth = kMaxReportedOutputDepth + 1,
+    .max_values = kMaxReportedOutputValues + 4};
 
 }  // namespace
 
 Result<HandlerReport> parse_handler_report(std::string_view body) {
-  auto json = parse_json_limited(body, kMaxBodyBytes, kMaxReportedOutputDepth + 1);
+  auto json = parse_json_limited(body, kBodyLimits);
   if (!json) return fail(json.error().code, "report body: " + json.error().message);
   if (!json->is_object()) return fail(ErrorCode::kInvalidArgument, "report body must be an object");
   HandlerReport report;
@@ -29,11 +33,16 @@ Result<HandlerReport> parse_handler_report(std::string_view body) {
                     "message is longer than " + std::to_string(kMaxReportMessageBytes) + " bytes");
       report.message = value.get<std::string>();
     } else if (name == "output") {
-      const std::size_t size = value.dump(-1, ' ', false, Json::error_handler_t::replace).size();
-      if (size > kMaxReportedOutputBytes)
+      const JsonSize size = json_size(value);
+      if (size.bytes > kMaxReportedOutputBytes)
+        return fail(ErrorCode::kTooLarge, "output is " + std::to_string(size.bytes) +
+                                              " bytes serialised, more than the " +
+                                              std::to_string(kMaxReportedOutputBytes) +
+                                              " a report may carry");
+      if (size.values > kMaxReportedOutputValues)
         return fail(ErrorCode::kTooLarge,
-                    "output is " + std::to_string(size) + " bytes serialised, more than the " +
-                        std::to_string(kMaxReportedOutputBytes) + " a report may carry");
+                    "output holds " + std::to_string(size.values) + " JSON values, more than the " +
+                        std::to_string(kMaxReportedOutputValues) + " a report may carry");
       report.output = std::move(value);
     } else {
       return fail(

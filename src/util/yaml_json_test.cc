@@ -5,8 +5,10 @@
 namespace pop {
 namespace {
 
+constexpr JsonLimits kLimits{.max_bytes = 1u << 20, .max_depth = 16, .max_values = 10'000};
+
 TEST(YamlJson, ConvertsScalarsByCoreSchema) {
-  auto json = yaml_to_json("a: 1\nb: 2.5\nc: true\nd: ~\ne: text\nf: \"7\"\ng: [x, 3]\n");
+  auto json = yaml_to_json("a: 1\nb: 2.5\nc: true\nd: ~\ne: text\nf: \"7\"\ng: [x, 3]\n", kLimits);
   ASSERT_TRUE(json.has_value());
   EXPECT_EQ(
       *json,
@@ -15,9 +17,38 @@ TEST(YamlJson, ConvertsScalarsByCoreSchema) {
 }
 
 TEST(YamlJson, ErrorsCarryTheLine) {
-  auto json = yaml_to_json("a: 1\nb: [unclosed\n");
+  auto json = yaml_to_json("a: 1\nb: [unclosed\n", kLimits);
   ASSERT_FALSE(json.has_value());
   EXPECT_NE(json.error().message.find("line "), std::string::npos);
+}
+
+// Aliases are held once by the YAML parser but copied into JSON: nine levels of nine-fold
+// aliases are 387 M values. Counting while converting stops them.
+TEST(YamlJson, AliasesThatExpandPastTheValueLimitAreRefused) {
+  std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n";
+  for (char level = 'b'; level <= 'i'; ++level) {
+    const char previous = static_cast<char>(level - 1);
+    bomb += std::string(1, level) + ": &" + level + " [";
+    for (int i = 0; i < 9; ++i) bomb += std::string(i ? ", *" : "*") + previous;
+    bomb += "]\n";
+  }
+  auto json = yaml_to_json(bomb, kLimits);
+  ASSERT_FALSE(json.has_value());
+  EXPECT_EQ(json.error().code, ErrorCode::kTooLarge);
+  EXPECT_EQ(json.error().message,
+            "YAML document exceeds the limit of 10000 JSON values (aliases count each time they "
+            "are used)");
+}
+
+TEST(YamlJson, BytesAndDepthAreLimited) {
+  auto big = yaml_to_json("a: " + std::string(100, 'x'),
+                          {.max_bytes = 50, .max_depth = 4, .max_values = 100});
+  ASSERT_FALSE(big.has_value());
+  EXPECT_EQ(big.error().message, "YAML document is 103 bytes, over the limit of 50 bytes");
+  auto deep = yaml_to_json("a: [[[[1]]]]", {.max_bytes = 50, .max_depth = 4, .max_values = 100});
+  ASSERT_FALSE(deep.has_value());
+  EXPECT_EQ(deep.error().message, "YAML nesting depth exceeds the limit of 4");
+  EXPECT_TRUE(yaml_to_json("a: [[[1]]]", {.max_bytes = 50, .max_depth = 4, .max_values = 100}));
 }
 
 }  // namespace
