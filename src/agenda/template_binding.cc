@@ -2,7 +2,9 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "agenda/agenda.h"
 #include "agenda/reference.h"
 #include "agenda/substitution.h"
 
@@ -101,6 +103,17 @@ Result<Json> bind_string(const std::string& text, const TemplateValues& values,
   return substitution.finish(last_token);
 }
 
+// How messages name an operation of a template's agenda: by its name when that is written
+// out, else by its position.
+std::string label_of(const Json& operation, std::size_t index) {
+  Operation named;
+  const auto name = operation.find("name");
+  if (name != operation.end() && name->is_string() &&
+      name->get_ref<const std::string&>().find(kOpen) == std::string::npos)
+    named.name = name->get<std::string>();
+  return operation_label(named, index);
+}
+
 }  // namespace
 
 Result<Json> bind_template(const Json& document, const TemplateValues& values) {
@@ -123,6 +136,29 @@ Result<Json> bind_template(const Json& document, const TemplateValues& values) {
   });
   if (error) return tl::unexpected(std::move(*error));
   return bound;
+}
+
+Result<void> check_literal_names_and_types(const Json& agenda) {
+  const auto operations = agenda.is_object() ? agenda.find("operations") : agenda.end();
+  if (!agenda.is_object() || operations == agenda.end() || !operations->is_array()) return {};
+  std::vector<std::string> details;
+  for (std::size_t i = 0; i < operations->size(); ++i) {
+    const Json& operation = (*operations)[i];
+    if (!operation.is_object()) continue;
+    const std::string label = label_of(operation, i);
+    for (const char* field : {"name", "type"}) {
+      const auto value = operation.find(field);
+      if (value == operation.end() || !value->is_string()) continue;
+      const std::string& text = value->get_ref<const std::string&>();
+      if (text.find(kOpen) == std::string::npos) continue;
+      details.push_back(
+          "operation \"" + label + "\", field " + field +
+          ": must be written out in a template, not bound from a reference: " + quote_token(text));
+    }
+  }
+  if (details.empty()) return {};
+  return fail(ErrorCode::kInvalidAgenda, "an operation's name or type comes from a reference",
+              std::move(details));
 }
 
 Result<void> check_static_parameter_name(std::string_view name) {

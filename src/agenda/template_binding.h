@@ -40,6 +40,13 @@ struct TemplateValues {
 // object or array inside a longer string.
 Result<Json> bind_template(const Json& document, const TemplateValues& values);
 
+// A template's operation names and types are written out, never bound: docs/server.md
+// promises they cannot come from a run's payload, and the trial bind that checks a template
+// when it is stored could not check them otherwise. kInvalidAgenda with one detail per
+// operation field that holds a token ("operation \"a\", field type: ..."). Other problems
+// of `agenda` are left to the trial bind.
+Result<void> check_literal_names_and_types(const Json& agenda);
+
 // Whether `name` can name a static parameter (kInvalidAgenda saying why not): non-empty,
 // without ">" (it ends a token) or "::" (it starts a pointer), and neither starting with
 // "pop." nor ending with ".out", which would make a token ambiguous with the executor's.

@@ -144,6 +144,27 @@ TEST_F(TemplateBindingTest, BindingStopsAtTheFirstValueThatPassesTheLimit) {
   EXPECT_TRUE(bind(Json("@<pop.payload> and @<a.out>"), false, {1000, 100}));
 }
 
+TEST(LiteralNamesAndTypesTest, TokensInOperationNamesAndTypesAreRefused) {
+  EXPECT_TRUE(check_literal_names_and_types(Json::parse(R"({"operations": [
+      {"name": "a", "type": "sample", "payload": "@<pop.payload>"}]})")));
+  // Not this check's business: the trial bind reports a malformed agenda.
+  EXPECT_TRUE(check_literal_names_and_types(Json(5)));
+  EXPECT_TRUE(check_literal_names_and_types(Json::parse(R"({"operations": 1})")));
+
+  auto refused = check_literal_names_and_types(Json::parse(R"({"operations": [
+      {"name": "a", "type": "@<pop.payload::/t?sample>"},
+      {"name": "x-@<region>", "type": "sample"},
+      {"name": "ok", "type": "sample"}]})"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidAgenda);
+  EXPECT_EQ(refused.error().details,
+            (std::vector<std::string>{
+                "operation \"a\", field type: must be written out in a template, not bound "
+                "from a reference: \"@<pop.payload::/t?sample>\"",
+                "operation \"#1\", field name: must be written out in a template, not bound "
+                "from a reference: \"x-@<region>\""}));
+}
+
 TEST(StaticParameterNameTest, NamesThatWouldBeAmbiguousAreRefused) {
   for (const char* good : {"region", "bucket.name", "a b", "x?y"})
     EXPECT_TRUE(check_static_parameter_name(good)) << good;

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "agenda/template_binding.h"
 #include "service/config_store.h"
 #include "service/template_run.h"
 #include "util/random_id.h"
@@ -236,6 +237,14 @@ Result<void> ConfigService::check_pool_exists(std::string_view pool_id, std::str
 }
 
 Result<void> ConfigService::check_template_agenda(const AgendaTemplate& agenda_template) {
+  if (auto literal = check_literal_names_and_types(agenda_template.agenda); !literal) {
+    Error error = std::move(literal.error());
+    for (auto& line : error.details) line.insert(0, "agenda: ");
+    return fail(kInvalidDocument,
+                "agenda template is invalid: " + std::to_string(error.details.size()) +
+                    (error.details.size() == 1 ? " problem" : " problems"),
+                std::move(error.details));
+  }
   auto agenda = instantiate_template(agenda_template, {}, true, options_.limits);
   if (!agenda && agenda.error().code == ErrorCode::kTooLarge) return tl::unexpected(agenda.error());
   if (!agenda) return invalid("agenda template", "agenda: " + agenda.error().message);
