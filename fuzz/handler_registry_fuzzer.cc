@@ -35,11 +35,14 @@ std::filesystem::path write(std::string_view text, const char* name) {
   return path;
 }
 
+// A registry file's limits (handlers/handler_registry.cc).
+constexpr pop::JsonLimits kLimits{.max_bytes = 4 << 20, .max_depth = 32, .max_values = 100'000};
+
 // The text as JSON, else as YAML, else null.
 Json document_from(std::string_view text) {
   Json document = Json::parse(text, nullptr, false);
   if (!document.is_discarded()) return document;
-  auto yaml = pop::yaml_to_json(text);
+  auto yaml = pop::yaml_to_json(text, kLimits);
   return yaml ? std::move(*yaml) : Json();
 }
 

@@ -17,14 +17,15 @@ namespace {
 
 using pop::Json;
 
-// The limits load_agenda applies to a whole agenda.
-constexpr std::size_t kMaxBytes = 1 << 20;
-constexpr int kMaxDepth = 64;
+// A payload's limits (agenda/agenda_validator.h), for the documents and for what resolving
+// may build.
+constexpr pop::JsonLimits kLimits{.max_bytes = 1 << 20, .max_depth = 64, .max_values = 100'000};
+constexpr pop::JsonSize kResolvedLimit{.bytes = kLimits.max_bytes, .values = kLimits.max_values};
 
 // The text as a JSON document, or as one string value; nullopt for text that is neither (not
 // UTF-8), which no parsed document holds.
 std::optional<Json> parse_or_string(std::string_view text) {
-  auto parsed = pop::parse_json_limited(text, kMaxBytes, kMaxDepth);
+  auto parsed = pop::parse_json_limited(text, kLimits);
   if (parsed) return std::move(*parsed);
   if (!pop::fuzz::is_utf8(text)) return std::nullopt;
   return Json(std::string(text));
@@ -51,7 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto parsed = parse_or_string(parts[0]);
   if (!parsed) return 0;
   const Json& payload = *parsed;
-  auto output = pop::parse_json_limited(parts[1], kMaxBytes, kMaxDepth);
+  auto output = pop::parse_json_limited(parts[1], kLimits);
 
   pop::for_each_string(payload,
                        [](const std::string&, const std::string& text) { check_tokens(text); });
@@ -63,7 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   context.agenda_id = "agenda-1";
   context.operation_name = "op";
   context.payload = output ? &*output : nullptr;
-  const auto resolved = pop::resolve_references(payload, context);
+  const auto resolved = pop::resolve_references(payload, context, kResolvedLimit);
   if (resolved) POP_FUZZ_CHECK(resolved->type() == payload.type() || payload.is_string());
   return 0;
 }

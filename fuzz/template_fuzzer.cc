@@ -15,11 +15,12 @@ namespace {
 
 using pop::Json;
 
-constexpr std::size_t kMaxBytes = 1 << 20;
-constexpr int kMaxDepth = 64;
+constexpr pop::JsonLimits kLimits{.max_bytes = 1 << 20, .max_depth = 64, .max_values = 100'000};
+// What a bound agenda may hold, smaller than an agenda's limit so that runs stay quick.
+constexpr pop::JsonSize kBoundLimit{.bytes = 4 << 20, .values = 400'000};
 
 Json parse_or(std::string_view text, Json otherwise) {
-  auto parsed = pop::parse_json_limited(text, kMaxBytes, kMaxDepth);
+  auto parsed = pop::parse_json_limited(text, kLimits);
   return parsed ? std::move(*parsed) : std::move(otherwise);
 }
 
@@ -48,7 +49,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   const Json no_payload;
-  bind_and_load(agenda, {&no_payload, &static_parameters, /*lenient_payload=*/true});
-  bind_and_load(agenda, {&payload, &static_parameters, /*lenient_payload=*/false});
+  bind_and_load(agenda, {&no_payload, &static_parameters, /*lenient_payload=*/true, kBoundLimit});
+  bind_and_load(agenda, {&payload, &static_parameters, /*lenient_payload=*/false, kBoundLimit});
   return 0;
 }

@@ -26,13 +26,14 @@ void read_string(const Json& value, const std::string& operation, const std::str
   }
 }
 
-Json read_params(const Json& value, const std::string& operation, IssueList& issues) {
-  if (value.is_object()) return value;
+Json read_params(Json& value, const std::string& operation, IssueList& issues) {
+  if (value.is_object()) return std::move(value);
   if (!value.is_null()) issues.add(operation, "params", "must be an object" + got(value));
   return Json::object();
 }
 
-Operation read_operation(const Json& value, std::size_t index, IssueList& issues) {
+// Moves what it keeps out of `value`.
+Operation read_operation(Json& value, std::size_t index, IssueList& issues) {
   Operation operation;
   operation.params = Json::object();
   operation.extra = Json::object();
@@ -47,22 +48,22 @@ Operation read_operation(const Json& value, std::size_t index, IssueList& issues
     read_string(*name, position, "name", operation.name, issues);
   }
   std::string label = operation_label(operation, index);
-  for (const auto& [key, field] : value.items()) {
+  for (auto& [key, field] : value.items()) {
     if (key == "name") continue;
     if (key == "type") {
       read_string(field, label, key, operation.type, issues);
     } else if (key == "payload") {
-      operation.payload = field;
+      operation.payload = std::move(field);
     } else if (key == "params") {
       operation.params = read_params(field, label, issues);
     } else {
-      operation.extra[key] = field;
+      operation.extra[key] = std::move(field);
     }
   }
   return operation;
 }
 
-std::vector<Operation> read_operations(const Json& value, IssueList& issues) {
+std::vector<Operation> read_operations(Json& value, IssueList& issues) {
   std::vector<Operation> operations;
   if (value.is_null()) return operations;
   if (!value.is_array()) {
@@ -86,6 +87,10 @@ Json with_extra(const Json& extra) { return extra.is_object() ? extra : Json::ob
 }  // namespace
 
 Agenda parse_agenda(const Json& document, IssueList& issues) {
+  return parse_agenda(Json(document), issues);
+}
+
+Agenda parse_agenda(Json&& document, IssueList& issues) {
   Agenda agenda;
   agenda.params = Json::object();
   agenda.extra = Json::object();
@@ -93,7 +98,7 @@ Agenda parse_agenda(const Json& document, IssueList& issues) {
     issues.add("", "", "an agenda must be a JSON object" + got(document));
     return agenda;
   }
-  for (const auto& [key, value] : document.items()) {
+  for (auto& [key, value] : document.items()) {
     if (key == "id") {
       read_string(value, "", key, agenda.id, issues);
     } else if (key == "customerId") {
@@ -107,7 +112,7 @@ Agenda parse_agenda(const Json& document, IssueList& issues) {
     } else if (key == "params") {
       agenda.params = read_params(value, "", issues);
     } else {
-      agenda.extra[key] = value;
+      agenda.extra[key] = std::move(value);
     }
   }
   return agenda;

@@ -35,8 +35,11 @@ struct Agenda {
 
 // Builds an Agenda from a parsed document. Problems of shape (operations not an array,
 // a name that is not a string, ...) are added to `issues`; the returned agenda holds
-// whatever could be read, so semantic validation can still run and report more.
+// whatever could be read, so semantic validation can still run and report more. The
+// rvalue form moves payloads and other fields out of `document` instead of copying them:
+// an agenda may hold a million values.
 Agenda parse_agenda(const Json& document, IssueList& issues);
+Agenda parse_agenda(Json&& document, IssueList& issues);
 
 // The inverse of parse_agenda: known fields plus `extra`, so unknown fields round-trip.
 Json agenda_to_json(const Agenda& agenda);

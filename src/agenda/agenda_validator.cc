@@ -6,6 +6,7 @@
 
 #include "util/duration_limits.h"
 #include "util/json_limits.h"
+#include "util/json_size.h"
 
 namespace pop {
 namespace {
@@ -71,6 +72,17 @@ bool backoff(const Json& value) {
          value.get<double>() <= kMaxRetryBackoffSeconds;
 }
 bool boolean(const Json& value) { return value.is_boolean(); }
+
+// Unknown fields are kept for POP's clients (cid, externalId, ...) but not as a store for bulk
+// data: every read of the agenda serves them back.
+void check_extra_fields(const Agenda& agenda, const AgendaLimits& limits, IssueList& issues) {
+  const std::size_t size = json_size(agenda.extra).bytes;
+  if (size <= limits.max_extra_bytes) return;
+  issues.add("", "",
+             "its fields other than id, customerId, linkId, title, operations and params are " +
+                 std::to_string(size) + " bytes together (serialised), over the limit of " +
+                 std::to_string(limits.max_extra_bytes));
+}
 
 void check_agenda_params(const Agenda& agenda, IssueList& issues) {
   const Json& params = agenda.params;
@@ -140,13 +152,16 @@ class OperationChecker {
   }
 
   void check_payload_size(const Operation& operation, const std::string& label) {
-    // `replace` keeps a hand-built payload with invalid UTF-8 from throwing here.
-    std::size_t size =
-        operation.payload.dump(-1, ' ', false, Json::error_handler_t::replace).size();
-    if (size > limits_.max_payload_bytes) {
+    const JsonSize size = json_size(operation.payload);
+    if (size.bytes > limits_.max_payload_bytes) {
       issues_.add(label, "payload",
-                  "is " + std::to_string(size) + " bytes, over the limit of " +
+                  "is " + std::to_string(size.bytes) + " bytes, over the limit of " +
                       std::to_string(limits_.max_payload_bytes));
+    }
+    if (size.values > limits_.max_payload_values) {
+      issues_.add(label, "payload",
+                  "holds " + std::to_string(size.values) + " JSON values, over the limit of " +
+                      std::to_string(limits_.max_payload_values));
     }
   }
 
@@ -169,7 +184,9 @@ std::string join_cycle(const std::vector<std::string>& cycle) {
 
 Result<ValidatedAgenda> load_agenda(std::string_view text, const TypeKnown& type_known,
                                     const AgendaLimits& limits) {
-  auto document = parse_json_limited(text, limits.max_document_bytes, limits.max_depth);
+  auto document = parse_json_limited(text, {.max_bytes = limits.max_document_bytes,
+                                            .max_depth = limits.max_depth,
+                                            .max_values = limits.max_values});
   if (!document) return tl::unexpected(document.error());
   IssueList issues(limits.max_issues);
   if (!document->is_object()) {
@@ -182,7 +199,7 @@ Result<ValidatedAgenda> load_agenda(std::string_view text, const TypeKnown& type
       return tl::unexpected(counted.error());
     }
   }
-  Agenda agenda = parse_agenda(*document, issues);
+  Agenda agenda = parse_agenda(std::move(*document), issues);
   return validate_agenda(std::move(agenda), type_known, limits, std::move(issues));
 }
 
@@ -195,6 +212,7 @@ Result<ValidatedAgenda> validate_agenda(Agenda agenda, const TypeKnown& type_kno
     issues.add("", "operations", "an agenda needs at least one operation");
   }
   check_agenda_params(agenda, issues);
+  check_extra_fields(agenda, limits, issues);
   OperationChecker checker(type_known, limits, issues);
   for (std::size_t i = 0; i < agenda.operations.size(); ++i) checker.check(agenda.operations[i], i);
 

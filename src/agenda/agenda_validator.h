@@ -15,9 +15,16 @@ namespace pop {
 // Documented in docs/agenda-format.md ("Limits").
 struct AgendaLimits {
   std::size_t max_document_bytes = 32u << 20;
+  // JSON values in the whole document (util/json_limits.h): what bounds its memory once
+  // parsed, about 100 bytes a value at worst.
+  std::size_t max_values = 1'000'000;
   std::size_t max_operations = 10000;
   std::size_t max_payload_bytes = 1u << 20;  // one operation's payload, serialised
-  int max_depth = 64;                        // JSON nesting depth of the whole document
+  std::size_t max_payload_values = 100'000;  // JSON values in one operation's payload
+  // The agenda's top-level fields other than the model's (cid, externalId, priority, ...),
+  // serialised together: stored and served back as they are, so they are kept small.
+  std::size_t max_extra_bytes = 64u << 10;
+  int max_depth = 64;  // JSON nesting depth of the whole document
   std::size_t max_name_length = 256;
   std::size_t max_issues = 50;
 };
@@ -31,8 +38,8 @@ struct ValidatedAgenda {
 // checking an agenda where no handler registry is at hand.
 using TypeKnown = std::function<bool(std::string_view type)>;
 
-// Parses JSON text with the size and depth limits (kTooLarge, kInvalidArgument with the
-// byte offset of a syntax error), then parse_agenda, then validate_agenda. A top level that
+// Parses JSON text with the size, value and depth limits (kTooLarge, kInvalidArgument with
+// the byte offset of a syntax error), then parse_agenda, then validate_agenda. A top level that
 // is not an object is kInvalidAgenda.
 Result<ValidatedAgenda> load_agenda(std::string_view text, const TypeKnown& type_known,
                                     const AgendaLimits& limits = {});
@@ -40,7 +47,8 @@ Result<ValidatedAgenda> load_agenda(std::string_view text, const TypeKnown& type
 // Semantic checks on a parsed agenda. Returns kInvalidAgenda with one detail line per issue
 // (those already in `issues` included), or kTooLarge at once for more than max_operations.
 // Checks: at least one operation; names present, within length, unique case-insensitively;
-// type present and known; payload size; operation params (timeoutSeconds > 0,
+// type present and known; payload size and values; the size of the other top-level fields;
+// operation params (timeoutSeconds > 0,
 // maximumAttempts integer 1..100, retryBackoffSeconds >= 0, dependsOn string or array of
 // strings); every reference well-formed and naming an existing operation or pop value;
 // dependsOn naming existing operations; no dependency cycles (each reported with its path);

@@ -141,6 +141,32 @@ TEST(AgendaValidatorTest, PayloadSize) {
             (Lines{R"(operation "a", field payload: is 11 bytes, over the limit of 10)"}));
 }
 
+TEST(AgendaValidatorTest, PayloadValues) {
+  AgendaLimits limits;
+  limits.max_payload_values = 4;
+  EXPECT_TRUE(
+      load(with_operations(R"({"name": "a", "type": "sample", "payload": [1, 2, 3]})"), limits));
+  EXPECT_EQ(problems(with_operations(R"({"name": "a", "type": "sample", "payload": [1, 2, 3, 4]})"),
+                     limits),
+            (Lines{R"(operation "a", field payload: holds 5 JSON values, over the limit of 4)"}));
+}
+
+// POP's own top-level fields (cid, externalId, ...) are kept, but are no place for bulk data:
+// every read of the agenda serves them back.
+TEST(AgendaValidatorTest, OtherTopLevelFieldsAreKeptSmall) {
+  AgendaLimits limits;
+  limits.max_extra_bytes = 29;
+  const std::string operation = R"([{"name": "a", "type": "sample"}])";
+  // {"cid":"c1","externalId":"e"} is 29 bytes.
+  auto kept = load(R"({"cid": "c1", "externalId": "e", "operations": )" + operation + "}", limits);
+  ASSERT_TRUE(kept) << kept.error().message;
+  EXPECT_EQ(kept->agenda.extra["externalId"], "e");
+  EXPECT_EQ(
+      problems(R"({"cid": "c1", "externalId": "ex", "operations": )" + operation + "}", limits),
+      (Lines{"agenda: its fields other than id, customerId, linkId, title, operations and "
+             "params are 30 bytes together (serialised), over the limit of 29"}));
+}
+
 TEST(AgendaValidatorTest, OperationParams) {
   EXPECT_EQ(
       problems(with_operations(R"(
@@ -277,6 +303,16 @@ TEST(AgendaValidatorTest, DocumentLimitsPassThrough) {
   EXPECT_EQ(deep.error().code, ErrorCode::kTooLarge);
   EXPECT_EQ(deep.error().message, "JSON nesting depth exceeds the limit of 4");
   EXPECT_TRUE(load(with_operations(R"({"name": "a", "type": "sample", "payload": [1]})"), limits));
+
+  limits = AgendaLimits{};
+  limits.max_values = 5;  // the document, its array, one operation object with two fields
+  auto many = load(with_operations(R"({"name": "a", "type": "sample", "payload": 1})"), limits);
+  ASSERT_FALSE(many);
+  EXPECT_EQ(many.error().code, ErrorCode::kTooLarge);
+  EXPECT_EQ(many.error().message,
+            "JSON document exceeds the limit of 5 JSON values (each scalar, object and array "
+            "counts)");
+  EXPECT_TRUE(load(with_operations(R"({"name": "a", "type": "sample"})"), limits));
 
   auto syntax = load(R"({"operations": [})");
   ASSERT_FALSE(syntax);

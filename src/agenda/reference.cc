@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "agenda/substitution.h"
+
 namespace pop {
 namespace {
 
@@ -13,24 +15,14 @@ constexpr std::array<std::string_view, 3> kPopValues = {"agendaId", "operationNa
 constexpr std::string_view kAllowedSources =
     R"(expected "<operation>.out", "pop.agendaId", "pop.operationName" or "pop.payload")";
 
-// Tokens are quoted in messages; a runaway one (a "@<" never closed) must not flood them.
-std::string shorten(std::string_view token) {
-  constexpr std::size_t kMaxQuoted = 100;
-  if (token.size() <= kMaxQuoted) return std::string(token);
-  std::size_t cut = kMaxQuoted;
-  // Back up to the start of a UTF-8 sequence so the message stays valid UTF-8.
-  while (cut > 0 && (static_cast<unsigned char>(token[cut]) & 0xC0) == 0x80) --cut;
-  return std::string(token.substr(0, cut)) + "...";
-}
-
 tl::unexpected<Error> malformed(std::string_view token, const std::string& reason) {
   return fail(ErrorCode::kInvalidAgenda,
-              "malformed reference \"" + shorten(token) + "\": " + reason);
+              "malformed reference " + quote_token(token) + ": " + reason);
 }
 
 tl::unexpected<Error> unresolvable(const Reference& reference, const std::string& reason) {
   return fail(ErrorCode::kInvalidAgenda,
-              "reference \"" + shorten(reference.text) + "\": " + reason);
+              "reference " + quote_token(reference.text) + ": " + reason);
 }
 
 // Returns why `source` is malformed, or nothing when it was read into `reference`.
@@ -151,61 +143,33 @@ Result<const Json*> source_value(const Reference& reference, const ReferenceCont
   return &scratch;
 }
 
-Result<Json> lookup(const Reference& reference, const ReferenceContext& context) {
-  Json scratch;
-  auto base = source_value(reference, context, scratch);
-  if (!base) return tl::unexpected(base.error());
-  if (reference.pointer.empty()) return **base;
-  try {
-    return (*base)->at(reference.pointer);
-  } catch (const Json::exception&) {
-    // A missing key, an index out of range or not a number: all mean "no such path".
-  }
-  if (!reference.has_fallback) {
-    return unresolvable(reference, "path \"" + reference.pointer.to_string() + "\" does not exist");
-  }
-  return reference.fallback_text ? Json(*reference.fallback_text) : Json(nullptr);
-}
-
-Result<std::string> scalar_text(const Reference& reference, const Json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_null()) return std::string();
-  if (value.is_object() || value.is_array()) {
-    return unresolvable(reference, std::string("yields an ") + value.type_name() +
-                                       ", which cannot be embedded in a longer string");
-  }
-  return value.dump();
-}
-
-Result<Json> resolve_string(const std::string& text, const ReferenceContext& context) {
+// A string that is exactly one token becomes the value; tokens inside a longer one, their
+// text. What a substitution inserts is not scanned again.
+Result<Json> resolve_string(const std::string& text, const ReferenceContext& context,
+                            JsonBudget& budget) {
   auto references = find_references(text);
   if (!references) return tl::unexpected(references.error());
-  if (references->size() == 1 && references->front().begin == 0 &&
-      references->front().end == text.size()) {
-    return lookup(references->front(), context);
-  }
-  std::string out;
-  std::size_t copied = 0;
+  Substitution substitution(text, budget);
   for (const auto& reference : *references) {
-    out.append(text, copied, reference.begin - copied);
-    auto value = lookup(reference, context);
-    if (!value) return value;
-    auto piece = scalar_text(reference, *value);
-    if (!piece) return tl::unexpected(piece.error());
-    out += *piece;
-    copied = reference.end;
+    Json scratch;
+    auto value = referenced_value(reference, context, scratch);
+    if (!value) return tl::unexpected(value.error());
+    if (reference.begin == 0 && reference.end == text.size()) {
+      return substitution.whole(reference.text, **value);
+    }
+    auto embedded = substitution.embed(reference.begin, reference.end, reference.text, **value);
+    if (!embedded) return tl::unexpected(embedded.error());
   }
-  out.append(text, copied);
-  return Json(std::move(out));
+  return substitution.finish(references->back().text);
 }
 
-// Replaces each string once; what a substitution inserts is not visited again.
-Result<void> resolve_in_place(Json& value, std::string& path, const ReferenceContext& context) {
+Result<void> resolve_in_place(Json& value, std::string& path, const ReferenceContext& context,
+                              JsonBudget& budget) {
   std::size_t length = path.size();
   if (value.is_string()) {
     const auto& text = value.get_ref<const std::string&>();
     if (text.find(kOpen) == std::string::npos) return {};
-    auto resolved = resolve_string(text, context);
+    auto resolved = resolve_string(text, context, budget);
     if (!resolved) {
       if (!path.empty()) resolved.error().message.insert(0, "at " + path + ": ");
       return tl::unexpected(resolved.error());
@@ -214,14 +178,14 @@ Result<void> resolve_in_place(Json& value, std::string& path, const ReferenceCon
   } else if (value.is_object()) {
     for (auto it = value.begin(); it != value.end(); ++it) {
       path += '/' + escape_pointer_token(it.key());
-      auto done = resolve_in_place(it.value(), path, context);
+      auto done = resolve_in_place(it.value(), path, context, budget);
       if (!done) return done;
       path.resize(length);
     }
   } else if (value.is_array()) {
     for (std::size_t i = 0; i < value.size(); ++i) {
       path += '/' + std::to_string(i);
-      auto done = resolve_in_place(value[i], path, context);
+      auto done = resolve_in_place(value[i], path, context, budget);
       if (!done) return done;
       path.resize(length);
     }
@@ -254,12 +218,43 @@ void for_each_string(const Json& document, const StringVisitor& visit) {
   visit_strings(document, path, visit);
 }
 
-Result<Json> resolve_references(const Json& document, const ReferenceContext& context) {
+Result<const Json*> referenced_value(const Reference& reference, const ReferenceContext& context,
+                                     Json& scratch) {
+  auto base = source_value(reference, context, scratch);
+  if (!base || reference.pointer.empty()) return base;
+  try {
+    return &(*base)->at(reference.pointer);
+  } catch (const Json::exception&) {
+    // A missing key, an index out of range or not a number: all mean "no such path".
+  }
+  if (!reference.has_fallback) {
+    return unresolvable(reference, "path \"" + reference.pointer.to_string() + "\" does not exist");
+  }
+  scratch = reference.fallback_text ? Json(*reference.fallback_text) : Json(nullptr);
+  return &scratch;
+}
+
+Result<Json> resolve_references(const Json& document, const ReferenceContext& context,
+                                JsonSize limit) {
+  JsonBudget budget(limit, json_size(document));
+  if (!budget.fits({}, {})) {
+    return fail(ErrorCode::kTooLarge,
+                "before any reference is resolved, it is over " + budget.passed_limit({}, {}));
+  }
   Json resolved = document;
   std::string path;
-  auto done = resolve_in_place(resolved, path, context);
+  auto done = resolve_in_place(resolved, path, context, budget);
   if (!done) return tl::unexpected(done.error());
   return resolved;
+}
+
+std::string quote_token(std::string_view token) {
+  constexpr std::size_t kMaxQuoted = 100;
+  if (token.size() <= kMaxQuoted) return "\"" + std::string(token) + "\"";
+  std::size_t cut = kMaxQuoted;
+  // Back up to the start of a UTF-8 sequence so the message stays valid UTF-8.
+  while (cut > 0 && (static_cast<unsigned char>(token[cut]) & 0xC0) == 0x80) --cut;
+  return "\"" + std::string(token.substr(0, cut)) + "...\"";
 }
 
 }  // namespace pop

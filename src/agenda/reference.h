@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "util/json_size.h"
 #include "util/result.h"
 
 namespace pop {
@@ -58,9 +59,22 @@ struct ReferenceContext {
   const Json* payload = nullptr;  // pop.payload, bound only when running a template
 };
 
-// Returns a copy of `document` with every token replaced. Errors (kInvalidAgenda) name the
-// token: an unavailable output, a missing path without fallback, an object or array in a
-// composite string, an unbound pop value.
-Result<Json> resolve_references(const Json& document, const ReferenceContext& context);
+// The value `reference` names, without copying it: a pointer into the context's values, or
+// into `scratch` for pop.agendaId, pop.operationName and a fallback. Errors (kInvalidAgenda)
+// name the token: an unavailable output, a missing path without fallback, an unbound pop
+// value.
+Result<const Json*> referenced_value(const Reference& reference, const ReferenceContext& context,
+                                     Json& scratch);
+
+// Returns a copy of `document` with every token replaced, holding at most `limit`: the size of
+// each value is counted before it is copied in, and the first that would take the result past
+// the limit ends resolution (kTooLarge, naming the token, its path and the limit). Other
+// errors (kInvalidAgenda) name the token and its path: those of referenced_value(), and an
+// object or array in a composite string.
+Result<Json> resolve_references(const Json& document, const ReferenceContext& context,
+                                JsonSize limit);
+
+// `token` quoted for a message, shortened when it is long.
+std::string quote_token(std::string_view token);
 
 }  // namespace pop

@@ -155,7 +155,9 @@ class ResolveTest : public ::testing::Test {
     context_.payload = &payload_;
   }
 
-  Result<Json> resolve(const Json& document) { return resolve_references(document, context_); }
+  Result<Json> resolve(const Json& document, JsonSize limit = {1u << 20, 100'000}) {
+    return resolve_references(document, context_, limit);
+  }
 
   std::map<std::string, Json> outputs_;  // keys folded, as an executor would keep them
   Json payload_ = Json::parse(R"({"k": [3, "three"]})");
@@ -259,11 +261,11 @@ TEST_F(ResolveTest, Errors) {
 
 TEST_F(ResolveTest, UnboundPayloadAndMissingCallback) {
   ReferenceContext bare;
-  auto payload = resolve_references(Json("@<pop.payload>"), bare);
+  auto payload = resolve_references(Json("@<pop.payload>"), bare, {100, 10});
   ASSERT_FALSE(payload);
   EXPECT_EQ(payload.error().message,
             R"(reference "@<pop.payload>": pop.payload is bound only when running a template)");
-  auto output = resolve_references(Json("@<a.out>"), bare);
+  auto output = resolve_references(Json("@<a.out>"), bare, {100, 10});
   ASSERT_FALSE(output);
   EXPECT_EQ(output.error().message,
             R"(reference "@<a.out>": the output of operation "a" is not available)");
@@ -285,6 +287,63 @@ TEST_F(ResolveTest, OnlyStringValuesAreVisitedNeverKeys) {
   EXPECT_EQ(*resolved, Json::parse(R"({"@<a.out::s>": "str", "list": [1, true, null,
       {"deep": 5}], "num": 4})"));
   EXPECT_EQ(document["@<a.out::s>"], "@<a.out::s>");  // the input is left alone
+}
+
+// A fan-in of one large output: the budget is charged before each copy, so resolution stops
+// at the first copy that does not fit, naming its path, token and the limit.
+TEST_F(ResolveTest, ResolutionStopsAtTheFirstValueThatPassesTheLimit) {
+  outputs_["big"] = std::string(600, 'x');  // 602 bytes serialised
+  Json fan_in = Json::array();
+  for (int i = 0; i < 20; ++i) fan_in.push_back("@<big.out>");
+  // 267 bytes unresolved; the first copy makes it 857, the second would make it 1447.
+  auto resolved = resolve(Json{{"x", fan_in}}, {1000, 100'000});
+  ASSERT_FALSE(resolved);
+  EXPECT_EQ(resolved.error().code, ErrorCode::kTooLarge);
+  EXPECT_EQ(resolved.error().message,
+            "at /x/1: reference \"@<big.out>\": the result would pass the limit of 1000 bytes "
+            "(serialised)");
+
+  // The same output once fits; exactly at the limit is within it.
+  const Json once = {{"x", "@<big.out>"}};
+  auto fits = resolve(once, {json_size(Json{{"x", outputs_["big"]}}).bytes, 100});
+  ASSERT_TRUE(fits) << fits.error().message;
+  EXPECT_EQ((*fits)["x"], outputs_["big"]);
+  EXPECT_FALSE(resolve(once, {json_size(Json{{"x", outputs_["big"]}}).bytes - 1, 100}));
+}
+
+TEST_F(ResolveTest, ValuesAreLimitedLikeBytes) {
+  outputs_["many"] = Json::array();
+  for (int i = 0; i < 50; ++i) outputs_["many"].push_back(i);  // 51 values
+  auto resolved = resolve(Json::array({"@<many.out>", "@<many.out>"}), {1u << 20, 100});
+  ASSERT_FALSE(resolved);
+  EXPECT_EQ(resolved.error().code, ErrorCode::kTooLarge);
+  EXPECT_EQ(resolved.error().message,
+            "at /1: reference \"@<many.out>\": the result would pass the limit of 100 JSON "
+            "values");
+}
+
+// Tokens inside a longer string grow it piece by piece: it is checked before each piece is
+// appended, so it never grows past the limit either.
+TEST_F(ResolveTest, CompositeStringsStopGrowingAtTheLimit) {
+  outputs_["big"] = std::string(600, 'x');
+  auto resolved = resolve(Json("@<big.out>-@<big.out>-@<big.out>"), {1000, 100});
+  ASSERT_FALSE(resolved);
+  EXPECT_EQ(resolved.error().code, ErrorCode::kTooLarge);
+  EXPECT_EQ(resolved.error().message,
+            "reference \"@<big.out>\": the result would pass the limit of 1000 bytes "
+            "(serialised)");
+  // Escaping counts: 400 quotes are 800 bytes serialised.
+  outputs_["quotes"] = std::string(400, '"');
+  EXPECT_FALSE(resolve(Json("q: @<quotes.out>"), {700, 100}));
+  EXPECT_TRUE(resolve(Json("q: @<quotes.out>"), {900, 100}));
+}
+
+TEST_F(ResolveTest, ADocumentAlreadyOverTheLimitIsRefused) {
+  auto resolved = resolve(Json(std::string(100, 'x')), {50, 100});
+  ASSERT_FALSE(resolved);
+  EXPECT_EQ(resolved.error().code, ErrorCode::kTooLarge);
+  EXPECT_EQ(resolved.error().message,
+            "before any reference is resolved, it is over the limit of 50 bytes (serialised)");
 }
 
 }  // namespace

@@ -2,8 +2,11 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "agenda/agenda.h"
 #include "agenda/reference.h"
+#include "agenda/substitution.h"
 
 namespace pop {
 namespace {
@@ -13,7 +16,7 @@ constexpr std::string_view kPayloadSource = "pop.payload";
 
 tl::unexpected<Error> malformed(std::string_view token, const std::string& reason) {
   return fail(ErrorCode::kInvalidAgenda,
-              "malformed reference \"" + std::string(token) + "\": " + reason);
+              "malformed reference " + quote_token(token) + ": " + reason);
 }
 
 // The sources the executor resolves later; anything else must be bound here.
@@ -30,12 +33,14 @@ std::string known_names(const Json& static_parameters) {
   return names.empty() ? "none" : names;
 }
 
-// The value a bound token stands for; nothing for a token the executor resolves.
+// The value a bound token stands for, without copying it (it may be in `scratch`); null for
+// a token the executor resolves.
 //
 // Pointer, fallback and lookup are the engine's own: the token is presented to it with the
 // source rewritten to pop.payload and the bound value as that payload, so both places
 // read `::ptr?fallback` alike. Messages are given back the token as written.
-Result<std::optional<Json>> token_value(std::string_view token, const TemplateValues& values) {
+Result<const Json*> token_value(std::string_view token, const TemplateValues& values,
+                                Json& scratch) {
   const std::string_view body = token.substr(kOpen.size(), token.size() - kOpen.size() - 1);
   const std::size_t separator = body.find("::");
   const std::string_view source = body.substr(0, separator);
@@ -48,7 +53,7 @@ Result<std::optional<Json>> token_value(std::string_view token, const TemplateVa
     base = &*found;
   } else if (executor_source(source)) {
     if (auto checked = find_references(token); !checked) return tl::unexpected(checked.error());
-    return std::nullopt;
+    return nullptr;
   } else {
     return malformed(token, "unknown source \"" + std::string(source) +
                                 "\"; a template may use \"<operation>.out\", \"pop.agendaId\", "
@@ -60,65 +65,68 @@ Result<std::optional<Json>> token_value(std::string_view token, const TemplateVa
   const bool lenient = values.lenient_payload && source == kPayloadSource && !rest.empty() &&
                        rest.find('?') == std::string_view::npos;
   rewritten += lenient ? "?>" : ">";
+  auto references = find_references(rewritten);
   ReferenceContext context;
   context.payload = base;
-  auto value = resolve_references(Json(rewritten), context);
+  auto value = references ? referenced_value(references->front(), context, scratch)
+                          : tl::unexpected(references.error());
   if (!value) {
     std::string& message = value.error().message;
     const std::string shown = std::string(kOpen) + std::string(kPayloadSource);
     if (auto at = message.find(shown); at != std::string::npos)
       message.replace(at, shown.size(), std::string(kOpen) + std::string(source));
-    return tl::unexpected(value.error());
   }
-  return std::optional<Json>(std::move(*value));
-}
-
-// As a bound token's text inside a longer string (agenda/reference.h's composite rule).
-Result<std::string> embedded_text(std::string_view token, const Json& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_null()) return std::string();
-  if (value.is_structured()) {
-    return fail(ErrorCode::kInvalidAgenda, "reference \"" + std::string(token) + "\": yields an " +
-                                               value.type_name() +
-                                               ", which cannot be embedded in a longer string");
-  }
-  return value.dump();
+  return value;
 }
 
 // The string with its bound tokens replaced: a JSON value when the whole string is one
 // bound token, else a string.
-Result<Json> bind_string(const std::string& text, const TemplateValues& values) {
-  std::string out;
-  std::size_t copied = 0;
+Result<Json> bind_string(const std::string& text, const TemplateValues& values,
+                         JsonBudget& budget) {
+  Substitution substitution(text, budget);
+  std::string_view last_token;
   for (std::size_t begin = text.find(kOpen); begin != std::string::npos;) {
     const std::size_t close = text.find('>', begin + kOpen.size());
     if (close == std::string::npos) return malformed(text.substr(begin), "no closing \">\"");
     const std::string_view token(text.data() + begin, close + 1 - begin);
-    auto value = token_value(token, values);
+    Json scratch;
+    auto value = token_value(token, values, scratch);
     if (!value) return tl::unexpected(value.error());
-    if (*value) {
-      if (begin == 0 && close + 1 == text.size()) return std::move(**value);
-      auto piece = embedded_text(token, **value);
-      if (!piece) return tl::unexpected(piece.error());
-      out.append(text, copied, begin - copied);
-      out += *piece;
-      copied = close + 1;
+    if (*value != nullptr) {
+      if (begin == 0 && close + 1 == text.size()) return substitution.whole(token, **value);
+      auto embedded = substitution.embed(begin, close + 1, token, **value);
+      if (!embedded) return tl::unexpected(embedded.error());
+      last_token = token;
     }
     begin = text.find(kOpen, close + 1);
   }
-  if (copied == 0) return Json(text);
-  out.append(text, copied);
-  return Json(std::move(out));
+  return substitution.finish(last_token);
+}
+
+// How messages name an operation of a template's agenda: by its name when that is written
+// out, else by its position.
+std::string label_of(const Json& operation, std::size_t index) {
+  Operation named;
+  const auto name = operation.find("name");
+  if (name != operation.end() && name->is_string() &&
+      name->get_ref<const std::string&>().find(kOpen) == std::string::npos)
+    named.name = name->get<std::string>();
+  return operation_label(named, index);
 }
 
 }  // namespace
 
 Result<Json> bind_template(const Json& document, const TemplateValues& values) {
+  JsonBudget budget(values.limit, json_size(document));
+  if (!budget.fits({}, {})) {
+    return fail(ErrorCode::kTooLarge,
+                "before any token is bound, it is over " + budget.passed_limit({}, {}));
+  }
   Json bound = document;
   std::optional<Error> error;
   for_each_string(document, [&](const std::string& path, const std::string& text) {
     if (error || text.find(kOpen) == std::string::npos) return;
-    auto value = bind_string(text, values);
+    auto value = bind_string(text, values, budget);
     if (!value) {
       error = std::move(value.error());
       if (!path.empty()) error->message.insert(0, "at " + path + ": ");
@@ -128,6 +136,29 @@ Result<Json> bind_template(const Json& document, const TemplateValues& values) {
   });
   if (error) return tl::unexpected(std::move(*error));
   return bound;
+}
+
+Result<void> check_literal_names_and_types(const Json& agenda) {
+  const auto operations = agenda.is_object() ? agenda.find("operations") : agenda.end();
+  if (!agenda.is_object() || operations == agenda.end() || !operations->is_array()) return {};
+  std::vector<std::string> details;
+  for (std::size_t i = 0; i < operations->size(); ++i) {
+    const Json& operation = (*operations)[i];
+    if (!operation.is_object()) continue;
+    const std::string label = label_of(operation, i);
+    for (const char* field : {"name", "type"}) {
+      const auto value = operation.find(field);
+      if (value == operation.end() || !value->is_string()) continue;
+      const std::string& text = value->get_ref<const std::string&>();
+      if (text.find(kOpen) == std::string::npos) continue;
+      details.push_back(
+          "operation \"" + label + "\", field " + field +
+          ": must be written out in a template, not bound from a reference: " + quote_token(text));
+    }
+  }
+  if (details.empty()) return {};
+  return fail(ErrorCode::kInvalidAgenda, "an operation's name or type comes from a reference",
+              std::move(details));
 }
 
 Result<void> check_static_parameter_name(std::string_view name) {

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "util/json_size.h"
 #include "util/result.h"
 
 namespace pop {
@@ -27,13 +28,24 @@ struct TemplateValues {
   // The trial bind that checks a template when it is stored: a payload path that does not
   // exist yields null instead of an error, as if every pop.payload token ended with "?".
   bool lenient_payload = false;
+  // The most the bound document may hold (an agenda's limits, for a template's agenda).
+  JsonSize limit;
 };
 
-// A copy of `document` with every bound token replaced. Errors (kInvalidAgenda) give the
-// JSON Pointer path of the string and the token: malformed (no closing ">", bad pointer
-// escape), an unknown source, a missing path without fallback, an object or array inside a
-// longer string.
+// A copy of `document` with every bound token replaced, within `values.limit`: each value's
+// size is counted before it is copied in, and the first that would take the document past
+// the limit ends binding (kTooLarge, naming the path, the token and the limit). Other errors
+// (kInvalidAgenda) give the JSON Pointer path of the string and the token: malformed (no
+// closing ">", bad pointer escape), an unknown source, a missing path without fallback, an
+// object or array inside a longer string.
 Result<Json> bind_template(const Json& document, const TemplateValues& values);
+
+// A template's operation names and types are written out, never bound: docs/server.md
+// promises they cannot come from a run's payload, and the trial bind that checks a template
+// when it is stored could not check them otherwise. kInvalidAgenda with one detail per
+// operation field that holds a token ("operation \"a\", field type: ..."). Other problems
+// of `agenda` are left to the trial bind.
+Result<void> check_literal_names_and_types(const Json& agenda);
 
 // Whether `name` can name a static parameter (kInvalidAgenda saying why not): non-empty,
 // without ">" (it ends a token) or "::" (it starts a pointer), and neither starting with

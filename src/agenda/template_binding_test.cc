@@ -7,11 +7,13 @@ namespace {
 
 class TemplateBindingTest : public ::testing::Test {
  protected:
-  Result<Json> bind(const Json& document, bool lenient = false) {
+  Result<Json> bind(const Json& document, bool lenient = false,
+                    JsonSize limit = {32u << 20, 1'000'000}) {
     TemplateValues values;
     values.payload = &payload_;
     values.static_parameters = &static_parameters_;
     values.lenient_payload = lenient;
+    values.limit = limit;
     return bind_template(document, values);
   }
 
@@ -113,6 +115,54 @@ TEST_F(TemplateBindingTest, TrialBindTakesMissingPayloadPathsAsNull) {
   EXPECT_EQ(*trial, Json::parse(R"({"a": null, "b": null, "c": "xy", "d": "d"})"));
   // Static parameters are known when the template is stored: they stay strict.
   EXPECT_FALSE(bind(Json::parse(R"({"a": "@<region::x>"})"), true));
+}
+
+// A payload repeated into the agenda: the budget is charged before each copy, so binding
+// stops at the first copy past the limit, naming its path, token and the limit.
+TEST_F(TemplateBindingTest, BindingStopsAtTheFirstValueThatPassesTheLimit) {
+  payload_ = std::string(600, 'p');
+  Json copies = Json::array();
+  for (int i = 0; i < 1000; ++i) copies.push_back("@<pop.payload>");
+  auto bound = bind(Json{{"x", copies}}, false, {20'000, 1'000'000});
+  ASSERT_FALSE(bound);
+  EXPECT_EQ(bound.error().code, ErrorCode::kTooLarge);
+  // The document is 17,007 bytes; each copy adds 602 - 16 = 586: the sixth passes 20,000.
+  EXPECT_EQ(bound.error().message,
+            "at /x/5: reference \"@<pop.payload>\": the result would pass the limit of 20000 "
+            "bytes (serialised)");
+
+  static_parameters_["many"] = Json::array();
+  for (int i = 0; i < 100; ++i) static_parameters_["many"].push_back(i);
+  auto values = bind(Json::array({"@<many>", "@<many>", "@<many>"}), false, {1u << 20, 250});
+  ASSERT_FALSE(values);
+  EXPECT_EQ(values.error().message,
+            "at /2: reference \"@<many>\": the result would pass the limit of 250 JSON values");
+
+  auto embedded = bind(Json("@<pop.payload> and @<pop.payload>"), false, {1000, 100});
+  ASSERT_FALSE(embedded);
+  EXPECT_EQ(embedded.error().code, ErrorCode::kTooLarge);
+  EXPECT_TRUE(bind(Json("@<pop.payload> and @<a.out>"), false, {1000, 100}));
+}
+
+TEST(LiteralNamesAndTypesTest, TokensInOperationNamesAndTypesAreRefused) {
+  EXPECT_TRUE(check_literal_names_and_types(Json::parse(R"({"operations": [
+      {"name": "a", "type": "sample", "payload": "@<pop.payload>"}]})")));
+  // Not this check's business: the trial bind reports a malformed agenda.
+  EXPECT_TRUE(check_literal_names_and_types(Json(5)));
+  EXPECT_TRUE(check_literal_names_and_types(Json::parse(R"({"operations": 1})")));
+
+  auto refused = check_literal_names_and_types(Json::parse(R"({"operations": [
+      {"name": "a", "type": "@<pop.payload::/t?sample>"},
+      {"name": "x-@<region>", "type": "sample"},
+      {"name": "ok", "type": "sample"}]})"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::kInvalidAgenda);
+  EXPECT_EQ(refused.error().details,
+            (std::vector<std::string>{
+                "operation \"a\", field type: must be written out in a template, not bound "
+                "from a reference: \"@<pop.payload::/t?sample>\"",
+                "operation \"#1\", field name: must be written out in a template, not bound "
+                "from a reference: \"x-@<region>\""}));
 }
 
 TEST(StaticParameterNameTest, NamesThatWouldBeAmbiguousAreRefused) {

@@ -13,6 +13,7 @@
 #include "api/authentication_gate.h"
 #include "api/page_request.h"
 #include "api/request_body.h"
+#include "engine/execution_limits.h"
 #include "http/error_response.h"
 #include "util/base64url.h"
 #include "util/time_format.h"
@@ -26,11 +27,11 @@ using Json = nlohmann::json;
 
 namespace {
 
-constexpr std::size_t kMaxReportBytes = 64u << 20;
-constexpr int kMaxReportDepth = 160;
+// Every body here is at most a progress document (engine/execution_limits.h).
+constexpr JsonLimits kReportLimits = kProgressDocumentLimits;
 // The bodies each route reads, refused with 413 before they are read when larger.
 constexpr http::BodyLimit kAgendaBody{AgendaLimits{}.max_document_bytes};
-constexpr http::BodyLimit kReportBody{kMaxReportBytes};
+constexpr http::BodyLimit kReportBody{kReportLimits.max_bytes};
 constexpr http::BodyLimit kSmallRequestBody{1u << 20};  // a pull or rerun request
 constexpr std::size_t kMaxPullAgendas = 100;
 constexpr std::size_t kMaxSkippedInsights = 1000;
@@ -43,7 +44,7 @@ HttpResponse error(const Error& error, const HttpRequest& request) {
 using http::no_content;
 
 Result<Json> json_body(const HttpRequest& request) {
-  return api::json_body(request, kMaxReportBytes, kMaxReportDepth);
+  return api::json_body(request, kReportLimits);
 }
 
 Result<std::uint64_t> epoch_param(const HttpRequest& request) {

@@ -19,26 +19,25 @@ using Json = nlohmann::json;
 
 namespace {
 
-// A template holds an agenda one level down; a run body holds a payload one level down.
-constexpr std::size_t kMaxDocumentBytes = AgendaLimits{}.max_document_bytes;
-constexpr int kMaxDocumentDepth = AgendaLimits{}.max_depth + 1;
-
-// A pool, insight or customer is a small settings document; a template holds an agenda,
-// and a run body a payload, each up to an agenda's size.
-constexpr http::BodyLimit kSettingsBody{1u << 20};
-constexpr http::BodyLimit kAgendaSizedBody{kMaxDocumentBytes};
+// A template holds an agenda one level down, and a run body a payload that is bound into
+// one: both are held to an agenda's limits. Pools, insights and customers are small
+// settings documents.
+constexpr JsonLimits kTemplateLimits{.max_bytes = AgendaLimits{}.max_document_bytes,
+                                     .max_depth = AgendaLimits{}.max_depth + 1,
+                                     .max_values = AgendaLimits{}.max_values};
+constexpr JsonLimits kSettingsLimits{.max_bytes = 1u << 20, .max_depth = 16, .max_values = 10'000};
 
 struct Collection {
   const char* path;
   DocumentKind kind;
-  http::BodyLimit body;  // of a POST or PUT
+  JsonLimits limits;  // of a POST or PUT body; its bytes are the route's body limit
 };
 
 constexpr Collection kCollections[] = {
-    {"/v1/pools", DocumentKind::kResourcePool, kSettingsBody},
-    {"/v1/insights", DocumentKind::kInsight, kSettingsBody},
-    {"/v1/customers", DocumentKind::kCustomer, kSettingsBody},
-    {"/v1/templates", DocumentKind::kAgendaTemplate, kAgendaSizedBody},
+    {"/v1/pools", DocumentKind::kResourcePool, kSettingsLimits},
+    {"/v1/insights", DocumentKind::kInsight, kSettingsLimits},
+    {"/v1/customers", DocumentKind::kCustomer, kSettingsLimits},
+    {"/v1/templates", DocumentKind::kAgendaTemplate, kTemplateLimits},
 };
 
 HttpResponse error(const Error& error, const HttpRequest& request) {
@@ -46,10 +45,6 @@ HttpResponse error(const Error& error, const HttpRequest& request) {
 }
 
 using http::no_content;
-
-Result<Json> json_body(const HttpRequest& request) {
-  return api::json_body(request, kMaxDocumentBytes, kMaxDocumentDepth);
-}
 
 // If-Match: the version to replace, as sent in ETag ("3") or bare (3); "*" or none: any.
 Result<std::optional<std::int64_t>> if_match(const HttpRequest& request) {
@@ -93,11 +88,12 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
   for (const Collection& collection : kCollections) {
     const std::string path = collection.path;
     const DocumentKind kind = collection.kind;
+    const JsonLimits limits = collection.limits;
     for (Result<void> added :
          {router.add(
               "POST", path,
-              [&access, kind, path](const HttpRequest& request) {
-                auto body = json_body(request);
+              [&access, kind, path, limits](const HttpRequest& request) {
+                auto body = json_body(request, limits);
                 auto created = body ? access.create(caller_of(request), kind, *body)
                                     : tl::unexpected(body.error());
                 if (!created) return error(created.error(), request);
@@ -106,7 +102,7 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
                                      location(path, created->document["id"].get<std::string>()));
                 return response;
               },
-              collection.body),
+              http::BodyLimit{limits.max_bytes}),
           router.add("GET", path,
                      [&access, kind](const HttpRequest& request) {
                        auto page = page_request(request.query);
@@ -126,9 +122,9 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
                      }),
           router.add(
               "PUT", path + "/{id}",
-              [&access, kind](const HttpRequest& request) {
+              [&access, kind, limits](const HttpRequest& request) {
                 auto version = if_match(request);
-                auto body = version ? json_body(request) : tl::unexpected(version.error());
+                auto body = version ? json_body(request, limits) : tl::unexpected(version.error());
                 if (!body) return error(body.error(), request);
                 auto replaced = access.replace(caller_of(request), kind, request.path_param("id"),
                                                *body, *version);
@@ -139,7 +135,7 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
                   refused.code = ErrorCode::kPreconditionFailed;
                 return error(refused, request);
               },
-              collection.body),
+              http::BodyLimit{limits.max_bytes}),
           router.add("DELETE", path + "/{id}", [&access, kind](const HttpRequest& request) {
             auto removed = access.remove(caller_of(request), kind, request.path_param("id"));
             return removed ? no_content() : error(removed.error(), request);
@@ -150,7 +146,7 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
   return router.add(
       "POST", "/v1/templates/{id}/run",
       [&config, &agendas](const HttpRequest& request) {
-        auto body = request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
+        auto body = request.body.empty() ? Result<Json>(Json::object()) : json_body(request, kTemplateLimits);
         auto run =
             body ? service::template_run_request_from_json(*body) : tl::unexpected(body.error());
         auto submitted =
@@ -166,7 +162,7 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
         if (submitted->replayed) response.headers.set("Idempotent-Replayed", "true");
         return response;
       },
-      kAgendaSizedBody);
+      http::BodyLimit{kTemplateLimits.max_bytes});
 }
 
 }  // namespace pop::api

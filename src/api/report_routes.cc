@@ -98,7 +98,7 @@ Result<void> add_report_routes(http::Router& router, service::ReportService& rep
        {router.add(
             "POST", "/v1/reports",
             [&reports](const HttpRequest& request) { return post_report(reports, request); },
-            http::BodyLimit{service::kMaxReportBodyBytes}),
+            http::BodyLimit{service::kReportBodyLimits.max_bytes}),
         router.add("GET", "/v1/agendas/{id}/leases/{epoch}/reports",
                    [&reports, &agendas](const HttpRequest& request) {
                      return get_progress(reports, agendas, request);

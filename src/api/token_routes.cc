@@ -14,8 +14,8 @@ using Json = nlohmann::json;
 
 namespace {
 
-constexpr std::size_t kMaxTokenRequestBytes = 16 * 1024;
-constexpr int kMaxTokenRequestDepth = 8;
+constexpr JsonLimits kTokenRequestLimits{
+    .max_bytes = 16 * 1024, .max_depth = 8, .max_values = 1000};
 
 HttpResponse error(const Error& error, const HttpRequest& request) {
   return api_error(error, request);
@@ -24,7 +24,7 @@ HttpResponse error(const Error& error, const HttpRequest& request) {
 HttpResponse create_token(service::TokenService& tokens, service::AuditTrail& audit,
                           const HttpRequest& request) {
   const auth::Principal& caller = caller_of(request);
-  auto body = json_body(request, kMaxTokenRequestBytes, kMaxTokenRequestDepth);
+  auto body = json_body(request, kTokenRequestLimits);
   auto issued = body ? tokens.create(caller, *body) : tl::unexpected(body.error());
   const std::string target = issued ? issued->document.value("id", "") : "";
   issued = audit.record(caller, "token.create", target, std::move(issued));

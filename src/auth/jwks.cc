@@ -17,6 +17,8 @@ namespace {
 using Json = nlohmann::json;
 
 constexpr int kMaxJwksDepth = 16;
+// A key set holds a few keys of a dozen fields each.
+constexpr std::size_t kMaxJwksValues = 10'000;
 
 // A member that must be a string when present; nullopt when absent.
 Result<std::optional<std::string>> optional_string(const Json& jwk, const char* name,
@@ -115,7 +117,9 @@ Result<std::optional<JwtKeyType>> usable_type(const Json& jwk, const std::string
 }  // namespace
 
 Result<std::vector<JwtKey>> parse_jwks(std::string_view text, const std::string& source) {
-  auto document = parse_json_limited(text, kMaxJwtKeyFileBytes, kMaxJwksDepth);
+  auto document = parse_json_limited(
+      text,
+      {.max_bytes = kMaxJwtKeyFileBytes, .max_depth = kMaxJwksDepth, .max_values = kMaxJwksValues});
   if (!document)
     return fail(ErrorCode::kInvalidArgument, source + " is not JSON: " + document.error().message);
   const auto keys = document->is_object() ? document->find("keys") : document->end();

@@ -16,6 +16,7 @@ using Json = nlohmann::json;
 // RFC 7518 §3.2: an HS256 key must be at least as long as the hash.
 constexpr std::size_t kMinHs256SecretBytes = 32;
 constexpr int kMaxJwtJsonDepth = 32;
+constexpr std::size_t kMaxJwtJsonValues = 1000;
 
 tl::unexpected<Error> refuse(std::string reason) {
   return fail(ErrorCode::kUnauthenticated, std::move(reason));
@@ -57,7 +58,9 @@ bool opens_object(std::string_view text) {
 }
 
 Result<Json> parse_object(std::string_view text, const char* segment) {
-  auto json = parse_json_limited(text, kMaxBearerTokenBytes, kMaxJwtJsonDepth);
+  auto json = parse_json_limited(text, {.max_bytes = kMaxBearerTokenBytes,
+                                        .max_depth = kMaxJwtJsonDepth,
+                                        .max_values = kMaxJwtJsonValues});
   if (!json || !json->is_object())
     return refuse(std::string("the JWT ") + segment + " is not a JSON object");
   return std::move(*json);

@@ -27,6 +27,7 @@
 #include "puller/http_work_source.h"
 #include "puller/puller_agent.h"
 #include "puller/single_assignment_source.h"
+#include "util/json_limits.h"
 #include "util/temp_dir.h"
 #include "util/yaml_json.h"
 
@@ -87,16 +88,19 @@ Result<void> merge_handlers_document(HandlerRegistry& registry) {
   const std::string text = environment(env::kHandlersDocument);
   if (text.empty()) return {};
   // JSON first: a JSON document's error message is clearer as JSON than as YAML.
-  auto document = nlohmann::json::parse(text, nullptr, false);
-  if (document.is_discarded()) {
-    auto yaml = yaml_to_json(text);
+  auto document = parse_json_limited(text, kRegistryLimits);
+  if (!document && document.error().code == ErrorCode::kInvalidArgument) {
+    auto yaml = yaml_to_json(text, kRegistryLimits);
     if (!yaml)
       return fail(ErrorCode::kInvalidArgument,
                   std::string(env::kHandlersDocument) +
                       " is neither JSON nor YAML: " + yaml.error().message);
     document = std::move(*yaml);
   }
-  return registry.merge_json(document, env::kHandlersDocument);
+  if (!document)
+    return fail(ErrorCode::kInvalidArgument,
+                std::string(env::kHandlersDocument) + ": " + document.error().message);
+  return registry.merge_json(*document, env::kHandlersDocument);
 }
 
 // The Pod this executor runs in (downward API), which then owns its handler Pods.

@@ -3,8 +3,10 @@
 #include <vector>
 
 #include "cli/commands.h"
+#include "util/memory_release.h"
 
 int main(int argc, char** argv) {
+  pop::return_large_blocks_to_the_system();
   CLI::App app{"POP: priority operation processing. Runs agendas (JSON DAGs of operations)."};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Show help for every subcommand");

@@ -16,6 +16,7 @@
 #include "cli/progress_display.h"
 #include "cli/signal_watcher.h"
 #include "cli/trace_file.h"
+#include "engine/execution_limits.h"
 #include "engine/executor.h"
 #include "handlers/handler_registry.h"
 #include "runner/local_runner.h"
@@ -68,13 +69,9 @@ Result<std::string> read_input(const std::string& path, std::size_t max_bytes) {
 }
 
 Result<AgendaProgress> read_progress(const std::string& path) {
-  // A progress document holds outputs of up to the output limit each; depth covers an
-  // output's own nesting plus the document's.
-  constexpr std::size_t kMaxProgressBytes = 256u << 20;
-  constexpr int kMaxProgressDepth = 160;
-  auto text = read_input(path, kMaxProgressBytes);
+  auto text = read_input(path, kProgressDocumentLimits.max_bytes);
   if (!text) return tl::unexpected(text.error());
-  auto document = parse_json_limited(*text, kMaxProgressBytes, kMaxProgressDepth);
+  auto document = parse_json_limited(*text, kProgressDocumentLimits);
   if (!document) {
     return fail(document.error().code, path + ": " + document.error().message);
   }

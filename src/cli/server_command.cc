@@ -1,7 +1,6 @@
 // `pop server`: the API, the durable store, the scheduler and, unless disabled, an embedded
 // puller for the default resource pool with the local runner, so that a fresh install
 // executes agendas with no other process.
-#include <malloc.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -181,12 +180,6 @@ int serve(const ServerSettings& settings) {
   // Each connection, store file and running handler takes descriptors: with the usual soft
   // limit of 1,024 a few idle clients would leave none to accept with.
   const std::size_t open_file_limit = raise_open_file_limit();
-  // Bodies and the documents parsed from them are large and short-lived. glibc raises its
-  // mmap threshold to the size of each large block freed and from then on serves such
-  // sizes from heaps it keeps: a few 30 MiB submits left 170 MiB resident for good. A
-  // fixed threshold keeps every block of 128 KiB or more in its own mapping, returned to
-  // the system when freed.
-  mallopt(M_MMAP_THRESHOLD, 128 * 1024);
   // Before any thread: only the watcher receives SIGINT/SIGTERM.
   std::mutex mutex;
   std::condition_variable stop_requested;

@@ -14,6 +14,7 @@
 #include "engine/backoff.h"
 #include "engine/dag_plan.h"
 #include "engine/event_queue.h"
+#include "engine/output_budget.h"
 #include "util/duration_limits.h"
 #include "util/text.h"
 
@@ -91,6 +92,7 @@ class Executor::Impl {
         options_(std::move(options)),
         names_(index_operation_names(agenda_)),
         already_succeeded_(agenda_.operations.size(), false),
+        outputs_(options_.limits, agenda_.operations.size()),
         random_(std::random_device{}()) {
     if (options_.concurrency == 0) options_.concurrency = 1;
     progress_.agenda_id = agenda_.id;
@@ -117,6 +119,10 @@ class Executor::Impl {
                                                      "\", which the agenda does not have");
       }
       if (previous.state != OperationState::kSucceeded) continue;
+      if (auto kept = outputs_.admit(it->second, previous.result_payload); !kept) {
+        return fail(ErrorCode::kInvalidArgument, "progress of operation \"" + previous.operation +
+                                                     "\": " + kept.error().message);
+      }
       OperationProgress& current = progress_.operations[it->second];
       current.state = OperationState::kSucceeded;
       current.percent_complete = 100;
@@ -238,7 +244,7 @@ class Executor::Impl {
       const OperationProgress& source = progress_.operations[it->second];
       return source.state == OperationState::kSucceeded ? &source.result_payload : nullptr;
     };
-    return resolve_references(agenda_.operations[index].payload, context);
+    return resolve_references(agenda_.operations[index].payload, context, options_.limits.payload);
   }
 
   // A deterministic problem (bad params, unresolvable reference): retrying cannot help.
@@ -287,7 +293,14 @@ class Executor::Impl {
                                    result.launched_at, result.observed_end_at});
     }
 
-    // A handler that succeeded while being stopped still produced its output: keep it.
+    // A handler that succeeded while being stopped still produced its output: keep it, when
+    // there is room for it.
+    if (result.succeeded && runtime.termination != Termination::kTimeout) {
+      if (auto kept = outputs_.admit(index, result.output); !kept) {
+        result.succeeded = false;
+        result.message = kept.error().message;
+      }
+    }
     if (result.succeeded && runtime.termination != Termination::kTimeout) {
       progress.result_payload = std::move(result.output);
       transition(index, OperationState::kSucceeded);
@@ -461,6 +474,7 @@ class Executor::Impl {
   ExecutorOptions options_;
   std::unordered_map<std::string, std::size_t> names_;
   std::vector<bool> already_succeeded_;
+  OutputBudget outputs_;
   std::mt19937_64 random_;
 
   EventQueue<Event> queue_;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "agenda/agenda_validator.h"
+#include "engine/execution_limits.h"
 #include "engine/progress.h"
 #include "handlers/handler_registry.h"
 #include "runner/runner.h"
@@ -34,6 +35,7 @@ struct ExecutorOptions {
   // When set, each attempt's log is kept as <log_dir>/<index>-<name>.<attempt>.log.
   std::filesystem::path log_dir;
   std::size_t log_limit_bytes = 8u << 20;
+  ExecutionLimits limits;
 };
 
 // One attempt as it happened, for traces and latency measurements.

@@ -365,5 +365,72 @@ TEST_F(ExecutorTest, ResumeKeepsSucceededOutputsAndRunsTheRest) {
             "progress names operation \"third\", which the agenda does not have");
 }
 
+// A fan-in that would resolve past the payload limit fails that operation before its handler
+// starts, naming the token and the limit; the agenda fails naming the operation.
+TEST_F(ExecutorTest, APayloadResolvedPastItsLimitFailsTheOperation) {
+  std::string fan_in;
+  for (int i = 0; i < 100; ++i) fan_in += std::string(i ? "," : "") + "\"@<a.out>\"";
+  auto agenda = load(R"({"operations": [
+    {"name": "a", "type": "succeed", "payload": ")" +
+                     std::string(500, 'a') + R"("},
+    {"name": "b", "type": "succeed", "payload": {"x": [)" +
+                     fan_in + "]}}]}");
+  ExecutorOptions options;
+  options.limits.payload = {4000, 1000};
+  AgendaProgress result = run(agenda, options);
+  EXPECT_EQ(result.outcome, AgendaOutcome::kFailed);
+  EXPECT_EQ(op(result, "b").state, OperationState::kFailed);
+  EXPECT_EQ(op(result, "b").attempt_count, 0);
+  EXPECT_EQ(runner_.launches().size(), 1u);
+  ASSERT_EQ(op(result, "b").diagnostic_events.size(), 1u);
+  EXPECT_EQ(op(result, "b").diagnostic_events[0].message,
+            "cannot resolve payload: at /x/5: reference \"@<a.out>\": the result would pass the "
+            "limit of 4000 bytes (serialised)");
+  ASSERT_FALSE(result.diagnostic_events.empty());
+  EXPECT_EQ(result.diagnostic_events.back().message.rfind("operation \"b\" failed: ", 0), 0u);
+}
+
+// Outputs are kept within their limits: one too large fails its attempt (and is retried like
+// any failure); the agenda's outputs together stop at theirs, so its progress stays bounded.
+TEST_F(ExecutorTest, OutputsPastTheirLimitsFailTheirAttempts) {
+  auto agenda = load(R"({"operations": [
+    {"name": "big", "type": "succeed", "payload": ")" +
+                     std::string(300, 'b') + R"("},
+    {"name": "first", "type": "succeed", "payload": ")" +
+                     std::string(150, 'f') + R"(",
+     "params": {"dependsOn": "big"}},
+    {"name": "second", "type": "succeed", "payload": ")" +
+                     std::string(150, 's') + R"(",
+     "params": {"dependsOn": "first", "maximumAttempts": 2}}]})");
+  ExecutorOptions options;
+  options.limits.output = {200, 100};
+  options.limits.outputs = {250, 100};
+  AgendaProgress result = run(agenda, options);
+  EXPECT_EQ(result.outcome, AgendaOutcome::kFailed);
+  ASSERT_FALSE(op(result, "big").diagnostic_events.empty());
+  const std::string refusal = op(result, "big").diagnostic_events.back().message;
+  EXPECT_TRUE(
+      refusal.ends_with(" failed: the output is 302 bytes (serialised), over the limit "
+                        "of 200 bytes for one output"))
+      << refusal;
+  EXPECT_TRUE(op(result, "big").result_payload.is_null());
+
+  auto fits = load(R"({"operations": [
+    {"name": "first", "type": "succeed", "payload": ")" +
+                   std::string(150, 'f') + R"("},
+    {"name": "second", "type": "succeed", "payload": ")" +
+                   std::string(150, 's') + R"(",
+     "params": {"dependsOn": "first", "maximumAttempts": 2}}]})");
+  result = run(fits, options);
+  EXPECT_EQ(result.outcome, AgendaOutcome::kFailed);
+  EXPECT_EQ(op(result, "first").state, OperationState::kSucceeded);
+  EXPECT_EQ(op(result, "second").state, OperationState::kFailed);
+  EXPECT_EQ(op(result, "second").attempt_count, 2);
+  ASSERT_FALSE(op(result, "second").diagnostic_events.empty());
+  EXPECT_EQ(op(result, "second").diagnostic_events.back().message,
+            "attempt 2 failed: the output (152 bytes) would take the agenda's outputs past the "
+            "limit of 250 bytes (serialised) for all outputs of an agenda");
+}
+
 }  // namespace
 }  // namespace pop

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "util/duration_limits.h"
+#include "util/json_limits.h"
 #include "util/quantity.h"
 #include "util/yaml_json.h"
 
@@ -190,14 +191,13 @@ Result<void> HandlerRegistry::merge_file(const std::filesystem::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   const std::string extension = path.extension().string();
-  Result<Json> document = (extension == ".yaml" || extension == ".yml")
-                              ? yaml_to_json(text.str())
-                              : Json::parse(text.str(), nullptr, false);
-  if (!document || document->is_discarded()) {
-    return fail(ErrorCode::kInvalidArgument,
-                "handler registry " + path.string() + " is not valid " +
-                    (extension == ".json" || document ? "JSON" : "YAML") +
-                    (document ? "" : ": " + document.error().message));
+  const bool yaml = extension == ".yaml" || extension == ".yml";
+  Result<Json> document = yaml ? yaml_to_json(text.str(), kRegistryLimits)
+                               : parse_json_limited(text.str(), kRegistryLimits);
+  if (!document) {
+    return fail(ErrorCode::kInvalidArgument, "handler registry " + path.string() +
+                                                 " is not valid " + (yaml ? "YAML" : "JSON") +
+                                                 ": " + document.error().message);
   }
   // Handlers run in a private working directory, so a relative command path can only mean
   // relative to the registry file that names it.

@@ -24,11 +24,16 @@
 #include <string_view>
 #include <vector>
 
+#include "util/json_limits.h"
 #include "util/result.h"
 
 namespace pop {
 
 using Json = nlohmann::json;
+
+// What a registry document (a file, or POP_HANDLERS_DOCUMENT) may hold, JSON or YAML.
+inline constexpr JsonLimits kRegistryLimits{
+    .max_bytes = 4u << 20, .max_depth = 32, .max_values = 100'000};
 
 // How a container or Pod runner runs the handler.
 struct ContainerSpec {
@@ -62,7 +67,8 @@ class HandlerRegistry {
   static HandlerRegistry builtin(const std::filesystem::path& pop_binary);
 
   // Adds the file's defaults and handlers on top of this registry (a type in the file
-  // replaces the built-in one). Errors name the file, the type and the field.
+  // replaces the built-in one), read within kRegistryLimits. Errors name the file, the type
+  // and the field.
   Result<void> merge_file(const std::filesystem::path& path);
   Result<void> merge_json(const Json& document, std::string_view origin);
 

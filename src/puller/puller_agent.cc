@@ -29,9 +29,18 @@ struct PullerAgent::Job : ExecutionObserver {
   AgendaProgress snapshot;
   bool dirty = true;
 
-  void on_change(const AgendaProgress& progress, std::size_t) override {
+  // Only the operation that changed is copied: the whole progress holds every output (up to
+  // ExecutionLimits::outputs), and copying all of it on every change would copy megabytes
+  // many times a second.
+  void on_change(const AgendaProgress& progress, std::size_t operation) override {
     std::lock_guard lock(snapshot_mutex);
-    snapshot = progress;
+    if (operation >= progress.operations.size() ||
+        snapshot.operations.size() != progress.operations.size()) {
+      snapshot = progress;
+    } else {
+      snapshot.operations[operation] = progress.operations[operation];
+      snapshot.percent_complete = progress.percent_complete;
+    }
     dirty = true;
   }
 };
@@ -81,15 +90,14 @@ void PullerAgent::run() {
       }
       for (auto& job : jobs) {
         if (job->done.load() || job->lease_lost.load() || job->abandoned.load()) continue;
-        AgendaProgress progress;
+        Json progress;
         {
           std::lock_guard snapshot_lock(job->snapshot_mutex);
-          progress = job->snapshot;
+          progress = agenda_progress_to_json(job->snapshot);
           job->dirty = false;
         }
         // An unchanged snapshot is still sent: the report is the lease's heartbeat.
-        auto reported = source_.report(job->agenda_id, job->assignment.epoch,
-                                       agenda_progress_to_json(progress));
+        auto reported = source_.report(job->agenda_id, job->assignment.epoch, progress);
         // 409: the lease went to someone else (or the agenda was cancelled); 404: deleted.
         // Stopped as any cancel stops handlers (docs/handler-contract.md): SIGTERM, and
         // SIGKILL only after each handler's terminationGraceSeconds.

@@ -23,6 +23,7 @@
 #include <memory>
 #include <string>
 
+#include "runner/output_file.h"
 #include "runner/runner.h"
 
 namespace pop {
@@ -40,7 +41,7 @@ class DockerRunner final : public Runner {
     // Labels every container; the start-up reaper removes this pool's leftovers.
     std::string resource_pool_id{};
     std::size_t log_tail_bytes = 4096;
-    std::size_t max_output_bytes = 16u << 20;
+    std::size_t max_output_bytes = kOutputLimits.max_bytes;
   };
 
   static constexpr std::size_t kMaxEnvironmentPayloadBytes = 64u << 10;

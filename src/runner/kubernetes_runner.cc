@@ -560,7 +560,10 @@ void KubernetesRunner::Impl::complete(const std::shared_ptr<Attempt>& attempt,
                                        : "the container ended without an exit code";
       if (!state.failure_message.empty()) result.message += ": " + state.failure_message;
     } else if (state.termination_message.find_first_not_of(" \t\r\n") != std::string::npos) {
-      auto output = parse_json_limited(state.termination_message, kMaxOutputBytes, kMaxOutputDepth);
+      auto output =
+          parse_json_limited(state.termination_message, {.max_bytes = kMaxOutputBytes,
+                                                         .max_depth = kMaxOutputDepth,
+                                                         .max_values = kOutputLimits.max_values});
       if (output) {
         result.output = std::move(*output);
       } else {

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "runner/output_file.h"
 #include "runner/runner.h"
 
 namespace pop {
@@ -27,8 +28,9 @@ class LocalRunner final : public Runner {
     // Parent of the per-attempt working directories. Must exist; the runner creates and
     // removes only its own subdirectories.
     std::filesystem::path work_root;
-    std::size_t log_tail_bytes = 4096;         // how much of the log end HandlerResult carries
-    std::size_t max_output_bytes = 16u << 20;  // a larger POP_OUTPUT_FILE fails the attempt
+    std::size_t log_tail_bytes = 4096;  // how much of the log end HandlerResult carries
+    std::size_t max_output_bytes =
+        kOutputLimits.max_bytes;  // a larger POP_OUTPUT_FILE fails the attempt
   };
 
   static constexpr std::size_t kMaxEnvironmentPayloadBytes = 64u << 10;

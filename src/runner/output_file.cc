@@ -56,7 +56,9 @@ Result<nlohmann::json> read_output_file(const std::filesystem::path& path, std::
   text.resize(length);
 
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) return nullptr;
-  auto json = parse_json_limited(text, max_bytes, kMaxOutputDepth);
+  auto json = parse_json_limited(text, {.max_bytes = max_bytes,
+                                        .max_depth = kOutputLimits.max_depth,
+                                        .max_values = kOutputLimits.max_values});
   if (!json) {
     const char* prefix = json.error().code == ErrorCode::kInvalidArgument
                              ? "output file is not valid JSON: "

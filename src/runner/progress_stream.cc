@@ -4,16 +4,22 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "util/json_limits.h"
+
 namespace pop {
 namespace {
 
+// A report is two fields; a line of 64 KiB could otherwise hold 30,000 values.
+constexpr JsonLimits kLineLimits{
+    .max_bytes = ProgressStream::kMaxLineBytes, .max_depth = 8, .max_values = 64};
+
 std::optional<ProgressStream::Report> parse_report(std::string_view line) {
-  const auto json = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-  if (!json.is_object()) return std::nullopt;
-  const auto percent = json.find("percentComplete");
-  if (percent == json.end() || !percent->is_number()) return std::nullopt;
+  const auto json = parse_json_limited(line, kLineLimits);
+  if (!json || !json->is_object()) return std::nullopt;
+  const auto percent = json->find("percentComplete");
+  if (percent == json->end() || !percent->is_number()) return std::nullopt;
   ProgressStream::Report report{std::clamp(percent->get<double>(), 0.0, 100.0), ""};
-  if (const auto message = json.find("message"); message != json.end() && message->is_string()) {
+  if (const auto message = json->find("message"); message != json->end() && message->is_string()) {
     report.message = message->get<std::string>();
   }
   return report;

@@ -248,9 +248,10 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
   const int maximum_attempts = maximum_attempts_of(agenda);
 
   store::NewAgenda row;
+  // Moved, not copied: an agenda may hold a million values. It is answered from the row.
   row.agenda = {
-      agenda.id, agenda.customer_id, pool, (*insight)->id, agenda.link_id, *priority, 0, now, now,
-      document};
+      agenda.id, agenda.customer_id, pool, (*insight)->id, agenda.link_id, *priority, 0, now,
+      now,       std::move(document)};
   row.progress = progress_record(agenda.id, progress, 0, maximum_attempts, now);
   const auto do_not_run = agenda.params.find("doNotRun");
   const bool hold =
@@ -274,14 +275,14 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
     return SubmittedAgenda{first->document, true};
   }
   row.agenda.sequence = inserted->sequence;
-  if (hold) return SubmittedAgenda{std::move(document), false};
+  if (hold) return SubmittedAgenda{std::move(row.agenda.document), false};
   // The agenda is durable: answering with an error now would invite a duplicate submit.
   // A queue that refuses it is a bug; the next start queues it from the store.
   if (auto queued = enqueue(row.agenda); !queued) {
     std::fprintf(stderr, "pop server: agenda %s stored but not queued: %s\n", agenda.id.c_str(),
                  queued.error().message.c_str());
   }
-  return SubmittedAgenda{std::move(document), false};
+  return SubmittedAgenda{std::move(row.agenda.document), false};
 }
 
 Result<void> AgendaService::enqueue(const store::AgendaRecord& record) {

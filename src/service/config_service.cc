@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "agenda/template_binding.h"
 #include "service/config_store.h"
 #include "service/template_run.h"
 #include "util/json_fields.h"
@@ -237,7 +238,16 @@ Result<void> ConfigService::check_pool_exists(std::string_view pool_id, std::str
 }
 
 Result<void> ConfigService::check_template_agenda(const AgendaTemplate& agenda_template) {
-  auto agenda = instantiate_template(agenda_template, {}, true);
+  if (auto literal = check_literal_names_and_types(agenda_template.agenda); !literal) {
+    Error error = std::move(literal.error());
+    for (auto& line : error.details) line.insert(0, "agenda: ");
+    return fail(kInvalidDocument,
+                "agenda template is invalid: " + std::to_string(error.details.size()) +
+                    (error.details.size() == 1 ? " problem" : " problems"),
+                std::move(error.details));
+  }
+  auto agenda = instantiate_template(agenda_template, {}, true, options_.limits);
+  if (!agenda && agenda.error().code == ErrorCode::kTooLarge) return tl::unexpected(agenda.error());
   if (!agenda) return invalid("agenda template", "agenda: " + agenda.error().message);
   auto loaded = load_agenda(agenda->dump(-1, ' ', false, Json::error_handler_t::replace),
                             type_known_, options_.limits);

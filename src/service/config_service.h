@@ -97,6 +97,8 @@ class ConfigService {
 
   // The stored template, for running it. kNotFound for an unknown id.
   Result<AgendaTemplate> agenda_template(std::string_view id);
+  // What the agendas of templates are held to, bound or not.
+  const AgendaLimits& agenda_limits() const { return options_.limits; }
 
  private:
   struct Prepared {

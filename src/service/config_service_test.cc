@@ -358,6 +358,47 @@ TEST_F(ConfigServiceTest, TemplatesAreCheckedByATrialBind) {
                 "isGlobal: must be true or false"}));
 }
 
+// docs/server.md: a template's operation names and types cannot come from the payload. The
+// trial bind reads a missing payload path as null, so "?sample" passed it before.
+TEST_F(ConfigServiceTest, TemplateOperationNamesAndTypesAreWrittenOut) {
+  const Error type = create_error(DocumentKind::kAgendaTemplate, R"({"id": "t",
+      "agenda": {"operations": [{"name": "a", "type": "@<pop.payload::/t?sample>"}]}})");
+  EXPECT_EQ(type.code, kInvalidDocument);
+  EXPECT_EQ(type.details, std::vector<std::string>{
+                              "agenda: operation \"a\", field type: must be written out in a "
+                              "template, not bound from a reference: "
+                              "\"@<pop.payload::/t?sample>\""});
+  const Error name = create_error(DocumentKind::kAgendaTemplate, R"({"id": "t",
+      "staticParameters": {"n": "x"},
+      "agenda": {"operations": [{"name": "@<n>", "type": "sample"}]}})");
+  EXPECT_EQ(name.details, std::vector<std::string>{
+                              "agenda: operation \"#0\", field name: must be written out in a "
+                              "template, not bound from a reference: \"@<n>\""});
+  EXPECT_EQ(config_->get(DocumentKind::kAgendaTemplate, "t").error().code, ErrorCode::kNotFound);
+}
+
+// Static parameters repeated past the agenda's limits are refused when the template is
+// stored, before the agenda is built, naming the template and the limit.
+TEST_F(ConfigServiceTest, TemplatesThatExpandPastTheAgendaLimitsAreRefused) {
+  Json copies = Json::array();
+  for (int i = 0; i < 100; ++i) copies.push_back("@<big>");
+  const Json expanding = {
+      {"id", "t"},
+      {"staticParameters", {{"big", std::string(400'000, 's')}}},
+      {"agenda", {{"operations", {{{"name", "a"}, {"type", "sample"}, {"payload", copies}}}}}}};
+  auto created = config_->create(kAdmin, DocumentKind::kAgendaTemplate, expanding);
+  ASSERT_FALSE(created);
+  EXPECT_EQ(created.error().code, ErrorCode::kTooLarge);
+  EXPECT_EQ(created.error().message.rfind("agenda template \"t\", its agenda bound: at "
+                                          "/operations/0/payload/",
+                                          0),
+            0u)
+      << created.error().message;
+  EXPECT_NE(created.error().message.find("the limit of 33554432 bytes (serialised)"),
+            std::string::npos)
+      << created.error().message;
+}
+
 TEST_F(ConfigServiceTest, RunningATemplateSubmitsTheBoundAgenda) {
   Json stored = create(DocumentKind::kAgendaTemplate, R"({"id": "t",
       "staticParameters": {"greeting": "hi"}, "params": {"maximumAttempts": 3},

@@ -1,6 +1,7 @@
 #include "service/report_request.h"
 
 #include "util/json_limits.h"
+#include "util/json_size.h"
 
 namespace pop::service {
 namespace {
@@ -10,7 +11,7 @@ using Json = nlohmann::json;
 }  // namespace
 
 Result<HandlerReport> parse_handler_report(std::string_view body) {
-  auto json = parse_json_limited(body, kMaxReportBodyBytes, kMaxReportedOutputDepth + 1);
+  auto json = parse_json_limited(body, kReportBodyLimits);
   if (!json) return fail(json.error().code, "report body: " + json.error().message);
   if (!json->is_object()) return fail(ErrorCode::kInvalidArgument, "report body must be an object");
   HandlerReport report;
@@ -26,11 +27,16 @@ Result<HandlerReport> parse_handler_report(std::string_view body) {
                     "message is longer than " + std::to_string(kMaxReportMessageBytes) + " bytes");
       report.message = value.get<std::string>();
     } else if (name == "output") {
-      const std::size_t size = value.dump(-1, ' ', false, Json::error_handler_t::replace).size();
-      if (size > kMaxReportedOutputBytes)
+      const JsonSize size = json_size(value);
+      if (size.bytes > kMaxReportedOutputBytes)
+        return fail(ErrorCode::kTooLarge, "output is " + std::to_string(size.bytes) +
+                                              " bytes serialised, more than the " +
+                                              std::to_string(kMaxReportedOutputBytes) +
+                                              " a report may carry");
+      if (size.values > kMaxReportedOutputValues)
         return fail(ErrorCode::kTooLarge,
-                    "output is " + std::to_string(size) + " bytes serialised, more than the " +
-                        std::to_string(kMaxReportedOutputBytes) + " a report may carry");
+                    "output holds " + std::to_string(size.values) + " JSON values, more than the " +
+                        std::to_string(kMaxReportedOutputValues) + " a report may carry");
       report.output = std::move(value);
     } else {
       return fail(

@@ -8,20 +8,24 @@
 #include <string>
 #include <string_view>
 
+#include "runner/output_file.h"
 #include "util/result.h"
 
 namespace pop::service {
 
-// The output may be far larger than a Kubernetes termination message (4 KiB), but it is
-// stored in the agenda's progress and embedded in later payloads: 1 MiB keeps those sane.
-inline constexpr std::size_t kMaxReportedOutputBytes = 1u << 20;
+// The output may be far larger than a Kubernetes termination message (4 KiB), but no larger
+// than an output from any other source (runner/output_file.h): it is stored in the agenda's
+// progress and embedded in later payloads.
+inline constexpr std::size_t kMaxReportedOutputBytes = kOutputLimits.max_bytes;
+inline constexpr std::size_t kMaxReportedOutputValues = kOutputLimits.max_values;
+inline constexpr int kMaxReportedOutputDepth = kOutputLimits.max_depth;
 inline constexpr std::size_t kMaxReportMessageBytes = 4096;
 // The whole body: an output and a message at their limits, with room around them for the
 // other fields and the JSON punctuation.
-inline constexpr std::size_t kMaxReportBodyBytes =
-    kMaxReportedOutputBytes + kMaxReportMessageBytes + 1024;
-// As for POP_OUTPUT_FILE: outputs are resolved and serialised recursively.
-inline constexpr int kMaxReportedOutputDepth = 128;
+inline constexpr JsonLimits kReportBodyLimits{
+    .max_bytes = kMaxReportedOutputBytes + kMaxReportMessageBytes + 1024,
+    .max_depth = kMaxReportedOutputDepth + 1,
+    .max_values = kMaxReportedOutputValues + 4};
 
 struct HandlerReport {
   std::optional<double> percent_complete;
@@ -31,7 +35,8 @@ struct HandlerReport {
 
 // kInvalidArgument naming the field (not an object, an unknown field, a percentage outside
 // 0..100, a message that is not a string, nothing reported); kTooLarge when the output or
-// message exceeds its limit or the output nests deeper than kMaxReportedOutputDepth.
+// message exceeds its limit, or the output nests deeper than kMaxReportedOutputDepth or
+// holds more than kMaxReportedOutputValues values.
 Result<HandlerReport> parse_handler_report(std::string_view body);
 
 }  // namespace pop::service

@@ -67,7 +67,9 @@ std::optional<ReportClaims> verify_report_token(std::string_view secret, std::st
   const std::string_view signed_part = token.substr(0, dot);
   auto text = base64url_decode(signed_part.substr(kPrefix.size()));
   if (!text) return std::nullopt;
-  auto json = parse_json_limited(*text, kMaxReportTokenBytes, 2);
+  // The claims are one flat object of four fields.
+  auto json = parse_json_limited(
+      *text, {.max_bytes = kMaxReportTokenBytes, .max_depth = 2, .max_values = 16});
   if (!json) return std::nullopt;
   auto claims = claims_from_json(*json);
   if (!claims) return std::nullopt;

@@ -29,13 +29,22 @@ Result<TemplateRunRequest> template_run_request_from_json(const Json& body) {
 }
 
 Result<Json> instantiate_template(const AgendaTemplate& agenda_template,
-                                  const TemplateRunRequest& request, bool trial) {
+                                  const TemplateRunRequest& request, bool trial,
+                                  const AgendaLimits& limits) {
   TemplateValues values;
   values.payload = &request.payload;
   values.static_parameters = &agenda_template.static_parameters;
   values.lenient_payload = trial;
+  values.limit = {limits.max_document_bytes, limits.max_values};
   auto agenda = bind_template(agenda_template.agenda, values);
-  if (!agenda) return agenda;
+  if (!agenda) {
+    // The caller sent a payload, or static parameters, not this agenda: say whose it is.
+    if (agenda.error().code == ErrorCode::kTooLarge) {
+      agenda.error().message.insert(
+          0, "agenda template \"" + agenda_template.id + "\", its agenda bound: ");
+    }
+    return agenda;
+  }
   Json& params = (*agenda)["params"];
   if (params.is_null()) params = Json::object();
   if (!params.is_object())
@@ -59,7 +68,7 @@ Result<SubmittedAgenda> run_template(ConfigService& config, AgendaAccess& agenda
   if (!shared_with(caller, agenda_template->customer_id, agenda_template->is_global,
                    agenda_template->allowed_customer_ids))
     return tl::unexpected(missing_document(store::DocumentKind::kAgendaTemplate, template_id));
-  auto agenda = instantiate_template(*agenda_template, request, false);
+  auto agenda = instantiate_template(*agenda_template, request, false, config.agenda_limits());
   if (!agenda) return tl::unexpected(agenda.error());
   return agendas.submit(caller, agenda->dump(-1, ' ', false, Json::error_handler_t::replace),
                         idempotency_key);

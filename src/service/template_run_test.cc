@@ -21,7 +21,7 @@ TEST(TemplateRunTest, BindsThenLaysTheParamsOver) {
   request.payload = {{"file", "in.mov"}};
   request.params = {{"maximumAttempts", 1}};
   request.link_id = "job-7";
-  auto agenda = instantiate_template(encode_template(), request, false);
+  auto agenda = instantiate_template(encode_template(), request, false, AgendaLimits{});
   ASSERT_TRUE(agenda.has_value()) << agenda.error().message;
   EXPECT_EQ((*agenda)["operations"][0]["payload"],
             Json::parse(R"({"input": "in.mov", "preset": "fast"})"));
@@ -30,26 +30,42 @@ TEST(TemplateRunTest, BindsThenLaysTheParamsOver) {
   EXPECT_EQ((*agenda)["linkId"], "job-7");
   // Without a linkId the template's own stays.
   request.link_id.clear();
-  EXPECT_EQ((*instantiate_template(encode_template(), request, false))["linkId"], "from-template");
+  EXPECT_EQ((*instantiate_template(encode_template(), request, false, AgendaLimits{}))["linkId"],
+            "from-template");
 }
 
 TEST(TemplateRunTest, AMissingPayloadPathFailsExceptInTheTrial) {
   const TemplateRunRequest empty;
-  auto run = instantiate_template(encode_template(), empty, false);
+  auto run = instantiate_template(encode_template(), empty, false, AgendaLimits{});
   ASSERT_FALSE(run.has_value());
   EXPECT_EQ(run.error().code, ErrorCode::kInvalidAgenda);
   EXPECT_EQ(run.error().message,
             "at /operations/0/payload/input: reference \"@<pop.payload::file>\": path \"/file\" "
             "does not exist");
-  auto trial = instantiate_template(encode_template(), empty, true);
+  auto trial = instantiate_template(encode_template(), empty, true, AgendaLimits{});
   ASSERT_TRUE(trial.has_value()) << trial.error().message;
   EXPECT_EQ((*trial)["operations"][0]["payload"]["input"], nullptr);
+}
+
+TEST(TemplateRunTest, ABoundAgendaPastItsLimitsIsRefusedNamingTheTemplate) {
+  AgendaTemplate agenda_template = encode_template();
+  AgendaLimits limits;
+  limits.max_document_bytes = 1000;
+  TemplateRunRequest request;
+  request.payload = {{"file", std::string(2000, 'f')}};
+  auto agenda = instantiate_template(agenda_template, request, false, limits);
+  ASSERT_FALSE(agenda.has_value());
+  EXPECT_EQ(agenda.error().code, ErrorCode::kTooLarge);
+  EXPECT_EQ(agenda.error().message,
+            "agenda template \"encode\", its agenda bound: at /operations/0/payload/input: "
+            "reference \"@<pop.payload::file>\": the result would pass the limit of 1000 bytes "
+            "(serialised)");
 }
 
 TEST(TemplateRunTest, AgendaParamsThatAreNoObjectAreAnError) {
   AgendaTemplate agenda_template = encode_template();
   agenda_template.agenda["params"] = "fast";
-  auto agenda = instantiate_template(agenda_template, {}, true);
+  auto agenda = instantiate_template(agenda_template, {}, true, AgendaLimits{});
   ASSERT_FALSE(agenda.has_value());
   EXPECT_EQ(agenda.error().message, "agenda, field params: must be an object");
 }

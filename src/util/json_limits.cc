@@ -23,21 +23,21 @@ std::string reason(const Json::exception& error) {
   return what;
 }
 
-// A first pass that builds nothing: it rejects a document that is too deep before any of it
-// is allocated, and finds syntax errors with their position. nlohmann's own callback parser
-// could do the depth check while building, but it is several times slower than a plain
-// parse, even counting both passes here.
+// A first pass that builds nothing: it rejects a document that is too deep or holds too many
+// values before any of it is allocated, and finds syntax errors with their position.
+// nlohmann's own callback parser could do these checks while building, but it is several
+// times slower than a plain parse, even counting both passes here.
 class Checker final : public nlohmann::json_sax<Json> {
  public:
-  explicit Checker(int max_depth) : max_depth_(max_depth) {}
+  explicit Checker(const JsonLimits& limits) : limits_(limits) {}
 
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
+  bool null() override { return count(); }
+  bool boolean(bool) override { return count(); }
+  bool number_integer(number_integer_t) override { return count(); }
+  bool number_unsigned(number_unsigned_t) override { return count(); }
+  bool number_float(number_float_t, const string_t&) override { return count(); }
+  bool string(string_t&) override { return count(); }
+  bool binary(binary_t&) override { return count(); }
   bool key(string_t&) override { return true; }
   bool start_object(std::size_t) override { return open(); }
   bool end_object() override { return close(); }
@@ -52,13 +52,23 @@ class Checker final : public nlohmann::json_sax<Json> {
     return false;
   }
 
-  bool too_deep() const { return too_deep_; }
+  // Why the document is over a limit, or empty when it is not.
+  const std::string& over_limit() const { return over_limit_; }
   const std::string& error() const { return error_; }
 
  private:
+  bool count() {
+    if (++values_ <= limits_.max_values) return true;
+    over_limit_ = "JSON document exceeds the limit of " + std::to_string(limits_.max_values) +
+                  " JSON values (each scalar, object and array counts)";
+    return false;
+  }
+
   bool open() {
-    too_deep_ = ++depth_ > max_depth_;
-    return !too_deep_;
+    if (!count()) return false;
+    if (++depth_ <= limits_.max_depth) return true;
+    over_limit_ = "JSON nesting depth exceeds the limit of " + std::to_string(limits_.max_depth);
+    return false;
   }
 
   bool close() {
@@ -66,27 +76,24 @@ class Checker final : public nlohmann::json_sax<Json> {
     return true;
   }
 
-  int max_depth_;
+  const JsonLimits& limits_;
   int depth_ = 0;
-  bool too_deep_ = false;
+  std::size_t values_ = 0;
+  std::string over_limit_;
   std::string error_;
 };
 
 }  // namespace
 
-Result<nlohmann::json> parse_json_limited(std::string_view text, std::size_t max_bytes,
-                                          int max_depth) {
-  if (text.size() > max_bytes) {
+Result<nlohmann::json> parse_json_limited(std::string_view text, const JsonLimits& limits) {
+  if (text.size() > limits.max_bytes) {
     return fail(ErrorCode::kTooLarge, "JSON document is " + std::to_string(text.size()) +
-                                          " bytes, over the limit of " + std::to_string(max_bytes) +
-                                          " bytes");
+                                          " bytes, over the limit of " +
+                                          std::to_string(limits.max_bytes) + " bytes");
   }
-  Checker checker(max_depth);
+  Checker checker(limits);
   if (!Json::sax_parse(text, &checker)) {
-    if (checker.too_deep()) {
-      return fail(ErrorCode::kTooLarge,
-                  "JSON nesting depth exceeds the limit of " + std::to_string(max_depth));
-    }
+    if (!checker.over_limit().empty()) return fail(ErrorCode::kTooLarge, checker.over_limit());
     return fail(ErrorCode::kInvalidArgument, checker.error());
   }
   Json document = Json::parse(text, nullptr, /*allow_exceptions=*/false);

@@ -28,52 +28,66 @@ Json scalar_to_json(const YAML::Node& node) {
   return text;
 }
 
-// Converts one document, counting what it builds against the limits of yaml_json.h: an alias
-// is a reference to a node, so a cycle or aliases of aliases would otherwise recurse without
-// end or expand exponentially.
+// An alias is a second reference to a node that yaml-cpp holds once; converted, it is a
+// copy. Counting the values converted is what keeps "billion laughs" from being built.
 class Converter {
  public:
+  explicit Converter(const JsonLimits& limits) : limits_(limits) {}
+
   Result<Json> convert(const YAML::Node& node, int depth) {
-    if (++values_ > kMaxYamlValues)
-      return fail(ErrorCode::kInvalidArgument,
-                  "the document expands to more than " + std::to_string(kMaxYamlValues) +
-                      " values (aliases repeat what their anchor names)");
+    if (++values_ > limits_.max_values) {
+      return fail(ErrorCode::kTooLarge, "YAML document exceeds the limit of " +
+                                            std::to_string(limits_.max_values) +
+                                            " JSON values (aliases count each time they are used)");
+    }
+    if (node.IsSequence() || node.IsMap()) {
+      if (depth + 1 > limits_.max_depth)
+        return fail(ErrorCode::kTooLarge,
+                    "YAML nesting depth exceeds the limit of " + std::to_string(limits_.max_depth));
+    }
     switch (node.Type()) {
       case YAML::NodeType::Scalar:
         return scalar_to_json(node);
-      case YAML::NodeType::Sequence:
-      case YAML::NodeType::Map:
-        break;
+      case YAML::NodeType::Sequence: {
+        Json array = Json::array();
+        for (const auto& item : node) {
+          auto value = convert(item, depth + 1);
+          if (!value) return value;
+          array.push_back(std::move(*value));
+        }
+        return array;
+      }
+      case YAML::NodeType::Map: {
+        Json object = Json::object();
+        for (const auto& item : node) {
+          auto value = convert(item.second, depth + 1);
+          if (!value) return value;
+          object[item.first.as<std::string>()] = std::move(*value);
+        }
+        return object;
+      }
       case YAML::NodeType::Null:
       case YAML::NodeType::Undefined:
         return nullptr;
     }
-    if (depth >= kMaxYamlDepth)
-      return fail(ErrorCode::kInvalidArgument,
-                  "the document is nested deeper than " + std::to_string(kMaxYamlDepth) +
-                      " levels (or an alias names a node that contains it)");
-    Json container = node.IsMap() ? Json::object() : Json::array();
-    for (const auto& item : node) {
-      auto value = convert(node.IsMap() ? item.second : item, depth + 1);
-      if (!value) return value;
-      if (node.IsMap()) {
-        container[item.first.as<std::string>()] = std::move(*value);
-      } else {
-        container.push_back(std::move(*value));
-      }
-    }
-    return container;
+    return nullptr;
   }
 
  private:
+  const JsonLimits& limits_;
   std::size_t values_ = 0;
 };
 
 }  // namespace
 
-Result<nlohmann::json> yaml_to_json(std::string_view text) {
+Result<nlohmann::json> yaml_to_json(std::string_view text, const JsonLimits& limits) {
+  if (text.size() > limits.max_bytes) {
+    return fail(ErrorCode::kTooLarge, "YAML document is " + std::to_string(text.size()) +
+                                          " bytes, over the limit of " +
+                                          std::to_string(limits.max_bytes) + " bytes");
+  }
   try {
-    return Converter().convert(YAML::Load(std::string(text)), 0);
+    return Converter(limits).convert(YAML::Load(std::string(text)), 0);
   } catch (const YAML::Exception& e) {
     return fail(ErrorCode::kInvalidArgument,
                 "line " + std::to_string(e.mark.line + 1) + ": " + e.msg);

@@ -1,0 +1,198 @@
+// End to end: documents that are small on the wire but expand into huge ones (references
+// fanning in one large output, templates repeating their payload, outputs copying outputs,
+// millions of tiny JSON values) are refused by the limits that bound them, while a real
+// `pop server` with its embedded puller keeps its memory bounded and keeps answering.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "testing/attack_watch.h"
+#include "testing/pop_server_fixture.h"
+
+namespace pop {
+namespace {
+
+using Json = nlohmann::json;
+
+#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer holds freed blocks in quarantine (256 MiB by default) and pads the rest.
+constexpr std::size_t kSanitizerAllowance = 512u << 20;
+#else
+constexpr std::size_t kSanitizerAllowance = 0;
+#endif
+// A server that stays within this while attacked passes (progress documents of 16 MiB are
+// copied a few times over while they are reported, stored and served); one that passes
+// kKillAbove is killed by the watch, so that a test run on unfixed code fails without
+// exhausting the machine.
+constexpr std::size_t kMaxServerRss = (400u << 20) + kSanitizerAllowance;
+constexpr std::size_t kKillAbove = (1536u << 20) + kSanitizerAllowance;
+constexpr std::chrono::milliseconds kMaxHealthLatency{1000};
+
+class SizeLimitsTest : public pop::testing::PopServerFixture {
+ protected:
+  pop::testing::AttackWatch watch() {
+    return pop::testing::AttackWatch(server_->pid(), base_url_, kKillAbove);
+  }
+
+  static void expect_bounded(pop::testing::AttackWatch& watch) {
+    watch.stop();
+    // Kept in the test report (--gtest_output=xml) for the record.
+    RecordProperty("peak_rss_mib", std::to_string(watch.peak_rss_bytes() >> 20));
+    RecordProperty("slowest_healthz_ms", std::to_string(watch.slowest_health_check().count()));
+    EXPECT_FALSE(watch.killed()) << "the server passed " << kKillAbove << " bytes and was killed";
+    EXPECT_LT(watch.peak_rss_bytes(), kMaxServerRss);
+    EXPECT_GT(watch.health_checks(), 0);
+    EXPECT_LE(watch.slowest_health_check(), kMaxHealthLatency);
+  }
+
+  Json error_of(const http_client::Response& response) {
+    return Json::parse(response.body, nullptr, false).value("error", Json::object());
+  }
+
+  // The agenda's progress once COMPLETE (or the last one read after 30 s). Polled a few
+  // times a second: a progress document here is megabytes, and the test's own reads must
+  // not be what the server's memory measures.
+  Json outcome(const std::string& id) {
+    Json progress;
+    pop::testing::eventually(
+        [&] {
+          std::this_thread::sleep_for(std::chrono::milliseconds(250));
+          progress =
+              Json::parse(call("GET", "/v1/agendas/" + id + "/progress").body, nullptr, false);
+          return progress.is_discarded() || progress.value("processingState", "") == "COMPLETE";
+        },
+        std::chrono::seconds(30));
+    return progress;
+  }
+
+  std::string submit(const Json& agenda) {
+    auto submitted = call("POST", "/v1/agendas", agenda.dump());
+    EXPECT_EQ(submitted.status, 201) << submitted.body.substr(0, 1000);
+    return Json::parse(submitted.body, nullptr, false).value("id", "");
+  }
+};
+
+Json repeated(const std::string& token, int times) {
+  Json tokens = Json::array();
+  for (int i = 0; i < times; ++i) tokens.push_back(token);
+  return tokens;
+}
+
+// One operation returns a 1,000,000-character string; the next references it 2,000 times.
+// Resolved, that payload would be 2 GB: it is refused at the limit of a payload, failing
+// that operation (not the server).
+TEST_F(SizeLimitsTest, AReferenceFanInFailsTheOperationAtThePayloadLimit) {
+  const Json agenda = {
+      {"params", {{"maximumAttempts", 1}}},
+      {"operations",
+       {{{"name", "a"},
+         {"type", "sample"},
+         {"payload", {{"resultPayload", std::string(1'000'000, 'a')}}}},
+        {{"name", "b"}, {"type", "sample"}, {"payload", {{"x", repeated("@<a.out>", 2000)}}}}}}};
+  auto watching = watch();
+  const std::string id = submit(agenda);
+  const Json progress = outcome(id);
+  expect_bounded(watching);
+
+  EXPECT_EQ(progress["processingStateMessage"], "failed");
+  const Json& b = progress["operationProgress"][1];
+  EXPECT_EQ(b["processingStateMessage"], "failed");
+  const std::string message = b["diagnosticEvents"].back().value("message", "");
+  EXPECT_NE(message.find("limit of 1048576 bytes"), std::string::npos) << message;
+  EXPECT_NE(message.find("@<a.out>"), std::string::npos) << message;
+  const std::string agenda_message = progress["diagnosticEvents"].back().value("message", "");
+  EXPECT_NE(agenda_message.find("operation \"b\" failed"), std::string::npos) << agenda_message;
+}
+
+// A template repeating @<pop.payload> 1,000 times, run with a 1 MB payload, would bind a
+// 1 GB agenda: the run is refused at the agenda's limit, naming it and the template.
+TEST_F(SizeLimitsTest, ATemplateRunIsRefusedAtTheAgendaLimitWhileBinding) {
+  const Json fanout = {{"id", "fanout"},
+                       {"agenda",
+                        {{"operations",
+                          {{{"name", "a"},
+                            {"type", "sample"},
+                            {"payload", {{"x", repeated("@<pop.payload>", 1000)}}}}}}}}};
+  auto created = call("POST", "/v1/templates", fanout.dump());
+  ASSERT_EQ(created.status, 201) << created.body;
+
+  auto watching = watch();
+  const Json run = {{"payload", std::string(1'000'000, 'p')}};
+  auto refused = call("POST", "/v1/templates/fanout/run", run.dump());
+  expect_bounded(watching);
+  EXPECT_EQ(refused.status, 413) << refused.body.substr(0, 1000);
+  const std::string message = error_of(refused).value("message", "");
+  EXPECT_NE(message.find("template \"fanout\""), std::string::npos) << message;
+  EXPECT_NE(message.find("limit of 33554432 bytes"), std::string::npos) << message;
+}
+
+// The same through a static parameter, refused when the template is created.
+TEST_F(SizeLimitsTest, ATemplateWhoseStaticParametersExpandPastTheLimitIsRefused) {
+  const Json expanding = {
+      {"id", "static"},
+      {"staticParameters", {{"big", std::string(1'000'000, 's')}}},
+      {"agenda",
+       {{"operations",
+         {{{"name", "a"}, {"type", "sample"}, {"payload", {{"x", repeated("@<big>", 1000)}}}}}}}}};
+  auto watching = watch();
+  auto refused = call("POST", "/v1/templates", expanding.dump());
+  expect_bounded(watching);
+  EXPECT_EQ(refused.status, 413) << refused.body.substr(0, 1000);
+  const std::string message = error_of(refused).value("message", "");
+  EXPECT_NE(message.find("template \"static\""), std::string::npos) << message;
+  EXPECT_NE(message.find("limit of 33554432 bytes"), std::string::npos) << message;
+  EXPECT_EQ(call("GET", "/v1/templates/static").status, 404);
+}
+
+// Thirty operations copy a 900 kB output: together 27 MB of outputs. The agenda's outputs
+// stop at their limit, so its progress document stays within what can be served.
+TEST_F(SizeLimitsTest, OutputsCopyingOutputsStopAtTheProgressLimit) {
+  Json operations = Json::array();
+  operations.push_back({{"name", "seed"},
+                        {"type", "sample"},
+                        {"payload", {{"resultPayload", std::string(900'000, 'o')}}}});
+  for (int i = 0; i < 30; ++i) {
+    operations.push_back({{"name", "copy" + std::to_string(i)},
+                          {"type", "sample"},
+                          {"payload", {{"resultPayload", "@<seed.out>"}}}});
+  }
+  auto watching = watch();
+  const std::string id = submit({{"params", {{"maximumAttempts", 1}}}, {"operations", operations}});
+  const Json progress = outcome(id);
+  const auto served = call("GET", "/v1/agendas/" + id + "/progress");
+  expect_bounded(watching);
+
+  EXPECT_LT(served.body.size(), 17u << 20);
+  EXPECT_EQ(progress["processingStateMessage"], "failed");
+  std::string refusal;
+  for (const Json& operation : progress["operationProgress"]) {
+    for (const Json& event : operation["diagnosticEvents"]) {
+      const std::string message = event.value("message", "");
+      if (message.find("limit of 16777216 bytes") != std::string::npos) refusal = message;
+    }
+  }
+  EXPECT_FALSE(refusal.empty()) << progress["diagnosticEvents"].dump();
+}
+
+// 30 MiB of agenda whose unknown field holds 10 M empty objects: refused while parsing,
+// before a document is built, naming the value limit.
+TEST_F(SizeLimitsTest, MillionsOfTinyValuesAreRefusedBeforeADocumentIsBuilt) {
+  constexpr std::size_t kObjects = 10'000'000;
+  std::string body = R"({"operations": [{"name": "a", "type": "sample"}], "junk": [)";
+  body.reserve(body.size() + 3 * kObjects + 2);
+  for (std::size_t i = 0; i < kObjects; ++i) body += i == 0 ? "{}" : ",{}";
+  body += "]}";
+  ASSERT_LT(body.size(), 32u << 20);
+
+  auto watching = watch();
+  auto refused = call("POST", "/v1/agendas", body);
+  expect_bounded(watching);
+  EXPECT_EQ(refused.status, 413) << refused.body.substr(0, 1000);
+  const std::string message = error_of(refused).value("message", "");
+  EXPECT_NE(message.find("limit of 1000000 JSON values"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace pop
