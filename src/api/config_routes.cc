@@ -146,7 +146,8 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
   return router.add(
       "POST", "/v1/templates/{id}/run",
       [&config, &agendas](const HttpRequest& request) {
-        auto body = request.body.empty() ? Result<Json>(Json::object()) : json_body(request, kTemplateLimits);
+        auto body = request.body.empty() ? Result<Json>(Json::object())
+                                         : json_body(request, kTemplateLimits);
         auto run =
             body ? service::template_run_request_from_json(*body) : tl::unexpected(body.error());
         auto submitted =

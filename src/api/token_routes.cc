@@ -92,7 +92,7 @@ Result<void> add_token_routes(http::Router& router, service::TokenService& token
             [&tokens, &audit](const HttpRequest& request) {
               return create_token(tokens, audit, request);
             },
-            http::BodyLimit{kMaxTokenRequestBytes}),
+            http::BodyLimit{kTokenRequestLimits.max_bytes}),
         router.add("GET", "/v1/tokens",
                    [&tokens](const HttpRequest& request) { return list_tokens(tokens, request); }),
         router.add("GET", "/v1/tokens/{id}",
