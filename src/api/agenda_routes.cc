@@ -13,6 +13,7 @@
 #include "api/page_request.h"
 #include "api/request_body.h"
 #include "http/error_response.h"
+#include "service/report_token.h"
 #include "util/base64url.h"
 #include "util/time_format.h"
 
@@ -133,24 +134,35 @@ Result<store::AgendaQuery> agenda_query(const HttpRequest& request) {
   return query;
 }
 
-// Each lease carries the key its puller mints report tokens with (see report_token.h); the
-// pool's execution limits go with every answer, so a puller learns of a changed one.
+// Each lease carries its key, which its puller presents on every report and mints report
+// tokens with (see report_token.h); the pool's execution limits go with every answer, so a
+// puller learns of a changed one.
 Json pull_answer(const std::vector<service::LeasedAgenda>& leased,
-                 const std::map<std::string, std::size_t>& execution_limits,
-                 const service::ReportService& reports) {
+                 const std::map<std::string, std::size_t>& execution_limits) {
   Json agendas = Json::array();
   for (const auto& agenda : leased) {
-    const std::string key = reports.lease_key(agenda.agenda.value("id", ""), agenda.epoch);
     Json item = {{"agenda", agenda.agenda},
                  {"progress", agenda.progress},
                  {"epoch", agenda.epoch},
                  {"leaseExpiresAt", format_time(agenda.lease_expires_at)},
-                 {"reportKey", base64url_encode(key)}};
+                 {"reportKey", base64url_encode(agenda.lease_key)}};
     if (!agenda.kubernetes_namespace.empty())
       item["kubernetesNamespace"] = agenda.kubernetes_namespace;
     agendas.push_back(std::move(item));
   }
   return {{"agendas", agendas}, {"executionLimits", execution_limits}};
+}
+
+// The lease's key from kLeaseKeyHeader (raw bytes). kInvalidArgument when it is missing or
+// not base64url: a request that cannot be the holder's, whoever sends it.
+Result<std::string> lease_key(const HttpRequest& request) {
+  const auto header = request.header(service::kLeaseKeyHeader);
+  auto key = header && !header->empty() ? base64url_decode(*header) : std::nullopt;
+  if (!key || key->empty())
+    return fail(ErrorCode::kInvalidArgument,
+                std::string(service::kLeaseKeyHeader) +
+                    " must carry the reportKey the pull answer gave with this lease");
+  return std::move(*key);
 }
 
 }  // namespace
@@ -210,12 +222,8 @@ class LongPolls {
   std::atomic<bool> stopping_{false};
 };
 
-AgendaRoutes::AgendaRoutes(service::AgendaAccess& service, service::ReadySignal& signal,
-                           const service::ReportService& reports)
-    : service_(service),
-      signal_(signal),
-      reports_(reports),
-      long_polls_(std::make_shared<LongPolls>(signal)) {}
+AgendaRoutes::AgendaRoutes(service::AgendaAccess& service, service::ReadySignal& signal)
+    : service_(service), signal_(signal), long_polls_(std::make_shared<LongPolls>(signal)) {}
 
 AgendaRoutes::~AgendaRoutes() { stop(); }
 
@@ -224,7 +232,6 @@ void AgendaRoutes::stop() { long_polls_->stop(); }
 Result<void> AgendaRoutes::add_to(http::Router& router) {
   auto& service = service_;
   auto& signal = signal_;
-  auto& reports = reports_;
   auto long_polls = long_polls_;
   using Add = Result<void>;
   for (Add added :
@@ -298,24 +305,26 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
         router.add("PUT", "/v1/agendas/{id}/leases/{epoch}/progress",
                    [&service](const HttpRequest&request) {
                      auto epoch = epoch_param(request);
-                     auto body = epoch ? json_body(request) : tl::unexpected(epoch.error());
+                     auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
+                     auto body = key ? json_body(request) : tl::unexpected(key.error());
                      if (!body) return error(body.error(), request);
                      auto reported = service.report(caller_of(request), request.path_param("id"),
-                                                    *epoch, *body);
+                                                    *epoch, *key, *body);
                      return reported ? no_content() : error(reported.error(), request);
                    }),
         router.add("POST", "/v1/agendas/{id}/leases/{epoch}/complete",
                    [&service](const HttpRequest&request) {
                      auto epoch = epoch_param(request);
-                     auto body = epoch ? json_body(request) : tl::unexpected(epoch.error());
+                     auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
+                     auto body = key ? json_body(request) : tl::unexpected(key.error());
                      if (!body) return error(body.error(), request);
                      auto completed = service.complete(caller_of(request), request.path_param("id"),
-                                                       *epoch, *body);
+                                                       *epoch, *key, *body);
                      return completed ? no_content() : error(completed.error(), request);
                    }),
         router.add_async(
             "POST", "/v1/pools/{pool}/pull",
-            [&service, &signal, &reports, long_polls](HttpRequest request, Responder responder) {
+            [&service, &signal, long_polls](HttpRequest request, Responder responder) {
               const std::string pool(request.path_param("pool"));
               auto allowed = service.check_pull(caller_of(request), pool);
               auto pull = allowed ? pull_request(request) : tl::unexpected(allowed.error());
@@ -325,8 +334,8 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
               }
               // A departing client or a stopping server must not wait for the timeout.
               responder.on_cancel([&signal](http::CancelReason) { signal.notify(); });
-              auto body = [&service, &signal, &reports, long_polls, request, responder,
-                           pull = *pull, pool]() mutable {
+              auto body = [&service, &signal, long_polls, request, responder, pull = *pull,
+                           pool]() mutable {
                 const auto deadline = std::chrono::steady_clock::now() + pull.wait;
                 for (;;) {
                   const std::uint64_t seen = signal.generation();
@@ -342,9 +351,8 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                     // Agendas leased to a client that left are reclaimed when their
                     // lease expires.
                     auto limits = service.execution_limits(caller_of(request), pool);
-                    responder.send(
-                        limits ? http::json_response(200, pull_answer(*leased, *limits, reports))
-                               : error(limits.error(), request));
+                    responder.send(limits ? http::json_response(200, pull_answer(*leased, *limits))
+                                          : error(limits.error(), request));
                     return;
                   }
                   signal.wait(

@@ -8,7 +8,6 @@
 #include "http/router.h"
 #include "service/agenda_access.h"
 #include "service/ready_signal.h"
-#include "service/report_service.h"
 
 namespace pop::api {
 
@@ -17,10 +16,8 @@ class LongPolls;
 // Owns the threads that hold long polls open; stop() answers them all and joins.
 class AgendaRoutes {
  public:
-  // Borrows the services and signal; all must outlive this object. `reports` gives each
-  // lease handed to a puller its report key.
-  AgendaRoutes(service::AgendaAccess& service, service::ReadySignal& signal,
-               const service::ReportService& reports);
+  // Borrows the service and signal; both must outlive this object.
+  AgendaRoutes(service::AgendaAccess& service, service::ReadySignal& signal);
   ~AgendaRoutes();
 
   // Adds every route to `router`. kConflict when one is already there.
@@ -32,7 +29,6 @@ class AgendaRoutes {
  private:
   service::AgendaAccess& service_;
   service::ReadySignal& signal_;
-  const service::ReportService& reports_;
   std::shared_ptr<LongPolls> long_polls_;
 };
 

@@ -179,7 +179,7 @@ int serve(const ServerSettings& settings) {
 
   const service::WallClock clock = [] { return std::chrono::system_clock::now(); };
   service::AuditTrail audit(**store, clock);
-  service::AgendaAccess agendas(service, audit);
+  service::AgendaAccess agendas(service, audit, reports);
   service::TokenService tokens(**store, clock);
   if (auto bootstrapped = bootstrap_admin_token(tokens, settings.data); !bootstrapped)
     return fail_start("cannot create the admin token", bootstrapped.error());
@@ -197,7 +197,7 @@ int serve(const ServerSettings& settings) {
 
   http::Router router;
   router.set_gate(api::authentication_gate(authenticators));
-  api::AgendaRoutes routes(agendas, ready, reports);
+  api::AgendaRoutes routes(agendas, ready);
   if (auto added = routes.add_to(router); !added) return fail_start("routes", added.error());
   service::ConfigService config(
       **store, queues, [&registry](std::string_view type) { return registry.has(type); },

@@ -3,6 +3,8 @@
 #include "http_client/json_request.h"
 #include "http_client/url.h"
 #include "puller/assignment_json.h"
+#include "service/report_token.h"
+#include "util/base64url.h"
 
 namespace pop::puller {
 
@@ -78,9 +80,13 @@ Result<PullAnswer> HttpWorkSource::pull(std::size_t max, std::chrono::millisecon
 }
 
 Result<Json> HttpWorkSource::send_report(const std::string& method, const std::string& target,
-                                         const std::optional<Json>& body) {
+                                         const std::optional<Json>& body,
+                                         const std::string& lease_key) {
+  auto request = http_client::json_request(method, target, body);
+  // A server that issued no key (an older one) expects none.
+  if (!lease_key.empty()) request.headers[service::kLeaseKeyHeader] = base64url_encode(lease_key);
   std::lock_guard lock(reports_mutex_);
-  return http_client::json_result(reports_.send(http_client::json_request(method, target, body)));
+  return http_client::json_result(reports_.send(request));
 }
 
 std::string HttpWorkSource::lease_target(const std::string& agenda_id, std::uint64_t epoch) {
@@ -89,15 +95,17 @@ std::string HttpWorkSource::lease_target(const std::string& agenda_id, std::uint
 }
 
 Result<void> HttpWorkSource::report(const std::string& agenda_id, std::uint64_t epoch,
-                                    const Json& progress) {
-  auto answer = send_report("PUT", lease_target(agenda_id, epoch) + "/progress", progress);
+                                    const std::string& lease_key, const Json& progress) {
+  auto answer =
+      send_report("PUT", lease_target(agenda_id, epoch) + "/progress", progress, lease_key);
   if (!answer) return tl::unexpected(answer.error());
   return {};
 }
 
 Result<void> HttpWorkSource::complete(const std::string& agenda_id, std::uint64_t epoch,
-                                      const Json& progress) {
-  auto answer = send_report("POST", lease_target(agenda_id, epoch) + "/complete", progress);
+                                      const std::string& lease_key, const Json& progress) {
+  auto answer =
+      send_report("POST", lease_target(agenda_id, epoch) + "/complete", progress, lease_key);
   if (!answer) return tl::unexpected(answer.error());
   return {};
 }

@@ -24,9 +24,9 @@ class HttpWorkSource final : public WorkSource {
                           const std::optional<Resources>& available,
                           const std::set<std::string>& skip_insight_ids) override;
   Result<void> report(const std::string& agenda_id, std::uint64_t epoch,
-                      const Json& progress) override;
+                      const std::string& lease_key, const Json& progress) override;
   Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,
-                        const Json& progress) override;
+                        const std::string& lease_key, const Json& progress) override;
   Result<service::ReportedProgress> reported_progress(const std::string& agenda_id,
                                                       std::uint64_t epoch,
                                                       std::uint64_t after) override;
@@ -37,9 +37,10 @@ class HttpWorkSource final : public WorkSource {
  private:
   HttpWorkSource(http_client::Client poll, http_client::Client reports,
                  std::string resource_pool_id, std::string puller_id);
-  // On the reports connection, which is shared under a lock.
+  // On the reports connection, which is shared under a lock; with the lease's key when one
+  // is given.
   Result<Json> send_report(const std::string& method, const std::string& target,
-                           const std::optional<Json>& body);
+                           const std::optional<Json>& body, const std::string& lease_key = "");
   static std::string lease_target(const std::string& agenda_id, std::uint64_t epoch);
 
   http_client::Client poll_;

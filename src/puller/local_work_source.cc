@@ -31,9 +31,8 @@ Result<PullAnswer> LocalWorkSource::pull(std::size_t max, std::chrono::milliseco
     if (!limits) return tl::unexpected(limits.error());
     answer.execution_limits = std::move(*limits);
     for (auto& agenda : *leased) {
-      std::string key = reports_.lease_key(agenda.agenda.value("id", ""), agenda.epoch);
       answer.assignments.push_back({std::move(agenda.agenda), std::move(agenda.progress),
-                                    agenda.epoch, std::move(key),
+                                    agenda.epoch, std::move(agenda.lease_key),
                                     std::move(agenda.kubernetes_namespace)});
     }
     return answer;
@@ -41,13 +40,13 @@ Result<PullAnswer> LocalWorkSource::pull(std::size_t max, std::chrono::milliseco
 }
 
 Result<void> LocalWorkSource::report(const std::string& agenda_id, std::uint64_t epoch,
-                                     const Json& progress) {
-  return agendas_.report(puller_, agenda_id, epoch, progress);
+                                     const std::string& lease_key, const Json& progress) {
+  return agendas_.report(puller_, agenda_id, epoch, lease_key, progress);
 }
 
 Result<void> LocalWorkSource::complete(const std::string& agenda_id, std::uint64_t epoch,
-                                       const Json& progress) {
-  return agendas_.complete(puller_, agenda_id, epoch, progress);
+                                       const std::string& lease_key, const Json& progress) {
+  return agendas_.complete(puller_, agenda_id, epoch, lease_key, progress);
 }
 
 Result<service::ReportedProgress> LocalWorkSource::reported_progress(const std::string& agenda_id,

@@ -94,7 +94,7 @@ class PullerAgentTest : public ::testing::Test {
     runner_ = std::move(*runner);
     audit_ = std::make_unique<service::AuditTrail>(*store_,
                                                    [] { return std::chrono::system_clock::now(); });
-    access_ = std::make_unique<service::AgendaAccess>(*service_, *audit_);
+    access_ = std::make_unique<service::AgendaAccess>(*service_, *audit_, *reports_);
     source_ = std::make_unique<LocalWorkSource>(
         *access_, signal_, *reports_, auth::puller_principal("embedded", "default"), "embedded");
   }

@@ -512,7 +512,7 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
     if (epochs[i]) {
       leased.push_back({std::move(records[i].document),
                         std::move(acquisitions[i].progress->document), *epochs[i],
-                        acquisitions[i].expires_at, namespaces[chosen[i]->agenda.customer_id]});
+                        acquisitions[i].expires_at, namespaces[chosen[i]->agenda.customer_id], ""});
       continue;
     }
     // A moved epoch: the agenda was revoked, deleted or taken by another server, whose
