@@ -1,12 +1,8 @@
 #include "api/agenda_routes.h"
 
-#include <atomic>
 #include <charconv>
-#include <list>
 #include <map>
-#include <mutex>
 #include <set>
-#include <thread>
 
 #include "api/api_error.h"
 #include "api/authentication_gate.h"
@@ -165,73 +161,107 @@ Result<std::string> lease_key(const HttpRequest& request) {
   return std::move(*key);
 }
 
-}  // namespace
-
-// Threads that hold long polls open. A thread per waiting poll is affordable because the
-// callers are pullers (one per site and pool), not end users.
-class LongPolls {
+// One pull while it waits (a LongPolls::Poll's callbacks): what it asks for and how it is
+// answered.
+class PendingPull {
  public:
-  explicit LongPolls(service::ReadySignal& signal) : signal_(signal) {}
+  PendingPull(service::AgendaAccess& service, const HttpRequest& request, std::string pool,
+              PullRequest pull, Responder responder)
+      : service_(service),
+        request_(without_body(request)),
+        pool_(std::move(pool)),
+        pull_(std::move(pull)),
+        responder_(std::move(responder)) {}
 
-  const std::atomic<bool>& stopping() const { return stopping_; }
+  const PullRequest& pull() const { return pull_; }
 
-  // False once stopping: the caller answers at once instead.
-  bool start(std::function<void()> body) {
-    std::lock_guard lock(mutex_);
-    if (stopping_.load()) return false;
-    reap_finished();
-    auto& entry = threads_.emplace_back();
-    entry.thread = std::thread([body = std::move(body), done = &entry.done] {
-      body();
-      done->store(true);
-    });
+  // True when it answered: with agendas, with an error, or not at all because the client
+  // left (nothing is leased to a client that is gone).
+  bool attempt() {
+    if (responder_.cancel_reason() == http::CancelReason::kClientGone) return true;
+    auto leased = service_.pull(caller_of(request_), pool_, pull_.puller_id, pull_.max,
+                                pull_.available, pull_.skip_insight_ids);
+    if (leased && leased->empty()) return false;
+    // Agendas leased to a client that left just now are reclaimed when their lease expires.
+    answer(leased);
     return true;
   }
 
-  void stop() {
-    stopping_.store(true);
-    signal_.notify();
-    std::list<Entry> threads;
-    {
-      std::lock_guard lock(mutex_);
-      threads.swap(threads_);
-    }
-    for (auto& entry : threads) entry.thread.join();
-  }
+  void answer_empty() { answer(std::vector<service::LeasedAgenda>()); }
 
  private:
-  struct Entry {
-    std::thread thread;
-    std::atomic<bool> done{false};
-  };
-
-  void reap_finished() {
-    for (auto it = threads_.begin(); it != threads_.end();) {
-      if (it->done.load()) {
-        it->thread.join();
-        it = threads_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+  // What an answer needs of the request: the caller and what error answers name. A waiting
+  // poll does not keep the body.
+  static HttpRequest without_body(const HttpRequest& request) {
+    HttpRequest kept;
+    kept.method = request.method;
+    kept.path = request.path;
+    kept.correlation_id = request.correlation_id;
+    kept.principal = request.principal;
+    return kept;
   }
 
-  service::ReadySignal& signal_;
-  std::mutex mutex_;
-  std::list<Entry> threads_;  // a list: entries must not move while their thread runs
-  std::atomic<bool> stopping_{false};
+  void answer(const Result<std::vector<service::LeasedAgenda>>& leased) {
+    auto limits = leased ? service_.execution_limits(caller_of(request_), pool_)
+                         : tl::unexpected(leased.error());
+    responder_.send(limits ? http::json_response(200, pull_answer(*leased, *limits))
+                           : error(limits.error(), request_));
+  }
+
+  service::AgendaAccess& service_;
+  const HttpRequest request_;
+  const std::string pool_;
+  const PullRequest pull_;
+  Responder responder_;
 };
 
-AgendaRoutes::AgendaRoutes(service::AgendaAccess& service, service::ReadySignal& signal)
-    : service_(service), signal_(signal), long_polls_(std::make_shared<LongPolls>(signal)) {}
+// POST /v1/pools/{pool}/pull: one attempt on the handler thread, then, with nothing to hand
+// out, the poll waits in `long_polls` and the thread returns.
+http::Handler pull_route(service::AgendaAccess& service, std::shared_ptr<LongPolls> long_polls) {
+  return [&service, long_polls](HttpRequest request, Responder responder) {
+    const std::string pool(request.path_param("pool"));
+    auto allowed = service.check_pull(caller_of(request), pool);
+    auto pull = allowed ? pull_request(request) : tl::unexpected(allowed.error());
+    if (!pull) {
+      responder.send(error(pull.error(), request));
+      return;
+    }
+    const auto deadline = LongPolls::Clock::now() + pull->wait;
+    auto pending =
+        std::make_shared<PendingPull>(service, request, pool, std::move(*pull), responder);
+    const std::uint64_t id = long_polls->start(
+        {pool, caller_of(request).name, pending->pull().skip_insight_ids, deadline,
+         [pending] { return pending->attempt(); }, [pending] { pending->answer_empty(); }});
+    if (id == 0) return;  // answered already
+    // A departing client is forgotten; a stopping server answers at once.
+    std::weak_ptr<LongPolls> polls = long_polls;
+    responder.on_cancel([polls, id](http::CancelReason reason) {
+      if (auto alive = polls.lock())
+        alive->cancel(id, reason == http::CancelReason::kServerStopping);
+    });
+  };
+}
+
+}  // namespace
+
+AgendaRoutes::AgendaRoutes(service::AgendaAccess& service, service::ReadySignal& signal,
+                           LongPollLimits limits)
+    : service_(service), signal_(signal), long_polls_(std::make_shared<LongPolls>(limits)) {
+  std::weak_ptr<LongPolls> polls = long_polls_;
+  signal_.set_listener([polls](const std::string& pool_id, const std::string& insight_id) {
+    if (auto alive = polls.lock()) alive->wake(pool_id, insight_id);
+  });
+}
 
 AgendaRoutes::~AgendaRoutes() { stop(); }
 
-void AgendaRoutes::stop() { long_polls_->stop(); }
+void AgendaRoutes::stop() {
+  signal_.set_listener({});
+  long_polls_->stop();
+}
 
 Result<void> AgendaRoutes::add_to(http::Router& router) {
   auto& service = service_;
-  auto& signal = signal_;
   auto long_polls = long_polls_;
   using Add = Result<void>;
   for (Add added :
@@ -242,7 +272,7 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
             },
             http::Access::kOpen),
         router.add("POST", "/v1/agendas",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      auto submitted = service.submit(
                          caller_of(request), request.body,
                          std::string(request.header("Idempotency-Key").value_or("")));
@@ -254,19 +284,19 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                      return response;
                    }),
         router.add("GET", "/v1/agendas",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      auto query = agenda_query(request);
                      auto page = query ? service.list(caller_of(request), *query)
                                        : tl::unexpected(query.error());
                      return page ? http::json_response(200, *page) : error(page.error(), request);
                    }),
         router.add("DELETE", "/v1/agendas/{id}",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      auto removed = service.remove(caller_of(request), request.path_param("id"));
                      return removed ? no_content() : error(removed.error(), request);
                    }),
         router.add("POST", "/v1/agendas/{id}/rerun",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      // An empty body is POP's default, resetAll.
                      auto body =
                          request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
@@ -279,31 +309,31 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                                      : error(progress.error(), request);
                    }),
         router.add("GET", "/v1/agendas/{id}",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      auto agenda = service.agenda(caller_of(request), request.path_param("id"));
                      return agenda ? http::json_response(200, *agenda)
                                    : error(agenda.error(), request);
                    }),
         router.add("GET", "/v1/agendas/{id}/progress",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      auto progress = service.progress(caller_of(request), request.path_param("id"));
                      return progress ? http::json_response(200, *progress)
                                      : error(progress.error(), request);
                    }),
         router.add("GET", "/v1/agendas/{id}/explain",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      auto explained = service.explain(caller_of(request), request.path_param("id"));
                      return explained ? http::json_response(200, *explained)
                                       : error(explained.error(), request);
                    }),
         router.add("POST", "/v1/agendas/{id}/cancel",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      auto cancelled = service.cancel(caller_of(request), request.path_param("id"));
                      return cancelled ? http::json_response(200, *cancelled)
                                       : error(cancelled.error(), request);
                    }),
         router.add("PUT", "/v1/agendas/{id}/leases/{epoch}/progress",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      auto epoch = epoch_param(request);
                      auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
                      auto body = key ? json_body(request) : tl::unexpected(key.error());
@@ -313,7 +343,7 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                      return reported ? no_content() : error(reported.error(), request);
                    }),
         router.add("POST", "/v1/agendas/{id}/leases/{epoch}/complete",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      auto epoch = epoch_param(request);
                      auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
                      auto body = key ? json_body(request) : tl::unexpected(key.error());
@@ -322,45 +352,7 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                                                        *epoch, *key, *body);
                      return completed ? no_content() : error(completed.error(), request);
                    }),
-        router.add_async(
-            "POST", "/v1/pools/{pool}/pull",
-            [&service, &signal, long_polls](HttpRequest request, Responder responder) {
-              const std::string pool(request.path_param("pool"));
-              auto allowed = service.check_pull(caller_of(request), pool);
-              auto pull = allowed ? pull_request(request) : tl::unexpected(allowed.error());
-              if (!pull) {
-                responder.send(error(pull.error(), request));
-                return;
-              }
-              // A departing client or a stopping server must not wait for the timeout.
-              responder.on_cancel([&signal](http::CancelReason) { signal.notify(); });
-              auto body = [&service, &signal, long_polls, request, responder, pull = *pull,
-                           pool]() mutable {
-                const auto deadline = std::chrono::steady_clock::now() + pull.wait;
-                for (;;) {
-                  const std::uint64_t seen = signal.generation();
-                  auto leased = service.pull(caller_of(request), pool, pull.puller_id, pull.max,
-                                             pull.available, pull.skip_insight_ids);
-                  if (!leased) {
-                    responder.send(error(leased.error(), request));
-                    return;
-                  }
-                  const auto now = std::chrono::steady_clock::now();
-                  if (!leased->empty() || now >= deadline || responder.cancelled() ||
-                      long_polls->stopping().load()) {
-                    // Agendas leased to a client that left are reclaimed when their
-                    // lease expires.
-                    auto limits = service.execution_limits(caller_of(request), pool);
-                    responder.send(limits ? http::json_response(200, pull_answer(*leased, *limits))
-                                          : error(limits.error(), request));
-                    return;
-                  }
-                  signal.wait(
-                      seen, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
-                }
-              };
-              if (!long_polls->start(body)) body();
-            })}) {
+        router.add_async("POST", "/v1/pools/{pool}/pull", pull_route(service, long_polls))}) {
     if (!added) return added;
   }
   return {};

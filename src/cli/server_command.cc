@@ -83,6 +83,7 @@ struct ServerSettings {
   JwtSettings jwt;
   std::string tls_certificate;  // with tls_key: serve HTTPS
   std::string tls_key;
+  api::LongPollLimits long_polls;
 };
 
 int fail_start(const std::string& what, const Error& error) {
@@ -163,7 +164,9 @@ int serve(const ServerSettings& settings) {
   if (!store) return fail_start("cannot open the store in " + settings.data, store.error());
 
   service::ReadySignal ready;
-  service::InsightQueues queues([&ready](const std::string&) { ready.notify(); });
+  service::InsightQueues queues([&ready](const std::string& pool, const std::string& insight) {
+    ready.notify(pool, insight);
+  });
   service::ServiceOptions options;
   options.lease_duration =
       std::chrono::milliseconds(static_cast<long long>(settings.lease_seconds * 1000));
@@ -197,7 +200,7 @@ int serve(const ServerSettings& settings) {
 
   http::Router router;
   router.set_gate(api::authentication_gate(authenticators));
-  api::AgendaRoutes routes(agendas, ready);
+  api::AgendaRoutes routes(agendas, ready, settings.long_polls);
   if (auto added = routes.add_to(router); !added) return fail_start("routes", added.error());
   service::ConfigService config(
       **store, queues, [&registry](std::string_view type) { return registry.has(type); },
@@ -331,6 +334,16 @@ Command add_server_command(CLI::App& app) {
       ->add_option("--jwt-admin-role", settings->jwt.options.admin_role,
                    "Role in the roles claim that makes a JWT's bearer an admin")
       ->capture_default_str();
+  server
+      ->add_option("--max-long-polls", settings->long_polls.max_waiting,
+                   "Pulls that may wait for work at once; more are answered empty at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  server
+      ->add_option("--max-long-polls-per-caller", settings->long_polls.max_waiting_per_caller,
+                   "Pulls of one credential that may wait for work at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   server->add_flag("!--no-embedded-puller", settings->embedded_puller,
                    "Do not run a puller for the default pool inside the server");
   CLI::Option* certificate =

@@ -17,13 +17,14 @@ Result<PullAnswer> LocalWorkSource::pull(std::size_t max, std::chrono::milliseco
   const auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
     // Read the generation first: work that arrives after the pull below still wakes us.
-    const std::uint64_t seen = signal_.generation();
+    const std::uint64_t seen = signal_.generation(puller_.resource_pool_id);
     auto leased = agendas_.pull(puller_, puller_.resource_pool_id, puller_id_, max, available,
                                 skip_insight_ids);
     if (!leased) return tl::unexpected(leased.error());
     const auto now = std::chrono::steady_clock::now();
     if (leased->empty() && now < deadline) {
-      signal_.wait(seen, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+      signal_.wait(puller_.resource_pool_id, seen,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
       if (!woken_.exchange(false)) continue;
     }
     PullAnswer answer;
@@ -64,7 +65,7 @@ Result<std::optional<Json>> LocalWorkSource::reported_output(const std::string& 
 
 void LocalWorkSource::wake() {
   woken_.store(true);
-  signal_.notify();
+  signal_.nudge(puller_.resource_pool_id);
 }
 
 }  // namespace pop::puller

@@ -1,5 +1,5 @@
 // The WorkSource of the puller embedded in `pop server`: the agenda service itself, with
-// the long poll served by the ready signal instead of HTTP. It acts as a puller principal
+// the long poll served by its pool's ready signal instead of HTTP. It acts as a puller principal
 // of its pool, held to the same access rules as a standalone puller.
 #pragma once
 
