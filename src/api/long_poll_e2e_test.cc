@@ -27,6 +27,7 @@
 #include <thread>
 #include <vector>
 
+#include "puller/http_work_source.h"
 #include "testing/pop_server_fixture.h"
 
 namespace pop {
@@ -350,6 +351,17 @@ TEST_F(LongPollBoundE2eTest, PollsBeyondTheBoundsAreAnsweredEmptyAtOnce) {
   EXPECT_TRUE(read_answers(500ms).empty()) << "the three polls within the bounds wait";
   expect_answered_at_once(token_a, "a third poll of one credential");
   expect_answered_at_once(token_c, "a fourth poll in all");
+  // `pop puller` does not ask again in a tight loop: its pull returns after a pause.
+  auto puller = puller::HttpWorkSource::create({.base_url = base_url_, .bearer_token = token_c},
+                                               "default", "puller-c");
+  ASSERT_TRUE(puller.has_value());
+  const auto asked = Clock::now();
+  auto pulled = (*puller)->pull(1, 10s, std::nullopt, {});
+  const auto took = Clock::now() - asked;
+  ASSERT_TRUE(pulled.has_value()) << pulled.error().message;
+  EXPECT_TRUE(pulled->assignments.empty());
+  EXPECT_GE(took, 900ms);
+  EXPECT_LT(took, 5s);
 
   // The polls within the bounds wait on: one of them takes the next agenda.
   auto submitted =

@@ -1,5 +1,7 @@
 #include "puller/http_work_source.h"
 
+#include <algorithm>
+
 #include "http_client/json_request.h"
 #include "http_client/url.h"
 #include "puller/assignment_json.h"
@@ -59,8 +61,14 @@ Result<PullAnswer> HttpWorkSource::pull(std::size_t max, std::chrono::millisecon
       "POST", "/v1/pools/" + http_client::percent_encode(resource_pool_id_) + "/pull", body);
   // The server answers by `wait`; the margin covers the network, not the poll.
   request.timeout = wait + std::chrono::seconds(15);
+  const auto asked = std::chrono::steady_clock::now();
   auto answer = http_client::json_result(poll_.send(request));
   if (!answer) return tl::unexpected(answer.error());
+  // Nothing, long before `wait`: the server held no poll for this puller (its bound of
+  // waiting polls is reached, or it is stopping). Ask again after a pause, not at once.
+  const auto waited = std::chrono::steady_clock::now() - asked;
+  if (answer->is_object() && answer->value("agendas", Json::array()).empty() && waited < wait / 2)
+    pause(std::min<std::chrono::steady_clock::duration>(kEarlyAnswerPause, wait - waited));
   if (!answer->is_object())
     return fail(ErrorCode::kUnavailable, "pull answer is not a JSON object");
   PullAnswer pulled;
@@ -153,6 +161,18 @@ Result<std::optional<Json>> HttpWorkSource::reported_output(const std::string& a
   return std::optional<Json>(answer->value("output", Json()));
 }
 
-void HttpWorkSource::wake() { poll_.cancel(); }
+void HttpWorkSource::pause(std::chrono::steady_clock::duration period) {
+  std::unique_lock lock(wake_mutex_);
+  woken_changed_.wait_for(lock, period, [this] { return woken_; });
+}
+
+void HttpWorkSource::wake() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    woken_ = true;
+  }
+  woken_changed_.notify_all();
+  poll_.cancel();
+}
 
 }  // namespace pop::puller

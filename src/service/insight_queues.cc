@@ -1,6 +1,7 @@
 #include "service/insight_queues.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "scheduler/algorithm_registry.h"
 
@@ -27,7 +28,8 @@ Result<void> InsightQueues::configure(const Insight& insight,
     } else {
       auto algorithm = scheduler::make_algorithm(insight.scheduling_algorithm, config);
       if (!algorithm) return tl::unexpected(algorithm.error());
-      Queue queue{insight, std::move(*algorithm), {}, it != queues_.end() ? it->second.looks : 0};
+      Queue queue{
+          insight, std::move(*algorithm), {}, it != queues_.end() ? it->second.looks : 0, false};
       if (it != queues_.end()) {
         // Drain the old algorithm in its own order; the new one re-orders by its rules.
         Queue& old = it->second;
@@ -113,14 +115,14 @@ Result<void> InsightQueues::put_back(ReadyAgenda ready, bool until_capacity) {
   return {};
 }
 
-void InsightQueues::announce_ready(const std::set<std::string>& insight_ids) const {
+void InsightQueues::announce_ready(const std::set<std::string>& insight_ids) {
   std::vector<Announcement> ready;
   {
     std::lock_guard lock(mutex_);
     for (const auto& id : insight_ids) {
       auto it = queues_.find(id);
-      if (it != queues_.end() && !it->second.ready.empty())
-        ready.emplace_back(it->second.insight.resource_pool_id, id);
+      if (it == queues_.end() || !std::exchange(it->second.refilled, false)) continue;
+      if (!it->second.ready.empty()) ready.emplace_back(it->second.insight.resource_pool_id, id);
     }
   }
   notify(ready);
@@ -176,7 +178,7 @@ std::vector<ReadyAgenda> InsightQueues::take(std::span<const std::string> insigh
         queue.ready.pop_front();
         unplace(agenda.agenda_id);
         taken.push_back(ReadyAgenda{queue.insight.id, std::move(agenda), queue.looks});
-        (void)refill(queue, now);  // announced by the caller (announce_ready)
+        if (refill(queue, now)) queue.refilled = true;  // announced by announce_ready()
         progress = true;
       }
     }

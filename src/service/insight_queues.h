@@ -86,9 +86,10 @@ class InsightQueues {
   // kConflict when the agenda is queued again already.
   Result<void> put_back(ReadyAgenda ready, bool until_capacity = false);
 
-  // Tells the ready listener of the insights (by id) whose ready queue holds agendas: after
-  // a take() whose agendas were not all put back, the agendas refilled behind them are new.
-  void announce_ready(const std::set<std::string>& insight_ids) const;
+  // Tells the ready listener of the insights (by id) that take() refilled and whose ready
+  // queue holds agendas: after a take() whose agendas were not all put back, the agendas
+  // refilled behind them are new to everyone.
+  void announce_ready(const std::set<std::string>& insight_ids);
 
   // Tells the ready listener (with an empty insight id) that agendas put back until
   // capacity may be admissible now: a running agenda ended. Only the pools holding such
@@ -128,6 +129,7 @@ class InsightQueues {
     std::unique_ptr<scheduler::SchedulingAlgorithm> algorithm;
     std::deque<scheduler::WaitingAgenda> ready;
     std::uint64_t looks = 0;  // take() calls that visited this queue (see put_back)
+    bool refilled = false;    // take() refilled it since the last announce_ready()
   };
   // The ready listener's argument: a pool and one of its insights (or empty: any).
   using Announcement = std::pair<std::string, std::string>;

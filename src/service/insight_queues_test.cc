@@ -222,7 +222,7 @@ TEST_F(InsightQueuesTest, APutBackIsAnnouncedWhenAnotherTakeLookedMeanwhile) {
   EXPECT_EQ(pools_woken_, (std::vector<std::string>{"pool"}));
 }
 
-TEST_F(InsightQueuesTest, AnnounceReadyNamesTheQueuesThatHoldReadyAgendas) {
+TEST_F(InsightQueuesTest, AnnounceReadyNamesTheQueuesThatTakingRefilled) {
   ASSERT_TRUE(queues_.configure(insight("i", 1), {}, kNow));
   ASSERT_TRUE(queues_.configure(insight("j", 1), {}, kNow));
   ASSERT_TRUE(queues_.enqueue("i", waiting("a1", 1), kNow));
@@ -232,7 +232,9 @@ TEST_F(InsightQueuesTest, AnnounceReadyNamesTheQueuesThatHoldReadyAgendas) {
   ASSERT_EQ(queues_.take(insight_ids, 2, kNow).size(), 2u);  // a1 (a2 refills), b1
   clear_woken();
   queues_.announce_ready({"i", "j", "unknown"});
-  EXPECT_EQ(woken_, (std::vector<std::string>{"i"}));
+  EXPECT_EQ(woken_, (std::vector<std::string>{"i"}));  // j gained nothing
+  queues_.announce_ready({"i"});
+  EXPECT_EQ(woken_.size(), 1u);  // once
 }
 
 TEST_F(InsightQueuesTest, CapacityIsAnnouncedToThePoolsHoldingAgendasPutBackForIt) {
