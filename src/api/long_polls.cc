@@ -14,34 +14,30 @@ LongPolls::~LongPolls() { stop(); }
 
 std::uint64_t LongPolls::start(Poll poll) {
   std::uint64_t seen = 0;
+  bool counted = false;  // in its pool's `starting`
   {
     std::lock_guard lock(mutex_);
     if (!stopping_) {
       PoolState& state = pools_[poll.pool_id];
       ++state.starting;
       seen = state.generation;
+      counted = true;
     }
   }
   // Stopping: the one attempt below and an empty answer, as for a poll over a bound.
-  if (poll.attempt()) {
-    std::lock_guard lock(mutex_);
-    if (auto it = pools_.find(poll.pool_id); it != pools_.end() && it->second.starting > 0) {
-      --it->second.starting;
-      forget_if_idle(poll.pool_id);
-    }
-    return 0;
-  }
+  const bool answered = poll.attempt();
   std::unique_lock lock(mutex_);
   auto pool = pools_.find(poll.pool_id);
-  if (pool != pools_.end() && pool->second.starting > 0) --pool->second.starting;
-  const bool waits = !stopping_ && pool != pools_.end() && poll.deadline > Clock::now() &&
+  if (counted) --pool->second.starting;  // a pool is not forgotten while a start counts in it
+  const bool waits = !answered && counted && !stopping_ && poll.deadline > Clock::now() &&
                      entries_.size() < limits_.max_waiting &&
                      per_caller_[poll.caller] < limits_.max_waiting_per_caller;
   if (!waits) {
-    if (per_caller_[poll.caller] == 0) per_caller_.erase(poll.caller);
-    if (pool != pools_.end()) forget_if_idle(poll.pool_id);
+    if (auto it = per_caller_.find(poll.caller); it != per_caller_.end() && it->second == 0)
+      per_caller_.erase(it);
+    if (counted) forget_if_idle(poll.pool_id);
     lock.unlock();
-    poll.answer_empty();
+    if (!answered) poll.answer_empty();
     return 0;
   }
   auto entry = std::make_shared<Entry>();
