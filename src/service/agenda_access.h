@@ -15,13 +15,13 @@
 //   lease's key, which only the pull answer carries (LeasedAgenda::lease_key). Anyone else
 //   (another puller of the pool, an admin) gets kConflict, with the message of a lease that
 //   ended, which names neither the current epoch nor the holder.
+// - A reporter (one operation attempt) may do none of this: kForbidden.
+// - Listings show only visible agendas; a filter for another customer lists nothing.
 //
 // Why a key and not the holder's name: the key goes wherever the assignment goes (a
 // puller's executor Pod reports under its own puller id), needs nothing stored, holds
 // across restarts and replicas (it derives from the stored report secret), and a puller
 // id is the caller's own claim, which binds nothing.
-// - A reporter (one operation attempt) may do none of this: kForbidden.
-// - Listings show only visible agendas; a filter for another customer lists nothing.
 //
 // Thread-safety: as AgendaService.
 #pragma once
