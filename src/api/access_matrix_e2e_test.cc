@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "http_client/client.h"
+#include "service/report_token.h"
 #include "testing/jwt_minter.h"
 #include "testing/pop_server_fixture.h"
 #include "util/base64url.h"
@@ -363,6 +364,7 @@ class AccessMatrixE2eTest : public AccessMatrixTest {
   struct Lease {
     std::string agenda_id;
     std::uint64_t epoch = 0;
+    std::string key;  // the pull answer's reportKey, which every report presents
     Json progress;
   };
 
@@ -379,6 +381,7 @@ class AccessMatrixE2eTest : public AccessMatrixTest {
       return lease;
     }
     lease.epoch = agendas[0].value("epoch", std::uint64_t{0});
+    lease.key = agendas[0].value("reportKey", "");
     lease.progress = agendas[0]["progress"];
     return lease;
   }
@@ -436,15 +439,26 @@ class AccessMatrixE2eTest : public AccessMatrixTest {
             return Request{"DELETE", "/v1/agendas/" + agenda_of_a(true), ""};
           },
           nullptr}},
+        // Each with the lease's key: these rows are about roles (lease_holder_e2e_test.cc
+        // is about the key).
         {"PUT /v1/agendas/{a}/leases/{e}/progress",
-         fixed("PUT", lease_path(lease_) + "/progress", lease_.progress.dump())},
+         {[this](Caller) {
+            return Request{"PUT",
+                           lease_path(lease_) + "/progress",
+                           lease_.progress.dump(),
+                           {{service::kLeaseKeyHeader, lease_.key}}};
+          },
+          nullptr}},
         {"POST /v1/agendas/{a'}/leases/{e}/complete",
          {[this](Caller) {
             const Lease lease = leased_agenda_of_a();
             Json progress = lease.progress;
             progress["processingState"] = "COMPLETE";
             progress["processingStateMessage"] = "succeeded";
-            return Request{"POST", lease_path(lease) + "/complete", progress.dump()};
+            return Request{"POST",
+                           lease_path(lease) + "/complete",
+                           progress.dump(),
+                           {{service::kLeaseKeyHeader, lease.key}}};
           },
           nullptr}},
         {"GET /v1/agendas/{a}/leases/{e}/reports", fixed("GET", lease_path(lease_) + "/reports")},

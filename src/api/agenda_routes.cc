@@ -1,12 +1,8 @@
 #include "api/agenda_routes.h"
 
-#include <atomic>
 #include <charconv>
-#include <list>
 #include <map>
-#include <mutex>
 #include <set>
-#include <thread>
 
 #include "agenda/agenda_validator.h"
 #include "api/api_error.h"
@@ -15,6 +11,7 @@
 #include "api/request_body.h"
 #include "engine/execution_limits.h"
 #include "http/error_response.h"
+#include "service/report_token.h"
 #include "util/base64url.h"
 #include "util/time_format.h"
 
@@ -139,19 +136,18 @@ Result<store::AgendaQuery> agenda_query(const HttpRequest& request) {
   return query;
 }
 
-// Each lease carries the key its puller mints report tokens with (see report_token.h); the
-// pool's execution limits go with every answer, so a puller learns of a changed one.
+// Each lease carries its key, which its puller presents on every report and mints report
+// tokens with (see report_token.h); the pool's execution limits go with every answer, so a
+// puller learns of a changed one.
 Json pull_answer(const std::vector<service::LeasedAgenda>& leased,
-                 const std::map<std::string, std::size_t>& execution_limits,
-                 const service::ReportService& reports) {
+                 const std::map<std::string, std::size_t>& execution_limits) {
   Json agendas = Json::array();
   for (const auto& agenda : leased) {
-    const std::string key = reports.lease_key(agenda.agenda.value("id", ""), agenda.epoch);
     Json item = {{"agenda", agenda.agenda},
                  {"progress", agenda.progress},
                  {"epoch", agenda.epoch},
                  {"leaseExpiresAt", format_time(agenda.lease_expires_at)},
-                 {"reportKey", base64url_encode(key)}};
+                 {"reportKey", base64url_encode(agenda.lease_key)}};
     if (!agenda.kubernetes_namespace.empty())
       item["kubernetesNamespace"] = agenda.kubernetes_namespace;
     agendas.push_back(std::move(item));
@@ -159,78 +155,119 @@ Json pull_answer(const std::vector<service::LeasedAgenda>& leased,
   return {{"agendas", agendas}, {"executionLimits", execution_limits}};
 }
 
-}  // namespace
+// The lease's key from kLeaseKeyHeader (raw bytes). kInvalidArgument when it is missing or
+// not base64url: a request that cannot be the holder's, whoever sends it.
+Result<std::string> lease_key(const HttpRequest& request) {
+  const auto header = request.header(service::kLeaseKeyHeader);
+  auto key = header && !header->empty() ? base64url_decode(*header) : std::nullopt;
+  if (!key || key->empty())
+    return fail(ErrorCode::kInvalidArgument,
+                std::string(service::kLeaseKeyHeader) +
+                    " must carry the reportKey the pull answer gave with this lease");
+  return std::move(*key);
+}
 
-// Threads that hold long polls open. A thread per waiting poll is affordable because the
-// callers are pullers (one per site and pool), not end users.
-class LongPolls {
+// One pull while it waits (a LongPolls::Poll's callbacks): what it asks for and how it is
+// answered.
+class PendingPull {
  public:
-  explicit LongPolls(service::ReadySignal& signal) : signal_(signal) {}
+  PendingPull(service::AgendaAccess& service, const HttpRequest& request, std::string pool,
+              PullRequest pull, Responder responder)
+      : service_(service),
+        request_(without_body(request)),
+        pool_(std::move(pool)),
+        pull_(std::move(pull)),
+        responder_(std::move(responder)) {}
 
-  const std::atomic<bool>& stopping() const { return stopping_; }
+  const PullRequest& pull() const { return pull_; }
 
-  // False once stopping: the caller answers at once instead.
-  bool start(std::function<void()> body) {
-    std::lock_guard lock(mutex_);
-    if (stopping_.load()) return false;
-    reap_finished();
-    auto& entry = threads_.emplace_back();
-    entry.thread = std::thread([body = std::move(body), done = &entry.done] {
-      body();
-      done->store(true);
-    });
+  // True when it answered: with agendas, with an error, or not at all because the client
+  // left (nothing is leased to a client that is gone).
+  bool attempt() {
+    if (responder_.cancel_reason() == http::CancelReason::kClientGone) return true;
+    auto leased = service_.pull(caller_of(request_), pool_, pull_.puller_id, pull_.max,
+                                pull_.available, pull_.skip_insight_ids);
+    if (leased && leased->empty()) return false;
+    // Agendas leased to a client that left just now are reclaimed when their lease expires.
+    answer(leased);
     return true;
   }
 
-  void stop() {
-    stopping_.store(true);
-    signal_.notify();
-    std::list<Entry> threads;
-    {
-      std::lock_guard lock(mutex_);
-      threads.swap(threads_);
-    }
-    for (auto& entry : threads) entry.thread.join();
-  }
+  void answer_empty() { answer(std::vector<service::LeasedAgenda>()); }
 
  private:
-  struct Entry {
-    std::thread thread;
-    std::atomic<bool> done{false};
-  };
-
-  void reap_finished() {
-    for (auto it = threads_.begin(); it != threads_.end();) {
-      if (it->done.load()) {
-        it->thread.join();
-        it = threads_.erase(it);
-      } else {
-        ++it;
-      }
-    }
+  // What an answer needs of the request: the caller and what error answers name. A waiting
+  // poll does not keep the body.
+  static HttpRequest without_body(const HttpRequest& request) {
+    HttpRequest kept;
+    kept.method = request.method;
+    kept.path = request.path;
+    kept.correlation_id = request.correlation_id;
+    kept.principal = request.principal;
+    return kept;
   }
 
-  service::ReadySignal& signal_;
-  std::mutex mutex_;
-  std::list<Entry> threads_;  // a list: entries must not move while their thread runs
-  std::atomic<bool> stopping_{false};
+  void answer(const Result<std::vector<service::LeasedAgenda>>& leased) {
+    auto limits = leased ? service_.execution_limits(caller_of(request_), pool_)
+                         : tl::unexpected(leased.error());
+    responder_.send(limits ? http::json_response(200, pull_answer(*leased, *limits))
+                           : error(limits.error(), request_));
+  }
+
+  service::AgendaAccess& service_;
+  const HttpRequest request_;
+  const std::string pool_;
+  const PullRequest pull_;
+  Responder responder_;
 };
 
+// POST /v1/pools/{pool}/pull: one attempt on the handler thread, then, with nothing to hand
+// out, the poll waits in `long_polls` and the thread returns.
+http::Handler pull_route(service::AgendaAccess& service, std::shared_ptr<LongPolls> long_polls) {
+  return [&service, long_polls](HttpRequest request, Responder responder) {
+    const std::string pool(request.path_param("pool"));
+    auto allowed = service.check_pull(caller_of(request), pool);
+    auto pull = allowed ? pull_request(request) : tl::unexpected(allowed.error());
+    if (!pull) {
+      responder.send(error(pull.error(), request));
+      return;
+    }
+    const auto deadline = LongPolls::Clock::now() + pull->wait;
+    auto pending =
+        std::make_shared<PendingPull>(service, request, pool, std::move(*pull), responder);
+    const std::uint64_t id = long_polls->start(
+        {pool, caller_of(request).name, pending->pull().skip_insight_ids, deadline,
+         [pending] { return pending->attempt(); }, [pending] { pending->answer_empty(); }});
+    if (id == 0) return;  // answered already
+    // A departing client is forgotten; a stopping server answers at once.
+    std::weak_ptr<LongPolls> polls = long_polls;
+    responder.on_cancel([polls, id](http::CancelReason reason) {
+      if (auto alive = polls.lock())
+        alive->cancel(id, reason == http::CancelReason::kServerStopping);
+    });
+  };
+}
+
+}  // namespace
+
 AgendaRoutes::AgendaRoutes(service::AgendaAccess& service, service::ReadySignal& signal,
-                           const service::ReportService& reports)
-    : service_(service),
-      signal_(signal),
-      reports_(reports),
-      long_polls_(std::make_shared<LongPolls>(signal)) {}
+                           LongPollLimits limits)
+    : service_(service), signal_(signal), long_polls_(std::make_shared<LongPolls>(limits)) {
+  std::weak_ptr<LongPolls> polls = long_polls_;
+  signal_.set_listener([polls](const std::string& pool_id, const std::string& insight_id) {
+    if (auto alive = polls.lock()) alive->wake(pool_id, insight_id);
+  });
+}
 
 AgendaRoutes::~AgendaRoutes() { stop(); }
 
-void AgendaRoutes::stop() { long_polls_->stop(); }
+void AgendaRoutes::stop() {
+  signal_.set_listener({});
+  long_polls_->stop();
+}
 
 Result<void> AgendaRoutes::add_to(http::Router& router) {
   auto& service = service_;
-  auto& signal = signal_;
-  auto& reports = reports_;
   auto long_polls = long_polls_;
   using Add = Result<void>;
   for (Add added :
@@ -240,133 +277,93 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
               return http::json_response(200, {{"status", "ok"}});
             },
             http::Access::kOpen),
-        router.add(
-            "POST", "/v1/agendas",
-            [&service](const HttpRequest&request) {
-              auto submitted =
-                  service.submit(caller_of(request), request.body,
-                                 std::string(request.header("Idempotency-Key").value_or("")));
-              if (!submitted) return error(submitted.error(), request);
-              HttpResponse response = http::json_response(201, submitted->agenda);
-              response.headers.set("Location",
-                                   "/v1/agendas/" + submitted->agenda["id"].get<std::string>());
-              if (submitted->replayed) response.headers.set("Idempotent-Replayed", "true");
-              return response;
-            },
-            kAgendaBody),
+        router.add("POST", "/v1/agendas",
+                   [&service](const HttpRequest& request) {
+                     auto submitted = service.submit(
+                         caller_of(request), request.body,
+                         std::string(request.header("Idempotency-Key").value_or("")));
+                     if (!submitted) return error(submitted.error(), request);
+                     HttpResponse response = http::json_response(201, submitted->agenda);
+                     response.headers.set(
+                         "Location", "/v1/agendas/" + submitted->agenda["id"].get<std::string>());
+                     if (submitted->replayed) response.headers.set("Idempotent-Replayed", "true");
+                     return response;
+                   },
+                   kAgendaBody),
         router.add("GET", "/v1/agendas",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      auto query = agenda_query(request);
                      auto page = query ? service.list(caller_of(request), *query)
                                        : tl::unexpected(query.error());
                      return page ? http::json_response(200, *page) : error(page.error(), request);
                    }),
         router.add("DELETE", "/v1/agendas/{id}",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      auto removed = service.remove(caller_of(request), request.path_param("id"));
                      return removed ? no_content() : error(removed.error(), request);
                    }),
-        router.add(
-            "POST", "/v1/agendas/{id}/rerun",
-            [&service](const HttpRequest&request) {
-              // An empty body is POP's default, resetAll.
-              auto body = request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
-              auto rerun =
-                  body ? service::rerun_request_from_json(*body) : tl::unexpected(body.error());
-              auto progress =
-                  rerun ? service.rerun(caller_of(request), request.path_param("id"), *rerun)
-                        : tl::unexpected(rerun.error());
-              return progress ? http::json_response(200, *progress)
-                              : error(progress.error(), request);
-            },
-            kSmallRequestBody),
+        router.add("POST", "/v1/agendas/{id}/rerun",
+                   [&service](const HttpRequest& request) {
+                     // An empty body is POP's default, resetAll.
+                     auto body =
+                         request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
+                     auto rerun = body ? service::rerun_request_from_json(*body)
+                                       : tl::unexpected(body.error());
+                     auto progress =
+                         rerun ? service.rerun(caller_of(request), request.path_param("id"), *rerun)
+                               : tl::unexpected(rerun.error());
+                     return progress ? http::json_response(200, *progress)
+                                     : error(progress.error(), request);
+                   },
+                   kSmallRequestBody),
         router.add("GET", "/v1/agendas/{id}",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      auto agenda = service.agenda(caller_of(request), request.path_param("id"));
                      return agenda ? http::json_response(200, *agenda)
                                    : error(agenda.error(), request);
                    }),
         router.add("GET", "/v1/agendas/{id}/progress",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      auto progress = service.progress(caller_of(request), request.path_param("id"));
                      return progress ? http::json_response(200, *progress)
                                      : error(progress.error(), request);
                    }),
         router.add("GET", "/v1/agendas/{id}/explain",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      auto explained = service.explain(caller_of(request), request.path_param("id"));
                      return explained ? http::json_response(200, *explained)
                                       : error(explained.error(), request);
                    }),
         router.add("POST", "/v1/agendas/{id}/cancel",
-                   [&service](const HttpRequest&request) {
+                   [&service](const HttpRequest& request) {
                      auto cancelled = service.cancel(caller_of(request), request.path_param("id"));
                      return cancelled ? http::json_response(200, *cancelled)
                                       : error(cancelled.error(), request);
                    }),
-        router.add(
-            "PUT", "/v1/agendas/{id}/leases/{epoch}/progress",
-            [&service](const HttpRequest&request) {
-              auto epoch = epoch_param(request);
-              auto body = epoch ? json_body(request) : tl::unexpected(epoch.error());
-              if (!body) return error(body.error(), request);
-              auto reported =
-                  service.report(caller_of(request), request.path_param("id"), *epoch, *body);
-              return reported ? no_content() : error(reported.error(), request);
-            },
-            kReportBody),
-        router.add(
-            "POST", "/v1/agendas/{id}/leases/{epoch}/complete",
-            [&service](const HttpRequest&request) {
-              auto epoch = epoch_param(request);
-              auto body = epoch ? json_body(request) : tl::unexpected(epoch.error());
-              if (!body) return error(body.error(), request);
-              auto completed =
-                  service.complete(caller_of(request), request.path_param("id"), *epoch, *body);
-              return completed ? no_content() : error(completed.error(), request);
-            },
-            kReportBody),
-        router.add_async(
-            "POST", "/v1/pools/{pool}/pull",
-            [&service, &signal, &reports, long_polls](HttpRequest request, Responder responder) {
-              const std::string pool(request.path_param("pool"));
-              auto allowed = service.check_pull(caller_of(request), pool);
-              auto pull = allowed ? pull_request(request) : tl::unexpected(allowed.error());
-              if (!pull) {
-                responder.send(error(pull.error(), request));
-                return;
-              }
-              // A departing client or a stopping server must not wait for the timeout.
-              responder.on_cancel([&signal](http::CancelReason) { signal.notify(); });
-              auto body = [&service, &signal, &reports, long_polls, request, responder,
-                           pull = *pull, pool]() mutable {
-                const auto deadline = std::chrono::steady_clock::now() + pull.wait;
-                for (;;) {
-                  const std::uint64_t seen = signal.generation();
-                  auto leased = service.pull(caller_of(request), pool, pull.puller_id, pull.max,
-                                             pull.available, pull.skip_insight_ids);
-                  if (!leased) {
-                    responder.send(error(leased.error(), request));
-                    return;
-                  }
-                  const auto now = std::chrono::steady_clock::now();
-                  if (!leased->empty() || now >= deadline || responder.cancelled() ||
-                      long_polls->stopping().load()) {
-                    // Agendas leased to a client that left are reclaimed when their
-                    // lease expires.
-                    auto limits = service.execution_limits(caller_of(request), pool);
-                    responder.send(
-                        limits ? http::json_response(200, pull_answer(*leased, *limits, reports))
-                               : error(limits.error(), request));
-                    return;
-                  }
-                  signal.wait(
-                      seen, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
-                }
-              };
-              if (!long_polls->start(body)) body();
-            },
-            kSmallRequestBody)}) {
+        router.add("PUT", "/v1/agendas/{id}/leases/{epoch}/progress",
+                   [&service](const HttpRequest& request) {
+                     auto epoch = epoch_param(request);
+                     auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
+                     auto body = key ? json_body(request) : tl::unexpected(key.error());
+                     if (!body) return error(body.error(), request);
+                     auto reported = service.report(caller_of(request), request.path_param("id"),
+                                                    *epoch, *key, *body);
+                     return reported ? no_content() : error(reported.error(), request);
+                   },
+                   kReportBody),
+        router.add("POST", "/v1/agendas/{id}/leases/{epoch}/complete",
+                   [&service](const HttpRequest& request) {
+                     auto epoch = epoch_param(request);
+                     auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
+                     auto body = key ? json_body(request) : tl::unexpected(key.error());
+                     if (!body) return error(body.error(), request);
+                     auto completed = service.complete(caller_of(request), request.path_param("id"),
+                                                       *epoch, *key, *body);
+                     return completed ? no_content() : error(completed.error(), request);
+                   },
+                   kReportBody),
+        router.add_async("POST", "/v1/pools/{pool}/pull", pull_route(service, long_polls),
+                         kSmallRequestBody)}) {
     if (!added) return added;
   }
   return {};

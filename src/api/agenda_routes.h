@@ -5,34 +5,33 @@
 
 #include <memory>
 
+#include "api/long_polls.h"
 #include "http/router.h"
 #include "service/agenda_access.h"
 #include "service/ready_signal.h"
-#include "service/report_service.h"
 
 namespace pop::api {
 
-class LongPolls;
-
-// Owns the threads that hold long polls open; stop() answers them all and joins.
+// Owns the long polls of the pull route (api/long_polls.h), which hear of work from
+// `signal` from construction until stop().
 class AgendaRoutes {
  public:
-  // Borrows the services and signal; all must outlive this object. `reports` gives each
-  // lease handed to a puller its report key.
+  // Borrows the service and the signal; both must outlive this object. Takes `signal`'s one
+  // listener.
   AgendaRoutes(service::AgendaAccess& service, service::ReadySignal& signal,
-               const service::ReportService& reports);
+               LongPollLimits limits = {});
   ~AgendaRoutes();
 
   // Adds every route to `router`. kConflict when one is already there.
   Result<void> add_to(http::Router& router);
 
-  // Completes every pending long poll with an empty answer and joins their threads.
+  // Completes every pending long poll with an empty answer and joins their threads; later
+  // pulls are answered at once. Idempotent.
   void stop();
 
  private:
   service::AgendaAccess& service_;
   service::ReadySignal& signal_;
-  const service::ReportService& reports_;
   std::shared_ptr<LongPolls> long_polls_;
 };
 

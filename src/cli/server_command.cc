@@ -91,6 +91,7 @@ struct ServerSettings {
   std::string max_body_memory = "256Mi";  // a memory quantity (util/quantity.h)
   std::size_t max_connections = 0;        // 0: as many as the descriptor limit allows
   std::size_t max_connections_per_address = http::ServerOptions{}.max_connections_per_address;
+  api::LongPollLimits long_polls;
 };
 
 // Descriptors kept free of client connections: the store, the signal watcher, the log and
@@ -222,7 +223,9 @@ int serve(const ServerSettings& settings) {
   if (!store) return fail_start("cannot open the store in " + settings.data, store.error());
 
   service::ReadySignal ready;
-  service::InsightQueues queues([&ready](const std::string&) { ready.notify(); });
+  service::InsightQueues queues([&ready](const std::string& pool, const std::string& insight) {
+    ready.notify(pool, insight);
+  });
   service::ServiceOptions options;
   options.lease_duration =
       std::chrono::milliseconds(static_cast<long long>(settings.lease_seconds * 1000));
@@ -238,7 +241,7 @@ int serve(const ServerSettings& settings) {
 
   const service::WallClock clock = [] { return std::chrono::system_clock::now(); };
   service::AuditTrail audit(**store, clock);
-  service::AgendaAccess agendas(service, audit);
+  service::AgendaAccess agendas(service, audit, reports);
   service::TokenService tokens(**store, clock);
   if (auto bootstrapped = bootstrap_admin_token(tokens, data->path()); !bootstrapped)
     return fail_start("cannot create the admin token", bootstrapped.error());
@@ -256,7 +259,7 @@ int serve(const ServerSettings& settings) {
 
   http::Router router;
   router.set_gate(api::authentication_gate(authenticators));
-  api::AgendaRoutes routes(agendas, ready, reports);
+  api::AgendaRoutes routes(agendas, ready, settings.long_polls);
   if (auto added = routes.add_to(router); !added) return fail_start("routes", added.error());
   service::ConfigService config(
       **store, queues, [&registry](std::string_view type) { return registry.has(type); },
@@ -386,6 +389,16 @@ Command add_server_command(CLI::App& app) {
       ->add_option("--jwt-admin-role", settings->jwt.options.admin_role,
                    "Role in the roles claim that makes a JWT's bearer an admin")
       ->capture_default_str();
+  server
+      ->add_option("--max-long-polls", settings->long_polls.max_waiting,
+                   "Pulls that may wait for work at once; more are answered empty at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  server
+      ->add_option("--max-long-polls-per-caller", settings->long_polls.max_waiting_per_caller,
+                   "Pulls of one credential that may wait for work at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
   server->add_flag("!--no-embedded-puller", settings->embedded_puller,
                    "Do not run a puller for the default pool inside the server");
   CLI::Option* certificate =

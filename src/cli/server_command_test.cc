@@ -77,8 +77,13 @@ TEST_F(PopServerTest, ErrorsHaveTheirStatusAndOneShape) {
   EXPECT_EQ(Json::parse(missing.body)["error"]["code"], "not_found");
 
   auto stale = call("PUT", "/v1/agendas/no-such-agenda/leases/1/progress",
-                    R"({"processingState": "EXECUTING", "operationProgress": []})");
+                    R"({"processingState": "EXECUTING", "operationProgress": []})",
+                    {{"Pop-Lease-Key", "a2V5"}});
   EXPECT_EQ(stale.status, 404);
+  auto keyless = call("PUT", "/v1/agendas/no-such-agenda/leases/1/progress",
+                      R"({"processingState": "EXECUTING", "operationProgress": []})");
+  EXPECT_EQ(keyless.status, 400);
+  EXPECT_NE(keyless.body.find("Pop-Lease-Key"), std::string::npos) << keyless.body;
   auto bad_epoch = call("PUT", "/v1/agendas/x/leases/zero/progress", "{}");
   EXPECT_EQ(bad_epoch.status, 400);
   auto method = call("DELETE", "/healthz");

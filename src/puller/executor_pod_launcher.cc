@@ -159,7 +159,7 @@ void ExecutorPodLauncher::launch(Assignment assignment) {
   if (!plan) {
     std::fprintf(stderr, "pop puller: agenda %s fails: %s\n", agenda_id.c_str(),
                  plan.error().message.c_str());
-    (void)source_.complete(agenda_id, assignment.epoch,
+    (void)source_.complete(agenda_id, assignment.epoch, assignment.report_key,
                            failed_progress(assignment, plan.error().message));
     return;
   }
@@ -184,7 +184,8 @@ void ExecutorPodLauncher::launch(Assignment assignment) {
                               ": " + created.error().message;
   if (created.error().code == ErrorCode::kInvalidArgument) {
     std::fprintf(stderr, "pop puller: agenda %s fails: %s\n", agenda_id.c_str(), message.c_str());
-    (void)source_.complete(agenda_id, assignment.epoch, failed_progress(assignment, message));
+    (void)source_.complete(agenda_id, assignment.epoch, assignment.report_key,
+                           failed_progress(assignment, message));
   } else {
     std::fprintf(stderr, "pop puller: %s; agenda %s is handed out again when its lease expires\n",
                  message.c_str(), agenda_id.c_str());

@@ -1,8 +1,12 @@
 #include "puller/http_work_source.h"
 
+#include <algorithm>
+
 #include "http_client/json_request.h"
 #include "http_client/url.h"
 #include "puller/assignment_json.h"
+#include "service/report_token.h"
+#include "util/base64url.h"
 
 namespace pop::puller {
 
@@ -57,8 +61,14 @@ Result<PullAnswer> HttpWorkSource::pull(std::size_t max, std::chrono::millisecon
       "POST", "/v1/pools/" + http_client::percent_encode(resource_pool_id_) + "/pull", body);
   // The server answers by `wait`; the margin covers the network, not the poll.
   request.timeout = wait + std::chrono::seconds(15);
+  const auto asked = std::chrono::steady_clock::now();
   auto answer = http_client::json_result(poll_.send(request));
   if (!answer) return tl::unexpected(answer.error());
+  // Nothing, long before `wait`: the server held no poll for this puller (its bound of
+  // waiting polls is reached, or it is stopping). Ask again after a pause, not at once.
+  const auto waited = std::chrono::steady_clock::now() - asked;
+  if (answer->is_object() && answer->value("agendas", Json::array()).empty() && waited < wait / 2)
+    pause(std::min<std::chrono::steady_clock::duration>(kEarlyAnswerPause, wait - waited));
   if (!answer->is_object())
     return fail(ErrorCode::kUnavailable, "pull answer is not a JSON object");
   PullAnswer pulled;
@@ -78,9 +88,13 @@ Result<PullAnswer> HttpWorkSource::pull(std::size_t max, std::chrono::millisecon
 }
 
 Result<Json> HttpWorkSource::send_report(const std::string& method, const std::string& target,
-                                         const std::optional<Json>& body) {
+                                         const std::optional<Json>& body,
+                                         const std::string& lease_key) {
+  auto request = http_client::json_request(method, target, body);
+  // A server that issued no key (an older one) expects none.
+  if (!lease_key.empty()) request.headers[service::kLeaseKeyHeader] = base64url_encode(lease_key);
   std::lock_guard lock(reports_mutex_);
-  return http_client::json_result(reports_.send(http_client::json_request(method, target, body)));
+  return http_client::json_result(reports_.send(request));
 }
 
 std::string HttpWorkSource::lease_target(const std::string& agenda_id, std::uint64_t epoch) {
@@ -89,15 +103,17 @@ std::string HttpWorkSource::lease_target(const std::string& agenda_id, std::uint
 }
 
 Result<void> HttpWorkSource::report(const std::string& agenda_id, std::uint64_t epoch,
-                                    const Json& progress) {
-  auto answer = send_report("PUT", lease_target(agenda_id, epoch) + "/progress", progress);
+                                    const std::string& lease_key, const Json& progress) {
+  auto answer =
+      send_report("PUT", lease_target(agenda_id, epoch) + "/progress", progress, lease_key);
   if (!answer) return tl::unexpected(answer.error());
   return {};
 }
 
 Result<void> HttpWorkSource::complete(const std::string& agenda_id, std::uint64_t epoch,
-                                      const Json& progress) {
-  auto answer = send_report("POST", lease_target(agenda_id, epoch) + "/complete", progress);
+                                      const std::string& lease_key, const Json& progress) {
+  auto answer =
+      send_report("POST", lease_target(agenda_id, epoch) + "/complete", progress, lease_key);
   if (!answer) return tl::unexpected(answer.error());
   return {};
 }
@@ -145,6 +161,18 @@ Result<std::optional<Json>> HttpWorkSource::reported_output(const std::string& a
   return std::optional<Json>(answer->value("output", Json()));
 }
 
-void HttpWorkSource::wake() { poll_.cancel(); }
+void HttpWorkSource::pause(std::chrono::steady_clock::duration period) {
+  std::unique_lock lock(wake_mutex_);
+  woken_changed_.wait_for(lock, period, [this] { return woken_; });
+}
+
+void HttpWorkSource::wake() {
+  {
+    std::lock_guard lock(wake_mutex_);
+    woken_ = true;
+  }
+  woken_changed_.notify_all();
+  poll_.cancel();
+}
 
 }  // namespace pop::puller

@@ -2,6 +2,8 @@
 // processing site behind a firewall needs no inbound port.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,13 +22,16 @@ class HttpWorkSource final : public WorkSource {
                                                         std::string resource_pool_id,
                                                         std::string puller_id);
 
+  // An empty answer that comes long before `wait` (the server holds no more waiting polls,
+  // or is stopping) is returned after a pause of a second, so that a puller does not ask
+  // again in a tight loop; wake() ends the pause.
   Result<PullAnswer> pull(std::size_t max, std::chrono::milliseconds wait,
                           const std::optional<Resources>& available,
                           const std::set<std::string>& skip_insight_ids) override;
   Result<void> report(const std::string& agenda_id, std::uint64_t epoch,
-                      const Json& progress) override;
+                      const std::string& lease_key, const Json& progress) override;
   Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,
-                        const Json& progress) override;
+                        const std::string& lease_key, const Json& progress) override;
   Result<service::ReportedProgress> reported_progress(const std::string& agenda_id,
                                                       std::uint64_t epoch,
                                                       std::uint64_t after) override;
@@ -37,16 +42,25 @@ class HttpWorkSource final : public WorkSource {
  private:
   HttpWorkSource(http_client::Client poll, http_client::Client reports,
                  std::string resource_pool_id, std::string puller_id);
-  // On the reports connection, which is shared under a lock.
+  // On the reports connection, which is shared under a lock; with the lease's key when one
+  // is given.
   Result<Json> send_report(const std::string& method, const std::string& target,
-                           const std::optional<Json>& body);
+                           const std::optional<Json>& body, const std::string& lease_key = "");
   static std::string lease_target(const std::string& agenda_id, std::uint64_t epoch);
+  // Sleeps for `period`, or until wake().
+  void pause(std::chrono::steady_clock::duration period);
+
+  // How long a pull answered empty long before its wait waits before it returns.
+  static constexpr std::chrono::seconds kEarlyAnswerPause{1};
 
   http_client::Client poll_;
   std::mutex reports_mutex_;
   http_client::Client reports_;
   std::string resource_pool_id_;
   std::string puller_id_;
+  std::mutex wake_mutex_;
+  std::condition_variable woken_changed_;
+  bool woken_ = false;  // GUARDED_BY(wake_mutex_); wake() was called: no more pauses
 };
 
 }  // namespace pop::puller

@@ -17,13 +17,14 @@ Result<PullAnswer> LocalWorkSource::pull(std::size_t max, std::chrono::milliseco
   const auto deadline = std::chrono::steady_clock::now() + wait;
   for (;;) {
     // Read the generation first: work that arrives after the pull below still wakes us.
-    const std::uint64_t seen = signal_.generation();
+    const std::uint64_t seen = signal_.generation(puller_.resource_pool_id);
     auto leased = agendas_.pull(puller_, puller_.resource_pool_id, puller_id_, max, available,
                                 skip_insight_ids);
     if (!leased) return tl::unexpected(leased.error());
     const auto now = std::chrono::steady_clock::now();
     if (leased->empty() && now < deadline) {
-      signal_.wait(seen, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+      signal_.wait(puller_.resource_pool_id, seen,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
       if (!woken_.exchange(false)) continue;
     }
     PullAnswer answer;
@@ -31,9 +32,8 @@ Result<PullAnswer> LocalWorkSource::pull(std::size_t max, std::chrono::milliseco
     if (!limits) return tl::unexpected(limits.error());
     answer.execution_limits = std::move(*limits);
     for (auto& agenda : *leased) {
-      std::string key = reports_.lease_key(agenda.agenda.value("id", ""), agenda.epoch);
       answer.assignments.push_back({std::move(agenda.agenda), std::move(agenda.progress),
-                                    agenda.epoch, std::move(key),
+                                    agenda.epoch, std::move(agenda.lease_key),
                                     std::move(agenda.kubernetes_namespace)});
     }
     return answer;
@@ -41,13 +41,13 @@ Result<PullAnswer> LocalWorkSource::pull(std::size_t max, std::chrono::milliseco
 }
 
 Result<void> LocalWorkSource::report(const std::string& agenda_id, std::uint64_t epoch,
-                                     const Json& progress) {
-  return agendas_.report(puller_, agenda_id, epoch, progress);
+                                     const std::string& lease_key, const Json& progress) {
+  return agendas_.report(puller_, agenda_id, epoch, lease_key, progress);
 }
 
 Result<void> LocalWorkSource::complete(const std::string& agenda_id, std::uint64_t epoch,
-                                       const Json& progress) {
-  return agendas_.complete(puller_, agenda_id, epoch, progress);
+                                       const std::string& lease_key, const Json& progress) {
+  return agendas_.complete(puller_, agenda_id, epoch, lease_key, progress);
 }
 
 Result<service::ReportedProgress> LocalWorkSource::reported_progress(const std::string& agenda_id,
@@ -65,7 +65,7 @@ Result<std::optional<Json>> LocalWorkSource::reported_output(const std::string& 
 
 void LocalWorkSource::wake() {
   woken_.store(true);
-  signal_.notify();
+  signal_.nudge(puller_.resource_pool_id);
 }
 
 }  // namespace pop::puller

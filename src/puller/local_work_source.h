@@ -1,5 +1,5 @@
 // The WorkSource of the puller embedded in `pop server`: the agenda service itself, with
-// the long poll served by the ready signal instead of HTTP. It acts as a puller principal
+// the long poll served by its pool's ready signal instead of HTTP. It acts as a puller principal
 // of its pool, held to the same access rules as a standalone puller.
 #pragma once
 
@@ -24,9 +24,9 @@ class LocalWorkSource final : public WorkSource {
                           const std::optional<Resources>& available,
                           const std::set<std::string>& skip_insight_ids) override;
   Result<void> report(const std::string& agenda_id, std::uint64_t epoch,
-                      const Json& progress) override;
+                      const std::string& lease_key, const Json& progress) override;
   Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,
-                        const Json& progress) override;
+                        const std::string& lease_key, const Json& progress) override;
   Result<service::ReportedProgress> reported_progress(const std::string& agenda_id,
                                                       std::uint64_t epoch,
                                                       std::uint64_t after) override;

@@ -97,7 +97,8 @@ void PullerAgent::run() {
           job->dirty = false;
         }
         // An unchanged snapshot is still sent: the report is the lease's heartbeat.
-        auto reported = source_.report(job->agenda_id, job->assignment.epoch, progress);
+        auto reported = source_.report(job->agenda_id, job->assignment.epoch,
+                                       job->assignment.report_key, progress);
         // 409: the lease went to someone else (or the agenda was cancelled); 404: deleted.
         // Stopped as any cancel stops handlers (docs/handler-contract.md): SIGTERM, and
         // SIGKILL only after each handler's terminationGraceSeconds.
@@ -179,7 +180,8 @@ void PullerAgent::start_job(Assignment assignment) {
   if (!agenda) {
     std::string message = "this puller cannot run the agenda: " + agenda.error().message;
     for (const auto& detail : agenda.error().details) message += "; " + detail;
-    (void)source_.complete(job->agenda_id, assignment.epoch, failed_progress(assignment, message));
+    (void)source_.complete(job->agenda_id, assignment.epoch, assignment.report_key,
+                           failed_progress(assignment, message));
     return;
   }
   job->agenda = std::move(*agenda);
@@ -207,7 +209,7 @@ void PullerAgent::start_job(Assignment assignment) {
     job->snapshot = *earlier;
     if (auto resumed = job->executor->resume_from(*earlier); !resumed) {
       (void)source_.complete(
-          job->agenda_id, assignment.epoch,
+          job->agenda_id, assignment.epoch, assignment.report_key,
           failed_progress(assignment, "cannot resume: " + resumed.error().message));
       return;
     }
@@ -266,7 +268,8 @@ void PullerAgent::run_job(Job& job) {
     // anyway, and must not be attempted. Otherwise retry briefly while the server is away.
     const Json document = agenda_progress_to_json(final_progress);
     for (int attempt = 0; attempt < 10; ++attempt) {
-      auto completed = source_.complete(job.agenda_id, job.assignment.epoch, document);
+      auto completed = source_.complete(job.agenda_id, job.assignment.epoch,
+                                        job.assignment.report_key, document);
       if (completed || completed.error().code != ErrorCode::kUnavailable) break;
       std::this_thread::sleep_for(options_.retry_delay);
     }

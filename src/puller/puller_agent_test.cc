@@ -62,8 +62,10 @@ class PullerAgentTest : public ::testing::Test {
     auto store = store::sqlite::SqliteStore::open(store_options);
     ASSERT_TRUE(store.has_value()) << store.error().message;
     store_ = std::move(*store);
-    queues_ =
-        std::make_unique<service::InsightQueues>([this](const std::string&) { signal_.notify(); });
+    queues_ = std::make_unique<service::InsightQueues>(
+        [this](const std::string& pool, const std::string& insight) {
+          signal_.notify(pool, insight);
+        });
     ASSERT_TRUE(registry_
                     .merge_json(Json::parse(R"({"handlers": {
                         "echo": {"command": ["/bin/sh", "-c", "printf '%s' \"$POP_PAYLOAD\" > \"$POP_OUTPUT_FILE\""]},
@@ -98,7 +100,7 @@ class PullerAgentTest : public ::testing::Test {
     runner_ = std::move(*runner);
     audit_ = std::make_unique<service::AuditTrail>(*store_,
                                                    [] { return std::chrono::system_clock::now(); });
-    access_ = std::make_unique<service::AgendaAccess>(*service_, *audit_);
+    access_ = std::make_unique<service::AgendaAccess>(*service_, *audit_, *reports_);
     source_ = std::make_unique<LocalWorkSource>(
         *access_, signal_, *reports_, auth::puller_principal("embedded", "default"), "embedded");
   }

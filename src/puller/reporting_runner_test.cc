@@ -58,8 +58,13 @@ class ScriptedSource final : public WorkSource {
                           const std::set<std::string>&) override {
     return PullAnswer{};
   }
-  Result<void> report(const std::string&, std::uint64_t, const Json&) override { return {}; }
-  Result<void> complete(const std::string&, std::uint64_t, const Json&) override { return {}; }
+  Result<void> report(const std::string&, std::uint64_t, const std::string&, const Json&) override {
+    return {};
+  }
+  Result<void> complete(const std::string&, std::uint64_t, const std::string&,
+                        const Json&) override {
+    return {};
+  }
   void wake() override {}
 
   Result<service::ReportedProgress> reported_progress(const std::string&, std::uint64_t,

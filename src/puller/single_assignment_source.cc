@@ -33,15 +33,15 @@ void SingleAssignmentSource::note(const Result<void>& answer) {
 }
 
 Result<void> SingleAssignmentSource::report(const std::string& agenda_id, std::uint64_t epoch,
-                                            const Json& progress) {
-  auto answer = server_.report(agenda_id, epoch, progress);
+                                            const std::string& lease_key, const Json& progress) {
+  auto answer = server_.report(agenda_id, epoch, lease_key, progress);
   note(answer);
   return answer;
 }
 
 Result<void> SingleAssignmentSource::complete(const std::string& agenda_id, std::uint64_t epoch,
-                                              const Json& progress) {
-  auto answer = server_.complete(agenda_id, epoch, progress);
+                                              const std::string& lease_key, const Json& progress) {
+  auto answer = server_.complete(agenda_id, epoch, lease_key, progress);
   note(answer);
   std::lock_guard lock(mutex_);
   if (answer) {

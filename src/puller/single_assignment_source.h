@@ -27,9 +27,9 @@ class SingleAssignmentSource final : public WorkSource {
                           const std::optional<Resources>& available,
                           const std::set<std::string>& skip_insight_ids) override;
   Result<void> report(const std::string& agenda_id, std::uint64_t epoch,
-                      const Json& progress) override;
+                      const std::string& lease_key, const Json& progress) override;
   Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,
-                        const Json& progress) override;
+                        const std::string& lease_key, const Json& progress) override;
   Result<service::ReportedProgress> reported_progress(const std::string& agenda_id,
                                                       std::uint64_t epoch,
                                                       std::uint64_t after) override;

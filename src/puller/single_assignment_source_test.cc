@@ -147,7 +147,7 @@ TEST(SingleAssignmentSourceUnitTest, HandsOutTheAssignmentOnceThenSaysItIsExhaus
   EXPECT_TRUE(second->assignments.empty());
   EXPECT_EQ(exhausted, 1);
   // An unreachable server is no lost lease, but a failed completion.
-  EXPECT_FALSE(source.complete("a", 3, Json::object()).has_value());
+  EXPECT_FALSE(source.complete("a", 3, "key", Json::object()).has_value());
   EXPECT_FALSE(source.completed());
   EXPECT_FALSE(source.lease_lost().has_value());
   ASSERT_TRUE(source.completion_error().has_value());

@@ -25,8 +25,9 @@ struct Assignment {
   Json agenda;              // the stored agenda document (with id)
   Json progress;            // progress so far; its succeeded operations are not run again
   std::uint64_t epoch = 0;  // the lease's fencing token: every report carries it
-  // The lease's key for minting report tokens (raw bytes, see service/report_token.h);
-  // empty when the server issues none, and then handlers get no report endpoint.
+  // The lease's key (raw bytes, see service/report_token.h): presented on every report and
+  // completion, and what handlers' report tokens are minted with. Empty when the server
+  // issues none (an older one), and then handlers get no report endpoint.
   std::string report_key;
   // The customer's kubernetesNamespace, when it has one (the Kubernetes runner's namespace).
   std::string kubernetes_namespace;
@@ -49,13 +50,14 @@ class WorkSource {
   virtual Result<PullAnswer> pull(std::size_t max, std::chrono::milliseconds wait,
                                   const std::optional<Resources>& available,
                                   const std::set<std::string>& skip_insight_ids) = 0;
-  // A progress report, which also renews the lease. kConflict: the lease was lost; the
-  // agent must stop the agenda without reporting again.
+  // A progress report, which also renews the lease; `lease_key` is the assignment's
+  // report_key, the proof of holding the lease. kConflict: the lease was lost (or the key is
+  // not its own); the agent must stop the agenda without reporting again.
   virtual Result<void> report(const std::string& agenda_id, std::uint64_t epoch,
-                              const Json& progress) = 0;
+                              const std::string& lease_key, const Json& progress) = 0;
   // The final progress (COMPLETE). kConflict as for report().
   virtual Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,
-                                const Json& progress) = 0;
+                                const std::string& lease_key, const Json& progress) = 0;
   // What the lease's handlers reported through the report endpoint since `after` (0: all;
   // else the cursor of an earlier answer). kConflict / kNotFound as for report().
   virtual Result<service::ReportedProgress> reported_progress(const std::string& agenda_id,

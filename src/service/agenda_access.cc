@@ -12,6 +12,16 @@ Error not_found(std::string_view id) {
   return Error{ErrorCode::kNotFound, "no agenda " + std::string(id), {}};
 }
 
+// The same words whether the key is wrong or the lease ended (released, reclaimed, revoked):
+// nothing here tells a caller which lease is current or who holds it.
+Error lease_not_held(std::string_view agenda_id, std::uint64_t epoch) {
+  return Error{ErrorCode::kConflict,
+               "lease " + std::to_string(epoch) + " of agenda " + std::string(agenda_id) +
+                   " is not held by the caller: it ended, or " + kLeaseKeyHeader +
+                   " is not its reportKey",
+               {}};
+}
+
 Error reporter_refused() {
   return Error{ErrorCode::kForbidden,
                "an operation report token may only post reports (POST /v1/reports)",
@@ -20,8 +30,8 @@ Error reporter_refused() {
 
 }  // namespace
 
-AgendaAccess::AgendaAccess(AgendaService& agendas, AuditTrail& audit)
-    : agendas_(agendas), audit_(audit) {}
+AgendaAccess::AgendaAccess(AgendaService& agendas, AuditTrail& audit, const ReportService& reports)
+    : agendas_(agendas), audit_(audit), reports_(reports) {}
 
 Result<Json> AgendaAccess::check(const Principal& caller, std::string_view agenda_id, Verb verb) {
   if (caller.role == Role::kReporter) return tl::unexpected(reporter_refused());
@@ -142,7 +152,11 @@ Result<std::vector<LeasedAgenda>> AgendaAccess::pull(
     const std::set<std::string>& skip_insight_ids) {
   if (auto allowed = check_pull(caller, resource_pool_id); !allowed)
     return tl::unexpected(allowed.error());
-  return agendas_.pull(resource_pool_id, puller_id, max, available, skip_insight_ids);
+  auto leased = agendas_.pull(resource_pool_id, puller_id, max, available, skip_insight_ids);
+  if (!leased) return leased;
+  for (auto& agenda : *leased)
+    agenda.lease_key = reports_.lease_key(agenda.agenda.value("id", ""), agenda.epoch);
+  return leased;
 }
 
 Result<std::map<std::string, std::size_t>> AgendaAccess::execution_limits(
@@ -152,18 +166,34 @@ Result<std::map<std::string, std::size_t>> AgendaAccess::execution_limits(
   return agendas_.execution_limits(resource_pool_id);
 }
 
-Result<void> AgendaAccess::report(const Principal& caller, std::string_view agenda_id,
-                                  std::uint64_t epoch, const Json& progress) {
+Result<void> AgendaAccess::check_lease(const Principal& caller, std::string_view agenda_id,
+                                       std::uint64_t epoch, std::string_view lease_key) {
   if (auto allowed = check(caller, agenda_id, Verb::kLease); !allowed)
     return tl::unexpected(allowed.error());
-  return agendas_.report(agenda_id, epoch, progress);
+  if (!reports_.is_lease_key(agenda_id, epoch, lease_key))
+    return tl::unexpected(lease_not_held(agenda_id, epoch));
+  return {};
+}
+
+Result<void> AgendaAccess::report(const Principal& caller, std::string_view agenda_id,
+                                  std::uint64_t epoch, std::string_view lease_key,
+                                  const Json& progress) {
+  if (auto held = check_lease(caller, agenda_id, epoch, lease_key); !held) return held;
+  auto reported = agendas_.report(agenda_id, epoch, progress);
+  // The store's words name the current epoch.
+  if (!reported && reported.error().code == ErrorCode::kConflict)
+    return tl::unexpected(lease_not_held(agenda_id, epoch));
+  return reported;
 }
 
 Result<void> AgendaAccess::complete(const Principal& caller, std::string_view agenda_id,
-                                    std::uint64_t epoch, const Json& progress) {
-  if (auto allowed = check(caller, agenda_id, Verb::kLease); !allowed)
-    return tl::unexpected(allowed.error());
-  return agendas_.complete(agenda_id, epoch, progress);
+                                    std::uint64_t epoch, std::string_view lease_key,
+                                    const Json& progress) {
+  if (auto held = check_lease(caller, agenda_id, epoch, lease_key); !held) return held;
+  auto completed = agendas_.complete(agenda_id, epoch, progress);
+  if (!completed && completed.error().code == ErrorCode::kConflict)
+    return tl::unexpected(lease_not_held(agenda_id, epoch));
+  return completed;
 }
 
 }  // namespace pop::service

@@ -11,8 +11,17 @@
 //   members: kForbidden for a puller that can see the agenda.
 // - Pulling, reporting progress and completing are for admins and the pool's pullers:
 //   kForbidden for a member that can see the agenda or names a pool.
+// - A lease belongs to whoever pulled it: reporting progress and completing need the
+//   lease's key, which only the pull answer carries (LeasedAgenda::lease_key). Anyone else
+//   (another puller of the pool, an admin) gets kConflict, with the message of a lease that
+//   ended, which names neither the current epoch nor the holder.
 // - A reporter (one operation attempt) may do none of this: kForbidden.
 // - Listings show only visible agendas; a filter for another customer lists nothing.
+//
+// Why a key and not the holder's name: the key goes wherever the assignment goes (a
+// puller's executor Pod reports under its own puller id), needs nothing stored, holds
+// across restarts and replicas (it derives from the stored report secret), and a puller
+// id is the caller's own claim, which binds nothing.
 //
 // Thread-safety: as AgendaService.
 #pragma once
@@ -26,13 +35,14 @@
 #include "auth/principal.h"
 #include "service/agenda_service.h"
 #include "service/audit_trail.h"
+#include "service/report_service.h"
 
 namespace pop::service {
 
 class AgendaAccess {
  public:
-  // Borrows both; they must outlive this object.
-  AgendaAccess(AgendaService& agendas, AuditTrail& audit);
+  // Borrows all three; they must outlive this object. `reports` makes and checks lease keys.
+  AgendaAccess(AgendaService& agendas, AuditTrail& audit, const ReportService& reports);
 
   Result<SubmittedAgenda> submit(const auth::Principal& caller, std::string body,
                                  std::string idempotency_key);
@@ -45,6 +55,7 @@ class AgendaAccess {
                      const RerunRequest& request);
   Result<Json> cancel(const auth::Principal& caller, std::string_view id);
 
+  // Each leased agenda with its lease_key.
   Result<std::vector<LeasedAgenda>> pull(const auth::Principal& caller,
                                          std::string_view resource_pool_id,
                                          std::string_view puller_id, std::size_t max,
@@ -56,10 +67,12 @@ class AgendaAccess {
   // kForbidden for a caller that may not pull the pool: the pull routes check this before
   // they hold a long poll open.
   Result<void> check_pull(const auth::Principal& caller, std::string_view resource_pool_id) const;
+  // `lease_key` (raw bytes) must be the lease's: kConflict otherwise, as when the lease
+  // ended. Then as AgendaService::report / complete, with their kConflict in the same words.
   Result<void> report(const auth::Principal& caller, std::string_view agenda_id,
-                      std::uint64_t epoch, const Json& progress);
+                      std::uint64_t epoch, std::string_view lease_key, const Json& progress);
   Result<void> complete(const auth::Principal& caller, std::string_view agenda_id,
-                        std::uint64_t epoch, const Json& progress);
+                        std::uint64_t epoch, std::string_view lease_key, const Json& progress);
 
   // Success when the caller may read the agenda (its reports, for instance); errors as above.
   Result<void> check_read(const auth::Principal& caller, std::string_view agenda_id);
@@ -68,9 +81,13 @@ class AgendaAccess {
   enum class Verb { kRead, kChange, kLease };
   // The agenda when the caller may act on it with `verb`; the errors of the rules above.
   Result<Json> check(const auth::Principal& caller, std::string_view agenda_id, Verb verb);
+  // Success when the caller may report on the lease and presents its key.
+  Result<void> check_lease(const auth::Principal& caller, std::string_view agenda_id,
+                           std::uint64_t epoch, std::string_view lease_key);
 
   AgendaService& agendas_;
   AuditTrail& audit_;
+  const ReportService& reports_;
 };
 
 }  // namespace pop::service

@@ -435,9 +435,12 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
   const WallTime now = clock_();
   std::vector<LeasedAgenda> leased;
   std::optional<Error> first_error;
-  // Not handed out, so it must not vanish: back into its queue at its old place.
-  auto put_back = [&](ReadyAgenda& ready, const Error* error, bool announce = true) {
-    (void)queues_.enqueue(ready.insight_id, std::move(ready.agenda), now, announce);
+  // Not handed out, so it must not vanish: back into its queue at its old place, once this
+  // pull knows all it returns (see the end). `until_capacity`: nobody may take it before a
+  // running agenda ends.
+  std::map<ReadyAgenda*, bool> returned;
+  auto put_back = [&](ReadyAgenda& ready, const Error* error, bool until_capacity = false) {
+    returned.emplace(&ready, until_capacity);
     if (error != nullptr && !first_error) first_error = *error;
   };
   std::vector<std::string> insight_ids = queues_.insights_of_pool(resource_pool_id);
@@ -490,7 +493,7 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
     if (!admitted || !*admitted) {
       // Keeps its place, unannounced: no puller may take it before one of the customer's
       // agendas ends, which announces it (complete, cancel, remove).
-      put_back(ready, admitted ? nullptr : &admitted.error(), false);
+      put_back(ready, admitted ? nullptr : &admitted.error(), admitted.has_value());
       continue;
     }
     if (budget) {
@@ -513,7 +516,7 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
     if (epochs[i]) {
       leased.push_back({std::move(records[i].document),
                         std::move(acquisitions[i].progress->document), *epochs[i],
-                        acquisitions[i].expires_at, namespaces[chosen[i]->agenda.customer_id]});
+                        acquisitions[i].expires_at, namespaces[chosen[i]->agenda.customer_id], ""});
       continue;
     }
     // A moved epoch: the agenda was revoked, deleted or taken by another server, whose
@@ -522,6 +525,15 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
     if (code == ErrorCode::kConflict || code == ErrorCode::kNotFound) continue;
     put_back(*chosen[i], &epochs[i].error());
   }
+  // In the reverse order of the take, so each queue is as it was before it; a queue that
+  // lost agendas for good refilled behind them, which other pullers must hear of.
+  std::set<std::string> drained;
+  for (auto& ready : taken) {
+    if (!returned.contains(&ready)) drained.insert(ready.insight_id);
+  }
+  for (auto it = returned.rbegin(); it != returned.rend(); ++it)
+    (void)queues_.put_back(std::move(*it->first), it->second);
+  queues_.announce_ready(drained);
   if (leased.empty() && first_error) return tl::unexpected(*first_error);
   return leased;
 }

@@ -36,7 +36,10 @@ class AgendaServiceTest : public ::testing::Test {
     auto store = store::sqlite::SqliteStore::open(store_options);
     ASSERT_TRUE(store.has_value()) << store.error().message;
     store_ = std::move(*store);
-    queues_ = std::make_unique<InsightQueues>();
+    queues_ = std::make_unique<InsightQueues>(
+        [this](const std::string& pool, const std::string& insight) {
+          announced_.push_back(pool + "/" + insight);
+        });
     ServiceOptions options;
     options.lease_duration = 10s;
     service_ = std::make_unique<AgendaService>(
@@ -72,6 +75,7 @@ class AgendaServiceTest : public ::testing::Test {
 
   std::optional<TempDir> dir_;
   WallTime now_{std::chrono::milliseconds(1795852800000)};
+  std::vector<std::string> announced_;  // "pool/insight" of each wake-up the queues gave
   std::unique_ptr<store::sqlite::SqliteStore> store_;
   std::unique_ptr<InsightQueues> queues_;
   std::unique_ptr<AgendaService> service_;
@@ -366,6 +370,31 @@ TEST_F(AgendaServiceTest, PullHandsOutOnlyAgendasThatFitTheResourcesLeft) {
   EXPECT_EQ(invalid.error().code, ErrorCode::kInvalidAgenda);
   EXPECT_EQ(invalid.error().details.at(0),
             "agenda, field params.resources.cpu must be a number >= 0");
+}
+
+// A pull that hands out nothing it took (none fits) wakes nobody: a long-polling puller that
+// fits nothing would otherwise be woken by its own pull and try again without end. A pull
+// that leases an agenda wakes the pool for what its queue refilled behind it.
+TEST_F(AgendaServiceTest, APullThatHandsOutNothingItTookWakesNobody) {
+  const std::string first = submit(
+      R"({"params": {"resources": {"cpu": 4}}, "operations": [{"name": "a", "type": "sample"}]})");
+  const std::string second = submit(
+      R"({"params": {"resources": {"cpu": 4}}, "operations": [{"name": "a", "type": "sample"}]})");
+  ASSERT_EQ(announced_, (std::vector<std::string>{"default/default", "default/default"}));
+  announced_.clear();
+  for (int round = 0; round < 3; ++round) {
+    auto none = service_->pull("default", "small", 10, Resources{{"cpu", 1}});
+    ASSERT_TRUE(none.has_value());
+    EXPECT_TRUE(none->empty());
+  }
+  EXPECT_TRUE(announced_.empty());
+  // Put back where they were, in order.
+  auto taken = service_->pull("default", "big", 1, Resources{{"cpu", 4}});
+  ASSERT_TRUE(taken.has_value());
+  ASSERT_EQ(taken->size(), 1u);
+  EXPECT_EQ((*taken)[0].agenda["id"], first);
+  EXPECT_TRUE(announced_.empty()) << "the second was ready, and announced, already";
+  EXPECT_EQ(service_->explain(second)->value("position", 99), 0);
 }
 
 TEST_F(AgendaServiceTest, TheAgendaNamesItsCustomerOnlyWhenTheCallerActsForIt) {

@@ -35,7 +35,9 @@ class ConfigServiceTest : public ::testing::Test {
     config_ = std::make_unique<ConfigService>(
         *store_, queues_, type_known, [this] { return now_; }, ConfigOptions{});
     audit_ = std::make_unique<AuditTrail>(*store_, [this] { return now_; });
-    access_ = std::make_unique<AgendaAccess>(*agendas_, *audit_);
+    reports_ =
+        std::make_unique<ReportService>(*store_, std::string(32, 's'), [this] { return now_; });
+    access_ = std::make_unique<AgendaAccess>(*agendas_, *audit_, *reports_);
   }
 
   Json create(DocumentKind kind, const std::string& body) {
@@ -73,6 +75,7 @@ class ConfigServiceTest : public ::testing::Test {
   InsightQueues queues_;
   std::unique_ptr<AgendaService> agendas_;
   std::unique_ptr<AuditTrail> audit_;
+  std::unique_ptr<ReportService> reports_;
   std::unique_ptr<AgendaAccess> access_;
   std::unique_ptr<ConfigService> config_;
 };

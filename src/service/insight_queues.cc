@@ -1,6 +1,7 @@
 #include "service/insight_queues.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "scheduler/algorithm_registry.h"
 
@@ -27,7 +28,8 @@ Result<void> InsightQueues::configure(const Insight& insight,
     } else {
       auto algorithm = scheduler::make_algorithm(insight.scheduling_algorithm, config);
       if (!algorithm) return tl::unexpected(algorithm.error());
-      Queue queue{insight, std::move(*algorithm), {}};
+      Queue queue{
+          insight, std::move(*algorithm), {}, it != queues_.end() ? it->second.looks : 0, false};
       if (it != queues_.end()) {
         // Drain the old algorithm in its own order; the new one re-orders by its rules.
         Queue& old = it->second;
@@ -41,7 +43,7 @@ Result<void> InsightQueues::configure(const Insight& insight,
       queues_.insert_or_assign(insight.id, std::move(queue));
     }
   }
-  if (gained) notify({insight.id});
+  if (gained) notify({{insight.resource_pool_id, insight.id}});
   return {};
 }
 
@@ -69,8 +71,8 @@ std::size_t InsightQueues::remove_insight_if_idle(std::string_view insight_id) {
 }
 
 Result<void> InsightQueues::enqueue(std::string_view insight_id, scheduler::WaitingAgenda agenda,
-                                    TimePoint now, bool announce) {
-  bool gained = false;
+                                    TimePoint now) {
+  std::vector<Announcement> gained;
   {
     std::lock_guard lock(mutex_);
     auto it = queues_.find(insight_id);
@@ -80,44 +82,90 @@ Result<void> InsightQueues::enqueue(std::string_view insight_id, scheduler::Wait
       return fail(ErrorCode::kConflict, "agenda \"" + agenda.agenda_id + "\" is already queued");
     }
     const std::string id = agenda.agenda_id;
-    std::string customer_id = agenda.customer_id;
+    const std::string customer_id = agenda.customer_id;
     if (auto added = it->second.algorithm->add(std::move(agenda)); !added) return added;
-    ++waiting_of_customer_[customer_id];
-    insight_of_.emplace(id, Placement{std::string(insight_id), std::move(customer_id)});
-    gained = refill(it->second, now);
+    place(id, it->first, customer_id);
+    if (refill(it->second, now))
+      gained.emplace_back(it->second.insight.resource_pool_id, it->first);
   }
-  if (gained && announce) notify({std::string(insight_id)});
+  notify(gained);
   return {};
 }
 
-void InsightQueues::announce_capacity() const { notify({std::string()}); }
+Result<void> InsightQueues::put_back(ReadyAgenda ready, bool until_capacity) {
+  std::vector<Announcement> missed;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = queues_.find(ready.insight_id);
+    if (it == queues_.end())
+      return fail(ErrorCode::kNotFound, "insight \"" + ready.insight_id + "\" has no queue");
+    Queue& queue = it->second;
+    if (!place(ready.agenda.agenda_id, queue.insight.id, ready.agenda.customer_id))
+      return fail(ErrorCode::kConflict,
+                  "agenda \"" + ready.agenda.agenda_id + "\" is already queued");
+    queue.ready.push_front(std::move(ready.agenda));
+    shrink(queue);
+    if (until_capacity) {
+      quiet_pools_.insert(queue.insight.resource_pool_id);
+    } else if (queue.looks != ready.looks) {
+      missed.emplace_back(queue.insight.resource_pool_id, queue.insight.id);
+    }
+  }
+  notify(missed);
+  return {};
+}
+
+void InsightQueues::announce_ready(const std::set<std::string>& insight_ids) {
+  std::vector<Announcement> ready;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& id : insight_ids) {
+      auto it = queues_.find(id);
+      if (it == queues_.end() || !std::exchange(it->second.refilled, false)) continue;
+      if (!it->second.ready.empty()) ready.emplace_back(it->second.insight.resource_pool_id, id);
+    }
+  }
+  notify(ready);
+}
+
+void InsightQueues::announce_capacity() {
+  std::vector<Announcement> announcements;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& pool : quiet_pools_) announcements.emplace_back(pool, std::string());
+    quiet_pools_.clear();
+  }
+  notify(announcements);
+}
 
 bool InsightQueues::forget(std::string_view agenda_id, TimePoint now) {
-  std::string insight_id;
-  bool gained = false;
+  std::vector<Announcement> gained;
   {
     std::lock_guard lock(mutex_);
     auto owner = insight_of_.find(std::string(agenda_id));
     if (owner == insight_of_.end()) return false;
-    insight_id = owner->second.insight_id;
+    const std::string insight_id = owner->second.insight_id;
     unplace(std::string(agenda_id));
     Queue& queue = queues_.find(insight_id)->second;
     if (!queue.algorithm->remove(agenda_id)) {
       std::erase_if(queue.ready, [&](const auto& agenda) { return agenda.agenda_id == agenda_id; });
-      gained = refill(queue, now);
+      if (refill(queue, now)) gained.emplace_back(queue.insight.resource_pool_id, insight_id);
     }
   }
-  if (gained) notify({insight_id});
+  notify(gained);
   return true;
 }
 
 std::vector<ReadyAgenda> InsightQueues::take(std::span<const std::string> insight_ids,
                                              std::size_t max, TimePoint now) {
   std::vector<ReadyAgenda> taken;
-  std::vector<std::string> refilled;
   {
     std::lock_guard lock(mutex_);
     if (insight_ids.empty()) return taken;
+    // Every queue this take looks at, whether it finds agendas there or not (see put_back).
+    for (const auto& id : insight_ids) {
+      if (auto it = queues_.find(id); it != queues_.end()) ++it->second.looks;
+    }
     const std::size_t start = rotation_++ % insight_ids.size();
     // Round by round, one agenda per insight per round, until `max` or nothing is left.
     for (bool progress = true; progress && taken.size() < max;) {
@@ -129,13 +177,12 @@ std::vector<ReadyAgenda> InsightQueues::take(std::span<const std::string> insigh
         scheduler::WaitingAgenda agenda = std::move(queue.ready.front());
         queue.ready.pop_front();
         unplace(agenda.agenda_id);
-        taken.push_back(ReadyAgenda{queue.insight.id, std::move(agenda)});
-        if (refill(queue, now)) refilled.push_back(queue.insight.id);
+        taken.push_back(ReadyAgenda{queue.insight.id, std::move(agenda), queue.looks});
+        if (refill(queue, now)) queue.refilled = true;  // announced by announce_ready()
         progress = true;
       }
     }
   }
-  notify(refilled);
   return taken;
 }
 
@@ -210,6 +257,13 @@ std::size_t InsightQueues::waiting_of_customer(std::string_view customer_id) con
   return it == waiting_of_customer_.end() ? 0 : it->second;
 }
 
+bool InsightQueues::place(const std::string& agenda_id, const std::string& insight_id,
+                          const std::string& customer_id) {
+  if (!insight_of_.emplace(agenda_id, Placement{insight_id, customer_id}).second) return false;
+  ++waiting_of_customer_[customer_id];
+  return true;
+}
+
 void InsightQueues::unplace(const std::string& agenda_id) {
   auto placed = insight_of_.find(agenda_id);
   if (placed == insight_of_.end()) return;
@@ -241,9 +295,9 @@ bool InsightQueues::refill(Queue& queue, TimePoint now) {
   return true;
 }
 
-void InsightQueues::notify(const std::vector<std::string>& insight_ids) const {
+void InsightQueues::notify(const std::vector<Announcement>& announcements) const {
   if (!listener_) return;
-  for (const auto& id : insight_ids) listener_(id);
+  for (const auto& [pool, insight] : announcements) listener_(pool, insight);
 }
 
 }  // namespace pop::service

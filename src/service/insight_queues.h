@@ -15,9 +15,11 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "scheduler/scheduling_algorithm.h"
@@ -30,6 +32,7 @@ using scheduler::TimePoint;
 struct ReadyAgenda {
   std::string insight_id;
   scheduler::WaitingAgenda agenda;  // as it was queued, so it can be queued again as is
+  std::uint64_t looks = 0;          // its insight's take() count when it was taken
 };
 
 struct QueuePosition {
@@ -42,8 +45,11 @@ struct QueuePosition {
 
 class InsightQueues {
  public:
-  // Called with an insight id whenever its ready queue gains agendas (to wake long polls).
-  using ReadyListener = std::function<void(const std::string& insight_id)>;
+  // Called with an insight's resource pool and id whenever its ready queue gains agendas
+  // (to wake that pool's long polls); with an empty insight id when any insight of the pool
+  // may hold agendas that became admissible (see announce_capacity()).
+  using ReadyListener =
+      std::function<void(const std::string& resource_pool_id, const std::string& insight_id)>;
 
   explicit InsightQueues(ReadyListener listener = {});
 
@@ -63,16 +69,32 @@ class InsightQueues {
   // it holds: 0 when it was removed (or had no queue), else nothing changed.
   std::size_t remove_insight_if_idle(std::string_view insight_id);
 
-  // An agenda starts waiting in an insight (submit, rerun, reclaimed lease). kNotFound for
-  // an unknown insight, kConflict when the agenda is already queued somewhere. Without
-  // `announce` the ready listener is not told: for agendas a pull put back because nobody
-  // may take them now (a customer at its running quota), which would wake pullers in vain.
-  Result<void> enqueue(std::string_view insight_id, scheduler::WaitingAgenda agenda, TimePoint now,
-                       bool announce = true);
+  // An agenda starts waiting in an insight (submit, rerun, reclaimed lease); the ready
+  // listener hears of it when it is ready. kNotFound for an unknown insight, kConflict when
+  // the agenda is queued somewhere already.
+  Result<void> enqueue(std::string_view insight_id, scheduler::WaitingAgenda agenda, TimePoint now);
 
-  // Tells the ready listener (with an empty insight id) that agendas put back unannounced
-  // may be admissible now: a running agenda ended.
-  void announce_capacity() const;
+  // Puts an agenda that take() handed out back at the head of its ready queue, where it
+  // was (nobody may take it now: it does not fit the puller, its insight is at its limit,
+  // leasing it failed); what was refilled behind it goes back under the algorithm. Several
+  // agendas of one take() go back in the reverse order of the take, so the queue is as
+  // before. The ready listener hears of it only when another take() looked at the insight
+  // meanwhile and may have missed it: a puller's own put-backs must not wake pullers again,
+  // or a poll that cannot take an agenda would retry it forever. `until_capacity`: nobody
+  // may take it before a running agenda ends (a customer at its running quota); it is
+  // announced by the next announce_capacity() instead. kNotFound when the insight has gone,
+  // kConflict when the agenda is queued again already.
+  Result<void> put_back(ReadyAgenda ready, bool until_capacity = false);
+
+  // Tells the ready listener of the insights (by id) that take() refilled and whose ready
+  // queue holds agendas: after a take() whose agendas were not all put back, the agendas
+  // refilled behind them are new to everyone.
+  void announce_ready(const std::set<std::string>& insight_ids);
+
+  // Tells the ready listener (with an empty insight id) that agendas put back until
+  // capacity may be admissible now: a running agenda ended. Only the pools holding such
+  // agendas hear of it.
+  void announce_capacity();
 
   // Forgets an agenda wherever it is queued (cancelled, deleted). False when not queued.
   bool forget(std::string_view agenda_id, TimePoint now);
@@ -80,7 +102,8 @@ class InsightQueues {
   // Hands out up to `max` ready agendas of the given insights, visiting them in turn from a
   // rotating start so no insight of a pool is favoured; every ready queue taken from is
   // refilled by its algorithm. Taken agendas are no longer queued: the caller leases them,
-  // or enqueues them again if that fails.
+  // or puts them back. The listener hears of nothing here: the caller announces the refills
+  // (announce_ready) once it knows which agendas stay taken.
   std::vector<ReadyAgenda> take(std::span<const std::string> insight_ids, std::size_t max,
                                 TimePoint now);
 
@@ -105,15 +128,23 @@ class InsightQueues {
     Insight insight;
     std::unique_ptr<scheduler::SchedulingAlgorithm> algorithm;
     std::deque<scheduler::WaitingAgenda> ready;
+    std::uint64_t looks = 0;  // take() calls that visited this queue (see put_back)
+    bool refilled = false;    // take() refilled it since the last announce_ready()
   };
+  // The ready listener's argument: a pool and one of its insights (or empty: any).
+  using Announcement = std::pair<std::string, std::string>;
 
   // Puts ready agendas beyond queue_size back under the algorithm (the size was lowered).
   void shrink(Queue& queue);
   // Tops the ready queue up to queue_size; returns whether it gained agendas.
   bool refill(Queue& queue, TimePoint now);
-  void notify(const std::vector<std::string>& insight_ids) const;
+  void notify(const std::vector<Announcement>& announcements) const;
   // Forgets where a queued agenda is, with its count. REQUIRES: mutex_ held.
   void unplace(const std::string& agenda_id);
+  // Records where a queued agenda is, with its count; false when it is queued already.
+  // REQUIRES: mutex_ held.
+  bool place(const std::string& agenda_id, const std::string& insight_id,
+             const std::string& customer_id);
 
   struct Placement {
     std::string insight_id;
@@ -126,6 +157,8 @@ class InsightQueues {
   std::unordered_map<std::string, Placement> insight_of_;  // by agenda id
   std::map<std::string, std::size_t, std::less<>> waiting_of_customer_;
   std::size_t rotation_ = 0;
+  // Pools holding agendas put back until capacity since the last announce_capacity().
+  std::set<std::string> quiet_pools_;
 };
 
 }  // namespace pop::service

@@ -29,8 +29,17 @@ std::vector<std::string> ids(const std::vector<ReadyAgenda>& agendas) {
 
 class InsightQueuesTest : public ::testing::Test {
  protected:
-  InsightQueuesTest() : queues_([this](const std::string& id) { woken_.push_back(id); }) {}
-  std::vector<std::string> woken_;
+  InsightQueuesTest()
+      : queues_([this](const std::string& pool, const std::string& insight) {
+          woken_.push_back(insight);
+          pools_woken_.push_back(pool);
+        }) {}
+  void clear_woken() {
+    woken_.clear();
+    pools_woken_.clear();
+  }
+  std::vector<std::string> woken_;        // the insight of each wake-up
+  std::vector<std::string> pools_woken_;  // ... and its pool
   InsightQueues queues_;
 };
 
@@ -163,13 +172,90 @@ TEST_F(InsightQueuesTest, RemoveIfIdleKeepsAQueueThatHoldsAgendas) {
 TEST_F(InsightQueuesTest, MovingToAnotherPoolWakesItsPullers) {
   ASSERT_TRUE(queues_.configure(insight("i", 1), {}, kNow));
   ASSERT_TRUE(queues_.enqueue("i", waiting("a1", 1), kNow));
-  woken_.clear();
+  clear_woken();
   Insight moved = insight("i", 1);
   moved.resource_pool_id = "other";
   ASSERT_TRUE(queues_.configure(moved, {}, kNow));
   EXPECT_EQ(woken_, (std::vector<std::string>{"i"}));
+  EXPECT_EQ(pools_woken_, (std::vector<std::string>{"other"}));
   EXPECT_TRUE(queues_.insights_of_pool("pool").empty());
   EXPECT_EQ(queues_.insights_of_pool("other"), (std::vector<std::string>{"i"}));
+}
+
+TEST_F(InsightQueuesTest, TakingWakesNobodyAndAPutBackRestoresTheQueueSilently) {
+  ASSERT_TRUE(queues_.configure(insight("i", 2), {}, kNow));
+  for (int n = 1; n <= 4; ++n)
+    ASSERT_TRUE(queues_.enqueue("i", waiting("a" + std::to_string(n), n), kNow));
+  clear_woken();
+  const std::string insight_ids[] = {"i"};
+  auto taken = queues_.take(insight_ids, 2, kNow);
+  ASSERT_EQ(ids(taken), (std::vector<std::string>{"a1", "a2"}));
+  EXPECT_TRUE(woken_.empty());  // the refills are the taker's to announce
+  // Back in the reverse order of the take: the queue is as before, and since nobody else
+  // looked meanwhile, nobody is told (a puller that cannot take them must not be woken by
+  // its own put-backs).
+  ASSERT_TRUE(queues_.put_back(std::move(taken[1])));
+  ASSERT_TRUE(queues_.put_back(std::move(taken[0])));
+  EXPECT_TRUE(woken_.empty());
+  EXPECT_EQ(queues_.ready_count("i"), 2u);
+  EXPECT_EQ(queues_.waiting_count("i"), 2u);
+  EXPECT_EQ(queues_.explain("a1", kNow)->position, 0u);
+  EXPECT_TRUE(queues_.explain("a2", kNow)->ready);
+  EXPECT_EQ(queues_.put_back(ReadyAgenda{"i", waiting("a1", 1), 0}).error().code,
+            ErrorCode::kConflict);
+  EXPECT_EQ(queues_.put_back(ReadyAgenda{"gone", waiting("z", 9), 0}).error().code,
+            ErrorCode::kNotFound);
+  EXPECT_EQ(ids(queues_.take(insight_ids, 10, kNow)),
+            (std::vector<std::string>{"a1", "a2", "a3", "a4"}));
+}
+
+TEST_F(InsightQueuesTest, APutBackIsAnnouncedWhenAnotherTakeLookedMeanwhile) {
+  ASSERT_TRUE(queues_.configure(insight("i", 1), {}, kNow));
+  ASSERT_TRUE(queues_.enqueue("i", waiting("a1", 1), kNow));
+  clear_woken();
+  const std::string insight_ids[] = {"i"};
+  auto taken = queues_.take(insight_ids, 1, kNow);
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_TRUE(queues_.take(insight_ids, 1, kNow).empty());  // another puller found nothing
+  ASSERT_TRUE(queues_.put_back(std::move(taken[0])));
+  EXPECT_EQ(woken_, (std::vector<std::string>{"i"}));
+  EXPECT_EQ(pools_woken_, (std::vector<std::string>{"pool"}));
+}
+
+TEST_F(InsightQueuesTest, AnnounceReadyNamesTheQueuesThatTakingRefilled) {
+  ASSERT_TRUE(queues_.configure(insight("i", 1), {}, kNow));
+  ASSERT_TRUE(queues_.configure(insight("j", 1), {}, kNow));
+  ASSERT_TRUE(queues_.enqueue("i", waiting("a1", 1), kNow));
+  ASSERT_TRUE(queues_.enqueue("i", waiting("a2", 2), kNow));
+  ASSERT_TRUE(queues_.enqueue("j", waiting("b1", 3), kNow));
+  const std::string insight_ids[] = {"i", "j"};
+  ASSERT_EQ(queues_.take(insight_ids, 2, kNow).size(), 2u);  // a1 (a2 refills), b1
+  clear_woken();
+  queues_.announce_ready({"i", "j", "unknown"});
+  EXPECT_EQ(woken_, (std::vector<std::string>{"i"}));  // j gained nothing
+  queues_.announce_ready({"i"});
+  EXPECT_EQ(woken_.size(), 1u);  // once
+}
+
+TEST_F(InsightQueuesTest, CapacityIsAnnouncedToThePoolsHoldingAgendasPutBackForIt) {
+  Insight other = insight("o", 1);
+  other.resource_pool_id = "other";
+  ASSERT_TRUE(queues_.configure(insight("i", 1), {}, kNow));
+  ASSERT_TRUE(queues_.configure(other, {}, kNow));
+  ASSERT_TRUE(queues_.enqueue("i", waiting("a1", 1), kNow));
+  ASSERT_TRUE(queues_.enqueue("o", waiting("b1", 2), kNow));
+  queues_.announce_capacity();
+  clear_woken();
+  const std::string insight_ids[] = {"i"};
+  auto taken = queues_.take(insight_ids, 1, kNow);
+  ASSERT_EQ(taken.size(), 1u);
+  ASSERT_TRUE(queues_.put_back(std::move(taken[0]), /*until_capacity=*/true));
+  EXPECT_TRUE(woken_.empty());
+  queues_.announce_capacity();
+  EXPECT_EQ(pools_woken_, (std::vector<std::string>{"pool"}));
+  EXPECT_EQ(woken_, (std::vector<std::string>{""}));
+  queues_.announce_capacity();  // once per put-back
+  EXPECT_EQ(woken_.size(), 1u);
 }
 
 }  // namespace

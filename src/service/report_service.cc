@@ -3,6 +3,8 @@
 #include <functional>
 #include <vector>
 
+#include "util/crypto.h"
+
 namespace pop::service {
 namespace {
 
@@ -29,6 +31,11 @@ ReportService::ReportService(store::Store& store, std::string secret, WallClock 
 
 std::string ReportService::lease_key(std::string_view agenda_id, std::uint64_t epoch) const {
   return report_lease_key(secret_, agenda_id, epoch);
+}
+
+bool ReportService::is_lease_key(std::string_view agenda_id, std::uint64_t epoch,
+                                 std::string_view presented) const {
+  return constant_time_equal(lease_key(agenda_id, epoch), presented);
 }
 
 std::optional<ReportClaims> ReportService::verify(std::string_view token) const {

@@ -38,6 +38,10 @@ class ReportService {
 
   // The key a puller mints the tokens of this lease with (raw bytes; see report_token.h).
   std::string lease_key(std::string_view agenda_id, std::uint64_t epoch) const;
+  // Whether `presented` (raw bytes) is that key: the proof that the caller holds the lease
+  // (AgendaAccess). Constant-time in the comparison.
+  bool is_lease_key(std::string_view agenda_id, std::uint64_t epoch,
+                    std::string_view presented) const;
   // The claims of a token this server's secret vouches for; nullopt otherwise.
   std::optional<ReportClaims> verify(std::string_view token) const;
 

@@ -4,7 +4,9 @@
 //
 //   secret S       256 random bits held by the server (see report_secret.h)
 //   lease key K    HMAC-SHA256(S, "report-lease" 0x00 agendaId 0x00 epoch), handed to the
-//                  puller with the lease, so a puller can mint tokens for its leases only
+//                  puller with the lease, so a puller can mint tokens for its leases only;
+//                  the puller also presents it (base64url, in kLeaseKeyHeader) on every
+//                  progress report and completion, which proves that it holds the lease
 //   token          "popr1." + b64url(claims) + "." + b64url(HMAC-SHA256(K, "popr1." +
 //                  b64url(claims))), claims = {"agenda", "epoch", "operation", "attempt"}
 //
@@ -28,6 +30,10 @@ struct ReportClaims {
 
   bool operator==(const ReportClaims&) const = default;
 };
+
+// The header that carries K, base64url, on PUT .../leases/{epoch}/progress and POST
+// .../leases/{epoch}/complete.
+inline constexpr char kLeaseKeyHeader[] = "Pop-Lease-Key";
 
 // Longer Authorization values are refused before any parsing.
 inline constexpr std::size_t kMaxReportTokenBytes = 4096;
