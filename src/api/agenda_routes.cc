@@ -277,19 +277,20 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
               return http::json_response(200, {{"status", "ok"}});
             },
             http::Access::kOpen),
-        router.add("POST", "/v1/agendas",
-                   [&service](const HttpRequest& request) {
-                     auto submitted = service.submit(
-                         caller_of(request), request.body,
-                         std::string(request.header("Idempotency-Key").value_or("")));
-                     if (!submitted) return error(submitted.error(), request);
-                     HttpResponse response = http::json_response(201, submitted->agenda);
-                     response.headers.set(
-                         "Location", "/v1/agendas/" + submitted->agenda["id"].get<std::string>());
-                     if (submitted->replayed) response.headers.set("Idempotent-Replayed", "true");
-                     return response;
-                   },
-                   kAgendaBody),
+        router.add(
+            "POST", "/v1/agendas",
+            [&service](const HttpRequest& request) {
+              auto submitted =
+                  service.submit(caller_of(request), request.body,
+                                 std::string(request.header("Idempotency-Key").value_or("")));
+              if (!submitted) return error(submitted.error(), request);
+              HttpResponse response = http::json_response(201, submitted->agenda);
+              response.headers.set("Location",
+                                   "/v1/agendas/" + submitted->agenda["id"].get<std::string>());
+              if (submitted->replayed) response.headers.set("Idempotent-Replayed", "true");
+              return response;
+            },
+            kAgendaBody),
         router.add("GET", "/v1/agendas",
                    [&service](const HttpRequest& request) {
                      auto query = agenda_query(request);
@@ -302,20 +303,20 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                      auto removed = service.remove(caller_of(request), request.path_param("id"));
                      return removed ? no_content() : error(removed.error(), request);
                    }),
-        router.add("POST", "/v1/agendas/{id}/rerun",
-                   [&service](const HttpRequest& request) {
-                     // An empty body is POP's default, resetAll.
-                     auto body =
-                         request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
-                     auto rerun = body ? service::rerun_request_from_json(*body)
-                                       : tl::unexpected(body.error());
-                     auto progress =
-                         rerun ? service.rerun(caller_of(request), request.path_param("id"), *rerun)
-                               : tl::unexpected(rerun.error());
-                     return progress ? http::json_response(200, *progress)
-                                     : error(progress.error(), request);
-                   },
-                   kSmallRequestBody),
+        router.add(
+            "POST", "/v1/agendas/{id}/rerun",
+            [&service](const HttpRequest& request) {
+              // An empty body is POP's default, resetAll.
+              auto body = request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
+              auto rerun =
+                  body ? service::rerun_request_from_json(*body) : tl::unexpected(body.error());
+              auto progress =
+                  rerun ? service.rerun(caller_of(request), request.path_param("id"), *rerun)
+                        : tl::unexpected(rerun.error());
+              return progress ? http::json_response(200, *progress)
+                              : error(progress.error(), request);
+            },
+            kSmallRequestBody),
         router.add("GET", "/v1/agendas/{id}",
                    [&service](const HttpRequest& request) {
                      auto agenda = service.agenda(caller_of(request), request.path_param("id"));
@@ -340,28 +341,30 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                      return cancelled ? http::json_response(200, *cancelled)
                                       : error(cancelled.error(), request);
                    }),
-        router.add("PUT", "/v1/agendas/{id}/leases/{epoch}/progress",
-                   [&service](const HttpRequest& request) {
-                     auto epoch = epoch_param(request);
-                     auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
-                     auto body = key ? json_body(request) : tl::unexpected(key.error());
-                     if (!body) return error(body.error(), request);
-                     auto reported = service.report(caller_of(request), request.path_param("id"),
-                                                    *epoch, *key, *body);
-                     return reported ? no_content() : error(reported.error(), request);
-                   },
-                   kReportBody),
-        router.add("POST", "/v1/agendas/{id}/leases/{epoch}/complete",
-                   [&service](const HttpRequest& request) {
-                     auto epoch = epoch_param(request);
-                     auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
-                     auto body = key ? json_body(request) : tl::unexpected(key.error());
-                     if (!body) return error(body.error(), request);
-                     auto completed = service.complete(caller_of(request), request.path_param("id"),
-                                                       *epoch, *key, *body);
-                     return completed ? no_content() : error(completed.error(), request);
-                   },
-                   kReportBody),
+        router.add(
+            "PUT", "/v1/agendas/{id}/leases/{epoch}/progress",
+            [&service](const HttpRequest& request) {
+              auto epoch = epoch_param(request);
+              auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
+              auto body = key ? json_body(request) : tl::unexpected(key.error());
+              if (!body) return error(body.error(), request);
+              auto reported =
+                  service.report(caller_of(request), request.path_param("id"), *epoch, *key, *body);
+              return reported ? no_content() : error(reported.error(), request);
+            },
+            kReportBody),
+        router.add(
+            "POST", "/v1/agendas/{id}/leases/{epoch}/complete",
+            [&service](const HttpRequest& request) {
+              auto epoch = epoch_param(request);
+              auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
+              auto body = key ? json_body(request) : tl::unexpected(key.error());
+              if (!body) return error(body.error(), request);
+              auto completed = service.complete(caller_of(request), request.path_param("id"),
+                                                *epoch, *key, *body);
+              return completed ? no_content() : error(completed.error(), request);
+            },
+            kReportBody),
         router.add_async("POST", "/v1/pools/{pool}/pull", pull_route(service, long_polls),
                          kSmallRequestBody)}) {
     if (!added) return added;

@@ -88,11 +88,17 @@ std::pair<long, std::size_t> unread_by_server(std::uint16_t port) {
 
 class LongPollE2eTest : public pop::testing::PopServerFixture {
  protected:
-  // One puller token per pool opens all of the pool's polls: the per-caller bound is raised
-  // to let it (the global bound's default, 10,000, holds them all).
+  // One puller token per pool opens all of the pool's polls from one address: the per-caller
+  // bound and the per-address connection cap are raised to let it (the global bounds'
+  // defaults, 10,000 polls and connections, hold them all).
   std::vector<std::string> server_arguments() const override {
-    return {"--no-embedded-puller", "--lease-seconds", "600", "--max-long-polls-per-caller",
-            std::to_string(kPolls)};
+    return {"--no-embedded-puller",
+            "--lease-seconds",
+            "600",
+            "--max-long-polls-per-caller",
+            std::to_string(kPolls),
+            "--max-connections-per-address",
+            "0"};
   }
 
   void before_start() override {
