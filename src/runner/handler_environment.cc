@@ -13,6 +13,16 @@ bool is_reserved(std::string_view name) {
 }
 }  // namespace contract_env
 
+namespace {
+// POP's own variables in this process's environment (a puller's POP_TOKEN, an executor's
+// POP_ASSIGNMENT with its lease key, kubeconfig and CA documents, POP_DATA) are credentials
+// and configuration of POP, not of the handler. POP_REPORT_CA is the one a handler is meant
+// to inherit: how it trusts POP_REPORT_URL.
+bool is_pops_own(std::string_view name) {
+  return name.starts_with("POP_") && name != "POP_REPORT_CA";
+}
+}  // namespace
+
 HandlerEnvironment::HandlerEnvironment(const char* const* inherited,
                                        const std::map<std::string, std::string>& spec,
                                        const Variables& contract) {
@@ -25,7 +35,7 @@ HandlerEnvironment::HandlerEnvironment(const char* const* inherited,
   for (const char* const* entry = inherited; entry != nullptr && *entry != nullptr; ++entry) {
     const std::string_view variable(*entry);
     const std::string_view name = variable.substr(0, variable.find('='));
-    if (contract_env::is_reserved(name)) continue;
+    if (is_pops_own(name)) continue;
     if (!spec.empty() && spec.contains(std::string(name))) continue;
     // posix_spawn's prototype predates const; it does not modify the strings.
     pointers_.push_back(const_cast<char*>(*entry));

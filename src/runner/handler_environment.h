@@ -1,7 +1,8 @@
-// The environment a local handler starts with: this process's own, then the handler spec's
-// env, then the handler contract's variables, each layer replacing same-named variables of
-// the layers below. The contract's names are reserved: inherited or spec values for them
-// are dropped even when the contract leaves one unset, so that a handler never sees, say, a
+// The environment a local handler starts with: this process's own, less POP's own variables
+// (every POP_* but POP_REPORT_CA: the puller's token, an executor's assignment), then the
+// handler spec's env, then the handler contract's variables, each layer replacing same-named
+// variables of the layers below. The contract's names are reserved: spec values for them are
+// dropped even when the contract leaves one unset, so that a handler never sees, say, a
 // POP_PAYLOAD_FILE that is not its own.
 #pragma once
 

@@ -207,19 +207,19 @@ TEST_F(LocalRunnerTest, ReportsTheSignalThatKilledTheHandler) {
 }
 
 TEST_F(LocalRunnerTest, ExportsTheContractEnvironment) {
-  ScopedEnv inherited("POP_TEST_INHERITED", "from-parent");
-  ScopedEnv overridden("POP_TEST_OVERRIDDEN", "from-parent");
+  ScopedEnv inherited("HANDLER_TEST_INHERITED", "from-parent");
+  ScopedEnv overridden("HANDLER_TEST_OVERRIDDEN", "from-parent");
   LaunchRequest request = shell(R"sh(
     printf '{"attempt": "%s", "agenda": "%s", "operation": "%s", "customer": "%s",
              "progressFd": "%s", "reportUrl": "%s", "reportToken": "%s", "output": "%s",
              "cwd": "%s", "inherited": "%s", "overridden": "%s", "payloadFile": "%s"}' \
       "$POP_ATTEMPT" "$POP_AGENDA_ID" "$POP_OPERATION_NAME" "$POP_CUSTOMER_ID" \
       "$POP_PROGRESS_FD" "$POP_REPORT_URL" "$POP_REPORT_TOKEN" "$POP_OUTPUT_FILE" \
-      "$(pwd -P)" "$POP_TEST_INHERITED" "$POP_TEST_OVERRIDDEN" "${POP_PAYLOAD_FILE-unset}" \
+      "$(pwd -P)" "$HANDLER_TEST_INHERITED" "$HANDLER_TEST_OVERRIDDEN" "${POP_PAYLOAD_FILE-unset}" \
       > "$POP_OUTPUT_FILE")sh");
   request.report_url = "http://127.0.0.1:8080/v1/report";
   request.report_token = "secret-token";
-  request.handler.env = {{"POP_TEST_OVERRIDDEN", "from-spec"}};
+  request.handler.env = {{"HANDLER_TEST_OVERRIDDEN", "from-spec"}};
   const auto result = run(request);
   ASSERT_TRUE(result.succeeded) << result.message << "\n" << result.log_tail;
   const Json& env = result.output;
