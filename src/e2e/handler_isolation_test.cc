@@ -3,11 +3,13 @@
 // (and read other callers' bearer tokens), and would keep the port bound after the server
 // was killed, so that a supervisor could not start it again.
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -48,6 +50,49 @@ TEST_F(HandlerIsolationTest, HandlerHoldsOnlyTheContractDescriptors) {
   ASSERT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
   // stdin, stdout and stderr, and the progress descriptor: no socket, no database file.
   EXPECT_EQ(progress["operationProgress"][0]["resultPayload"], "0 1 2 3");
+}
+
+// O_CLOEXEC as /proc/PID/fdinfo shows it (octal "flags:").
+bool close_on_exec(pid_t pid, int fd) {
+  std::ifstream info("/proc/" + std::to_string(pid) + "/fdinfo/" + std::to_string(fd));
+  std::string field;
+  while (info >> field) {
+    if (field == "flags:") {
+      std::string octal;
+      info >> octal;
+      return (std::stoul(octal, nullptr, 8) & O_CLOEXEC) != 0;
+    }
+  }
+  return true;  // closed meanwhile
+}
+
+TEST_F(HandlerIsolationTest, EveryDescriptorOfTheServerIsCloseOnExec) {
+  // While a handler runs (its pipes and pidfd), with client connections and the store open.
+  auto submitted =
+      call("POST", "/v1/agendas", R"({"operations": [{"name": "s", "type": "slow"}]})");
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  ASSERT_TRUE(
+      pop::testing::eventually([&] { return std::filesystem::exists(dir_->path() / "slow.pid"); }));
+  auto other = server_->client();
+  ASSERT_TRUE(other.request("GET", "/healthz"));
+  const std::string server_fds = "/proc/" + std::to_string(server_->pid()) + "/fd/";
+  std::vector<std::string> open;
+  for (const auto& entry : std::filesystem::directory_iterator(server_fds)) {
+    const int fd = std::stoi(entry.path().filename().string());
+    std::error_code ignored;
+    const auto target = std::filesystem::read_symlink(entry.path(), ignored);
+    // What the server inherited from this test process (the same descriptor, to the same
+    // file) is not its own doing; a handler never gets it either (HandlerHoldsOnly...).
+    const auto ours = std::filesystem::read_symlink("/proc/self/fd/" + std::to_string(fd), ignored);
+    if (fd < 3 || (!ignored && ours == target)) continue;
+    if (!close_on_exec(server_->pid(), fd))
+      open.push_back(std::to_string(fd) + " -> " + target.string());
+  }
+  EXPECT_TRUE(open.empty()) << ::testing::PrintToString(open);
+  EXPECT_EQ(
+      call("POST", "/v1/agendas/" + std::string(Json::parse(submitted.body)["id"]) + "/cancel")
+          .status,
+      200);
 }
 
 std::uint16_t free_port() {
