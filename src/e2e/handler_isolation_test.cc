@@ -9,7 +9,6 @@
 #include <signal.h>
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
