@@ -2,6 +2,8 @@
 // not reach a program this process starts.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "http_client/client.h"
 #include "http_client/test_server.h"
 #include "util/close_on_exec.h"
@@ -21,7 +23,9 @@ TEST(ClientDescriptors, AreCloseOnExec) {
   // The keep-alive connection stays open after the answer.
   auto response = client->request("GET", "/");
   ASSERT_TRUE(response) << response.error().message;
-  EXPECT_EQ(inheritable_descriptors(), before);
+  // Nothing new is inheritable (what this process inherited may have been marked meanwhile).
+  for (int fd : inheritable_descriptors())
+    EXPECT_NE(std::find(before.begin(), before.end(), fd), before.end()) << "descriptor " << fd;
 }
 
 }  // namespace

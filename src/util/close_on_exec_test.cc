@@ -1,12 +1,11 @@
 #include "util/close_on_exec.h"
 
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-
-#include <gtest/gtest.h>
 
 #include "runner/unique_fd.h"
 
