@@ -29,6 +29,7 @@
 
 #include "puller/http_work_source.h"
 #include "testing/pop_server_fixture.h"
+#include "testing/process_stats.h"
 
 namespace pop {
 namespace {
@@ -54,14 +55,6 @@ struct RawPoll {
   bool closed = false;
   bool departed = false;  // the test closed it: a puller that went away
 };
-
-long status_field(int pid, const std::string& field) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
-}
 
 // The bytes the kernel holds unread on the server's side of its connections to `port`, and
 // how many such connections there are (/proc/net/tcp): 0 unread means the server has read
@@ -115,10 +108,6 @@ class LongPollE2eTest : public pop::testing::PopServerFixture {
       if (poll.fd >= 0) close(poll.fd);
     }
     PopServerFixture::TearDown();
-  }
-
-  std::uint16_t port() const {
-    return static_cast<std::uint16_t>(std::stoi(base_url_.substr(base_url_.rfind(':') + 1)));
   }
 
   static std::string pull_request(const std::string& pool, const std::string& token) {
@@ -237,7 +226,7 @@ class LongPollE2eTest : public pop::testing::PopServerFixture {
 
   void sample_threads() {
     if (++samples_ % 64 != 0) return;
-    max_threads_ = std::max(max_threads_, status_field(server_->pid(), "Threads"));
+    max_threads_ = std::max(max_threads_, pop::testing::thread_count(server_->pid()));
   }
 
   std::vector<RawPoll> polls_;
@@ -256,7 +245,7 @@ TEST_F(LongPollE2eTest, ThousandsOfPollsHoldFewThreadsAndASubmitWakesOnlyItsPool
   ASSERT_EQ(call("POST", "/v1/pools", R"({"id": "pool-b", "title": "B"})").status, 201);
   const std::string token_default = puller_token("default");
   const std::string token_b = puller_token("pool-b");
-  const long threads_before = status_field(server_->pid(), "Threads");
+  const long threads_before = pop::testing::thread_count(server_->pid());
 
   const auto started = Clock::now();
   const std::string request_default = pull_request("default", token_default);
@@ -271,8 +260,8 @@ TEST_F(LongPollE2eTest, ThousandsOfPollsHoldFewThreadsAndASubmitWakesOnlyItsPool
   ASSERT_TRUE(all_read(kPolls, 60s));
   const auto opened = Clock::now() - started;
   EXPECT_TRUE(read_answers(1s).empty()) << "polls answered before any work was submitted";
-  max_threads_ = std::max(max_threads_, status_field(server_->pid(), "Threads"));
-  const long rss_kib = status_field(server_->pid(), "VmRSS");
+  max_threads_ = std::max(max_threads_, pop::testing::thread_count(server_->pid()));
+  const std::size_t rss_bytes = pop::testing::resident_bytes(server_->pid());
 
   const auto probe = Clock::now();
   EXPECT_EQ(call("GET", "/healthz").status, 200);
@@ -303,13 +292,13 @@ TEST_F(LongPollE2eTest, ThousandsOfPollsHoldFewThreadsAndASubmitWakesOnlyItsPool
   ASSERT_TRUE(answer.is_object()) << winner.answer;
   ASSERT_EQ(answer["agendas"].size(), 1u) << winner.answer;
   EXPECT_EQ(answer["agendas"][0]["agenda"]["id"], id);
-  max_threads_ = std::max(max_threads_, status_field(server_->pid(), "Threads"));
+  max_threads_ = std::max(max_threads_, pop::testing::thread_count(server_->pid()));
 
   std::printf(
       "%zu polls opened in %.1f s; server threads %ld before, at most %ld with them; "
-      "RSS %ld MiB; /healthz in %.1f ms\n",
+      "RSS %zu MiB; /healthz in %.1f ms\n",
       kPolls, std::chrono::duration<double>(opened).count(), threads_before, max_threads_,
-      rss_kib / 1024, std::chrono::duration<double, std::milli>(healthz).count());
+      rss_bytes >> 20, std::chrono::duration<double, std::milli>(healthz).count());
   EXPECT_LT(max_threads_, kMaxServerThreads);
 
   // Stopping answers every waiting poll with an empty result, within the stop's grace.
