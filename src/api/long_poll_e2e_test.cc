@@ -56,27 +56,32 @@ struct RawPoll {
   bool departed = false;  // the test closed it: a puller that went away
 };
 
-// The bytes the kernel holds unread on the server's side of its connections to `port`, and
-// how many such connections there are (/proc/net/tcp): 0 unread means the server has read
-// every request sent so far.
-std::pair<long, std::size_t> unread_by_server(std::uint16_t port) {
+// The server's side of its connections to `port` as the kernel shows them (/proc/net/tcp).
+struct ServerSockets {
+  // Bytes the kernel holds unread: 0 means the server has read every request sent so far.
+  long unread = 0;
+  // Connections the server has not closed yet: established ones, and those whose client
+  // went away (CLOSE_WAIT) until the server notices and closes its end.
+  std::size_t held = 0;
+};
+
+ServerSockets server_sockets(std::uint16_t port) {
   std::ifstream table("/proc/net/tcp");
   std::string line;
   std::getline(table, line);  // the header
-  long unread = 0;
-  std::size_t connections = 0;
+  ServerSockets sockets;
   char local_port[5];
   std::snprintf(local_port, sizeof local_port, "%04X", port);
   while (std::getline(table, line)) {
     std::istringstream fields(line);
     std::string slot, local, remote, state, queues;
     fields >> slot >> local >> remote >> state >> queues;
-    // Established connections whose local end is the server's port.
-    if (state != "01" || local.substr(local.size() - 4) != local_port) continue;
-    ++connections;
-    unread += std::stol(queues.substr(queues.find(':') + 1), nullptr, 16);
+    // ESTABLISHED (01) and CLOSE_WAIT (08) sockets whose local end is the server's port.
+    if ((state != "01" && state != "08") || local.substr(local.size() - 4) != local_port) continue;
+    ++sockets.held;
+    sockets.unread += std::stol(queues.substr(queues.find(':') + 1), nullptr, 16);
   }
-  return {unread, connections};
+  return sockets;
 }
 
 class LongPollE2eTest : public pop::testing::PopServerFixture {
@@ -185,8 +190,8 @@ class LongPollE2eTest : public pop::testing::PopServerFixture {
     return pop::testing::eventually(
         [&] {
           sample_threads();
-          auto [unread, open] = unread_by_server(port());
-          return unread == 0 && open >= connections;
+          const ServerSockets sockets = server_sockets(port());
+          return sockets.unread == 0 && sockets.held >= connections;
         },
         limit);
   }
@@ -270,6 +275,7 @@ TEST_F(LongPollE2eTest, ThousandsOfPollsHoldFewThreadsAndASubmitWakesOnlyItsPool
 
   // The first polls of `default` go away: the agenda must go to one that is still there.
   constexpr std::size_t kDeparted = 100;
+  const std::size_t held_before = server_sockets(port()).held;
   for (std::size_t i = 0, gone = 0; gone < kDeparted; ++i) {
     if (!polls_[i].pool_default) continue;
     close(polls_[i].fd);
@@ -277,7 +283,10 @@ TEST_F(LongPollE2eTest, ThousandsOfPollsHoldFewThreadsAndASubmitWakesOnlyItsPool
     polls_[i].closed = polls_[i].departed = true;
     ++gone;
   }
-  std::this_thread::sleep_for(2s);  // for the server to see them go
+  // The server forgets a poll as it closes the connection of a client that went away.
+  ASSERT_TRUE(pop::testing::eventually(
+      [&] { return server_sockets(port()).held <= held_before - kDeparted; }, 30s))
+      << "the server did not close the connections of the " << kDeparted << " polls that went away";
 
   auto submitted =
       call("POST", "/v1/agendas", R"({"operations": [{"name": "s", "type": "sample"}]})");
