@@ -34,6 +34,7 @@
 #include "auth/admin_token_file.h"
 #include "http_client/client.h"
 #include "http_client/url.h"
+#include "testing/process_stats.h"
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
 
@@ -91,11 +92,9 @@ class ServerProcess {
 
   // Resident memory in bytes, from /proc/PID/status.
   long rss_bytes() const {
-    std::ifstream status("/proc/" + std::to_string(pid()) + "/status");
-    for (std::string line; std::getline(status, line);) {
-      if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6) * 1024;
-    }
-    throw BenchFailure("no VmRSS for the server");
+    const std::size_t rss = pop::testing::resident_bytes(pid());
+    if (rss == 0) throw BenchFailure("no VmRSS for the server");
+    return static_cast<long>(rss);
   }
 
   // Bytes of every file in the data directory (the database, its WAL, work files).

@@ -29,6 +29,7 @@
 
 #include "puller/http_work_source.h"
 #include "testing/pop_server_fixture.h"
+#include "testing/process_stats.h"
 
 namespace pop {
 namespace {
@@ -55,35 +56,32 @@ struct RawPoll {
   bool departed = false;  // the test closed it: a puller that went away
 };
 
-long status_field(int pid, const std::string& field) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(status, line);) {
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  }
-  return -1;
-}
+// The server's side of its connections to `port` as the kernel shows them (/proc/net/tcp).
+struct ServerSockets {
+  // Bytes the kernel holds unread: 0 means the server has read every request sent so far.
+  long unread = 0;
+  // Connections the server has not closed yet: established ones, and those whose client
+  // went away (CLOSE_WAIT) until the server notices and closes its end.
+  std::size_t held = 0;
+};
 
-// The bytes the kernel holds unread on the server's side of its connections to `port`, and
-// how many such connections there are (/proc/net/tcp): 0 unread means the server has read
-// every request sent so far.
-std::pair<long, std::size_t> unread_by_server(std::uint16_t port) {
+ServerSockets server_sockets(std::uint16_t port) {
   std::ifstream table("/proc/net/tcp");
   std::string line;
   std::getline(table, line);  // the header
-  long unread = 0;
-  std::size_t connections = 0;
+  ServerSockets sockets;
   char local_port[5];
   std::snprintf(local_port, sizeof local_port, "%04X", port);
   while (std::getline(table, line)) {
     std::istringstream fields(line);
     std::string slot, local, remote, state, queues;
     fields >> slot >> local >> remote >> state >> queues;
-    // Established connections whose local end is the server's port.
-    if (state != "01" || local.substr(local.size() - 4) != local_port) continue;
-    ++connections;
-    unread += std::stol(queues.substr(queues.find(':') + 1), nullptr, 16);
+    // ESTABLISHED (01) and CLOSE_WAIT (08) sockets whose local end is the server's port.
+    if ((state != "01" && state != "08") || local.substr(local.size() - 4) != local_port) continue;
+    ++sockets.held;
+    sockets.unread += std::stol(queues.substr(queues.find(':') + 1), nullptr, 16);
   }
-  return {unread, connections};
+  return sockets;
 }
 
 class LongPollE2eTest : public pop::testing::PopServerFixture {
@@ -115,10 +113,6 @@ class LongPollE2eTest : public pop::testing::PopServerFixture {
       if (poll.fd >= 0) close(poll.fd);
     }
     PopServerFixture::TearDown();
-  }
-
-  std::uint16_t port() const {
-    return static_cast<std::uint16_t>(std::stoi(base_url_.substr(base_url_.rfind(':') + 1)));
   }
 
   static std::string pull_request(const std::string& pool, const std::string& token) {
@@ -196,8 +190,8 @@ class LongPollE2eTest : public pop::testing::PopServerFixture {
     return pop::testing::eventually(
         [&] {
           sample_threads();
-          auto [unread, open] = unread_by_server(port());
-          return unread == 0 && open >= connections;
+          const ServerSockets sockets = server_sockets(port());
+          return sockets.unread == 0 && sockets.held >= connections;
         },
         limit);
   }
@@ -237,7 +231,7 @@ class LongPollE2eTest : public pop::testing::PopServerFixture {
 
   void sample_threads() {
     if (++samples_ % 64 != 0) return;
-    max_threads_ = std::max(max_threads_, status_field(server_->pid(), "Threads"));
+    max_threads_ = std::max(max_threads_, pop::testing::thread_count(server_->pid()));
   }
 
   std::vector<RawPoll> polls_;
@@ -256,7 +250,7 @@ TEST_F(LongPollE2eTest, ThousandsOfPollsHoldFewThreadsAndASubmitWakesOnlyItsPool
   ASSERT_EQ(call("POST", "/v1/pools", R"({"id": "pool-b", "title": "B"})").status, 201);
   const std::string token_default = puller_token("default");
   const std::string token_b = puller_token("pool-b");
-  const long threads_before = status_field(server_->pid(), "Threads");
+  const long threads_before = pop::testing::thread_count(server_->pid());
 
   const auto started = Clock::now();
   const std::string request_default = pull_request("default", token_default);
@@ -271,8 +265,8 @@ TEST_F(LongPollE2eTest, ThousandsOfPollsHoldFewThreadsAndASubmitWakesOnlyItsPool
   ASSERT_TRUE(all_read(kPolls, 60s));
   const auto opened = Clock::now() - started;
   EXPECT_TRUE(read_answers(1s).empty()) << "polls answered before any work was submitted";
-  max_threads_ = std::max(max_threads_, status_field(server_->pid(), "Threads"));
-  const long rss_kib = status_field(server_->pid(), "VmRSS");
+  max_threads_ = std::max(max_threads_, pop::testing::thread_count(server_->pid()));
+  const std::size_t rss_bytes = pop::testing::resident_bytes(server_->pid());
 
   const auto probe = Clock::now();
   EXPECT_EQ(call("GET", "/healthz").status, 200);
@@ -281,6 +275,7 @@ TEST_F(LongPollE2eTest, ThousandsOfPollsHoldFewThreadsAndASubmitWakesOnlyItsPool
 
   // The first polls of `default` go away: the agenda must go to one that is still there.
   constexpr std::size_t kDeparted = 100;
+  const std::size_t held_before = server_sockets(port()).held;
   for (std::size_t i = 0, gone = 0; gone < kDeparted; ++i) {
     if (!polls_[i].pool_default) continue;
     close(polls_[i].fd);
@@ -288,7 +283,10 @@ TEST_F(LongPollE2eTest, ThousandsOfPollsHoldFewThreadsAndASubmitWakesOnlyItsPool
     polls_[i].closed = polls_[i].departed = true;
     ++gone;
   }
-  std::this_thread::sleep_for(2s);  // for the server to see them go
+  // The server forgets a poll as it closes the connection of a client that went away.
+  ASSERT_TRUE(pop::testing::eventually(
+      [&] { return server_sockets(port()).held <= held_before - kDeparted; }, 30s))
+      << "the server did not close the connections of the " << kDeparted << " polls that went away";
 
   auto submitted =
       call("POST", "/v1/agendas", R"({"operations": [{"name": "s", "type": "sample"}]})");
@@ -303,13 +301,13 @@ TEST_F(LongPollE2eTest, ThousandsOfPollsHoldFewThreadsAndASubmitWakesOnlyItsPool
   ASSERT_TRUE(answer.is_object()) << winner.answer;
   ASSERT_EQ(answer["agendas"].size(), 1u) << winner.answer;
   EXPECT_EQ(answer["agendas"][0]["agenda"]["id"], id);
-  max_threads_ = std::max(max_threads_, status_field(server_->pid(), "Threads"));
+  max_threads_ = std::max(max_threads_, pop::testing::thread_count(server_->pid()));
 
   std::printf(
       "%zu polls opened in %.1f s; server threads %ld before, at most %ld with them; "
-      "RSS %ld MiB; /healthz in %.1f ms\n",
+      "RSS %zu MiB; /healthz in %.1f ms\n",
       kPolls, std::chrono::duration<double>(opened).count(), threads_before, max_threads_,
-      rss_kib / 1024, std::chrono::duration<double, std::milli>(healthz).count());
+      rss_bytes >> 20, std::chrono::duration<double, std::milli>(healthz).count());
   EXPECT_LT(max_threads_, kMaxServerThreads);
 
   // Stopping answers every waiting poll with an empty result, within the stop's grace.

@@ -9,11 +9,14 @@
 #include <mutex>
 #include <thread>
 
+#include "testing/subprocess.h"
+
 namespace pop::api {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = LongPolls::Clock;
+using pop::testing::eventually;
 
 // Work handed out per pool, and what each test poll was answered.
 class LongPollsTest : public ::testing::Test {
@@ -47,16 +50,6 @@ class LongPollsTest : public ::testing::Test {
   void add_work(const std::string& pool, int count = 1) {
     std::lock_guard lock(mutex_);
     work_[pool] += count;
-  }
-
-  template <typename Predicate>
-  static bool eventually(Predicate predicate, std::chrono::milliseconds limit = 10s) {
-    const auto deadline = Clock::now() + limit;
-    while (Clock::now() < deadline) {
-      if (predicate()) return true;
-      std::this_thread::sleep_for(1ms);
-    }
-    return predicate();
   }
 
   // Outlives the test body's LongPolls, which may answer polls as it stops.

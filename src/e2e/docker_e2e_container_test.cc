@@ -9,7 +9,6 @@
 #include <fstream>
 
 #include "docker/docker_engine.h"
-#include "http_client/test_server.h"
 #include "testing/container_tests.h"
 #include "testing/pop_server_fixture.h"
 #include "testing/subprocess.h"
@@ -30,30 +29,9 @@ class DockerE2eTest : public testing::PopServerFixture {
             "--handlers",      (dir_->path() / "handlers.json").string()};
   }
   void before_start() override {
-    signals_ = http_client::testing::TestServer::start_tcp(
-        [](const http_client::testing::ReceivedRequest&, http_client::testing::Connection& peer) {
-          peer.respond(200, "");
-          peer.close_after();
-        });
-    ASSERT_NE(signals_, nullptr);
-    // A handler whose image the engine does not have, and cannot pull (no network here),
-    // and one that tells signals_ how it is stopped.
-    const json handlers = {
-        {"handlers",
-         {{"ghost", {{"command", {"pop", "handler", "sample"}}, {"image", "pop-test/ghost:404"}}},
-          {"polite",
-           {{"command", testing::sigterm_reporting_command(signals_->port())},
-            {"image", "pop:local"},
-            {"terminationGraceSeconds", 30}}}}}};
-    std::ofstream(dir_->path() / "handlers.json") << handlers.dump();
-  }
-
-  // Whether the handler of agenda `id` asked signals_ for `what` ("started", "sigterm").
-  bool heard(const std::string& what, const std::string& id) {
-    for (const auto& request : signals_->requests()) {
-      if (request.target == "/" + what + "/" + id) return true;
-    }
-    return false;
+    handlers_ = testing::ContainerTestHandlers::start();
+    ASSERT_NE(handlers_, nullptr);
+    std::ofstream(dir_->path() / "handlers.json") << handlers_->registry().dump();
   }
 
   std::string submit(const json& agenda) {
@@ -75,7 +53,7 @@ class DockerE2eTest : public testing::PopServerFixture {
     return ids ? *ids : std::vector<std::string>{};
   }
 
-  std::unique_ptr<http_client::testing::TestServer> signals_;
+  std::unique_ptr<testing::ContainerTestHandlers> handlers_;
 };
 
 TEST_F(DockerE2eTest, DiamondRunsInContainersAndPassesOutputs) {
@@ -124,7 +102,7 @@ TEST_F(DockerE2eTest, CancelMidRunLeavesNoContainer) {
 TEST_F(DockerE2eTest, CancelSendsSigtermAndLeavesTheGracePeriod) {
   const std::string id = submit(
       {{"operations", {{{"name", "polite"}, {"type", "polite"}, {"payload", json::object()}}}}});
-  ASSERT_TRUE(eventually([&] { return heard("started", id); }, 30s));
+  ASSERT_TRUE(eventually([&] { return handlers_->heard("started", id); }, 30s));
   // Found by the labels the handler contract lists.
   auto engine = docker::DockerEngine::connect(testing::test_docker_host());
   ASSERT_TRUE(engine.has_value());
@@ -134,7 +112,7 @@ TEST_F(DockerE2eTest, CancelSendsSigtermAndLeavesTheGracePeriod) {
   EXPECT_EQ(labelled->size(), 1u);
   const auto cancelled_at = std::chrono::steady_clock::now();
   EXPECT_EQ(call("POST", "/v1/agendas/" + id + "/cancel").status / 100, 2);
-  EXPECT_TRUE(eventually([&] { return heard("sigterm", id); }, 20s))
+  EXPECT_TRUE(eventually([&] { return handlers_->heard("sigterm", id); }, 20s))
       << "the handler was not sent SIGTERM";
   EXPECT_TRUE(eventually([&] { return containers_of(id).empty(); }, 20s));
   // It ended on SIGTERM, long before its grace period was over.

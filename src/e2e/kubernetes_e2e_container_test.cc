@@ -10,7 +10,6 @@
 #include <fstream>
 
 #include "docker/docker_engine.h"
-#include "http_client/test_server.h"
 #include "http_client/url.h"
 #include "testing/container_tests.h"
 #include "testing/kube_simulator_process.h"
@@ -42,20 +41,9 @@ class KubernetesE2eTest : public testing::PopServerFixture {
         {.script = POP_TEST_KUBE_SIMULATOR, .docker_host = testing::test_docker_host()});
     ASSERT_TRUE(simulator.has_value()) << simulator.error().message;
     simulator_ = std::move(*simulator);
-    signals_ = http_client::testing::TestServer::start_tcp(
-        [](const http_client::testing::ReceivedRequest&, http_client::testing::Connection& peer) {
-          peer.respond(200, "");
-          peer.close_after();
-        });
-    ASSERT_NE(signals_, nullptr);
-    const json handlers = {
-        {"handlers",
-         {{"ghost", {{"command", {"pop", "handler", "sample"}}, {"image", "pop-test/ghost:404"}}},
-          {"polite",
-           {{"command", testing::sigterm_reporting_command(signals_->port())},
-            {"image", "pop:local"},
-            {"terminationGraceSeconds", 30}}}}}};
-    std::ofstream(dir_->path() / "handlers.json") << handlers.dump();
+    handlers_ = testing::ContainerTestHandlers::start();
+    ASSERT_NE(handlers_, nullptr);
+    std::ofstream(dir_->path() / "handlers.json") << handlers_->registry().dump();
     auto api = http_client::Client::create(
         {.base_url = simulator_->url(), .bearer_token = "simulator-token", .proxy = ""});
     ASSERT_TRUE(api.has_value());
@@ -123,17 +111,9 @@ class KubernetesE2eTest : public testing::PopServerFixture {
     return json::parse(answer.body, nullptr, false).value("id", "");
   }
 
-  // Whether the handler of agenda `id` asked signals_ for `what` ("started", "sigterm").
-  bool heard(const std::string& what, const std::string& id) {
-    for (const auto& request : signals_->requests()) {
-      if (request.target == "/" + what + "/" + id) return true;
-    }
-    return false;
-  }
-
   std::unique_ptr<testing::KubeSimulatorProcess> simulator_;
   std::optional<http_client::Client> api_;
-  std::unique_ptr<http_client::testing::TestServer> signals_;
+  std::unique_ptr<testing::ContainerTestHandlers> handlers_;
 };
 
 TEST_F(KubernetesE2eTest, DiamondRunsAsPodsAndPassesOutputs) {
@@ -224,13 +204,13 @@ TEST_F(KubernetesE2eTest, CancelSendsSigtermAndLeavesTheGracePeriod) {
   create_namespace("pop-handlers");
   const std::string id = submit(
       {{"operations", {{{"name", "polite"}, {"type", "polite"}, {"payload", json::object()}}}}});
-  ASSERT_TRUE(eventually([&] { return heard("started", id); }, 30s));
+  ASSERT_TRUE(eventually([&] { return handlers_->heard("started", id); }, 30s));
   const auto labelled = pods("pop.agendaId=" + id + ",pop.operationType=polite,pop.attempt=1");
   ASSERT_EQ(labelled.size(), 1u) << "kubectl get pods -l pop.attempt=1 would not find the Pod";
   EXPECT_EQ(labelled[0]["spec"]["terminationGracePeriodSeconds"], 30);
   const auto cancelled_at = std::chrono::steady_clock::now();
   EXPECT_EQ(call("POST", "/v1/agendas/" + id + "/cancel").status / 100, 2);
-  EXPECT_TRUE(eventually([&] { return heard("sigterm", id); }, 20s))
+  EXPECT_TRUE(eventually([&] { return handlers_->heard("sigterm", id); }, 20s))
       << "the handler was not sent SIGTERM";
   EXPECT_TRUE(eventually([&] { return pods("pop.agendaId=" + id).empty(); }, 20s));
   // It ended on SIGTERM, long before its grace period was over.

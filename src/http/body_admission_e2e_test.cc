@@ -13,8 +13,9 @@
 #include <vector>
 
 #include "http/test_http_client.h"
-#include "testing/hostile_clients.h"
+#include "testing/attack_watch.h"
 #include "testing/pop_server_fixture.h"
+#include "testing/process_stats.h"
 
 namespace pop::testing {
 namespace {
@@ -24,7 +25,9 @@ using Clock = std::chrono::steady_clock;
 using http::testing::TestClient;
 
 constexpr std::size_t kMiB = 1u << 20;
-// "A few hundred MB": far below what buffering the attacks' bodies would take (5 GB).
+// "A few hundred MB": far below what buffering the attacks' bodies would take (5 GB). A
+// server that passes it is killed, so that one that gives in ends the test early instead of
+// exhausting the machine.
 #if defined(__SANITIZE_ADDRESS__)
 // AddressSanitizer keeps freed blocks in its quarantine (256 MiB by default) and adds its
 // own bookkeeping: the release build holds the bound, the sanitized one that plus those.
@@ -42,9 +45,9 @@ struct AttackResult {
 
 // One attacking connection: sends `head`, then `body_bytes` of body (as 64 KiB chunks when
 // `chunked`, never the last chunk) as fast as the server takes them, until the server
-// answers, `stop` is set, or `deadline`.
+// answers, `watch` killed it, or `deadline`.
 AttackResult attack(std::uint16_t port, const std::string& head, std::size_t body_bytes,
-                    bool chunked, const std::atomic<bool>& stop, Clock::time_point deadline) {
+                    bool chunked, const AttackWatch& watch, Clock::time_point deadline) {
   AttackResult result;
   TestClient client;
   if (!client.connect(port) || !client.send(head)) return result;
@@ -52,7 +55,8 @@ AttackResult attack(std::uint16_t port, const std::string& head, std::size_t bod
   std::string pending;
   // Once everything is sent, the answer gets a few seconds more to come.
   std::optional<Clock::time_point> sent_all;
-  while (!stop && Clock::now() < deadline && (!sent_all || Clock::now() < *sent_all + 3s)) {
+  while (!watch.killed() && Clock::now() < deadline &&
+         (!sent_all || Clock::now() < *sent_all + 3s)) {
     const bool more = result.body_bytes_sent < body_bytes || !pending.empty();
     if (!more && !sent_all) sent_all = Clock::now();
     pollfd p{client.fd(), static_cast<short>(POLLIN | (more ? POLLOUT : 0)), 0};
@@ -70,7 +74,7 @@ AttackResult attack(std::uint16_t port, const std::string& head, std::size_t bod
     if (sent < 0) break;  // reset by the server: its answer may still be readable
     pending.erase(0, static_cast<std::size_t>(sent));
   }
-  if (stop) return result;
+  if (watch.killed()) return result;
   if (auto response = client.read_response(sent_all ? 1s : 5s)) {
     result.status = response->status;
     result.retry_after = std::string(response->headers.get("Retry-After").value_or(""));
@@ -82,11 +86,7 @@ AttackResult attack(std::uint16_t port, const std::string& head, std::size_t bod
 // What a server under attack was seen doing.
 struct Observed {
   std::vector<AttackResult> results;  // one per attacking connection
-  std::size_t max_resident = 0;       // bytes
-  Clock::duration slowest_healthz{};
-  int healthz_probes = 0;
-  int failed_healthz = 0;  // no 200 within 3 s
-  int slow_healthz = 0;    // a 200 that took more than a second
+  AttackRecord watched;
 };
 
 // An unauthenticated attacker's connection is refused without its body being read: 401,
@@ -105,41 +105,13 @@ void expect_refused_unread(const AttackResult& result) {
 
 class BodyAdmissionTest : public PopServerFixture {
  protected:
-  std::uint16_t port() const { return port_of(base_url_); }
-
   // `count` connections sending `head` and a body at once; with `repeat_for`, each attacker
   // connects again 50 ms after every answer until that time is over, as an attacker would.
-  // Meanwhile one thread samples the server's resident memory every 20 ms and another times
-  // /healthz (from another address) every 100 ms. Once the memory passes kMemoryCeiling the
-  // attack stops, so that a server that gives in ends the test early instead of exhausting
-  // the machine.
+  // Meanwhile an AttackWatch samples the server's memory and times /healthz.
   Observed run_attack(int count, const std::string& head, std::size_t body_bytes, bool chunked,
                       Clock::duration repeat_for = {}) {
     Observed observed;
-    std::atomic<bool> stop{false};
-    std::atomic<bool> attack_over{false};
-    std::thread memory([&] {
-      while (!attack_over) {
-        observed.max_resident = std::max(observed.max_resident, resident_bytes(server_->pid()));
-        if (observed.max_resident > kMemoryCeiling) stop = true;
-        std::this_thread::sleep_for(20ms);
-      }
-    });
-    std::thread health([&] {
-      while (!attack_over) {
-        const auto began = Clock::now();
-        TestClient probe;
-        const bool sent = probe.connect(port(), "127.0.0.3") &&
-                          probe.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n");
-        auto response = sent ? probe.read_response(3s) : std::nullopt;
-        ++observed.healthz_probes;
-        if (!response || response->status != 200) ++observed.failed_healthz;
-        const auto took = Clock::now() - began;
-        if (took > 1s) ++observed.slow_healthz;
-        observed.slowest_healthz = std::max(observed.slowest_healthz, took);
-        std::this_thread::sleep_for(100ms);
-      }
-    });
+    AttackWatch watch(server_->pid(), port(), kMemoryCeiling);
     std::vector<std::vector<AttackResult>> per_attacker(static_cast<std::size_t>(count));
     std::vector<std::thread> attackers;
     const auto began = Clock::now();
@@ -147,16 +119,14 @@ class BodyAdmissionTest : public PopServerFixture {
     for (auto& results : per_attacker) {
       attackers.emplace_back([&] {
         while (true) {
-          results.push_back(attack(port(), head, body_bytes, chunked, stop, deadline));
-          if (stop || Clock::now() >= began + repeat_for) break;
+          results.push_back(attack(port(), head, body_bytes, chunked, watch, deadline));
+          if (watch.killed() || Clock::now() >= began + repeat_for) break;
           std::this_thread::sleep_for(50ms);
         }
       });
     }
     for (auto& attacker : attackers) attacker.join();
-    attack_over = true;
-    memory.join();
-    health.join();
+    observed.watched = watch.stop();
     for (auto& results : per_attacker) {
       observed.results.insert(observed.results.end(), results.begin(), results.end());
     }
@@ -164,21 +134,13 @@ class BodyAdmissionTest : public PopServerFixture {
   }
 
   static void expect_server_held(const Observed& observed) {
-    EXPECT_LT(observed.max_resident, kMemoryCeiling)
-        << "server resident memory reached " << observed.max_resident / kMiB << " MiB";
-    // Every probe answered, and within a second but for one in ten at most: on a machine
-    // shared with other builds a probe is sometimes not scheduled for a while.
-    EXPECT_GT(observed.healthz_probes, 0);
-    EXPECT_EQ(observed.failed_healthz, 0);
-    EXPECT_LE(observed.slow_healthz * 10, observed.healthz_probes);
+    expect_held(observed.watched, kMemoryCeiling);
     std::printf(
         "[ figures  ] %zu attacking connections, max RSS %zu MiB, slowest /healthz %lld ms over "
         "%d probes\n",
-        observed.results.size(), observed.max_resident / kMiB,
-        static_cast<long long>(
-            std::chrono::duration_cast<std::chrono::milliseconds>(observed.slowest_healthz)
-                .count()),
-        observed.healthz_probes);
+        observed.results.size(), observed.watched.peak_rss_bytes / kMiB,
+        static_cast<long long>(observed.watched.slowest_health_check.count()),
+        observed.watched.health_checks);
   }
 };
 

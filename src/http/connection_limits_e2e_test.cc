@@ -5,7 +5,9 @@
 
 #include "http/test_http_client.h"
 #include "testing/hostile_clients.h"
+#include "testing/loopback_socket.h"
 #include "testing/pop_server_fixture.h"
+#include "testing/process_stats.h"
 
 namespace pop::testing {
 namespace {
@@ -31,7 +33,7 @@ std::pair<int, Clock::duration> healthz(std::uint16_t port) {
 void open_idle(SocketSet& sockets, std::uint16_t port, int count, int addresses) {
   for (int i = 0; i < count; ++i) {
     const std::string source = "127.0.0." + std::to_string(2 + i % addresses);
-    const int fd = connect_from(source.c_str(), port);
+    const int fd = open_loopback_socket(port, source.c_str());
     if (fd < 0) break;
     sockets.add(fd);
   }
@@ -54,12 +56,11 @@ TEST_F(LowSoftFileLimitTest, ServerRaisesItsDescriptorLimitSoIdleSocketsDoNotLoc
 
   // 1,100 sockets from five addresses (220 each, under any per-address cap): past 1,024
   // descriptors a server that kept the soft limit can accept nothing more.
-  const std::uint16_t port = port_of(base_url_);
   SocketSet idle;
-  open_idle(idle, port, 1100, 5);
+  open_idle(idle, port(), 1100, 5);
   ASSERT_EQ(idle.size(), 1100u);
   for (int probe = 0; probe < 3; ++probe) {
-    const auto [status, took] = healthz(port);
+    const auto [status, took] = healthz(port());
     EXPECT_EQ(status, 200);
     EXPECT_LT(took, 1s);
   }
@@ -73,10 +74,9 @@ TEST_F(IdleFloodTest, TenThousandIdleSocketsFromOneAddressDoNotLockOutOthers) {
   rlimit own{};
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &own), 0);
   if (own.rlim_cur < 10'500) GTEST_SKIP() << "this test needs 10,500 descriptors";
-  const std::uint16_t port = port_of(base_url_);
   SocketSet idle;
   const auto began = Clock::now();
-  open_idle(idle, port, 10'100, 1);
+  open_idle(idle, port(), 10'100, 1);
   ASSERT_EQ(idle.size(), 10'100u);
   std::printf(
       "[ figures  ] 10,100 sockets opened in %lld ms\n",
@@ -84,7 +84,7 @@ TEST_F(IdleFloodTest, TenThousandIdleSocketsFromOneAddressDoNotLockOutOthers) {
           std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began).count()));
 
   for (int probe = 0; probe < 3; ++probe) {
-    const auto [status, took] = healthz(port);
+    const auto [status, took] = healthz(port());
     EXPECT_EQ(status, 200);
     EXPECT_LT(took, 1s);
   }
@@ -92,7 +92,7 @@ TEST_F(IdleFloodTest, TenThousandIdleSocketsFromOneAddressDoNotLockOutOthers) {
   // The attacker's last socket is beyond its address's share: it was answered 503 at once,
   // with no request needed, and closed.
   TestClient last;
-  ASSERT_TRUE(last.connect(port, "127.0.0.2"));
+  ASSERT_TRUE(last.connect(port(), "127.0.0.2"));
   const auto asked = Clock::now();
   auto shed = last.read_response(2s);
   ASSERT_TRUE(shed) << last.error();
@@ -103,7 +103,7 @@ TEST_F(IdleFloodTest, TenThousandIdleSocketsFromOneAddressDoNotLockOutOthers) {
 
   // Sockets that never send a request do not hold their slot for long.
   TestClient silent;
-  ASSERT_TRUE(silent.connect(port, "127.0.0.4"));
+  ASSERT_TRUE(silent.connect(port(), "127.0.0.4"));
   const auto opened = Clock::now();
   EXPECT_TRUE(silent.wait_closed(15s));
   EXPECT_LT(Clock::now() - opened, 10s);

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include "http/test_http_client.h"
-#include "testing/hostile_clients.h"
 #include "testing/jwt_minter.h"
 #include "testing/pop_server_fixture.h"
 
@@ -32,7 +31,7 @@ class RequestRulesTest : public PopServerFixture {
   // Sends `bytes` on a fresh connection and reads one response (a HEAD's without a body).
   ClientResponse exchange(const std::string& bytes, bool head = false) {
     TestClient client;
-    EXPECT_TRUE(client.connect(port_of(base_url_)));
+    EXPECT_TRUE(client.connect(port()));
     EXPECT_TRUE(client.send(bytes));
     auto response = client.read_response(5s, head);
     EXPECT_TRUE(response) << client.error();

@@ -87,6 +87,7 @@ class Server::Impl final : public detail::ConnectionOwner {
   const ServerOptions& options() const override { return options_; }
   const Admitter& admitter() const override { return admitter_; }
   BodyBudget& body_budget() override { return body_budget_; }
+  std::size_t body_memory_reserved() const { return body_budget_.reserved(); }
   const std::shared_ptr<detail::Lifeline>& lifeline() const override { return lifeline_; }
   bool stopping() const override { return stopping_.load(); }
   void log(std::string_view message) const override {
@@ -460,6 +461,8 @@ Server::~Server() = default;
 Result<void> Server::start() { return impl_->start(); }
 
 std::uint16_t Server::port() const { return impl_->port(); }
+
+std::size_t Server::body_memory_reserved() const { return impl_->body_memory_reserved(); }
 
 void Server::stop() { impl_->stop(); }
 

@@ -110,6 +110,10 @@ class Server {
   // The bound port (useful with port 0), or 0 before a successful start(). Thread-safe.
   std::uint16_t port() const;
 
+  // Bytes of request bodies being read that the body memory budget holds now (at most
+  // options.max_body_memory_bytes), for tests and monitoring. Thread-safe.
+  std::size_t body_memory_reserved() const;
+
   // Stops accepting; closes idle connections at once; lets requests being read or
   // handled finish (their responders see CancelReason::kServerStopping) for up to
   // stop_grace, then closes whatever remains; waits for handler calls still running to

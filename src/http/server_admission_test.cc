@@ -8,6 +8,7 @@
 
 #include "http/server.h"
 #include "http/server_test_fixture.h"
+#include "testing/subprocess.h"
 
 namespace pop::http::testing {
 namespace {
@@ -144,7 +145,9 @@ TEST_F(ServerAdmissionTest, BodiesBeyondTheMemoryBudgetAre503WithRetryAfter) {
   ASSERT_TRUE(holder->send(
       "POST /upload HTTP/1.1\r\nHost: t\r\nAuthorization: ok\r\nContent-Length: 300000\r\n\r\n" +
       std::string(200 * 1024, 'h')));
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(pop::testing::eventually(
+      [&] { return server_->body_memory_reserved() >= 200 * 1024; }, std::chrono::seconds(10)))
+      << "the holder's body took " << server_->body_memory_reserved() << " bytes of the budget";
   // ... so another of 100 KiB does not fit.
   auto refused = connect();
   ASSERT_TRUE(
@@ -161,7 +164,9 @@ TEST_F(ServerAdmissionTest, BodiesBeyondTheMemoryBudgetAre503WithRetryAfter) {
   // The holder's share comes back when it goes; bodies that fit one after another all pass,
   // so each gives its share back once handled.
   holder->close();
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_TRUE(pop::testing::eventually([&] { return server_->body_memory_reserved() == 0; },
+                                       std::chrono::seconds(10)))
+      << server_->body_memory_reserved() << " bytes of the budget still held";
   for (int i = 0; i < 5; ++i) {
     auto passed = round_trip(
         http_request("POST", "/upload", "Authorization: ok\r\n", std::string(200 * 1024, 'p')));

@@ -4,7 +4,6 @@
 // bug fails a test instead of hanging it. Header-only so it stays out of pop_core.
 #pragma once
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -22,6 +21,7 @@
 #include <vector>
 
 #include "http/headers.h"
+#include "testing/loopback_socket.h"
 
 namespace pop::http::testing {
 
@@ -60,19 +60,9 @@ class TestClient {
   // Connects to 127.0.0.1:port from `source` (another loopback address plays another
   // client); false (with error()) on failure.
   bool connect(std::uint16_t port, const char* source = "127.0.0.1") {
-    fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd_ < 0) return set_error("socket");
-    sockaddr_in from{};
-    from.sin_family = AF_INET;
-    ::inet_pton(AF_INET, source, &from.sin_addr);
-    if (::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) return set_error("bind");
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-      return set_error("connect");
-    }
+    close();
+    fd_ = ::pop::testing::open_loopback_socket(port, source);
+    if (fd_ < 0) return set_error("connect from " + std::string(source));
     int one = 1;
     ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     return true;

@@ -1,11 +1,15 @@
 // Test support shared by the tests that run real containers and Pods (*_container_test.cc):
-// where the private engine is, and the pieces of sample agendas and progress documents they
-// all build and read.
+// where the private engine is, the handlers they register, and the pieces of sample agendas
+// and progress documents they all build and read.
 #pragma once
 
+#include <cstdint>
 #include <cstdlib>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+
+#include "http_client/test_server.h"
 
 namespace pop::testing {
 
@@ -34,6 +38,49 @@ inline nlohmann::json sigterm_reporting_command(int port) {
               "/sigterm/$POP_AGENDA_ID; exit 0' TERM; wget -q -O /dev/null " + url +
               "/started/$POP_AGENDA_ID; while true; do sleep 0.1; done"};
 }
+
+// The handlers of the container tests' registry (--handlers), and the loopback server that
+// their "polite" handler tells how it is stopped:
+//   ghost:  an image the engine does not have and cannot pull (no network here);
+//   polite: the handler image running sigterm_reporting_command(), with 30 s of grace.
+class ContainerTestHandlers {
+ public:
+  // Listens on 127.0.0.1, a port the kernel picks; nullptr when it cannot.
+  static std::unique_ptr<ContainerTestHandlers> start() {
+    auto server = http_client::testing::TestServer::start_tcp(
+        [](const http_client::testing::ReceivedRequest&, http_client::testing::Connection& peer) {
+          peer.respond(200, "");
+          peer.close_after();
+        });
+    if (server == nullptr) return nullptr;
+    return std::unique_ptr<ContainerTestHandlers>(new ContainerTestHandlers(std::move(server)));
+  }
+
+  // The handler registry document, as --handlers reads it.
+  nlohmann::json registry() const {
+    return {
+        {"handlers",
+         {{"ghost", {{"command", {"pop", "handler", "sample"}}, {"image", "pop-test/ghost:404"}}},
+          {"polite",
+           {{"command", sigterm_reporting_command(server_->port())},
+            {"image", "pop:local"},
+            {"terminationGraceSeconds", 30}}}}}};
+  }
+
+  // Whether the handler of agenda `id` asked for `what` ("started", "sigterm").
+  bool heard(const std::string& what, const std::string& id) const {
+    for (const auto& request : server_->requests()) {
+      if (request.target == "/" + what + "/" + id) return true;
+    }
+    return false;
+  }
+
+ private:
+  explicit ContainerTestHandlers(std::unique_ptr<http_client::testing::TestServer> server)
+      : server_(std::move(server)) {}
+
+  std::unique_ptr<http_client::testing::TestServer> server_;
+};
 
 // The entry of operation `name` in an agenda's progress document, or nullptr.
 inline const nlohmann::json* operation_progress(const nlohmann::json& progress,

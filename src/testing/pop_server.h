@@ -5,6 +5,7 @@
 
 #include <signal.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <regex>
@@ -29,7 +30,7 @@ class PopServer {
                                      "127.0.0.1:0", "--data", data_dir};
     argv.insert(argv.end(), arguments.begin(), arguments.end());
     process_.emplace(argv, environment, work_dir);
-    const std::regex listening(R"(listening on (http://127\.0\.0\.1:[0-9]+))");
+    const std::regex listening(R"(listening on (http://127\.0\.0\.1:([0-9]+)))");
     // `out` outlives `match`, whose sub-matches point into it.
     std::string out;
     std::smatch match;
@@ -41,6 +42,7 @@ class PopServer {
       throw std::runtime_error("pop server did not start: " + out);
     }
     base_url_ = match[1].str();
+    port_ = static_cast<std::uint16_t>(std::stoul(match[2].str()));
     // The bootstrap admin token is written before the server listens.
     admin_token_ =
         auth::read_admin_token_file(std::filesystem::path(data_dir) / auth::kAdminTokenFileName)
@@ -48,6 +50,8 @@ class PopServer {
   }
 
   const std::string& base_url() const { return base_url_; }
+  // The port of base_url(), for tests that open their own sockets to the server.
+  std::uint16_t port() const { return port_; }
   // The server's bootstrap admin token (<data>/admin.token).
   const std::string& admin_token() const { return admin_token_; }
   int pid() const { return process_->pid(); }
@@ -72,6 +76,7 @@ class PopServer {
  private:
   std::optional<Subprocess> process_;
   std::string base_url_;
+  std::uint16_t port_ = 0;
   std::string admin_token_;
 };
 

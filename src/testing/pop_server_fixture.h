@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -46,6 +47,8 @@ class PopServerFixture : public ::testing::Test {
   }
 
   std::filesystem::path data_dir() const { return dir_->path() / "data"; }
+  // The server's port (of base_url_), for tests that open their own sockets to it.
+  std::uint16_t port() const { return server_->port(); }
 
   // The environment of a CLI run that finds the server's admin token by itself, as on the
   // server's own machine (<POP_DATA>/admin.token).
