@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstdio>
 
 #include "engine/progress.h"
@@ -40,6 +41,9 @@ store::ProgressRecord progress_record(std::string agenda_id, const AgendaProgres
   record.state_message = progress.state_message();
   record.attempts_completed = attempts_completed;
   record.maximum_attempts = maximum_attempts;
+  // A column: SQLite would store NaN as NULL, which the column refuses.
+  record.percent_complete =
+      std::isfinite(progress.percent_complete) ? progress.percent_complete : 0;
   record.updated_time = now;
   record.document = progress_document(progress, attempts_completed, maximum_attempts);
   return record;
@@ -248,10 +252,17 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
   const int maximum_attempts = maximum_attempts_of(agenda);
 
   store::NewAgenda row;
+  row.agenda.id = agenda.id;
+  row.agenda.customer_id = agenda.customer_id;
+  row.agenda.resource_pool_id = pool;
+  row.agenda.insight_id = (*insight)->id;
+  row.agenda.link_id = agenda.link_id;
+  row.agenda.title = agenda.title;
+  row.agenda.priority = *priority;
+  row.agenda.added_time = now;
+  row.agenda.updated_time = now;
   // Moved, not copied: an agenda may hold a million values. It is answered from the row.
-  row.agenda = {
-      agenda.id, agenda.customer_id, pool, (*insight)->id, agenda.link_id, *priority, 0, now,
-      now,       std::move(document)};
+  row.agenda.document = std::move(document);
   row.progress = progress_record(agenda.id, progress, 0, maximum_attempts, now);
   const auto do_not_run = agenda.params.find("doNotRun");
   const bool hold =
@@ -330,21 +341,19 @@ Result<Json> AgendaService::list(const store::AgendaQuery& query) {
   auto page = store_.list_agendas(query);
   if (!page) return tl::unexpected(page.error());
   Json items = Json::array();
-  for (const auto& [record, progress] : page->items) {
-    Json item = {{"id", record.id},
-                 {"customerId", record.customer_id},
-                 {"resourcePoolId", record.resource_pool_id},
-                 {"insightId", record.insight_id},
-                 {"priority", record.priority},
-                 {"addedTime", format_time(record.added_time)},
-                 {"processingState", processing_state_name(progress.processing_state)},
-                 {"processingStateMessage", progress.state_message},
-                 {"percentComplete", progress.document.value("percentComplete", 0.0)},
-                 {"attemptsCompleted", progress.attempts_completed}};
-    if (!record.link_id.empty()) item["linkId"] = record.link_id;
-    if (auto title = record.document.find("title");
-        title != record.document.end() && title->is_string())
-      item["title"] = *title;
+  for (const store::AgendaSummary& summary : page->items) {
+    Json item = {{"id", summary.id},
+                 {"customerId", summary.customer_id},
+                 {"resourcePoolId", summary.resource_pool_id},
+                 {"insightId", summary.insight_id},
+                 {"priority", summary.priority},
+                 {"addedTime", format_time(summary.added_time)},
+                 {"processingState", processing_state_name(summary.processing_state)},
+                 {"processingStateMessage", summary.state_message},
+                 {"percentComplete", summary.percent_complete},
+                 {"attemptsCompleted", summary.attempts_completed}};
+    if (!summary.link_id.empty()) item["linkId"] = summary.link_id;
+    if (!summary.title.empty()) item["title"] = summary.title;
     items.push_back(std::move(item));
   }
   Json out = {{"items", std::move(items)}};
