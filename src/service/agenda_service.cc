@@ -10,6 +10,7 @@
 #include "service/config_documents.h"
 #include "service/config_store.h"
 #include "service/insight_binding.h"
+#include "service/taken_agendas.h"
 #include "util/random_id.h"
 #include "util/time_format.h"
 
@@ -443,18 +444,15 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
     const std::optional<Resources>& available, const std::set<std::string>& skip_insight_ids) {
   const WallTime now = clock_();
   std::vector<LeasedAgenda> leased;
+  // The first reason an agenda could not be handed out, answered when none could.
   std::optional<Error> first_error;
-  // Not handed out, so it must not vanish: back into its queue at its old place, once this
-  // pull knows all it returns (see the end). `until_capacity`: nobody may take it before a
-  // running agenda ends.
-  std::map<ReadyAgenda*, bool> returned;
-  auto put_back = [&](ReadyAgenda& ready, const Error* error, bool until_capacity = false) {
-    returned.emplace(&ready, until_capacity);
-    if (error != nullptr && !first_error) first_error = *error;
+  auto note = [&](const Error& error) {
+    if (!first_error) first_error = error;
   };
   std::vector<std::string> insight_ids = queues_.insights_of_pool(resource_pool_id);
   std::erase_if(insight_ids, [&](const std::string& id) { return skip_insight_ids.contains(id); });
-  std::vector<ReadyAgenda> taken = queues_.take(insight_ids, max, now);
+  // Each one not handed out (and not gone) goes back at its old place once this pull ends.
+  TakenAgendas taken(queues_, queues_.take(insight_ids, max, now));
   const std::map<std::string, std::size_t> limits = execution_limits(resource_pool_id);
   std::map<std::string, std::size_t> handed_out;  // by insight, for those with a limit
   // Customers with a maxRunningAgendas quota: their running agendas are counted once, under
@@ -482,40 +480,43 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
     --*known->second;
     return true;
   };
-  std::vector<ReadyAgenda*> chosen;
+  std::vector<std::size_t> chosen;  // indices into `taken`
   std::vector<store::AgendaRecord> records;
   std::vector<store::LeaseAcquisition> acquisitions;
   std::optional<Resources> budget = available;
-  for (ReadyAgenda& ready : taken) {
+  for (std::size_t index = 0; index < taken.size(); ++index) {
+    const ReadyAgenda& ready = taken[index];
     const auto limit = limits.find(ready.insight_id);
-    if (limit != limits.end() && handed_out[ready.insight_id] >= limit->second) {
-      put_back(ready, nullptr);  // for the next pull, this puller's or another's
-      continue;
-    }
+    // Agendas not chosen go back, for the next pull, this puller's or another's.
+    if (limit != limits.end() && handed_out[ready.insight_id] >= limit->second) continue;
     auto prepared = prepare_lease(ready, puller_id, now);
     if (!prepared) {
-      put_back(ready, &prepared.error());
+      note(prepared.error());
       continue;
     }
-    if (!*prepared) continue;  // gone or no longer waiting
+    if (!*prepared) {  // gone or no longer waiting
+      taken.keep_out(index);
+      continue;
+    }
     auto admitted = has_room(ready.agenda.customer_id);
-    if (!admitted || !*admitted) {
+    if (!admitted) {
+      note(admitted.error());
+      continue;
+    }
+    if (!*admitted) {
       // Keeps its place, unannounced: no puller may take it before one of the customer's
       // agendas ends, which announces it (complete, cancel, remove).
-      put_back(ready, admitted ? nullptr : &admitted.error(), admitted.has_value());
+      taken.back_until_capacity(index);
       continue;
     }
     if (budget) {
       auto demand =
           declared_resources((*prepared)->record.document.value("params", Json::object()));
-      if (demand && !fits(*demand, *budget)) {
-        put_back(ready, nullptr);  // too big for this puller now
-        continue;
-      }
+      if (demand && !fits(*demand, *budget)) continue;  // too big for this puller now
       if (demand) take_from(*budget, *demand);
     }
     if (limit != limits.end()) ++handed_out[ready.insight_id];
-    chosen.push_back(&ready);
+    chosen.push_back(index);
     records.push_back(std::move((*prepared)->record));
     acquisitions.push_back(std::move((*prepared)->acquisition));
   }
@@ -523,26 +524,22 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
   auto epochs = store_.acquire_leases(acquisitions);
   for (std::size_t i = 0; i < chosen.size(); ++i) {
     if (epochs[i]) {
+      taken.keep_out(chosen[i]);
       leased.push_back({std::move(records[i].document),
                         std::move(acquisitions[i].progress->document), *epochs[i],
-                        acquisitions[i].expires_at, namespaces[chosen[i]->agenda.customer_id], ""});
+                        acquisitions[i].expires_at, namespaces[taken[chosen[i]].agenda.customer_id],
+                        ""});
       continue;
     }
     // A moved epoch: the agenda was revoked, deleted or taken by another server, whose
     // change decides where it goes next.
     const ErrorCode code = epochs[i].error().code;
-    if (code == ErrorCode::kConflict || code == ErrorCode::kNotFound) continue;
-    put_back(*chosen[i], &epochs[i].error());
+    if (code == ErrorCode::kConflict || code == ErrorCode::kNotFound) {
+      taken.keep_out(chosen[i]);
+      continue;
+    }
+    note(epochs[i].error());
   }
-  // In the reverse order of the take, so each queue is as it was before it; a queue that
-  // lost agendas for good refilled behind them, which other pullers must hear of.
-  std::set<std::string> drained;
-  for (auto& ready : taken) {
-    if (!returned.contains(&ready)) drained.insert(ready.insight_id);
-  }
-  for (auto it = returned.rbegin(); it != returned.rend(); ++it)
-    (void)queues_.put_back(std::move(*it->first), it->second);
-  queues_.announce_ready(drained);
   if (leased.empty() && first_error) return tl::unexpected(*first_error);
   return leased;
 }
