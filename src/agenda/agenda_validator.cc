@@ -84,6 +84,18 @@ void check_extra_fields(const Agenda& agenda, const AgendaLimits& limits, IssueL
                  std::to_string(limits.max_extra_bytes));
 }
 
+// Listings show both in each agenda's summary, a thousand to a page.
+void check_summary_fields(const Agenda& agenda, const AgendaLimits& limits, IssueList& issues) {
+  auto check = [&](const char* field, const std::string& text, std::size_t limit) {
+    if (text.size() <= limit) return;
+    issues.add("", field,
+               "is " + std::to_string(text.size()) + " bytes long, over the limit of " +
+                   std::to_string(limit));
+  };
+  check("title", agenda.title, limits.max_title_bytes);
+  check("linkId", agenda.link_id, limits.max_link_id_bytes);
+}
+
 void check_agenda_params(const Agenda& agenda, IssueList& issues) {
   const Json& params = agenda.params;
   check_param(params, "", "maximumAttempts", integer_in<1, 20>, "an integer from 1 to 20", issues);
@@ -212,6 +224,7 @@ Result<ValidatedAgenda> validate_agenda(Agenda agenda, const TypeKnown& type_kno
     issues.add("", "operations", "an agenda needs at least one operation");
   }
   check_agenda_params(agenda, issues);
+  check_summary_fields(agenda, limits, issues);
   check_extra_fields(agenda, limits, issues);
   OperationChecker checker(type_known, limits, issues);
   for (std::size_t i = 0; i < agenda.operations.size(); ++i) checker.check(agenda.operations[i], i);

@@ -26,6 +26,9 @@ struct AgendaLimits {
   std::size_t max_extra_bytes = 64u << 10;
   int max_depth = 64;  // JSON nesting depth of the whole document
   std::size_t max_name_length = 256;
+  // Shown in every listing's summary of the agenda (up to a thousand a page), so kept short.
+  std::size_t max_title_bytes = 1024;
+  std::size_t max_link_id_bytes = 1024;
   std::size_t max_issues = 50;
 };
 
@@ -47,7 +50,8 @@ Result<ValidatedAgenda> load_agenda(std::string_view text, const TypeKnown& type
 // Semantic checks on a parsed agenda. Returns kInvalidAgenda with one detail line per issue
 // (those already in `issues` included), or kTooLarge at once for more than max_operations.
 // Checks: at least one operation; names present, within length, unique case-insensitively;
-// type present and known; payload size and values; the size of the other top-level fields;
+// type present and known; payload size and values; the length of title and linkId; the size
+// of the other top-level fields;
 // operation params (timeoutSeconds > 0,
 // maximumAttempts integer 1..100, retryBackoffSeconds >= 0, dependsOn string or array of
 // strings); every reference well-formed and naming an existing operation or pop value;

@@ -167,6 +167,23 @@ TEST(AgendaValidatorTest, OtherTopLevelFieldsAreKeptSmall) {
              "params are 30 bytes together (serialised), over the limit of 29"}));
 }
 
+// The title and linkId are shown in every listing's summary of the agenda, up to a thousand
+// a page: short texts, not a place for bulk data.
+TEST(AgendaValidatorTest, TitleAndLinkIdAreKeptShort) {
+  AgendaLimits limits;
+  limits.max_title_bytes = 5;
+  limits.max_link_id_bytes = 4;
+  const std::string operation = R"([{"name": "a", "type": "sample"}])";
+  EXPECT_TRUE(
+      load(R"({"title": "abcde", "linkId": "abcd", "operations": )" + operation + "}", limits));
+  EXPECT_EQ(problems(R"({"title": "abcdef", "linkId": "abcde", "operations": )" + operation + "}",
+                     limits),
+            (Lines{"agenda, field title: is 6 bytes long, over the limit of 5",
+                   "agenda, field linkId: is 5 bytes long, over the limit of 4"}));
+  EXPECT_EQ(AgendaLimits{}.max_title_bytes, 1024u);
+  EXPECT_EQ(AgendaLimits{}.max_link_id_bytes, 1024u);
+}
+
 TEST(AgendaValidatorTest, OperationParams) {
   EXPECT_EQ(
       problems(with_operations(R"(

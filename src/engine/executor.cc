@@ -295,10 +295,17 @@ class Executor::Impl {
 
     // A handler that succeeded while being stopped still produced its output: keep it, when
     // there is room for it.
+    bool retryable = true;
     if (result.succeeded && runtime.termination != Termination::kTimeout) {
       if (auto kept = outputs_.admit(index, result.output); !kept) {
         result.succeeded = false;
         result.message = kept.error().message;
+        // The agenda's outputs kept already fill its budget, and they stay: every further
+        // attempt would be refused the same way.
+        if (kept.error().code == ErrorCode::kResourceExhausted) {
+          retryable = false;
+          result.message += " (not retried: the outputs kept already stay)";
+        }
       }
     }
     if (result.succeeded && runtime.termination != Termination::kTimeout) {
@@ -316,20 +323,22 @@ class Executor::Impl {
       const std::string reason = runtime.termination == Termination::kTimeout
                                      ? "timed out after " + format_seconds(runtime.timeout_seconds)
                                      : result.message;
-      attempt_failed(index, reason, std::move(result.log_tail));
+      attempt_failed(index, reason, std::move(result.log_tail), retryable);
     }
     notify(index);
   }
 
-  // Records a failed attempt, then schedules a retry or fails the operation for good.
-  void attempt_failed(std::size_t index, const std::string& reason, std::string log_tail) {
+  // Records a failed attempt, then schedules a retry (when `retryable` and attempts are left)
+  // or fails the operation for good.
+  void attempt_failed(std::size_t index, const std::string& reason, std::string log_tail,
+                      bool retryable = true) {
     OperationRuntime& runtime = *runtime_[index];
     OperationProgress& progress = progress_.operations[index];
     const auto now = std::chrono::system_clock::now();
     progress.diagnostic_events.push_back(
         {"attempt " + std::to_string(progress.attempt_count) + " failed: " + reason, now,
          std::move(log_tail)});
-    if (progress.attempt_count < runtime.maximum_attempts && !stopping()) {
+    if (retryable && progress.attempt_count < runtime.maximum_attempts && !stopping()) {
       std::uniform_real_distribution<double> unit(0.0, 1.0);
       const auto delay =
           retry_delay(runtime.retry_backoff_seconds, progress.attempt_count, unit(random_));

@@ -15,13 +15,20 @@
 
 namespace pop {
 
+// Whether an output of `size` is within `limit`, what one output may be whatever its source
+// (ExecutionLimits::output; the report endpoint's kMaxReportedOutput*). kTooLarge naming the
+// limit passed: "the output is N bytes (serialised), over the limit of M bytes for one
+// output", or the same for JSON values.
+Result<void> check_output_size(const JsonSize& size, const JsonSize& limit);
+
 class OutputBudget {
  public:
   OutputBudget(const ExecutionLimits& limits, std::size_t operations);
 
-  // Counts `output` as operation `index`'s, in place of what it had. kTooLarge naming the
-  // limit, counting nothing, when the output alone or the agenda's outputs together would
-  // pass their limit.
+  // Counts `output` as operation `index`'s, in place of what it had; counts nothing on
+  // failure. kTooLarge (check_output_size) when the output alone passes its limit.
+  // kResourceExhausted, naming the limit, when the agenda's outputs together would pass
+  // theirs: the outputs already kept stay, so the same output would be refused again.
   Result<void> admit(std::size_t index, const nlohmann::json& output);
 
  private:

@@ -28,6 +28,7 @@ TEST(OutputBudgetTest, EachOutputAndAllTogetherStayWithinTheirLimits) {
 
   auto together = budget.admit(1, Json(std::string(78, 'b')));
   ASSERT_FALSE(together);
+  EXPECT_EQ(together.error().code, ErrorCode::kResourceExhausted);
   EXPECT_EQ(together.error().message,
             "the output (80 bytes) would take the agenda's outputs past the limit of 150 bytes "
             "(serialised) for all outputs of an agenda");

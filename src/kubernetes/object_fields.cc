@@ -1,5 +1,7 @@
 #include "kubernetes/object_fields.h"
 
+#include "util/json_fields.h"
+
 namespace pop::kubernetes {
 
 using Json = nlohmann::json;
@@ -11,10 +13,7 @@ const Json& field(const Json& object, std::string_view name) {
   return it == object.end() ? kNull : *it;
 }
 
-std::string text(const Json& object, std::string_view name) {
-  const Json& value = field(object, name);
-  return value.is_string() ? value.get<std::string>() : std::string();
-}
+std::string text(const Json& object, std::string_view name) { return string_field(object, name); }
 
 std::string metadata_text(const Json& object, std::string_view name) {
   return text(field(object, "metadata"), name);

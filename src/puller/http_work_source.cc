@@ -7,6 +7,7 @@
 #include "puller/assignment_json.h"
 #include "service/report_token.h"
 #include "util/base64url.h"
+#include "util/json_fields.h"
 
 namespace pop::puller {
 
@@ -131,11 +132,13 @@ Result<service::ReportedProgress> HttpWorkSource::reported_progress(const std::s
   service::ReportedProgress progress;
   progress.cursor = (*answer)["cursor"].get<std::uint64_t>();
   for (const auto& item : attempts) {
-    if (!item.is_object() || !item.value("operation", Json()).is_string() ||
-        !item.value("attempt", Json()).is_number_integer())
+    // An attempt number outside int is no attempt of ours, not one to wrap into range.
+    const std::optional<int> number =
+        item.is_object() ? int_value(item.value("attempt", Json())) : std::nullopt;
+    if (!number || !item.value("operation", Json()).is_string())
       return fail(ErrorCode::kUnavailable, "reports answer with a malformed attempt");
-    service::AttemptProgress attempt{item["operation"].get<std::string>(),
-                                     item["attempt"].get<int>(), std::nullopt, std::nullopt};
+    service::AttemptProgress attempt{string_field(item, "operation"), *number, std::nullopt,
+                                     std::nullopt};
     if (auto percent = item.find("percentComplete"); percent != item.end() && percent->is_number())
       attempt.percent_complete = percent->get<double>();
     if (auto message = item.find("message"); message != item.end() && message->is_string())

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cmath>
 #include <cstdio>
 
 #include "engine/progress.h"
@@ -9,6 +10,7 @@
 #include "service/config_documents.h"
 #include "service/config_store.h"
 #include "service/insight_binding.h"
+#include "service/taken_agendas.h"
 #include "util/random_id.h"
 #include "util/time_format.h"
 
@@ -40,6 +42,9 @@ store::ProgressRecord progress_record(std::string agenda_id, const AgendaProgres
   record.state_message = progress.state_message();
   record.attempts_completed = attempts_completed;
   record.maximum_attempts = maximum_attempts;
+  // A column: SQLite would store NaN as NULL, which the column refuses.
+  record.percent_complete =
+      std::isfinite(progress.percent_complete) ? progress.percent_complete : 0;
   record.updated_time = now;
   record.document = progress_document(progress, attempts_completed, maximum_attempts);
   return record;
@@ -248,10 +253,17 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
   const int maximum_attempts = maximum_attempts_of(agenda);
 
   store::NewAgenda row;
+  row.agenda.id = agenda.id;
+  row.agenda.customer_id = agenda.customer_id;
+  row.agenda.resource_pool_id = pool;
+  row.agenda.insight_id = (*insight)->id;
+  row.agenda.link_id = agenda.link_id;
+  row.agenda.title = agenda.title;
+  row.agenda.priority = *priority;
+  row.agenda.added_time = now;
+  row.agenda.updated_time = now;
   // Moved, not copied: an agenda may hold a million values. It is answered from the row.
-  row.agenda = {
-      agenda.id, agenda.customer_id, pool, (*insight)->id, agenda.link_id, *priority, 0, now,
-      now,       std::move(document)};
+  row.agenda.document = std::move(document);
   row.progress = progress_record(agenda.id, progress, 0, maximum_attempts, now);
   const auto do_not_run = agenda.params.find("doNotRun");
   const bool hold =
@@ -330,21 +342,19 @@ Result<Json> AgendaService::list(const store::AgendaQuery& query) {
   auto page = store_.list_agendas(query);
   if (!page) return tl::unexpected(page.error());
   Json items = Json::array();
-  for (const auto& [record, progress] : page->items) {
-    Json item = {{"id", record.id},
-                 {"customerId", record.customer_id},
-                 {"resourcePoolId", record.resource_pool_id},
-                 {"insightId", record.insight_id},
-                 {"priority", record.priority},
-                 {"addedTime", format_time(record.added_time)},
-                 {"processingState", processing_state_name(progress.processing_state)},
-                 {"processingStateMessage", progress.state_message},
-                 {"percentComplete", progress.document.value("percentComplete", 0.0)},
-                 {"attemptsCompleted", progress.attempts_completed}};
-    if (!record.link_id.empty()) item["linkId"] = record.link_id;
-    if (auto title = record.document.find("title");
-        title != record.document.end() && title->is_string())
-      item["title"] = *title;
+  for (const store::AgendaSummary& summary : page->items) {
+    Json item = {{"id", summary.id},
+                 {"customerId", summary.customer_id},
+                 {"resourcePoolId", summary.resource_pool_id},
+                 {"insightId", summary.insight_id},
+                 {"priority", summary.priority},
+                 {"addedTime", format_time(summary.added_time)},
+                 {"processingState", processing_state_name(summary.processing_state)},
+                 {"processingStateMessage", summary.state_message},
+                 {"percentComplete", summary.percent_complete},
+                 {"attemptsCompleted", summary.attempts_completed}};
+    if (!summary.link_id.empty()) item["linkId"] = summary.link_id;
+    if (!summary.title.empty()) item["title"] = summary.title;
     items.push_back(std::move(item));
   }
   Json out = {{"items", std::move(items)}};
@@ -434,18 +444,15 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
     const std::optional<Resources>& available, const std::set<std::string>& skip_insight_ids) {
   const WallTime now = clock_();
   std::vector<LeasedAgenda> leased;
+  // The first reason an agenda could not be handed out, answered when none could.
   std::optional<Error> first_error;
-  // Not handed out, so it must not vanish: back into its queue at its old place, once this
-  // pull knows all it returns (see the end). `until_capacity`: nobody may take it before a
-  // running agenda ends.
-  std::map<ReadyAgenda*, bool> returned;
-  auto put_back = [&](ReadyAgenda& ready, const Error* error, bool until_capacity = false) {
-    returned.emplace(&ready, until_capacity);
-    if (error != nullptr && !first_error) first_error = *error;
+  auto note = [&](const Error& error) {
+    if (!first_error) first_error = error;
   };
   std::vector<std::string> insight_ids = queues_.insights_of_pool(resource_pool_id);
   std::erase_if(insight_ids, [&](const std::string& id) { return skip_insight_ids.contains(id); });
-  std::vector<ReadyAgenda> taken = queues_.take(insight_ids, max, now);
+  // Each one not handed out (and not gone) goes back at its old place once this pull ends.
+  TakenAgendas taken(queues_, queues_.take(insight_ids, max, now));
   const std::map<std::string, std::size_t> limits = execution_limits(resource_pool_id);
   std::map<std::string, std::size_t> handed_out;  // by insight, for those with a limit
   // Customers with a maxRunningAgendas quota: their running agendas are counted once, under
@@ -473,40 +480,43 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
     --*known->second;
     return true;
   };
-  std::vector<ReadyAgenda*> chosen;
+  std::vector<std::size_t> chosen;  // indices into `taken`
   std::vector<store::AgendaRecord> records;
   std::vector<store::LeaseAcquisition> acquisitions;
   std::optional<Resources> budget = available;
-  for (ReadyAgenda& ready : taken) {
+  for (std::size_t index = 0; index < taken.size(); ++index) {
+    const ReadyAgenda& ready = taken[index];
     const auto limit = limits.find(ready.insight_id);
-    if (limit != limits.end() && handed_out[ready.insight_id] >= limit->second) {
-      put_back(ready, nullptr);  // for the next pull, this puller's or another's
-      continue;
-    }
+    // Agendas not chosen go back, for the next pull, this puller's or another's.
+    if (limit != limits.end() && handed_out[ready.insight_id] >= limit->second) continue;
     auto prepared = prepare_lease(ready, puller_id, now);
     if (!prepared) {
-      put_back(ready, &prepared.error());
+      note(prepared.error());
       continue;
     }
-    if (!*prepared) continue;  // gone or no longer waiting
+    if (!*prepared) {  // gone or no longer waiting
+      taken.keep_out(index);
+      continue;
+    }
     auto admitted = has_room(ready.agenda.customer_id);
-    if (!admitted || !*admitted) {
+    if (!admitted) {
+      note(admitted.error());
+      continue;
+    }
+    if (!*admitted) {
       // Keeps its place, unannounced: no puller may take it before one of the customer's
       // agendas ends, which announces it (complete, cancel, remove).
-      put_back(ready, admitted ? nullptr : &admitted.error(), admitted.has_value());
+      taken.back_until_capacity(index);
       continue;
     }
     if (budget) {
       auto demand =
           declared_resources((*prepared)->record.document.value("params", Json::object()));
-      if (demand && !fits(*demand, *budget)) {
-        put_back(ready, nullptr);  // too big for this puller now
-        continue;
-      }
+      if (demand && !fits(*demand, *budget)) continue;  // too big for this puller now
       if (demand) take_from(*budget, *demand);
     }
     if (limit != limits.end()) ++handed_out[ready.insight_id];
-    chosen.push_back(&ready);
+    chosen.push_back(index);
     records.push_back(std::move((*prepared)->record));
     acquisitions.push_back(std::move((*prepared)->acquisition));
   }
@@ -514,26 +524,22 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
   auto epochs = store_.acquire_leases(acquisitions);
   for (std::size_t i = 0; i < chosen.size(); ++i) {
     if (epochs[i]) {
+      taken.keep_out(chosen[i]);
       leased.push_back({std::move(records[i].document),
                         std::move(acquisitions[i].progress->document), *epochs[i],
-                        acquisitions[i].expires_at, namespaces[chosen[i]->agenda.customer_id], ""});
+                        acquisitions[i].expires_at, namespaces[taken[chosen[i]].agenda.customer_id],
+                        ""});
       continue;
     }
     // A moved epoch: the agenda was revoked, deleted or taken by another server, whose
     // change decides where it goes next.
     const ErrorCode code = epochs[i].error().code;
-    if (code == ErrorCode::kConflict || code == ErrorCode::kNotFound) continue;
-    put_back(*chosen[i], &epochs[i].error());
+    if (code == ErrorCode::kConflict || code == ErrorCode::kNotFound) {
+      taken.keep_out(chosen[i]);
+      continue;
+    }
+    note(epochs[i].error());
   }
-  // In the reverse order of the take, so each queue is as it was before it; a queue that
-  // lost agendas for good refilled behind them, which other pullers must hear of.
-  std::set<std::string> drained;
-  for (auto& ready : taken) {
-    if (!returned.contains(&ready)) drained.insert(ready.insight_id);
-  }
-  for (auto it = returned.rbegin(); it != returned.rend(); ++it)
-    (void)queues_.put_back(std::move(*it->first), it->second);
-  queues_.announce_ready(drained);
   if (leased.empty() && first_error) return tl::unexpected(*first_error);
   return leased;
 }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "engine/progress.h"
+#include "store/forwarding_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "util/temp_dir.h"
 
@@ -17,6 +18,19 @@ using namespace std::chrono_literals;
 
 const char* kDiamond = R"({"operations": [
   {"name": "a", "type": "sample"}, {"name": "b", "type": "sample", "payload": "@<a.out>"}]})";
+
+// The real store with hooks a test sets: what happens between the service's calls.
+class HookedStore : public store::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+
+  Result<store::LeaseRecord> get_lease(std::string_view agenda_id) override {
+    if (before_get_lease) before_get_lease(agenda_id);
+    return ForwardingStore::get_lease(agenda_id);
+  }
+
+  std::function<void(std::string_view agenda_id)> before_get_lease;
+};
 
 class AgendaServiceTest : public ::testing::Test {
  protected:
@@ -30,12 +44,14 @@ class AgendaServiceTest : public ::testing::Test {
   void open() {
     service_.reset();
     queues_.reset();
+    hooked_.reset();
     store_.reset();
     store::sqlite::SqliteStoreOptions store_options;
     store_options.data_directory = dir_->path();
     auto store = store::sqlite::SqliteStore::open(store_options);
     ASSERT_TRUE(store.has_value()) << store.error().message;
     store_ = std::move(*store);
+    hooked_ = std::make_unique<HookedStore>(*store_);
     queues_ = std::make_unique<InsightQueues>(
         [this](const std::string& pool, const std::string& insight) {
           announced_.push_back(pool + "/" + insight);
@@ -43,7 +59,7 @@ class AgendaServiceTest : public ::testing::Test {
     ServiceOptions options;
     options.lease_duration = 10s;
     service_ = std::make_unique<AgendaService>(
-        *store_, *queues_, [](std::string_view type) { return type == "sample"; },
+        *hooked_, *queues_, [](std::string_view type) { return type == "sample"; },
         [this] { return now_; }, options);
     auto started = service_->start();
     ASSERT_TRUE(started.has_value()) << started.error().message;
@@ -77,6 +93,7 @@ class AgendaServiceTest : public ::testing::Test {
   WallTime now_{std::chrono::milliseconds(1795852800000)};
   std::vector<std::string> announced_;  // "pool/insight" of each wake-up the queues gave
   std::unique_ptr<store::sqlite::SqliteStore> store_;
+  std::unique_ptr<HookedStore> hooked_;  // what the service uses: store_ with hooks
   std::unique_ptr<InsightQueues> queues_;
   std::unique_ptr<AgendaService> service_;
 };
@@ -395,6 +412,41 @@ TEST_F(AgendaServiceTest, APullThatHandsOutNothingItTookWakesNobody) {
   EXPECT_EQ((*taken)[0].agenda["id"], first);
   EXPECT_TRUE(announced_.empty()) << "the second was ready, and announced, already";
   EXPECT_EQ(service_->explain(second)->value("position", 99), 0);
+}
+
+// Agendas a pull took from their queues go back when anything between the take and the
+// put-back throws (std::bad_alloc, a bug): otherwise they stay stored as waiting but queued
+// nowhere, handed to no puller until the server restarts.
+TEST_F(AgendaServiceTest, APullThatThrowsPutsWhatItTookBack) {
+  const std::string first = submit();
+  const std::string second = submit();
+  int calls = 0;
+  hooked_->before_get_lease = [&](std::string_view) {
+    if (++calls == 2) throw std::runtime_error("out of something");
+  };
+  EXPECT_THROW((void)service_->pull("default", "p", 10), std::runtime_error);
+  hooked_->before_get_lease = nullptr;
+  std::vector<std::string> ids;
+  for (const auto& leased : pull()) ids.push_back(leased.agenda["id"]);
+  EXPECT_EQ(ids, (std::vector<std::string>{first, second})) << "both back, in their order";
+}
+
+// An agenda that cannot go back into its queue is no silent loss: the server says which and why.
+TEST_F(AgendaServiceTest, AnAgendaThatCannotBePutBackIsLogged) {
+  const std::string id = submit(
+      R"({"params": {"resources": {"cpu": 4}}, "operations": [{"name": "a", "type": "sample"}]})");
+  // Its insight goes while the pull holds it (as a configuration change on another thread).
+  hooked_->before_get_lease = [&](std::string_view) { queues_->remove_insight("default"); };
+  ::testing::internal::CaptureStderr();
+  auto none = service_->pull("default", "small", 10, Resources{{"cpu", 1}});
+  const std::string logged = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(none.has_value());
+  EXPECT_TRUE(none->empty());
+  EXPECT_NE(logged.find("pop server: agenda " + id +
+                        " taken by a pull but not put back in its queue: insight \"default\" "
+                        "has no queue"),
+            std::string::npos)
+      << logged;
 }
 
 TEST_F(AgendaServiceTest, TheAgendaNamesItsCustomerOnlyWhenTheCallerActsForIt) {

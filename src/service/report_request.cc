@@ -1,5 +1,6 @@
 #include "service/report_request.h"
 
+#include "engine/output_budget.h"
 #include "util/json_limits.h"
 #include "util/json_size.h"
 
@@ -27,16 +28,11 @@ Result<HandlerReport> parse_handler_report(std::string_view body) {
                     "message is longer than " + std::to_string(kMaxReportMessageBytes) + " bytes");
       report.message = value.get<std::string>();
     } else if (name == "output") {
-      const JsonSize size = json_size(value);
-      if (size.bytes > kMaxReportedOutputBytes)
-        return fail(ErrorCode::kTooLarge, "output is " + std::to_string(size.bytes) +
-                                              " bytes serialised, more than the " +
-                                              std::to_string(kMaxReportedOutputBytes) +
-                                              " a report may carry");
-      if (size.values > kMaxReportedOutputValues)
-        return fail(ErrorCode::kTooLarge,
-                    "output holds " + std::to_string(size.values) + " JSON values, more than the " +
-                        std::to_string(kMaxReportedOutputValues) + " a report may carry");
+      // The same check as for an output from any other source (engine/output_budget.h).
+      if (auto fits = check_output_size(json_size(value),
+                                        {kMaxReportedOutputBytes, kMaxReportedOutputValues});
+          !fits)
+        return tl::unexpected(std::move(fits.error()));
       report.output = std::move(value);
     } else {
       return fail(

@@ -26,15 +26,32 @@ Result<void> StoreReadiness::check() {
     probing_ = true;
     started_ = now;
   }
-  Result<void> outcome = probe_(wall_clock_());
-  if (!outcome) {
-    outcome.error().code = ErrorCode::kUnavailable;
-    outcome.error().message = "the store does not accept writes: " + outcome.error().message;
+  // Ends the probe however it ends: a probe that throws (std::bad_alloc, a bug) must not
+  // leave probing_ set, or every later check would wait for it, and then report it stalled,
+  // for good. The exception still reaches the caller.
+  Result<void> outcome = fail(ErrorCode::kUnavailable,
+                              "the store does not accept writes: the probe ended with an "
+                              "exception");
+  struct ProbeEnd {
+    StoreReadiness& readiness;
+    Result<void>& outcome;
+    ~ProbeEnd() {
+      std::lock_guard lock(readiness.mutex_);
+      readiness.probing_ = false;
+      readiness.probed_ = true;
+      readiness.last_ = std::move(outcome);
+    }
+  };
+  {
+    ProbeEnd end{*this, outcome};
+    Result<void> probed = probe_(wall_clock_());
+    if (!probed) {
+      probed.error().code = ErrorCode::kUnavailable;
+      probed.error().message = "the store does not accept writes: " + probed.error().message;
+    }
+    outcome = std::move(probed);
   }
   std::lock_guard lock(mutex_);
-  probing_ = false;
-  probed_ = true;
-  last_ = std::move(outcome);
   return last_;
 }
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <stdexcept>
 #include <thread>
 
 namespace pop::service {
@@ -53,6 +54,25 @@ TEST_F(StoreReadinessTest, AnyFailureIsUnavailable) {
   auto outcome = checks.check();
   ASSERT_FALSE(outcome.has_value());
   EXPECT_EQ(outcome.error().code, ErrorCode::kUnavailable);
+}
+
+// A probe that throws (std::bad_alloc, a bug) ends like any other: the next check after the
+// interval probes again instead of finding a probe forever "running" and, after
+// stalled_after, answering unavailable for good.
+TEST_F(StoreReadinessTest, AProbeThatThrowsDoesNotStopLaterProbes) {
+  int probes = 0;
+  auto checks = readiness([&](WallTime) -> Result<void> {
+    if (++probes == 1) throw std::runtime_error("out of something");
+    return {};
+  });
+  EXPECT_THROW((void)checks.check(), std::runtime_error);
+  auto meanwhile = checks.check();
+  ASSERT_FALSE(meanwhile.has_value()) << "within the interval: the thrown probe's outcome";
+  EXPECT_EQ(meanwhile.error().message,
+            "the store does not accept writes: the probe ended with an exception");
+  now_ = now_.load() + 6s;
+  EXPECT_TRUE(checks.check().has_value());
+  EXPECT_EQ(probes, 2);
 }
 
 TEST_F(StoreReadinessTest, ChecksDoNotQueueBehindARunningProbeUntilItStalls) {

@@ -4,6 +4,7 @@
 
 #include "auth/api_token.h"
 #include "util/crypto.h"
+#include "util/json_fields.h"
 #include "util/time_format.h"
 
 namespace pop::service {
@@ -42,10 +43,13 @@ Result<std::vector<std::string>> customer_ids_from(const Json& value) {
   return ids;
 }
 
+// A stored token's customers; none when they are unreadable (not an array of ids), so that
+// such a token acts for no customer.
 std::vector<std::string> customer_ids_of(const Json& token) {
-  std::vector<std::string> ids;
-  for (const Json& id : token.value("customerIds", Json::array())) ids.push_back(id);
-  return ids;
+  const auto found = token.find("customerIds");
+  if (found == token.end()) return {};
+  auto ids = customer_ids_from(*found);
+  return ids ? std::move(*ids) : std::vector<std::string>();
 }
 
 // The stored document without what only the server may see.
@@ -191,7 +195,7 @@ Result<IssuedToken> TokenService::issue(const NewToken& token, std::string_view 
 
 bool TokenService::manages(const Principal& caller, const Json& token) {
   if (caller.is_admin()) return true;
-  if (caller.role != Role::kMember || token.value("role", "") != "member") return false;
+  if (caller.role != Role::kMember || string_field(token, "role") != "member") return false;
   const auto ids = customer_ids_of(token);
   return !ids.empty() && std::all_of(ids.begin(), ids.end(), [&caller](const std::string& id) {
     return caller.acts_for(id);
@@ -266,14 +270,15 @@ Result<std::optional<Principal>> TokenService::authenticate(std::string_view tok
   }
   const Json& document = record->document;
   if (!constant_time_equal(auth::api_token_secret_hash(parts->secret),
-                           document.value("secretHash", "")))
+                           string_field(document, "secretHash")))
     return fail(ErrorCode::kUnauthenticated, "unknown API token " + parts->id);
   if (auto why = lapsed(document, clock_()))
     return fail(ErrorCode::kUnauthenticated, *why + " (" + parts->id + ")");
   const std::string name = "token:" + parts->id;
-  const std::string role = document.value("role", "");
+  const std::string role = string_field(document, "role");
   if (role == "admin") return auth::admin_principal(name);
-  if (role == "puller") return auth::puller_principal(name, document.value("resourcePoolId", ""));
+  if (role == "puller")
+    return auth::puller_principal(name, string_field(document, "resourcePoolId"));
   if (role == "member") return auth::member_principal(name, customer_ids_of(document));
   return fail(ErrorCode::kInternal, "API token " + parts->id + " has no known role");
 }

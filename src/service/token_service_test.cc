@@ -122,6 +122,35 @@ TEST_F(TokenServiceTest, ForgedExpiredAndRevokedTokensAreRefusedWithTheirReason)
   EXPECT_EQ(listed->items.size(), 2u);
 }
 
+// A stored token document is read without trusting its shape (another version wrote it, or it
+// was altered): a field of the wrong type makes the token unusable or invisible, never an
+// exception on the request's thread.
+TEST_F(TokenServiceTest, StoredTokensWithMistypedFieldsAreRefusedNotThrown) {
+  const IssuedToken member = create(admin_, {{"role", "member"}, {"customerIds", {"acme"}}});
+  const std::string id = member.document["id"];
+  auto alter = [&](const std::string& field, const Json& value) {
+    auto stored = store_->get_document(store::DocumentKind::kApiToken, id);
+    ASSERT_TRUE(stored.has_value());
+    stored->document[field] = value;
+    ASSERT_TRUE(store_->update_document(*stored, stored->version).has_value());
+  };
+
+  alter("customerIds", Json::array({5}));
+  auto listed = tokens_->list(acme_, "", 100);
+  ASSERT_TRUE(listed.has_value());
+  EXPECT_TRUE(listed->items.empty());
+
+  alter("role", 5);
+  auto unknown_role = authenticate(member.token);
+  ASSERT_FALSE(unknown_role.has_value());
+  EXPECT_EQ(unknown_role.error().code, ErrorCode::kInternal);
+  EXPECT_EQ(unknown_role.error().message, "API token " + id + " has no known role");
+  EXPECT_EQ(tokens_->get(acme_, id).error().code, ErrorCode::kNotFound);
+
+  alter("secretHash", Json::object());
+  EXPECT_EQ(authenticate(member.token).error().message, "unknown API token " + id);
+}
+
 TEST_F(TokenServiceTest, MembersIssueMemberTokensForTheirOwnCustomersOnly) {
   const IssuedToken own = create(acme_, {{"description", "ci"}});
   EXPECT_EQ(own.document["role"], "member");

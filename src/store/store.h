@@ -17,12 +17,14 @@
 //   cannot read back.
 // - Unreadable records: a record whose stored data the store cannot read back (altered
 //   behind its back, or written by a bug) fails its own reads by id with kInternal, and is
-//   left out of every listing, so that it hides none of its neighbours; both are reported
-//   to the implementation's warning sink, naming the record. A left-out record still takes
-//   its place in the page: a page may hold fewer than `limit` items (even none) while `more`
-//   is set, and its cursor leads past the record.
-// - Input is validated by the caller (ids non-empty, progress columns matching the
-//   document); the store keeps what it is given.
+//   left out of every listing that reads the unreadable part, so that it hides none of its
+//   neighbours; both are reported to the implementation's warning sink, naming the record.
+//   (An agenda listing reads no document, so an agenda whose document alone is damaged is
+//   still listed.) A left-out record still takes its place in the page: a page may hold
+//   fewer than `limit` items (even none) while `more` is set, and its cursor leads past it.
+// - Input is validated by the caller (ids non-empty, columns such as an agenda's title or
+//   its progress' state and percentage matching the document); the store keeps what it is
+//   given.
 // - Time is never read inside the store: every instant comes from the caller, so leases
 //   and expiry are tested with a fake clock.
 // - Thread-safety: every method may be called from any thread, concurrently with any
@@ -55,20 +57,22 @@ class Store {
   // kNotFound: no agenda with this id.
   virtual Result<AgendaRecord> get_agenda(std::string_view id) = 0;
 
-  // Agendas matching every filter that is set, each with its progress, in sequence order, at
-  // most `limit`.
+  // Summaries of the agendas matching every filter that is set, in sequence order, at most
+  // `limit`. A page costs what its summaries cost: no agenda or progress document is read,
+  // however large (the summary's columns are kept apart from the documents at write time).
   // Sequences become visible in order (no agenda ever appears behind one already listed),
   // so listing page after page, and on with the last page's cursor later, yields every
   // agenda exactly once even while others insert.
   // kInvalidArgument: a cursor this store did not issue.
-  virtual Result<Page<ListedAgenda>> list_agendas(const AgendaQuery& query) = 0;
+  virtual Result<Page<AgendaSummary>> list_agendas(const AgendaQuery& query) = 0;
 
   // Removes the agenda with its progress, lease and idempotency key (the key can then be
   // used again). kNotFound: no agenda with this id.
   virtual Result<void> delete_agenda(std::string_view id) = 0;
 
   // Every agenda whose processing state is WAITING, in sequence order: the scheduler's
-  // starting point after a restart. Unpaged: meant for startup, not for request paths.
+  // starting point after a restart. Unpaged: meant for startup, not for request paths; like a
+  // listing, it reads no document.
   virtual Result<std::vector<WaitingAgenda>> list_waiting_agendas() = 0;
 
   // ---- Progress --------------------------------------------------------------------------

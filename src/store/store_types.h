@@ -52,6 +52,9 @@ struct AgendaRecord {
   std::string resource_pool_id;
   std::string insight_id;
   std::string link_id;  // empty when the agenda has none
+  // The document's title, empty when it has none: kept apart so that listings show it
+  // without reading the document. Like every column, it must agree with the document.
+  std::string title;
   int priority = 0;
   // Assigned by the store at insert: strictly increasing in commit order and never reused,
   // so it is both the FIFO order and a stable listing cursor. Ignored on insert.
@@ -69,6 +72,7 @@ struct ProgressRecord {
   std::string state_message;  // "pending", "queued", "running", "succeeded", ...
   int attempts_completed = 0;
   int maximum_attempts = 0;
+  double percent_complete = 0;  // the document's percentComplete
   WallTime updated_time;
   Json document;
 };
@@ -102,10 +106,26 @@ struct InsertedAgenda {
   bool replayed = false;  // true when the idempotency key matched and nothing was written
 };
 
-// An agenda with its progress, as listings return them.
-struct ListedAgenda {
-  AgendaRecord agenda;
-  ProgressRecord progress;
+// An agenda as listings return it: the columns of the agenda and of its progress, never their
+// documents, so that a page costs the same whatever its agendas hold (read whole, a page of a
+// thousand agendas of 32 MiB each would cost tens of GB).
+struct AgendaSummary {
+  std::string id;
+  std::string customer_id;
+  std::string resource_pool_id;
+  std::string insight_id;
+  std::string link_id;
+  std::string title;
+  int priority = 0;
+  std::int64_t sequence = 0;
+  WallTime added_time;
+  // From its progress record.
+  ProcessingState processing_state = ProcessingState::kWaiting;
+  std::string state_message;
+  int attempts_completed = 0;
+  int maximum_attempts = 0;
+  double percent_complete = 0;
+  WallTime progress_updated_time;
 };
 
 struct AgendaQuery {

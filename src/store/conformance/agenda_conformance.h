@@ -18,9 +18,11 @@ TYPED_TEST_P(AgendaConformance, InsertThenGetReturnsEveryField) {
   request.agenda.resource_pool_id = "pool-7";
   request.agenda.insight_id = "gpu";
   request.agenda.link_id = "batch-42";
+  request.agenda.title = "a title";
   request.agenda.priority = -5;
   request.agenda.added_time = at(1234);
   request.agenda.updated_time = at(5678);
+  request.progress.percent_complete = 12.5;
   auto inserted = this->store().insert_agenda(request);
   ASSERT_TRUE(ok(inserted));
   EXPECT_EQ(inserted->agenda_id, "a1");
@@ -34,6 +36,7 @@ TYPED_TEST_P(AgendaConformance, InsertThenGetReturnsEveryField) {
   EXPECT_EQ(agenda->resource_pool_id, "pool-7");
   EXPECT_EQ(agenda->insight_id, "gpu");
   EXPECT_EQ(agenda->link_id, "batch-42");
+  EXPECT_EQ(agenda->title, "a title");
   EXPECT_EQ(agenda->priority, -5);
   EXPECT_EQ(agenda->sequence, inserted->sequence);
   EXPECT_EQ(agenda->added_time, at(1234));
@@ -47,6 +50,7 @@ TYPED_TEST_P(AgendaConformance, InsertThenGetReturnsEveryField) {
   EXPECT_EQ(progress->state_message, "pending");
   EXPECT_EQ(progress->attempts_completed, 0);
   EXPECT_EQ(progress->maximum_attempts, 3);
+  EXPECT_EQ(progress->percent_complete, 12.5);
   EXPECT_EQ(progress->updated_time, at(0));
   EXPECT_EQ(progress->document, request.progress.document);
 }
@@ -178,7 +182,7 @@ TYPED_TEST_P(AgendaConformance, ListPaginatesInSequenceOrderWithoutDuplicatesOrG
     ASSERT_TRUE(ok(page));
     ++pages;
     EXPECT_LE(page->items.size(), 7u);
-    for (const ListedAgenda& listed : page->items) seen.push_back(listed.agenda.id);
+    for (const AgendaSummary& listed : page->items) seen.push_back(listed.id);
     if (!page->more) break;
     query.cursor = page->next_cursor;
   }
@@ -210,7 +214,7 @@ TYPED_TEST_P(AgendaConformance, LastPageCursorTailsNewAgendas) {
   auto tail = this->store().list_agendas(query);
   ASSERT_TRUE(ok(tail));
   ASSERT_EQ(tail->items.size(), 1u);
-  EXPECT_EQ(tail->items.front().agenda.id, "late");
+  EXPECT_EQ(tail->items.front().id, "late");
 
   query = {};
   query.customer_id = "nobody";
@@ -239,7 +243,7 @@ TYPED_TEST_P(AgendaConformance, ListFiltersByCustomerLinkAndState) {
     auto page = this->store().list_agendas(query);
     EXPECT_TRUE(ok(page));
     if (page) {
-      for (const ListedAgenda& listed : page->items) result.push_back(listed.agenda.id);
+      for (const AgendaSummary& listed : page->items) result.push_back(listed.id);
     }
     return result;
   };
@@ -279,23 +283,94 @@ TYPED_TEST_P(AgendaConformance, ListFiltersByCustomerLinkAndState) {
   query.link_id = "L2";
   EXPECT_EQ(ids(query), V{"2"});
 
-  // Each agenda comes with its progress.
-  query = {};
-  query.link_id = "L2";
-  auto with_progress = this->store().list_agendas(query);
-  ASSERT_TRUE(ok(with_progress));
-  ASSERT_EQ(with_progress->items.size(), 1u);
-  EXPECT_EQ(with_progress->items[0].progress.agenda_id, "2");
-  EXPECT_EQ(with_progress->items[0].progress.processing_state, ProcessingState::kExecuting);
-  EXPECT_EQ(with_progress->items[0].progress.document,
-            progress_of("2", ProcessingState::kExecuting, "x").document);
-
   // A state change moves the agenda between filtered listings.
   ASSERT_TRUE(ok(this->store().update_progress(
       progress_of("1", ProcessingState::kExecuting, "running"), std::nullopt)));
   query = {};
   query.processing_state = ProcessingState::kExecuting;
   EXPECT_EQ(ids(query), (V{"1", "2"}));
+}
+
+// A listed agenda is its summary: the agenda's columns with its progress' columns, following
+// each progress update.
+TYPED_TEST_P(AgendaConformance, ListReturnsEachAgendasSummary) {
+  NewAgenda request = new_agenda("s1", "acme");
+  request.agenda.resource_pool_id = "pool-7";
+  request.agenda.insight_id = "gpu";
+  request.agenda.link_id = "batch-42";
+  request.agenda.title = "Überprüfung — 検査";
+  request.agenda.priority = -5;
+  request.agenda.added_time = at(1234);
+  request.progress = progress_of("s1", ProcessingState::kWaiting, "pending", 0, at(1500));
+  const std::int64_t sequence = insert(this->store(), request);
+
+  auto page = this->store().list_agendas({});
+  ASSERT_TRUE(ok(page));
+  ASSERT_EQ(page->items.size(), 1u);
+  const AgendaSummary& summary = page->items[0];
+  EXPECT_EQ(summary.id, "s1");
+  EXPECT_EQ(summary.customer_id, "acme");
+  EXPECT_EQ(summary.resource_pool_id, "pool-7");
+  EXPECT_EQ(summary.insight_id, "gpu");
+  EXPECT_EQ(summary.link_id, "batch-42");
+  EXPECT_EQ(summary.title, "Überprüfung — 検査");
+  EXPECT_EQ(summary.priority, -5);
+  EXPECT_EQ(summary.sequence, sequence);
+  EXPECT_EQ(summary.added_time, at(1234));
+  EXPECT_EQ(summary.processing_state, ProcessingState::kWaiting);
+  EXPECT_EQ(summary.state_message, "pending");
+  EXPECT_EQ(summary.attempts_completed, 0);
+  EXPECT_EQ(summary.maximum_attempts, 3);
+  EXPECT_EQ(summary.percent_complete, 0);
+  EXPECT_EQ(summary.progress_updated_time, at(1500));
+
+  ProgressRecord update = progress_of("s1", ProcessingState::kExecuting, "running", 1, at(2000));
+  update.percent_complete = 62.5;
+  update.document["percentComplete"] = 62.5;
+  ASSERT_TRUE(ok(this->store().update_progress(update, std::nullopt)));
+  page = this->store().list_agendas({});
+  ASSERT_TRUE(ok(page));
+  ASSERT_EQ(page->items.size(), 1u);
+  EXPECT_EQ(page->items[0].processing_state, ProcessingState::kExecuting);
+  EXPECT_EQ(page->items[0].state_message, "running");
+  EXPECT_EQ(page->items[0].attempts_completed, 1);
+  EXPECT_EQ(page->items[0].percent_complete, 62.5);
+  EXPECT_EQ(page->items[0].progress_updated_time, at(2000));
+}
+
+// A page costs what its summaries cost, whatever its agendas hold: a listing reads neither the
+// agenda documents nor the progress documents (a thousand agendas of 32 MiB each would
+// otherwise make one page cost tens of GB). Each agenda here holds 100,000 JSON values in each
+// document (about 1.2 MB of text, ten times that parsed); the page must not cost a tenth of
+// one of them parsed per agenda.
+TYPED_TEST_P(AgendaConformance, ListingCostsNothingOfTheDocuments) {
+  constexpr int kAgendas = 20;
+  constexpr int kValues = 50'000;  // objects of one value each: 100,000 JSON values
+  NewAgenda request = new_agenda("big");
+  Json bulk = Json::array();
+  for (int i = 0; i < kValues; ++i) bulk.push_back(Json{{"k", i}});
+  request.agenda.document["operations"][0]["payload"]["bulk"] = bulk;
+  request.progress.document["operations"] = Json::array({{{"resultPayload", std::move(bulk)}}});
+  for (int i = 0; i < kAgendas; ++i) {
+    request.agenda.id = "big-" + std::to_string(i);
+    request.progress.agenda_id = request.agenda.id;
+    insert(this->store(), request);
+  }
+  request = {};
+
+  AgendaQuery query;
+  query.limit = kMaxPageLimit;
+  std::size_t listed = 0;
+  const auto growth = peak_memory_growth([&] {
+    auto page = this->store().list_agendas(query);
+    ASSERT_TRUE(ok(page));
+    listed = page->items.size();
+  });
+  EXPECT_EQ(listed, static_cast<std::size_t>(kAgendas));
+  if (!growth) GTEST_SKIP() << "the process's peak memory cannot be measured here";
+  EXPECT_LT(*growth, std::size_t{16} << 20)
+      << "listing " << kAgendas << " agendas raised the peak resident memory by " << *growth
+      << " bytes";
 }
 
 TYPED_TEST_P(AgendaConformance, ListRejectsCursorsItDidNotIssue) {
@@ -391,6 +466,7 @@ TYPED_TEST_P(AgendaConformance, UnfencedProgressUpdateReplacesEverything) {
   insert(this->store(), new_agenda("u"));
   ProgressRecord update = progress_of("u", ProcessingState::kComplete, "succeeded", 2, at(900));
   update.maximum_attempts = 7;
+  update.percent_complete = 100;
   update.document["percentComplete"] = 100;
   ASSERT_TRUE(ok(this->store().update_progress(update, std::nullopt)));
   auto progress = this->store().get_progress("u");
@@ -399,6 +475,7 @@ TYPED_TEST_P(AgendaConformance, UnfencedProgressUpdateReplacesEverything) {
   EXPECT_EQ(progress->state_message, "succeeded");
   EXPECT_EQ(progress->attempts_completed, 2);
   EXPECT_EQ(progress->maximum_attempts, 7);
+  EXPECT_EQ(progress->percent_complete, 100);
   EXPECT_EQ(progress->updated_time, at(900));
   EXPECT_EQ(progress->document, update.document);
 }
@@ -426,8 +503,8 @@ REGISTER_TYPED_TEST_SUITE_P(
     DuplicateIdIsConflictAndChangesNothing, IdempotencyKeyReplayReturnsTheFirstAgenda,
     InsertAppendsItsAuditRecordButNotOnAReplayOrAConflict, IdempotencyKeyIsScopedToTheCustomer,
     UnknownAgendaIsNotFound, ListPaginatesInSequenceOrderWithoutDuplicatesOrGaps,
-    LastPageCursorTailsNewAgendas, ListFiltersByCustomerLinkAndState,
-    ListRejectsCursorsItDidNotIssue, ListClampsTheLimit,
+    LastPageCursorTailsNewAgendas, ListFiltersByCustomerLinkAndState, ListReturnsEachAgendasSummary,
+    ListingCostsNothingOfTheDocuments, ListRejectsCursorsItDidNotIssue, ListClampsTheLimit,
     DeleteRemovesProgressLeaseAndIdempotencyKey, WaitingSetListsWaitingAgendasInSequenceOrder,
     UnfencedProgressUpdateReplacesEverything, DataSurvivesReopening);
 

@@ -78,8 +78,7 @@ TYPED_TEST_P(ConcurrencyConformance, PaginationWhileInsertingHasNoDuplicatesOrGa
       query.limit = 7;
       auto page = this->store().list_agendas(query);
       ASSERT_TRUE(ok(page));
-      for (const ListedAgenda& listed : page->items) {
-        const AgendaRecord& agenda = listed.agenda;
+      for (const AgendaSummary& agenda : page->items) {
         ordered = ordered && agenda.sequence > last_sequence;
         last_sequence = agenda.sequence;
         seen.push_back(agenda.id);
@@ -116,7 +115,7 @@ TYPED_TEST_P(ConcurrencyConformance, PaginationWhileInsertingHasNoDuplicatesOrGa
   while (true) {
     auto page = this->store().list_agendas(query);
     ASSERT_TRUE(ok(page));
-    for (const ListedAgenda& listed : page->items) everything.push_back(listed.agenda.id);
+    for (const AgendaSummary& listed : page->items) everything.push_back(listed.id);
     if (!page->more) break;
     query.cursor = page->next_cursor;
   }

@@ -14,7 +14,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <fstream>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -70,6 +73,34 @@ template <typename T>
   return ::testing::AssertionSuccess();
 }
 
+// How far this process's resident memory rose above its level before `work` while `work` ran,
+// in bytes: the peak (VmHWM) after resetting it through /proc/self/clear_refs. nullopt where
+// the peak cannot be reset or read (no procfs): the caller skips its check.
+inline std::optional<std::size_t> peak_memory_growth(const std::function<void()>& work) {
+  auto status_kib = [](const std::string& field) -> std::optional<std::size_t> {
+    std::ifstream status("/proc/self/status");
+    std::string key;
+    while (status >> key) {
+      if (key == field + ":") {
+        std::size_t kib = 0;
+        if (status >> kib) return kib;
+        return std::nullopt;
+      }
+      status.ignore(1 << 16, '\n');
+    }
+    return std::nullopt;
+  };
+  std::ofstream("/proc/self/clear_refs") << "5";  // 5: reset the peak to the current RSS
+  const auto before = status_kib("VmRSS");
+  const auto reset = status_kib("VmHWM");
+  // Not reset (no procfs, or a kernel without clear_refs): the peak would be an old one.
+  if (!before || !reset || *reset > *before + 1024) return std::nullopt;
+  work();
+  const auto peak = status_kib("VmHWM");
+  if (!peak) return std::nullopt;
+  return (*peak > *before ? *peak - *before : 0) * 1024;
+}
+
 // A realistic agenda document: `operations` operations of the sample handler with payloads
 // and references, about 1 KiB for the default of four.
 inline Json agenda_document(const std::string& id, int operations = 4) {
@@ -121,6 +152,7 @@ inline NewAgenda new_agenda(const std::string& id, const std::string& customer =
   agenda.agenda.customer_id = customer;
   agenda.agenda.resource_pool_id = "pool-1";
   agenda.agenda.insight_id = "insight-1";
+  agenda.agenda.title = "encode and publish " + id;  // as in agenda_document()
   agenda.agenda.priority = 0;
   agenda.agenda.added_time = at(0);
   agenda.agenda.updated_time = at(0);

@@ -19,7 +19,7 @@ TYPED_TEST_P(WriteProbeConformance, ProbesSucceedAgainAndAgainAndChangeNothingEl
   auto agendas = this->store().list_agendas({});
   ASSERT_TRUE(ok(agendas));
   ASSERT_EQ(agendas->items.size(), 1u);
-  EXPECT_EQ(agendas->items[0].agenda.id, "a");
+  EXPECT_EQ(agendas->items[0].id, "a");
   for (DocumentKind kind :
        {DocumentKind::kCustomer, DocumentKind::kResourcePool, DocumentKind::kInsight,
         DocumentKind::kAgendaTemplate, DocumentKind::kApiToken, DocumentKind::kReportedOutput,

@@ -4,6 +4,20 @@
 
 namespace pop::store::sqlite {
 
+namespace {
+
+// kInternal naming the agenda: stored text that is no state means the file was altered.
+Result<ProcessingState> stored_state(std::string_view text, const std::string& agenda_id) {
+  auto state = parse_processing_state(text);
+  if (!state) {
+    return fail(ErrorCode::kInternal,
+                "the stored progress of agenda " + agenda_id + " has an unknown state");
+  }
+  return *state;
+}
+
+}  // namespace
+
 Result<AgendaRecord> read_agenda_row(const Statement& row) {
   AgendaRecord agenda;
   agenda.id = row.column_text(0);
@@ -11,34 +25,54 @@ Result<AgendaRecord> read_agenda_row(const Statement& row) {
   agenda.resource_pool_id = row.column_text(2);
   agenda.insight_id = row.column_text(3);
   agenda.link_id = row.column_text(4);
-  agenda.priority = static_cast<int>(row.column_int64(5));
-  agenda.sequence = row.column_int64(6);
-  agenda.added_time = from_millis(row.column_int64(7));
-  agenda.updated_time = from_millis(row.column_int64(8));
-  auto document = decode_json(row.column_text(9), "agenda " + agenda.id);
+  agenda.title = row.column_text(5);
+  agenda.priority = static_cast<int>(row.column_int64(6));
+  agenda.sequence = row.column_int64(7);
+  agenda.added_time = from_millis(row.column_int64(8));
+  agenda.updated_time = from_millis(row.column_int64(9));
+  auto document = decode_json(row.column_text(10), "agenda " + agenda.id);
   if (!document) return tl::unexpected(std::move(document.error()));
   agenda.document = std::move(*document);
   return agenda;
 }
 
-Result<ProgressRecord> read_progress_row(const Statement& row, int first) {
+Result<ProgressRecord> read_progress_row(const Statement& row) {
   ProgressRecord progress;
-  progress.agenda_id = row.column_text(first + 0);
-  auto state = parse_processing_state(row.column_text(first + 1));
-  if (!state) {
-    return fail(ErrorCode::kInternal,
-                "the stored progress of agenda " + progress.agenda_id + " has an unknown state");
-  }
+  progress.agenda_id = row.column_text(0);
+  auto state = stored_state(row.column_text(1), progress.agenda_id);
+  if (!state) return tl::unexpected(std::move(state.error()));
   progress.processing_state = *state;
-  progress.state_message = row.column_text(first + 2);
-  progress.attempts_completed = static_cast<int>(row.column_int64(first + 3));
-  progress.maximum_attempts = static_cast<int>(row.column_int64(first + 4));
-  progress.updated_time = from_millis(row.column_int64(first + 5));
-  auto document =
-      decode_json(row.column_text(first + 6), "progress of agenda " + progress.agenda_id);
+  progress.state_message = row.column_text(2);
+  progress.attempts_completed = static_cast<int>(row.column_int64(3));
+  progress.maximum_attempts = static_cast<int>(row.column_int64(4));
+  progress.percent_complete = row.column_double(5);
+  progress.updated_time = from_millis(row.column_int64(6));
+  auto document = decode_json(row.column_text(7), "progress of agenda " + progress.agenda_id);
   if (!document) return tl::unexpected(std::move(document.error()));
   progress.document = std::move(*document);
   return progress;
+}
+
+Result<AgendaSummary> read_summary_row(const Statement& row) {
+  AgendaSummary summary;
+  summary.id = row.column_text(0);
+  summary.customer_id = row.column_text(1);
+  summary.resource_pool_id = row.column_text(2);
+  summary.insight_id = row.column_text(3);
+  summary.link_id = row.column_text(4);
+  summary.title = row.column_text(5);
+  summary.priority = static_cast<int>(row.column_int64(6));
+  summary.sequence = row.column_int64(kSummarySequenceColumn);
+  summary.added_time = from_millis(row.column_int64(8));
+  auto state = stored_state(row.column_text(9), summary.id);
+  if (!state) return tl::unexpected(std::move(state.error()));
+  summary.processing_state = *state;
+  summary.state_message = row.column_text(10);
+  summary.attempts_completed = static_cast<int>(row.column_int64(11));
+  summary.maximum_attempts = static_cast<int>(row.column_int64(12));
+  summary.percent_complete = row.column_double(13);
+  summary.progress_updated_time = from_millis(row.column_int64(14));
+  return summary;
 }
 
 Result<EncodedProgress> encode_progress(const ProgressRecord& record) {
@@ -66,7 +100,8 @@ void bind_progress(Statement& statement, std::int64_t agenda_sequence,
   statement.bind(4, std::int64_t{record.attempts_completed});
   statement.bind(5, std::int64_t{record.maximum_attempts});
   statement.bind(6, to_millis(record.updated_time));
-  statement.bind(7, progress.document);
+  statement.bind(7, record.percent_complete);
+  statement.bind(8, progress.document);
 }
 
 }  // namespace
@@ -75,8 +110,8 @@ Result<void> insert_progress(Connection& db, std::int64_t agenda_sequence,
                              const EncodedProgress& progress) {
   auto statement = db.prepare(
       "INSERT INTO progress (agenda_sequence, processing_state, state_message, "
-      "attempts_completed, maximum_attempts, updated_ms, document) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+      "attempts_completed, maximum_attempts, updated_ms, percent_complete, document) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   if (!statement) return tl::unexpected(std::move(statement.error()));
   bind_progress(**statement, agenda_sequence, progress);
   return (*statement)->run();
@@ -86,7 +121,8 @@ Result<void> replace_progress(Connection& db, std::int64_t agenda_sequence,
                               const EncodedProgress& progress) {
   auto statement = db.prepare(
       "UPDATE progress SET processing_state = ?2, state_message = ?3, "
-      "attempts_completed = ?4, maximum_attempts = ?5, updated_ms = ?6, document = ?7 "
+      "attempts_completed = ?4, maximum_attempts = ?5, updated_ms = ?6, percent_complete = ?7, "
+      "document = ?8 "
       "WHERE agenda_sequence = ?1");
   if (!statement) return tl::unexpected(std::move(statement.error()));
   bind_progress(**statement, agenda_sequence, progress);

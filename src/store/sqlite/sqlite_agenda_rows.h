@@ -17,21 +17,30 @@ namespace pop::store::sqlite {
 // Columns of an agenda in the order read_agenda_row expects, for "SELECT <this> FROM
 // agendas a ...".
 inline constexpr std::string_view kAgendaColumns =
-    "a.id, a.customer_id, a.resource_pool_id, a.insight_id, a.link_id, a.priority, "
+    "a.id, a.customer_id, a.resource_pool_id, a.insight_id, a.link_id, a.title, a.priority, "
     "a.sequence, a.added_ms, a.updated_ms, a.document";
-
-inline constexpr int kAgendaColumnCount = 10;
-inline constexpr int kSequenceColumn = 6;  // a.sequence, the agenda listing's order
 
 Result<AgendaRecord> read_agenda_row(const Statement& row);
 
-// Columns of a progress row for "SELECT <this> FROM progress p ...", agenda id first.
+// Columns of a progress row for "SELECT <this> FROM agendas a JOIN progress p ...", agenda
+// id first.
 inline constexpr std::string_view kProgressColumns =
     "a.id, p.processing_state, p.state_message, p.attempts_completed, p.maximum_attempts, "
-    "p.updated_ms, p.document";
+    "p.percent_complete, p.updated_ms, p.document";
 
-// `first` is the index of the first of these columns in the row.
-Result<ProgressRecord> read_progress_row(const Statement& row, int first = 0);
+Result<ProgressRecord> read_progress_row(const Statement& row);
+
+// Columns of an agenda listing, for "SELECT <this> FROM agendas a JOIN progress p ...": no
+// document. Each table keeps its document as its last column, because SQLite reaches a
+// column stored after a large value only by walking that value's overflow pages.
+inline constexpr std::string_view kSummaryColumns =
+    "a.id, a.customer_id, a.resource_pool_id, a.insight_id, a.link_id, a.title, a.priority, "
+    "a.sequence, a.added_ms, p.processing_state, p.state_message, p.attempts_completed, "
+    "p.maximum_attempts, p.percent_complete, p.updated_ms";
+inline constexpr int kSummarySequenceColumn = 7;  // a.sequence, the listing's order
+
+// kInternal naming the agenda when its progress state is unknown.
+Result<AgendaSummary> read_summary_row(const Statement& row);
 
 // A progress record with its document already serialized, so that JSON work happens on the
 // calling thread and not on the single writer thread.

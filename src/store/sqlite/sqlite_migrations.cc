@@ -90,9 +90,36 @@ CREATE TABLE write_probe (
 );
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{
+// Listings show each agenda's summary from columns and read no document (store.h,
+// list_agendas): the agenda's title and its progress' percentComplete get columns of their
+// own, filled here from the stored documents (the one time the store looks inside one;
+// a document that is not valid JSON gets the default) and written with the documents from
+// now on. SQLite reaches a column stored after a large value only by walking the value's
+// overflow pages, so each document moves to the end of its row again: copied into a new
+// last column, which then takes the old one's name. This rewrites both tables once.
+constexpr std::string_view kVersion3 = R"sql(
+ALTER TABLE agendas ADD COLUMN title TEXT NOT NULL DEFAULT '';
+UPDATE agendas SET title = json_extract(document, '$.title')
+  WHERE CASE WHEN json_valid(document) THEN json_type(document, '$.title') = 'text' ELSE 0 END;
+ALTER TABLE agendas ADD COLUMN document_last TEXT NOT NULL DEFAULT '';
+UPDATE agendas SET document_last = document;
+ALTER TABLE agendas DROP COLUMN document;
+ALTER TABLE agendas RENAME COLUMN document_last TO document;
+
+ALTER TABLE progress ADD COLUMN percent_complete REAL NOT NULL DEFAULT 0;
+UPDATE progress SET percent_complete = json_extract(document, '$.percentComplete')
+  WHERE CASE WHEN json_valid(document)
+        THEN json_type(document, '$.percentComplete') IN ('integer', 'real') ELSE 0 END;
+ALTER TABLE progress ADD COLUMN document_last TEXT NOT NULL DEFAULT '';
+UPDATE progress SET document_last = document;
+ALTER TABLE progress DROP COLUMN document;
+ALTER TABLE progress RENAME COLUMN document_last TO document;
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "agendas, progress, leases, idempotency keys, documents, audit log", kVersion1},
     {2, "write probe", kVersion2},
+    {3, "agenda title and progress percentage columns for listings", kVersion3},
 }};
 
 Result<void> ensure_version_table(Connection& connection) {

@@ -102,6 +102,59 @@ TEST_F(SqliteMigrationsTest, StoreOpenAppliesTheBuiltinSchema) {
   }
 }
 
+// Version 3 gives listings their summary columns: a database written before it keeps every
+// agenda, gets each title and percentage from the documents (the defaults where a document
+// is damaged), and keeps each document last in its row, where reading the columns before it
+// never walks it.
+TEST_F(SqliteMigrationsTest, Version3FillsTheSummaryColumnsFromTheDocuments) {
+  SqliteStoreOptions options;
+  options.data_directory = directory_.path() / "store";
+  ASSERT_TRUE(ok(SqliteStore::open(options, builtin_migrations().first(2))));
+  {
+    Connection db = Connection::open(options.data_directory / "pop.db", Connection::Mode::kWriter,
+                                     std::chrono::milliseconds(1000))
+                        .value();
+    ASSERT_TRUE(ok(db.execute(
+        "INSERT INTO agendas (id, customer_id, resource_pool_id, insight_id, link_id, priority, "
+        "added_ms, updated_ms, document) VALUES "
+        "('titled', 'acme', 'p', 'i', '', 0, 1, 1, '{\"title\": \"Encode\", \"n\": 1}'), "
+        "('untitled', 'acme', 'p', 'i', '', 0, 1, 1, '{\"title\": 5}'), "
+        "('damaged', 'acme', 'p', 'i', '', 0, 1, 1, '{not json');"
+        "INSERT INTO progress (agenda_sequence, processing_state, state_message, "
+        "attempts_completed, maximum_attempts, updated_ms, document) SELECT sequence, "
+        "'EXECUTING', 'running', 0, 3, 1, CASE id WHEN 'titled' THEN "
+        "'{\"percentComplete\": 37.5}' WHEN 'untitled' THEN '{\"percentComplete\": 50}' "
+        "ELSE '[' END FROM agendas;")));
+  }
+  auto store = SqliteStore::open(options);
+  ASSERT_TRUE(ok(store));
+  auto page = (*store)->list_agendas({});
+  ASSERT_TRUE(ok(page));
+  ASSERT_EQ(page->items.size(), 3u);
+  EXPECT_EQ(page->items[0].title, "Encode");
+  EXPECT_EQ(page->items[0].percent_complete, 37.5);
+  EXPECT_EQ(page->items[1].title, "");
+  EXPECT_EQ(page->items[1].percent_complete, 50);
+  EXPECT_EQ(page->items[2].id, "damaged");
+  EXPECT_EQ(page->items[2].title, "");
+  EXPECT_EQ(page->items[2].percent_complete, 0);
+  auto titled = (*store)->get_agenda("titled");
+  ASSERT_TRUE(ok(titled));
+  EXPECT_EQ(titled->document, Json::parse(R"({"title": "Encode", "n": 1})"));
+  EXPECT_EQ(titled->title, "Encode");
+
+  Connection db = Connection::open(options.data_directory / "pop.db", Connection::Mode::kReader,
+                                   std::chrono::milliseconds(1000))
+                      .value();
+  for (const char* table : {"agendas", "progress"}) {
+    EXPECT_EQ(db.query_text("SELECT name FROM pragma_table_info('" + std::string(table) +
+                            "') ORDER BY cid DESC LIMIT 1")
+                  .value(),
+              "document")
+        << table;
+  }
+}
+
 TEST(SqliteBuiltinMigrations, AreNumberedFromOneWithoutGaps) {
   int expected = 1;
   for (const Migration& migration : builtin_migrations()) {

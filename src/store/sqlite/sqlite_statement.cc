@@ -15,6 +15,11 @@ void Statement::bind(int index, std::int64_t value) {
   if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
 }
 
+void Statement::bind(int index, double value) {
+  const int rc = sqlite3_bind_double(statement_.get(), index, value);
+  if (rc != SQLITE_OK && bind_error_ == SQLITE_OK) bind_error_ = rc;
+}
+
 void Statement::bind(int index, std::string_view value) {
   // SQLITE_TRANSIENT: SQLite copies the text, so the caller's buffer may die before step().
   const int rc = sqlite3_bind_text64(statement_.get(), index, value.data(), value.size(),
@@ -48,6 +53,10 @@ Result<void> Statement::run() {
 
 std::int64_t Statement::column_int64(int column) const {
   return sqlite3_column_int64(statement_.get(), column);
+}
+
+double Statement::column_double(int column) const {
+  return sqlite3_column_double(statement_.get(), column);
 }
 
 std::string_view Statement::column_text(int column) const {

@@ -23,6 +23,7 @@ class Statement {
   // Bindings use 1-based parameter indexes (?1, ?2, ...). Values are copied, so temporaries
   // are fine. A binding error is remembered and reported by the next step().
   void bind(int index, std::int64_t value);
+  void bind(int index, double value);
   void bind(int index, std::string_view value);
   void bind_null(int index);
 
@@ -32,6 +33,7 @@ class Statement {
   Result<void> run();
 
   std::int64_t column_int64(int column) const;
+  double column_double(int column) const;
   // Valid until the next step() or reset().
   std::string_view column_text(int column) const;
   bool column_is_null(int column) const;

@@ -101,7 +101,7 @@ Result<InsertedAgenda> insert_agenda_row(Connection& db, const NewAgenda& reques
   }
   auto insert = db.prepare(
       "INSERT INTO agendas (id, customer_id, resource_pool_id, insight_id, link_id, priority, "
-      "added_ms, updated_ms, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
+      "added_ms, updated_ms, title, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
       "ON CONFLICT (id) DO NOTHING");
   if (!insert) return tl::unexpected(std::move(insert.error()));
   Statement& row = **insert;
@@ -113,7 +113,8 @@ Result<InsertedAgenda> insert_agenda_row(Connection& db, const NewAgenda& reques
   row.bind(6, std::int64_t{agenda.priority});
   row.bind(7, to_millis(agenda.added_time));
   row.bind(8, to_millis(agenda.updated_time));
-  row.bind(9, agenda_document);
+  row.bind(9, agenda.title);
+  row.bind(10, agenda_document);
   if (auto done = row.run(); !done) return tl::unexpected(std::move(done.error()));
   if (db.changes() == 0) {
     return fail(ErrorCode::kConflict, "an agenda with id " + agenda.id + " already exists");
@@ -145,7 +146,7 @@ Result<InsertedAgenda> insert_agenda_row(Connection& db, const NewAgenda& reques
 constexpr int kFirstCustomerParameter = 7;
 
 std::string agenda_listing_sql(const AgendaQuery& query) {
-  std::string sql = "SELECT " + std::string(kAgendaColumns) + ", " + std::string(kProgressColumns) +
+  std::string sql = "SELECT " + std::string(kSummaryColumns) +
                     " FROM agendas a JOIN progress p ON p.agenda_sequence = a.sequence";
   sql += " WHERE a.sequence > ?1";
   if (query.customer_id) sql += " AND a.customer_id = ?2";
@@ -235,7 +236,7 @@ Result<AgendaRecord> SqliteStore::get_agenda(std::string_view id) {
   return reported(single_agenda(*statement, id));
 }
 
-Result<Page<ListedAgenda>> SqliteStore::list_agendas(const AgendaQuery& query) {
+Result<Page<AgendaSummary>> SqliteStore::list_agendas(const AgendaQuery& query) {
   auto after = decode_sequence_cursor(query.cursor, 'a', 0);
   if (!after) return tl::unexpected(std::move(after.error()));
   const std::size_t limit = clamp_page_limit(query.limit);
@@ -251,16 +252,12 @@ Result<Page<ListedAgenda>> SqliteStore::list_agendas(const AgendaQuery& query) {
   for (std::size_t i = 0; i < query.customer_ids.size(); ++i)
     listing.bind(kFirstCustomerParameter + static_cast<int>(i), query.customer_ids[i]);
   listing.bind(5, static_cast<std::int64_t>(limit + 1));  // one more says whether more exist
-  return read_page<ListedAgenda>(
+  return read_page<AgendaSummary>(
       listing, limit, encode_sequence_cursor('a', *after),
-      [](Statement& row) -> Result<ListedAgenda> {
-        auto agenda = read_agenda_row(row);
-        if (!agenda) return tl::unexpected(std::move(agenda.error()));
-        auto progress = read_progress_row(row, kAgendaColumnCount);
-        if (!progress) return tl::unexpected(std::move(progress.error()));
-        return ListedAgenda{std::move(*agenda), std::move(*progress)};
+      [](Statement& row) { return read_summary_row(row); },
+      [](Statement& row) {
+        return encode_sequence_cursor('a', row.column_int64(kSummarySequenceColumn));
       },
-      [](Statement& row) { return encode_sequence_cursor('a', row.column_int64(kSequenceColumn)); },
       warn_);
 }
 

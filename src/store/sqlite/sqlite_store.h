@@ -60,7 +60,7 @@ class SqliteStore final : public Store {
 
   Result<InsertedAgenda> insert_agenda(const NewAgenda& agenda) override;
   Result<AgendaRecord> get_agenda(std::string_view id) override;
-  Result<Page<ListedAgenda>> list_agendas(const AgendaQuery& query) override;
+  Result<Page<AgendaSummary>> list_agendas(const AgendaQuery& query) override;
   Result<void> delete_agenda(std::string_view id) override;
   Result<std::vector<WaitingAgenda>> list_waiting_agendas() override;
 

@@ -1,0 +1,46 @@
+#include "service/taken_agendas.h"
+
+#include <cstdio>
+#include <exception>
+#include <set>
+#include <string>
+#include <utility>
+
+namespace pop::service {
+
+TakenAgendas::TakenAgendas(InsightQueues& queues, std::vector<ReadyAgenda> taken)
+    : queues_(queues), taken_(std::move(taken)), fates_(taken_.size(), Fate::kBack) {}
+
+TakenAgendas::~TakenAgendas() {
+  for (std::size_t index = taken_.size(); index-- > 0;) {
+    if (fates_[index] != Fate::kOut) put_back(index);
+  }
+  try {
+    std::set<std::string> drained;
+    for (std::size_t index = 0; index < taken_.size(); ++index) {
+      if (fates_[index] == Fate::kOut) drained.insert(taken_[index].insight_id);
+    }
+    queues_.announce_ready(drained);
+  } catch (const std::exception& error) {
+    // Out of memory: pullers miss a wake-up, and find the refilled agendas at their next poll.
+    std::fprintf(stderr, "pop server: pullers not told of refilled queues: %s\n", error.what());
+  }
+}
+
+void TakenAgendas::put_back(std::size_t index) noexcept {
+  // Still stored as waiting, whatever fails here: the next start queues it again
+  // (AgendaService::start).
+  constexpr char kNotBack[] =
+      "pop server: agenda %s taken by a pull but not put back in its queue: %s\n";
+  std::string id;  // for the message: put_back() moves the agenda away
+  try {
+    id = taken_[index].agenda.agenda_id;
+    auto back =
+        queues_.put_back(std::move(taken_[index]), fates_[index] == Fate::kBackUntilCapacity);
+    if (!back) std::fprintf(stderr, kNotBack, id.c_str(), back.error().message.c_str());
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, kNotBack, id.c_str(), error.what());
+  }
+}
+
+}  // namespace pop::service
