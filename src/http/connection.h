@@ -810,7 +810,9 @@ class Connection final : public ConnectionBase,
       }
       exchange_.reset();
     }
-    parser_.reset();
+    // The parser is not destroyed here: a read that already received data may be queued on
+    // the strand behind this close and still parses into it (Beast's read operation holds a
+    // reference). It goes with the connection, once the last completion has run.
     reservation_.release();
     owner_.remove(this);
   }
