@@ -51,11 +51,13 @@ Json agenda_document(const std::string& id) {
 NewAgenda new_agenda(const std::string& id, int customer) {
   NewAgenda agenda;
   const auto now = std::chrono::system_clock::now();
-  agenda.agenda = AgendaRecord{id,       "customer-" + std::to_string(customer),
-                               "pool-1", "insight-1",
-                               "",       0,
-                               0,        now,
-                               now,      agenda_document(id)};
+  agenda.agenda.id = id;
+  agenda.agenda.customer_id = "customer-" + std::to_string(customer);
+  agenda.agenda.resource_pool_id = "pool-1";
+  agenda.agenda.insight_id = "insight-1";
+  agenda.agenda.added_time = now;
+  agenda.agenda.updated_time = now;
+  agenda.agenda.document = agenda_document(id);
   agenda.progress.agenda_id = id;
   agenda.progress.state_message = "pending";
   agenda.progress.maximum_attempts = 3;

@@ -28,6 +28,7 @@
 #include "puller/puller_agent.h"
 #include "puller/single_assignment_source.h"
 #include "util/json_limits.h"
+#include "util/process_privacy.h"
 #include "util/temp_dir.h"
 #include "util/yaml_json.h"
 
@@ -112,6 +113,8 @@ std::optional<kubernetes::OwnerPod> own_pod() {
 }
 
 int run_executor(ExecutorSettings settings) {
+  // Handlers may run as this user: they must not read its assignment (the lease key).
+  hide_from_processes_of_the_same_user();
   std::mutex mutex;
   puller::PullerAgent* running_agent = nullptr;
   SignalWatcher signals([&](int, int) {

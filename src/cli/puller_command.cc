@@ -22,6 +22,7 @@
 #include "puller/executor_pod_launcher.h"
 #include "puller/http_work_source.h"
 #include "puller/puller_agent.h"
+#include "util/process_privacy.h"
 #include "util/temp_dir.h"
 
 namespace pop::cli {
@@ -177,6 +178,8 @@ int run_executor_pods(const PullerSettings& settings, puller::WorkSource& source
 }
 
 int run_puller(const PullerSettings& settings) {
+  // Handlers run as this user: they must not read its token (POP_TOKEN) from its environment.
+  hide_from_processes_of_the_same_user();
   StopOnSignal signals;
 
   // Handlers that post to the report endpoint trust what the puller trusts.

@@ -41,6 +41,7 @@
 #include "service/token_service.h"
 #include "store/sqlite/sqlite_store.h"
 #include "util/open_file_limit.h"
+#include "util/process_privacy.h"
 #include "util/quantity.h"
 
 namespace pop::cli {
@@ -178,6 +179,8 @@ std::string local_report_url(bool tls, const std::string& host, std::uint16_t po
 }
 
 int serve(const ServerSettings& settings) {
+  // Handlers run as this user: they must not read the tokens and keys in this process.
+  hide_from_processes_of_the_same_user();
   // Each connection, store file and running handler takes descriptors: with the usual soft
   // limit of 1,024 a few idle clients would leave none to accept with.
   const std::size_t open_file_limit = raise_open_file_limit();

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -168,6 +169,54 @@ TEST(ServerRestart, ListensAgainAfterKillWhileAHandlerRuns) {
       static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
   second.signal(SIGTERM);
   EXPECT_EQ(second.wait().exit_status, 0);
+}
+
+// Under the local runner a handler runs as the server's user; as that user (not root) it
+// could read the server's environment and memory through /proc, unless the server made
+// itself non-dumpable.
+TEST(ServerAsAnUnprivilegedUser, HandlersCannotReadTheServersEnvironment) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to start the server as another user";
+  auto dir = TempDir::create("pop-nobody-");
+  ASSERT_TRUE(dir);
+  constexpr uid_t kNobody = 65534;
+  const std::string scratch = dir->path().string();
+  std::ofstream(dir->path() / "handlers.json")
+      << R"({"handlers": {"peek": {"command": ["/bin/sh", "-c",
+           "if cat /proc/$PPID/environ > /dev/null 2>&1; then r=readable; else r=refused; fi; printf '\"%s\"' $r > \"$POP_OUTPUT_FILE\""]}}})";
+  ASSERT_EQ(::chown(scratch.c_str(), kNobody, kNobody), 0);
+  ASSERT_EQ(::chown((dir->path() / "handlers.json").c_str(), kNobody, kNobody), 0);
+  const std::string listen = "127.0.0.1:" + std::to_string(free_port());
+  pop::testing::Subprocess server(
+      {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", POP_BINARY, "server",
+       "--listen", listen, "--data", scratch + "/data", "--handlers", scratch + "/handlers.json"},
+      {{"POP_SECRET_OF_THE_SERVER", "x"}}, scratch);
+  ASSERT_TRUE(pop::testing::eventually(
+      [&] {
+        return server.stdout_so_far().find("listening on") != std::string::npos ||
+               pop::testing::process_gone(server.pid());
+      },
+      30s));
+  http_client::ClientOptions options;
+  options.base_url = "http://" + listen;
+  options.bearer_token =
+      auth::read_admin_token_file(dir->path() / "data" / auth::kAdminTokenFileName).value_or("");
+  auto client = http_client::Client::create(options);
+  ASSERT_TRUE(client);
+  auto submitted =
+      client->request("POST", "/v1/agendas", R"({"operations": [{"name": "p", "type": "peek"}]})");
+  ASSERT_TRUE(submitted && submitted->status == 201) << server.stderr_so_far();
+  const std::string id = Json::parse(submitted->body)["id"];
+  Json progress;
+  ASSERT_TRUE(pop::testing::eventually(
+      [&] {
+        auto read = client->request("GET", "/v1/agendas/" + id + "/progress");
+        progress = read ? Json::parse(read->body, nullptr, false) : Json();
+        return progress.is_object() && progress["processingState"] == "COMPLETE";
+      },
+      30s));
+  EXPECT_EQ(progress["operationProgress"][0]["resultPayload"], "refused") << progress.dump(2);
+  server.signal(SIGTERM);
+  EXPECT_EQ(server.wait().exit_status, 0);
 }
 
 }  // namespace
