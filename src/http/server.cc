@@ -21,7 +21,7 @@
 #include "http/connection.h"
 #include "http/connection_shedding.h"
 #include "http/handler_pool.h"
-#include "http/log_throttle.h"
+#include "util/log_throttle.h"
 #include "util/text.h"
 
 namespace pop::http {
