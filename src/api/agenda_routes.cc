@@ -24,12 +24,12 @@ using Json = nlohmann::json;
 
 namespace {
 
-// Every body here is at most a progress document (engine/execution_limits.h).
+// A lease's report is a progress document (engine/execution_limits.h).
 constexpr JsonLimits kReportLimits = kProgressDocumentLimits;
 // The bodies each route reads, refused with 413 before they are read when larger.
 constexpr http::BodyLimit kAgendaBody{AgendaLimits{}.max_document_bytes};
 constexpr http::BodyLimit kReportBody{kReportLimits.max_bytes};
-constexpr http::BodyLimit kSmallRequestBody{1u << 20};  // a pull or rerun request
+constexpr http::BodyLimit kSmallRequestBody{kSmallRequestLimits.max_bytes};  // a pull, a rerun
 constexpr std::size_t kMaxPullAgendas = 100;
 constexpr std::size_t kMaxSkippedInsights = 1000;
 constexpr double kMaxPullWaitSeconds = 60;
@@ -39,10 +39,6 @@ HttpResponse error(const Error& error, const HttpRequest& request) {
 }
 
 using http::no_content;
-
-Result<Json> json_body(const HttpRequest& request) {
-  return api::json_body(request, kReportLimits);
-}
 
 Result<std::uint64_t> epoch_param(const HttpRequest& request) {
   const std::string_view text = request.path_param("epoch");
@@ -78,7 +74,7 @@ Result<std::set<std::string>> skip_insight_ids(const Json& value) {
 }
 
 Result<PullRequest> pull_request(const HttpRequest& request) {
-  auto body = json_body(request);
+  auto body = json_body(request, kSmallRequestLimits);
   if (!body) return tl::unexpected(body.error());
   if (!body->is_object())
     return fail(ErrorCode::kInvalidArgument, "request body must be a JSON object");
@@ -307,7 +303,8 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
             "POST", "/v1/agendas/{id}/rerun",
             [&service](const HttpRequest& request) {
               // An empty body is POP's default, resetAll.
-              auto body = request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
+              auto body = request.body.empty() ? Result<Json>(Json::object())
+                                               : json_body(request, kSmallRequestLimits);
               auto rerun =
                   body ? service::rerun_request_from_json(*body) : tl::unexpected(body.error());
               auto progress =
@@ -346,7 +343,7 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
             [&service](const HttpRequest& request) {
               auto epoch = epoch_param(request);
               auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
-              auto body = key ? json_body(request) : tl::unexpected(key.error());
+              auto body = key ? json_body(request, kReportLimits) : tl::unexpected(key.error());
               if (!body) return error(body.error(), request);
               auto reported =
                   service.report(caller_of(request), request.path_param("id"), *epoch, *key, *body);
@@ -358,7 +355,7 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
             [&service](const HttpRequest& request) {
               auto epoch = epoch_param(request);
               auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
-              auto body = key ? json_body(request) : tl::unexpected(key.error());
+              auto body = key ? json_body(request, kReportLimits) : tl::unexpected(key.error());
               if (!body) return error(body.error(), request);
               auto completed = service.complete(caller_of(request), request.path_param("id"),
                                                 *epoch, *key, *body);

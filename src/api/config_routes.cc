@@ -21,11 +21,10 @@ namespace {
 
 // A template holds an agenda one level down, and a run body a payload that is bound into
 // one: both are held to an agenda's limits. Pools, insights and customers are small
-// settings documents.
+// requests.
 constexpr JsonLimits kTemplateLimits{.max_bytes = AgendaLimits{}.max_document_bytes,
                                      .max_depth = AgendaLimits{}.max_depth + 1,
                                      .max_values = AgendaLimits{}.max_values};
-constexpr JsonLimits kSettingsLimits{.max_bytes = 1u << 20, .max_depth = 16, .max_values = 10'000};
 
 struct Collection {
   const char* path;
@@ -34,9 +33,9 @@ struct Collection {
 };
 
 constexpr Collection kCollections[] = {
-    {"/v1/pools", DocumentKind::kResourcePool, kSettingsLimits},
-    {"/v1/insights", DocumentKind::kInsight, kSettingsLimits},
-    {"/v1/customers", DocumentKind::kCustomer, kSettingsLimits},
+    {"/v1/pools", DocumentKind::kResourcePool, kSmallRequestLimits},
+    {"/v1/insights", DocumentKind::kInsight, kSmallRequestLimits},
+    {"/v1/customers", DocumentKind::kCustomer, kSmallRequestLimits},
     {"/v1/templates", DocumentKind::kAgendaTemplate, kTemplateLimits},
 };
 
