@@ -25,6 +25,7 @@
 #include "auth/jwt_authenticator.h"
 #include "cli/commands.h"
 #include "cli/data_directory.h"
+#include "cli/descriptor_reserve.h"
 #include "cli/error_output.h"
 #include "cli/runner_choice.h"
 #include "cli/signal_watcher.h"
@@ -94,13 +95,6 @@ struct ServerSettings {
   api::LongPollLimits long_polls;
 };
 
-// Descriptors kept free of client connections: the store, the signal watcher, the log and
-// outbound connections (256), and about 8 per operation the embedded puller runs (a
-// handler's pipes, its pidfd, its payload and output files, its report connection).
-std::size_t reserved_descriptors(const ServerSettings& settings) {
-  return 256 + (settings.embedded_puller ? 8 * settings.capacity : 0);
-}
-
 // --max-body-memory in bytes. kInvalidArgument when it is not a memory quantity.
 Result<std::size_t> body_memory_from(const ServerSettings& settings) {
   auto budget = memory_bytes_from(settings.max_body_memory);
@@ -131,8 +125,12 @@ Result<http::ServerOptions> http_options(const ServerSettings& settings, bool tl
   options.max_body_memory_bytes = body_memory;
   const std::size_t wanted =
       settings.max_connections > 0 ? settings.max_connections : options.max_connections;
-  options.max_connections =
-      connections_within(open_file_limit, reserved_descriptors(settings), wanted);
+  // The embedded puller runs up to --capacity agendas, each with as many operations at once
+  // as its executor allows (the default, which the agent keeps).
+  const std::size_t reserved =
+      reserved_descriptors(open_file_limit, settings.embedded_puller ? settings.capacity : 0,
+                           puller::AgentOptions{}.executor.concurrency);
+  options.max_connections = connections_within(open_file_limit, reserved, wanted);
   options.max_connections_per_address = settings.max_connections_per_address;
   if (tls) options.tls = http::TlsOptions{settings.tls_certificate, settings.tls_key};
   return options;
