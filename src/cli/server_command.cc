@@ -232,6 +232,14 @@ int serve(const ServerSettings& settings) {
   };
   auto store = store::sqlite::SqliteStore::open(store_options);
   if (!store) return fail_start("cannot open the store in " + settings.data, store.error());
+  // A killed predecessor's leftovers go at once (the lock proves it is gone), but only once
+  // the database exists: a work directory beside none reads as a lost database.
+  std::optional<std::filesystem::path> work_root;
+  if (settings.embedded_puller) {
+    auto fresh = data->fresh_subdirectory(DataDirectory::kWorkDirectoryName);
+    if (!fresh) return fail_start("cannot prepare the work directory", fresh.error());
+    work_root = std::move(*fresh);
+  }
 
   service::ReadySignal ready;
   service::InsightQueues queues([&ready](const std::string& pool, const std::string& insight) {
@@ -302,8 +310,6 @@ int serve(const ServerSettings& settings) {
   std::unique_ptr<puller::PullerAgent> agent;
   std::thread agent_thread;
   if (settings.embedded_puller) {
-    auto work_root = data->fresh_subdirectory("work");  // a killed predecessor's leftovers go
-    if (!work_root) return fail_start("cannot prepare the work directory", work_root.error());
     auto created = create_runner(settings.runner, *work_root, options.default_resource_pool);
     if (!created) return fail_start(settings.runner.kind + " runner", created.error());
     runner = std::move(*created);
