@@ -7,6 +7,7 @@
 #include "agenda/agenda_validator.h"
 #include "api/api_error.h"
 #include "api/authentication_gate.h"
+#include "api/created_agenda.h"
 #include "api/page_request.h"
 #include "api/request_body.h"
 #include "engine/execution_limits.h"
@@ -163,6 +164,25 @@ Result<std::string> lease_key(const HttpRequest& request) {
   return std::move(*key);
 }
 
+// What a lease's holder reports with: AgendaAccess::report (progress) or ::complete.
+using LeaseReport = Result<void> (service::AgendaAccess::*)(const auth::Principal&,
+                                                            std::string_view, std::uint64_t,
+                                                            std::string_view, const Json&);
+
+// PUT .../leases/{epoch}/progress and POST .../leases/{epoch}/complete: the epoch, the
+// lease's key and a progress document, handed to `report`.
+http::SyncHandler lease_report_route(service::AgendaAccess& service, LeaseReport report) {
+  return [&service, report](const HttpRequest& request) {
+    auto epoch = epoch_param(request);
+    auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
+    auto body = key ? json_body(request, kReportLimits) : tl::unexpected(key.error());
+    if (!body) return error(body.error(), request);
+    auto reported =
+        (service.*report)(caller_of(request), request.path_param("id"), *epoch, *key, *body);
+    return reported ? no_content() : error(reported.error(), request);
+  };
+}
+
 // One pull while it waits (a LongPolls::Poll's callbacks): what it asks for and how it is
 // answered.
 class PendingPull {
@@ -279,12 +299,7 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
               auto submitted =
                   service.submit(caller_of(request), request.body,
                                  std::string(request.header("Idempotency-Key").value_or("")));
-              if (!submitted) return error(submitted.error(), request);
-              HttpResponse response = http::json_response(201, submitted->agenda);
-              response.headers.set("Location",
-                                   "/v1/agendas/" + submitted->agenda["id"].get<std::string>());
-              if (submitted->replayed) response.headers.set("Idempotent-Replayed", "true");
-              return response;
+              return submitted ? created_agenda(*submitted) : error(submitted.error(), request);
             },
             kAgendaBody),
         router.add("GET", "/v1/agendas",
@@ -338,30 +353,10 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                      return cancelled ? http::json_response(200, *cancelled)
                                       : error(cancelled.error(), request);
                    }),
-        router.add(
-            "PUT", "/v1/agendas/{id}/leases/{epoch}/progress",
-            [&service](const HttpRequest& request) {
-              auto epoch = epoch_param(request);
-              auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
-              auto body = key ? json_body(request, kReportLimits) : tl::unexpected(key.error());
-              if (!body) return error(body.error(), request);
-              auto reported =
-                  service.report(caller_of(request), request.path_param("id"), *epoch, *key, *body);
-              return reported ? no_content() : error(reported.error(), request);
-            },
-            kReportBody),
-        router.add(
-            "POST", "/v1/agendas/{id}/leases/{epoch}/complete",
-            [&service](const HttpRequest& request) {
-              auto epoch = epoch_param(request);
-              auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
-              auto body = key ? json_body(request, kReportLimits) : tl::unexpected(key.error());
-              if (!body) return error(body.error(), request);
-              auto completed = service.complete(caller_of(request), request.path_param("id"),
-                                                *epoch, *key, *body);
-              return completed ? no_content() : error(completed.error(), request);
-            },
-            kReportBody),
+        router.add("PUT", "/v1/agendas/{id}/leases/{epoch}/progress",
+                   lease_report_route(service, &service::AgendaAccess::report), kReportBody),
+        router.add("POST", "/v1/agendas/{id}/leases/{epoch}/complete",
+                   lease_report_route(service, &service::AgendaAccess::complete), kReportBody),
         router.add_async("POST", "/v1/pools/{pool}/pull", pull_route(service, long_polls),
                          kSmallRequestBody)}) {
     if (!added) return added;

@@ -4,6 +4,7 @@
 
 #include "api/api_error.h"
 #include "api/authentication_gate.h"
+#include "api/created_agenda.h"
 #include "api/page_request.h"
 #include "api/request_body.h"
 #include "http/error_response.h"
@@ -155,12 +156,7 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
                                         std::string(request.header("Idempotency-Key").value_or("")))
                 : tl::unexpected(run.error());
         // The answer is POST /v1/agendas's: the errors are an agenda's, invalid_agenda included.
-        if (!submitted) return api_error(submitted.error(), request);
-        HttpResponse response = http::json_response(201, submitted->agenda);
-        response.headers.set("Location",
-                             "/v1/agendas/" + submitted->agenda["id"].get<std::string>());
-        if (submitted->replayed) response.headers.set("Idempotent-Replayed", "true");
-        return response;
+        return submitted ? created_agenda(*submitted) : api_error(submitted.error(), request);
       },
       http::BodyLimit{kTemplateLimits.max_bytes});
 }
