@@ -7,6 +7,7 @@
 #include "agenda/agenda_validator.h"
 #include "api/api_error.h"
 #include "api/authentication_gate.h"
+#include "api/created_agenda.h"
 #include "api/page_request.h"
 #include "api/request_body.h"
 #include "engine/execution_limits.h"
@@ -24,12 +25,12 @@ using Json = nlohmann::json;
 
 namespace {
 
-// Every body here is at most a progress document (engine/execution_limits.h).
+// A lease's report is a progress document (engine/execution_limits.h).
 constexpr JsonLimits kReportLimits = kProgressDocumentLimits;
 // The bodies each route reads, refused with 413 before they are read when larger.
 constexpr http::BodyLimit kAgendaBody{AgendaLimits{}.max_document_bytes};
 constexpr http::BodyLimit kReportBody{kReportLimits.max_bytes};
-constexpr http::BodyLimit kSmallRequestBody{1u << 20};  // a pull or rerun request
+constexpr http::BodyLimit kSmallRequestBody{kSmallRequestLimits.max_bytes};  // a pull, a rerun
 constexpr std::size_t kMaxPullAgendas = 100;
 constexpr std::size_t kMaxSkippedInsights = 1000;
 constexpr double kMaxPullWaitSeconds = 60;
@@ -39,10 +40,6 @@ HttpResponse error(const Error& error, const HttpRequest& request) {
 }
 
 using http::no_content;
-
-Result<Json> json_body(const HttpRequest& request) {
-  return api::json_body(request, kReportLimits);
-}
 
 Result<std::uint64_t> epoch_param(const HttpRequest& request) {
   const std::string_view text = request.path_param("epoch");
@@ -78,7 +75,7 @@ Result<std::set<std::string>> skip_insight_ids(const Json& value) {
 }
 
 Result<PullRequest> pull_request(const HttpRequest& request) {
-  auto body = json_body(request);
+  auto body = json_body(request, kSmallRequestLimits);
   if (!body) return tl::unexpected(body.error());
   if (!body->is_object())
     return fail(ErrorCode::kInvalidArgument, "request body must be a JSON object");
@@ -165,6 +162,25 @@ Result<std::string> lease_key(const HttpRequest& request) {
                 std::string(service::kLeaseKeyHeader) +
                     " must carry the reportKey the pull answer gave with this lease");
   return std::move(*key);
+}
+
+// What a lease's holder reports with: AgendaAccess::report (progress) or ::complete.
+using LeaseReport = Result<void> (service::AgendaAccess::*)(const auth::Principal&,
+                                                            std::string_view, std::uint64_t,
+                                                            std::string_view, const Json&);
+
+// PUT .../leases/{epoch}/progress and POST .../leases/{epoch}/complete: the epoch, the
+// lease's key and a progress document, handed to `report`.
+http::SyncHandler lease_report_route(service::AgendaAccess& service, LeaseReport report) {
+  return [&service, report](const HttpRequest& request) {
+    auto epoch = epoch_param(request);
+    auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
+    auto body = key ? json_body(request, kReportLimits) : tl::unexpected(key.error());
+    if (!body) return error(body.error(), request);
+    auto reported =
+        (service.*report)(caller_of(request), request.path_param("id"), *epoch, *key, *body);
+    return reported ? no_content() : error(reported.error(), request);
+  };
 }
 
 // One pull while it waits (a LongPolls::Poll's callbacks): what it asks for and how it is
@@ -283,12 +299,7 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
               auto submitted =
                   service.submit(caller_of(request), request.body,
                                  std::string(request.header("Idempotency-Key").value_or("")));
-              if (!submitted) return error(submitted.error(), request);
-              HttpResponse response = http::json_response(201, submitted->agenda);
-              response.headers.set("Location",
-                                   "/v1/agendas/" + submitted->agenda["id"].get<std::string>());
-              if (submitted->replayed) response.headers.set("Idempotent-Replayed", "true");
-              return response;
+              return submitted ? created_agenda(*submitted) : error(submitted.error(), request);
             },
             kAgendaBody),
         router.add("GET", "/v1/agendas",
@@ -307,7 +318,8 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
             "POST", "/v1/agendas/{id}/rerun",
             [&service](const HttpRequest& request) {
               // An empty body is POP's default, resetAll.
-              auto body = request.body.empty() ? Result<Json>(Json::object()) : json_body(request);
+              auto body = request.body.empty() ? Result<Json>(Json::object())
+                                               : json_body(request, kSmallRequestLimits);
               auto rerun =
                   body ? service::rerun_request_from_json(*body) : tl::unexpected(body.error());
               auto progress =
@@ -341,30 +353,10 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
                      return cancelled ? http::json_response(200, *cancelled)
                                       : error(cancelled.error(), request);
                    }),
-        router.add(
-            "PUT", "/v1/agendas/{id}/leases/{epoch}/progress",
-            [&service](const HttpRequest& request) {
-              auto epoch = epoch_param(request);
-              auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
-              auto body = key ? json_body(request) : tl::unexpected(key.error());
-              if (!body) return error(body.error(), request);
-              auto reported =
-                  service.report(caller_of(request), request.path_param("id"), *epoch, *key, *body);
-              return reported ? no_content() : error(reported.error(), request);
-            },
-            kReportBody),
-        router.add(
-            "POST", "/v1/agendas/{id}/leases/{epoch}/complete",
-            [&service](const HttpRequest& request) {
-              auto epoch = epoch_param(request);
-              auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
-              auto body = key ? json_body(request) : tl::unexpected(key.error());
-              if (!body) return error(body.error(), request);
-              auto completed = service.complete(caller_of(request), request.path_param("id"),
-                                                *epoch, *key, *body);
-              return completed ? no_content() : error(completed.error(), request);
-            },
-            kReportBody),
+        router.add("PUT", "/v1/agendas/{id}/leases/{epoch}/progress",
+                   lease_report_route(service, &service::AgendaAccess::report), kReportBody),
+        router.add("POST", "/v1/agendas/{id}/leases/{epoch}/complete",
+                   lease_report_route(service, &service::AgendaAccess::complete), kReportBody),
         router.add_async("POST", "/v1/pools/{pool}/pull", pull_route(service, long_polls),
                          kSmallRequestBody)}) {
     if (!added) return added;

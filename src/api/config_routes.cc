@@ -4,6 +4,7 @@
 
 #include "api/api_error.h"
 #include "api/authentication_gate.h"
+#include "api/created_agenda.h"
 #include "api/page_request.h"
 #include "api/request_body.h"
 #include "http/error_response.h"
@@ -21,11 +22,10 @@ namespace {
 
 // A template holds an agenda one level down, and a run body a payload that is bound into
 // one: both are held to an agenda's limits. Pools, insights and customers are small
-// settings documents.
+// requests.
 constexpr JsonLimits kTemplateLimits{.max_bytes = AgendaLimits{}.max_document_bytes,
                                      .max_depth = AgendaLimits{}.max_depth + 1,
                                      .max_values = AgendaLimits{}.max_values};
-constexpr JsonLimits kSettingsLimits{.max_bytes = 1u << 20, .max_depth = 16, .max_values = 10'000};
 
 struct Collection {
   const char* path;
@@ -34,9 +34,9 @@ struct Collection {
 };
 
 constexpr Collection kCollections[] = {
-    {"/v1/pools", DocumentKind::kResourcePool, kSettingsLimits},
-    {"/v1/insights", DocumentKind::kInsight, kSettingsLimits},
-    {"/v1/customers", DocumentKind::kCustomer, kSettingsLimits},
+    {"/v1/pools", DocumentKind::kResourcePool, kSmallRequestLimits},
+    {"/v1/insights", DocumentKind::kInsight, kSmallRequestLimits},
+    {"/v1/customers", DocumentKind::kCustomer, kSmallRequestLimits},
     {"/v1/templates", DocumentKind::kAgendaTemplate, kTemplateLimits},
 };
 
@@ -156,12 +156,7 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
                                         std::string(request.header("Idempotency-Key").value_or("")))
                 : tl::unexpected(run.error());
         // The answer is POST /v1/agendas's: the errors are an agenda's, invalid_agenda included.
-        if (!submitted) return api_error(submitted.error(), request);
-        HttpResponse response = http::json_response(201, submitted->agenda);
-        response.headers.set("Location",
-                             "/v1/agendas/" + submitted->agenda["id"].get<std::string>());
-        if (submitted->replayed) response.headers.set("Idempotent-Replayed", "true");
-        return response;
+        return submitted ? created_agenda(*submitted) : api_error(submitted.error(), request);
       },
       http::BodyLimit{kTemplateLimits.max_bytes});
 }

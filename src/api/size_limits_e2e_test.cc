@@ -190,5 +190,31 @@ TEST_F(SizeLimitsTest, MillionsOfTinyValuesAreRefusedBeforeADocumentIsBuilt) {
   EXPECT_NE(message.find("limit of 1000000 JSON values"), std::string::npos) << message;
 }
 
+// A pull or a rerun is a few fields: their bodies are held to a small request's limits (as
+// a pool's are), not to a progress document's 2,000,000 values and depth 160, which would
+// let 1 MiB of "[],"s build a document of 350,000 values for nothing.
+TEST_F(SizeLimitsTest, PullAndRerunBodiesAreParsedWithinSmallRequestLimits) {
+  std::string many = R"({"pullerId": "p", "waitSeconds": 0, "x": [0)";
+  for (int i = 0; i < 30'000; ++i) many += ",0";
+  many += "]}";
+  const std::string deep = R"({"pullerId": "p", "waitSeconds": 0, "x": )" + std::string(40, '[') +
+                           std::string(40, ']') + "}";
+  struct Case {
+    std::string target;
+    std::string body;
+    std::string limit;
+  };
+  for (const Case& c :
+       {Case{"/v1/pools/default/pull", many, "limit of 20000 JSON values"},
+        Case{"/v1/pools/default/pull", deep, "depth exceeds the limit of 16"},
+        Case{"/v1/agendas/some-agenda/rerun", many, "limit of 20000 JSON values"},
+        Case{"/v1/agendas/some-agenda/rerun", deep, "depth exceeds the limit of 16"}}) {
+    auto refused = call("POST", c.target, c.body);
+    EXPECT_EQ(refused.status, 413) << c.target << ": " << refused.body;
+    const std::string message = error_of(refused).value("message", "");
+    EXPECT_NE(message.find(c.limit), std::string::npos) << c.target << ": " << message;
+  }
+}
+
 }  // namespace
 }  // namespace pop

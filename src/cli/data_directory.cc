@@ -1,5 +1,6 @@
 #include "cli/data_directory.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -7,7 +8,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <string>
+
+#include "util/text.h"
 
 namespace pop::cli {
 namespace {
@@ -79,8 +83,9 @@ Result<void> check_database_kept(const fs::path& directory, std::string_view dat
   const fs::path wal = directory / (std::string(database_file) + "-wal");
   if (non_empty_file(database) || non_empty_file(wal)) return {};
   std::vector<std::string> signs;
-  for (const char* name : {"admin.token", "work"}) {
-    if (present(directory / name)) signs.push_back(name);
+  for (std::string_view name :
+       {std::string_view("admin.token"), DataDirectory::kWorkDirectoryName}) {
+    if (present(directory / name)) signs.emplace_back(name);
   }
   if (present(wal)) signs.push_back(wal.filename().string());
   if (signs.empty()) return {};  // a new directory, or one that never got that far
@@ -97,23 +102,72 @@ Result<void> check_database_kept(const fs::path& directory, std::string_view dat
                found + " (or use another --data directory)."});
 }
 
-// Removes group and other access from `path` unless it is a symbolic link; true when it
-// changed anything.
-bool tighten(const fs::path& path) {
+// Deeper directories are left as they are: far below anything a server writes, and each
+// level holds a descriptor while it is walked.
+constexpr int kMaxDepth = 32;
+
+struct DirectoryCloser {
+  void operator()(DIR* listing) const { ::closedir(listing); }
+};
+using DirectoryListing = std::unique_ptr<DIR, DirectoryCloser>;
+
+// Removes group and other access from the directory open as `fd`; true when it changed
+// anything.
+bool tighten_open_directory(int fd) {
   struct stat status {};
-  if (::lstat(path.c_str(), &status) != 0 || S_ISLNK(status.st_mode)) return false;
-  if ((status.st_mode & kGroupAndOthers) == 0) return false;
-  return ::chmod(path.c_str(), status.st_mode & 07700) == 0;
+  if (::fstat(fd, &status) != 0 || (status.st_mode & kGroupAndOthers) == 0) return false;
+  return ::fchmod(fd, status.st_mode & 07700) == 0;
 }
 
+// The same for the entry `name` of the directory open as `parent`, seen as `status` (not a
+// symbolic link). glibc's fchmodat with AT_SYMLINK_NOFOLLOW opens the entry with
+// O_PATH | O_NOFOLLOW and changes the inode it opened, so a link swapped in since is refused,
+// never followed.
+bool tighten_entry(int parent, const char* name, const struct stat& status) {
+  if ((status.st_mode & kGroupAndOthers) == 0) return false;
+  return ::fchmodat(parent, name, status.st_mode & 07700, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+// Tightens everything in the directory open as `directory` and below it, adding what it
+// changed to `changed` as `prefix` + its name. Every entry is reached from its parent's
+// descriptor, never by a path, so no symbolic link is followed, not even one swapped in for
+// a directory while the walk runs. The top level's work directory is closed but not entered
+// (see DataDirectory::claim).
+void tighten_entries(UniqueFd directory, const std::string& prefix, int depth,
+                     std::vector<std::string>& changed) {
+  DirectoryListing listing(::fdopendir(directory.get()));
+  if (!listing) return;
+  directory.release();  // the listing closes it
+  const int parent = ::dirfd(listing.get());
+  while (const dirent* entry = ::readdir(listing.get())) {
+    const std::string name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    struct stat status {};
+    if (::fstatat(parent, name.c_str(), &status, AT_SYMLINK_NOFOLLOW) != 0 ||
+        S_ISLNK(status.st_mode))
+      continue;
+    const std::string relative = prefix + name;
+    UniqueFd subdirectory;
+    if (S_ISDIR(status.st_mode)) {
+      subdirectory.reset(
+          ::openat(parent, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    }
+    const bool tightened = subdirectory ? tighten_open_directory(subdirectory.get())
+                                        : tighten_entry(parent, name.c_str(), status);
+    if (tightened) changed.push_back(relative);
+    const bool enter = subdirectory && depth < kMaxDepth &&
+                       !(prefix.empty() && name == DataDirectory::kWorkDirectoryName);
+    if (enter) tighten_entries(std::move(subdirectory), relative + "/", depth + 1, changed);
+  }
+}
+
+// claim()'s tightening of `root` (".") and everything in it.
 std::vector<std::string> tighten_tree(const fs::path& root) {
   std::vector<std::string> changed;
-  if (tighten(root)) changed.push_back(".");
-  std::error_code error;
-  fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, error);
-  for (; !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
-    if (tighten(it->path())) changed.push_back(fs::relative(it->path(), root).string());
-  }
+  UniqueFd directory(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!directory) return changed;
+  if (tighten_open_directory(directory.get())) changed.push_back(".");
+  tighten_entries(std::move(directory), "", 0, changed);
   return changed;
 }
 
@@ -152,7 +206,7 @@ std::string describe_entries(const std::vector<std::string>& names) {
   constexpr std::size_t kShown = 10;
   std::string out;
   for (std::size_t i = 0; i < names.size() && i < kShown; ++i)
-    out += (i == 0 ? "" : ", ") + names[i];
+    out += (i == 0 ? "" : ", ") + escape_for_log(names[i]);
   if (names.size() > kShown) out += " and " + std::to_string(names.size() - kShown) + " more";
   return out;
 }

@@ -9,7 +9,9 @@
 // - Private. The database holds customers' payloads and the key that signs report tokens:
 //   the directory is 0700 and nothing in it is open to group or others, whatever the umask.
 //   What an older server (or an operator) left open is tightened at claim and listed, so the
-//   server can say what it changed.
+//   server can say what it changed. The work directory is closed but not entered: what is in
+//   it belongs to a killed predecessor's handlers (some perhaps still running) and is
+//   replaced at start (fresh_subdirectory).
 // - No fresh start over a lost database. A directory that was in use (admin.token or a work
 //   directory is there) but whose database file is missing or empty would otherwise start as
 //   a new, empty installation with a new admin token nobody holds: that is refused.
@@ -30,10 +32,15 @@ namespace pop::cli {
 class DataDirectory {
  public:
   static constexpr std::string_view kLockFileName = "pop.lock";
+  // Where the embedded puller's handlers get their attempt directories.
+  static constexpr std::string_view kWorkDirectoryName = "work";
 
   // Creates `path` (0700) when missing, locks it, checks that it still has the database
   // `database_file` if it was in use, and removes group and other access from it and from
-  // everything under it (symbolic links are left alone, never followed).
+  // everything under it but the contents of kWorkDirectoryName. Symbolic links are left
+  // alone, never followed, also when one replaces an entry while the walk runs: each entry
+  // is reached through its parent's descriptor. Directories more than 32 levels down are
+  // left as they are.
   // kConflict: another process holds the lock (the message names the directory and the
   // holder's pid), or the directory was in use and lost its database (the message says
   // what to do). kUnavailable: the directory or lock file cannot be created or locked.
@@ -64,7 +71,8 @@ class DataDirectory {
   std::vector<std::string> tightened_;
 };
 
-// "a, b, c and 4 more": the names of tightened() for one line of output.
+// "a, b, c and 4 more": the names of tightened() for one line of output, escaped
+// (escape_for_log): whoever could write in the directory chose them.
 std::string describe_entries(const std::vector<std::string>& names);
 
 }  // namespace pop::cli

@@ -122,6 +122,50 @@ TEST_F(DataDirectoryClaimTest, WhatIsOpenIsTightenedAndListedButLinksAreNotFollo
             "1, 2, 3, 4, 5, 6, 7, 8, 9, 10 and 2 more");
 }
 
+// work/ is the tree of a killed predecessor's handlers, some maybe still running, and the
+// server replaces it at once: only the directory itself is closed, nothing in it is touched.
+TEST_F(DataDirectoryClaimTest, TheWorkDirectoryIsClosedButNotWalked) {
+  fs::create_directories(data() / "work" / "attempt");
+  std::ofstream(data() / "work" / "attempt" / "output.json") << "{}";
+  fs::permissions(data() / "work", fs::perms(0755));
+  fs::permissions(data() / "work" / "attempt", fs::perms(0777));
+  fs::permissions(data() / "work" / "attempt" / "output.json", fs::perms(0644));
+  std::ofstream(data() / "pop.db") << "SQLite format 3";
+  fs::permissions(data() / "pop.db", fs::perms(0600));
+  fs::permissions(data(), fs::perms(0700));
+
+  auto claimed = DataDirectory::claim(data(), "pop.db");
+  ASSERT_TRUE(claimed.has_value()) << claimed.error().message;
+  EXPECT_EQ(claimed->tightened(), std::vector<std::string>{"work"});
+  EXPECT_EQ(mode_of(data() / "work"), 0700u);
+  EXPECT_EQ(mode_of(data() / "work" / "attempt"), 0777u);
+  EXPECT_EQ(mode_of(data() / "work" / "attempt" / "output.json"), 0644u);
+}
+
+// A linked directory is not entered, whatever its name.
+TEST_F(DataDirectoryClaimTest, ALinkedDirectoryIsNotEntered) {
+  fs::create_directories(dir_.path() / "elsewhere");
+  std::ofstream(dir_.path() / "elsewhere" / "file") << "f";
+  fs::permissions(dir_.path() / "elsewhere", fs::perms(0755));
+  fs::permissions(dir_.path() / "elsewhere" / "file", fs::perms(0644));
+  fs::create_directories(data());
+  fs::permissions(data(), fs::perms(0700));
+  fs::create_directory_symlink(dir_.path() / "elsewhere", data() / "linked");
+
+  auto claimed = DataDirectory::claim(data(), "pop.db");
+  ASSERT_TRUE(claimed.has_value()) << claimed.error().message;
+  EXPECT_EQ(claimed->tightened(), std::vector<std::string>{});
+  EXPECT_EQ(mode_of(dir_.path() / "elsewhere"), 0755u);
+  EXPECT_EQ(mode_of(dir_.path() / "elsewhere" / "file"), 0644u);
+}
+
+// Names in the data directory are anybody's with write access to it (a handler's, say):
+// printed as they are, one could start a forged log line.
+TEST(DescribeEntries, EscapesWhatCouldForgeALogLine) {
+  EXPECT_EQ(describe_entries({"a\npop server: forged", "b\x1b[2J"}),
+            "a\\npop server: forged, b\\x1b[2J");
+}
+
 TEST_F(DataDirectoryClaimTest, AFreshSubdirectoryIsEmptyAndPrivate) {
   auto claimed = DataDirectory::claim(data(), "pop.db");
   ASSERT_TRUE(claimed.has_value());

@@ -25,6 +25,7 @@
 #include "auth/jwt_authenticator.h"
 #include "cli/commands.h"
 #include "cli/data_directory.h"
+#include "cli/descriptor_reserve.h"
 #include "cli/error_output.h"
 #include "cli/runner_choice.h"
 #include "cli/signal_watcher.h"
@@ -95,32 +96,42 @@ struct ServerSettings {
   api::LongPollLimits long_polls;
 };
 
-// Descriptors kept free of client connections: the store, the signal watcher, the log and
-// outbound connections (256), and about 8 per operation the embedded puller runs (a
-// handler's pipes, its pidfd, its payload and output files, its report connection).
-std::size_t reserved_descriptors(const ServerSettings& settings) {
-  return 256 + (settings.embedded_puller ? 8 * settings.capacity : 0);
+// --max-body-memory in bytes. kInvalidArgument when it is not a memory quantity.
+Result<std::size_t> body_memory_from(const ServerSettings& settings) {
+  auto budget = memory_bytes_from(settings.max_body_memory);
+  if (!budget)
+    return fail(ErrorCode::kInvalidArgument, "--max-body-memory: " + budget.error().message);
+  return static_cast<std::size_t>(*budget);
 }
 
-// The server's HTTP options from the settings: limits sized for POP's routes (the largest
-// body any route takes is a lease report, 64 MiB) and the connections the descriptor limit
-// (`open_file_limit`) leaves room for.
+// The server's HTTP options from the settings: no request may carry more than the largest
+// body a route of `router` reads, the memory for bodies in flight is `body_memory` (which
+// must hold at least one such body: kInvalidArgument otherwise), and connections are as
+// many as the descriptor limit (`open_file_limit`) leaves room for.
 Result<http::ServerOptions> http_options(const ServerSettings& settings, bool tls,
                                          const std::pair<std::string, std::uint16_t>& address,
-                                         std::size_t open_file_limit) {
+                                         std::size_t open_file_limit, std::size_t body_memory,
+                                         const http::Router& router) {
   http::ServerOptions options;
   options.host = address.first;
   options.port = address.second;
-  options.max_body_bytes = 64u << 20;
-  auto budget = memory_bytes_from(settings.max_body_memory);
-  if (!budget) {
-    return fail(ErrorCode::kInvalidArgument, "--max-body-memory: " + budget.error().message);
+  options.max_body_bytes = router.max_body_bytes();
+  if (body_memory < options.max_body_bytes) {
+    return fail(
+        ErrorCode::kInvalidArgument,
+        "--max-body-memory " + settings.max_body_memory + " (" + std::to_string(body_memory) +
+            " bytes) is less than the largest request body a route accepts (" +
+            std::to_string(options.max_body_bytes) + " bytes): such a request could never be read");
   }
-  options.max_body_memory_bytes = static_cast<std::size_t>(*budget);
+  options.max_body_memory_bytes = body_memory;
   const std::size_t wanted =
       settings.max_connections > 0 ? settings.max_connections : options.max_connections;
-  options.max_connections =
-      connections_within(open_file_limit, reserved_descriptors(settings), wanted);
+  // The embedded puller runs up to --capacity agendas, each with as many operations at once
+  // as its executor allows (the default, which the agent keeps).
+  const std::size_t reserved =
+      reserved_descriptors(open_file_limit, settings.embedded_puller ? settings.capacity : 0,
+                           puller::AgentOptions{}.executor.concurrency);
+  options.max_connections = connections_within(open_file_limit, reserved, wanted);
   options.max_connections_per_address = settings.max_connections_per_address;
   if (tls) options.tls = http::TlsOptions{settings.tls_certificate, settings.tls_key};
   return options;
@@ -200,6 +211,8 @@ int serve(const ServerSettings& settings) {
 
   auto address = split_listen(settings.listen);
   if (!address) return fail_start("invalid option", address.error());
+  auto body_memory = body_memory_from(settings);
+  if (!body_memory) return fail_start("invalid option", body_memory.error());
   // Before anything in the directory is read or written; held until serve() returns.
   auto data = DataDirectory::claim(settings.data, "pop.db");
   if (!data) return fail_start("", data.error());  // the message names the directory
@@ -208,8 +221,6 @@ int serve(const ServerSettings& settings) {
                  "pop server: tightened permissions in %s (no access for group or others): %s\n",
                  data->path().c_str(), describe_entries(data->tightened()).c_str());
   const bool tls = !settings.tls_certificate.empty();
-  auto server_options = http_options(settings, tls, *address, open_file_limit);
-  if (!server_options) return fail_start("invalid option", server_options.error());
   // Handlers posting to the HTTPS report URL trust the server's own certificate (curl takes
   // it as the anchor).
   auto loaded_registry =
@@ -224,6 +235,14 @@ int serve(const ServerSettings& settings) {
   };
   auto store = store::sqlite::SqliteStore::open(store_options);
   if (!store) return fail_start("cannot open the store in " + settings.data, store.error());
+  // A killed predecessor's leftovers go at once (the lock proves it is gone), but only once
+  // the database exists: a work directory beside none reads as a lost database.
+  std::optional<std::filesystem::path> work_root;
+  if (settings.embedded_puller) {
+    auto fresh = data->fresh_subdirectory(DataDirectory::kWorkDirectoryName);
+    if (!fresh) return fail_start("cannot prepare the work directory", fresh.error());
+    work_root = std::move(*fresh);
+  }
 
   service::ReadySignal ready;
   service::InsightQueues queues([&ready](const std::string& pool, const std::string& insight) {
@@ -246,8 +265,6 @@ int serve(const ServerSettings& settings) {
   service::AuditTrail audit(**store, clock);
   service::AgendaAccess agendas(service, audit, reports);
   service::TokenService tokens(**store, clock);
-  if (auto bootstrapped = bootstrap_admin_token(tokens, data->path()); !bootstrapped)
-    return fail_start("cannot create the admin token", bootstrapped.error());
   service::ReportAuthenticator report_tokens(reports);
   auth::AuthenticatorChain authenticators;
   authenticators.add(tokens);
@@ -279,6 +296,11 @@ int serve(const ServerSettings& settings) {
                                     clock, [] { return std::chrono::steady_clock::now(); }, {});
   if (auto added = api::add_readiness_routes(router, readiness); !added)
     return fail_start("routes", added.error());
+  auto server_options =
+      http_options(settings, tls, *address, open_file_limit, *body_memory, router);
+  if (!server_options) return fail_start("invalid option", server_options.error());
+  if (auto bootstrapped = bootstrap_admin_token(tokens, data->path()); !bootstrapped)
+    return fail_start("cannot create the admin token", bootstrapped.error());
   http::Server http(*server_options, router.to_admitter());
   if (auto started = http.start(); !started)
     return fail_start("cannot listen on " + settings.listen, started.error());
@@ -291,8 +313,6 @@ int serve(const ServerSettings& settings) {
   std::unique_ptr<puller::PullerAgent> agent;
   std::thread agent_thread;
   if (settings.embedded_puller) {
-    auto work_root = data->fresh_subdirectory("work");  // a killed predecessor's leftovers go
-    if (!work_root) return fail_start("cannot prepare the work directory", work_root.error());
     auto created = create_runner(settings.runner, *work_root, options.default_resource_pool);
     if (!created) return fail_start(settings.runner.kind + " runner", created.error());
     runner = std::move(*created);
@@ -416,8 +436,8 @@ Command add_server_command(CLI::App& app) {
   key->needs(certificate);
   server
       ->add_option("--max-body-memory", settings->max_body_memory,
-                   "Memory for request bodies being read, across all connections (e.g. 256Mi); "
-                   "a body past it is answered 503")
+                   "Memory for request bodies being read, across all connections (e.g. 256Mi; "
+                   "at least the largest body a route accepts); a body past it is answered 503")
       ->capture_default_str();
   server->add_option("--max-connections", settings->max_connections,
                      "Client connections held at once (default: 10000, or fewer when the "

@@ -21,6 +21,7 @@ using Json = nlohmann::json;
 // Codes for protocol-level failures that have no ErrorCode of their own.
 inline constexpr std::string_view kMethodNotAllowedCode = "method_not_allowed";
 inline constexpr std::string_view kRequestTimeoutCode = "request_timeout";
+inline constexpr std::string_view kNotImplementedCode = "not_implemented";
 
 // The HTTP status for an ErrorCode: 400, 401, 403, 404, 409, 412, 413, 422, 429, 503, 500
 // (see result.h).

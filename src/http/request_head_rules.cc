@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "http/error_response.h"
 #include "util/result.h"
 
 namespace pop::http {

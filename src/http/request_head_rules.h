@@ -18,8 +18,6 @@ struct HeadRefusal {
   std::string message;
 };
 
-inline constexpr std::string_view kNotImplementedCode = "not_implemented";
-
 // Nothing for an acceptable head. Refused:
 // - an HTTP/1.1 request without exactly one Host field, or an HTTP/1.0 one with several
 //   (400, RFC 9112 §3.2);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "http/error_response.h"
+
 namespace pop::http {
 namespace {
 

@@ -48,6 +48,12 @@ Result<void> Router::add_async(std::string method, std::string_view pattern, Han
 
 void Router::set_gate(Gate gate) { gate_ = std::move(gate); }
 
+std::size_t Router::max_body_bytes() const {
+  std::size_t largest = kDefaultMaxBodyBytes;
+  for (const Route& route : routes_) largest = std::max(largest, route.max_body_bytes);
+  return largest;
+}
+
 Result<void> Router::add_async(std::string method, std::string_view pattern, Handler handler,
                                BodyLimit body, Access access) {
   if (pattern.empty() || pattern.front() != '/') {

@@ -79,6 +79,10 @@ class Router {
   // route's handler, for a request already read whole.
   void dispatch(HttpRequest request, Responder responder) const;
 
+  // The largest body any route reads (kDefaultMaxBodyBytes when there is no route): what a
+  // Server in front of this router need accept at most (ServerOptions::max_body_bytes).
+  std::size_t max_body_bytes() const;
+
   // What a Server decides requests with: admit() on a copy of this router, shared by all
   // threads.
   Admitter to_admitter() const;

@@ -197,5 +197,14 @@ TEST_F(RouterTest, DispatchRefusesABodyOverTheRouteLimit) {
   EXPECT_NE(response.body.find("limit of 4 bytes"), std::string::npos) << response.body;
 }
 
+TEST_F(RouterTest, ReportsTheLargestBodyAnyRouteReads) {
+  Router router;
+  EXPECT_EQ(router.max_body_bytes(), kDefaultMaxBodyBytes);
+  ASSERT_TRUE(router.add("POST", "/tiny", named("tiny"), BodyLimit{4}));
+  ASSERT_TRUE(router.add_async("PUT", "/large", Handler(), BodyLimit{64u << 20}));
+  ASSERT_TRUE(router.add("POST", "/medium", named("medium"), BodyLimit{1u << 20}));
+  EXPECT_EQ(router.max_body_bytes(), 64u << 20);
+}
+
 }  // namespace
 }  // namespace pop::http

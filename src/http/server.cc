@@ -15,13 +15,14 @@
 #include <mutex>
 #include <thread>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "http/body_budget.h"
 #include "http/connection.h"
 #include "http/connection_shedding.h"
 #include "http/handler_pool.h"
-#include "http/log_throttle.h"
+#include "util/log_throttle.h"
 #include "util/text.h"
 
 namespace pop::http {
@@ -130,6 +131,9 @@ class Server::Impl final : public detail::ConnectionOwner {
   // one, sheds it, and takes the spare back, so that waiting clients hear 503 at once
   // rather than hang. False when no connection was waiting (or there is no spare).
   bool shed_one_without_descriptors();
+  // Opens the spare descriptor when it is not open: opening it fails while the process is
+  // out of descriptors, and is tried again each time accepting resumes.
+  void keep_spare();
   void log_accept_failure(int error);
   void retry_accept_later();
   void take(int fd, const tcp::endpoint& peer);
@@ -158,7 +162,8 @@ class Server::Impl final : public detail::ConnectionOwner {
   enum class Phase { kNew, kRunning, kStopped } phase_ = Phase::kNew;
 
   // Kept open only to be closed when the process is out of descriptors (see
-  // shed_one_without_descriptors); used only on accept_strand_.
+  // shed_one_without_descriptors); -1 while it cannot be opened (keep_spare). Used only on
+  // accept_strand_ (and by start() before the loop runs).
   int spare_fd_ = -1;
   LogThrottle accept_log_{kAcceptLogInterval};  // used only on accept_strand_
 
@@ -214,7 +219,7 @@ Result<void> Server::Impl::start() {
   if (!endpoint) return tl::unexpected(endpoint.error());
 
   if (auto listening = listen(*endpoint); !listening) return listening;
-  spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  keep_spare();
 
   handlers_.emplace(static_cast<std::size_t>(options_.handler_threads));
   work_.emplace(net::make_work_guard(ioc_));
@@ -278,6 +283,7 @@ void Server::Impl::on_acceptable(beast::error_code ec) {
     retry_accept_later();
     return;
   }
+  keep_spare();
   for (int i = 0; i < kAcceptBatch; ++i) {
     if (!accept_one()) return;
   }
@@ -323,14 +329,18 @@ bool Server::Impl::accept_one() {
 
 bool Server::Impl::shed_one_without_descriptors() {
   if (spare_fd_ < 0) return false;
-  ::close(spare_fd_);
+  ::close(std::exchange(spare_fd_, -1));
   const int fd =
       ::accept4(acceptor_.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
   if (fd >= 0) {
     detail::shed_connection(fd, !tls_, "the server is out of file descriptors; retry later");
   }
-  spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  keep_spare();  // fails if another thread took the descriptor; accepting tries again
   return fd >= 0;
+}
+
+void Server::Impl::keep_spare() {
+  if (spare_fd_ < 0) spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 void Server::Impl::log_accept_failure(int error) {

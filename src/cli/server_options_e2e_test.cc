@@ -1,0 +1,54 @@
+// End to end: `pop server` options that cannot work are refused at start, with exit status 2
+// and a message that says why, rather than accepted and failing requests later.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <string>
+#include <vector>
+
+#include "testing/subprocess.h"
+#include "util/temp_dir.h"
+
+namespace pop {
+namespace {
+
+using namespace std::chrono_literals;
+
+// `pop server` with `arguments` on a fresh data directory, stopped once it has either
+// exited or listened: its exit status and output.
+testing::ProcessResult start_with(const std::vector<std::string>& arguments) {
+  const TempDir dir = TempDir::create("pop-options-").value();
+  std::vector<std::string> argv = {POP_BINARY,    "server", "--listen",
+                                   "127.0.0.1:0", "--data", (dir.path() / "data").string()};
+  argv.insert(argv.end(), arguments.begin(), arguments.end());
+  testing::Subprocess server(argv, {}, dir.path().string());
+  testing::eventually(
+      [&] {
+        return server.stdout_so_far().find("listening") != std::string::npos ||
+               server.stderr_so_far().find("pop server") != std::string::npos;
+      },
+      15s);
+  server.signal(SIGTERM);  // a server that started after all is stopped
+  return server.wait();
+}
+
+// A budget for bodies in flight below the largest body a route accepts (a lease report,
+// 64 MiB) would refuse such a request whatever else is going on, 1 byte every body.
+TEST(ServerOptions, ABodyMemoryBudgetBelowTheLargestRouteBodyIsRefused) {
+  for (const std::string budget : {"32Mi", "1"}) {
+    const auto refused = start_with({"--max-body-memory", budget});
+    EXPECT_EQ(refused.exit_status, 2) << budget << ": " << refused.out << refused.err;
+    EXPECT_NE(refused.err.find("--max-body-memory " + budget), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("67108864"), std::string::npos) << refused.err;
+    EXPECT_EQ(refused.out.find("listening"), std::string::npos) << refused.out;
+  }
+  const auto zero = start_with({"--max-body-memory", "0"});
+  EXPECT_EQ(zero.exit_status, 2) << zero.out << zero.err;
+  EXPECT_NE(zero.err.find("--max-body-memory"), std::string::npos) << zero.err;
+  const auto started = start_with({"--max-body-memory", "64Mi"});
+  EXPECT_NE(started.out.find("listening"), std::string::npos) << started.out << started.err;
+  EXPECT_EQ(started.exit_status, 0) << started.err;
+}
+
+}  // namespace
+}  // namespace pop
