@@ -8,17 +8,11 @@
 namespace pop {
 namespace {
 
-constexpr std::string_view kOpen = "@<";
 constexpr std::string_view kOutSuffix = ".out";
 constexpr std::string_view kPopPrefix = "pop.";
 constexpr std::array<std::string_view, 3> kPopValues = {"agendaId", "operationName", "payload"};
 constexpr std::string_view kAllowedSources =
     R"(expected "<operation>.out", "pop.agendaId", "pop.operationName" or "pop.payload")";
-
-tl::unexpected<Error> malformed(std::string_view token, const std::string& reason) {
-  return fail(ErrorCode::kInvalidAgenda,
-              "malformed reference " + quote_token(token) + ": " + reason);
-}
 
 tl::unexpected<Error> unresolvable(const Reference& reference, const std::string& reason) {
   return fail(ErrorCode::kInvalidAgenda,
@@ -65,16 +59,17 @@ std::optional<std::string> read_pointer(std::string_view text, Reference& refere
 Result<Reference> read_token(std::string_view token) {
   Reference reference;
   reference.text = token;
-  std::string_view body = token.substr(kOpen.size(), token.size() - kOpen.size() - 1);
+  std::string_view body =
+      token.substr(kReferenceOpen.size(), token.size() - kReferenceOpen.size() - 1);
   std::size_t separator = body.find("::");
   if (auto reason = read_source(body.substr(0, separator), reference)) {
-    return malformed(token, *reason);
+    return malformed_reference(token, *reason);
   }
   if (separator == std::string_view::npos) return reference;
   std::string_view rest = body.substr(separator + 2);
   std::size_t question = rest.find('?');
   if (auto reason = read_pointer(rest.substr(0, question), reference)) {
-    return malformed(token, *reason);
+    return malformed_reference(token, *reason);
   }
   if (question != std::string_view::npos) {
     reference.has_fallback = true;
@@ -168,7 +163,7 @@ Result<void> resolve_in_place(Json& value, std::string& path, const ReferenceCon
   std::size_t length = path.size();
   if (value.is_string()) {
     const auto& text = value.get_ref<const std::string&>();
-    if (text.find(kOpen) == std::string::npos) return {};
+    if (text.find(kReferenceOpen) == std::string::npos) return {};
     auto resolved = resolve_string(text, context, budget);
     if (!resolved) {
       if (!path.empty()) resolved.error().message.insert(0, "at " + path + ": ");
@@ -197,18 +192,18 @@ Result<void> resolve_in_place(Json& value, std::string& path, const ReferenceCon
 
 Result<std::vector<Reference>> find_references(std::string_view value) {
   std::vector<Reference> references;
-  std::size_t begin = value.find(kOpen);
+  std::size_t begin = value.find(kReferenceOpen);
   while (begin != std::string_view::npos) {
-    std::size_t close = value.find('>', begin + kOpen.size());
+    std::size_t close = value.find('>', begin + kReferenceOpen.size());
     if (close == std::string_view::npos) {
-      return malformed(value.substr(begin), "no closing \">\"");
+      return malformed_reference(value.substr(begin), "no closing \">\"");
     }
     auto reference = read_token(value.substr(begin, close + 1 - begin));
     if (!reference) return tl::unexpected(reference.error());
     reference->begin = begin;
     reference->end = close + 1;
     references.push_back(std::move(*reference));
-    begin = value.find(kOpen, close + 1);
+    begin = value.find(kReferenceOpen, close + 1);
   }
   return references;
 }
@@ -246,6 +241,11 @@ Result<Json> resolve_references(const Json& document, const ReferenceContext& co
   auto done = resolve_in_place(resolved, path, context, budget);
   if (!done) return tl::unexpected(done.error());
   return resolved;
+}
+
+tl::unexpected<Error> malformed_reference(std::string_view token, const std::string& reason) {
+  return fail(ErrorCode::kInvalidAgenda,
+              "malformed reference " + quote_token(token) + ": " + reason);
 }
 
 std::string quote_token(std::string_view token) {

@@ -77,4 +77,10 @@ Result<Json> resolve_references(const Json& document, const ReferenceContext& co
 // `token` quoted for a message, shortened when it is long.
 std::string quote_token(std::string_view token);
 
+// What every reference begins with.
+inline constexpr std::string_view kReferenceOpen = "@<";
+
+// kInvalidAgenda: "malformed reference <token>: <reason>".
+tl::unexpected<Error> malformed_reference(std::string_view token, const std::string& reason);
+
 }  // namespace pop

@@ -11,13 +11,7 @@
 namespace pop {
 namespace {
 
-constexpr std::string_view kOpen = "@<";
 constexpr std::string_view kPayloadSource = "pop.payload";
-
-tl::unexpected<Error> malformed(std::string_view token, const std::string& reason) {
-  return fail(ErrorCode::kInvalidAgenda,
-              "malformed reference " + quote_token(token) + ": " + reason);
-}
 
 // The sources the executor resolves later; anything else must be bound here.
 bool executor_source(std::string_view source) {
@@ -41,7 +35,8 @@ std::string known_names(const Json& static_parameters) {
 // read `::ptr?fallback` alike. Messages are given back the token as written.
 Result<const Json*> token_value(std::string_view token, const TemplateValues& values,
                                 Json& scratch) {
-  const std::string_view body = token.substr(kOpen.size(), token.size() - kOpen.size() - 1);
+  const std::string_view body =
+      token.substr(kReferenceOpen.size(), token.size() - kReferenceOpen.size() - 1);
   const std::size_t separator = body.find("::");
   const std::string_view source = body.substr(0, separator);
   const std::string_view rest = separator == std::string_view::npos ? "" : body.substr(separator);
@@ -55,13 +50,15 @@ Result<const Json*> token_value(std::string_view token, const TemplateValues& va
     if (auto checked = find_references(token); !checked) return tl::unexpected(checked.error());
     return nullptr;
   } else {
-    return malformed(token, "unknown source \"" + std::string(source) +
-                                "\"; a template may use \"<operation>.out\", \"pop.agendaId\", "
-                                "\"pop.operationName\", \"pop.payload\" and its "
-                                "staticParameters (" +
-                                known_names(*values.static_parameters) + ")");
+    return malformed_reference(token,
+                               "unknown source \"" + std::string(source) +
+                                   "\"; a template may use \"<operation>.out\", \"pop.agendaId\", "
+                                   "\"pop.operationName\", \"pop.payload\" and its "
+                                   "staticParameters (" +
+                                   known_names(*values.static_parameters) + ")");
   }
-  std::string rewritten = std::string(kOpen) + std::string(kPayloadSource) + std::string(rest);
+  std::string rewritten =
+      std::string(kReferenceOpen) + std::string(kPayloadSource) + std::string(rest);
   const bool lenient = values.lenient_payload && source == kPayloadSource && !rest.empty() &&
                        rest.find('?') == std::string_view::npos;
   rewritten += lenient ? "?>" : ">";
@@ -72,9 +69,9 @@ Result<const Json*> token_value(std::string_view token, const TemplateValues& va
                           : tl::unexpected(references.error());
   if (!value) {
     std::string& message = value.error().message;
-    const std::string shown = std::string(kOpen) + std::string(kPayloadSource);
+    const std::string shown = std::string(kReferenceOpen) + std::string(kPayloadSource);
     if (auto at = message.find(shown); at != std::string::npos)
-      message.replace(at, shown.size(), std::string(kOpen) + std::string(source));
+      message.replace(at, shown.size(), std::string(kReferenceOpen) + std::string(source));
   }
   return value;
 }
@@ -85,9 +82,10 @@ Result<Json> bind_string(const std::string& text, const TemplateValues& values,
                          JsonBudget& budget) {
   Substitution substitution(text, budget);
   std::string_view last_token;
-  for (std::size_t begin = text.find(kOpen); begin != std::string::npos;) {
-    const std::size_t close = text.find('>', begin + kOpen.size());
-    if (close == std::string::npos) return malformed(text.substr(begin), "no closing \">\"");
+  for (std::size_t begin = text.find(kReferenceOpen); begin != std::string::npos;) {
+    const std::size_t close = text.find('>', begin + kReferenceOpen.size());
+    if (close == std::string::npos)
+      return malformed_reference(text.substr(begin), "no closing \">\"");
     const std::string_view token(text.data() + begin, close + 1 - begin);
     Json scratch;
     auto value = token_value(token, values, scratch);
@@ -98,7 +96,7 @@ Result<Json> bind_string(const std::string& text, const TemplateValues& values,
       if (!embedded) return tl::unexpected(embedded.error());
       last_token = token;
     }
-    begin = text.find(kOpen, close + 1);
+    begin = text.find(kReferenceOpen, close + 1);
   }
   return substitution.finish(last_token);
 }
@@ -109,7 +107,7 @@ std::string label_of(const Json& operation, std::size_t index) {
   Operation named;
   const auto name = operation.find("name");
   if (name != operation.end() && name->is_string() &&
-      name->get_ref<const std::string&>().find(kOpen) == std::string::npos)
+      name->get_ref<const std::string&>().find(kReferenceOpen) == std::string::npos)
     named.name = name->get<std::string>();
   return operation_label(named, index);
 }
@@ -125,7 +123,7 @@ Result<Json> bind_template(const Json& document, const TemplateValues& values) {
   Json bound = document;
   std::optional<Error> error;
   for_each_string(document, [&](const std::string& path, const std::string& text) {
-    if (error || text.find(kOpen) == std::string::npos) return;
+    if (error || text.find(kReferenceOpen) == std::string::npos) return;
     auto value = bind_string(text, values, budget);
     if (!value) {
       error = std::move(value.error());
@@ -150,7 +148,7 @@ Result<void> check_literal_names_and_types(const Json& agenda) {
       const auto value = operation.find(field);
       if (value == operation.end() || !value->is_string()) continue;
       const std::string& text = value->get_ref<const std::string&>();
-      if (text.find(kOpen) == std::string::npos) continue;
+      if (text.find(kReferenceOpen) == std::string::npos) continue;
       details.push_back(
           "operation \"" + label + "\", field " + field +
           ": must be written out in a template, not bound from a reference: " + quote_token(text));

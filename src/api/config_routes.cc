@@ -40,10 +40,6 @@ constexpr Collection kCollections[] = {
     {"/v1/templates", DocumentKind::kAgendaTemplate, kTemplateLimits},
 };
 
-HttpResponse error(const Error& error, const HttpRequest& request) {
-  return api_error(error, request);
-}
-
 using http::no_content;
 
 // If-Match: the version to replace, as sent in ETag ("3") or bare (3); "*" or none: any.
@@ -96,7 +92,7 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
                 auto body = json_body(request, limits);
                 auto created = body ? access.create(caller_of(request), kind, *body)
                                     : tl::unexpected(body.error());
-                if (!created) return error(created.error(), request);
+                if (!created) return api_error(created.error(), request);
                 HttpResponse response = stored(201, *created);
                 response.headers.set("Location",
                                      location(path, created->document["id"].get<std::string>()));
@@ -109,7 +105,7 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
                        auto listed =
                            page ? access.list(caller_of(request), kind, page->cursor, page->limit)
                                 : tl::unexpected(page.error());
-                       if (!listed) return error(listed.error(), request);
+                       if (!listed) return api_error(listed.error(), request);
                        Json body = {{"items", listed->items}};
                        if (listed->next_cursor) body["nextCursor"] = *listed->next_cursor;
                        return http::json_response(200, body);
@@ -118,14 +114,15 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
                      [&access, kind](const HttpRequest& request) {
                        auto document =
                            access.get(caller_of(request), kind, request.path_param("id"));
-                       return document ? stored(200, *document) : error(document.error(), request);
+                       return document ? stored(200, *document)
+                                       : api_error(document.error(), request);
                      }),
           router.add(
               "PUT", path + "/{id}",
               [&access, kind, limits](const HttpRequest& request) {
                 auto version = if_match(request);
                 auto body = version ? json_body(request, limits) : tl::unexpected(version.error());
-                if (!body) return error(body.error(), request);
+                if (!body) return api_error(body.error(), request);
                 auto replaced = access.replace(caller_of(request), kind, request.path_param("id"),
                                                *body, *version);
                 if (replaced) return stored(200, *replaced);
@@ -133,12 +130,12 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
                 Error refused = replaced.error();
                 if (refused.code == ErrorCode::kConflict && *version)
                   refused.code = ErrorCode::kPreconditionFailed;
-                return error(refused, request);
+                return api_error(refused, request);
               },
               http::BodyLimit{limits.max_bytes}),
           router.add("DELETE", path + "/{id}", [&access, kind](const HttpRequest& request) {
             auto removed = access.remove(caller_of(request), kind, request.path_param("id"));
-            return removed ? no_content() : error(removed.error(), request);
+            return removed ? no_content() : api_error(removed.error(), request);
           })}) {
       if (!added) return added;
     }

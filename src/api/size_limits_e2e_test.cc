@@ -47,7 +47,8 @@ class SizeLimitsTest : public pop::testing::PopServerFixture {
     return Json::parse(response.body, nullptr, false).value("error", Json::object());
   }
 
-  // The agenda's progress once COMPLETE (or the last one read after 30 s). Polled a few
+  // The agenda's progress once COMPLETE (or the last one read after 120 s: megabytes of
+  // outputs are slow to run under the sanitizers on a loaded machine). Polled a few
   // times a second: a progress document here is megabytes, and the test's own reads must
   // not be what the server's memory measures.
   Json outcome(const std::string& id) {
@@ -59,7 +60,7 @@ class SizeLimitsTest : public pop::testing::PopServerFixture {
               Json::parse(call("GET", "/v1/agendas/" + id + "/progress").body, nullptr, false);
           return progress.is_discarded() || progress.value("processingState", "") == "COMPLETE";
         },
-        std::chrono::seconds(30));
+        std::chrono::seconds(120));
     return progress;
   }
 
@@ -142,14 +143,14 @@ TEST_F(SizeLimitsTest, ATemplateWhoseStaticParametersExpandPastTheLimitIsRefused
   EXPECT_EQ(call("GET", "/v1/templates/static").status, 404);
 }
 
-// Thirty operations copy a 900 kB output: together 27 MB of outputs. The agenda's outputs
+// Seventeen operations copy a 1 MB output: together 18 MB of outputs. The agenda's outputs
 // stop at their limit, so its progress document stays within what can be served.
 TEST_F(SizeLimitsTest, OutputsCopyingOutputsStopAtTheProgressLimit) {
   Json operations = Json::array();
   operations.push_back({{"name", "seed"},
                         {"type", "sample"},
-                        {"payload", {{"resultPayload", std::string(900'000, 'o')}}}});
-  for (int i = 0; i < 30; ++i) {
+                        {"payload", {{"resultPayload", std::string(1'000'000, 'o')}}}});
+  for (int i = 0; i < 17; ++i) {
     operations.push_back({{"name", "copy" + std::to_string(i)},
                           {"type", "sample"},
                           {"payload", {{"resultPayload", "@<seed.out>"}}}});

@@ -17,10 +17,6 @@ namespace {
 constexpr JsonLimits kTokenRequestLimits{
     .max_bytes = 16 * 1024, .max_depth = 8, .max_values = 1000};
 
-HttpResponse error(const Error& error, const HttpRequest& request) {
-  return api_error(error, request);
-}
-
 HttpResponse create_token(service::TokenService& tokens, service::AuditTrail& audit,
                           const HttpRequest& request) {
   const auth::Principal& caller = caller_of(request);
@@ -28,7 +24,7 @@ HttpResponse create_token(service::TokenService& tokens, service::AuditTrail& au
   auto issued = body ? tokens.create(caller, *body) : tl::unexpected(body.error());
   const std::string target = issued ? issued->document.value("id", "") : "";
   issued = audit.record(caller, "token.create", target, std::move(issued));
-  if (!issued) return error(issued.error(), request);
+  if (!issued) return api_error(issued.error(), request);
   Json shown = issued->document;
   shown["token"] = issued->token;
   HttpResponse response = http::json_response(201, shown);
@@ -41,7 +37,7 @@ HttpResponse list_tokens(service::TokenService& tokens, const HttpRequest& reque
   auto page = page_request(request.query);
   auto listed = page ? tokens.list(caller_of(request), page->cursor, page->limit)
                      : tl::unexpected(page.error());
-  if (!listed) return error(listed.error(), request);
+  if (!listed) return api_error(listed.error(), request);
   Json body = {{"items", listed->items}};
   if (listed->next_cursor) body["nextCursor"] = *listed->next_cursor;
   return http::json_response(200, body);
@@ -70,10 +66,11 @@ Result<store::AuditQuery> audit_query(const HttpRequest& request) {
 
 HttpResponse list_audit(store::Store& store, const HttpRequest& request) {
   if (!caller_of(request).is_admin())
-    return error(Error{ErrorCode::kForbidden, "only an admin may read the audit log", {}}, request);
+    return api_error(Error{ErrorCode::kForbidden, "only an admin may read the audit log", {}},
+                     request);
   auto query = audit_query(request);
   auto page = query ? store.list_audit(*query) : tl::unexpected(query.error());
-  if (!page) return error(page.error(), request);
+  if (!page) return api_error(page.error(), request);
   Json items = Json::array();
   for (const auto& record : page->items) items.push_back(service::audit_record_to_json(record));
   Json body = {{"items", items}};
@@ -99,7 +96,7 @@ Result<void> add_token_routes(http::Router& router, service::TokenService& token
                    [&tokens](const HttpRequest& request) {
                      auto token = tokens.get(caller_of(request), request.path_param("id"));
                      return token ? http::json_response(200, *token)
-                                  : error(token.error(), request);
+                                  : api_error(token.error(), request);
                    }),
         router.add("DELETE", "/v1/tokens/{id}",
                    [&tokens, &audit](const HttpRequest& request) {
@@ -107,7 +104,7 @@ Result<void> add_token_routes(http::Router& router, service::TokenService& token
                      const std::string id(request.path_param("id"));
                      auto revoked =
                          audit.record(caller, "token.revoke", id, tokens.revoke(caller, id));
-                     return revoked ? http::no_content() : error(revoked.error(), request);
+                     return revoked ? http::no_content() : api_error(revoked.error(), request);
                    }),
         router.add("GET", "/v1/audit",
                    [&store](const HttpRequest& request) { return list_audit(store, request); })}) {

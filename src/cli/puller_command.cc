@@ -48,7 +48,7 @@ struct PullerSettings {
   std::string executor_kubeconfig;       // passed as a document, for Pods without a service account
 };
 
-int fail_start(const std::string& what, const Error& error) {
+int fail_puller_start(const std::string& what, const Error& error) {
   return print_error("puller", what, error, 2);
 }
 
@@ -147,19 +147,19 @@ int run_executor_pods(const PullerSettings& settings, puller::WorkSource& source
                       const std::string& token, const std::string& puller_id,
                       StopOnSignal& signals) {
   if (settings.runner.kind != "kubernetes")
-    return fail_start(
+    return fail_puller_start(
         "invalid option",
         {ErrorCode::kInvalidArgument, "--executor-pods needs --runner kubernetes", {}});
   if (!settings.resources.empty())
-    return fail_start("invalid option",
-                      {ErrorCode::kInvalidArgument,
-                       "--resource is not supported with --executor-pods (the puller does not "
-                       "learn what adopted executor Pods declared)",
-                       {}});
+    return fail_puller_start(
+        "invalid option", {ErrorCode::kInvalidArgument,
+                           "--resource is not supported with --executor-pods (the puller does not "
+                           "learn what adopted executor Pods declared)",
+                           {}});
   auto connection = connect_kubernetes(settings.runner);
-  if (!connection) return fail_start("kubernetes", connection.error());
+  if (!connection) return fail_puller_start("kubernetes", connection.error());
   auto pod = executor_pod_template(settings, connection->default_namespace, token, puller_id);
-  if (!pod) return fail_start("executor Pods", pod.error());
+  if (!pod) return fail_puller_start("executor Pods", pod.error());
 
   puller::ExecutorPodLauncher::Options options;
   options.capacity = settings.capacity;
@@ -184,7 +184,7 @@ int run_puller(const PullerSettings& settings) {
 
   // Handlers that post to the report endpoint trust what the puller trusts.
   auto registry = handler_registry_for(settings.runner, settings.handlers_path, settings.ca_file);
-  if (!registry) return fail_start("handlers", registry.error());
+  if (!registry) return fail_puller_start("handlers", registry.error());
   http_client::ClientOptions client;
   client.base_url = settings.server;
   client.bearer_token = settings.token;
@@ -196,18 +196,18 @@ int run_puller(const PullerSettings& settings) {
   const std::string puller_id =
       settings.puller_id.empty() ? "puller-" + std::to_string(getpid()) : settings.puller_id;
   auto source = puller::HttpWorkSource::create(client, settings.pool, puller_id);
-  if (!source) return fail_start("server " + settings.server, source.error());
+  if (!source) return fail_puller_start("server " + settings.server, source.error());
   if (settings.executor_pods)
     return run_executor_pods(settings, **source, client.bearer_token, puller_id, signals);
   auto work_root = TempDir::create("pop-puller-");
-  if (!work_root) return fail_start("work directory", work_root.error());
+  if (!work_root) return fail_puller_start("work directory", work_root.error());
   auto runner = create_runner(settings.runner, work_root->path(), settings.pool);
-  if (!runner) return fail_start(settings.runner.kind + " runner", runner.error());
+  if (!runner) return fail_puller_start(settings.runner.kind + " runner", runner.error());
 
   puller::AgentOptions options;
   options.capacity = settings.capacity;
   auto resources = resources_from_flags(settings.resources);
-  if (!resources) return fail_start("invalid option", resources.error());
+  if (!resources) return fail_puller_start("invalid option", resources.error());
   options.resources = std::move(*resources);
   options.report_interval =
       std::chrono::milliseconds(static_cast<long long>(settings.report_seconds * 1000));

@@ -137,7 +137,7 @@ Result<http::ServerOptions> http_options(const ServerSettings& settings, bool tl
   return options;
 }
 
-int fail_start(const std::string& what, const Error& error) {
+int fail_server_start(const std::string& what, const Error& error) {
   return print_error("server", what, error, 2);
 }
 
@@ -210,12 +210,12 @@ int serve(const ServerSettings& settings) {
   std::signal(SIGXFSZ, SIG_IGN);
 
   auto address = split_listen(settings.listen);
-  if (!address) return fail_start("invalid option", address.error());
+  if (!address) return fail_server_start("invalid option", address.error());
   auto body_memory = body_memory_from(settings);
-  if (!body_memory) return fail_start("invalid option", body_memory.error());
+  if (!body_memory) return fail_server_start("invalid option", body_memory.error());
   // Before anything in the directory is read or written; held until serve() returns.
   auto data = DataDirectory::claim(settings.data, "pop.db");
-  if (!data) return fail_start("", data.error());  // the message names the directory
+  if (!data) return fail_server_start("", data.error());  // the message names the directory
   if (!data->tightened().empty())
     std::fprintf(stderr,
                  "pop server: tightened permissions in %s (no access for group or others): %s\n",
@@ -225,7 +225,7 @@ int serve(const ServerSettings& settings) {
   // it as the anchor).
   auto loaded_registry =
       handler_registry_for(settings.runner, settings.handlers_path, settings.tls_certificate);
-  if (!loaded_registry) return fail_start("handlers", loaded_registry.error());
+  if (!loaded_registry) return fail_server_start("handlers", loaded_registry.error());
   const HandlerRegistry& registry = *loaded_registry;
 
   store::sqlite::SqliteStoreOptions store_options;
@@ -234,13 +234,13 @@ int serve(const ServerSettings& settings) {
     std::fprintf(stderr, "pop server: %s\n", line.c_str());
   };
   auto store = store::sqlite::SqliteStore::open(store_options);
-  if (!store) return fail_start("cannot open the store in " + settings.data, store.error());
+  if (!store) return fail_server_start("cannot open the store in " + settings.data, store.error());
   // A killed predecessor's leftovers go at once (the lock proves it is gone), but only once
   // the database exists: a work directory beside none reads as a lost database.
   std::optional<std::filesystem::path> work_root;
   if (settings.embedded_puller) {
     auto fresh = data->fresh_subdirectory(DataDirectory::kWorkDirectoryName);
-    if (!fresh) return fail_start("cannot prepare the work directory", fresh.error());
+    if (!fresh) return fail_server_start("cannot prepare the work directory", fresh.error());
     work_root = std::move(*fresh);
   }
 
@@ -255,9 +255,9 @@ int serve(const ServerSettings& settings) {
       **store, queues, [&registry](std::string_view type) { return registry.has(type); },
       [] { return std::chrono::system_clock::now(); }, options);
   if (auto started = service.start(); !started)
-    return fail_start("cannot load the queues", started.error());
+    return fail_server_start("cannot load the queues", started.error());
   auto secret = service::load_or_create_report_secret(**store, std::chrono::system_clock::now());
-  if (!secret) return fail_start("cannot load the report token secret", secret.error());
+  if (!secret) return fail_server_start("cannot load the report token secret", secret.error());
   service::ReportService reports(**store, std::move(*secret),
                                  [] { return std::chrono::system_clock::now(); });
 
@@ -272,7 +272,7 @@ int serve(const ServerSettings& settings) {
   std::unique_ptr<auth::JwtAuthenticator> jwts;
   if (settings.jwt.enabled()) {
     auto created = jwt_authenticator(settings.jwt);
-    if (!created) return fail_start("invalid JWT options", created.error());
+    if (!created) return fail_server_start("invalid JWT options", created.error());
     jwts = std::move(*created);
     authenticators.add(*jwts);
   }
@@ -280,30 +280,31 @@ int serve(const ServerSettings& settings) {
   http::Router router;
   router.set_gate(api::authentication_gate(authenticators));
   api::AgendaRoutes routes(agendas, ready, settings.long_polls);
-  if (auto added = routes.add_to(router); !added) return fail_start("routes", added.error());
+  if (auto added = routes.add_to(router); !added) return fail_server_start("routes", added.error());
   service::ConfigService config(
       **store, queues, [&registry](std::string_view type) { return registry.has(type); },
       [] { return std::chrono::system_clock::now(); },
       {options.default_resource_pool, options.limits});
   service::ConfigAccess config_access(config, audit);
   api::ConfigRoutes config_routes(config_access, config, agendas);
-  if (auto added = config_routes.add_to(router); !added) return fail_start("routes", added.error());
+  if (auto added = config_routes.add_to(router); !added)
+    return fail_server_start("routes", added.error());
   if (auto added = api::add_report_routes(router, reports, agendas); !added)
-    return fail_start("routes", added.error());
+    return fail_server_start("routes", added.error());
   if (auto added = api::add_token_routes(router, tokens, audit, **store); !added)
-    return fail_start("routes", added.error());
+    return fail_server_start("routes", added.error());
   service::StoreReadiness readiness([&store](WallTime now) { return (*store)->probe_write(now); },
                                     clock, [] { return std::chrono::steady_clock::now(); }, {});
   if (auto added = api::add_readiness_routes(router, readiness); !added)
-    return fail_start("routes", added.error());
+    return fail_server_start("routes", added.error());
   auto server_options =
       http_options(settings, tls, *address, open_file_limit, *body_memory, router);
-  if (!server_options) return fail_start("invalid option", server_options.error());
+  if (!server_options) return fail_server_start("invalid option", server_options.error());
   if (auto bootstrapped = bootstrap_admin_token(tokens, data->path()); !bootstrapped)
-    return fail_start("cannot create the admin token", bootstrapped.error());
+    return fail_server_start("cannot create the admin token", bootstrapped.error());
   http::Server http(*server_options, router.to_admitter());
   if (auto started = http.start(); !started)
-    return fail_start("cannot listen on " + settings.listen, started.error());
+    return fail_server_start("cannot listen on " + settings.listen, started.error());
   std::printf("pop server: listening on %s://%s:%u, data in %s\n", tls ? "https" : "http",
               address->first.c_str(), static_cast<unsigned>(http.port()), data->path().c_str());
   std::fflush(stdout);
@@ -314,7 +315,7 @@ int serve(const ServerSettings& settings) {
   std::thread agent_thread;
   if (settings.embedded_puller) {
     auto created = create_runner(settings.runner, *work_root, options.default_resource_pool);
-    if (!created) return fail_start(settings.runner.kind + " runner", created.error());
+    if (!created) return fail_server_start(settings.runner.kind + " runner", created.error());
     runner = std::move(*created);
     // Its own credential: a puller of the default pool, held to the rules of any puller.
     source = std::make_unique<puller::LocalWorkSource>(
@@ -324,7 +325,7 @@ int serve(const ServerSettings& settings) {
     puller::AgentOptions agent_options;
     agent_options.capacity = settings.capacity;
     auto resources = resources_from_flags(settings.resources);
-    if (!resources) return fail_start("invalid option", resources.error());
+    if (!resources) return fail_server_start("invalid option", resources.error());
     agent_options.resources = std::move(*resources);
     agent_options.report_interval =
         std::min<std::chrono::milliseconds>(options.lease_duration / 3, std::chrono::seconds(2));

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "testing/file_contents.h"
 #include "util/temp_dir.h"
 
 namespace pop {
@@ -23,12 +24,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
+using pop::testing::read_file;
 
 struct SampleRun {
   int exit_status = -1;

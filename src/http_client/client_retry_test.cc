@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "http_client/client.h"
+#include "http_client/test_client.h"
 #include "http_client/test_server.h"
 
 namespace pop::http_client {
@@ -19,11 +20,7 @@ using testing::ReceivedRequest;
 using testing::TestServer;
 using namespace std::chrono_literals;
 
-Client make_client(const ClientOptions& options) {
-  auto client = Client::create(options);
-  EXPECT_TRUE(client) << client.error().message;
-  return std::move(*client);
-}
+using testing::make_client;
 
 constexpr RetryPolicy kFastRetries{
     .max_attempts = 3, .initial_delay = 1ms, .max_delay = 5ms, .max_elapsed = 10s};

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "http_client/client.h"
+#include "http_client/test_client.h"
 #include "http_client/test_server.h"
 
 namespace pop::http_client {
@@ -48,11 +49,7 @@ class Progress {
   bool finished_ = false;
 };
 
-Client make_client(const ClientOptions& options) {
-  auto client = Client::create(options);
-  EXPECT_TRUE(client) << client.error().message;
-  return std::move(*client);
-}
+using testing::make_client;
 
 // The server sends a chunk only after the client has handed the previous one over, so each
 // chunk can only have been seen while the response was still incomplete.

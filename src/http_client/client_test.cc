@@ -7,6 +7,7 @@
 
 #include <chrono>
 
+#include "http_client/test_client.h"
 #include "http_client/test_server.h"
 #include "util/temp_dir.h"
 
@@ -25,11 +26,7 @@ void echo(const ReceivedRequest& request, Connection& connection) {
                      {"Content-Type: text/plain", "X-Reply: one", "x-reply: two"});
 }
 
-Client make_client(const ClientOptions& options) {
-  auto client = Client::create(options);
-  EXPECT_TRUE(client) << client.error().message;
-  return std::move(*client);
-}
+using testing::make_client;
 
 TEST(ClientCreate, RejectsBadOptions) {
   auto refuse = [](ClientOptions options, std::string_view expected) {

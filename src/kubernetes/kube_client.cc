@@ -199,7 +199,7 @@ Result<Response> KubeClient::send(Request request, const StopSignal* stop,
 Result<Json> KubeClient::send_json(Request request, const StopSignal* stop) {
   auto response = send(std::move(request), stop);
   if (!response) return tl::unexpected(response.error());
-  if (!response->ok()) return tl::unexpected(error_from_response(*response));
+  if (!response->ok()) return tl::unexpected(kubernetes::error_from_response(*response));
   return parse_body(*response);
 }
 
@@ -209,7 +209,7 @@ Result<Json> KubeClient::create_pod(std::string_view name_space, const Json& pod
   auto response = send(json_request("POST", pods_path(name_space), &pod), stop, &ambiguous);
   if (!response) return tl::unexpected(response.error());
   if (response->ok()) return parse_body(*response);
-  Error error = error_from_response(*response);
+  Error error = kubernetes::error_from_response(*response);
   if (ambiguous && is_already_exists(error)) {
     // An earlier attempt created it; what is there now is that Pod.
     std::string name;
@@ -286,7 +286,7 @@ Result<void> KubeClient::watch_pods(std::string_view name_space, const WatchQuer
   if (!connection->canceller().cancelled()) return_connection(std::move(*connection));
   if (stop != nullptr && stop->stop_requested()) return cancelled(request);
   if (!result) return tl::unexpected(result.error());
-  if (!result->ok()) return tl::unexpected(error_from_response(*result));
+  if (!result->ok()) return tl::unexpected(kubernetes::error_from_response(*result));
   decoder.finish();
   if (decoder.failure()) return tl::unexpected(*decoder.failure());
   return {};
@@ -305,7 +305,7 @@ Result<void> KubeClient::delete_pod(std::string_view name_space, std::string_vie
   auto response = send(json_request("DELETE", std::move(target), &options), stop);
   if (!response) return tl::unexpected(response.error());
   if (response->ok() || response->status == 404) return {};
-  return tl::unexpected(error_from_response(*response));
+  return tl::unexpected(kubernetes::error_from_response(*response));
 }
 
 Result<std::string> KubeClient::pod_log(std::string_view name_space, std::string_view name,
@@ -326,7 +326,7 @@ Result<std::string> KubeClient::pod_log(std::string_view name_space, std::string
   request.target = std::move(target);
   auto response = send(std::move(request), stop);
   if (!response) return tl::unexpected(response.error());
-  if (!response->ok()) return tl::unexpected(error_from_response(*response));
+  if (!response->ok()) return tl::unexpected(kubernetes::error_from_response(*response));
   return std::move(response->body);
 }
 

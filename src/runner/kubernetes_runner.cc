@@ -76,9 +76,9 @@ struct Outcome {
 };
 
 // One attempt: its Pod, its listener and where it stands.
-struct Attempt {
-  Attempt(std::string name_space_in, std::string pod_name_in, const LaunchRequest& request,
-          RunListener& listener_in)
+struct PodAttempt {
+  PodAttempt(std::string name_space_in, std::string pod_name_in, const LaunchRequest& request,
+             RunListener& listener_in)
       : name_space(std::move(name_space_in)),
         pod_name(std::move(pod_name_in)),
         key(pod_key(name_space, pod_name)),
@@ -144,8 +144,8 @@ class KubernetesRunner::Impl : public std::enable_shared_from_this<KubernetesRun
   void shut_down();
 
   Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request, RunListener& listener);
-  void terminate(const std::shared_ptr<Attempt>& attempt, milliseconds grace);
-  void detach(const std::shared_ptr<Attempt>& attempt);
+  void terminate(const std::shared_ptr<PodAttempt>& attempt, milliseconds grace);
+  void detach(const std::shared_ptr<PodAttempt>& attempt);
 
   Result<std::size_t> active_handlers(const std::string& insight_id);
 
@@ -171,12 +171,12 @@ class KubernetesRunner::Impl : public std::enable_shared_from_this<KubernetesRun
   }
 
  private:
-  std::shared_ptr<Attempt> find(const std::string& key) const {
+  std::shared_ptr<PodAttempt> find(const std::string& key) const {
     std::lock_guard lock(mutex_);
     auto it = attempts_.find(key);
     return it == attempts_.end() ? nullptr : it->second;
   }
-  void forget(const Attempt& attempt) {
+  void forget(const PodAttempt& attempt) {
     std::lock_guard lock(mutex_);
     auto it = attempts_.find(attempt.key);
     if (it != attempts_.end() && it->second.get() == &attempt) attempts_.erase(it);
@@ -190,14 +190,14 @@ class KubernetesRunner::Impl : public std::enable_shared_from_this<KubernetesRun
                  SteadyClock::time_point list_started);
 
   // REQUIRES: attempt->mutex held.
-  void evaluate(const std::shared_ptr<Attempt>& attempt, const Json& pod, bool deleted);
-  void end(const std::shared_ptr<Attempt>& attempt, Outcome outcome);
-  void schedule_check(const std::shared_ptr<Attempt>& attempt, SteadyClock::time_point when);
-  void check(const std::shared_ptr<Attempt>& attempt);
+  void evaluate(const std::shared_ptr<PodAttempt>& attempt, const Json& pod, bool deleted);
+  void end(const std::shared_ptr<PodAttempt>& attempt, Outcome outcome);
+  void schedule_check(const std::shared_ptr<PodAttempt>& attempt, SteadyClock::time_point when);
+  void check(const std::shared_ptr<PodAttempt>& attempt);
 
   // On a worker.
-  void complete(const std::shared_ptr<Attempt>& attempt, const Outcome& outcome);
-  std::string collect_log(const Attempt& attempt);
+  void complete(const std::shared_ptr<PodAttempt>& attempt, const Outcome& outcome);
+  std::string collect_log(const PodAttempt& attempt);
   void delete_pod(const std::string& name_space, const std::string& name);
   void reap_orphans();
   void mark_reaping_done() {
@@ -224,7 +224,7 @@ class KubernetesRunner::Impl : public std::enable_shared_from_this<KubernetesRun
   bool reaping_done_ = false;  // guarded by reaping_mutex_
 
   mutable std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<Attempt>> attempts_;  // guarded by mutex_; by pod key
+  std::map<std::string, std::shared_ptr<PodAttempt>> attempts_;  // guarded by mutex_; by pod key
   std::map<std::string, std::unique_ptr<kubernetes::PodWatcher>> watchers_;  // guarded by mutex_
   std::set<std::pair<std::string, std::string>> kept_pods_;                  // guarded by mutex_
   bool shutting_down_ = false;                                               // guarded by mutex_
@@ -238,7 +238,7 @@ namespace {
 class KubernetesHandlerRun final : public HandlerRun {
  public:
   KubernetesHandlerRun(std::weak_ptr<KubernetesRunner::Impl> runner,
-                       std::shared_ptr<Attempt> attempt)
+                       std::shared_ptr<PodAttempt> attempt)
       : runner_(std::move(runner)), attempt_(std::move(attempt)) {}
   KubernetesHandlerRun(const KubernetesHandlerRun&) = delete;
   KubernetesHandlerRun& operator=(const KubernetesHandlerRun&) = delete;
@@ -260,7 +260,7 @@ class KubernetesHandlerRun final : public HandlerRun {
 
  private:
   std::weak_ptr<KubernetesRunner::Impl> runner_;
-  std::shared_ptr<Attempt> attempt_;
+  std::shared_ptr<PodAttempt> attempt_;
 };
 
 }  // namespace
@@ -283,7 +283,7 @@ Result<std::unique_ptr<HandlerRun>> KubernetesRunner::Impl::start(const LaunchRe
                                                                   RunListener& listener) {
   auto plan = kubernetes::build_pod(request, spec_options_, random_suffix());
   if (!plan) return tl::unexpected(plan.error());
-  auto attempt = std::make_shared<Attempt>(plan->name_space, plan->name, request, listener);
+  auto attempt = std::make_shared<PodAttempt>(plan->name_space, plan->name, request, listener);
   {
     // Registered before the Pod exists, so that no event about it can be missed; the
     // watcher holds events back until the creation is confirmed.
@@ -351,7 +351,7 @@ void KubernetesRunner::Impl::on_listed(const std::string& name_space, const std:
     present.insert(kubernetes::metadata_text(pod, "name"));
     on_pod(name_space, pod, false);
   }
-  std::vector<std::shared_ptr<Attempt>> in_namespace;
+  std::vector<std::shared_ptr<PodAttempt>> in_namespace;
   {
     std::lock_guard lock(mutex_);
     for (const auto& [key, attempt] : attempts_) {
@@ -371,7 +371,7 @@ void KubernetesRunner::Impl::on_listed(const std::string& name_space, const std:
   }
 }
 
-void KubernetesRunner::Impl::evaluate(const std::shared_ptr<Attempt>& attempt, const Json& pod,
+void KubernetesRunner::Impl::evaluate(const std::shared_ptr<PodAttempt>& attempt, const Json& pod,
                                       bool deleted) {
   if (attempt->stage == Stage::kCreating) {
     if (!pod.is_null()) attempt->last_pod = pod;
@@ -422,14 +422,14 @@ void KubernetesRunner::Impl::evaluate(const std::shared_ptr<Attempt>& attempt, c
   }
 }
 
-void KubernetesRunner::Impl::end(const std::shared_ptr<Attempt>& attempt, Outcome outcome) {
+void KubernetesRunner::Impl::end(const std::shared_ptr<PodAttempt>& attempt, Outcome outcome) {
   attempt->stage = Stage::kFinishing;
   tasks_.post([this, attempt, outcome = std::move(outcome)] { complete(attempt, outcome); });
 }
 
-void KubernetesRunner::Impl::schedule_check(const std::shared_ptr<Attempt>& attempt,
+void KubernetesRunner::Impl::schedule_check(const std::shared_ptr<PodAttempt>& attempt,
                                             SteadyClock::time_point when) {
-  std::weak_ptr<Attempt> weak = attempt;
+  std::weak_ptr<PodAttempt> weak = attempt;
   tasks_.post_at(when, [this, weak] {
     if (auto alive = weak.lock()) check(alive);
   });
@@ -437,7 +437,7 @@ void KubernetesRunner::Impl::schedule_check(const std::shared_ptr<Attempt>& atte
 
 // A deadline passed: the pending timeout, the unschedulable grace, or the wait for a
 // terminated Pod to end.
-void KubernetesRunner::Impl::check(const std::shared_ptr<Attempt>& attempt) {
+void KubernetesRunner::Impl::check(const std::shared_ptr<PodAttempt>& attempt) {
   std::lock_guard lock(attempt->mutex);
   const Stage stage = attempt->stage.load();
   if (stage != Stage::kPending && stage != Stage::kRunning) return;
@@ -454,7 +454,7 @@ void KubernetesRunner::Impl::check(const std::shared_ptr<Attempt>& attempt) {
   evaluate(attempt, attempt->last_pod, false);
 }
 
-void KubernetesRunner::Impl::terminate(const std::shared_ptr<Attempt>& attempt,
+void KubernetesRunner::Impl::terminate(const std::shared_ptr<PodAttempt>& attempt,
                                        milliseconds grace) {
   std::lock_guard lock(attempt->mutex);
   const Stage stage = attempt->stage.load();
@@ -474,7 +474,7 @@ void KubernetesRunner::Impl::terminate(const std::shared_ptr<Attempt>& attempt,
     }
   });
   // Should the Pod never be seen ending, the attempt ends anyway.
-  std::weak_ptr<Attempt> weak = attempt;
+  std::weak_ptr<PodAttempt> weak = attempt;
   tasks_.post_at(SteadyClock::now() + grace + options_.terminate_margin, [this, weak, grace] {
     auto alive = weak.lock();
     if (!alive) return;
@@ -490,7 +490,7 @@ void KubernetesRunner::Impl::terminate(const std::shared_ptr<Attempt>& attempt,
   });
 }
 
-void KubernetesRunner::Impl::detach(const std::shared_ptr<Attempt>& attempt) {
+void KubernetesRunner::Impl::detach(const std::shared_ptr<PodAttempt>& attempt) {
   std::lock_guard lock(attempt->mutex);
   attempt->listener = nullptr;
   const Stage stage = attempt->stage.load();
@@ -512,7 +512,7 @@ void KubernetesRunner::Impl::delete_pod(const std::string& name_space, const std
   }
 }
 
-std::string KubernetesRunner::Impl::collect_log(const Attempt& attempt) {
+std::string KubernetesRunner::Impl::collect_log(const PodAttempt& attempt) {
   const kubernetes::LogQuery tail_query{.container = kubernetes::kHandlerContainer,
                                         .tail_lines = kTailLines,
                                         .limit_bytes = std::nullopt};
@@ -539,7 +539,7 @@ std::string KubernetesRunner::Impl::collect_log(const Attempt& attempt) {
   return tail_of(client_->pod_log(attempt.name_space, attempt.pod_name, tail_query, &abandon_));
 }
 
-void KubernetesRunner::Impl::complete(const std::shared_ptr<Attempt>& attempt,
+void KubernetesRunner::Impl::complete(const std::shared_ptr<PodAttempt>& attempt,
                                       const Outcome& outcome) {
   HandlerResult result;
   result.started = attempt->started;
@@ -699,7 +699,7 @@ void KubernetesRunner::Impl::reap_orphans() {
 }
 
 void KubernetesRunner::Impl::shut_down() {
-  std::vector<std::shared_ptr<Attempt>> attempts;
+  std::vector<std::shared_ptr<PodAttempt>> attempts;
   std::map<std::string, std::unique_ptr<kubernetes::PodWatcher>> watchers;
   std::set<std::pair<std::string, std::string>> kept;
   {

@@ -50,7 +50,7 @@ std::string work_dir_prefix(const LaunchRequest& request) {
 }
 
 // The I/O thread's view of one running attempt.
-struct Attempt {
+struct HandlerProcess {
   std::uint64_t id;
   std::string insight_id;
   std::shared_ptr<RunControl> control;
@@ -117,16 +117,16 @@ class LocalRunner::Impl {
   Result<void> watch(int fd, std::uint64_t attempt_id, Source source);
   void loop();
   int epoll_timeout_ms() const;
-  Attempt* find(std::uint64_t attempt_id);
+  HandlerProcess* find(std::uint64_t attempt_id);
   void on_wakeup();
   void kill_overdue();
   // One read into buffer_; closes the pipe at end of file or on error.
   std::string_view read_pipe(UniqueFd& pipe);
-  void read_log(Attempt& attempt);
-  void read_progress(Attempt& attempt);
-  void report(Attempt& attempt, const std::vector<ProgressStream::Report>& reports);
-  void drain(Attempt& attempt);
-  void finish(Attempt& attempt);
+  void read_log(HandlerProcess& attempt);
+  void read_progress(HandlerProcess& attempt);
+  void report(HandlerProcess& attempt, const std::vector<ProgressStream::Report>& reports);
+  void drain(HandlerProcess& attempt);
+  void finish(HandlerProcess& attempt);
 
   const Options options_;
   const UniqueFd epoll_;
@@ -136,8 +136,9 @@ class LocalRunner::Impl {
   std::mutex mutex_;
   // Inserted by start(), erased only by the I/O thread, so a pointer the I/O thread looked
   // up stays valid until it erases the entry itself.
-  std::unordered_map<std::uint64_t, std::unique_ptr<Attempt>> attempts_;  // guarded by mutex_
-  bool shutting_down_ = false;                                            // guarded by mutex_
+  std::unordered_map<std::uint64_t, std::unique_ptr<HandlerProcess>>
+      attempts_;                // guarded by mutex_
+  bool shutting_down_ = false;  // guarded by mutex_
 
   // I/O thread only.
   std::set<std::pair<SteadyTime, std::uint64_t>> kill_deadlines_;
@@ -228,7 +229,7 @@ Result<std::unique_ptr<HandlerRun>> LocalRunner::Impl::start(const LaunchRequest
 
   const std::uint64_t id = next_attempt_id_.fetch_add(1, std::memory_order_relaxed);
   auto control = std::make_shared<RunControl>(id, std::move(*child), listener, wakeup_);
-  auto attempt = std::make_unique<Attempt>(Attempt{
+  auto attempt = std::make_unique<HandlerProcess>(HandlerProcess{
       .id = id,
       .insight_id = request.insight_id,
       .control = control,
@@ -286,7 +287,7 @@ void LocalRunner::Impl::loop() {
         on_wakeup();
         continue;
       }
-      Attempt* attempt = find(key >> 2);
+      HandlerProcess* attempt = find(key >> 2);
       if (attempt == nullptr) continue;
       switch (source) {
         case Source::kLog:
@@ -316,7 +317,7 @@ int LocalRunner::Impl::epoll_timeout_ms() const {
   return static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count());
 }
 
-Attempt* LocalRunner::Impl::find(std::uint64_t attempt_id) {
+HandlerProcess* LocalRunner::Impl::find(std::uint64_t attempt_id) {
   std::lock_guard lock(mutex_);
   const auto it = attempts_.find(attempt_id);
   return it == attempts_.end() ? nullptr : it->second.get();
@@ -324,7 +325,7 @@ Attempt* LocalRunner::Impl::find(std::uint64_t attempt_id) {
 
 void LocalRunner::Impl::on_wakeup() {
   for (const std::uint64_t id : wakeup_->take()) {
-    Attempt* attempt = find(id);
+    HandlerProcess* attempt = find(id);
     if (attempt == nullptr) continue;
     const auto deadline = attempt->control->kill_deadline();
     if (!deadline || deadline == attempt->scheduled_kill) continue;
@@ -340,7 +341,7 @@ void LocalRunner::Impl::kill_overdue() {
     const std::uint64_t id = kill_deadlines_.begin()->second;
     kill_deadlines_.erase(kill_deadlines_.begin());
     // The pidfd event finishes the attempt once the kill has taken effect.
-    if (Attempt* attempt = find(id)) {
+    if (HandlerProcess* attempt = find(id)) {
       attempt->scheduled_kill.reset();
       attempt->control->kill();
     }
@@ -354,17 +355,17 @@ std::string_view LocalRunner::Impl::read_pipe(UniqueFd& pipe) {
   return {};
 }
 
-void LocalRunner::Impl::read_log(Attempt& attempt) {
+void LocalRunner::Impl::read_log(HandlerProcess& attempt) {
   if (attempt.log_pipe) attempt.log.append(read_pipe(attempt.log_pipe));
 }
 
-void LocalRunner::Impl::read_progress(Attempt& attempt) {
+void LocalRunner::Impl::read_progress(HandlerProcess& attempt) {
   if (attempt.progress_pipe) {
     report(attempt, attempt.progress.feed(read_pipe(attempt.progress_pipe)));
   }
 }
 
-void LocalRunner::Impl::report(Attempt& attempt,
+void LocalRunner::Impl::report(HandlerProcess& attempt,
                                const std::vector<ProgressStream::Report>& reports) {
   if (reports.empty()) return;
   attempt.control->notify([&](RunListener& listener) {
@@ -374,7 +375,7 @@ void LocalRunner::Impl::report(Attempt& attempt,
   });
 }
 
-void LocalRunner::Impl::drain(Attempt& attempt) {
+void LocalRunner::Impl::drain(HandlerProcess& attempt) {
   while (attempt.log_pipe) {
     const std::string_view data = read_pipe(attempt.log_pipe);
     if (data.empty()) break;
@@ -388,7 +389,7 @@ void LocalRunner::Impl::drain(Attempt& attempt) {
   report(attempt, attempt.progress.finish());
 }
 
-void LocalRunner::Impl::finish(Attempt& attempt) {
+void LocalRunner::Impl::finish(HandlerProcess& attempt) {
   HandlerResult result;
   result.observed_end_at = std::chrono::steady_clock::now();
   result.ended = std::chrono::system_clock::now();
@@ -426,7 +427,7 @@ void LocalRunner::Impl::finish(Attempt& attempt) {
 
   attempt.control->notify([&](RunListener& listener) { listener.on_finished(std::move(result)); });
 
-  std::unique_ptr<Attempt> done;
+  std::unique_ptr<HandlerProcess> done;
   {
     std::lock_guard lock(mutex_);
     const auto it = attempts_.find(attempt.id);

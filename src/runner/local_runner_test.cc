@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "runner/pidfd.h"
+#include "testing/file_contents.h"
 #include "testing/recording_listener.h"
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
@@ -38,12 +39,7 @@ bool process_exits(pid_t pid, std::chrono::milliseconds timeout = kWait) {
   return exited;
 }
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
+using pop::testing::read_file;
 
 pid_t read_pid(const std::filesystem::path& path) { return std::stoi(read_file(path)); }
 

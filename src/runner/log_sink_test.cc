@@ -5,17 +5,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "testing/file_contents.h"
 #include "util/temp_dir.h"
 
 namespace pop {
 namespace {
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
-}
+using pop::testing::read_file;
 
 class LogSinkTest : public ::testing::Test {
  protected:
