@@ -18,10 +18,6 @@ constexpr std::size_t kMinHs256SecretBytes = 32;
 constexpr int kMaxJwtJsonDepth = 32;
 constexpr std::size_t kMaxJwtJsonValues = 1000;
 
-tl::unexpected<Error> refuse(std::string reason) {
-  return fail(ErrorCode::kUnauthenticated, std::move(reason));
-}
-
 // The segments of a compact JWS, as sent.
 struct CompactJws {
   std::string_view header;
@@ -62,7 +58,7 @@ Result<Json> parse_object(std::string_view text, const char* segment) {
                                         .max_depth = kMaxJwtJsonDepth,
                                         .max_values = kMaxJwtJsonValues});
   if (!json || !json->is_object())
-    return refuse(std::string("the JWT ") + segment + " is not a JSON object");
+    return jwt_refusal(std::string("the JWT ") + segment + " is not a JSON object");
   return std::move(*json);
 }
 
@@ -138,19 +134,19 @@ Result<std::optional<Principal>> JwtAuthenticator::authenticate(std::string_view
   const auto jws = split_compact_jws(token);
   if (!jws) return std::optional<Principal>();
   if (token.size() > kMaxBearerTokenBytes)
-    return refuse("the JWT is longer than " + std::to_string(kMaxBearerTokenBytes) + " bytes");
+    return jwt_refusal("the JWT is longer than " + std::to_string(kMaxBearerTokenBytes) + " bytes");
   const auto header_text = base64url_decode(jws->header);
   if (!header_text || !opens_object(*header_text)) return std::optional<Principal>();
 
   auto header = parse_object(*header_text, "header");
   if (!header) return tl::unexpected(header.error());
   const auto signature = base64url_decode(jws->signature);
-  if (!signature) return refuse("the JWT signature is not base64url");
+  if (!signature) return jwt_refusal("the JWT signature is not base64url");
   if (auto verified = check_signature(*header, jws->signing_input, *signature); !verified)
     return tl::unexpected(verified.error());
 
   const auto payload_text = base64url_decode(jws->payload);
-  if (!payload_text) return refuse("the JWT payload is not base64url");
+  if (!payload_text) return jwt_refusal("the JWT payload is not base64url");
   auto claims = parse_object(*payload_text, "payload");
   if (!claims) return tl::unexpected(claims.error());
   auto principal = jwt_principal(*claims, rules_, clock_());
@@ -162,23 +158,24 @@ Result<void> JwtAuthenticator::check_signature(const Json& header, std::string_v
                                                std::string_view signature) const {
   const auto alg_member = header.find("alg");
   if (alg_member == header.end() || !alg_member->is_string())
-    return refuse("the JWT header has no algorithm (\"alg\")");
+    return jwt_refusal("the JWT header has no algorithm (\"alg\")");
   // RFC 7515 §4.1.11: extensions marked critical must be understood, and none are.
   if (header.contains("crit"))
-    return refuse("the JWT header has critical extensions (\"crit\") this server does not know");
+    return jwt_refusal(
+        "the JWT header has critical extensions (\"crit\") this server does not know");
   const std::string& alg = alg_member->get_ref<const std::string&>();
-  if (iequals(alg, "none")) return refuse("the JWT algorithm \"none\" is not accepted");
+  if (iequals(alg, "none")) return jwt_refusal("the JWT algorithm \"none\" is not accepted");
   if (alg == "HS256") {
-    if (hs256_secret_.empty()) return refuse("the JWT algorithm HS256 is not configured");
+    if (hs256_secret_.empty()) return jwt_refusal("the JWT algorithm HS256 is not configured");
     if (!constant_time_equal(hmac_sha256(hs256_secret_, signing_input), signature))
-      return refuse("the JWT signature does not verify");
+      return jwt_refusal("the JWT signature does not verify");
     return {};
   }
   if (alg == jwt_algorithm(JwtKeyType::kRsa))
     return check_key_signature(JwtKeyType::kRsa, header, signing_input, signature);
   if (alg == jwt_algorithm(JwtKeyType::kEcP256))
     return check_key_signature(JwtKeyType::kEcP256, header, signing_input, signature);
-  return refuse("the JWT algorithm " + describe_algorithm(alg) + " is not supported");
+  return jwt_refusal("the JWT algorithm " + describe_algorithm(alg) + " is not supported");
 }
 
 Result<void> JwtAuthenticator::check_key_signature(JwtKeyType type, const Json& header,
@@ -186,7 +183,7 @@ Result<void> JwtAuthenticator::check_key_signature(JwtKeyType type, const Json& 
                                                    std::string_view signature) const {
   const auto kid_member = header.find("kid");
   if (kid_member != header.end() && !kid_member->is_string())
-    return refuse("the JWT key id (\"kid\") is not a string");
+    return jwt_refusal("the JWT key id (\"kid\") is not a string");
   const std::string* kid =
       kid_member == header.end() ? nullptr : &kid_member->get_ref<const std::string&>();
   bool configured = false;
@@ -199,9 +196,9 @@ Result<void> JwtAuthenticator::check_key_signature(JwtKeyType type, const Json& 
     if (verify_jwt_signature(key, signing_input, signature)) return {};
   }
   const std::string alg = jwt_algorithm(type);
-  if (!configured) return refuse("the JWT algorithm " + alg + " is not configured");
-  if (!candidate) return refuse("the JWT key id (\"kid\") names no " + alg + " key");
-  return refuse("the JWT signature does not verify");
+  if (!configured) return jwt_refusal("the JWT algorithm " + alg + " is not configured");
+  if (!candidate) return jwt_refusal("the JWT key id (\"kid\") names no " + alg + " key");
+  return jwt_refusal("the JWT signature does not verify");
 }
 
 }  // namespace pop::auth

@@ -9,10 +9,6 @@ namespace {
 
 using Json = nlohmann::json;
 
-tl::unexpected<Error> refuse(std::string reason) {
-  return fail(ErrorCode::kUnauthenticated, std::move(reason));
-}
-
 // The claim at `pointer`, or null when the claims do not reach it.
 const Json* find_claim(const Json& claims, const Json::json_pointer& pointer) {
   try {
@@ -27,7 +23,7 @@ Result<std::optional<double>> numeric_date(const Json& claims, const char* name)
   const auto claim = claims.find(name);
   if (claim == claims.end()) return std::optional<double>();
   if (!claim->is_number())
-    return refuse(std::string("the JWT claim \"") + name + "\" is not a number");
+    return jwt_refusal(std::string("the JWT claim \"") + name + "\" is not a number");
   return std::optional<double>(claim->get<double>());
 }
 
@@ -37,14 +33,15 @@ Result<void> check_times(const Json& claims, std::chrono::seconds leeway,
   const double slack = static_cast<double>(leeway.count());
   auto exp = numeric_date(claims, "exp");
   if (!exp) return tl::unexpected(exp.error());
-  if (!*exp) return refuse("the JWT has no expiry (\"exp\")");
-  if (seconds >= **exp + slack) return refuse("the JWT expired");
+  if (!*exp) return jwt_refusal("the JWT has no expiry (\"exp\")");
+  if (seconds >= **exp + slack) return jwt_refusal("the JWT expired");
   auto nbf = numeric_date(claims, "nbf");
   if (!nbf) return tl::unexpected(nbf.error());
-  if (*nbf && seconds + slack < **nbf) return refuse("the JWT is not valid yet (\"nbf\")");
+  if (*nbf && seconds + slack < **nbf) return jwt_refusal("the JWT is not valid yet (\"nbf\")");
   auto iat = numeric_date(claims, "iat");
   if (!iat) return tl::unexpected(iat.error());
-  if (*iat && seconds + slack < **iat) return refuse("the JWT was issued in the future (\"iat\")");
+  if (*iat && seconds + slack < **iat)
+    return jwt_refusal("the JWT was issued in the future (\"iat\")");
   return {};
 }
 
@@ -53,7 +50,7 @@ Result<std::string> string_claim(const Json& claims, const char* name) {
   const auto claim = claims.find(name);
   if (claim == claims.end()) return std::string();
   if (!claim->is_string())
-    return refuse(std::string("the JWT claim \"") + name + "\" is not a string");
+    return jwt_refusal(std::string("the JWT claim \"") + name + "\" is not a string");
   return claim->get<std::string>();
 }
 
@@ -64,7 +61,8 @@ Result<void> check_audience(const Json& claims, const std::string& audience) {
       aud != claims.end() &&
       ((aud->is_string() && *aud == audience) ||
        (aud->is_array() && std::find(aud->begin(), aud->end(), audience) != aud->end()));
-  if (!listed) return refuse("the JWT audience (\"aud\") does not include \"" + audience + "\"");
+  if (!listed)
+    return jwt_refusal("the JWT audience (\"aud\") does not include \"" + audience + "\"");
   return {};
 }
 
@@ -75,8 +73,8 @@ Result<std::vector<std::string>> string_list_claim(const Json& claims,
   std::vector<std::string> values;
   if (claim == nullptr) return values;
   const auto malformed = [&] {
-    return refuse("the JWT claim \"" + pointer.to_string() +
-                  "\" is not a string or an array of non-empty strings");
+    return jwt_refusal("the JWT claim \"" + pointer.to_string() +
+                       "\" is not a string or an array of non-empty strings");
   };
   if (claim->is_string()) {
     values.push_back(claim->get<std::string>());
@@ -93,6 +91,10 @@ Result<std::vector<std::string>> string_list_claim(const Json& claims,
 }
 
 }  // namespace
+
+tl::unexpected<Error> jwt_refusal(std::string reason) {
+  return fail(ErrorCode::kUnauthenticated, std::move(reason));
+}
 
 Result<Json::json_pointer> jwt_claim_pointer(std::string_view claim) {
   if (claim.empty()) return fail(ErrorCode::kInvalidArgument, "a JWT claim name is empty");
@@ -120,18 +122,18 @@ Result<Json::json_pointer> jwt_claim_pointer(std::string_view claim) {
 
 Result<Principal> jwt_principal(const Json& claims, const JwtClaimRules& rules,
                                 std::chrono::system_clock::time_point now) {
-  if (!claims.is_object()) return refuse("the JWT payload is not a JSON object");
+  if (!claims.is_object()) return jwt_refusal("the JWT payload is not a JSON object");
   if (auto times = check_times(claims, rules.leeway, now); !times)
     return tl::unexpected(times.error());
   auto iss = string_claim(claims, "iss");
   if (!iss) return tl::unexpected(iss.error());
   if (!rules.issuer.empty() && *iss != rules.issuer)
-    return refuse("the JWT issuer (\"iss\") is not \"" + rules.issuer + "\"");
+    return jwt_refusal("the JWT issuer (\"iss\") is not \"" + rules.issuer + "\"");
   if (auto audience = check_audience(claims, rules.audience); !audience)
     return tl::unexpected(audience.error());
   auto sub = string_claim(claims, "sub");
   if (!sub) return tl::unexpected(sub.error());
-  if (sub->empty()) return refuse("the JWT has no subject (\"sub\")");
+  if (sub->empty()) return jwt_refusal("the JWT has no subject (\"sub\")");
   const std::string name = "jwt:" + *iss + "/" + *sub;
 
   auto roles = string_list_claim(claims, rules.roles);
@@ -141,7 +143,7 @@ Result<Principal> jwt_principal(const Json& claims, const JwtClaimRules& rules,
     return admin_principal(name);
   auto customers = string_list_claim(claims, rules.customers);
   if (!customers) return tl::unexpected(customers.error());
-  if (customers->empty()) return refuse("the token grants no customer account");
+  if (customers->empty()) return jwt_refusal("the token grants no customer account");
   return member_principal(name, std::move(*customers));
 }
 

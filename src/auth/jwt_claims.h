@@ -28,6 +28,9 @@ struct JwtClaimRules {
 // kInvalidArgument for an empty name or a malformed pointer.
 Result<nlohmann::json::json_pointer> jwt_claim_pointer(std::string_view claim);
 
+// A JWT refused: kUnauthenticated with `reason`.
+tl::unexpected<Error> jwt_refusal(std::string reason);
+
 // The principal that `claims` (a verified JWT's payload) make at time `now`:
 //   - "exp" is required; "exp", "nbf" and "iat" are NumericDates checked with rules.leeway;
 //   - "iss" and "aud" as JwtClaimRules says; "sub" is required;
