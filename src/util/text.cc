@@ -61,6 +61,15 @@ std::string valid_utf8(std::string_view text) {
   return out;
 }
 
+bool is_valid_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t length = sequence_length(text, i);
+    if (length == 0) return false;
+    i += length;
+  }
+  return true;
+}
+
 std::string escape_for_log(std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

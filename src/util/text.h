@@ -15,6 +15,9 @@ std::string file_safe_name(std::string_view name, std::size_t max_bytes = 64);
 // so handler logs can be put into JSON documents whatever the handler printed.
 std::string valid_utf8(std::string_view text);
 
+// True when every byte of `text` is part of a well-formed UTF-8 sequence.
+bool is_valid_utf8(std::string_view text);
+
 // `text` safe to put in a one-line log record however hostile it is: control characters
 // (C0, DEL, and C1 written as UTF-8) and backslashes are escaped as \n, \r, \t, \\ and
 // \xHH / \u00HH, so request data (a path, a token's subject, a message quoting either) can

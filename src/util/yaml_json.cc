@@ -5,6 +5,8 @@
 #include <charconv>
 #include <string>
 
+#include "util/text.h"
+
 namespace pop {
 namespace {
 
@@ -28,6 +30,14 @@ Json scalar_to_json(const YAML::Node& node) {
   return text;
 }
 
+// YAML text must be UTF-8, but yaml-cpp passes any bytes through; a JSON string that is not
+// UTF-8 is refused by dump() with an exception, so such a key or scalar is refused here.
+Result<void> check_utf8(const YAML::Node& node, const std::string& text) {
+  if (is_valid_utf8(text)) return {};
+  return fail(ErrorCode::kInvalidArgument,
+              "line " + std::to_string(node.Mark().line + 1) + ": a string is not valid UTF-8");
+}
+
 // An alias is a second reference to a node that yaml-cpp holds once; converted, it is a
 // copy. Counting the values converted is what keeps "billion laughs" from being built.
 class Converter {
@@ -46,8 +56,11 @@ class Converter {
                     "YAML nesting depth exceeds the limit of " + std::to_string(limits_.max_depth));
     }
     switch (node.Type()) {
-      case YAML::NodeType::Scalar:
+      case YAML::NodeType::Scalar: {
+        if (auto checked = check_utf8(node, node.Scalar()); !checked)
+          return tl::unexpected(checked.error());
         return scalar_to_json(node);
+      }
       case YAML::NodeType::Sequence: {
         Json array = Json::array();
         for (const auto& item : node) {
@@ -60,9 +73,12 @@ class Converter {
       case YAML::NodeType::Map: {
         Json object = Json::object();
         for (const auto& item : node) {
+          const std::string key = item.first.as<std::string>();
+          if (auto checked = check_utf8(item.first, key); !checked)
+            return tl::unexpected(checked.error());
           auto value = convert(item.second, depth + 1);
           if (!value) return value;
-          object[item.first.as<std::string>()] = std::move(*value);
+          object[key] = std::move(*value);
         }
         return object;
       }

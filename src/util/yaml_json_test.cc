@@ -22,6 +22,19 @@ TEST(YamlJson, ErrorsCarryTheLine) {
   EXPECT_NE(json.error().message.find("line "), std::string::npos);
 }
 
+// Found by fuzz/handler_registry: YAML does not check that its text is UTF-8, so a byte
+// like 0xC5 alone made a JSON string that dump() refuses with an exception, which a
+// registry's error message ended in (terminate). Refused here, naming the line.
+TEST(YamlJson, TextThatIsNotUtf8IsRefusedNamingTheLine) {
+  for (const char* text :
+       {"a: 1\nmemory: \"2\xC5Gi\"\n", "a: 1\n\xC5: x\n", "a: 1\nlist: [ok, \xED\xA0\x80]\n"}) {
+    auto json = yaml_to_json(text, kLimits);
+    ASSERT_FALSE(json.has_value()) << text;
+    EXPECT_EQ(json.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(json.error().message, "line 2: a string is not valid UTF-8") << text;
+  }
+}
+
 TEST(YamlJson, AliasesExpandToWhatTheyName) {
   auto json = yaml_to_json("base: &b {x: 1}\nuse: *b\nlist: [*b, *b]\n", kLimits);
   ASSERT_TRUE(json.has_value()) << json.error().message;
