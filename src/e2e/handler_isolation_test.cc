@@ -107,6 +107,26 @@ std::uint16_t free_port() {
   return ntohs(address.sin_port);
 }
 
+// True once `server` says it listens; false if it exits first or takes over 30 s.
+bool listening(const pop::testing::Subprocess& server) {
+  return pop::testing::eventually(
+             [&] {
+               return server.stdout_so_far().find("listening on") != std::string::npos ||
+                      pop::testing::process_gone(server.pid());
+             },
+             30s) &&
+         !pop::testing::process_gone(server.pid());
+}
+
+// The admin's client of the server listening on `listen` with its data in `data`.
+Result<http_client::Client> admin_client(const std::string& listen,
+                                         const std::filesystem::path& data) {
+  http_client::ClientOptions options;
+  options.base_url = "http://" + listen;
+  options.bearer_token = auth::read_admin_token_file(data / auth::kAdminTokenFileName).value_or("");
+  return http_client::Client::create(options);
+}
+
 // Kills the handler's process group when the test ends, whatever happened.
 struct GroupKiller {
   pid_t group = 0;
@@ -126,25 +146,11 @@ TEST(ServerRestart, ListensAgainAfterKillWhileAHandlerRuns) {
       POP_BINARY, "server", "--listen",   listen,
       "--data",   data,     "--handlers", (dir->path() / "handlers.json").string()};
   const std::map<std::string, std::string> environment = {{"DIR", scratch}};
-  auto listening = [](const pop::testing::Subprocess& server) {
-    return pop::testing::eventually(
-               [&] {
-                 return server.stdout_so_far().find("listening on") != std::string::npos ||
-                        pop::testing::process_gone(server.pid());
-               },
-               30s) &&
-           !pop::testing::process_gone(server.pid());
-  };
-
   GroupKiller handler;
   {
     pop::testing::Subprocess first(argv, environment, scratch);
     ASSERT_TRUE(listening(first)) << first.stderr_so_far();
-    http_client::ClientOptions options;
-    options.base_url = "http://" + listen;
-    options.bearer_token =
-        auth::read_admin_token_file(dir->path() / "data" / auth::kAdminTokenFileName).value_or("");
-    auto client = http_client::Client::create(options);
+    auto client = admin_client(listen, data);
     ASSERT_TRUE(client);
     auto submitted = client->request("POST", "/v1/agendas",
                                      R"({"operations": [{"name": "s", "type": "slow"}]})");
@@ -190,17 +196,8 @@ TEST(ServerAsAnUnprivilegedUser, HandlersCannotReadTheServersEnvironment) {
       {"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", POP_BINARY, "server",
        "--listen", listen, "--data", scratch + "/data", "--handlers", scratch + "/handlers.json"},
       {{"POP_SECRET_OF_THE_SERVER", "x"}}, scratch);
-  ASSERT_TRUE(pop::testing::eventually(
-      [&] {
-        return server.stdout_so_far().find("listening on") != std::string::npos ||
-               pop::testing::process_gone(server.pid());
-      },
-      30s));
-  http_client::ClientOptions options;
-  options.base_url = "http://" + listen;
-  options.bearer_token =
-      auth::read_admin_token_file(dir->path() / "data" / auth::kAdminTokenFileName).value_or("");
-  auto client = http_client::Client::create(options);
+  ASSERT_TRUE(listening(server)) << server.stderr_so_far();
+  auto client = admin_client(listen, dir->path() / "data");
   ASSERT_TRUE(client);
   auto submitted =
       client->request("POST", "/v1/agendas", R"({"operations": [{"name": "p", "type": "peek"}]})");

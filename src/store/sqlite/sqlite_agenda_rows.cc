@@ -16,10 +16,9 @@ Result<ProcessingState> stored_state(std::string_view text, const std::string& a
   return *state;
 }
 
-}  // namespace
-
-Result<AgendaRecord> read_agenda_row(const Statement& row) {
-  AgendaRecord agenda;
+// The columns an agenda row and a summary row begin with, in the same order.
+template <typename Agenda>
+void read_leading_agenda_columns(const Statement& row, Agenda& agenda) {
   agenda.id = row.column_text(0);
   agenda.customer_id = row.column_text(1);
   agenda.resource_pool_id = row.column_text(2);
@@ -27,7 +26,14 @@ Result<AgendaRecord> read_agenda_row(const Statement& row) {
   agenda.link_id = row.column_text(4);
   agenda.title = row.column_text(5);
   agenda.priority = static_cast<int>(row.column_int64(6));
-  agenda.sequence = row.column_int64(7);
+  agenda.sequence = row.column_int64(kSummarySequenceColumn);
+}
+
+}  // namespace
+
+Result<AgendaRecord> read_agenda_row(const Statement& row) {
+  AgendaRecord agenda;
+  read_leading_agenda_columns(row, agenda);
   agenda.added_time = from_millis(row.column_int64(8));
   agenda.updated_time = from_millis(row.column_int64(9));
   auto document = decode_json(row.column_text(10), "agenda " + agenda.id);
@@ -55,14 +61,7 @@ Result<ProgressRecord> read_progress_row(const Statement& row) {
 
 Result<AgendaSummary> read_summary_row(const Statement& row) {
   AgendaSummary summary;
-  summary.id = row.column_text(0);
-  summary.customer_id = row.column_text(1);
-  summary.resource_pool_id = row.column_text(2);
-  summary.insight_id = row.column_text(3);
-  summary.link_id = row.column_text(4);
-  summary.title = row.column_text(5);
-  summary.priority = static_cast<int>(row.column_int64(6));
-  summary.sequence = row.column_int64(kSummarySequenceColumn);
+  read_leading_agenda_columns(row, summary);
   summary.added_time = from_millis(row.column_int64(8));
   auto state = stored_state(row.column_text(9), summary.id);
   if (!state) return tl::unexpected(std::move(state.error()));
