@@ -109,7 +109,7 @@ class ReportEndpointTest : public pop::testing::PopServerFixture {
     const auto path = dir_->path() / (operation + "." + std::to_string(run) + ".token");
     EXPECT_TRUE(pop::testing::eventually([&] { return std::filesystem::exists(path); }, 20s))
         << path;
-    return pop::testing::Subprocess::slurp(path.string());
+    return pop::testing::read_file(path.string());
   }
 
   void release(const std::string& operation) {

@@ -36,9 +36,7 @@ class PopRunTest : public ::testing::Test {
     std::ofstream(path(name)) << text;
   }
 
-  std::string read(const std::string& name) const {
-    return pop::testing::Subprocess::slurp(path(name));
-  }
+  std::string read(const std::string& name) const { return pop::testing::read_file(path(name)); }
 
   std::vector<std::string> pop_run(const std::string& agenda,
                                    std::vector<std::string> extra = {}) const {

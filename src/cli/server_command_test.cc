@@ -254,7 +254,7 @@ TEST_F(PopServerTest, CliLogsShowsTheLogTailOfEachFailedAttempt) {
 TEST_F(PopServerTest, EveryDocumentedOperationIsServed) {
   const auto spec_path =
       std::filesystem::path(__FILE__).parent_path() / "../../docs/api/openapi.yaml";
-  auto spec = yaml_to_json(pop::testing::Subprocess::slurp(spec_path.string()),
+  auto spec = yaml_to_json(pop::testing::read_file(spec_path.string()),
                            {.max_bytes = 4u << 20, .max_depth = 64, .max_values = 1'000'000});
   ASSERT_TRUE(spec.has_value()) << spec.error().message;
   std::size_t checked = 0;
@@ -300,7 +300,7 @@ TEST_F(CancelTest, CancelOfARunningAgendaLeavesNoHandlerProcess) {
   ASSERT_TRUE(pop::testing::eventually([&] { return std::filesystem::exists(pid_file); }));
   std::string pid_text;
   ASSERT_TRUE(pop::testing::eventually([&] {
-    pid_text = pop::testing::Subprocess::slurp(pid_file.string());
+    pid_text = pop::testing::read_file(pid_file.string());
     return !pid_text.empty() && pid_text.back() == '\n';
   }));
   const pid_t handler = std::stoi(pid_text);
@@ -324,7 +324,7 @@ TEST_F(CancelTest, RerunOfARunningAgendaIsAConflictAndDeleteStopsIt) {
   const auto pid_file = dir_->path() / "slow.pid";
   std::string pid_text;
   ASSERT_TRUE(pop::testing::eventually([&] {
-    pid_text = pop::testing::Subprocess::slurp(pid_file.string());
+    pid_text = pop::testing::read_file(pid_file.string());
     return !pid_text.empty() && pid_text.back() == '\n';
   }));
   auto rerun = call("POST", "/v1/agendas/" + id + "/rerun", "{}");

@@ -157,7 +157,7 @@ TEST(ServerRestart, ListensAgainAfterKillWhileAHandlerRuns) {
     ASSERT_TRUE(submitted && submitted->status == 201);
     std::string pid_text;
     ASSERT_TRUE(pop::testing::eventually([&] {
-      pid_text = pop::testing::Subprocess::slurp(scratch + "/slow.pid");
+      pid_text = pop::testing::read_file(scratch + "/slow.pid");
       return !pid_text.empty() && pid_text.back() == '\n';
     }));
     handler.group = std::stoi(pid_text);

@@ -279,7 +279,7 @@ TEST_F(PullerAgentTest, WhatAHandlerReportsReachesProgressAndTheDependant) {
 
   const auto env_file = dir_->path() / "reporter.env";
   ASSERT_TRUE(pop::testing::eventually([&] { return std::filesystem::exists(env_file); }));
-  const std::string env = pop::testing::Subprocess::slurp(env_file.string());
+  const std::string env = pop::testing::read_file(env_file.string());
   const auto space = env.find(' ');
   ASSERT_NE(space, std::string::npos) << env;
   EXPECT_EQ(env.substr(0, space), options.report_url);
@@ -324,7 +324,7 @@ TEST_F(PullerAgentTest, WithoutAReportUrlHandlersGetNoReportEndpoint) {
   EXPECT_TRUE(wait_for_state(id, "succeeded"));
   agent.stop();
   loop.join();
-  EXPECT_EQ(pop::testing::Subprocess::slurp((dir_->path() / "reporter.env").string()), " ");
+  EXPECT_EQ(pop::testing::read_file((dir_->path() / "reporter.env").string()), " ");
 }
 
 // An agent running on a thread of its own, stopped and joined when it goes out of scope,

@@ -223,8 +223,7 @@ TEST_F(KubernetesRunnerTest, APodThatSucceedsWithAnOutput) {
   EXPECT_EQ(result->output, Json({{"answer", 42}}));
   EXPECT_EQ(result->message, "");
   EXPECT_NE(result->log_tail.find("hello from the pod"), std::string::npos) << result->log_tail;
-  EXPECT_NE(testing::Subprocess::slurp(r.log_path.string()).find("hello from the pod"),
-            std::string::npos);
+  EXPECT_NE(testing::read_file(r.log_path.string()).find("hello from the pod"), std::string::npos);
   EXPECT_EQ(listener.running_count(), 1);
   EXPECT_EQ(listener.finished_count(), 1);
   // Deleted before on_finished.
@@ -290,7 +289,7 @@ TEST_F(KubernetesRunnerTest, TheLogFileKeepsItsLimitAndTheTailIsTheEnd) {
   auto result = listener.wait_finished();
   ASSERT_TRUE(result);
   EXPECT_TRUE(result->succeeded) << result->message;
-  const std::string log = testing::Subprocess::slurp(r.log_path.string());
+  const std::string log = testing::read_file(r.log_path.string());
   EXPECT_TRUE(log.starts_with("line 0\nline 1\n")) << log.substr(0, 100);
   EXPECT_LT(log.size(), 1200u);
   EXPECT_NE(result->log_tail.find("line 2999"), std::string::npos) << result->log_tail;

@@ -12,13 +12,14 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 extern char** environ;
+
+#include "testing/file_contents.h"
 
 namespace pop::testing {
 
@@ -82,8 +83,8 @@ class Subprocess {
 
   pid_t pid() const { return pid_; }
   // What the child has written to stdout so far (it goes to a file, read afresh).
-  std::string stdout_so_far() const { return slurp(out_path_); }
-  std::string stderr_so_far() const { return slurp(err_path_); }
+  std::string stdout_so_far() const { return read_file(out_path_); }
+  std::string stderr_so_far() const { return read_file(err_path_); }
   // Never with pid_ <= 0: kill(-1, ...) would signal every process of the user.
   void signal(int number) {
     if (pid_ > 0) kill(pid_, number);
@@ -95,19 +96,12 @@ class Subprocess {
     pid_ = -1;
     ProcessResult result;
     result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    result.out = slurp(out_path_);
-    result.err = slurp(err_path_);
+    result.out = read_file(out_path_);
+    result.err = read_file(err_path_);
     std::remove(out_path_.c_str());
     std::remove(err_path_.c_str());
     std::remove(in_path_.c_str());
     return result;
-  }
-
-  static std::string slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
   }
 
  private:
