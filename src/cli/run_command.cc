@@ -201,7 +201,8 @@ int execute(const RunSettings& settings) {
   }
   if (display) display->finish(result);
   if (settings.output == "json") {
-    // Replace, not throw: a diagnostic may quote bytes from a registry or a command line.
+    // Replace, not throw: diagnostics quote handlers' bytes, made UTF-8 where they are read; one
+    // that slipped through must not cost the whole report.
     std::cout << agenda_progress_to_json(result).dump(2, ' ', false, Json::error_handler_t::replace)
               << std::endl;
   }

@@ -311,18 +311,33 @@ TEST_F(PopRunTest, ResumeRefusesAnotherAgendasProgress) {
       << result.err;
 }
 
-TEST_F(PopRunTest, InvalidUtf8InADiagnosticStillGivesJson) {
-  // YAML, unlike JSON, lets invalid UTF-8 into a command, and the "cannot start" diagnostic
-  // quotes the command.
+TEST_F(PopRunTest, HandlersInvalidUtf8InADiagnosticStillGivesJson) {
+  // A handler's log and output file are bytes, not text, and the failure diagnostics quote
+  // both: the log's tail, and the parser's complaint about the output file.
+  write("handlers.json", R"({"handlers": {"odd": {"command": ["/bin/sh", "-c",
+      "printf 'bad \\377 byte' >&2; printf '\"\\377\"' > \"$POP_OUTPUT_FILE\""]}}})");
+  ProcessResult result = run_json(R"({"operations": [{"name": "a", "type": "odd"}]})");
+  EXPECT_EQ(result.exit_status, 1) << result.err;
+  const Json progress = Json::parse(result.out);
+  EXPECT_EQ(progress["processingStateMessage"], "failed");
+  const Json& event = op(progress, "a")["diagnosticEvents"][0];
+  EXPECT_EQ(event["logTail"], "bad \uFFFD byte");
+  EXPECT_NE(event["message"].get<std::string>().find("output file is not valid JSON"),
+            std::string::npos)
+      << event;
+}
+
+TEST_F(PopRunTest, HandlerRegistryWithInvalidUtf8IsRefusedNamingTheLine) {
   write("handlers.yaml", "handlers:\n  odd:\n    command: [\"/nonexistent/\xff\"]\n");
   write("agenda.json", R"({"operations": [{"name": "a", "type": "odd"}]})");
   ProcessResult result =
       pop::testing::run_process({POP_BINARY, "run", path("agenda.json").string(), "--handlers",
                                  path("handlers.yaml").string(), "--output", "json"},
                                 env(), dir_->path().string());
-  EXPECT_EQ(result.exit_status, 1) << result.err;
-  const Json progress = Json::parse(result.out);
-  EXPECT_EQ(progress["processingStateMessage"], "failed");
+  EXPECT_EQ(result.exit_status, 2);
+  EXPECT_NE(result.err.find("handlers.yaml is not valid YAML: line 3: a string is not valid UTF-8"),
+            std::string::npos)
+      << result.err;
 }
 
 }  // namespace
