@@ -23,8 +23,8 @@
 #include <vector>
 
 #include "docker/docker_engine.h"
-#include "runner/docker_runner.h"
-#include "runner/local_runner.h"
+#include "runner/docker/docker_runner.h"
+#include "runner/local/local_runner.h"
 #include "util/temp_dir.h"
 
 namespace {

@@ -1,7 +1,7 @@
 // Bearer credentials as a request brings them: the Authorization header (auth/authenticator.h),
 // API tokens (auth/api_token.h), JWTs (auth/jwt_authenticator.h, with an HS256 secret and a
 // JWKS holding an RSA and an EC P-256 key) and operation report tokens
-// (service/report_token.h).
+// (model/report_token.h).
 //
 // Two kinds of input:
 //   - without NUL: an Authorization header value; when it is not "Bearer <token>", the whole
@@ -20,7 +20,7 @@
 #include "auth/api_token.h"
 #include "auth/jwt_authenticator.h"
 #include "fuzz_support.h"
-#include "service/report_token.h"
+#include "model/report_token.h"
 #include "testing/jwt_minter.h"
 #include "util/base64url.h"
 #include "util/crypto.h"
@@ -103,16 +103,16 @@ void check_report_token(std::string_view claims_text) {
   const Json claims = Json::parse(claims_text, nullptr, false);
   const Json agenda = claims.is_object() ? claims.value("agenda", Json()) : Json();
   const Json epoch = claims.is_object() ? claims.value("epoch", Json()) : Json();
-  const std::string lease_key = pop::service::report_lease_key(
+  const std::string lease_key = pop::report_lease_key(
       kReportSecret, agenda.is_string() ? agenda.get<std::string>() : "",
       epoch.is_number_unsigned() ? epoch.get<std::uint64_t>() : 0);
   const std::string signed_part = "popr1." + pop::base64url_encode(claims_text);
   const std::string token =
       signed_part + "." + pop::base64url_encode(pop::hmac_sha256(lease_key, signed_part));
-  const auto verified = pop::service::verify_report_token(kReportSecret, token);
+  const auto verified = pop::verify_report_token(kReportSecret, token);
   if (!verified) return;
-  const auto again = pop::service::verify_report_token(
-      kReportSecret, pop::service::mint_report_token(lease_key, *verified));
+  const auto again = pop::verify_report_token(
+      kReportSecret, pop::mint_report_token(lease_key, *verified));
   POP_FUZZ_CHECK(again.has_value() && *again == *verified);
 }
 

@@ -1,4 +1,4 @@
-// Handler registry files (handlers/handler_registry.h) in JSON and YAML (util/yaml_json.h),
+// Handler registry files (registry/handler_registry.h) in JSON and YAML (util/yaml_json.h),
 // read as `pop server --handlers FILE` reads them, then operation params applied on top as
 // the executor does. Input: "REGISTRY\0PARAMS": REGISTRY is written to registry.json when it
 // parses as JSON, else to registry.yaml; PARAMS (JSON or YAML; else none) are the operation
@@ -10,7 +10,7 @@
 #include <fstream>
 
 #include "fuzz_support.h"
-#include "handlers/handler_registry.h"
+#include "registry/handler_registry.h"
 #include "util/temp_dir.h"
 #include "util/yaml_json.h"
 
@@ -35,7 +35,7 @@ std::filesystem::path write(std::string_view text, const char* name) {
   return path;
 }
 
-// A registry file's limits (handlers/handler_registry.cc).
+// A registry file's limits (registry/handler_registry.cc).
 constexpr pop::JsonLimits kLimits{.max_bytes = 4 << 20, .max_depth = 32, .max_values = 100'000};
 
 // The text as JSON, else as YAML, else null.

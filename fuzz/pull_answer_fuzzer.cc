@@ -1,24 +1,24 @@
 // The puller's pull answers (POST /v1/pools/{pool}/pull): {"agendas": [assignment, ...],
-// "executionLimits": {...}}, each assignment read by puller/assignment_json.h as the HTTP
+// "executionLimits": {...}}, each assignment read by model/assignment_json.h as the HTTP
 // work source reads it, and as `pop executor` reads the one it is handed (POP_ASSIGNMENT).
 //
 // Beyond not crashing: an assignment that reads survives its own round trip
 // (assignment_to_json, then read again) unchanged.
 #include "fuzz_support.h"
-#include "puller/assignment_json.h"
+#include "model/assignment_json.h"
 
 namespace {
 
 using pop::puller::Json;
 
 void check_assignment(const Json& item) {
-  const auto assignment = pop::puller::assignment_from_json(item);
+  const auto assignment = pop::assignment_from_json(item);
   if (!assignment) {
     POP_FUZZ_CHECK(assignment.error().code == pop::ErrorCode::kInvalidArgument);
     return;
   }
   const auto again =
-      pop::puller::assignment_from_json(pop::puller::assignment_to_json(*assignment));
+      pop::assignment_from_json(pop::assignment_to_json(*assignment));
   POP_FUZZ_CHECK(again.has_value());
   POP_FUZZ_CHECK(again->agenda == assignment->agenda && again->progress == assignment->progress &&
                  again->epoch == assignment->epoch && again->report_key == assignment->report_key &&

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "http_client/client.h"
-#include "service/report_token.h"
+#include "model/report_token.h"
 #include "testing/jwt_minter.h"
 #include "testing/pop_server_fixture.h"
 #include "util/base64url.h"
@@ -446,7 +446,7 @@ class AccessMatrixE2eTest : public AccessMatrixTest {
             return Request{"PUT",
                            lease_path(lease_) + "/progress",
                            lease_.progress.dump(),
-                           {{service::kLeaseKeyHeader, lease_.key}}};
+                           {{kLeaseKeyHeader, lease_.key}}};
           },
           nullptr}},
         {"POST /v1/agendas/{a'}/leases/{e}/complete",
@@ -458,7 +458,7 @@ class AccessMatrixE2eTest : public AccessMatrixTest {
             return Request{"POST",
                            lease_path(lease) + "/complete",
                            progress.dump(),
-                           {{service::kLeaseKeyHeader, lease.key}}};
+                           {{kLeaseKeyHeader, lease.key}}};
           },
           nullptr}},
         {"GET /v1/agendas/{a}/leases/{e}/reports", fixed("GET", lease_path(lease_) + "/reports")},

@@ -10,9 +10,9 @@
 #include "api/created_agenda.h"
 #include "api/page_request.h"
 #include "api/request_body.h"
-#include "engine/execution_limits.h"
 #include "http/error_response.h"
-#include "service/report_token.h"
+#include "model/execution_limits.h"
+#include "model/report_token.h"
 #include "util/base64url.h"
 #include "util/time_format.h"
 
@@ -25,7 +25,7 @@ using Json = nlohmann::json;
 
 namespace {
 
-// A lease's report is a progress document (engine/execution_limits.h).
+// A lease's report is a progress document (model/execution_limits.h).
 constexpr JsonLimits kReportLimits = kProgressDocumentLimits;
 // The bodies each route reads, refused with 413 before they are read when larger.
 constexpr http::BodyLimit kAgendaBody{AgendaLimits{}.max_document_bytes};
@@ -155,11 +155,11 @@ Json pull_answer(const std::vector<service::LeasedAgenda>& leased,
 // The lease's key from kLeaseKeyHeader (raw bytes). kInvalidArgument when it is missing or
 // not base64url: a request that cannot be the holder's, whoever sends it.
 Result<std::string> lease_key(const HttpRequest& request) {
-  const auto header = request.header(service::kLeaseKeyHeader);
+  const auto header = request.header(kLeaseKeyHeader);
   auto key = header && !header->empty() ? base64url_decode(*header) : std::nullopt;
   if (!key || key->empty())
     return fail(ErrorCode::kInvalidArgument,
-                std::string(service::kLeaseKeyHeader) +
+                std::string(kLeaseKeyHeader) +
                     " must carry the reportKey the pull answer gave with this lease");
   return std::move(*key);
 }

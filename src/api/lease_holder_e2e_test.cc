@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "service/report_token.h"
+#include "model/report_token.h"
 #include "testing/pop_server_fixture.h"
 #include "util/base64url.h"
 
@@ -150,8 +150,8 @@ TEST_F(LeaseHolderE2eTest, OnlyThePullerThatTookALeaseReportsOnIt) {
       "B with its own lease's key");
   // A handler's report token, even one carrying a lease key, reports only through
   // /v1/reports.
-  const std::string report_token = service::mint_report_token(
-      base64url_decode(lease_b.key).value_or(""), {lease_b.agenda_id, lease_b.epoch, "work", 1});
+  const std::string report_token = mint_report_token(base64url_decode(lease_b.key).value_or(""),
+                                                     {lease_b.agenda_id, lease_b.epoch, "work", 1});
   auto by_reporter = as(report_token, "PUT", lease_path(lease) + "/progress", running,
                         {{kLeaseKeyHeader, lease.key}});
   EXPECT_EQ(by_reporter.status, 403) << by_reporter.body;

@@ -41,7 +41,7 @@ HttpResponse post_report(service::ReportService& reports, const HttpRequest& req
                        {}},
                  request);
   const auth::ReportScope& scope = caller.report_scope;
-  const service::ReportClaims claims{scope.agenda_id, scope.epoch, scope.operation, scope.attempt};
+  const ReportClaims claims{scope.agenda_id, scope.epoch, scope.operation, scope.attempt};
   auto report = service::parse_handler_report(request.body);
   if (!report) return error(report.error(), request);
   auto accepted = reports.accept(claims, *report);

@@ -19,7 +19,7 @@ enum class Role {
 
 const char* role_name(Role role);  // "admin", "member", "puller", "reporter"
 
-// The one attempt a reporter may report on (service/report_token.h).
+// The one attempt a reporter may report on (model/report_token.h).
 struct ReportScope {
   std::string agenda_id;
   std::uint64_t epoch = 0;

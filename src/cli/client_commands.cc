@@ -18,10 +18,10 @@
 #include "cli/commands.h"
 #include "cli/error_output.h"
 #include "cli/progress_display.h"
-#include "engine/progress.h"
 #include "http_client/client.h"
 #include "http_client/json_request.h"
 #include "http_client/url.h"
+#include "model/agenda_progress.h"
 
 namespace pop::cli {
 namespace {

@@ -1,10 +1,10 @@
 #include "cli/client_connection.h"
 
-#include <cstdlib>
 #include <iostream>
 
 #include "auth/admin_token_file.h"
 #include "cli/error_output.h"
+#include "util/environment.h"
 
 namespace pop::cli {
 namespace {
@@ -22,11 +22,6 @@ std::string url_host(const std::string& url) {
 
 bool is_loopback(const std::string& host) {
   return host == "localhost" || host == "::1" || host.starts_with("127.");
-}
-
-std::string environment(const char* name) {
-  const char* value = std::getenv(name);
-  return value == nullptr ? std::string() : std::string(value);
 }
 
 }  // namespace
@@ -50,10 +45,10 @@ void add_client_options(CLI::App* command, ClientSettings& settings) {
 
 std::string client_token(const ClientSettings& settings) {
   if (!settings.token.empty()) return settings.token;
-  if (std::string token = environment("POP_TOKEN"); !token.empty()) return token;
+  if (std::string token = environment_variable("POP_TOKEN"); !token.empty()) return token;
   if (!is_loopback(url_host(settings.server))) return "";
   std::string data = settings.data;
-  if (data.empty()) data = environment("POP_DATA");
+  if (data.empty()) data = environment_variable("POP_DATA");
   if (data.empty()) data = "./pop-data";
   return auth::read_admin_token_file(std::filesystem::path(data) / auth::kAdminTokenFileName)
       .value_or("");

@@ -24,8 +24,8 @@
 #include <string_view>
 #include <vector>
 
-#include "runner/unique_fd.h"
 #include "util/result.h"
+#include "util/unique_fd.h"
 
 namespace pop::cli {
 

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <mutex>
@@ -21,12 +20,13 @@
 #include "cli/report_url.h"
 #include "cli/runner_choice.h"
 #include "cli/signal_watcher.h"
-#include "handlers/handler_registry.h"
-#include "kubernetes/executor_pod_spec.h"
-#include "puller/assignment_json.h"
+#include "executor_pods/executor_pod_spec.h"
+#include "model/assignment_json.h"
 #include "puller/http_work_source.h"
 #include "puller/puller_agent.h"
 #include "puller/single_assignment_source.h"
+#include "registry/handler_registry.h"
+#include "util/environment.h"
 #include "util/json_limits.h"
 #include "util/process_privacy.h"
 #include "util/temp_dir.h"
@@ -50,20 +50,15 @@ int fail_start(const std::string& what, const Error& error) {
   return print_error("executor", what, error, 2);
 }
 
-std::string environment(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr ? value : "";
-}
-
-Result<puller::Assignment> assignment_from_environment() {
-  const std::string text = environment(env::kAssignment);
+Result<Assignment> assignment_from_environment() {
+  const std::string text = environment_variable(env::kAssignment);
   if (text.empty())
     return fail(ErrorCode::kInvalidArgument,
                 std::string(env::kAssignment) + " is not set: it carries the leased agenda");
   const auto document = nlohmann::json::parse(text, nullptr, false);
   if (document.is_discarded())
     return fail(ErrorCode::kInvalidArgument, std::string(env::kAssignment) + " is not JSON");
-  auto assignment = puller::assignment_from_json(document);
+  auto assignment = assignment_from_json(document);
   if (!assignment) return tl::unexpected(assignment.error());
   if (!assignment->agenda.value("id", nlohmann::json()).is_string())
     return fail(ErrorCode::kInvalidArgument,
@@ -74,7 +69,7 @@ Result<puller::Assignment> assignment_from_environment() {
 // A document passed in the environment, as a file for options that take one (the Pod has
 // no volume with it). Empty path when the variable is unset.
 Result<std::string> document_file(const char* name, const std::filesystem::path& path) {
-  const std::string text = environment(name);
+  const std::string text = environment_variable(name);
   if (text.empty()) return std::string();
   std::ofstream out(path, std::ios::trunc);
   out << text;
@@ -86,7 +81,7 @@ Result<std::string> document_file(const char* name, const std::filesystem::path&
 }
 
 Result<void> merge_handlers_document(HandlerRegistry& registry) {
-  const std::string text = environment(env::kHandlersDocument);
+  const std::string text = environment_variable(env::kHandlersDocument);
   if (text.empty()) return {};
   // JSON first: a JSON document's error message is clearer as JSON than as YAML.
   auto document = parse_json_limited(text, kRegistryLimits);
@@ -106,8 +101,8 @@ Result<void> merge_handlers_document(HandlerRegistry& registry) {
 
 // The Pod this executor runs in (downward API), which then owns its handler Pods.
 std::optional<kubernetes::OwnerPod> own_pod() {
-  kubernetes::OwnerPod pod{environment(env::kPodNamespace), environment(env::kPodName),
-                           environment(env::kPodUid)};
+  kubernetes::OwnerPod pod{environment_variable(env::kPodNamespace),
+                           environment_variable(env::kPodName), environment_variable(env::kPodUid)};
   if (pod.name_space.empty() || pod.name.empty() || pod.uid.empty()) return std::nullopt;
   return pod;
 }
@@ -125,7 +120,7 @@ int run_executor(ExecutorSettings settings) {
   auto assignment = assignment_from_environment();
   if (!assignment) return fail_start("assignment", assignment.error());
   const std::string agenda_id = assignment->agenda["id"].get<std::string>();
-  const std::string token = environment(env::kToken);
+  const std::string token = environment_variable(env::kToken);
   if (token.empty())
     return fail_start("token", Error{ErrorCode::kUnauthenticated,
                                      std::string(env::kToken) + " is not set: it carries the "

@@ -5,7 +5,7 @@
 
 #include <fstream>
 
-#include "puller/assignment_json.h"
+#include "model/assignment_json.h"
 #include "puller/http_work_source.h"
 #include "testing/pop_server_fixture.h"
 #include "testing/subprocess.h"
@@ -35,7 +35,7 @@ class ExecutorCommandTest : public pop::testing::PopServerFixture {
   }
 
   // Submits the agenda and pulls its lease as a puller would.
-  puller::Assignment lease(const Json& agenda) {
+  Assignment lease(const Json& agenda) {
     token_ = puller_token("default");
     auto source = puller::HttpWorkSource::create({.base_url = base_url_, .bearer_token = token_},
                                                  "default", "test");
@@ -67,9 +67,9 @@ const Json kAgenda = {{"operations",
                          {"payload", {{"resultPayload", {{"heard", "@<a.out>"}}}}}}}}};
 
 TEST_F(ExecutorCommandTest, RunsTheAssignedAgendaAndExitsZeroOnceCompleted) {
-  const puller::Assignment assignment = lease(kAgenda);
+  const Assignment assignment = lease(kAgenda);
   const std::string id = assignment.agenda.value("id", "");
-  auto result = run_executor({{"POP_ASSIGNMENT", puller::assignment_to_json(assignment).dump()},
+  auto result = run_executor({{"POP_ASSIGNMENT", assignment_to_json(assignment).dump()},
                               {"POP_TOKEN", token_},
                               {"POP_HANDLERS_DOCUMENT", kRegistryYaml}});
   EXPECT_EQ(result.exit_status, 0) << result.err;
@@ -81,9 +81,9 @@ TEST_F(ExecutorCommandTest, RunsTheAssignedAgendaAndExitsZeroOnceCompleted) {
 }
 
 TEST_F(ExecutorCommandTest, ALostLeaseExitsOneSayingSo) {
-  puller::Assignment assignment = lease(kAgenda);
+  Assignment assignment = lease(kAgenda);
   assignment.epoch += 1;  // not the lease the server gave
-  auto result = run_executor({{"POP_ASSIGNMENT", puller::assignment_to_json(assignment).dump()},
+  auto result = run_executor({{"POP_ASSIGNMENT", assignment_to_json(assignment).dump()},
                               {"POP_TOKEN", token_},
                               {"POP_HANDLERS_DOCUMENT", kRegistryYaml}});
   EXPECT_EQ(result.exit_status, 1) << result.err;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/progress.h"
+#include "model/agenda_progress.h"
 
 namespace pop::cli {
 

@@ -5,9 +5,9 @@
 #include "docker/docker_engine.h"
 #include "kubernetes/kube_client.h"
 #include "kubernetes/kube_config.h"
-#include "runner/docker_runner.h"
-#include "runner/kubernetes_runner.h"
-#include "runner/local_runner.h"
+#include "runner/docker/docker_runner.h"
+#include "runner/kubernetes/kubernetes_runner.h"
+#include "runner/local/local_runner.h"
 
 namespace pop::cli {
 namespace {

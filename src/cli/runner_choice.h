@@ -9,9 +9,9 @@
 #include <optional>
 #include <string>
 
-#include "handlers/handler_registry.h"
 #include "kubernetes/kube_client.h"
-#include "kubernetes/pod_spec.h"
+#include "registry/handler_registry.h"
+#include "runner/kubernetes/handler_pod_spec.h"
 #include "runner/runner.h"
 
 namespace pop::cli {

@@ -29,10 +29,10 @@
 #include "cli/error_output.h"
 #include "cli/runner_choice.h"
 #include "cli/signal_watcher.h"
-#include "handlers/handler_registry.h"
 #include "http/server.h"
-#include "puller/local_work_source.h"
 #include "puller/puller_agent.h"
+#include "registry/handler_registry.h"
+#include "server/local_work_source.h"
 #include "service/agenda_access.h"
 #include "service/config_access.h"
 #include "service/report_authenticator.h"
@@ -206,7 +206,7 @@ int serve(const ServerSettings& settings) {
   });
 
   // A file size limit (ulimit -f) must fail the write that exceeds it, as a full disk does,
-  // not kill the server. Handlers start with the default again (runner/child_process.cc).
+  // not kill the server. Handlers start with the default again (runner/local/child_process.cc).
   std::signal(SIGXFSZ, SIG_IGN);
 
   auto address = split_listen(settings.listen);

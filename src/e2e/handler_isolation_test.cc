@@ -16,8 +16,8 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "runner/unique_fd.h"
 #include "testing/pop_server_fixture.h"
+#include "util/unique_fd.h"
 
 namespace pop {
 namespace {

@@ -14,7 +14,7 @@
 #include "engine/backoff.h"
 #include "engine/dag_plan.h"
 #include "engine/event_queue.h"
-#include "engine/output_budget.h"
+#include "model/output_budget.h"
 #include "util/duration_limits.h"
 #include "util/text.h"
 

@@ -18,9 +18,9 @@
 #include <vector>
 
 #include "agenda/agenda_validator.h"
-#include "engine/execution_limits.h"
-#include "engine/progress.h"
-#include "handlers/handler_registry.h"
+#include "model/agenda_progress.h"
+#include "model/execution_limits.h"
+#include "registry/handler_registry.h"
 #include "runner/runner.h"
 
 namespace pop {

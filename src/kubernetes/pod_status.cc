@@ -3,7 +3,6 @@
 #include <string_view>
 
 #include "kubernetes/object_fields.h"
-#include "kubernetes/pod_spec.h"
 #include "util/json_fields.h"
 
 namespace pop::kubernetes {
@@ -19,12 +18,12 @@ PodState::Phase phase_of(std::string_view phase) {
   return phase.empty() ? PodState::Phase::kPending : PodState::Phase::kUnknown;
 }
 
-// The handler container's status, or the first container's.
-const Json& handler_status(const Json& status) {
+// The status of the container named `name`, or the first container's.
+const Json& container_status(const Json& status, std::string_view name) {
   const Json& statuses = field(status, "containerStatuses");
   if (!statuses.is_array() || statuses.empty()) return field(status, "none");
   for (const Json& container : statuses) {
-    if (text(container, "name") == kHandlerContainer) return container;
+    if (text(container, "name") == name) return container;
   }
   return statuses.front();
 }
@@ -81,7 +80,7 @@ void read_container(const Json& container, const std::string& image, PodState& s
 
 }  // namespace
 
-PodState read_pod_state(const Json& pod) {
+PodState read_pod_state(const Json& pod, std::string_view container_name) {
   PodState state;
   const Json& metadata = field(pod, "metadata");
   state.being_deleted = !field(metadata, "deletionTimestamp").is_null();
@@ -93,7 +92,7 @@ PodState read_pod_state(const Json& pod) {
       containers.is_array() && !containers.empty()) {
     image = text(containers.front(), "image");
   }
-  const Json& container = handler_status(status);
+  const Json& container = container_status(status, container_name);
   if (container.is_object()) {
     if (image.empty()) image = text(container, "image");
     read_container(container, image, state);

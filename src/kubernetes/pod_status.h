@@ -1,11 +1,12 @@
-// What the runner needs to know about a handler Pod, read from its status: where it is in
-// its life, how its container ended, and the conditions that mean it will never run (so the
-// attempt fails at once with the reason in words instead of waiting out a timeout).
+// What POP needs to know about one of its Pods (a handler's, an executor's), read from its status:
+// where it is in its life, how its container ended, and the conditions that mean it will never run
+// (so the attempt fails at once with the reason in words instead of waiting out a timeout).
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace pop::kubernetes {
 
@@ -14,7 +15,7 @@ struct PodState {
   Phase phase = Phase::kPending;
   bool being_deleted = false;  // metadata.deletionTimestamp is set
 
-  // The handler container.
+  // The container whose end is the Pod's result.
   bool started = false;  // running now, or ran and ended
   bool ended = false;    // terminated: exit_code and termination_message are final
   std::optional<int> exit_code{};
@@ -37,7 +38,8 @@ struct PodState {
   std::string failure_message{};
 };
 
-// Reads `pod` (a v1 Pod). Missing fields read as "not there yet".
-PodState read_pod_state(const nlohmann::json& pod);
+// Reads `pod` (a v1 Pod) whose result is the end of its container named `container` (the
+// first container's when none has that name). Missing fields read as "not there yet".
+PodState read_pod_state(const nlohmann::json& pod, std::string_view container);
 
 }  // namespace pop::kubernetes

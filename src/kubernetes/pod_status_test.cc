@@ -16,6 +16,8 @@ Json pod(Json status) {
       {"status", std::move(status)}};
 }
 
+PodState read_handler_pod(const Json& pod) { return read_pod_state(pod, "handler"); }
+
 Json with_container_state(const char* phase, Json state) {
   return pod(
       {{"phase", phase},
@@ -23,7 +25,7 @@ Json with_container_state(const char* phase, Json state) {
 }
 
 TEST(PodStatus, JustCreated) {
-  const PodState state = read_pod_state(Json{{"metadata", {{"name", "p"}}}});
+  const PodState state = read_handler_pod(Json{{"metadata", {{"name", "p"}}}});
   EXPECT_EQ(state.phase, PodState::Phase::kPending);
   EXPECT_FALSE(state.started);
   EXPECT_FALSE(state.ended);
@@ -33,7 +35,7 @@ TEST(PodStatus, JustCreated) {
 }
 
 TEST(PodStatus, CreatingAContainerIsPendingWithAReason) {
-  const PodState state = read_pod_state(
+  const PodState state = read_handler_pod(
       with_container_state("Pending", {{"waiting", {{"reason", "ContainerCreating"}}}}));
   EXPECT_FALSE(state.started);
   EXPECT_FALSE(state.fatal);
@@ -41,7 +43,7 @@ TEST(PodStatus, CreatingAContainerIsPendingWithAReason) {
 }
 
 TEST(PodStatus, Running) {
-  const PodState state = read_pod_state(
+  const PodState state = read_handler_pod(
       with_container_state("Running", {{"running", {{"startedAt", "2026-01-01T00:00:00Z"}}}}));
   EXPECT_EQ(state.phase, PodState::Phase::kRunning);
   EXPECT_TRUE(state.started);
@@ -49,7 +51,7 @@ TEST(PodStatus, Running) {
 }
 
 TEST(PodStatus, SucceededWithATerminationMessage) {
-  const PodState state = read_pod_state(with_container_state(
+  const PodState state = read_handler_pod(with_container_state(
       "Succeeded",
       {{"terminated", {{"exitCode", 0}, {"reason", "Completed"}, {"message", R"({"x":1})"}}}}));
   EXPECT_EQ(state.phase, PodState::Phase::kSucceeded);
@@ -62,7 +64,7 @@ TEST(PodStatus, SucceededWithATerminationMessage) {
 }
 
 TEST(PodStatus, FailedWithAnExitCode) {
-  const PodState state = read_pod_state(
+  const PodState state = read_handler_pod(
       with_container_state("Failed", {{"terminated", {{"exitCode", 3}, {"reason", "Error"}}}}));
   EXPECT_EQ(state.phase, PodState::Phase::kFailed);
   EXPECT_TRUE(state.ended);
@@ -72,20 +74,20 @@ TEST(PodStatus, FailedWithAnExitCode) {
 
 TEST(PodStatus, AnExitCodeOutOfRangeIsNoExitCode) {
   // Not wrapped to 0, which would read a failure as a success.
-  const PodState state = read_pod_state(with_container_state(
+  const PodState state = read_handler_pod(with_container_state(
       "Failed", {{"terminated", {{"exitCode", 4294967296ULL}, {"reason", "Error"}}}}));
   EXPECT_TRUE(state.ended);
   EXPECT_EQ(state.exit_code, std::nullopt);
 }
 
 TEST(PodStatus, SucceededWithoutContainerDetails) {
-  const PodState state = read_pod_state(pod({{"phase", "Succeeded"}}));
+  const PodState state = read_handler_pod(pod({{"phase", "Succeeded"}}));
   EXPECT_TRUE(state.ended);
   EXPECT_EQ(state.exit_code, 0);
 }
 
 TEST(PodStatus, OomKilled) {
-  const PodState state = read_pod_state(with_container_state(
+  const PodState state = read_handler_pod(with_container_state(
       "Failed", {{"terminated", {{"exitCode", 137}, {"reason", "OOMKilled"}}}}));
   EXPECT_TRUE(state.ended);
   EXPECT_EQ(state.exit_code, 137);
@@ -112,7 +114,7 @@ TEST(PodStatus, ImageAndContainerFailuresAreFatalAndNameTheImage) {
       {"CrashLoopBackOff", "the handler container keeps crashing (CrashLoopBackOff): detail"},
   };
   for (const Case& c : cases) {
-    const PodState state = read_pod_state(with_container_state(
+    const PodState state = read_handler_pod(with_container_state(
         "Pending", {{"waiting", {{"reason", c.reason}, {"message", "detail"}}}}));
     ASSERT_TRUE(state.fatal) << c.reason;
     EXPECT_EQ(*state.fatal, c.expected);
@@ -121,7 +123,7 @@ TEST(PodStatus, ImageAndContainerFailuresAreFatalAndNameTheImage) {
 }
 
 TEST(PodStatus, Unschedulable) {
-  const PodState state = read_pod_state(
+  const PodState state = read_handler_pod(
       pod({{"phase", "Pending"},
            {"conditions",
             Json::array({{{"type", "PodScheduled"},
@@ -137,7 +139,7 @@ TEST(PodStatus, Unschedulable) {
 }
 
 TEST(PodStatus, ScheduledIsNotUnschedulable) {
-  const PodState state = read_pod_state(
+  const PodState state = read_handler_pod(
       pod({{"phase", "Pending"},
            {"conditions", Json::array({{{"type", "PodScheduled"}, {"status", "True"}}})}}));
   EXPECT_FALSE(state.unschedulable);
@@ -145,16 +147,17 @@ TEST(PodStatus, ScheduledIsNotUnschedulable) {
 
 TEST(PodStatus, Evicted) {
   const PodState state =
-      read_pod_state(pod({{"phase", "Failed"},
-                          {"reason", "Evicted"},
-                          {"message", "The node was low on resource: memory."}}));
+      read_handler_pod(pod({{"phase", "Failed"},
+                            {"reason", "Evicted"},
+                            {"message", "The node was low on resource: memory."}}));
   ASSERT_TRUE(state.fatal);
   EXPECT_EQ(*state.fatal, "the Pod was evicted: The node was low on resource: memory.");
   EXPECT_EQ(state.failure_message, *state.fatal);
 }
 
 TEST(PodStatus, DeadlineExceeded) {
-  const PodState state = read_pod_state(pod({{"phase", "Failed"}, {"reason", "DeadlineExceeded"}}));
+  const PodState state =
+      read_handler_pod(pod({{"phase", "Failed"}, {"reason", "DeadlineExceeded"}}));
   ASSERT_TRUE(state.fatal);
   EXPECT_EQ(*state.fatal, "the Pod exceeded its activeDeadlineSeconds (DeadlineExceeded)");
 }
@@ -162,17 +165,19 @@ TEST(PodStatus, DeadlineExceeded) {
 TEST(PodStatus, BeingDeleted) {
   Json p = with_container_state("Running", {{"running", Json::object()}});
   p["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z";
-  EXPECT_TRUE(read_pod_state(p).being_deleted);
+  EXPECT_TRUE(read_handler_pod(p).being_deleted);
 }
 
-TEST(PodStatus, PicksTheHandlerContainer) {
-  const PodState state = read_pod_state(pod(
-      {{"phase", "Running"},
-       {"containerStatuses",
-        Json::array({{{"name", "sidecar"}, {"state", {{"running", Json::object()}}}},
-                     {{"name", "handler"}, {"state", {{"terminated", {{"exitCode", 4}}}}}}})}}));
+TEST(PodStatus, PicksTheNamedContainer) {
+  const Json two =
+      pod({{"phase", "Running"},
+           {"containerStatuses",
+            Json::array({{{"name", "sidecar"}, {"state", {{"running", Json::object()}}}},
+                         {{"name", "handler"}, {"state", {{"terminated", {{"exitCode", 4}}}}}}})}});
+  const PodState state = read_handler_pod(two);
   EXPECT_TRUE(state.ended);
   EXPECT_EQ(state.exit_code, 4);
+  EXPECT_FALSE(read_pod_state(two, "sidecar").ended);
 }
 
 }  // namespace

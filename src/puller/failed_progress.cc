@@ -2,7 +2,7 @@
 
 #include <chrono>
 
-#include "engine/progress.h"
+#include "model/agenda_progress.h"
 
 namespace pop::puller {
 

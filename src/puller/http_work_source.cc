@@ -4,8 +4,8 @@
 
 #include "http_client/json_request.h"
 #include "http_client/url.h"
-#include "puller/assignment_json.h"
-#include "service/report_token.h"
+#include "model/assignment_json.h"
+#include "model/report_token.h"
 #include "util/base64url.h"
 #include "util/json_fields.h"
 
@@ -93,7 +93,7 @@ Result<Json> HttpWorkSource::send_report(const std::string& method, const std::s
                                          const std::string& lease_key) {
   auto request = http_client::json_request(method, target, body);
   // A server that issued no key (an older one) expects none.
-  if (!lease_key.empty()) request.headers[service::kLeaseKeyHeader] = base64url_encode(lease_key);
+  if (!lease_key.empty()) request.headers[kLeaseKeyHeader] = base64url_encode(lease_key);
   std::lock_guard lock(reports_mutex_);
   return http_client::json_result(reports_.send(request));
 }
@@ -119,9 +119,9 @@ Result<void> HttpWorkSource::complete(const std::string& agenda_id, std::uint64_
   return {};
 }
 
-Result<service::ReportedProgress> HttpWorkSource::reported_progress(const std::string& agenda_id,
-                                                                    std::uint64_t epoch,
-                                                                    std::uint64_t after) {
+Result<ReportedProgress> HttpWorkSource::reported_progress(const std::string& agenda_id,
+                                                           std::uint64_t epoch,
+                                                           std::uint64_t after) {
   auto answer =
       send_report("GET", lease_target(agenda_id, epoch) + "/reports?after=" + std::to_string(after),
                   std::nullopt);
@@ -129,7 +129,7 @@ Result<service::ReportedProgress> HttpWorkSource::reported_progress(const std::s
   const Json attempts = answer->is_object() ? answer->value("attempts", Json()) : Json();
   if (!attempts.is_array() || !answer->value("cursor", Json()).is_number_unsigned())
     return fail(ErrorCode::kUnavailable, "reports answer without attempts and cursor");
-  service::ReportedProgress progress;
+  ReportedProgress progress;
   progress.cursor = (*answer)["cursor"].get<std::uint64_t>();
   for (const auto& item : attempts) {
     // An attempt number outside int is no attempt of ours, not one to wrap into range.
@@ -137,8 +137,7 @@ Result<service::ReportedProgress> HttpWorkSource::reported_progress(const std::s
         item.is_object() ? int_value(item.value("attempt", Json())) : std::nullopt;
     if (!number || !item.value("operation", Json()).is_string())
       return fail(ErrorCode::kUnavailable, "reports answer with a malformed attempt");
-    service::AttemptProgress attempt{string_field(item, "operation"), *number, std::nullopt,
-                                     std::nullopt};
+    AttemptProgress attempt{string_field(item, "operation"), *number, std::nullopt, std::nullopt};
     if (auto percent = item.find("percentComplete"); percent != item.end() && percent->is_number())
       attempt.percent_complete = percent->get<double>();
     if (auto message = item.find("message"); message != item.end() && message->is_string())

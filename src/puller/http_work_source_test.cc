@@ -24,7 +24,7 @@ std::unique_ptr<TestServer> answering(std::string body) {
       });
 }
 
-Result<service::ReportedProgress> reported_progress(const std::string& answer) {
+Result<ReportedProgress> reported_progress(const std::string& answer) {
   auto server = answering(answer);
   if (!server) return fail(ErrorCode::kInternal, "no test server");
   auto source = HttpWorkSource::create({.base_url = server->base_url()}, "default", "puller-1");

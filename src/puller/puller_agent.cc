@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "engine/progress.h"
+#include "model/agenda_progress.h"
 #include "puller/failed_progress.h"
 #include "puller/reporting_runner.h"
 

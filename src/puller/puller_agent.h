@@ -31,9 +31,9 @@
 #include <unordered_map>
 
 #include "engine/executor.h"
-#include "handlers/handler_registry.h"
 #include "puller/admission.h"
 #include "puller/work_source.h"
+#include "registry/handler_registry.h"
 #include "runner/runner.h"
 
 namespace pop::puller {

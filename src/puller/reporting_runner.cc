@@ -1,6 +1,6 @@
 #include "puller/reporting_runner.h"
 
-#include "service/report_token.h"
+#include "model/report_token.h"
 
 namespace pop::puller {
 namespace {
@@ -104,7 +104,7 @@ Result<std::unique_ptr<HandlerRun>> ReportingRunner::start(const LaunchRequest& 
   auto run = std::make_unique<Run>(*this, attempt, listener);
   LaunchRequest reporting = request;
   reporting.report_url = lease_.url;
-  reporting.report_token = service::mint_report_token(
+  reporting.report_token = mint_report_token(
       lease_.key, {lease_.agenda_id, lease_.epoch, request.operation_name, request.attempt});
   auto inner = inner_.start(reporting, *run);
   if (!inner) return tl::unexpected(inner.error());

@@ -11,7 +11,7 @@
 #include <set>
 #include <vector>
 
-#include "service/report_token.h"
+#include "model/report_token.h"
 #include "testing/subprocess.h"
 
 namespace pop::puller {
@@ -67,8 +67,8 @@ class ScriptedSource final : public WorkSource {
   }
   void wake() override {}
 
-  Result<service::ReportedProgress> reported_progress(const std::string&, std::uint64_t,
-                                                      std::uint64_t after) override {
+  Result<ReportedProgress> reported_progress(const std::string&, std::uint64_t,
+                                             std::uint64_t after) override {
     std::lock_guard lock(mutex);
     progress_afters.push_back(after);
     return progress;
@@ -92,11 +92,11 @@ class ScriptedSource final : public WorkSource {
 
   std::mutex mutex;
   std::condition_variable changed;
-  service::ReportedProgress progress;
+  ReportedProgress progress;
   std::vector<std::uint64_t> progress_afters;
   std::map<std::pair<std::string, int>, Json> outputs;
   int output_reads = 0;
-  service::ReportClaims asked;
+  ReportClaims asked;
   int failures_left = 0;
   ErrorCode failure = ErrorCode::kUnavailable;
   bool hold_outputs = false;
@@ -128,7 +128,7 @@ class ReportingRunnerTest : public ::testing::Test {
  protected:
   ReportingRunnerTest()
       : runner_(inner_, source_,
-                ReportLease{"agenda-1", 3, service::report_lease_key(kSecret, "agenda-1", 3),
+                ReportLease{"agenda-1", 3, report_lease_key(kSecret, "agenda-1", 3),
                             "http://pop:8080/v1/reports"},
                 1ms) {}
 
@@ -164,8 +164,8 @@ TEST_F(ReportingRunnerTest, EachAttemptGetsTheUrlAndATokenForItselfAlone) {
   for (int attempt = 1; attempt <= 2; ++attempt) {
     const LaunchRequest& request = inner_.started[attempt - 1].request;
     EXPECT_EQ(request.report_url, "http://pop:8080/v1/reports");
-    EXPECT_EQ(service::verify_report_token(kSecret, request.report_token),
-              (service::ReportClaims{"agenda-1", 3, "encode", attempt}));
+    EXPECT_EQ(verify_report_token(kSecret, request.report_token),
+              (ReportClaims{"agenda-1", 3, "encode", attempt}));
   }
   EXPECT_NE(inner_.started[0].request.report_token, inner_.started[1].request.report_token);
 }
@@ -177,7 +177,7 @@ TEST_F(ReportingRunnerTest, TakesTheReportedOutputWhenTheHandlerWroteNone) {
   ASSERT_TRUE(pop::testing::eventually([&] { return listener_.finished_count() == 1; }));
   EXPECT_TRUE(listener_.finished[0].succeeded);
   EXPECT_EQ(listener_.finished[0].output, Json({{"frames", 1200}}));
-  EXPECT_EQ(source_.asked, (service::ReportClaims{"agenda-1", 3, "encode", 1}));
+  EXPECT_EQ(source_.asked, (ReportClaims{"agenda-1", 3, "encode", 1}));
 }
 
 TEST_F(ReportingRunnerTest, NothingReportedMeansANullOutput) {

@@ -53,8 +53,9 @@ Result<void> SingleAssignmentSource::complete(const std::string& agenda_id, std:
   return answer;
 }
 
-Result<service::ReportedProgress> SingleAssignmentSource::reported_progress(
-    const std::string& agenda_id, std::uint64_t epoch, std::uint64_t after) {
+Result<ReportedProgress> SingleAssignmentSource::reported_progress(const std::string& agenda_id,
+                                                                   std::uint64_t epoch,
+                                                                   std::uint64_t after) {
   return server_.reported_progress(agenda_id, epoch, after);
 }
 

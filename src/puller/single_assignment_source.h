@@ -30,9 +30,8 @@ class SingleAssignmentSource final : public WorkSource {
                       const std::string& lease_key, const Json& progress) override;
   Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,
                         const std::string& lease_key, const Json& progress) override;
-  Result<service::ReportedProgress> reported_progress(const std::string& agenda_id,
-                                                      std::uint64_t epoch,
-                                                      std::uint64_t after) override;
+  Result<ReportedProgress> reported_progress(const std::string& agenda_id, std::uint64_t epoch,
+                                             std::uint64_t after) override;
   Result<std::optional<Json>> reported_output(const std::string& agenda_id, std::uint64_t epoch,
                                               const std::string& operation, int attempt) override;
   void wake() override;

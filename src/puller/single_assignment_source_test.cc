@@ -6,10 +6,10 @@
 
 #include <thread>
 
-#include "puller/assignment_json.h"
+#include "model/assignment_json.h"
 #include "puller/http_work_source.h"
 #include "puller/puller_agent.h"
-#include "runner/local_runner.h"
+#include "runner/local/local_runner.h"
 #include "testing/pop_server_fixture.h"
 
 namespace pop::puller {

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -14,31 +13,13 @@
 #include <vector>
 
 #include "agenda/declared_resources.h"
-#include "service/report_types.h"
+#include "model/assignment.h"
+#include "model/reported_progress.h"
 #include "util/result.h"
 
 namespace pop::puller {
 
 using Json = nlohmann::json;
-
-struct Assignment {
-  Json agenda;              // the stored agenda document (with id)
-  Json progress;            // progress so far; its succeeded operations are not run again
-  std::uint64_t epoch = 0;  // the lease's fencing token: every report carries it
-  // The lease's key (raw bytes, see service/report_token.h): presented on every report and
-  // completion, and what handlers' report tokens are minted with. Empty when the server
-  // issues none (an older one), and then handlers get no report endpoint.
-  std::string report_key;
-  // The customer's kubernetesNamespace, when it has one (the Kubernetes runner's namespace).
-  std::string kubernetes_namespace;
-};
-
-struct PullAnswer {
-  std::vector<Assignment> assignments;
-  // The executionLimit of each of the pool's insights that has one, by insight id, as the
-  // server knew them when it answered (empty from a server that has no limits).
-  std::map<std::string, std::size_t> execution_limits;
-};
 
 class WorkSource {
  public:
@@ -60,9 +41,8 @@ class WorkSource {
                                 const std::string& lease_key, const Json& progress) = 0;
   // What the lease's handlers reported through the report endpoint since `after` (0: all;
   // else the cursor of an earlier answer). kConflict / kNotFound as for report().
-  virtual Result<service::ReportedProgress> reported_progress(const std::string& agenda_id,
-                                                              std::uint64_t epoch,
-                                                              std::uint64_t after) = 0;
+  virtual Result<ReportedProgress> reported_progress(const std::string& agenda_id,
+                                                     std::uint64_t epoch, std::uint64_t after) = 0;
   // The output one attempt reported, or nullopt when it reported none. Errors as above.
   virtual Result<std::optional<Json>> reported_output(const std::string& agenda_id,
                                                       std::uint64_t epoch,

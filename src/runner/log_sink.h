@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "runner/unique_fd.h"
 #include "util/result.h"
+#include "util/unique_fd.h"
 
 namespace pop {
 

@@ -9,8 +9,8 @@
 #include <cstring>
 #include <string>
 
-#include "runner/unique_fd.h"
 #include "util/json_limits.h"
+#include "util/unique_fd.h"
 
 namespace pop {
 

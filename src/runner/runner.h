@@ -13,7 +13,7 @@
 #include <optional>
 #include <string>
 
-#include "handlers/handler_registry.h"
+#include "registry/handler_registry.h"
 #include "util/result.h"
 
 namespace pop {

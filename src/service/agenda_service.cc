@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
-#include "engine/progress.h"
+#include "model/agenda_progress.h"
 #include "service/config_algorithm.h"
 #include "service/config_documents.h"
 #include "service/config_store.h"

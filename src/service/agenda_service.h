@@ -60,7 +60,7 @@ struct LeasedAgenda {
   std::uint64_t epoch = 0;
   WallTime lease_expires_at;
   std::string kubernetes_namespace;  // the customer's, when it has one
-  // The lease's key (raw bytes, service/report_token.h), set by AgendaAccess::pull: the
+  // The lease's key (raw bytes, model/report_token.h), set by AgendaAccess::pull: the
   // holder's proof on every report, and what it mints its handlers' report tokens with.
   std::string lease_key;
 };

@@ -6,7 +6,7 @@
 #include <map>
 #include <set>
 
-#include "engine/progress.h"
+#include "model/agenda_progress.h"
 #include "store/forwarding_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "util/temp_dir.h"

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/progress.h"
+#include "model/agenda_progress.h"
 #include "service/template_run.h"
 #include "store/sqlite/sqlite_store.h"
 #include "util/temp_dir.h"

@@ -1,6 +1,6 @@
 #include "service/report_request.h"
 
-#include "engine/output_budget.h"
+#include "model/output_budget.h"
 #include "util/json_limits.h"
 #include "util/json_size.h"
 
@@ -28,7 +28,7 @@ Result<HandlerReport> parse_handler_report(std::string_view body) {
                     "message is longer than " + std::to_string(kMaxReportMessageBytes) + " bytes");
       report.message = value.get<std::string>();
     } else if (name == "output") {
-      // The same check as for an output from any other source (engine/output_budget.h).
+      // The same check as for an output from any other source (model/output_budget.h).
       if (auto fits = check_output_size(json_size(value),
                                         {kMaxReportedOutputBytes, kMaxReportedOutputValues});
           !fits)

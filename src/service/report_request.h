@@ -8,13 +8,13 @@
 #include <string>
 #include <string_view>
 
-#include "runner/output_file.h"
+#include "model/output_limits.h"
 #include "util/result.h"
 
 namespace pop::service {
 
 // The output may be far larger than a Kubernetes termination message (4 KiB), but no larger
-// than an output from any other source (runner/output_file.h): it is stored in the agenda's
+// than an output from any other source (model/output_limits.h): it is stored in the agenda's
 // progress and embedded in later payloads.
 inline constexpr std::size_t kMaxReportedOutputBytes = kOutputLimits.max_bytes;
 inline constexpr std::size_t kMaxReportedOutputValues = kOutputLimits.max_values;

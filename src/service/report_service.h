@@ -23,10 +23,10 @@
 #include <unordered_map>
 #include <utility>
 
+#include "model/report_token.h"
+#include "model/reported_progress.h"
 #include "service/agenda_service.h"
 #include "service/report_request.h"
-#include "service/report_token.h"
-#include "service/report_types.h"
 #include "store/store.h"
 
 namespace pop::service {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "agenda/agenda.h"
-#include "engine/progress.h"
+#include "model/agenda_progress.h"
 #include "util/result.h"
 
 namespace pop::service {

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/operation_state.h"
+#include "model/operation_state.h"
 #include "util/result.h"
 #include "util/time_format.h"
 

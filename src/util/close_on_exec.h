@@ -1,6 +1,6 @@
 // Keeping descriptors out of the programs this process starts. POP opens every descriptor
 // with O_CLOEXEC/SOCK_CLOEXEC and hands a child its few contract descriptors by dup2 in the
-// child (runner/child_process.h), so no descriptor is ever meant to be inherited; these
+// child (runner/local/child_process.h), so no descriptor is ever meant to be inherited; these
 // helpers cover libraries that open some of their own without the flag and offer no hook.
 #pragma once
 

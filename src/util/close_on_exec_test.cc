@@ -7,7 +7,7 @@
 
 #include <algorithm>
 
-#include "runner/unique_fd.h"
+#include "util/unique_fd.h"
 
 namespace pop {
 namespace {

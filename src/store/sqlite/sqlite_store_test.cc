@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-#include "store/store_conformance.h"
+#include "store/conformance/store_conformance.h"
 #include "util/temp_dir.h"
 
 namespace pop::store::sqlite {

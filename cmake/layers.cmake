@@ -1,0 +1,85 @@
+# The layers of docs/architecture.md (its ```layers block) as libraries whose include paths
+# make the graph a fact: layer L's headers are reachable only through a tree of links,
+# <build>/layers/L/<path from src/>, and a library sees its own tree and its dependencies'.
+# An include of a layer that L does not depend on is "No such file" at compile time.
+# scripts/check_layers.py reads the same block and checks tests as well, which the build
+# links together.
+#
+# pop_add_layers() defines pop_<layer> for every layer (STATIC when it has sources, else
+# INTERFACE) and sets, in the caller's scope:
+#   POP_LAYERS          the layers in the order of the document
+#   POP_TEST_SOURCES    every *_test.cc of src/
+function(pop_add_layers third_party)
+  set(document ${CMAKE_SOURCE_DIR}/docs/architecture.md)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${document})
+  file(READ ${document} text)
+  if(NOT text MATCHES "```layers\n([^`]*)```")
+    message(FATAL_ERROR "${document}: no ```layers block")
+  endif()
+  string(REPLACE "\n" ";" lines "${CMAKE_MATCH_1}")
+
+  set(layers)
+  foreach(line IN LISTS lines)
+    string(REGEX REPLACE "#.*" "" line "${line}")
+    string(STRIP "${line}" line)
+    if(line STREQUAL "")
+      continue()
+    endif()
+    if(NOT line MATCHES "^([a-z0-9_]+):[ ]+([^-(]*[^-( ])[ ]*(->[ ]*([^(]*[^( ]))?[ ]*(\\(tests.*\\))?$")
+      message(FATAL_ERROR "${document}: not a layer line ('name: folders -> layers'): ${line}")
+    endif()
+    set(name ${CMAKE_MATCH_1})
+    separate_arguments(folders_${name} UNIX_COMMAND "${CMAKE_MATCH_2}")
+    separate_arguments(deps_${name} UNIX_COMMAND "${CMAKE_MATCH_4}")
+    list(APPEND layers ${name})
+  endforeach()
+
+  # Every file of src/ goes to the layer owning the longest folder prefix of its path.
+  set(src ${CMAKE_SOURCE_DIR}/src)
+  set(trees ${CMAKE_BINARY_DIR}/layers)
+  file(REMOVE_RECURSE ${trees})
+  file(GLOB_RECURSE files CONFIGURE_DEPENDS RELATIVE ${src} ${src}/*.cc ${src}/*.h)
+  set(tests)
+  foreach(file IN LISTS files)
+    set(owner "")
+    set(owner_length -1)
+    foreach(name IN LISTS layers)
+      foreach(folder IN LISTS folders_${name})
+        string(LENGTH "${folder}" length)
+        if(file MATCHES "^${folder}/" AND length GREATER owner_length)
+          set(owner ${name})
+          set(owner_length ${length})
+        endif()
+      endforeach()
+    endforeach()
+    if(owner STREQUAL "")
+      message(FATAL_ERROR "src/${file}: its folder belongs to no layer of ${document}")
+    endif()
+    if(file MATCHES "\\.h$")
+      get_filename_component(directory ${trees}/${owner}/${file} DIRECTORY)
+      file(MAKE_DIRECTORY ${directory})
+      file(CREATE_LINK ${src}/${file} ${trees}/${owner}/${file} SYMBOLIC)
+    elseif(file MATCHES "_test\\.cc$")
+      list(APPEND tests ${src}/${file})
+    elseif(NOT file MATCHES "/main\\.cc$")
+      list(APPEND sources_${owner} ${src}/${file})
+    endif()
+  endforeach()
+
+  foreach(name IN LISTS layers)
+    file(MAKE_DIRECTORY ${trees}/${name})
+    list(TRANSFORM deps_${name} PREPEND pop_)
+    if(sources_${name})
+      add_library(pop_${name} STATIC ${sources_${name}})
+      target_include_directories(pop_${name} PUBLIC ${trees}/${name})
+      target_link_libraries(pop_${name} PUBLIC ${deps_${name}} ${third_party})
+    else()
+      add_library(pop_${name} INTERFACE)
+      target_include_directories(pop_${name} INTERFACE ${trees}/${name})
+      target_link_libraries(pop_${name} INTERFACE ${deps_${name}} ${third_party})
+    endif()
+  endforeach()
+
+  set(POP_LAYERS ${layers} PARENT_SCOPE)
+  set(POP_TEST_SOURCES ${tests} PARENT_SCOPE)
+endfunction()

@@ -1,0 +1,777 @@
+#include "runner/kubernetes/kubernetes_runner.h"
+
+#include <atomic>
+#include <cmath>
+#include <condition_variable>
+#include <cstdio>
+#include <mutex>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "kubernetes/kube_status.h"
+#include "kubernetes/labels.h"
+#include "kubernetes/object_fields.h"
+#include "kubernetes/pod_status.h"
+#include "kubernetes/task_pool.h"
+#include "runner/log_sink.h"
+#include "runner/output_file.h"
+#include "util/crypto.h"
+#include "util/json_limits.h"
+#include "util/random_id.h"
+
+namespace pop {
+namespace {
+
+using kubernetes::KubeClient;
+using kubernetes::PodState;
+using SteadyClock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Kubernetes keeps at most this much of a termination message; the output must fit.
+constexpr std::size_t kTerminationMessageLimit = 4096;
+// Lines asked for when only the end of a log is wanted; the tail is cut to bytes after.
+constexpr std::int64_t kTailLines = 200;
+// Outputs parsed from a termination message are small, but parsed with limits all the same.
+constexpr std::size_t kMaxOutputBytes = 64u << 10;
+
+enum class Stage {
+  kCreating,   // the Pod is being created; events are held back until it is confirmed
+  kPending,    // created, the container has not run yet
+  kRunning,    // the container runs
+  kFinishing,  // the end is known; the result is being put together on a worker
+  kDone,       // on_finished was called (or the listener detached)
+};
+
+enum class Termination { kNone, kRequested, kShutdown };
+
+std::string random_suffix() {
+  static constexpr char kHex[] = "0123456789abcdef";
+  auto bytes = random_bytes(4);
+  std::string raw = bytes ? *bytes : random_uuid().substr(0, 4);
+  std::string hex;
+  for (char c : raw) {
+    hex += kHex[(static_cast<unsigned char>(c) >> 4) & 0xf];
+    hex += kHex[static_cast<unsigned char>(c) & 0xf];
+  }
+  return hex;
+}
+
+std::string describe_duration(milliseconds duration) {
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(duration).count();
+  if (seconds >= 60 && seconds % 60 == 0) return std::to_string(seconds / 60) + " min";
+  if (seconds >= 1) return std::to_string(seconds) + " s";
+  return std::to_string(duration.count()) + " ms";
+}
+
+std::string pod_key(const std::string& name_space, const std::string& name) {
+  return name_space + "/" + name;
+}
+
+// How an attempt ended, as far as the Pod tells.
+struct Outcome {
+  PodState state;       // state.ended: the container ran to its end
+  std::string failure;  // set when the attempt failed without a container end to read
+  bool pod_gone = false;
+};
+
+// One attempt: its Pod, its listener and where it stands.
+struct PodAttempt {
+  PodAttempt(std::string name_space_in, std::string pod_name_in, const LaunchRequest& request,
+             RunListener& listener_in)
+      : name_space(std::move(name_space_in)),
+        pod_name(std::move(pod_name_in)),
+        key(pod_key(name_space, pod_name)),
+        insight_id(request.insight_id),
+        log_path(request.log_path),
+        log_limit_bytes(request.log_limit_bytes),
+        started(std::chrono::system_clock::now()),
+        launched_at(SteadyClock::now()),
+        listener(&listener_in) {}
+
+  const std::string name_space;
+  const std::string pod_name;
+  const std::string key;
+  const std::string insight_id;
+  const std::filesystem::path log_path;
+  const std::size_t log_limit_bytes;
+  const std::chrono::system_clock::time_point started;
+  const SteadyClock::time_point launched_at;
+
+  // Read without the mutex to count attempts still creating; written under it, except the
+  // step from kCreating to kPending, taken under the runner's mutex (see start()).
+  std::atomic<Stage> stage{Stage::kCreating};
+
+  // Recursive: a listener may terminate or destroy its own run from a callback.
+  std::recursive_mutex mutex;
+  RunListener* listener;                         // guarded by mutex; null once detached
+  Termination termination = Termination::kNone;  // guarded by mutex
+  std::optional<milliseconds> requested_grace;   // guarded by mutex
+  Json last_pod;                                 // guarded by mutex
+  bool deleted_while_creating = false;           // guarded by mutex
+  std::string pending_reason;                    // guarded by mutex
+  std::optional<SteadyClock::time_point> unschedulable_since;  // guarded by mutex
+  SteadyClock::time_point confirmed_at;                        // guarded by mutex
+};
+
+}  // namespace
+
+class KubernetesRunner::Impl : public std::enable_shared_from_this<KubernetesRunner::Impl> {
+ public:
+  Impl(std::shared_ptr<KubeClient> client, Options options)
+      : client_(std::move(client)),
+        options_(std::move(options)),
+        spec_options_{.default_namespace = options_.default_namespace,
+                      .runner_instance = options_.instance_id,
+                      .owner = options_.owner,
+                      .deadline_slack = options_.deadline_slack},
+        own_selector_(kubernetes::selector(
+            {{kubernetes::label::kManagedBy, kubernetes::label::kManagedByPop},
+             {kubernetes::label::kRunnerInstance, kubernetes::label_value(options_.instance_id)}})),
+        tasks_(options_.worker_threads) {}
+
+  void begin() {
+    if (!options_.reap_orphans) {
+      mark_reaping_done();
+      return;
+    }
+    tasks_.post([this] {
+      reap_orphans();
+      mark_reaping_done();
+    });
+  }
+
+  void shut_down();
+
+  Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request, RunListener& listener);
+  void terminate(const std::shared_ptr<PodAttempt>& attempt, milliseconds grace);
+  void detach(const std::shared_ptr<PodAttempt>& attempt);
+
+  Result<std::size_t> active_handlers(const std::string& insight_id);
+
+  const std::string& instance_id() const { return options_.instance_id; }
+
+  Stats stats() const {
+    Stats stats{.pods_created = pods_created_.load(),
+                .pods_deleted = pods_deleted_.load(),
+                .orphans_reaped = orphans_reaped_.load()};
+    std::lock_guard lock(mutex_);
+    for (const auto& [name_space, watcher] : watchers_) {
+      const auto watched = watcher->stats();
+      stats.watch_lists += watched.lists;
+      stats.watch_reconnects += watched.reconnects;
+      stats.watch_events += watched.events;
+    }
+    return stats;
+  }
+
+  bool wait_for_orphan_reaping(milliseconds timeout) const {
+    std::unique_lock lock(reaping_mutex_);
+    return reaping_changed_.wait_for(lock, timeout, [this] { return reaping_done_; });
+  }
+
+ private:
+  std::shared_ptr<PodAttempt> find(const std::string& key) const {
+    std::lock_guard lock(mutex_);
+    auto it = attempts_.find(key);
+    return it == attempts_.end() ? nullptr : it->second;
+  }
+  void forget(const PodAttempt& attempt) {
+    std::lock_guard lock(mutex_);
+    auto it = attempts_.find(attempt.key);
+    if (it != attempts_.end() && it->second.get() == &attempt) attempts_.erase(it);
+  }
+  // REQUIRES: mutex_ held.
+  void ensure_watcher(const std::string& name_space);
+
+  // From the watchers.
+  void on_pod(const std::string& name_space, const Json& pod, bool deleted);
+  void on_listed(const std::string& name_space, const std::vector<Json>& pods,
+                 SteadyClock::time_point list_started);
+
+  // REQUIRES: attempt->mutex held.
+  void evaluate(const std::shared_ptr<PodAttempt>& attempt, const Json& pod, bool deleted);
+  void end(const std::shared_ptr<PodAttempt>& attempt, Outcome outcome);
+  void schedule_check(const std::shared_ptr<PodAttempt>& attempt, SteadyClock::time_point when);
+  void check(const std::shared_ptr<PodAttempt>& attempt);
+
+  // On a worker.
+  void complete(const std::shared_ptr<PodAttempt>& attempt, const Outcome& outcome);
+  std::string collect_log(const PodAttempt& attempt);
+  void delete_pod(const std::string& name_space, const std::string& name);
+  void reap_orphans();
+  void mark_reaping_done() {
+    {
+      std::lock_guard lock(reaping_mutex_);
+      reaping_done_ = true;
+    }
+    reaping_changed_.notify_all();
+  }
+
+  const std::shared_ptr<KubeClient> client_;
+  const Options options_;
+  const kubernetes::PodSpecOptions spec_options_;
+  const std::string own_selector_;
+  // Stopped only when the shutdown has waited long enough: every request then gives up.
+  kubernetes::StopSignal abandon_;
+  std::atomic<std::uint64_t> pods_created_{0};
+  std::atomic<std::uint64_t> pods_deleted_{0};
+  std::atomic<std::uint64_t> orphans_reaped_{0};
+  std::atomic<bool> cluster_wide_lists_{true};
+
+  mutable std::mutex reaping_mutex_;
+  mutable std::condition_variable reaping_changed_;
+  bool reaping_done_ = false;  // guarded by reaping_mutex_
+
+  mutable std::mutex mutex_;
+  std::map<std::string, std::shared_ptr<PodAttempt>> attempts_;  // guarded by mutex_; by pod key
+  std::map<std::string, std::unique_ptr<kubernetes::PodWatcher>> watchers_;  // guarded by mutex_
+  std::set<std::pair<std::string, std::string>> kept_pods_;                  // guarded by mutex_
+  bool shutting_down_ = false;                                               // guarded by mutex_
+
+  // Last: destroyed first, so its threads finish while everything above still exists.
+  kubernetes::TaskPool tasks_;
+};
+
+namespace {
+
+class KubernetesHandlerRun final : public HandlerRun {
+ public:
+  KubernetesHandlerRun(std::weak_ptr<KubernetesRunner::Impl> runner,
+                       std::shared_ptr<PodAttempt> attempt)
+      : runner_(std::move(runner)), attempt_(std::move(attempt)) {}
+  KubernetesHandlerRun(const KubernetesHandlerRun&) = delete;
+  KubernetesHandlerRun& operator=(const KubernetesHandlerRun&) = delete;
+
+  ~KubernetesHandlerRun() override {
+    if (auto runner = runner_.lock()) {
+      runner->detach(attempt_);
+    } else {
+      // The runner is gone and has ended (and deleted) everything; only the listener must
+      // not hear more, which it cannot.
+      std::lock_guard lock(attempt_->mutex);
+      attempt_->listener = nullptr;
+    }
+  }
+
+  void terminate(milliseconds grace) override {
+    if (auto runner = runner_.lock()) runner->terminate(attempt_, grace);
+  }
+
+ private:
+  std::weak_ptr<KubernetesRunner::Impl> runner_;
+  std::shared_ptr<PodAttempt> attempt_;
+};
+
+}  // namespace
+
+void KubernetesRunner::Impl::ensure_watcher(const std::string& name_space) {
+  if (watchers_.contains(name_space)) return;
+  kubernetes::PodWatcher::Callbacks callbacks{
+      .on_pod = [this, name_space](const Json& pod,
+                                   bool deleted) { on_pod(name_space, pod, deleted); },
+      .on_listed =
+          [this, name_space](const std::vector<Json>& pods, SteadyClock::time_point list_started) {
+            on_listed(name_space, pods, list_started);
+          }};
+  watchers_.emplace(name_space,
+                    std::make_unique<kubernetes::PodWatcher>(*client_, name_space, own_selector_,
+                                                             options_.watch, std::move(callbacks)));
+}
+
+Result<std::unique_ptr<HandlerRun>> KubernetesRunner::Impl::start(const LaunchRequest& request,
+                                                                  RunListener& listener) {
+  auto plan = kubernetes::build_pod(request, spec_options_, random_suffix());
+  if (!plan) return tl::unexpected(plan.error());
+  auto attempt = std::make_shared<PodAttempt>(plan->name_space, plan->name, request, listener);
+  {
+    // Registered before the Pod exists, so that no event about it can be missed; the
+    // watcher holds events back until the creation is confirmed.
+    std::lock_guard lock(mutex_);
+    if (shutting_down_) {
+      return fail(ErrorCode::kUnavailable, "the Kubernetes runner is shutting down");
+    }
+    attempts_.emplace(attempt->key, attempt);
+    ensure_watcher(attempt->name_space);
+  }
+  auto created = client_->create_pod(plan->name_space, plan->pod, &abandon_);
+  if (!created) {
+    forget(*attempt);
+    Error error = created.error();
+    error.message = "cannot create Pod " + attempt->key + ": " + error.message;
+    // A create that failed in transit may still have happened: make sure it did not.
+    if (error.code == ErrorCode::kUnavailable) {
+      tasks_.post([this, name_space = attempt->name_space, name = attempt->pod_name] {
+        delete_pod(name_space, name);
+      });
+    }
+    return tl::unexpected(std::move(error));
+  }
+  pods_created_.fetch_add(1);
+  {
+    std::lock_guard lock(attempt->mutex);
+    attempt->confirmed_at = SteadyClock::now();
+  }
+  {
+    // Under mutex_, so that a shutdown either sees the attempt pending (and ends it) or has
+    // begun before (and the attempt is abandoned here).
+    std::lock_guard lock(mutex_);
+    if (shutting_down_) {
+      attempts_.erase(attempt->key);
+      tasks_.post([this, name_space = attempt->name_space, name = attempt->pod_name] {
+        delete_pod(name_space, name);
+      });
+      return fail(ErrorCode::kUnavailable, "the Kubernetes runner is shutting down");
+    }
+    attempt->stage = Stage::kPending;
+  }
+
+  auto run = std::make_unique<KubernetesHandlerRun>(weak_from_this(), attempt);
+  {
+    std::lock_guard lock(attempt->mutex);
+    // What the watch saw meanwhile is newer than the create's answer.
+    const Json pod = attempt->last_pod.is_null() ? std::move(*created) : attempt->last_pod;
+    evaluate(attempt, pod, attempt->deleted_while_creating);
+  }
+  schedule_check(attempt, attempt->launched_at + options_.pending_timeout);
+  return run;
+}
+
+void KubernetesRunner::Impl::on_pod(const std::string& name_space, const Json& pod, bool deleted) {
+  auto attempt = find(pod_key(name_space, kubernetes::metadata_text(pod, "name")));
+  if (!attempt) return;
+  std::lock_guard lock(attempt->mutex);
+  evaluate(attempt, pod, deleted);
+}
+
+void KubernetesRunner::Impl::on_listed(const std::string& name_space, const std::vector<Json>& pods,
+                                       SteadyClock::time_point list_started) {
+  std::set<std::string> present;
+  for (const Json& pod : pods) {
+    present.insert(kubernetes::metadata_text(pod, "name"));
+    on_pod(name_space, pod, false);
+  }
+  std::vector<std::shared_ptr<PodAttempt>> in_namespace;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [key, attempt] : attempts_) {
+      if (attempt->name_space == name_space) in_namespace.push_back(attempt);
+    }
+  }
+  // A Pod created before the list began and missing from it was deleted while no watch
+  // was there to see it.
+  for (const auto& attempt : in_namespace) {
+    if (present.contains(attempt->pod_name)) continue;
+    std::lock_guard lock(attempt->mutex);
+    const Stage stage = attempt->stage.load();
+    if ((stage == Stage::kPending || stage == Stage::kRunning) &&
+        attempt->confirmed_at < list_started) {
+      evaluate(attempt, Json(), true);
+    }
+  }
+}
+
+void KubernetesRunner::Impl::evaluate(const std::shared_ptr<PodAttempt>& attempt, const Json& pod,
+                                      bool deleted) {
+  if (attempt->stage == Stage::kCreating) {
+    if (!pod.is_null()) attempt->last_pod = pod;
+    attempt->deleted_while_creating = deleted;
+    return;
+  }
+  if (attempt->stage != Stage::kPending && attempt->stage != Stage::kRunning) return;
+  if (!pod.is_null()) attempt->last_pod = pod;
+  const PodState state = kubernetes::read_pod_state(pod, kubernetes::kHandlerContainer);
+
+  if (state.started && attempt->stage == Stage::kPending) {
+    attempt->stage = Stage::kRunning;
+    if (attempt->listener != nullptr) attempt->listener->on_running();
+    // The listener may have destroyed or ended the run.
+    if (attempt->stage != Stage::kRunning) return;
+  }
+  if (state.ended) {
+    end(attempt, {.state = state, .failure = {}, .pod_gone = deleted});
+    return;
+  }
+  if (deleted) {
+    end(attempt, {.state = state,
+                  .failure = attempt->stage == Stage::kRunning
+                                 ? "the Pod was deleted while its container ran"
+                                 : "the Pod was deleted before its container started",
+                  .pod_gone = true});
+    return;
+  }
+  if (state.fatal) {
+    end(attempt, {.state = state, .failure = *state.fatal, .pod_gone = false});
+    return;
+  }
+  if (state.started) return;
+  if (!state.pending_reason.empty()) attempt->pending_reason = state.pending_reason;
+  if (!state.unschedulable) {
+    attempt->unschedulable_since.reset();
+    return;
+  }
+  const auto now = SteadyClock::now();
+  if (!attempt->unschedulable_since) {
+    attempt->unschedulable_since = now;
+    if (options_.unschedulable_grace.count() > 0) {
+      schedule_check(attempt, now + options_.unschedulable_grace);
+    }
+  }
+  if (now - *attempt->unschedulable_since >= options_.unschedulable_grace) {
+    end(attempt, {.state = state, .failure = *state.unschedulable, .pod_gone = false});
+  }
+}
+
+void KubernetesRunner::Impl::end(const std::shared_ptr<PodAttempt>& attempt, Outcome outcome) {
+  attempt->stage = Stage::kFinishing;
+  tasks_.post([this, attempt, outcome = std::move(outcome)] { complete(attempt, outcome); });
+}
+
+void KubernetesRunner::Impl::schedule_check(const std::shared_ptr<PodAttempt>& attempt,
+                                            SteadyClock::time_point when) {
+  std::weak_ptr<PodAttempt> weak = attempt;
+  tasks_.post_at(when, [this, weak] {
+    if (auto alive = weak.lock()) check(alive);
+  });
+}
+
+// A deadline passed: the pending timeout, the unschedulable grace, or the wait for a
+// terminated Pod to end.
+void KubernetesRunner::Impl::check(const std::shared_ptr<PodAttempt>& attempt) {
+  std::lock_guard lock(attempt->mutex);
+  const Stage stage = attempt->stage.load();
+  if (stage != Stage::kPending && stage != Stage::kRunning) return;
+  const auto now = SteadyClock::now();
+  if (stage == Stage::kPending && now - attempt->launched_at >= options_.pending_timeout) {
+    end(attempt,
+        {.state = kubernetes::read_pod_state(attempt->last_pod, kubernetes::kHandlerContainer),
+         .failure = "the Pod did not start within " + describe_duration(options_.pending_timeout) +
+                    "; last reason: " +
+                    (attempt->pending_reason.empty() ? std::string("none reported")
+                                                     : attempt->pending_reason),
+         .pod_gone = false});
+    return;
+  }
+  evaluate(attempt, attempt->last_pod, false);
+}
+
+void KubernetesRunner::Impl::terminate(const std::shared_ptr<PodAttempt>& attempt,
+                                       milliseconds grace) {
+  std::lock_guard lock(attempt->mutex);
+  const Stage stage = attempt->stage.load();
+  if (stage != Stage::kPending && stage != Stage::kRunning) return;
+  if (attempt->termination == Termination::kNone) attempt->termination = Termination::kRequested;
+  grace = std::max(grace, milliseconds(0));
+  if (attempt->requested_grace && *attempt->requested_grace <= grace) return;
+  attempt->requested_grace = grace;
+  const auto seconds =
+      static_cast<std::int64_t>(std::ceil(std::chrono::duration<double>(grace).count()));
+  tasks_.post([this, name_space = attempt->name_space, name = attempt->pod_name, seconds] {
+    if (auto deleted = client_->delete_pod(name_space, name, seconds, &abandon_)) {
+      pods_deleted_.fetch_add(1);
+    } else {
+      std::fprintf(stderr, "pop: kubernetes: cannot delete Pod %s/%s: %s\n", name_space.c_str(),
+                   name.c_str(), deleted.error().message.c_str());
+    }
+  });
+  // Should the Pod never be seen ending, the attempt ends anyway.
+  std::weak_ptr<PodAttempt> weak = attempt;
+  tasks_.post_at(SteadyClock::now() + grace + options_.terminate_margin, [this, weak, grace] {
+    auto alive = weak.lock();
+    if (!alive) return;
+    std::lock_guard inner(alive->mutex);
+    const Stage now = alive->stage.load();
+    if ((now == Stage::kPending || now == Stage::kRunning) && alive->requested_grace == grace) {
+      end(alive,
+          {.state = kubernetes::read_pod_state(alive->last_pod, kubernetes::kHandlerContainer),
+           .failure = "the Pod was not seen ending within " +
+                      describe_duration(grace + options_.terminate_margin) + " of its deletion",
+           .pod_gone = false});
+    }
+  });
+}
+
+void KubernetesRunner::Impl::detach(const std::shared_ptr<PodAttempt>& attempt) {
+  std::lock_guard lock(attempt->mutex);
+  attempt->listener = nullptr;
+  const Stage stage = attempt->stage.load();
+  if (stage != Stage::kPending && stage != Stage::kRunning) return;
+  // Finishing with no one to tell: the Pod goes at once, and the attempt with it.
+  attempt->stage = Stage::kDone;
+  forget(*attempt);
+  tasks_.post([this, name_space = attempt->name_space, name = attempt->pod_name] {
+    delete_pod(name_space, name);
+  });
+}
+
+void KubernetesRunner::Impl::delete_pod(const std::string& name_space, const std::string& name) {
+  if (auto deleted = client_->delete_pod(name_space, name, 0, &abandon_)) {
+    pods_deleted_.fetch_add(1);
+  } else {
+    std::fprintf(stderr, "pop: kubernetes: cannot delete Pod %s/%s: %s\n", name_space.c_str(),
+                 name.c_str(), deleted.error().message.c_str());
+  }
+}
+
+std::string KubernetesRunner::Impl::collect_log(const PodAttempt& attempt) {
+  const kubernetes::LogQuery tail_query{.container = kubernetes::kHandlerContainer,
+                                        .tail_lines = kTailLines,
+                                        .limit_bytes = std::nullopt};
+  auto tail_of = [&](const Result<std::string>& text) {
+    auto sink = LogSink::open({}, 0, options_.log_tail_bytes);
+    if (!sink || !text) return std::string();
+    sink->append(*text);
+    return sink->tail();
+  };
+  if (attempt.log_path.empty()) {
+    return tail_of(client_->pod_log(attempt.name_space, attempt.pod_name, tail_query, &abandon_));
+  }
+  auto sink = LogSink::open(attempt.log_path, attempt.log_limit_bytes, options_.log_tail_bytes);
+  // One byte over the limit tells whether the log goes on beyond it.
+  const kubernetes::LogQuery head_query{
+      .container = kubernetes::kHandlerContainer,
+      .tail_lines = std::nullopt,
+      .limit_bytes = static_cast<std::int64_t>(attempt.log_limit_bytes) + 1};
+  auto head = client_->pod_log(attempt.name_space, attempt.pod_name, head_query, &abandon_);
+  if (!sink) return tail_of(head);
+  if (head) sink->append(*head);
+  sink->close();
+  if (!head || head->size() <= attempt.log_limit_bytes) return sink->tail();
+  return tail_of(client_->pod_log(attempt.name_space, attempt.pod_name, tail_query, &abandon_));
+}
+
+void KubernetesRunner::Impl::complete(const std::shared_ptr<PodAttempt>& attempt,
+                                      const Outcome& outcome) {
+  HandlerResult result;
+  result.started = attempt->started;
+  result.launched_at = attempt->launched_at;
+  if (!outcome.pod_gone && (outcome.state.started || outcome.failure.empty())) {
+    result.log_tail = collect_log(*attempt);
+  } else if (!attempt->log_path.empty()) {
+    // An empty log says there was nothing, rather than leaving an older file in place.
+    if (auto sink = LogSink::open(attempt->log_path, attempt->log_limit_bytes, 0)) sink->close();
+  }
+
+  const PodState& state = outcome.state;
+  bool output_ok = true;
+  if (outcome.failure.empty()) {
+    result.exit_code = state.exit_code;
+    if (state.exit_code != 0) {
+      result.message = state.exit_code ? "exited with status " + std::to_string(*state.exit_code)
+                                       : "the container ended without an exit code";
+      if (!state.failure_message.empty()) result.message += ": " + state.failure_message;
+    } else if (state.termination_message.find_first_not_of(" \t\r\n") != std::string::npos) {
+      auto output =
+          parse_json_limited(state.termination_message, {.max_bytes = kMaxOutputBytes,
+                                                         .max_depth = kMaxOutputDepth,
+                                                         .max_values = kOutputLimits.max_values});
+      if (output) {
+        result.output = std::move(*output);
+      } else {
+        output_ok = false;
+        result.message =
+            "the output (the termination message at " +
+            std::string(kubernetes::kTerminationMessagePath) +
+            ") is not valid JSON: " + output.error().message +
+            (state.termination_message.size() >= kTerminationMessageLimit
+                 ? "; Kubernetes keeps at most 4096 bytes of it, so larger outputs must be "
+                   "posted to POP_REPORT_URL"
+                 : "");
+      }
+    }
+  } else {
+    result.message = outcome.failure;
+    if (state.ended) result.exit_code = state.exit_code;
+  }
+  result.succeeded = outcome.failure.empty() && state.exit_code == 0 && output_ok;
+
+  Termination termination;
+  {
+    std::lock_guard lock(attempt->mutex);
+    termination = attempt->termination;
+  }
+  result.terminated = termination != Termination::kNone;
+  if (result.terminated && !result.succeeded) {
+    result.message.insert(0, termination == Termination::kRequested
+                                 ? "terminated after request: "
+                                 : "terminated by runner shutdown: ");
+  } else if (!result.succeeded && state.being_deleted && outcome.failure.empty()) {
+    result.message += " (the Pod was being deleted by someone else)";
+  }
+
+  if (!outcome.pod_gone) {
+    const bool keep =
+        !result.succeeded && !result.terminated && options_.keep_failed_pods.count() > 0;
+    bool kept = false;
+    if (keep) {
+      std::lock_guard lock(mutex_);
+      if (!shutting_down_) {
+        kept_pods_.emplace(attempt->name_space, attempt->pod_name);
+        kept = true;
+      }
+    }
+    if (kept) {
+      tasks_.post_at(SteadyClock::now() + options_.keep_failed_pods,
+                     [this, name_space = attempt->name_space, name = attempt->pod_name] {
+                       {
+                         std::lock_guard lock(mutex_);
+                         if (kept_pods_.erase({name_space, name}) == 0) return;
+                       }
+                       delete_pod(name_space, name);
+                     });
+    } else {
+      delete_pod(attempt->name_space, attempt->pod_name);
+    }
+  }
+
+  result.ended = std::chrono::system_clock::now();
+  result.observed_end_at = SteadyClock::now();
+  forget(*attempt);
+  std::lock_guard lock(attempt->mutex);
+  if (attempt->stage != Stage::kFinishing) return;  // detached meanwhile
+  attempt->stage = Stage::kDone;
+  if (attempt->listener != nullptr) attempt->listener->on_finished(std::move(result));
+}
+
+Result<std::size_t> KubernetesRunner::Impl::active_handlers(const std::string& insight_id) {
+  std::size_t creating = 0;
+  std::set<std::string> namespaces = {options_.default_namespace};
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [key, attempt] : attempts_) {
+      if (attempt->insight_id == insight_id && attempt->stage == Stage::kCreating) ++creating;
+    }
+    for (const auto& [name_space, watcher] : watchers_) namespaces.insert(name_space);
+  }
+  const std::string selector =
+      kubernetes::selector({{kubernetes::label::kManagedBy, kubernetes::label::kManagedByPop},
+                            {kubernetes::label::kInsightId, kubernetes::label_value(insight_id)}});
+  std::vector<Json> pods;
+  auto all = cluster_wide_lists_ ? client_->list_pods("", selector, &abandon_)
+                                 : Result<kubernetes::PodList>(fail(ErrorCode::kForbidden, ""));
+  if (all) {
+    pods = std::move(all->items);
+  } else if (all.error().code == ErrorCode::kForbidden ||
+             all.error().code == ErrorCode::kNotFound) {
+    // Remembered: an account without cluster-wide rights will not get them mid-run.
+    cluster_wide_lists_ = false;
+    for (const auto& name_space : namespaces) {
+      auto some = client_->list_pods(name_space, selector, &abandon_);
+      if (!some) return tl::unexpected(some.error());
+      for (auto& pod : some->items) pods.push_back(std::move(pod));
+    }
+  } else {
+    return tl::unexpected(all.error());
+  }
+  std::size_t active = creating;
+  for (const Json& pod : pods) {
+    const PodState state = kubernetes::read_pod_state(pod, kubernetes::kHandlerContainer);
+    if (state.phase == PodState::Phase::kPending || state.phase == PodState::Phase::kRunning) {
+      ++active;
+    }
+  }
+  return active;
+}
+
+void KubernetesRunner::Impl::reap_orphans() {
+  const std::string selector = kubernetes::selector(
+      {{kubernetes::label::kManagedBy, kubernetes::label::kManagedByPop},
+       {kubernetes::label::kResourcePoolId, kubernetes::label_value(options_.resource_pool_id)}});
+  // Across namespaces when the account may list them all; otherwise where it works.
+  auto pods = client_->list_pods("", selector, &abandon_);
+  if (!pods &&
+      (pods.error().code == ErrorCode::kForbidden || pods.error().code == ErrorCode::kNotFound)) {
+    pods = client_->list_pods(options_.default_namespace, selector, &abandon_);
+  }
+  if (!pods) {
+    std::fprintf(stderr, "pop: kubernetes: cannot look for orphaned Pods: %s\n",
+                 pods.error().message.c_str());
+    return;
+  }
+  const std::string own = kubernetes::label_value(options_.instance_id);
+  for (const Json& pod : pods->items) {
+    if (kubernetes::metadata_entry(pod, "labels", kubernetes::label::kRunnerInstance) == own)
+      continue;
+    std::string name_space = kubernetes::metadata_text(pod, "namespace");
+    if (name_space.empty()) name_space = options_.default_namespace;
+    delete_pod(name_space, kubernetes::metadata_text(pod, "name"));
+    orphans_reaped_.fetch_add(1);
+  }
+}
+
+void KubernetesRunner::Impl::shut_down() {
+  std::vector<std::shared_ptr<PodAttempt>> attempts;
+  std::map<std::string, std::unique_ptr<kubernetes::PodWatcher>> watchers;
+  std::set<std::pair<std::string, std::string>> kept;
+  {
+    std::lock_guard lock(mutex_);
+    shutting_down_ = true;
+    for (const auto& [key, attempt] : attempts_) attempts.push_back(attempt);
+    watchers.swap(watchers_);
+    kept.swap(kept_pods_);
+  }
+  // No event after this: the end of every attempt is decided here.
+  watchers.clear();
+  for (const auto& attempt : attempts) {
+    std::lock_guard lock(attempt->mutex);
+    const Stage stage = attempt->stage.load();
+    if (stage != Stage::kPending && stage != Stage::kRunning) continue;
+    attempt->termination = Termination::kShutdown;
+    end(attempt,
+        {.state = kubernetes::read_pod_state(attempt->last_pod, kubernetes::kHandlerContainer),
+         .failure = "the Pod was deleted",
+         .pod_gone = false});
+  }
+  for (const auto& [name_space, name] : kept) {
+    tasks_.post([this, name_space = name_space, name = name] { delete_pod(name_space, name); });
+  }
+  if (!tasks_.wait_idle(options_.shutdown_timeout)) {
+    std::fprintf(stderr,
+                 "pop: kubernetes: Pod deletions still pending after %s; giving up on them\n",
+                 describe_duration(options_.shutdown_timeout).c_str());
+    abandon_.request_stop();
+    tasks_.wait_idle(options_.shutdown_timeout);
+  }
+}
+
+Result<std::unique_ptr<KubernetesRunner>> KubernetesRunner::create(
+    std::shared_ptr<kubernetes::KubeClient> client, Options options) {
+  if (!client) return fail(ErrorCode::kInvalidArgument, "the Kubernetes runner needs a client");
+  if (options.default_namespace.empty()) {
+    options.default_namespace =
+        client->config().default_namespace.empty() ? "default" : client->config().default_namespace;
+  }
+  if (options.instance_id.empty()) options.instance_id = random_uuid();
+  if (options.worker_threads < 1) {
+    return fail(ErrorCode::kInvalidArgument, "the Kubernetes runner needs a worker thread");
+  }
+  auto impl = std::make_shared<Impl>(std::move(client), std::move(options));
+  impl->begin();
+  return std::unique_ptr<KubernetesRunner>(new KubernetesRunner(std::move(impl)));
+}
+
+KubernetesRunner::KubernetesRunner(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+KubernetesRunner::~KubernetesRunner() { impl_->shut_down(); }
+
+Result<std::unique_ptr<HandlerRun>> KubernetesRunner::start(const LaunchRequest& request,
+                                                            RunListener& listener) {
+  return impl_->start(request, listener);
+}
+
+Result<std::optional<std::size_t>> KubernetesRunner::active_handlers(
+    const std::string& insight_id) {
+  auto count = impl_->active_handlers(insight_id);
+  if (!count) return tl::unexpected(count.error());
+  return std::optional<std::size_t>(*count);
+}
+
+const std::string& KubernetesRunner::instance_id() const { return impl_->instance_id(); }
+
+KubernetesRunner::Stats KubernetesRunner::stats() const { return impl_->stats(); }
+
+bool KubernetesRunner::wait_for_orphan_reaping(milliseconds timeout) const {
+  return impl_->wait_for_orphan_reaping(timeout);
+}
+
+}  // namespace pop

@@ -1,0 +1,71 @@
+#include "server/local_work_source.h"
+
+namespace pop::puller {
+
+LocalWorkSource::LocalWorkSource(service::AgendaAccess& agendas, service::ReadySignal& signal,
+                                 service::ReportService& reports, auth::Principal puller,
+                                 std::string puller_id)
+    : agendas_(agendas),
+      signal_(signal),
+      reports_(reports),
+      puller_(std::move(puller)),
+      puller_id_(std::move(puller_id)) {}
+
+Result<PullAnswer> LocalWorkSource::pull(std::size_t max, std::chrono::milliseconds wait,
+                                         const std::optional<Resources>& available,
+                                         const std::set<std::string>& skip_insight_ids) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  for (;;) {
+    // Read the generation first: work that arrives after the pull below still wakes us.
+    const std::uint64_t seen = signal_.generation(puller_.resource_pool_id);
+    auto leased = agendas_.pull(puller_, puller_.resource_pool_id, puller_id_, max, available,
+                                skip_insight_ids);
+    if (!leased) return tl::unexpected(leased.error());
+    const auto now = std::chrono::steady_clock::now();
+    if (leased->empty() && now < deadline) {
+      signal_.wait(puller_.resource_pool_id, seen,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+      if (!woken_.exchange(false)) continue;
+    }
+    PullAnswer answer;
+    auto limits = agendas_.execution_limits(puller_, puller_.resource_pool_id);
+    if (!limits) return tl::unexpected(limits.error());
+    answer.execution_limits = std::move(*limits);
+    for (auto& agenda : *leased) {
+      answer.assignments.push_back({std::move(agenda.agenda), std::move(agenda.progress),
+                                    agenda.epoch, std::move(agenda.lease_key),
+                                    std::move(agenda.kubernetes_namespace)});
+    }
+    return answer;
+  }
+}
+
+Result<void> LocalWorkSource::report(const std::string& agenda_id, std::uint64_t epoch,
+                                     const std::string& lease_key, const Json& progress) {
+  return agendas_.report(puller_, agenda_id, epoch, lease_key, progress);
+}
+
+Result<void> LocalWorkSource::complete(const std::string& agenda_id, std::uint64_t epoch,
+                                       const std::string& lease_key, const Json& progress) {
+  return agendas_.complete(puller_, agenda_id, epoch, lease_key, progress);
+}
+
+Result<ReportedProgress> LocalWorkSource::reported_progress(const std::string& agenda_id,
+                                                            std::uint64_t epoch,
+                                                            std::uint64_t after) {
+  return reports_.progress_since(agenda_id, epoch, after);
+}
+
+Result<std::optional<Json>> LocalWorkSource::reported_output(const std::string& agenda_id,
+                                                             std::uint64_t epoch,
+                                                             const std::string& operation,
+                                                             int attempt) {
+  return reports_.output(agenda_id, epoch, operation, attempt);
+}
+
+void LocalWorkSource::wake() {
+  woken_.store(true);
+  signal_.nudge(puller_.resource_pool_id);
+}
+
+}  // namespace pop::puller

@@ -1,0 +1,45 @@
+// The WorkSource of the puller embedded in `pop server`: the agenda service itself, with
+// the long poll served by its pool's ready signal instead of HTTP. It acts as a puller principal
+// of its pool, held to the same access rules as a standalone puller.
+#pragma once
+
+#include <atomic>
+#include <string>
+
+#include "auth/principal.h"
+#include "puller/work_source.h"
+#include "service/agenda_access.h"
+#include "service/ready_signal.h"
+#include "service/report_service.h"
+
+namespace pop::puller {
+
+class LocalWorkSource final : public WorkSource {
+ public:
+  // Borrows the services and signal; all must outlive this source. `puller` names the pool.
+  LocalWorkSource(service::AgendaAccess& agendas, service::ReadySignal& signal,
+                  service::ReportService& reports, auth::Principal puller, std::string puller_id);
+
+  Result<PullAnswer> pull(std::size_t max, std::chrono::milliseconds wait,
+                          const std::optional<Resources>& available,
+                          const std::set<std::string>& skip_insight_ids) override;
+  Result<void> report(const std::string& agenda_id, std::uint64_t epoch,
+                      const std::string& lease_key, const Json& progress) override;
+  Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,
+                        const std::string& lease_key, const Json& progress) override;
+  Result<ReportedProgress> reported_progress(const std::string& agenda_id, std::uint64_t epoch,
+                                             std::uint64_t after) override;
+  Result<std::optional<Json>> reported_output(const std::string& agenda_id, std::uint64_t epoch,
+                                              const std::string& operation, int attempt) override;
+  void wake() override;
+
+ private:
+  service::AgendaAccess& agendas_;
+  service::ReadySignal& signal_;
+  service::ReportService& reports_;
+  auth::Principal puller_;
+  std::string puller_id_;
+  std::atomic<bool> woken_{false};
+};
+
+}  // namespace pop::puller
