@@ -266,21 +266,8 @@ http::Handler pull_route(service::AgendaAccess& service, std::shared_ptr<LongPol
 
 }  // namespace
 
-AgendaRoutes::AgendaRoutes(service::AgendaAccess& service, service::ReadySignal& signal,
-                           LongPollLimits limits)
-    : service_(service), signal_(signal), long_polls_(std::make_shared<LongPolls>(limits)) {
-  std::weak_ptr<LongPolls> polls = long_polls_;
-  signal_.set_listener([polls](const std::string& pool_id, const std::string& insight_id) {
-    if (auto alive = polls.lock()) alive->wake(pool_id, insight_id);
-  });
-}
-
-AgendaRoutes::~AgendaRoutes() { stop(); }
-
-void AgendaRoutes::stop() {
-  signal_.set_listener({});
-  long_polls_->stop();
-}
+AgendaRoutes::AgendaRoutes(service::AgendaAccess& service, std::shared_ptr<LongPolls> long_polls)
+    : service_(service), long_polls_(std::move(long_polls)) {}
 
 Result<void> AgendaRoutes::add_to(http::Router& router) {
   auto& service = service_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,10 +36,12 @@ testing::ProcessResult start_with(const std::vector<std::string>& arguments) {
 // A budget for bodies in flight below the largest body a route accepts (a lease report,
 // 64 MiB) would refuse such a request whatever else is going on, 1 byte every body.
 TEST(ServerOptions, ABodyMemoryBudgetBelowTheLargestRouteBodyIsRefused) {
-  for (const std::string budget : {"32Mi", "1"}) {
+  for (const auto& [budget, bytes] :
+       std::map<std::string, std::string>{{"32Mi", "33554432"}, {"1", "1"}}) {
     const auto refused = start_with({"--max-body-memory", budget});
     EXPECT_EQ(refused.exit_status, 2) << budget << ": " << refused.out << refused.err;
-    EXPECT_NE(refused.err.find("--max-body-memory " + budget), std::string::npos) << refused.err;
+    EXPECT_NE(refused.err.find("--max-body-memory (" + bytes + " bytes)"), std::string::npos)
+        << refused.err;
     EXPECT_NE(refused.err.find("67108864"), std::string::npos) << refused.err;
     EXPECT_EQ(refused.out.find("listening"), std::string::npos) << refused.out;
   }

@@ -100,7 +100,7 @@ class PullerAgentTest : public ::testing::Test {
     audit_ = std::make_unique<service::AuditTrail>(*store_,
                                                    [] { return std::chrono::system_clock::now(); });
     access_ = std::make_unique<service::AgendaAccess>(*service_, *audit_, *reports_);
-    source_ = std::make_unique<LocalWorkSource>(
+    source_ = std::make_unique<server::LocalWorkSource>(
         *access_, signal_, *reports_, auth::puller_principal("embedded", "default"), "embedded");
   }
 
@@ -162,7 +162,7 @@ class PullerAgentTest : public ::testing::Test {
   std::unique_ptr<service::AuditTrail> audit_;
   std::unique_ptr<service::AgendaAccess> access_;
   std::unique_ptr<LocalRunner> runner_;
-  std::unique_ptr<LocalWorkSource> source_;
+  std::unique_ptr<server::LocalWorkSource> source_;
 };
 
 TEST_F(PullerAgentTest, RunsSubmittedAgendasToCompletion) {

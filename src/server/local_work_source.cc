@@ -1,6 +1,6 @@
 #include "server/local_work_source.h"
 
-namespace pop::puller {
+namespace pop::server {
 
 LocalWorkSource::LocalWorkSource(service::AgendaAccess& agendas, service::ReadySignal& signal,
                                  service::ReportService& reports, auth::Principal puller,
@@ -68,4 +68,4 @@ void LocalWorkSource::wake() {
   signal_.nudge(puller_.resource_pool_id);
 }
 
-}  // namespace pop::puller
+}  // namespace pop::server

@@ -12,9 +12,9 @@
 #include "service/ready_signal.h"
 #include "service/report_service.h"
 
-namespace pop::puller {
+namespace pop::server {
 
-class LocalWorkSource final : public WorkSource {
+class LocalWorkSource final : public puller::WorkSource {
  public:
   // Borrows the services and signal; all must outlive this source. `puller` names the pool.
   LocalWorkSource(service::AgendaAccess& agendas, service::ReadySignal& signal,
@@ -42,4 +42,4 @@ class LocalWorkSource final : public WorkSource {
   std::atomic<bool> woken_{false};
 };
 
-}  // namespace pop::puller
+}  // namespace pop::server

@@ -43,4 +43,7 @@ inline tl::unexpected<Error> fail(ErrorCode code, std::string message,
   return tl::unexpected<Error>(Error{code, std::move(message), std::move(details)});
 }
 
+// The error side of a Result from an Error at hand: `return fail(other.error())`.
+inline tl::unexpected<Error> fail(Error error) { return tl::unexpected<Error>(std::move(error)); }
+
 }  // namespace pop

@@ -1,4 +1,4 @@
-#include "cli/data_directory.h"
+#include "server/data_directory.h"
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
@@ -11,7 +11,7 @@
 
 #include "util/temp_dir.h"
 
-namespace pop::cli {
+namespace pop::server {
 namespace {
 
 namespace fs = std::filesystem;
@@ -178,4 +178,4 @@ TEST_F(DataDirectoryClaimTest, AFreshSubdirectoryIsEmptyAndPrivate) {
 }
 
 }  // namespace
-}  // namespace pop::cli
+}  // namespace pop::server

@@ -1,8 +1,8 @@
-#include "cli/descriptor_reserve.h"
+#include "server/descriptor_reserve.h"
 
 #include <gtest/gtest.h>
 
-namespace pop::cli {
+namespace pop::server {
 namespace {
 
 TEST(ReservedDescriptors, CoverEveryOperationTheEmbeddedPullerMayRun) {
@@ -21,4 +21,4 @@ TEST(ReservedDescriptors, LeaveHalfTheLimitToClientConnections) {
 }
 
 }  // namespace
-}  // namespace pop::cli
+}  // namespace pop::server

@@ -1,4 +1,4 @@
-#include "cli/data_directory.h"
+#include "server/data_directory.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -13,7 +13,7 @@
 
 #include "util/text.h"
 
-namespace pop::cli {
+namespace pop::server {
 namespace {
 
 namespace fs = std::filesystem;
@@ -211,4 +211,4 @@ std::string describe_entries(const std::vector<std::string>& names) {
   return out;
 }
 
-}  // namespace pop::cli
+}  // namespace pop::server

@@ -1,8 +1,8 @@
-#include "cli/descriptor_reserve.h"
+#include "server/descriptor_reserve.h"
 
 #include <algorithm>
 
-namespace pop::cli {
+namespace pop::server {
 
 std::size_t reserved_descriptors(std::size_t open_file_limit, std::size_t agendas,
                                  std::size_t operations_per_agenda) {
@@ -11,4 +11,4 @@ std::size_t reserved_descriptors(std::size_t open_file_limit, std::size_t agenda
   return std::min(wanted, std::max(kBaseReservedDescriptors, open_file_limit / 2));
 }
 
-}  // namespace pop::cli
+}  // namespace pop::server

@@ -5,7 +5,7 @@
 
 #include <cstddef>
 
-namespace pop::cli {
+namespace pop::server {
 
 // Descriptors for what the server opens whatever it runs: the store (database, write-ahead
 // log, shared memory, lock), the signal watcher, the log, outbound connections.
@@ -31,4 +31,4 @@ inline constexpr std::size_t kDescriptorsPerOperation = 8;
 std::size_t reserved_descriptors(std::size_t open_file_limit, std::size_t agendas,
                                  std::size_t operations_per_agenda);
 
-}  // namespace pop::cli
+}  // namespace pop::server

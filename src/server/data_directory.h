@@ -27,7 +27,7 @@
 #include "util/result.h"
 #include "util/unique_fd.h"
 
-namespace pop::cli {
+namespace pop::server {
 
 class DataDirectory {
  public:
@@ -75,4 +75,4 @@ class DataDirectory {
 // (escape_for_log): whoever could write in the directory chose them.
 std::string describe_entries(const std::vector<std::string>& names);
 
-}  // namespace pop::cli
+}  // namespace pop::server

@@ -1,0 +1,347 @@
+#include "server/server.h"
+
+#include <unistd.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "api/agenda_routes.h"
+#include "api/authentication_gate.h"
+#include "api/config_routes.h"
+#include "api/readiness_routes.h"
+#include "api/report_routes.h"
+#include "api/token_routes.h"
+#include "auth/admin_token_file.h"
+#include "puller/puller_agent.h"
+#include "server/data_directory.h"
+#include "server/descriptor_reserve.h"
+#include "server/local_work_source.h"
+#include "service/agenda_access.h"
+#include "service/agenda_service.h"
+#include "service/audit_trail.h"
+#include "service/config_access.h"
+#include "service/config_service.h"
+#include "service/insight_queues.h"
+#include "service/ready_signal.h"
+#include "service/report_authenticator.h"
+#include "service/report_secret.h"
+#include "service/report_service.h"
+#include "service/store_readiness.h"
+#include "service/token_service.h"
+#include "store/sqlite/sqlite_store.h"
+#include "util/open_file_limit.h"
+
+namespace pop::server {
+namespace {
+
+// `error` with what failed in front of its message.
+Error in(const std::string& what, Error error) {
+  error.message = what + ": " + error.message;
+  return error;
+}
+
+// The host as a client reaches it: a wildcard as loopback, an IPv6 address in brackets.
+std::string reachable_host(const std::string& host) {
+  if (host == "0.0.0.0") return "127.0.0.1";
+  if (host == "::" || host == "[::]") return "[::1]";
+  if (host.find(':') != std::string::npos && host.front() != '[') return "[" + host + "]";
+  return host;
+}
+
+// The HTTP options: no request may carry more than the largest body a route of `router`
+// reads, the memory for bodies in flight must hold at least one such body, and connections
+// are as many as the descriptor limit leaves room for beside the embedded puller's handlers.
+Result<http::ServerOptions> http_options(const ServerConfig& config, const http::Router& router) {
+  http::ServerOptions options;
+  options.host = config.host;
+  options.port = config.port;
+  options.max_body_bytes = router.max_body_bytes();
+  if (config.max_body_memory_bytes < options.max_body_bytes) {
+    return fail(ErrorCode::kInvalidArgument,
+                "--max-body-memory (" + std::to_string(config.max_body_memory_bytes) +
+                    " bytes) is less than the largest request body a route accepts (" +
+                    std::to_string(options.max_body_bytes) +
+                    " bytes): such a request could never be read");
+  }
+  options.max_body_memory_bytes = config.max_body_memory_bytes;
+  const std::size_t wanted =
+      config.max_connections > 0 ? config.max_connections : options.max_connections;
+  // The embedded puller runs up to `capacity` agendas, each with as many operations at once
+  // as its executor allows (the default, which the agent keeps).
+  const std::size_t reserved = reserved_descriptors(
+      config.open_file_limit, config.embedded_puller ? config.embedded_puller->capacity : 0,
+      puller::AgentOptions{}.executor.concurrency);
+  options.max_connections = connections_within(config.open_file_limit, reserved, wanted);
+  options.max_connections_per_address = config.max_connections_per_address;
+  options.tls = config.tls;
+  return options;
+}
+
+}  // namespace
+
+// Declared in the order they are built; destroyed in reverse, after stop().
+struct Server::Parts {
+  explicit Parts(ServerConfig server_config) : config(std::move(server_config)) {}
+
+  WallTime now() const { return config.clock->now(); }
+  service::WallClock wall_clock() const {
+    return [clock = config.clock] { return clock->now(); };
+  }
+
+  Result<void> open_store();
+  Result<void> build_services();
+  Result<void> build_routes();
+  Result<void> bootstrap_admin_token();
+  Result<void> listen();
+  Result<void> start_embedded_puller();
+  void start_reclaimer();
+  void stop();
+
+  ServerConfig config;
+  std::optional<DataDirectory> data;
+  std::unique_ptr<store::Store> own_store;
+  store::Store* store = nullptr;
+  std::optional<std::filesystem::path> work_root;
+
+  service::ReadySignal ready;
+  std::unique_ptr<service::InsightQueues> queues;
+  std::unique_ptr<service::AgendaService> agendas;
+  std::unique_ptr<service::ReportService> reports;
+  std::unique_ptr<service::AuditTrail> audit;
+  std::unique_ptr<service::AgendaAccess> agenda_access;
+  std::unique_ptr<service::TokenService> tokens;
+  std::unique_ptr<service::ReportAuthenticator> report_tokens;
+  std::unique_ptr<auth::JwtAuthenticator> jwts;
+  auth::AuthenticatorChain authenticators;
+  std::unique_ptr<service::ConfigService> config_service;
+  std::unique_ptr<service::ConfigAccess> config_access;
+  std::unique_ptr<service::StoreReadiness> readiness;
+
+  std::shared_ptr<api::LongPolls> long_polls;
+  http::Router router;
+  std::unique_ptr<api::AgendaRoutes> agenda_routes;
+  std::unique_ptr<api::ConfigRoutes> config_routes;
+  std::unique_ptr<http::Server> http;
+
+  std::unique_ptr<Runner> runner;
+  std::unique_ptr<LocalWorkSource> source;
+  std::unique_ptr<puller::PullerAgent> agent;
+  std::thread agent_thread;
+
+  std::mutex mutex;
+  std::condition_variable stop_requested;
+  bool stopping = false;  // GUARDED_BY(mutex)
+  std::thread reclaimer;
+};
+
+Result<void> Server::Parts::open_store() {
+  // Before anything in the directory is read or written; held until the server goes.
+  auto claimed = DataDirectory::claim(config.data_directory, "pop.db");
+  if (!claimed) return tl::unexpected(claimed.error());  // the message names the directory
+  data.emplace(std::move(*claimed));
+  if (!data->tightened().empty()) {
+    config.logger->warning(
+        "tightened permissions (no access for group or others)",
+        {{"directory", data->path().string()}, {"entries", describe_entries(data->tightened())}});
+  }
+  if (config.shared_store != nullptr) {
+    store = config.shared_store;
+  } else {
+    store::sqlite::SqliteStoreOptions options;
+    options.data_directory = data->path();
+    options.warn = [logger = config.logger](const std::string& line) { logger->warning(line); };
+    auto opened = store::sqlite::SqliteStore::open(options);
+    if (!opened)
+      return fail(in("cannot open the store in " + config.data_directory.string(), opened.error()));
+    own_store = std::move(*opened);
+    store = own_store.get();
+  }
+  // A killed predecessor's leftovers go at once (the claim proves it is gone), but only once
+  // the database exists: a work directory beside none reads as a lost database.
+  if (config.embedded_puller) {
+    auto fresh = data->fresh_subdirectory(DataDirectory::kWorkDirectoryName);
+    if (!fresh) return fail(in("cannot prepare the work directory", fresh.error()));
+    work_root = std::move(*fresh);
+  }
+  return {};
+}
+
+Result<void> Server::Parts::build_services() {
+  const auto type_known = [this](std::string_view type) { return config.registry.has(type); };
+  queues = std::make_unique<service::InsightQueues>(
+      [this](const std::string& pool, const std::string& insight) { ready.notify(pool, insight); });
+  service::ServiceOptions options;
+  options.lease_duration = config.lease_duration;
+  agendas =
+      std::make_unique<service::AgendaService>(*store, *queues, type_known, wall_clock(), options);
+  if (auto started = agendas->start(); !started)
+    return fail(in("cannot load the queues", started.error()));
+  auto secret = service::load_or_create_report_secret(*store, now());
+  if (!secret) return fail(in("cannot load the report token secret", secret.error()));
+  reports = std::make_unique<service::ReportService>(*store, std::move(*secret), wall_clock());
+  audit = std::make_unique<service::AuditTrail>(*store, wall_clock());
+  agenda_access = std::make_unique<service::AgendaAccess>(*agendas, *audit, *reports);
+  tokens = std::make_unique<service::TokenService>(*store, wall_clock());
+  report_tokens = std::make_unique<service::ReportAuthenticator>(*reports);
+  authenticators.add(*tokens);
+  authenticators.add(*report_tokens);
+  if (config.jwt) {
+    auto created = auth::JwtAuthenticator::create(*config.jwt);
+    if (!created) return fail(in("invalid JWT options", created.error()));
+    jwts = std::move(*created);
+    authenticators.add(*jwts);
+  }
+  config_service = std::make_unique<service::ConfigService>(
+      *store, *queues, type_known, wall_clock(),
+      service::ConfigOptions{options.default_resource_pool, options.limits});
+  config_access = std::make_unique<service::ConfigAccess>(*config_service, *audit);
+  readiness = std::make_unique<service::StoreReadiness>(
+      [this](WallTime at) { return store->probe_write(at); }, wall_clock(),
+      [clock = config.clock] { return clock->steady_now(); }, service::StoreReadiness::Options{});
+  return {};
+}
+
+Result<void> Server::Parts::build_routes() {
+  long_polls = std::make_shared<api::LongPolls>(config.long_polls);
+  std::weak_ptr<api::LongPolls> polls = long_polls;
+  ready.set_listener([polls](const std::string& pool_id, const std::string& insight_id) {
+    if (auto alive = polls.lock()) alive->wake(pool_id, insight_id);
+  });
+  router.set_gate(api::authentication_gate(authenticators));
+  agenda_routes = std::make_unique<api::AgendaRoutes>(*agenda_access, long_polls);
+  config_routes =
+      std::make_unique<api::ConfigRoutes>(*config_access, *config_service, *agenda_access);
+  for (Result<void> added : {agenda_routes->add_to(router), config_routes->add_to(router),
+                             api::add_report_routes(router, *reports, *agenda_access),
+                             api::add_token_routes(router, *tokens, *audit, *store),
+                             api::add_readiness_routes(router, *readiness)}) {
+    if (!added) return fail(in("routes", added.error()));
+  }
+  return {};
+}
+
+// On the first start (no admin token file yet), an admin token for whoever runs the server,
+// in a file only its user can read.
+Result<void> Server::Parts::bootstrap_admin_token() {
+  const auto path = data->path() / auth::kAdminTokenFileName;
+  std::error_code ignored;
+  if (std::filesystem::exists(path, ignored)) return {};
+  service::NewToken admin;
+  admin.role = auth::Role::kAdmin;
+  admin.description = "bootstrap admin token of " + path.string();
+  auto issued = tokens->issue(admin, "pop server");
+  if (!issued) return fail(in("cannot create the admin token", issued.error()));
+  const std::string id = issued->document.value("id", "");
+  if (auto written = auth::write_admin_token_file(path, issued->token); !written) {
+    // Nobody could ever present this token: take it back rather than leave a live admin
+    // credential that no file records.
+    (void)tokens->revoke(auth::admin_principal("pop server"), id);
+    return fail(in("cannot create the admin token", written.error()));
+  }
+  config.logger->info("created an admin token", {{"id", id}, {"file", path.string()}});
+  return {};
+}
+
+Result<void> Server::Parts::listen() {
+  auto options = http_options(config, router);
+  if (!options) return fail(in("invalid option", options.error()));
+  http = std::make_unique<http::Server>(std::move(*options), router.to_admitter());
+  if (auto started = http->start(); !started)
+    return fail(
+        in("cannot listen on " + config.host + ":" + std::to_string(config.port), started.error()));
+  return {};
+}
+
+Result<void> Server::Parts::start_embedded_puller() {
+  const EmbeddedPullerConfig& puller = *config.embedded_puller;
+  const std::string pool = service::ServiceOptions{}.default_resource_pool;
+  auto created = puller.make_runner(*work_root, pool);
+  if (!created) return fail(created.error());
+  runner = std::move(*created);
+  // Its own credential: a puller of the default pool, held to the rules of any puller.
+  source = std::make_unique<LocalWorkSource>(*agenda_access, ready, *reports,
+                                             auth::puller_principal("embedded-puller", pool),
+                                             "embedded-" + std::to_string(getpid()));
+  puller::AgentOptions options;
+  options.capacity = puller.capacity;
+  options.resources = puller.resources;
+  options.report_interval =
+      std::min<std::chrono::milliseconds>(config.lease_duration / 3, std::chrono::seconds(2));
+  options.report_url = (config.tls ? "https://" : "http://") + reachable_host(config.host) + ":" +
+                       std::to_string(http->port()) + "/v1/reports";
+  agent = std::make_unique<puller::PullerAgent>(*source, config.registry, *runner, options);
+  agent_thread = std::thread([this] { agent->run(); });
+  return {};
+}
+
+// Expired leases are found by this timer: a lease ends by silence, so there is no event.
+// Outputs handlers reported under leases that have ended are swept on the same beat.
+void Server::Parts::start_reclaimer() {
+  reclaimer = std::thread([this] {
+    std::unique_lock lock(mutex);
+    while (!stopping) {
+      stop_requested.wait_for(lock, config.lease_duration / 4);
+      lock.unlock();
+      if (auto reclaimed = agendas->reclaim_expired(); !reclaimed)
+        config.logger->error("cannot reclaim expired leases",
+                             {{"error", reclaimed.error().message}});
+      if (auto swept = reports->sweep(); !swept)
+        config.logger->error("cannot sweep reported outputs", {{"error", swept.error().message}});
+      lock.lock();
+    }
+  });
+}
+
+void Server::Parts::stop() {
+  {
+    std::lock_guard lock(mutex);
+    stopping = true;
+  }
+  stop_requested.notify_all();
+  if (agent) agent->stop();
+  if (agent_thread.joinable()) agent_thread.join();
+  ready.set_listener({});
+  if (long_polls) long_polls->stop();
+  if (http) http->stop();
+  if (reclaimer.joinable()) reclaimer.join();
+}
+
+Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
+  auto parts = std::make_unique<Parts>(std::move(config));
+  for (Result<void> (Parts::*step)() :
+       {&Parts::open_store, &Parts::build_services, &Parts::build_routes,
+        &Parts::bootstrap_admin_token, &Parts::listen}) {
+    if (auto done = ((*parts).*step)(); !done) {
+      parts->stop();
+      return tl::unexpected(done.error());
+    }
+  }
+  if (parts->config.embedded_puller) {
+    if (auto started = parts->start_embedded_puller(); !started) {
+      parts->stop();
+      return tl::unexpected(started.error());
+    }
+  }
+  parts->start_reclaimer();
+  return std::unique_ptr<Server>(new Server(std::move(parts)));
+}
+
+Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Server::~Server() { stop(); }
+
+std::uint16_t Server::port() const { return parts_->http->port(); }
+
+std::string Server::url() const {
+  return std::string(parts_->config.tls ? "https://" : "http://") +
+         reachable_host(parts_->config.host) + ":" + std::to_string(port());
+}
+
+std::filesystem::path Server::data_directory() const { return parts_->data->path(); }
+
+store::Store& Server::store() { return *parts_->store; }
+
+void Server::stop() { parts_->stop(); }
+
+}  // namespace pop::server

@@ -1,0 +1,94 @@
+// A POP server assembled in-process from a configuration: the store (its own SQLite in the
+// data directory, or one it shares), the services, the routes behind the authentication
+// gate, the long polls, the lease reclaimer and, when configured, the embedded puller.
+// `pop server` only turns its flags into a ServerConfig; tests start as many servers as they
+// need, several on one store if they like.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "agenda/declared_resources.h"
+#include "api/long_polls.h"
+#include "auth/jwt_authenticator.h"
+#include "http/server.h"
+#include "registry/handler_registry.h"
+#include "runner/runner.h"
+#include "store/store.h"
+#include "util/clock.h"
+#include "util/logger.h"
+#include "util/result.h"
+
+namespace pop::server {
+
+// The puller of the default resource pool that runs inside the server.
+struct EmbeddedPullerConfig {
+  // Its runner, given the work directory (emptied at every start) and the pool's id.
+  std::function<Result<std::unique_ptr<Runner>>(const std::filesystem::path& work_root,
+                                                const std::string& resource_pool_id)>
+      make_runner;
+  std::size_t capacity = 4;                 // agendas at once
+  std::optional<Resources> resources = {};  // what its agendas may declare, in all
+};
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;  // 0: any free port (Server::port() tells which)
+  // Holds the admin token file, the embedded puller's work directory and, unless a store is
+  // shared, the SQLite store; claimed (locked) for as long as the server runs.
+  std::filesystem::path data_directory = "./pop-data";
+  // A store shared with others (other servers of one test process); it must outlive the
+  // server. Null: the server opens its own SQLite store in data_directory.
+  store::Store* shared_store = nullptr;
+  HandlerRegistry registry;  // the handler types agendas may name
+  std::chrono::milliseconds lease_duration{30'000};
+  std::optional<auth::JwtOptions> jwt = {};  // accept JWTs signed by these keys
+  std::optional<http::TlsOptions> tls = {};  // serve HTTPS
+  // Memory for request bodies being read, across all connections: at least the largest body
+  // a route accepts.
+  std::size_t max_body_memory_bytes = std::size_t{256} << 20;
+  std::size_t max_connections = 0;  // 0: as many as open_file_limit leaves room for
+  std::size_t max_connections_per_address = http::ServerOptions{}.max_connections_per_address;
+  std::size_t open_file_limit = 1024;  // the process's descriptor limit, shared with handlers
+  api::LongPollLimits long_polls = {};
+  std::optional<EmbeddedPullerConfig> embedded_puller = {};
+  // Borrowed; must outlive the server.
+  Clock* clock = &system_clock();
+  Logger* logger = &null_logger();
+};
+
+class Server {
+ public:
+  // Builds and starts every part. Errors name the part that failed ("cannot open the store
+  // in DIR: ...", "cannot listen on HOST:PORT: ..."); kInvalidArgument for a configuration
+  // that cannot work. On failure nothing keeps running.
+  static Result<std::unique_ptr<Server>> start(ServerConfig config);
+
+  // Stops, as stop() does.
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  std::uint16_t port() const;
+  // "http://HOST:PORT" or "https://HOST:PORT", with a wildcard host as loopback.
+  std::string url() const;
+  std::filesystem::path data_directory() const;
+  store::Store& store();
+
+  // Stops the embedded puller (its agendas are handed out again), answers waiting long
+  // polls, stops listening and joins every thread. Idempotent.
+  void stop();
+
+ private:
+  struct Parts;
+  explicit Server(std::unique_ptr<Parts> parts);
+  std::unique_ptr<Parts> parts_;
+};
+
+}  // namespace pop::server

@@ -1,0 +1,160 @@
+// The server assembled in-process: what `pop server` runs, started and stopped by the test,
+// several at once and on one store.
+#include "server/server.h"
+
+#include <gtest/gtest.h>
+
+#include "auth/admin_token_file.h"
+#include "http_client/json_request.h"
+#include "runner/local/local_runner.h"
+#include "store/sqlite/sqlite_store.h"
+#include "testing/captured_log.h"
+#include "testing/subprocess.h"
+#include "util/temp_dir.h"
+
+namespace pop::server {
+namespace {
+
+using Json = nlohmann::json;
+namespace fs = std::filesystem;
+
+class ServerAssemblyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir = TempDir::create("pop-server-assembly-");
+    ASSERT_TRUE(dir.has_value());
+    dir_.emplace(std::move(*dir));
+  }
+
+  // Port 0, its own data directory under the test's, this test's log.
+  ServerConfig config(const std::string& name) {
+    ServerConfig config;
+    config.port = 0;
+    config.data_directory = dir_->path() / name;
+    config.registry = HandlerRegistry::builtin(POP_BINARY);
+    config.logger = &log_;
+    return config;
+  }
+
+  static std::unique_ptr<Server> start(ServerConfig config) {
+    auto server = Server::start(std::move(config));
+    if (!server) throw std::runtime_error(server.error().message);
+    return std::move(*server);
+  }
+
+  // A client of `server` as the bearer of `token` (its admin token when none).
+  static http_client::Client client(Server& server, std::string token = {}) {
+    if (token.empty())
+      token = auth::read_admin_token_file(server.data_directory() / auth::kAdminTokenFileName)
+                  .value_or("");
+    http_client::ClientOptions options;
+    options.base_url = server.url();
+    options.bearer_token = token;
+    auto client = http_client::Client::create(options);
+    if (!client) throw std::runtime_error(client.error().message);
+    return std::move(*client);
+  }
+
+  std::optional<TempDir> dir_;
+  pop::testing::CapturedLog log_;
+};
+
+TEST_F(ServerAssemblyTest, RunsADiamondWithItsEmbeddedPuller) {
+  ServerConfig with_puller = config("one");
+  with_puller.embedded_puller = EmbeddedPullerConfig{
+      [](const fs::path& work_root, const std::string&) -> Result<std::unique_ptr<Runner>> {
+        auto runner = LocalRunner::create({work_root});
+        if (!runner) return fail(runner.error());
+        return std::unique_ptr<Runner>(std::move(*runner));
+      }};
+  auto server = start(std::move(with_puller));
+  auto admin = client(*server);
+  auto submitted = http_client::request_json(admin, "POST", "/v1/agendas", Json::parse(R"({
+    "operations": [
+      {"name": "top", "type": "sample", "payload": {"resultPayload": {"n": 2}}},
+      {"name": "left", "type": "sample", "payload": {"resultPayload": "@<top.out::n>"}},
+      {"name": "right", "type": "sample", "payload": {"resultPayload": 3}},
+      {"name": "join", "type": "sample",
+       "payload": {"resultPayload": ["@<left.out>", "@<right.out>"]}}]})"));
+  ASSERT_TRUE(submitted) << submitted.error().message;
+  const std::string id = (*submitted)["id"];
+  Json progress;
+  ASSERT_TRUE(pop::testing::eventually(
+      [&] {
+        auto read = http_client::request_json(admin, "GET", "/v1/agendas/" + id + "/progress");
+        if (read) progress = *read;
+        return read && progress["processingState"] == "COMPLETE";
+      },
+      std::chrono::seconds(30)))
+      << progress.dump(2);
+  EXPECT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
+  EXPECT_EQ(progress["operationProgress"][3]["resultPayload"], Json::array({2, 3}));
+  server->stop();
+  server->stop();  // idempotent
+}
+
+TEST_F(ServerAssemblyTest, ThreeServersOnOneStoreServeTheSameAgendasAndTokens) {
+  store::sqlite::SqliteStoreOptions store_options;
+  store_options.data_directory = dir_->path() / "store";
+  fs::create_directories(store_options.data_directory);
+  auto store = store::sqlite::SqliteStore::open(store_options);
+  ASSERT_TRUE(store) << store.error().message;
+  std::vector<std::unique_ptr<Server>> servers;
+  for (const char* name : {"a", "b", "c"}) {
+    ServerConfig shared = config(name);
+    shared.shared_store = store->get();
+    servers.push_back(start(std::move(shared)));
+  }
+  auto a = client(*servers[0]);
+  auto submitted = http_client::request_json(
+      a, "POST", "/v1/agendas",
+      Json::parse(R"({"operations": [{"name": "x", "type": "sample"}]})"));
+  ASSERT_TRUE(submitted) << submitted.error().message;
+  const std::string id = (*submitted)["id"];
+  // A member token issued through one server is a credential on the others: tokens live in
+  // the store.
+  auto issued = http_client::request_json(a, "POST", "/v1/tokens",
+                                          Json{{"role", "member"}, {"customerIds", {"acme"}}});
+  ASSERT_TRUE(issued) << issued.error().message;
+  for (auto& server : servers) {
+    auto admin = client(*server);
+    auto agenda = http_client::request_json(admin, "GET", "/v1/agendas/" + id);
+    ASSERT_TRUE(agenda) << server->url() << ": " << agenda.error().message;
+    EXPECT_EQ((*agenda)["id"], id);
+    auto member = client(*server, (*issued)["token"]);
+    auto theirs = http_client::request_json(member, "GET", "/v1/agendas");
+    ASSERT_TRUE(theirs) << server->url() << ": " << theirs.error().message;
+    auto others = http_client::request_json(member, "GET", "/v1/agendas/" + id);
+    ASSERT_FALSE(others) << "a member of acme read the default customer's agenda";
+    EXPECT_EQ(others.error().code, ErrorCode::kNotFound) << others.error().message;
+  }
+  // Each server bootstrapped its own admin token, into its own data directory.
+  EXPECT_EQ(log_.with_message("created an admin token").size(), 3u);
+}
+
+TEST_F(ServerAssemblyTest, AFailedStartNamesThePartAndReleasesWhatItTook) {
+  auto first = start(config("first"));
+  ServerConfig clash = config("second");
+  clash.port = first->port();
+  auto refused = Server::start(clash);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(
+      refused.error().message.find("cannot listen on 127.0.0.1:" + std::to_string(first->port())),
+      std::string::npos)
+      << refused.error().message;
+  // Its data directory (and the store in it) was let go: a server starts on it at once.
+  clash.port = 0;
+  auto second = Server::start(clash);
+  EXPECT_TRUE(second) << second.error().message;
+
+  ServerConfig small = config("third");
+  small.max_body_memory_bytes = 1;
+  auto too_small = Server::start(small);
+  ASSERT_FALSE(too_small);
+  EXPECT_EQ(too_small.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(too_small.error().message.find("--max-body-memory (1 bytes)"), std::string::npos)
+      << too_small.error().message;
+}
+
+}  // namespace
+}  // namespace pop::server
