@@ -21,9 +21,10 @@
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
 
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
 struct Shape {

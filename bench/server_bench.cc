@@ -38,9 +38,10 @@
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
 
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 

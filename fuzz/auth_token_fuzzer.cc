@@ -26,9 +26,10 @@
 #include "util/crypto.h"
 #include "util/temp_dir.h"
 
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
 constexpr std::string_view kHs256Secret = "fuzz-hs256-secret-of-at-least-32-bytes";
@@ -103,16 +104,16 @@ void check_report_token(std::string_view claims_text) {
   const Json claims = Json::parse(claims_text, nullptr, false);
   const Json agenda = claims.is_object() ? claims.value("agenda", Json()) : Json();
   const Json epoch = claims.is_object() ? claims.value("epoch", Json()) : Json();
-  const std::string lease_key = pop::report_lease_key(
-      kReportSecret, agenda.is_string() ? agenda.get<std::string>() : "",
-      epoch.is_number_unsigned() ? epoch.get<std::uint64_t>() : 0);
+  const std::string lease_key =
+      pop::report_lease_key(kReportSecret, agenda.is_string() ? agenda.get<std::string>() : "",
+                            epoch.is_number_unsigned() ? epoch.get<std::uint64_t>() : 0);
   const std::string signed_part = "popr1." + pop::base64url_encode(claims_text);
   const std::string token =
       signed_part + "." + pop::base64url_encode(pop::hmac_sha256(lease_key, signed_part));
   const auto verified = pop::verify_report_token(kReportSecret, token);
   if (!verified) return;
-  const auto again = pop::verify_report_token(
-      kReportSecret, pop::mint_report_token(lease_key, *verified));
+  const auto again =
+      pop::verify_report_token(kReportSecret, pop::mint_report_token(lease_key, *verified));
   POP_FUZZ_CHECK(again.has_value() && *again == *verified);
 }
 

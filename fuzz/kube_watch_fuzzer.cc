@@ -28,7 +28,7 @@ void check_names(const std::string& text) {
 
 bool on_event(const WatchEvent& event) {
   const auto& pod = event.object;
-  const pop::kubernetes::PodState state = pop::kubernetes::read_pod_state(pod);
+  const pop::kubernetes::PodState state = pop::kubernetes::read_pod_state(pod, "handler");
   POP_FUZZ_CHECK(!state.ended || state.started);
   check_names(pop::kubernetes::metadata_text(pod, "name"));
   check_names(pop::kubernetes::metadata_entry(pod, "labels", pop::kubernetes::label::kAgendaId));

@@ -9,7 +9,7 @@
 
 namespace {
 
-using pop::puller::Json;
+using pop::Json;
 
 void check_assignment(const Json& item) {
   const auto assignment = pop::assignment_from_json(item);

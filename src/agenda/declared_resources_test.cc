@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 namespace pop {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 TEST(DeclaredResourcesTest, ReadsTheDeclarationAndRejectsBadAmountsNamingThem) {
   auto declared = declared_resources(Json::parse(R"({"resources": {"cpu": 2, "gpu": 0.5}})"));

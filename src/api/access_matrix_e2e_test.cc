@@ -26,9 +26,9 @@
 #include "util/base64url.h"
 
 namespace pop {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 // The callers, in the matrix's column order.
 enum Caller : int {

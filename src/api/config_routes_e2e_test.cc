@@ -9,9 +9,10 @@
 #include "testing/pop_server_fixture.h"
 
 namespace pop {
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
 class ConfigRoutesTest : public pop::testing::PopServerFixture {

@@ -12,9 +12,10 @@
 #include "util/time_format.h"
 
 namespace pop {
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
 // An insight of the default pool limited to `limit` handlers, which agendas reach through

@@ -13,9 +13,9 @@
 #include "util/base64url.h"
 
 namespace pop {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 constexpr char kLeaseKeyHeader[] = "Pop-Lease-Key";
 

@@ -10,9 +10,10 @@
 #include "testing/pop_server_fixture.h"
 
 namespace pop {
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
 class ReadinessTest : public pop::testing::PopServerFixture {

@@ -18,9 +18,10 @@
 #include "util/base64url.h"
 
 namespace pop {
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
 // Saves its token as <op>.<run>.token (run counts this operation's handler starts), reports

@@ -15,9 +15,10 @@
 #include "testing/pop_server_fixture.h"
 
 namespace pop {
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
 const std::map<std::string, double> kWeights = {{"alice", 1}, {"bob", 2}, {"carol", 5}};

@@ -12,9 +12,9 @@
 #include "testing/pop_server_fixture.h"
 
 namespace pop {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 #if defined(__SANITIZE_ADDRESS__)
 // AddressSanitizer holds freed blocks in quarantine (256 MiB by default) and pads the rest.

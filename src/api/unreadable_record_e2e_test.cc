@@ -9,9 +9,9 @@
 #include "testing/pop_server_fixture.h"
 
 namespace pop {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 class UnreadableRecordTest : public pop::testing::PopServerFixture {
  protected:

@@ -12,9 +12,9 @@
 #include "util/json_limits.h"
 
 namespace pop::auth {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 constexpr int kMaxJwksDepth = 16;
 // A key set holds a few keys of a dozen fields each.

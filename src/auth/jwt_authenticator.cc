@@ -9,9 +9,9 @@
 #include "util/json_limits.h"
 
 namespace pop::auth {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 // RFC 7518 §3.2: an HS256 key must be at least as long as the hash.
 constexpr std::size_t kMinHs256SecretBytes = 32;

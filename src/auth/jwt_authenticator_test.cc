@@ -9,10 +9,10 @@
 #include "util/temp_dir.h"
 
 namespace pop::auth {
+using Json = nlohmann::json;
+
 namespace {
 
-using ::testing::HasSubstr;
-using Json = nlohmann::json;
 using pop::testing::generate_ec_key_pair;
 using pop::testing::generate_rsa_key_pair;
 using pop::testing::mint_es256;
@@ -25,6 +25,7 @@ using pop::testing::PemKeyPair;
 using pop::testing::public_jwk;
 using pop::testing::write_jwks_file;
 using pop::testing::write_key_file;
+using ::testing::HasSubstr;
 
 const std::string kSecret = "0123456789abcdef0123456789abcdef";
 const std::string kIssuer = "https://idp.example";

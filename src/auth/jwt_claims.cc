@@ -5,9 +5,9 @@
 #include <vector>
 
 namespace pop::auth {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 // The claim at `pointer`, or null when the claims do not reach it.
 const Json* find_claim(const Json& claims, const Json::json_pointer& pointer) {

@@ -24,9 +24,9 @@
 #include "model/agenda_progress.h"
 
 namespace pop::cli {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 Result<std::string> read_all(const std::string& path) {
   std::stringstream text;

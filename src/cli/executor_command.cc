@@ -29,6 +29,7 @@
 #include "util/environment.h"
 #include "util/json_limits.h"
 #include "util/process_privacy.h"
+#include "util/stream_logger.h"
 #include "util/temp_dir.h"
 #include "util/yaml_json.h"
 
@@ -170,6 +171,8 @@ int run_executor(ExecutorSettings settings) {
   options.report_interval =
       std::chrono::milliseconds(static_cast<long long>(settings.report_seconds * 1000));
   options.report_url = report_url_or_default(settings.report_url, settings.server);
+  StreamLogger logger("pop executor", LogFormat::kText);
+  options.logger = &logger;
   puller::PullerAgent agent(source, *registry, **runner, options);
   {
     std::lock_guard lock(mutex);

@@ -11,9 +11,10 @@
 #include "testing/subprocess.h"
 
 namespace pop {
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
 // A type only the registry document (YAML, in the environment) tells the executor about.

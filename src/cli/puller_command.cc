@@ -23,6 +23,7 @@
 #include "puller/puller_agent.h"
 #include "registry/handler_registry.h"
 #include "util/process_privacy.h"
+#include "util/stream_logger.h"
 #include "util/temp_dir.h"
 
 namespace pop::cli {
@@ -166,6 +167,8 @@ int run_executor_pods(const PullerSettings& settings, puller::WorkSource& source
   options.recount_interval =
       std::chrono::milliseconds(static_cast<long long>(settings.report_seconds * 1000));
   options.pod = std::move(*pod);
+  StreamLogger logger("pop puller", LogFormat::kText);
+  options.logger = &logger;
   puller::ExecutorPodLauncher launcher(source, *connection->client, std::move(options));
   std::printf(
       "pop puller %s: pulling pool \"%s\" from %s with capacity %zu, each agenda in an "
@@ -212,6 +215,8 @@ int run_puller(const PullerSettings& settings) {
   options.report_interval =
       std::chrono::milliseconds(static_cast<long long>(settings.report_seconds * 1000));
   options.report_url = report_url_or_default(settings.report_url, settings.server);
+  StreamLogger logger("pop puller", LogFormat::kText);
+  options.logger = &logger;
   puller::PullerAgent agent(**source, *registry, **runner, options);
   std::printf("pop puller %s: pulling pool \"%s\" from %s with capacity %zu\n", puller_id.c_str(),
               settings.pool.c_str(), settings.server.c_str(), settings.capacity);

@@ -11,9 +11,10 @@
 #include "util/temp_dir.h"
 
 namespace pop {
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 using pop::testing::eventually;
 using pop::testing::process_gone;
 using pop::testing::ProcessResult;

@@ -15,9 +15,10 @@
 #include "util/yaml_json.h"
 
 namespace pop {
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
 std::string header(const http_client::Response& response, const std::string& name) {

@@ -8,9 +8,9 @@
 #include "http_client/url.h"
 
 namespace pop::cli {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 struct CreateSettings {
   std::string role = "member";

@@ -6,9 +6,9 @@
 #include "testing/pop_server_fixture.h"
 
 namespace pop {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 class TokenCommandsTest : public pop::testing::PopServerFixture {
  protected:

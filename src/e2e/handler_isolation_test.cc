@@ -20,9 +20,10 @@
 #include "util/unique_fd.h"
 
 namespace pop {
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 using namespace std::chrono_literals;
 
 // Writes the descriptors it was given ("0 1 2 3") as its output, a JSON string. They are

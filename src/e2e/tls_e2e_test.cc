@@ -23,9 +23,10 @@
 #include "util/temp_dir.h"
 
 namespace pop::e2e {
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 using pop::testing::ProcessResult;
 using pop::testing::Subprocess;
 using namespace std::chrono_literals;
@@ -248,7 +249,7 @@ TEST_F(TlsE2eTest, ClientsThatTrustAnotherCaAreRefused) {
                pop::testing::process_gone(puller->pid());
       },
       30s));
-  EXPECT_NE(out.find("pull failed: cannot reach " + url_ + ": SSL certificate problem"),
+  EXPECT_NE(out.find("pull failed error=\"cannot reach " + url_ + ": SSL certificate problem"),
             std::string::npos)
       << out;
   EXPECT_EQ(progress(id)["processingState"], "WAITING");

@@ -1,7 +1,6 @@
 #include "executor_pods/executor_pod_launcher.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <thread>
 #include <vector>
 
@@ -135,12 +134,13 @@ void ExecutorPodLauncher::run() {
     const Admission admitted = admit_under_limits(
         execution_limits_, free,
         [this](const std::string& insight_id) { return active_handlers(insight_id); });
+    log_uncounted(admitted, *options_.logger);
     auto wait = options_.pull_wait;
     if (!admitted.skip_insight_ids.empty()) wait = std::min(wait, options_.recount_interval);
     auto pulled = source_.pull(admitted.max, wait, std::nullopt, admitted.skip_insight_ids);
     if (!pulled) {
       if (stopping_.load()) break;
-      std::fprintf(stderr, "pop puller: pull failed: %s\n", pulled.error().message.c_str());
+      options_.logger->warning("pull failed", {{"error", pulled.error().message}});
       std::unique_lock lock(mutex_);
       changed_.wait_for(lock, options_.retry_delay, [&] { return stopping_.load(); });
       continue;
@@ -158,8 +158,8 @@ void ExecutorPodLauncher::launch(Assignment assignment) {
   auto plan = kubernetes::build_executor_pod(options_.pod, assignment_to_json(assignment),
                                              random_uuid().substr(0, 8));
   if (!plan) {
-    std::fprintf(stderr, "pop puller: agenda %s fails: %s\n", agenda_id.c_str(),
-                 plan.error().message.c_str());
+    options_.logger->error("agenda fails",
+                           {{"agenda", agenda_id}, {"error", plan.error().message}});
     (void)source_.complete(agenda_id, assignment.epoch, assignment.report_key,
                            failed_progress(assignment, plan.error().message));
     return;
@@ -171,9 +171,10 @@ void ExecutorPodLauncher::launch(Assignment assignment) {
   }
   auto created = client_.create_pod(plan->name_space, plan->pod, &stop_signal_);
   if (created) {
-    std::fprintf(stderr, "pop puller: agenda %s (lease %llu) runs in executor Pod %s/%s\n",
-                 agenda_id.c_str(), static_cast<unsigned long long>(assignment.epoch),
-                 plan->name_space.c_str(), plan->name.c_str());
+    options_.logger->info("agenda runs in an executor Pod",
+                          {{"agenda", agenda_id},
+                           {"epoch", std::to_string(assignment.epoch)},
+                           {"pod", plan->name_space + "/" + plan->name}});
     return;
   }
   {
@@ -184,12 +185,12 @@ void ExecutorPodLauncher::launch(Assignment assignment) {
   const std::string message = "cannot create executor Pod " + plan->name_space + "/" + plan->name +
                               ": " + created.error().message;
   if (created.error().code == ErrorCode::kInvalidArgument) {
-    std::fprintf(stderr, "pop puller: agenda %s fails: %s\n", agenda_id.c_str(), message.c_str());
+    options_.logger->error("agenda fails", {{"agenda", agenda_id}, {"error", message}});
     (void)source_.complete(agenda_id, assignment.epoch, assignment.report_key,
                            failed_progress(assignment, message));
   } else {
-    std::fprintf(stderr, "pop puller: %s; agenda %s is handed out again when its lease expires\n",
-                 message.c_str(), agenda_id.c_str());
+    options_.logger->warning("agenda is handed out again when its lease expires",
+                             {{"agenda", agenda_id}, {"error", message}});
   }
 }
 
@@ -242,8 +243,9 @@ void ExecutorPodLauncher::tidy() {
         query.container = kubernetes::kExecutorContainer;
         query.tail_lines = 20;
         auto log = client_.pod_log(options_.pod.name_space, name, query, &stop_signal_);
-        std::fprintf(stderr, "pop puller: executor Pod %s failed; its log ends with:\n%s\n",
-                     name.c_str(), log ? log->c_str() : log.error().message.c_str());
+        options_.logger->error(
+            "executor Pod failed",
+            {{"pod", name}, {log ? "log_tail" : "error", log ? *log : log.error().message}});
       }
       delete_ended(name);
     }
@@ -254,8 +256,8 @@ void ExecutorPodLauncher::tidy() {
 void ExecutorPodLauncher::delete_ended(const std::string& name) {
   auto deleted = client_.delete_pod(options_.pod.name_space, name, std::nullopt, &stop_signal_);
   if (!deleted && !stop_signal_.stop_requested())
-    std::fprintf(stderr, "pop puller: cannot delete ended executor Pod %s: %s\n", name.c_str(),
-                 deleted.error().message.c_str());
+    options_.logger->warning("cannot delete an ended executor Pod",
+                             {{"pod", name}, {"error", deleted.error().message}});
 }
 
 void ExecutorPodLauncher::delete_left_handlers(const std::string& executor_name) {
@@ -268,8 +270,8 @@ void ExecutorPodLauncher::delete_left_handlers(const std::string& executor_name)
     pods = client_.list_pods(options_.pod.name_space, selector, &stop_signal_);
   if (!pods) {
     if (!stop_signal_.stop_requested())
-      std::fprintf(stderr, "pop puller: cannot look for handler Pods executor Pod %s left: %s\n",
-                   executor_name.c_str(), pods.error().message.c_str());
+      options_.logger->warning("cannot look for the handler Pods an executor Pod left",
+                               {{"pod", executor_name}, {"error", pods.error().message}});
     return;
   }
   for (const Json& pod : pods->items) {

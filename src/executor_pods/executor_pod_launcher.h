@@ -40,6 +40,7 @@
 #include "kubernetes/stop_signal.h"
 #include "puller/admission.h"
 #include "puller/work_source.h"
+#include "util/logger.h"
 
 namespace pop::puller {
 
@@ -56,6 +57,7 @@ class ExecutorPodLauncher {
     // puller_instance select what this launcher follows).
     kubernetes::ExecutorPodTemplate pod{};
     kubernetes::PodWatcher::Options watch{};
+    Logger* logger = &null_logger();  // borrowed
   };
 
   // Borrows `source` and `client`; both must outlive the launcher.

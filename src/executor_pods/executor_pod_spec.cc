@@ -3,9 +3,9 @@
 #include "kubernetes/labels.h"
 
 namespace pop::kubernetes {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 // "pop-executor-<agenda>-<epoch>-<suffix>" in at most 63 characters.
 std::string executor_pod_name(const std::string& agenda_id, std::uint64_t epoch,

@@ -5,9 +5,9 @@
 #include "kubernetes/labels.h"
 
 namespace pop::kubernetes {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 ExecutorPodTemplate sample_template() {
   ExecutorPodTemplate pod;

@@ -16,9 +16,10 @@
 #include "util/result.h"
 
 namespace pop {
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 using std::chrono::milliseconds;
 
 // Progress is reported about ten times per sleeping action, and at least this often.

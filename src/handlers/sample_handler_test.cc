@@ -20,9 +20,9 @@
 #include "util/temp_dir.h"
 
 namespace pop {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 using pop::testing::read_file;
 

@@ -7,9 +7,9 @@
 #include "util/text.h"
 
 namespace pop::http_client {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 // Enough of a foreign error page to recognise it, not so much that it floods a terminal.
 constexpr std::size_t kQuotedBodyBytes = 200;

@@ -7,9 +7,10 @@
 #include "util/text.h"
 
 namespace pop::kubernetes {
-namespace {
 
 using Json = nlohmann::json;
+
+namespace {
 
 constexpr std::string_view kReasonPrefix = "reason: ";
 

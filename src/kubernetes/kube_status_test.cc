@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 namespace pop::kubernetes {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 http_client::Response status_response(int code, const std::string& reason,
                                       const std::string& message) {

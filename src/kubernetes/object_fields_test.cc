@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 namespace pop::kubernetes {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 TEST(ObjectFields, ReadsWhatIsThere) {
   const Json pod = Json::parse(R"({"metadata": {"name": "p", "namespace": "ns",

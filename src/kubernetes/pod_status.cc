@@ -6,9 +6,9 @@
 #include "util/json_fields.h"
 
 namespace pop::kubernetes {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 PodState::Phase phase_of(std::string_view phase) {
   if (phase == "Pending") return PodState::Phase::kPending;

@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 namespace pop::kubernetes {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 // A Pod of image "registry.example/h:1" with the given status.
 Json pod(Json status) {

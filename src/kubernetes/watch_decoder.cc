@@ -5,9 +5,9 @@
 #include "kubernetes/kube_status.h"
 
 namespace pop::kubernetes {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 // A Pod is at most etcd's 1.5 MiB object limit; the margin covers JSON escaping.
 constexpr std::size_t kMaxEventBytes = std::size_t{16} << 20;

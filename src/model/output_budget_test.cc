@@ -5,9 +5,9 @@
 #include <string>
 
 namespace pop {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 ExecutionLimits small_limits() {
   ExecutionLimits limits;

@@ -7,9 +7,9 @@
 #include "util/json_limits.h"
 
 namespace pop {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 constexpr std::string_view kPrefix = "popr1.";
 

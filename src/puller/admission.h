@@ -14,6 +14,7 @@
 #include <set>
 #include <string>
 
+#include "util/logger.h"
 #include "util/result.h"
 
 namespace pop::puller {
@@ -21,11 +22,16 @@ namespace pop::puller {
 struct Admission {
   std::set<std::string> skip_insight_ids;
   std::size_t max = 0;  // agendas to ask for
+  // The insights skipped because their count failed, with why: for the caller's log.
+  std::map<std::string, Error> uncounted;
 };
 
-// `free`: the slots free now. A failed count is reported on stderr.
+// `free`: the slots free now.
 Admission admit_under_limits(const std::map<std::string, std::size_t>& execution_limits,
                              std::size_t free,
                              const std::function<Result<std::size_t>(const std::string&)>& count);
+
+// One warning per insight in `admitted.uncounted`.
+void log_uncounted(const Admission& admitted, Logger& logger);
 
 }  // namespace pop::puller

@@ -39,6 +39,13 @@ TEST(AdmissionTest, SkipsInsightsAtTheirLimitAndAsksForNoMoreThanTheRoomLeft) {
         });
     EXPECT_EQ(admitted.skip_insight_ids, c.skipped) << c.name;
     EXPECT_EQ(admitted.max, c.max) << c.name;
+    for (const auto& [insight_id, limit] : c.limits) {
+      // Only a count that failed is reported, with its error, for the caller's log.
+      EXPECT_EQ(admitted.uncounted.contains(insight_id), !c.active.contains(insight_id))
+          << c.name << ", " << insight_id;
+    }
+    for (const auto& [insight_id, error] : admitted.uncounted)
+      EXPECT_EQ(error.message, "no answer") << c.name;
   }
 }
 

@@ -1,7 +1,6 @@
 #include "puller/puller_agent.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <vector>
 
 #include "model/agenda_progress.h"
@@ -146,7 +145,7 @@ void PullerAgent::run() {
     }
     auto pulled = source_.pull(admitted.max, wait, available, admitted.skip_insight_ids);
     if (!pulled) {
-      std::fprintf(stderr, "pop puller: pull failed: %s\n", pulled.error().message.c_str());
+      options_.logger->warning("pull failed", {{"error", pulled.error().message}});
       std::unique_lock lock(mutex_);
       changed_.wait_for(lock, options_.retry_delay, [&] { return stopping_.load(); });
       continue;
@@ -225,9 +224,11 @@ void PullerAgent::start_job(Assignment assignment) {
 }
 
 Admission PullerAgent::admission(std::size_t free) {
-  return admit_under_limits(execution_limits_, free, [this](const std::string& insight_id) {
-    return active_handlers(insight_id);
-  });
+  Admission admitted = admit_under_limits(
+      execution_limits_, free,
+      [this](const std::string& insight_id) { return active_handlers(insight_id); });
+  log_uncounted(admitted, *options_.logger);
+  return admitted;
 }
 
 Result<std::size_t> PullerAgent::active_handlers(const std::string& insight_id) {

@@ -35,6 +35,7 @@
 #include "puller/work_source.h"
 #include "registry/handler_registry.h"
 #include "runner/runner.h"
+#include "util/logger.h"
 
 namespace pop::puller {
 
@@ -51,6 +52,7 @@ struct AgentOptions {
   // pulled.
   std::optional<Resources> resources;
   ExecutorOptions executor;
+  Logger* logger = &null_logger();  // borrowed
 };
 
 class PullerAgent {

@@ -14,9 +14,10 @@
 #include "util/temp_dir.h"
 
 namespace pop {
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 

@@ -97,8 +97,8 @@ class PullerAgentTest : public ::testing::Test {
     auto runner = LocalRunner::create({dir_->path() / "work"});
     ASSERT_TRUE(runner.has_value());
     runner_ = std::move(*runner);
-    audit_ = std::make_unique<service::AuditTrail>(*store_,
-                                                   [] { return std::chrono::system_clock::now(); });
+    audit_ = std::make_unique<service::AuditTrail>(
+        *store_, [] { return std::chrono::system_clock::now(); }, null_logger());
     access_ = std::make_unique<service::AgendaAccess>(*service_, *audit_, *reports_);
     source_ = std::make_unique<server::LocalWorkSource>(
         *access_, signal_, *reports_, auth::puller_principal("embedded", "default"), "embedded");

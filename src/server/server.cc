@@ -173,6 +173,7 @@ Result<void> Server::Parts::build_services() {
       [this](const std::string& pool, const std::string& insight) { ready.notify(pool, insight); });
   service::ServiceOptions options;
   options.lease_duration = config.lease_duration;
+  options.logger = config.logger;
   agendas =
       std::make_unique<service::AgendaService>(*store, *queues, type_known, wall_clock(), options);
   if (auto started = agendas->start(); !started)
@@ -180,7 +181,7 @@ Result<void> Server::Parts::build_services() {
   auto secret = service::load_or_create_report_secret(*store, now());
   if (!secret) return fail(in("cannot load the report token secret", secret.error()));
   reports = std::make_unique<service::ReportService>(*store, std::move(*secret), wall_clock());
-  audit = std::make_unique<service::AuditTrail>(*store, wall_clock());
+  audit = std::make_unique<service::AuditTrail>(*store, wall_clock(), *config.logger);
   agenda_access = std::make_unique<service::AgendaAccess>(*agendas, *audit, *reports);
   tokens = std::make_unique<service::TokenService>(*store, wall_clock());
   report_tokens = std::make_unique<service::ReportAuthenticator>(*reports);
@@ -194,7 +195,7 @@ Result<void> Server::Parts::build_services() {
   }
   config_service = std::make_unique<service::ConfigService>(
       *store, *queues, type_known, wall_clock(),
-      service::ConfigOptions{options.default_resource_pool, options.limits});
+      service::ConfigOptions{options.default_resource_pool, options.limits, config.logger});
   config_access = std::make_unique<service::ConfigAccess>(*config_service, *audit);
   readiness = std::make_unique<service::StoreReadiness>(
       [this](WallTime at) { return store->probe_write(at); }, wall_clock(),
@@ -268,6 +269,7 @@ Result<void> Server::Parts::start_embedded_puller() {
   options.resources = puller.resources;
   options.report_interval =
       std::min<std::chrono::milliseconds>(config.lease_duration / 3, std::chrono::seconds(2));
+  options.logger = config.logger;
   options.report_url = (config.tls ? "https://" : "http://") + reachable_host(config.host) + ":" +
                        std::to_string(http->port()) + "/v1/reports";
   agent = std::make_unique<puller::PullerAgent>(*source, config.registry, *runner, options);

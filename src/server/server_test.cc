@@ -13,9 +13,10 @@
 #include "util/temp_dir.h"
 
 namespace pop::server {
+using Json = nlohmann::json;
+
 namespace {
 
-using Json = nlohmann::json;
 namespace fs = std::filesystem;
 
 class ServerAssemblyTest : public ::testing::Test {

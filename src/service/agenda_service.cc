@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <climits>
 #include <cmath>
-#include <cstdio>
 
 #include "model/agenda_progress.h"
 #include "service/config_algorithm.h"
@@ -146,8 +145,8 @@ Result<void> AgendaService::start() {
     // One agenda the queues refuse (its insight was deleted) must not keep the server down:
     // it stays stored and waiting, and a rerun after its insight is back queues it.
     if (!queued) {
-      std::fprintf(stderr, "pop server: agenda %s is not queued: %s\n", agenda.id.c_str(),
-                   queued.error().message.c_str());
+      options_.logger->error("agenda not queued",
+                             {{"agenda", agenda.id}, {"error", queued.error().message}});
     }
   }
   return {};
@@ -291,8 +290,8 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
   // The agenda is durable: answering with an error now would invite a duplicate submit.
   // A queue that refuses it is a bug; the next start queues it from the store.
   if (auto queued = enqueue(row.agenda); !queued) {
-    std::fprintf(stderr, "pop server: agenda %s stored but not queued: %s\n", agenda.id.c_str(),
-                 queued.error().message.c_str());
+    options_.logger->error("agenda stored but not queued",
+                           {{"agenda", agenda.id}, {"error", queued.error().message}});
   }
   return SubmittedAgenda{std::move(row.agenda.document), false};
 }
@@ -422,8 +421,8 @@ Result<Json> AgendaService::rerun(std::string_view id, const RerunRequest& reque
   if (!request.skip_execution) {
     // Durable already: a queue that refuses is logged, and the next start queues it.
     if (auto queued = enqueue(*stored_agenda); !queued) {
-      std::fprintf(stderr, "pop server: rerun of agenda %s stored but not queued: %s\n",
-                   std::string(id).c_str(), queued.error().message.c_str());
+      options_.logger->error("rerun stored but not queued",
+                             {{"agenda", std::string(id)}, {"error", queued.error().message}});
     }
   }
   return written->document;
@@ -452,7 +451,7 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
   std::vector<std::string> insight_ids = queues_.insights_of_pool(resource_pool_id);
   std::erase_if(insight_ids, [&](const std::string& id) { return skip_insight_ids.contains(id); });
   // Each one not handed out (and not gone) goes back at its old place once this pull ends.
-  TakenAgendas taken(queues_, queues_.take(insight_ids, max, now));
+  TakenAgendas taken(queues_, queues_.take(insight_ids, max, now), *options_.logger);
   const std::map<std::string, std::size_t> limits = execution_limits(resource_pool_id);
   std::map<std::string, std::size_t> handed_out;  // by insight, for those with a limit
   // Customers with a maxRunningAgendas quota: their running agendas are counted once, under
@@ -637,8 +636,8 @@ Result<void> AgendaService::complete(std::string_view agenda_id, std::uint64_t e
   auto record = store_.get_agenda(agenda_id);
   auto queued = record ? enqueue(*record) : tl::unexpected(record.error());
   if (!queued) {
-    std::fprintf(stderr, "pop server: retry of agenda %s stored but not queued: %s\n",
-                 std::string(agenda_id).c_str(), queued.error().message.c_str());
+    options_.logger->error("retry stored but not queued",
+                           {{"agenda", std::string(agenda_id)}, {"error", queued.error().message}});
   }
   return {};
 }

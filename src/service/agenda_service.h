@@ -26,6 +26,7 @@
 #include "service/insight_queues.h"
 #include "service/rerun.h"
 #include "store/store.h"
+#include "util/logger.h"
 
 namespace pop::service {
 
@@ -33,6 +34,7 @@ struct ServiceOptions {
   std::chrono::milliseconds lease_duration{30000};  // a puller must report within this
   AgendaLimits limits;
   std::string default_resource_pool = "default";  // for customers with no pool of their own
+  Logger* logger = &null_logger();                // borrowed: what could not be done
 };
 
 using WallClock = std::function<WallTime()>;

@@ -9,6 +9,7 @@
 #include "model/agenda_progress.h"
 #include "store/forwarding_store.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/captured_log.h"
 #include "util/temp_dir.h"
 
 namespace pop::service {
@@ -58,6 +59,7 @@ class AgendaServiceTest : public ::testing::Test {
         });
     ServiceOptions options;
     options.lease_duration = 10s;
+    options.logger = &log_;
     service_ = std::make_unique<AgendaService>(
         *hooked_, *queues_, [](std::string_view type) { return type == "sample"; },
         [this] { return now_; }, options);
@@ -90,6 +92,7 @@ class AgendaServiceTest : public ::testing::Test {
   }
 
   std::optional<TempDir> dir_;
+  pop::testing::CapturedLog log_;  // before the service, which logs to it
   WallTime now_{std::chrono::milliseconds(1795852800000)};
   std::vector<std::string> announced_;  // "pool/insight" of each wake-up the queues gave
   std::unique_ptr<store::sqlite::SqliteStore> store_;
@@ -437,16 +440,14 @@ TEST_F(AgendaServiceTest, AnAgendaThatCannotBePutBackIsLogged) {
       R"({"params": {"resources": {"cpu": 4}}, "operations": [{"name": "a", "type": "sample"}]})");
   // Its insight goes while the pull holds it (as a configuration change on another thread).
   hooked_->before_get_lease = [&](std::string_view) { queues_->remove_insight("default"); };
-  ::testing::internal::CaptureStderr();
   auto none = service_->pull("default", "small", 10, Resources{{"cpu", 1}});
-  const std::string logged = ::testing::internal::GetCapturedStderr();
   ASSERT_TRUE(none.has_value());
   EXPECT_TRUE(none->empty());
-  EXPECT_NE(logged.find("pop server: agenda " + id +
-                        " taken by a pull but not put back in its queue: insight \"default\" "
-                        "has no queue"),
-            std::string::npos)
-      << logged;
+  const auto logged = log_.with_message("agenda taken by a pull but not put back in its queue");
+  ASSERT_EQ(logged.size(), 1u);
+  EXPECT_EQ(logged[0].level, LogLevel::kError);
+  EXPECT_EQ(logged[0].fields.at("agenda"), id);
+  EXPECT_EQ(logged[0].fields.at("error"), "insight \"default\" has no queue");
 }
 
 TEST_F(AgendaServiceTest, TheAgendaNamesItsCustomerOnlyWhenTheCallerActsForIt) {

@@ -1,21 +1,20 @@
 #include "service/audit_trail.h"
 
-#include <cstdio>
-
 #include "util/time_format.h"
 
 namespace pop::service {
 
-AuditTrail::AuditTrail(store::Store& store, WallClock clock)
-    : store_(store), clock_(std::move(clock)) {}
+AuditTrail::AuditTrail(store::Store& store, WallClock clock, Logger& logger)
+    : store_(store), clock_(std::move(clock)), logger_(logger) {}
 
 void AuditTrail::record(const auth::Principal& who, std::string_view action,
                         std::string_view target, const Error* error, Json details) {
   const store::AuditRecord record = make(who, action, target, error, std::move(details));
   if (auto appended = store_.append_audit(record); !appended) {
-    std::fprintf(stderr, "pop server: audit record %s %s by %s not written: %s\n",
-                 record.action.c_str(), record.target.c_str(), record.actor.c_str(),
-                 appended.error().message.c_str());
+    logger_.error("audit record not written", {{"action", record.action},
+                                               {"target", record.target},
+                                               {"actor", record.actor},
+                                               {"error", appended.error().message}});
   }
 }
 

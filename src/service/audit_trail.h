@@ -14,13 +14,15 @@
 #include "auth/principal.h"
 #include "service/agenda_service.h"
 #include "store/store.h"
+#include "util/logger.h"
 
 namespace pop::service {
 
 class AuditTrail {
  public:
-  // Borrows the store, which must outlive the trail.
-  AuditTrail(store::Store& store, WallClock clock);
+  // Borrows the store and the logger (which hears of records that could not be written);
+  // both must outlive the trail.
+  AuditTrail(store::Store& store, WallClock clock, Logger& logger);
 
   void record(const auth::Principal& who, std::string_view action, std::string_view target,
               const Error* error, Json details = Json::object());
@@ -42,6 +44,7 @@ class AuditTrail {
  private:
   store::Store& store_;
   WallClock clock_;
+  Logger& logger_;
 };
 
 // One record as GET /v1/audit shows it.

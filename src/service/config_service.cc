@@ -1,7 +1,5 @@
 #include "service/config_service.h"
 
-#include <cstdio>
-
 #include "agenda/template_binding.h"
 #include "service/config_store.h"
 #include "service/template_run.h"
@@ -266,8 +264,9 @@ void ConfigService::apply(DocumentKind kind, const Prepared& prepared) {
   if (kind == DocumentKind::kInsight) {
     if (auto configured = configure(*prepared.insight); !configured) {
       // The store holds the insight; the next start queues it as stored.
-      std::fprintf(stderr, "pop server: insight %s stored but its queue not updated: %s\n",
-                   prepared.insight->id.c_str(), configured.error().message.c_str());
+      options_.logger->error(
+          "insight stored but its queue not updated",
+          {{"insight", prepared.insight->id}, {"error", configured.error().message}});
     }
   } else if (kind == DocumentKind::kCustomer) {
     reweigh();
@@ -288,8 +287,8 @@ void ConfigService::reweigh() {
                           ? queues_.configure(insight, queue_config(insight, *weights), clock_())
                           : Result<void>(tl::unexpected(weights.error()));
     if (!configured) {
-      std::fprintf(stderr, "pop server: new customer weights not applied to insight %s: %s\n",
-                   insight.id.c_str(), configured.error().message.c_str());
+      options_.logger->error("new customer weights not applied to an insight",
+                             {{"insight", insight.id}, {"error", configured.error().message}});
     }
   }
 }
@@ -349,8 +348,8 @@ Result<void> ConfigService::remove_insight(std::string_view id) {
   if (removed) return {};
   if (auto insight = insight_from_json(stored->document); insight) {
     if (auto restored = configure(*insight); !restored) {
-      std::fprintf(stderr, "pop server: insight %s kept but not queued again: %s\n",
-                   std::string(id).c_str(), restored.error().message.c_str());
+      options_.logger->error("insight kept but not queued again",
+                             {{"insight", std::string(id)}, {"error", restored.error().message}});
     }
   }
   return tl::unexpected(reworded(removed.error(), DocumentKind::kInsight, id));

@@ -33,6 +33,7 @@
 #include "service/config_documents.h"
 #include "service/insight_queues.h"
 #include "store/store.h"
+#include "util/logger.h"
 
 namespace pop::service {
 
@@ -48,6 +49,7 @@ Error missing_document(store::DocumentKind kind, std::string_view id);
 struct ConfigOptions {
   std::string default_resource_pool = "default";  // also the id of its catch-all insight
   AgendaLimits limits;                            // for the agendas of templates
+  Logger* logger = &null_logger();                // borrowed: what could not be done
 };
 
 // A document as the API shows it: the stored document plus `version`, `addedTime` and

@@ -34,7 +34,8 @@ class ConfigServiceTest : public ::testing::Test {
     ASSERT_TRUE(agendas_->start());
     config_ = std::make_unique<ConfigService>(
         *store_, queues_, type_known, [this] { return now_; }, ConfigOptions{});
-    audit_ = std::make_unique<AuditTrail>(*store_, [this] { return now_; });
+    audit_ = std::make_unique<AuditTrail>(
+        *store_, [this] { return now_; }, null_logger());
     reports_ =
         std::make_unique<ReportService>(*store_, std::string(32, 's'), [this] { return now_; });
     access_ = std::make_unique<AgendaAccess>(*agendas_, *audit_, *reports_);

@@ -5,11 +5,9 @@
 #include "util/json_size.h"
 
 namespace pop::service {
-namespace {
-
 using Json = nlohmann::json;
 
-}  // namespace
+namespace {}  // namespace
 
 Result<HandlerReport> parse_handler_report(std::string_view body) {
   auto json = parse_json_limited(body, kReportBodyLimits);

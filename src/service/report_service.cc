@@ -6,9 +6,9 @@
 #include "util/crypto.h"
 
 namespace pop::service {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 // Unambiguous whatever the agenda id and operation name contain.
 std::string output_id(std::string_view agenda_id, std::uint64_t epoch, std::string_view operation,

@@ -11,10 +11,11 @@
 #include "util/temp_dir.h"
 
 namespace pop::service {
+using Json = nlohmann::json;
+
 namespace {
 
 using namespace std::chrono_literals;
-using Json = nlohmann::json;
 
 class ReportServiceTest : public ::testing::Test {
  protected:

@@ -11,13 +11,14 @@
 #include <vector>
 
 #include "service/insight_queues.h"
+#include "util/logger.h"
 
 namespace pop::service {
 
 class TakenAgendas {
  public:
-  // Borrows `queues`, which must outlive this.
-  TakenAgendas(InsightQueues& queues, std::vector<ReadyAgenda> taken);
+  // Borrows `queues` and `logger`, which must outlive this.
+  TakenAgendas(InsightQueues& queues, std::vector<ReadyAgenda> taken, Logger& logger);
   TakenAgendas(const TakenAgendas&) = delete;
   TakenAgendas& operator=(const TakenAgendas&) = delete;
 
@@ -41,10 +42,13 @@ class TakenAgendas {
   enum class Fate { kBack, kBackUntilCapacity, kOut };
 
   void put_back(std::size_t index) noexcept;
+  void log_failure(const char* what, const std::string& agenda_id,
+                   const char* error) const noexcept;
 
   InsightQueues& queues_;
   std::vector<ReadyAgenda> taken_;
   std::vector<Fate> fates_;  // by index into taken_; kBack until told otherwise
+  Logger& logger_;
 };
 
 }  // namespace pop::service

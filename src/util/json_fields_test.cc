@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 namespace pop {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 TEST(StringField, TextOrEmptyWhateverTheDocumentHolds) {
   EXPECT_EQ(string_field(Json{{"id", "a"}}, "id"), "a");

@@ -3,9 +3,9 @@
 #include <string>
 
 namespace pop {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 // Drops nlohmann's "[json.exception.parse_error.101] " prefix and the "parse error at line 1,
 // column 4: " that repeats the position. The text quotes input bytes ("last read: ..."),

@@ -1,9 +1,9 @@
 #include "util/json_size.h"
 
 namespace pop {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 // As nlohmann's serializer escapes with ensure_ascii off: quote, backslash and the control
 // characters with a short escape take two bytes, other control characters six (\u00XX),

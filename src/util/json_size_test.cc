@@ -6,9 +6,9 @@
 #include <string>
 
 namespace pop {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 // The measure must agree with what dump() writes, since limits are documented in
 // serialised bytes.

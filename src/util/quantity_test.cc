@@ -3,9 +3,9 @@
 #include <gtest/gtest.h>
 
 namespace pop {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 TEST(Quantity, MemoryForms) {
   EXPECT_EQ(*memory_bytes_from(Json(1024)), 1024);

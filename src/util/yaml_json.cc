@@ -8,9 +8,9 @@
 #include "util/text.h"
 
 namespace pop {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 Json scalar_to_json(const YAML::Node& node) {
   const std::string& text = node.Scalar();

@@ -7,9 +7,9 @@
 #include "util/quantity.h"
 
 namespace pop::kubernetes {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 // "pop-<operation>-<attempt>-<suffix>" in at most 63 characters.
 std::string pod_name(const LaunchRequest& request, std::string_view unique_suffix) {

@@ -8,9 +8,9 @@
 #include "kubernetes/labels.h"
 
 namespace pop::kubernetes {
-namespace {
-
 using Json = nlohmann::json;
+
+namespace {
 
 LaunchRequest request() {
   LaunchRequest r;
