@@ -17,8 +17,7 @@ void check_assignment(const Json& item) {
     POP_FUZZ_CHECK(assignment.error().code == pop::ErrorCode::kInvalidArgument);
     return;
   }
-  const auto again =
-      pop::assignment_from_json(pop::assignment_to_json(*assignment));
+  const auto again = pop::assignment_from_json(pop::assignment_to_json(*assignment));
   POP_FUZZ_CHECK(again.has_value());
   POP_FUZZ_CHECK(again->agenda == assignment->agenda && again->progress == assignment->progress &&
                  again->epoch == assignment->epoch && again->report_key == assignment->report_key &&
