@@ -10,7 +10,6 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
-#include <iostream>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -23,7 +22,6 @@
 #include "http/connection_shedding.h"
 #include "http/handler_pool.h"
 #include "util/log_throttle.h"
-#include "util/text.h"
 
 namespace pop::http {
 
@@ -91,14 +89,7 @@ class Server::Impl final : public detail::ConnectionOwner {
   std::size_t body_memory_reserved() const { return body_budget_.reserved(); }
   const std::shared_ptr<detail::Lifeline>& lifeline() const override { return lifeline_; }
   bool stopping() const override { return stopping_.load(); }
-  void log(std::string_view message) const override {
-    const std::string line = escape_for_log(message);
-    if (options_.log) {
-      options_.log(line);
-    } else {
-      std::cerr << "pop http: " << line << '\n';
-    }
-  }
+  void log(std::string_view message) const override { options_.logger->error(message); }
   void remove(detail::ConnectionBase* connection) override {
     std::shared_ptr<detail::ConnectionBase> removed;  // destroyed after the lock is released
     std::lock_guard lock(mu_);

@@ -32,6 +32,7 @@
 
 #include "http/admission.h"
 #include "http/responder.h"
+#include "util/logger.h"
 #include "util/result.h"
 
 namespace pop::http {
@@ -81,11 +82,11 @@ struct ServerOptions {
 
   std::optional<TlsOptions> tls;  // serve HTTPS when set
 
-  // Receives one line per server-side fault (handler exceptions, accept failures, at most
-  // one accept failure line per 10 s), with the correlation id when there is one; text
-  // from requests and handlers in it is escaped (escape_for_log). Called from server
-  // threads, concurrently. Default: standard error.
-  std::function<void(std::string_view message)> log;
+  // Hears of every server-side fault as an error (handler exceptions, accept failures, at
+  // most one accept failure line per 10 s), with the correlation id when there is one; text
+  // from requests and handlers is in it as it came (the logger escapes what it writes).
+  // Called from server threads, concurrently. Borrowed.
+  Logger* logger = &null_logger();
 };
 
 class Server {

@@ -246,7 +246,9 @@ TEST_F(ServerAdmissionTest, HeadOfAStreamedGetIsItsHeadOnly) {
   EXPECT_FALSE(lot_.at(0).responder.write("more\n"));
 }
 
-TEST_F(ServerAdmissionTest, ForbiddenTransferCodingIs501AndHandlerTextIsEscapedInLogs) {
+// The handler's text reaches the logger as one event; escaping it is the line-writing
+// logger's part (util/stream_logger_test.cc, RequestDataCannotForgeALine).
+TEST_F(ServerAdmissionTest, ForbiddenTransferCodingIs501AndHandlerTextIsLoggedAsOneEvent) {
   Router router;
   ASSERT_TRUE(router.add("POST", "/throw", [](const HttpRequest&) -> HttpResponse {
     throw std::runtime_error("line one\nforged line");
@@ -261,9 +263,11 @@ TEST_F(ServerAdmissionTest, ForbiddenTransferCodingIs501AndHandlerTextIsEscapedI
   auto thrown = round_trip(http_request("POST", "/throw", "", "{}"));
   ASSERT_TRUE(thrown);
   EXPECT_EQ(thrown->status, 500);
-  const std::string logs = all_logs();
-  EXPECT_NE(logs.find("line one\\nforged line"), std::string::npos) << logs;
-  EXPECT_EQ(logs.find("\nforged"), std::string::npos) << logs;
+  std::size_t events = 0;
+  for (const auto& event : log_.events()) {
+    if (event.message.find("line one\nforged line") != std::string::npos) ++events;
+  }
+  EXPECT_EQ(events, 1u) << all_logs();
 }
 
 }  // namespace

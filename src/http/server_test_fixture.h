@@ -16,6 +16,7 @@
 #include "http/router.h"
 #include "http/server.h"
 #include "http/test_http_client.h"
+#include "testing/captured_log.h"
 
 namespace pop::http::testing {
 
@@ -94,10 +95,7 @@ class ServerTest : public ::testing::Test {
     ServerOptions options;
     options.port = 0;
     options.threads = 2;
-    options.log = [this](std::string_view line) {
-      std::lock_guard lock(log_mu_);
-      logs_.emplace_back(line);
-    };
+    options.logger = &log_;
     return options;
   }
 
@@ -137,10 +135,9 @@ class ServerTest : public ::testing::Test {
     return client->read_response();
   }
 
-  std::string all_logs() {
-    std::lock_guard lock(log_mu_);
+  std::string all_logs() const {
     std::string text;
-    for (const auto& line : logs_) text += line + "\n";
+    for (const auto& event : log_.events()) text += event.message + "\n";
     return text;
   }
 
@@ -166,8 +163,7 @@ class ServerTest : public ::testing::Test {
   // Members are destroyed in reverse order: the server stops before the lot and the logs
   // its handlers use go away.
   ParkingLot lot_;
-  std::mutex log_mu_;
-  std::vector<std::string> logs_;
+  pop::testing::CapturedLog log_;
   std::unique_ptr<Server> server_;
 };
 

@@ -247,6 +247,7 @@ Result<void> Server::Parts::bootstrap_admin_token() {
 Result<void> Server::Parts::listen() {
   auto options = http_options(config, router);
   if (!options) return fail(in("invalid option", options.error()));
+  options->logger = config.logger;
   http = std::make_unique<http::Server>(std::move(*options), router.to_admitter());
   if (auto started = http->start(); !started)
     return fail(

@@ -24,7 +24,9 @@ class Logger {
  public:
   virtual ~Logger() = default;
   // One event: a short sentence saying what happened, without the ids, which go in
-  // `fields`. Thread-safe; never throws.
+  // `fields`. Both may carry request data as it came (paths, names, a handler's words): an
+  // implementation that writes lines escapes it (util/text.h, escape_for_log). Thread-safe;
+  // never throws.
   virtual void log(LogLevel level, std::string_view message,
                    std::initializer_list<LogField> fields) = 0;
 

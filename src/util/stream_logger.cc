@@ -38,7 +38,7 @@ StreamLogger::StreamLogger(std::string program, LogFormat format, LogLevel minim
       clock_(clock) {}
 
 void StreamLogger::log(LogLevel level, std::string_view message,
-                       std::initializer_list<LogField> fields) {
+                       std::initializer_list<LogField> fields) try {
   if (level < minimum_) return;
   std::string line;
   std::FILE* stream = err_;
@@ -58,6 +58,8 @@ void StreamLogger::log(LogLevel level, std::string_view message,
   std::lock_guard lock(mutex_);
   std::fwrite(line.data(), 1, line.size(), stream);
   std::fflush(stream);
+} catch (...) {
+  // Out of memory for the line: the event is lost, the caller carries on (the contract).
 }
 
 }  // namespace pop
