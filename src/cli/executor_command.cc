@@ -159,7 +159,8 @@ int run_executor(ExecutorSettings settings) {
   std::filesystem::create_directories(handler_root);
   // The pool's other Pods belong to executors that still run: never reap them.
   KubernetesRunnerExtras extras{pod, pod ? pod->name : "", false};
-  auto runner = create_runner(settings.runner, handler_root, pool, extras);
+  StreamLogger logger("pop executor", LogFormat::kText);
+  auto runner = create_runner(settings.runner, handler_root, pool, logger, extras);
   if (!runner) return fail_start(settings.runner.kind + " runner", runner.error());
 
   puller::SingleAssignmentSource source(**server, std::move(*assignment), [&] {
@@ -171,7 +172,6 @@ int run_executor(ExecutorSettings settings) {
   options.report_interval =
       std::chrono::milliseconds(static_cast<long long>(settings.report_seconds * 1000));
   options.report_url = report_url_or_default(settings.report_url, settings.server);
-  StreamLogger logger("pop executor", LogFormat::kText);
   options.logger = &logger;
   puller::PullerAgent agent(source, *registry, **runner, options);
   {

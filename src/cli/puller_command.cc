@@ -204,7 +204,8 @@ int run_puller(const PullerSettings& settings) {
     return run_executor_pods(settings, **source, client.bearer_token, puller_id, signals);
   auto work_root = TempDir::create("pop-puller-");
   if (!work_root) return fail_puller_start("work directory", work_root.error());
-  auto runner = create_runner(settings.runner, work_root->path(), settings.pool);
+  StreamLogger logger("pop puller", LogFormat::kText);
+  auto runner = create_runner(settings.runner, work_root->path(), settings.pool, logger);
   if (!runner) return fail_puller_start(settings.runner.kind + " runner", runner.error());
 
   puller::AgentOptions options;
@@ -215,7 +216,6 @@ int run_puller(const PullerSettings& settings) {
   options.report_interval =
       std::chrono::milliseconds(static_cast<long long>(settings.report_seconds * 1000));
   options.report_url = report_url_or_default(settings.report_url, settings.server);
-  StreamLogger logger("pop puller", LogFormat::kText);
   options.logger = &logger;
   puller::PullerAgent agent(**source, *registry, **runner, options);
   std::printf("pop puller %s: pulling pool \"%s\" from %s with capacity %zu\n", puller_id.c_str(),

@@ -20,6 +20,7 @@ std::chrono::milliseconds seconds_to_ms(double seconds) {
 
 Result<std::unique_ptr<Runner>> create_kubernetes_runner(const RunnerSettings& settings,
                                                          const std::string& resource_pool_id,
+                                                         Logger& logger,
                                                          const KubernetesRunnerExtras& extras) {
   auto connection = connect_kubernetes(settings);
   if (!connection) return tl::unexpected(connection.error());
@@ -31,8 +32,9 @@ Result<std::unique_ptr<Runner>> create_kubernetes_runner(const RunnerSettings& s
   options.owner = extras.owner;
   options.instance_id = extras.instance_id;
   options.reap_orphans = extras.reap_orphans;
-  std::fprintf(stderr, "pop: handler Pods through %s, namespace \"%s\" by default\n",
-               connection->description.c_str(), options.default_namespace.c_str());
+  options.logger = &logger;
+  logger.info("handler Pods through the Kubernetes API",
+              {{"api", connection->description}, {"namespace", options.default_namespace}});
   auto runner = KubernetesRunner::create(std::move(connection->client), std::move(options));
   if (!runner) return tl::unexpected(runner.error());
   return std::unique_ptr<Runner>(std::move(*runner));
@@ -133,10 +135,10 @@ Result<KubernetesConnection> connect_kubernetes(const RunnerSettings& settings) 
 
 Result<std::unique_ptr<Runner>> create_runner(const RunnerSettings& settings,
                                               const std::filesystem::path& work_root,
-                                              const std::string& resource_pool_id,
+                                              const std::string& resource_pool_id, Logger& logger,
                                               const KubernetesRunnerExtras& kubernetes_extras) {
   if (settings.kind == "kubernetes")
-    return create_kubernetes_runner(settings, resource_pool_id, kubernetes_extras);
+    return create_kubernetes_runner(settings, resource_pool_id, logger, kubernetes_extras);
   if (settings.kind == "docker") {
     DockerRunner::Options options;
     options.engine_host =
@@ -144,11 +146,14 @@ Result<std::unique_ptr<Runner>> create_runner(const RunnerSettings& settings,
     options.work_root = work_root;
     options.network = settings.docker_network;
     options.resource_pool_id = resource_pool_id;
+    options.logger = &logger;
     auto runner = DockerRunner::create(std::move(options));
     if (!runner) return tl::unexpected(runner.error());
-    if ((*runner)->reaped_at_start() > 0)
-      std::fprintf(stderr, "pop: removed %zu container(s) an earlier run of pool \"%s\" left\n",
-                   (*runner)->reaped_at_start(), resource_pool_id.c_str());
+    if ((*runner)->reaped_at_start() > 0) {
+      logger.info("removed the containers an earlier run of the pool left",
+                  {{"pool", resource_pool_id},
+                   {"containers", std::to_string((*runner)->reaped_at_start())}});
+    }
     return std::unique_ptr<Runner>(std::move(*runner));
   }
   auto runner = LocalRunner::create({work_root});

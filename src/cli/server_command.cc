@@ -118,9 +118,9 @@ Result<server::ServerConfig> server_config(const ServerSettings& settings,
     auto resources = resources_from_flags(settings.resources);
     if (!resources) return fail(resources.error());
     config.embedded_puller = server::EmbeddedPullerConfig{
-        [runner = settings.runner](const std::filesystem::path& work_root,
-                                   const std::string& pool) {
-          auto created = create_runner(runner, work_root, pool);
+        [runner = settings.runner](const std::filesystem::path& work_root, const std::string& pool,
+                                   Logger& logger) {
+          auto created = create_runner(runner, work_root, pool, logger);
           if (!created)
             created.error().message = runner.kind + " runner: " + created.error().message;
           return created;

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <cstdio>
 #include <optional>
 #include <random>
 #include <set>
@@ -447,10 +446,10 @@ class Executor::Impl {
     OperationProgress& progress = progress_.operations[index];
     if (!can_transition(progress.state, to)) {
       // An executor bug, not bad input: fail loudly in tests, keep going in production.
-      std::fprintf(stderr, "pop: internal error: operation %s cannot go from %s to %s\n",
-                   progress.operation.c_str(),
-                   std::string(state_message_of(progress.state)).c_str(),
-                   std::string(state_message_of(to)).c_str());
+      options_.logger->error("internal error: an operation cannot make this transition",
+                             {{"operation", progress.operation},
+                              {"from", std::string(state_message_of(progress.state))},
+                              {"to", std::string(state_message_of(to))}});
       assert(false);
     }
     percent_sum_ -= contribution(progress);

@@ -22,6 +22,7 @@
 #include "model/execution_limits.h"
 #include "registry/handler_registry.h"
 #include "runner/runner.h"
+#include "util/logger.h"
 
 namespace pop {
 
@@ -36,6 +37,7 @@ struct ExecutorOptions {
   std::filesystem::path log_dir;
   std::size_t log_limit_bytes = 8u << 20;
   ExecutionLimits limits;
+  Logger* logger = &null_logger();  // borrowed: the executor's own faults
 };
 
 // One attempt as it happened, for traces and latency measurements.

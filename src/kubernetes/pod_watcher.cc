@@ -1,7 +1,6 @@
 #include "kubernetes/pod_watcher.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <utility>
 
 #include "kubernetes/kube_status.h"
@@ -45,8 +44,8 @@ bool PodWatcher::relist(std::string& resource_version) {
       return true;
     }
     if (stop_.stop_requested()) return false;
-    std::fprintf(stderr, "pop: kubernetes: cannot list the Pods of namespace %s: %s\n",
-                 name_space_.c_str(), list.error().message.c_str());
+    options_.logger->warning("cannot list the Pods of a namespace",
+                             {{"namespace", name_space_}, {"error", list.error().message}});
     if (!back_off(backoff)) return false;
   }
   return false;

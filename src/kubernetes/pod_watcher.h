@@ -16,6 +16,7 @@
 
 #include "kubernetes/kube_client.h"
 #include "kubernetes/stop_signal.h"
+#include "util/logger.h"
 
 namespace pop::kubernetes {
 
@@ -25,6 +26,7 @@ class PodWatcher {
     std::chrono::seconds watch_timeout{300};  // asked of the server per watch request
     std::chrono::milliseconds initial_backoff{250};
     std::chrono::milliseconds max_backoff{10000};
+    Logger* logger = &null_logger();  // borrowed: lists that fail
   };
 
   // Called on the watcher's thread, in the order the server reported the changes.

@@ -186,6 +186,7 @@ void PullerAgent::start_job(Assignment assignment) {
   job->agenda = std::move(*agenda);
   job->demand = declared_resources(job->agenda.agenda.params).value_or(Resources{});
   ExecutorOptions options = options_.executor;
+  options.logger = options_.logger;
   if (!job->agenda.agenda.customer_id.empty()) options.customer_id = job->agenda.agenda.customer_id;
   if (auto binding = assignment.agenda.find("agendaInsight");
       binding != assignment.agenda.end() && binding->is_object()) {

@@ -258,7 +258,7 @@ Result<void> Server::Parts::listen() {
 Result<void> Server::Parts::start_embedded_puller() {
   const EmbeddedPullerConfig& puller = *config.embedded_puller;
   const std::string pool = service::ServiceOptions{}.default_resource_pool;
-  auto created = puller.make_runner(*work_root, pool);
+  auto created = puller.make_runner(*work_root, pool, *config.logger);
   if (!created) return fail(created.error());
   runner = std::move(*created);
   // Its own credential: a puller of the default pool, held to the rules of any puller.

@@ -29,9 +29,10 @@ namespace pop::server {
 
 // The puller of the default resource pool that runs inside the server.
 struct EmbeddedPullerConfig {
-  // Its runner, given the work directory (emptied at every start) and the pool's id.
-  std::function<Result<std::unique_ptr<Runner>>(const std::filesystem::path& work_root,
-                                                const std::string& resource_pool_id)>
+  // Its runner, given the work directory (emptied at every start), the pool's id and the
+  // server's logger.
+  std::function<Result<std::unique_ptr<Runner>>(
+      const std::filesystem::path& work_root, const std::string& resource_pool_id, Logger& logger)>
       make_runner;
   std::size_t capacity = 4;                 // agendas at once
   std::optional<Resources> resources = {};  // what its agendas may declare, in all

@@ -62,8 +62,9 @@ class ServerAssemblyTest : public ::testing::Test {
 
 TEST_F(ServerAssemblyTest, RunsADiamondWithItsEmbeddedPuller) {
   ServerConfig with_puller = config("one");
-  with_puller.embedded_puller = EmbeddedPullerConfig{
-      [](const fs::path& work_root, const std::string&) -> Result<std::unique_ptr<Runner>> {
+  with_puller.embedded_puller =
+      EmbeddedPullerConfig{[](const fs::path& work_root, const std::string&,
+                              Logger&) -> Result<std::unique_ptr<Runner>> {
         auto runner = LocalRunner::create({work_root});
         if (!runner) return fail(runner.error());
         return std::unique_ptr<Runner>(std::move(*runner));

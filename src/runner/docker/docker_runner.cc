@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <cstdio>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -193,8 +192,8 @@ class DockerAttempt {
       auto engine = DockerEngine::connect(options_.engine_host);
       if (engine) {
         if (auto removed = engine->remove_container(id); !removed)
-          std::fprintf(stderr, "pop: docker runner: cannot remove container %s: %s\n", id.c_str(),
-                       removed.error().message.c_str());
+          options_.logger->warning("cannot remove a container",
+                                   {{"container", id}, {"error", removed.error().message}});
       }
       std::lock_guard lock(mutex_);
       container_id_.clear();

@@ -25,6 +25,7 @@
 
 #include "runner/output_file.h"
 #include "runner/runner.h"
+#include "util/logger.h"
 
 namespace pop {
 
@@ -42,6 +43,7 @@ class DockerRunner final : public Runner {
     std::string resource_pool_id{};
     std::size_t log_tail_bytes = 4096;
     std::size_t max_output_bytes = kOutputLimits.max_bytes;
+    Logger* logger = &null_logger();  // borrowed
   };
 
   static constexpr std::size_t kMaxEnvironmentPayloadBytes = 64u << 10;

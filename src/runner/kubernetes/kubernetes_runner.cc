@@ -3,7 +3,6 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
-#include <cstdio>
 #include <mutex>
 #include <set>
 #include <utility>
@@ -200,6 +199,11 @@ class KubernetesRunner::Impl : public std::enable_shared_from_this<KubernetesRun
   std::string collect_log(const PodAttempt& attempt);
   void delete_pod(const std::string& name_space, const std::string& name);
   void reap_orphans();
+  kubernetes::PodWatcher::Options watch_options() const {
+    kubernetes::PodWatcher::Options watch = options_.watch;
+    watch.logger = options_.logger;
+    return watch;
+  }
   void mark_reaping_done() {
     {
       std::lock_guard lock(reaping_mutex_);
@@ -274,9 +278,9 @@ void KubernetesRunner::Impl::ensure_watcher(const std::string& name_space) {
           [this, name_space](const std::vector<Json>& pods, SteadyClock::time_point list_started) {
             on_listed(name_space, pods, list_started);
           }};
-  watchers_.emplace(name_space,
-                    std::make_unique<kubernetes::PodWatcher>(*client_, name_space, own_selector_,
-                                                             options_.watch, std::move(callbacks)));
+  watchers_.emplace(
+      name_space, std::make_unique<kubernetes::PodWatcher>(*client_, name_space, own_selector_,
+                                                           watch_options(), std::move(callbacks)));
 }
 
 Result<std::unique_ptr<HandlerRun>> KubernetesRunner::Impl::start(const LaunchRequest& request,
@@ -470,8 +474,8 @@ void KubernetesRunner::Impl::terminate(const std::shared_ptr<PodAttempt>& attemp
     if (auto deleted = client_->delete_pod(name_space, name, seconds, &abandon_)) {
       pods_deleted_.fetch_add(1);
     } else {
-      std::fprintf(stderr, "pop: kubernetes: cannot delete Pod %s/%s: %s\n", name_space.c_str(),
-                   name.c_str(), deleted.error().message.c_str());
+      options_.logger->warning("cannot delete a Pod", {{"pod", name_space + "/" + name},
+                                                       {"error", deleted.error().message}});
     }
   });
   // Should the Pod never be seen ending, the attempt ends anyway.
@@ -508,8 +512,8 @@ void KubernetesRunner::Impl::delete_pod(const std::string& name_space, const std
   if (auto deleted = client_->delete_pod(name_space, name, 0, &abandon_)) {
     pods_deleted_.fetch_add(1);
   } else {
-    std::fprintf(stderr, "pop: kubernetes: cannot delete Pod %s/%s: %s\n", name_space.c_str(),
-                 name.c_str(), deleted.error().message.c_str());
+    options_.logger->warning("cannot delete a Pod", {{"pod", name_space + "/" + name},
+                                                     {"error", deleted.error().message}});
   }
 }
 
@@ -684,8 +688,7 @@ void KubernetesRunner::Impl::reap_orphans() {
     pods = client_->list_pods(options_.default_namespace, selector, &abandon_);
   }
   if (!pods) {
-    std::fprintf(stderr, "pop: kubernetes: cannot look for orphaned Pods: %s\n",
-                 pods.error().message.c_str());
+    options_.logger->warning("cannot look for orphaned Pods", {{"error", pods.error().message}});
     return;
   }
   const std::string own = kubernetes::label_value(options_.instance_id);
@@ -726,9 +729,8 @@ void KubernetesRunner::Impl::shut_down() {
     tasks_.post([this, name_space = name_space, name = name] { delete_pod(name_space, name); });
   }
   if (!tasks_.wait_idle(options_.shutdown_timeout)) {
-    std::fprintf(stderr,
-                 "pop: kubernetes: Pod deletions still pending after %s; giving up on them\n",
-                 describe_duration(options_.shutdown_timeout).c_str());
+    options_.logger->warning("Pod deletions still pending at shutdown; giving up on them",
+                             {{"after", describe_duration(options_.shutdown_timeout)}});
     abandon_.request_stop();
     tasks_.wait_idle(options_.shutdown_timeout);
   }
