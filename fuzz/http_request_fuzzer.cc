@@ -35,6 +35,7 @@
 #include "http/error_response.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "util/logger.h"
 
 namespace {
 
@@ -90,11 +91,11 @@ class LaterAnswers {
 };
 
 // What the server logged since the last input.
-class LogLines {
+class LogLines final : public pop::Logger {
  public:
-  void add(std::string_view line) {
+  void log(pop::LogLevel, std::string_view message, std::initializer_list<pop::LogField>) override {
     std::lock_guard lock(mu_);
-    lines_.emplace_back(line);
+    lines_.emplace_back(message);
   }
   std::vector<std::string> take() {
     std::lock_guard lock(mu_);
@@ -174,7 +175,7 @@ struct Fixture {
     options.idle_timeout = 2s;
     options.write_timeout = 2s;
     options.stop_grace = 1s;
-    options.log = [this](std::string_view line) { log.add(line); };
+    options.logger = &log;
     server = std::make_unique<pop::http::Server>(options, make_router(later).to_handler());
     POP_FUZZ_CHECK(server->start().has_value());
   }
