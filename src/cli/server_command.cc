@@ -163,11 +163,12 @@ int serve(const ServerSettings& settings) {
   config->registry = std::move(*registry);
   config->logger = &logger;
 
+  // As given (a wildcard stays one): where it listens, not how to reach it.
+  const std::string listen_host = config->host;
   auto server = server::Server::start(std::move(*config));
   if (!server) return fail_server_start("", server.error());
   logger.info("listening on " + std::string(settings.tls_certificate.empty() ? "http" : "https") +
-              "://" + split_listen(settings.listen)->first + ":" +
-              std::to_string((*server)->port()) + ", data in " +
+              "://" + listen_host + ":" + std::to_string((*server)->port()) + ", data in " +
               (*server)->data_directory().string());
 
   {

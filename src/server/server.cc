@@ -85,6 +85,11 @@ struct Server::Parts {
   explicit Parts(ServerConfig server_config) : config(std::move(server_config)) {}
 
   WallTime now() const { return config.clock->now(); }
+  // Where clients reach the listener; REQUIRES: listen() succeeded.
+  std::string url() const {
+    return std::string(config.tls ? "https://" : "http://") + reachable_host(config.host) + ":" +
+           std::to_string(http->port());
+  }
   service::WallClock wall_clock() const {
     return [clock = config.clock] { return clock->now(); };
   }
@@ -271,8 +276,7 @@ Result<void> Server::Parts::start_embedded_puller() {
   options.report_interval =
       std::min<std::chrono::milliseconds>(config.lease_duration / 3, std::chrono::seconds(2));
   options.logger = config.logger;
-  options.report_url = (config.tls ? "https://" : "http://") + reachable_host(config.host) + ":" +
-                       std::to_string(http->port()) + "/v1/reports";
+  options.report_url = url() + "/v1/reports";
   agent = std::make_unique<puller::PullerAgent>(*source, config.registry, *runner, options);
   agent_thread = std::thread([this] { agent->run(); });
   return {};
@@ -336,10 +340,7 @@ Server::~Server() { stop(); }
 
 std::uint16_t Server::port() const { return parts_->http->port(); }
 
-std::string Server::url() const {
-  return std::string(parts_->config.tls ? "https://" : "http://") +
-         reachable_host(parts_->config.host) + ":" + std::to_string(port());
-}
+std::string Server::url() const { return parts_->url(); }
 
 std::filesystem::path Server::data_directory() const { return parts_->data->path(); }
 
