@@ -720,13 +720,15 @@ TEST_F(AccessMatrixTest, RefusalsAreLoggedWithTheirReasonAndWithoutTheToken) {
   EXPECT_EQ(stopped.exit_status, 0) << stopped.err;
 
   for (int column = 0; column < kBadCredentials; ++column) {
-    const std::size_t at = stopped.err.find("(correlation id refused-" + tag(column) + ")");
+    const std::size_t at = stopped.err.find("correlation_id=refused-" + tag(column) + " ");
     ASSERT_NE(at, std::string::npos) << kCallerNames[column] << " not logged:\n" << stopped.err;
     const std::size_t begin = stopped.err.rfind('\n', at) + 1;  // npos + 1 is 0
     const std::string line = stopped.err.substr(begin, stopped.err.find('\n', at) - begin);
-    EXPECT_NE(line.find("refused GET /v1/agendas"), std::string::npos) << line;
-    EXPECT_NE(line.find("from 127.0.0.1"), std::string::npos) << line;
-    EXPECT_NE(line.find(": " + reasons[column]), std::string::npos)
+    EXPECT_NE(line.find("refused method=GET path=/v1/agendas"), std::string::npos) << line;
+    EXPECT_NE(line.find("peer=127.0.0.1"), std::string::npos) << line;
+    // The reason as the log quotes it, without its closing quote: some go on with an id.
+    const std::string quoted = Json(reasons[column]).dump();
+    EXPECT_NE(line.find(" error=" + quoted.substr(0, quoted.size() - 1)), std::string::npos)
         << kCallerNames[column] << ": " << line;
   }
 

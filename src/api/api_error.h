@@ -1,7 +1,7 @@
 // The error answer of every API route, in the one error shape (http/error_response.h). A
-// refusal of an authenticated caller (403) is also logged to stderr with the caller's
-// name and the reason, as the gate logs its 401s: both are what an operator looks for when
-// a tenant says "access denied".
+// refusal of an authenticated caller (403) is also logged, through the request's logger, with
+// the caller's name and the reason, as the gate logs its 401s: both are what an operator
+// looks for when a tenant says "access denied".
 #pragma once
 
 #include "http/error_response.h"

@@ -1,12 +1,10 @@
 #include "api/authentication_gate.h"
 
-#include <cstdio>
 #include <memory>
 #include <mutex>
 #include <string>
 
 #include "http/error_response.h"
-#include "util/text.h"
 
 namespace pop::api {
 namespace {
@@ -14,39 +12,32 @@ namespace {
 // The gate is copied with the router; every copy logs through this one.
 class ThrottledLog {
  public:
-  explicit ThrottledLog(RefusalLog log) : log_(std::move(log)) {
-    if (!log_.write) {
-      log_.write = [](std::string_view line) {
-        std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
-      };
-    }
-    if (!log_.now) log_.now = [] { return LogThrottle::Clock::now(); };
-  }
+  explicit ThrottledLog(const Clock& clock) : clock_(clock) {}
 
   void refused(const http::HttpRequest& request, const Error& error) {
     std::lock_guard lock(mu_);
-    const auto left_out = throttle_.admit(log_.now());
+    const auto left_out = throttle_.admit(clock_.steady_now());
     if (!left_out) return;
-    std::string line = "pop server: refused " + escape_for_log(request.method) + " " +
-                       escape_for_log(request.path) + " from " +
-                       escape_for_log(request.remote_address) + " (correlation id " +
-                       escape_for_log(request.correlation_id) +
-                       "): " + escape_for_log(error.message);
-    if (*left_out > 0)
-      line += " (" + std::to_string(*left_out) + " more refusals since the last one logged)";
-    log_.write(line);
+    // Every event carries the count, 0 mostly, so that readers of the JSON log need no
+    // second shape.
+    request.logger->warning("refused", {{"method", request.method},
+                                        {"path", request.path},
+                                        {"peer", request.remote_address},
+                                        {"correlation_id", request.correlation_id},
+                                        {"error", error.message},
+                                        {"refusals_left_out", std::to_string(*left_out)}});
   }
 
  private:
-  RefusalLog log_;
+  const Clock& clock_;
   std::mutex mu_;
   LogThrottle throttle_{kRefusalLogInterval, kRefusalLogBurst};  // guarded by mu_
 };
 
 }  // namespace
 
-http::Gate authentication_gate(const auth::Authenticator& authenticator, RefusalLog log) {
-  auto refusals = std::make_shared<ThrottledLog>(std::move(log));
+http::Gate authentication_gate(const auth::Authenticator& authenticator, const Clock& clock) {
+  auto refusals = std::make_shared<ThrottledLog>(clock);
   return [&authenticator,
           refusals](http::HttpRequest& request) -> std::optional<http::HttpResponse> {
     auto token = auth::bearer_token(request.header("Authorization"));

@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include <sstream>
+#include <map>
 #include <string>
-#include <vector>
+
+#include "testing/captured_log.h"
+#include "util/clock.h"
 
 namespace pop::api {
 namespace {
@@ -17,8 +19,9 @@ class NobodyAuthenticator final : public auth::Authenticator {
   }
 };
 
-http::HttpRequest request(int number) {
+http::HttpRequest request(int number, Logger& log) {
   http::HttpRequest request;
+  request.logger = &log;
   request.method = "GET";
   request.path = "/v1/agendas";
   request.remote_address = "127.0.0.2:4000";
@@ -27,32 +30,32 @@ http::HttpRequest request(int number) {
   return request;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
 // A client that reconnects as fast as it can with a bad token must not fill the log: the
 // first refusals are logged whole, the rest of the interval only counted.
 TEST(AuthenticationGate, RefusalsBeyondTheBurstAreLeftOutOfTheLog) {
   NobodyAuthenticator nobody;
-  const http::Gate gate = authentication_gate(nobody);
-  ::testing::internal::CaptureStderr();
+  ManualClock clock;
+  testing::CapturedLog log;
+  const http::Gate gate = authentication_gate(nobody, clock);
   for (int i = 0; i < 500; ++i) {
-    auto req = request(i);
+    auto req = request(i, log);
     auto refusal = gate(req);
     ASSERT_TRUE(refusal.has_value());
     EXPECT_EQ(refusal->status, 401);
   }
-  const std::vector<std::string> lines = lines_of(::testing::internal::GetCapturedStderr());
-  ASSERT_EQ(lines.size(), kRefusalLogBurst);
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    EXPECT_EQ(lines[i],
-              "pop server: refused GET /v1/agendas from 127.0.0.2:4000 (correlation id "
-              "attempt-" +
-                  std::to_string(i) + "): unknown API token");
+  const auto events = log.events();
+  ASSERT_EQ(events.size(), kRefusalLogBurst);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].level, LogLevel::kWarning);
+    EXPECT_EQ(events[i].message, "refused");
+    const std::map<std::string, std::string> expected = {
+        {"method", "GET"},
+        {"path", "/v1/agendas"},
+        {"peer", "127.0.0.2:4000"},
+        {"correlation_id", "attempt-" + std::to_string(i)},
+        {"error", "unknown API token"},
+        {"refusals_left_out", "0"}};
+    EXPECT_EQ(events[i].fields, expected);
   }
 }
 
@@ -60,23 +63,21 @@ TEST(AuthenticationGate, RefusalsBeyondTheBurstAreLeftOutOfTheLog) {
 // left out before it.
 TEST(AuthenticationGate, TheNextLineLoggedCountsTheRefusalsLeftOut) {
   NobodyAuthenticator nobody;
-  std::vector<std::string> lines;
-  LogThrottle::Clock::time_point now{};
-  const http::Gate gate = authentication_gate(
-      nobody,
-      {[&lines](std::string_view line) { lines.emplace_back(line); }, [&now] { return now; }});
+  ManualClock clock;
+  testing::CapturedLog log;
+  const http::Gate gate = authentication_gate(nobody, clock);
   for (int i = 0; i < 100; ++i) {
-    auto req = request(i);
+    auto req = request(i, log);
     gate(req);
   }
-  ASSERT_EQ(lines.size(), kRefusalLogBurst);
-  now += kRefusalLogInterval;
-  auto req = request(100);
+  ASSERT_EQ(log.events().size(), kRefusalLogBurst);
+  clock.advance(kRefusalLogInterval);
+  auto req = request(100, log);
   gate(req);
-  ASSERT_EQ(lines.size(), kRefusalLogBurst + 1);
-  EXPECT_EQ(lines.back(),
-            "pop server: refused GET /v1/agendas from 127.0.0.2:4000 (correlation id attempt-100): "
-            "unknown API token (80 more refusals since the last one logged)");
+  const auto events = log.events();
+  ASSERT_EQ(events.size(), kRefusalLogBurst + 1);
+  EXPECT_EQ(events.back().fields.at("correlation_id"), "attempt-100");
+  EXPECT_EQ(events.back().fields.at("refusals_left_out"), "80");
 }
 
 }  // namespace

@@ -35,11 +35,8 @@ Result<std::uint64_t> integer(std::string_view text, std::string_view what, std:
 
 HttpResponse post_report(service::ReportService& reports, const HttpRequest& request) {
   const auth::Principal& caller = caller_of(request);
-  if (caller.role != auth::Role::kReporter)
-    return error(Error{ErrorCode::kForbidden,
-                       "reports are posted with an operation's report token ($POP_REPORT_TOKEN)",
-                       {}},
-                 request);
+  if (auto allowed = access::check_post_report(caller); !allowed)
+    return error(allowed.error(), request);
   const auth::ReportScope& scope = caller.report_scope;
   const ReportClaims claims{scope.agenda_id, scope.epoch, scope.operation, scope.attempt};
   auto report = service::parse_handler_report(request.body);

@@ -14,6 +14,6 @@ namespace pop::api {
 // Borrows the services and the store; they must outlive the router's handlers.
 // kConflict when a route is already there.
 Result<void> add_token_routes(http::Router& router, service::TokenService& tokens,
-                              service::AuditTrail& audit, store::Store& store);
+                              service::AuditTrail& audit);
 
 }  // namespace pop::api

@@ -74,8 +74,9 @@ TEST_F(TokenCommandsTest, MemberTokensReachTheirCustomerOnlyUntilRevoked) {
   // Both refusals are in the server's log with their reasons, the secret nowhere.
   const std::string server_log = server_->stderr_so_far();
   for (const std::string& line :
-       {std::string("refused GET /v1/agendas from 127.0.0.1:"),
-        "the API token was revoked (" + id + ")", "forbidden POST /v1/tokens to token:" + id}) {
+       {std::string("refused method=GET path=/v1/agendas peer=127.0.0.1:"),
+        "the API token was revoked (" + id + ")",
+        "forbidden method=POST path=/v1/tokens caller=token:" + id}) {
     EXPECT_NE(server_log.find(line), std::string::npos) << line << "\n" << server_log;
   }
   EXPECT_EQ(server_log.find(member.substr(21)), std::string::npos) << "a secret was logged";

@@ -286,6 +286,7 @@ class Connection final : public ConnectionBase,
     }
     request.remote_address = remote_address_;
     request.correlation_id = correlation_id_;
+    request.logger = options_.logger;
     if (auto refused = check_request_head(version_, request.headers)) {
       respond_and_close(
           error_response(refused->status, refused->code, refused->message, {}, correlation_id_));

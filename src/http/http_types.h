@@ -10,6 +10,7 @@
 
 #include "http/headers.h"
 #include "http/query_string.h"
+#include "util/logger.h"
 
 namespace pop::auth {
 struct Principal;
@@ -34,6 +35,9 @@ struct HttpRequest {
   // Who sent it, set by the Router's gate (Router::set_gate) before a guarded route runs;
   // null on open routes and in servers without a gate.
   std::shared_ptr<const auth::Principal> principal;
+  // The server's logger (ServerOptions::logger), for what a handler or gate decides about
+  // the request and an operator must see: a refusal, a request forbidden. Never null.
+  Logger* logger = &null_logger();
 
   std::optional<std::string_view> header(std::string_view name) const { return headers.get(name); }
   // The decoded value of a `{name}` path segment; empty when the route has no such segment.

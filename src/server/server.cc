@@ -214,13 +214,13 @@ Result<void> Server::Parts::build_routes() {
   ready.set_listener([polls](const std::string& pool_id, const std::string& insight_id) {
     if (auto alive = polls.lock()) alive->wake(pool_id, insight_id);
   });
-  router.set_gate(api::authentication_gate(authenticators));
+  router.set_gate(api::authentication_gate(authenticators, *config.clock));
   agenda_routes = std::make_unique<api::AgendaRoutes>(*agenda_access, long_polls);
   config_routes =
       std::make_unique<api::ConfigRoutes>(*config_access, *config_service, *agenda_access);
   for (Result<void> added : {agenda_routes->add_to(router), config_routes->add_to(router),
                              api::add_report_routes(router, *reports, *agenda_access),
-                             api::add_token_routes(router, *tokens, *audit, *store),
+                             api::add_token_routes(router, *tokens, *audit),
                              api::add_readiness_routes(router, *readiness)}) {
     if (!added) return fail(in("routes", added.error()));
   }

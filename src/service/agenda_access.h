@@ -3,20 +3,12 @@
 // recorded in the audit trail. The REST routes and the embedded puller both go through this
 // class, so no path to an agenda skips the rules.
 //
-// The rules (docs/server.md, "Access"):
-// - An agenda is visible to an admin, to the members of its customer, and to a puller of
-//   the resource pool it was bound to (what that pool is handed). An invisible agenda
-//   answers kNotFound with the message of a missing one, on every verb.
-// - Submitting, cancelling, rerunning and deleting are for admins and the customer's
-//   members: kForbidden for a puller that can see the agenda.
-// - Pulling, reporting progress and completing are for admins and the pool's pullers:
-//   kForbidden for a member that can see the agenda or names a pool.
+// The rules are access/access_policy.h's (check_agenda, check_submit, check_list_agendas,
+// check_pull); this class reads the facts they need and applies the answer. Beyond them:
 // - A lease belongs to whoever pulled it: reporting progress and completing need the
 //   lease's key, which only the pull answer carries (LeasedAgenda::lease_key). Anyone else
 //   (another puller of the pool, an admin) gets kConflict, with the message of a lease that
 //   ended, which names neither the current epoch nor the holder.
-// - A reporter (one operation attempt) may do none of this: kForbidden.
-// - Listings show only visible agendas; a filter for another customer lists nothing.
 //
 // Why a key and not the holder's name: the key goes wherever the assignment goes (a
 // puller's executor Pod reports under its own puller id), needs nothing stored, holds
@@ -32,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "access/access_policy.h"
 #include "auth/principal.h"
 #include "service/agenda_service.h"
 #include "service/audit_trail.h"
@@ -78,9 +71,9 @@ class AgendaAccess {
   Result<void> check_read(const auth::Principal& caller, std::string_view agenda_id);
 
  private:
-  enum class Verb { kRead, kChange, kLease };
-  // The agenda when the caller may act on it with `verb`; the errors of the rules above.
-  Result<Json> check(const auth::Principal& caller, std::string_view agenda_id, Verb verb);
+  // The agenda when the caller may act on it with `verb`; the policy's error otherwise.
+  Result<Json> check(const auth::Principal& caller, std::string_view agenda_id,
+                     access::AgendaVerb verb);
   // Success when the caller may report on the lease and presents its key.
   Result<void> check_lease(const auth::Principal& caller, std::string_view agenda_id,
                            std::uint64_t epoch, std::string_view lease_key);

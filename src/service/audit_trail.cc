@@ -1,5 +1,6 @@
 #include "service/audit_trail.h"
 
+#include "access/access_policy.h"
 #include "util/time_format.h"
 
 namespace pop::service {
@@ -31,6 +32,13 @@ store::AuditRecord AuditTrail::make(const auth::Principal& who, std::string_view
   if (error != nullptr) details["message"] = error->message;
   record.details = std::move(details);
   return record;
+}
+
+Result<store::Page<store::AuditRecord>> AuditTrail::list(const auth::Principal& caller,
+                                                         const store::AuditQuery& query) const {
+  if (auto allowed = access::check_read_audit(caller); !allowed)
+    return tl::unexpected(allowed.error());
+  return store_.list_audit(query);
 }
 
 Json audit_record_to_json(const store::AuditRecord& record) {

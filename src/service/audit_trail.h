@@ -33,6 +33,11 @@ class AuditTrail {
                           std::string_view target, const Error* error,
                           Json details = Json::object()) const;
 
+  // A page of the log (GET /v1/audit), for a caller that may read it
+  // (access::check_read_audit).
+  Result<store::Page<store::AuditRecord>> list(const auth::Principal& caller,
+                                               const store::AuditQuery& query) const;
+
   // Records the outcome of `result` and passes it on.
   template <typename T>
   Result<T> record(const auth::Principal& who, std::string_view action, std::string_view target,

@@ -1,7 +1,7 @@
 #include "service/template_run.h"
 
+#include "access/access_policy.h"
 #include "agenda/template_binding.h"
-#include "service/config_access.h"
 
 namespace pop::service {
 
@@ -60,13 +60,13 @@ Result<SubmittedAgenda> run_template(ConfigService& config, AgendaAccess& agenda
                                      const auth::Principal& caller, std::string_view template_id,
                                      const TemplateRunRequest& request,
                                      const std::string& idempotency_key) {
-  if (caller.role != auth::Role::kAdmin && caller.role != auth::Role::kMember)
-    return fail(ErrorCode::kForbidden, "only admins and customer members run templates");
+  if (auto allowed = access::check_run_template(caller); !allowed)
+    return tl::unexpected(allowed.error());
   auto agenda_template = config.agenda_template(template_id);
   if (!agenda_template) return tl::unexpected(agenda_template.error());
   // Another customer's template that is not shared is not there, as for every object.
-  if (!shared_with(caller, agenda_template->customer_id, agenda_template->is_global,
-                   agenda_template->allowed_customer_ids))
+  if (!access::shared_with(caller, agenda_template->customer_id, agenda_template->is_global,
+                           agenda_template->allowed_customer_ids))
     return tl::unexpected(missing_document(store::DocumentKind::kAgendaTemplate, template_id));
   auto agenda = instantiate_template(*agenda_template, request, false, config.agenda_limits());
   if (!agenda) return tl::unexpected(agenda.error());

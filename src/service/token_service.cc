@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "access/access_policy.h"
 #include "auth/api_token.h"
 #include "util/crypto.h"
 #include "util/json_fields.h"
@@ -75,8 +76,8 @@ TokenService::TokenService(store::Store& store, WallClock clock)
     : store_(store), clock_(std::move(clock)) {}
 
 Result<IssuedToken> TokenService::create(const Principal& caller, const Json& body) {
-  if (caller.role != Role::kAdmin && caller.role != Role::kMember)
-    return fail(ErrorCode::kForbidden, "only admins and customer members manage API tokens");
+  if (auto allowed = access::check_manage_tokens(caller); !allowed)
+    return tl::unexpected(allowed.error());
   if (!body.is_object()) return fail(ErrorCode::kInvalidArgument, "request body must be an object");
   for (const auto& [name, value] : body.items()) {
     static const char* const kFields[] = {"role",        "customerIds",      "resourcePoolId",
@@ -92,8 +93,6 @@ Result<IssuedToken> TokenService::create(const Principal& caller, const Json& bo
   auto role = role_from(body.value("role", Json("member")));
   if (!role) return tl::unexpected(role.error());
   token.role = *role;
-  if (caller.role == Role::kMember && token.role != Role::kMember)
-    return fail(ErrorCode::kForbidden, "a customer member may issue member tokens only");
   if (auto ids = body.find("customerIds"); ids != body.end()) {
     auto parsed = customer_ids_from(*ids);
     if (!parsed) return tl::unexpected(parsed.error());
@@ -101,6 +100,8 @@ Result<IssuedToken> TokenService::create(const Principal& caller, const Json& bo
   } else if (caller.role == Role::kMember) {
     token.customer_ids = caller.customer_ids;
   }
+  if (auto allowed = access::check_issue_token(caller, token.role, token.customer_ids); !allowed)
+    return tl::unexpected(allowed.error());
   if (auto pool = body.find("resourcePoolId"); pool != body.end()) {
     if (!pool->is_string() || pool->get<std::string>().empty())
       return fail(ErrorCode::kInvalidArgument, "resourcePoolId must be a non-empty string");
@@ -149,13 +150,6 @@ Result<IssuedToken> TokenService::create(const Principal& caller, const Json& bo
     case Role::kReporter:
       break;  // not a role a body can name
   }
-  if (caller.role == Role::kMember) {
-    for (const std::string& id : token.customer_ids) {
-      if (!caller.acts_for(id))
-        return fail(ErrorCode::kForbidden,
-                    "a member may issue tokens only for its own customers, not \"" + id + "\"");
-    }
-  }
   if (token.role == Role::kPuller) {
     auto pool = store_.get_document(DocumentKind::kResourcePool, token.resource_pool_id);
     if (!pool) {
@@ -194,18 +188,14 @@ Result<IssuedToken> TokenService::issue(const NewToken& token, std::string_view 
 }
 
 bool TokenService::manages(const Principal& caller, const Json& token) {
-  if (caller.is_admin()) return true;
-  if (caller.role != Role::kMember || string_field(token, "role") != "member") return false;
-  const auto ids = customer_ids_of(token);
-  return !ids.empty() && std::all_of(ids.begin(), ids.end(), [&caller](const std::string& id) {
-    return caller.acts_for(id);
-  });
+  auto role = role_from(Json(string_field(token, "role")));
+  return role && access::manages_token(caller, *role, customer_ids_of(token));
 }
 
 Result<TokenPage> TokenService::list(const Principal& caller, const std::string& cursor,
                                      std::size_t limit) {
-  if (caller.role != Role::kAdmin && caller.role != Role::kMember)
-    return fail(ErrorCode::kForbidden, "only admins and customer members manage API tokens");
+  if (auto allowed = access::check_manage_tokens(caller); !allowed)
+    return tl::unexpected(allowed.error());
   limit = std::clamp<std::size_t>(limit, 1, store::kMaxPageLimit);
   TokenPage page;
   store::DocumentQuery query;
@@ -230,8 +220,8 @@ Result<TokenPage> TokenService::list(const Principal& caller, const std::string&
 }
 
 Result<store::DocumentRecord> TokenService::visible(const Principal& caller, std::string_view id) {
-  if (caller.role != Role::kAdmin && caller.role != Role::kMember)
-    return fail(ErrorCode::kForbidden, "only admins and customer members manage API tokens");
+  if (auto allowed = access::check_manage_tokens(caller); !allowed)
+    return tl::unexpected(allowed.error());
   auto record = store_.get_document(DocumentKind::kApiToken, id);
   if (record && !manages(caller, record->document)) record = fail(ErrorCode::kNotFound, "");
   if (!record && record.error().code == ErrorCode::kNotFound)
