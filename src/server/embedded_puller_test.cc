@@ -88,17 +88,15 @@ class PullerAgentTest : public ::testing::Test {
     options.lease_duration = 5s;
     service_ = std::make_unique<service::AgendaService>(
         *store_, *queues_, [this](std::string_view type) { return registry_.has(type); },
-        [] { return std::chrono::system_clock::now(); }, options);
+        system_clock(), options);
     ASSERT_TRUE(service_->start().has_value());
     auto secret = service::load_or_create_report_secret(*store_, std::chrono::system_clock::now());
     ASSERT_TRUE(secret.has_value());
-    reports_ = std::make_unique<service::ReportService>(
-        *store_, *secret, [] { return std::chrono::system_clock::now(); });
+    reports_ = std::make_unique<service::ReportService>(*store_, *secret, system_clock());
     auto runner = LocalRunner::create({dir_->path() / "work"});
     ASSERT_TRUE(runner.has_value());
     runner_ = std::move(*runner);
-    audit_ = std::make_unique<service::AuditTrail>(
-        *store_, [] { return std::chrono::system_clock::now(); }, null_logger());
+    audit_ = std::make_unique<service::AuditTrail>(*store_, system_clock(), null_logger());
     access_ = std::make_unique<service::AgendaAccess>(*service_, *audit_, *reports_);
     source_ = std::make_unique<server::LocalWorkSource>(
         *access_, signal_, *reports_, auth::puller_principal("embedded", "default"), "embedded");

@@ -90,9 +90,6 @@ struct Server::Parts {
     return std::string(config.tls ? "https://" : "http://") + reachable_host(config.host) + ":" +
            std::to_string(http->port());
   }
-  service::WallClock wall_clock() const {
-    return [clock = config.clock] { return clock->now(); };
-  }
 
   Result<void> open_store();
   Result<void> build_services();
@@ -180,15 +177,15 @@ Result<void> Server::Parts::build_services() {
   options.lease_duration = config.lease_duration;
   options.logger = config.logger;
   agendas =
-      std::make_unique<service::AgendaService>(*store, *queues, type_known, wall_clock(), options);
+      std::make_unique<service::AgendaService>(*store, *queues, type_known, *config.clock, options);
   if (auto started = agendas->start(); !started)
     return fail(in("cannot load the queues", started.error()));
   auto secret = service::load_or_create_report_secret(*store, now());
   if (!secret) return fail(in("cannot load the report token secret", secret.error()));
-  reports = std::make_unique<service::ReportService>(*store, std::move(*secret), wall_clock());
-  audit = std::make_unique<service::AuditTrail>(*store, wall_clock(), *config.logger);
+  reports = std::make_unique<service::ReportService>(*store, std::move(*secret), *config.clock);
+  audit = std::make_unique<service::AuditTrail>(*store, *config.clock, *config.logger);
   agenda_access = std::make_unique<service::AgendaAccess>(*agendas, *audit, *reports);
-  tokens = std::make_unique<service::TokenService>(*store, wall_clock());
+  tokens = std::make_unique<service::TokenService>(*store, *config.clock);
   report_tokens = std::make_unique<service::ReportAuthenticator>(*reports);
   authenticators.add(*tokens);
   authenticators.add(*report_tokens);
@@ -199,12 +196,12 @@ Result<void> Server::Parts::build_services() {
     authenticators.add(*jwts);
   }
   config_service = std::make_unique<service::ConfigService>(
-      *store, *queues, type_known, wall_clock(),
+      *store, *queues, type_known, *config.clock,
       service::ConfigOptions{options.default_resource_pool, options.limits, config.logger});
   config_access = std::make_unique<service::ConfigAccess>(*config_service, *audit);
   readiness = std::make_unique<service::StoreReadiness>(
-      [this](WallTime at) { return store->probe_write(at); }, wall_clock(),
-      [clock = config.clock] { return clock->steady_now(); }, service::StoreReadiness::Options{});
+      [this](WallTime at) { return store->probe_write(at); }, *config.clock,
+      service::StoreReadiness::Options{});
   return {};
 }
 

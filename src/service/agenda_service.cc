@@ -93,15 +93,15 @@ int maximum_attempts_of(const Agenda& agenda) {
 }  // namespace
 
 AgendaService::AgendaService(store::Store& store, InsightQueues& queues, TypeKnown type_known,
-                             WallClock clock, ServiceOptions options)
+                             const Clock& clock, ServiceOptions options)
     : store_(store),
       queues_(queues),
       type_known_(std::move(type_known)),
-      clock_(std::move(clock)),
+      clock_(clock),
       options_(std::move(options)) {}
 
 Result<void> AgendaService::start() {
-  const WallTime now = clock_();
+  const WallTime now = clock_.now();
   const std::string& pool = options_.default_resource_pool;
   Insight catch_all;
   catch_all.id = pool;
@@ -235,7 +235,7 @@ Result<SubmittedAgenda> AgendaService::submit(const SubmitRequest& request) {
   auto insight = bind_insight(agenda, customer_id, pool, insights);
   if (!insight) return tl::unexpected(insight.error());
 
-  const WallTime now = clock_();
+  const WallTime now = clock_.now();
   agenda.id = random_uuid();
   agenda.customer_id = customer_id;
   Json document = agenda_to_json(agenda);
@@ -300,7 +300,7 @@ Result<void> AgendaService::enqueue(const store::AgendaRecord& record) {
   return queues_.enqueue(
       record.insight_id,
       {record.id, record.customer_id, record.sequence, record.priority, record.added_time},
-      clock_());
+      clock_.now());
 }
 
 Result<Json> AgendaService::agenda(std::string_view id) {
@@ -321,7 +321,7 @@ Result<Json> AgendaService::explain(std::string_view id) {
   Json out = {{"agendaId", std::string(id)},
               {"processingState", processing_state_name(stored->processing_state)},
               {"processingStateMessage", stored->state_message}};
-  if (auto position = queues_.explain(id, clock_())) {
+  if (auto position = queues_.explain(id, clock_.now())) {
     out["insightId"] = position->insight_id;
     out["algorithm"] = position->algorithm;
     out["ready"] = position->ready;
@@ -363,7 +363,7 @@ Result<Json> AgendaService::list(const store::AgendaQuery& query) {
 
 Result<void> AgendaService::remove(std::string_view id) {
   if (auto deleted = store_.delete_agenda(id); !deleted) return deleted;
-  if (!queues_.forget(id, clock_())) queues_.announce_capacity();  // it may have been running
+  if (!queues_.forget(id, clock_.now())) queues_.announce_capacity();  // it may have been running
   return {};
 }
 
@@ -396,7 +396,7 @@ Result<Json> AgendaService::rerun(std::string_view id, const RerunRequest& reque
   }
   IssueList issues;
   const Agenda agenda = parse_agenda(stored_agenda->document, issues);
-  const WallTime now = clock_();
+  const WallTime now = clock_.now();
   auto written = revoke_and_write(
       id, [&](const store::ProgressRecord& stored) -> Result<store::ProgressRecord> {
         if (stored.processing_state != ProcessingState::kComplete && !is_held(stored)) {
@@ -441,7 +441,7 @@ std::map<std::string, std::size_t> AgendaService::execution_limits(
 Result<std::vector<LeasedAgenda>> AgendaService::pull(
     std::string_view resource_pool_id, std::string_view puller_id, std::size_t max,
     const std::optional<Resources>& available, const std::set<std::string>& skip_insight_ids) {
-  const WallTime now = clock_();
+  const WallTime now = clock_.now();
   std::vector<LeasedAgenda> leased;
   // The first reason an agenda could not be handed out, answered when none could.
   std::optional<Error> first_error;
@@ -597,7 +597,7 @@ Result<void> AgendaService::report(std::string_view agenda_id, std::uint64_t epo
                                    const Json& document) {
   auto progress = agenda_progress_from_json(document);
   if (!progress) return tl::unexpected(progress.error());
-  const WallTime now = clock_();
+  const WallTime now = clock_.now();
   if (auto renewed = store_.renew_lease(agenda_id, epoch, now + options_.lease_duration); !renewed)
     return renewed;
   auto stored = store_.get_progress(agenda_id);
@@ -619,7 +619,7 @@ Result<void> AgendaService::complete(std::string_view agenda_id, std::uint64_t e
   }
   auto stored = store_.get_progress(agenda_id);
   if (!stored) return tl::unexpected(stored.error());
-  const WallTime now = clock_();
+  const WallTime now = clock_.now();
   const int attempts = stored->attempts_completed + 1;
   progress->agenda_id = std::string(agenda_id);
   const bool retry =
@@ -643,7 +643,7 @@ Result<void> AgendaService::complete(std::string_view agenda_id, std::uint64_t e
 }
 
 Result<Json> AgendaService::cancel(std::string_view id) {
-  const WallTime now = clock_();
+  const WallTime now = clock_.now();
   auto written = revoke_and_write(
       id, [&](const store::ProgressRecord& stored) -> Result<store::ProgressRecord> {
         if (stored.processing_state == ProcessingState::kComplete) {
@@ -676,7 +676,7 @@ Result<Json> AgendaService::cancel(std::string_view id) {
 }
 
 Result<std::size_t> AgendaService::reclaim_expired() {
-  const WallTime now = clock_();
+  const WallTime now = clock_.now();
   auto expired = store_.list_expired_leases(now, kReclaimBatch);
   if (!expired) return tl::unexpected(expired.error());
   std::size_t reclaimed = 0;

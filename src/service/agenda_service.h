@@ -26,6 +26,7 @@
 #include "service/insight_queues.h"
 #include "service/rerun.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/logger.h"
 
 namespace pop::service {
@@ -36,8 +37,6 @@ struct ServiceOptions {
   std::string default_resource_pool = "default";  // for customers with no pool of their own
   Logger* logger = &null_logger();                // borrowed: what could not be done
 };
-
-using WallClock = std::function<WallTime()>;
 
 struct SubmitRequest {
   std::string customer_id = {};  // whose agenda it is when the agenda names no customerId
@@ -70,8 +69,8 @@ struct LeasedAgenda {
 class AgendaService {
  public:
   // Borrows everything; all must outlive the service.
-  AgendaService(store::Store& store, InsightQueues& queues, TypeKnown type_known, WallClock clock,
-                ServiceOptions options);
+  AgendaService(store::Store& store, InsightQueues& queues, TypeKnown type_known,
+                const Clock& clock, ServiceOptions options);
 
   // Makes sure the default resource pool and its catch-all FIFO insight exist, loads every
   // insight into the queues and queues every waiting agenda again, in submit order.
@@ -202,7 +201,7 @@ class AgendaService {
   store::Store& store_;
   InsightQueues& queues_;
   TypeKnown type_known_;
-  WallClock clock_;
+  const Clock& clock_;
   ServiceOptions options_;
   std::mutex quota_mutex_;                         // guards submitting_
   std::mutex running_quota_mutex_;                 // held by a pull that counts a running quota

@@ -61,8 +61,8 @@ class AgendaServiceTest : public ::testing::Test {
     options.lease_duration = 10s;
     options.logger = &log_;
     service_ = std::make_unique<AgendaService>(
-        *hooked_, *queues_, [](std::string_view type) { return type == "sample"; },
-        [this] { return now_; }, options);
+        *hooked_, *queues_, [](std::string_view type) { return type == "sample"; }, clock_,
+        options);
     auto started = service_->start();
     ASSERT_TRUE(started.has_value()) << started.error().message;
   }
@@ -93,7 +93,7 @@ class AgendaServiceTest : public ::testing::Test {
 
   std::optional<TempDir> dir_;
   pop::testing::CapturedLog log_;  // before the service, which logs to it
-  WallTime now_{std::chrono::milliseconds(1795852800000)};
+  ManualClock clock_{WallTime(std::chrono::milliseconds(1795852800000))};
   std::vector<std::string> announced_;  // "pool/insight" of each wake-up the queues gave
   std::unique_ptr<store::sqlite::SqliteStore> store_;
   std::unique_ptr<HookedStore> hooked_;  // what the service uses: store_ with hooks
@@ -152,7 +152,7 @@ TEST_F(AgendaServiceTest, ReportsAreFencedAndExpiredLeasesComeBackInContinueMode
       executor_progress(first[0], ProcessingState::kExecuting, AgendaOutcome::kNone);
   ASSERT_TRUE(service_->report(id, first[0].epoch, halfway).has_value());
 
-  now_ += 11s;  // the puller went silent past its lease
+  clock_.advance(11s);  // the puller went silent past its lease
   auto reclaimed = service_->reclaim_expired();
   ASSERT_TRUE(reclaimed.has_value());
   EXPECT_EQ(*reclaimed, 1u);
@@ -216,7 +216,7 @@ TEST_F(AgendaServiceTest, RestartQueuesWaitingAgendasAgainInOrder) {
 }
 
 TEST_F(AgendaServiceTest, CustomersBindToTheInsightsOfTheirPool) {
-  const WallTime t = now_;
+  const WallTime t = clock_.now();
   ASSERT_TRUE(store_->create_document({store::DocumentKind::kCustomer, "acme", "", 0, t, t,
                                        Json{{"id", "acme"}, {"resourcePoolId", "gpu"}}}));
   ASSERT_TRUE(store_->create_document(
@@ -235,7 +235,7 @@ TEST_F(AgendaServiceTest, CustomersBindToTheInsightsOfTheirPool) {
 }
 
 TEST_F(AgendaServiceTest, PullSkipsTheInsightsItIsToldToAndHandsOutNoMoreThanALimit) {
-  const WallTime t = now_;
+  const WallTime t = clock_.now();
   ASSERT_TRUE(store_->create_document(
       {store::DocumentKind::kInsight, "limited", "", 0, t, t,
        Json::parse(R"({"id": "limited", "resourcePoolId": "default", "isGlobal": true,

@@ -5,8 +5,8 @@
 
 namespace pop::service {
 
-AuditTrail::AuditTrail(store::Store& store, WallClock clock, Logger& logger)
-    : store_(store), clock_(std::move(clock)), logger_(logger) {}
+AuditTrail::AuditTrail(store::Store& store, const Clock& clock, Logger& logger)
+    : store_(store), clock_(clock), logger_(logger) {}
 
 void AuditTrail::record(const auth::Principal& who, std::string_view action,
                         std::string_view target, const Error* error, Json details) {
@@ -23,7 +23,7 @@ store::AuditRecord AuditTrail::make(const auth::Principal& who, std::string_view
                                     std::string_view target, const Error* error,
                                     Json details) const {
   store::AuditRecord record;
-  record.time = clock_();
+  record.time = clock_.now();
   record.actor = who.name;
   record.action = std::string(action);
   record.target = std::string(target);

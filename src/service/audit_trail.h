@@ -9,20 +9,23 @@
 // never takes the API down (a deliberate trade for availability).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "auth/principal.h"
-#include "service/agenda_service.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/logger.h"
 
 namespace pop::service {
+
+using Json = nlohmann::json;
 
 class AuditTrail {
  public:
   // Borrows the store and the logger (which hears of records that could not be written);
   // both must outlive the trail.
-  AuditTrail(store::Store& store, WallClock clock, Logger& logger);
+  AuditTrail(store::Store& store, const Clock& clock, Logger& logger);
 
   void record(const auth::Principal& who, std::string_view action, std::string_view target,
               const Error* error, Json details = Json::object());
@@ -48,7 +51,7 @@ class AuditTrail {
 
  private:
   store::Store& store_;
-  WallClock clock_;
+  const Clock& clock_;
   Logger& logger_;
 };
 

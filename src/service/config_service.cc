@@ -81,11 +81,11 @@ std::string some_names(const std::vector<std::string>& ids) {
 }  // namespace
 
 ConfigService::ConfigService(store::Store& store, InsightQueues& queues, TypeKnown type_known,
-                             WallClock clock, ConfigOptions options)
+                             const Clock& clock, ConfigOptions options)
     : store_(store),
       queues_(queues),
       type_known_(std::move(type_known)),
-      clock_(std::move(clock)),
+      clock_(clock),
       options_(std::move(options)) {}
 
 Result<ConfigDocument> ConfigService::create(const Caller& caller, DocumentKind kind,
@@ -93,7 +93,7 @@ Result<ConfigDocument> ConfigService::create(const Caller& caller, DocumentKind 
   std::lock_guard lock(mutex_);
   auto prepared = prepare(caller, kind, "", body, std::nullopt);
   if (!prepared) return tl::unexpected(prepared.error());
-  const WallTime now = clock_();
+  const WallTime now = clock_.now();
   store::DocumentRecord record{kind,
                                prepared->document["id"].get<std::string>(),
                                prepared->owner,
@@ -137,8 +137,9 @@ Result<ConfigDocument> ConfigService::replace(const Caller& caller, DocumentKind
   }
   auto prepared = prepare(caller, kind, std::string(id), body, *stored);
   if (!prepared) return tl::unexpected(prepared.error());
-  store::DocumentRecord record{kind,     std::string(id),   prepared->owner, 0, stored->added_time,
-                               clock_(), prepared->document};
+  store::DocumentRecord record{
+      kind,         std::string(id),   prepared->owner, 0, stored->added_time,
+      clock_.now(), prepared->document};
   auto version = store_.update_document(record, stored->version);
   if (!version) return tl::unexpected(reworded(version.error(), kind, id));
   record.version = *version;
@@ -276,16 +277,16 @@ void ConfigService::apply(DocumentKind kind, const Prepared& prepared) {
 Result<void> ConfigService::configure(const Insight& insight) {
   auto weights = load_customer_weights(store_);
   if (!weights) return tl::unexpected(weights.error());
-  return queues_.configure(insight, queue_config(insight, *weights), clock_());
+  return queues_.configure(insight, queue_config(insight, *weights), clock_.now());
 }
 
 void ConfigService::reweigh() {
   auto weights = load_customer_weights(store_);
   for (const Insight& insight : queues_.insights()) {
     if (!uses_customer_weights(insight)) continue;
-    auto configured = weights
-                          ? queues_.configure(insight, queue_config(insight, *weights), clock_())
-                          : Result<void>(tl::unexpected(weights.error()));
+    auto configured =
+        weights ? queues_.configure(insight, queue_config(insight, *weights), clock_.now())
+                : Result<void>(tl::unexpected(weights.error()));
     if (!configured) {
       options_.logger->error("new customer weights not applied to an insight",
                              {{"insight", insight.id}, {"error", configured.error().message}});

@@ -28,11 +28,11 @@
 #include <string_view>
 
 #include "agenda/agenda_validator.h"
-#include "service/agenda_service.h"
 #include "service/config_algorithm.h"
 #include "service/config_documents.h"
 #include "service/insight_queues.h"
 #include "store/store.h"
+#include "util/clock.h"
 #include "util/logger.h"
 
 namespace pop::service {
@@ -68,8 +68,8 @@ class ConfigService {
  public:
   // Borrows everything; all must outlive the service. `type_known` checks the operation
   // types of template agendas.
-  ConfigService(store::Store& store, InsightQueues& queues, TypeKnown type_known, WallClock clock,
-                ConfigOptions options);
+  ConfigService(store::Store& store, InsightQueues& queues, TypeKnown type_known,
+                const Clock& clock, ConfigOptions options);
 
   // Stores a new document; its id is taken from the body or generated (a UUID). The
   // caller owns new insights and templates that name no customerId.
@@ -130,7 +130,7 @@ class ConfigService {
   store::Store& store_;
   InsightQueues& queues_;
   TypeKnown type_known_;
-  WallClock clock_;
+  const Clock& clock_;
   ConfigOptions options_;
   std::mutex mutex_;  // serialises writes with the checks they depend on
 };

@@ -29,15 +29,13 @@ class ConfigServiceTest : public ::testing::Test {
     ASSERT_TRUE(store.has_value()) << store.error().message;
     store_ = std::move(*store);
     const TypeKnown type_known = [](std::string_view type) { return type == "sample"; };
-    agendas_ = std::make_unique<AgendaService>(
-        *store_, queues_, type_known, [this] { return now_; }, ServiceOptions{});
+    agendas_ =
+        std::make_unique<AgendaService>(*store_, queues_, type_known, clock_, ServiceOptions{});
     ASSERT_TRUE(agendas_->start());
-    config_ = std::make_unique<ConfigService>(
-        *store_, queues_, type_known, [this] { return now_; }, ConfigOptions{});
-    audit_ = std::make_unique<AuditTrail>(
-        *store_, [this] { return now_; }, null_logger());
-    reports_ =
-        std::make_unique<ReportService>(*store_, std::string(32, 's'), [this] { return now_; });
+    config_ =
+        std::make_unique<ConfigService>(*store_, queues_, type_known, clock_, ConfigOptions{});
+    audit_ = std::make_unique<AuditTrail>(*store_, clock_, null_logger());
+    reports_ = std::make_unique<ReportService>(*store_, std::string(32, 's'), clock_);
     access_ = std::make_unique<AgendaAccess>(*agendas_, *audit_, *reports_);
   }
 
@@ -71,7 +69,7 @@ class ConfigServiceTest : public ::testing::Test {
   }
 
   std::optional<TempDir> dir_;
-  WallTime now_{std::chrono::milliseconds(1795852800000)};
+  ManualClock clock_{WallTime(std::chrono::milliseconds(1795852800000))};
   std::unique_ptr<store::sqlite::SqliteStore> store_;
   InsightQueues queues_;
   std::unique_ptr<AgendaService> agendas_;
@@ -90,7 +88,7 @@ TEST_F(ConfigServiceTest, PoolLifecycleWithVersions) {
   EXPECT_EQ(created["addedTime"], "2026-11-28T08:00:00.000Z");
   EXPECT_EQ(created["insightIds"], Json::array());
 
-  now_ += std::chrono::seconds(5);
+  clock_.advance(std::chrono::seconds(5));
   // A document read back can be sent again: the server's own fields are ignored.
   Json edited = created;
   edited["title"] = "Graphics";

@@ -26,8 +26,8 @@ Error lease_not_held(std::string_view agenda_id, std::uint64_t epoch) {
 
 }  // namespace
 
-ReportService::ReportService(store::Store& store, std::string secret, WallClock clock)
-    : store_(store), secret_(std::move(secret)), clock_(std::move(clock)) {}
+ReportService::ReportService(store::Store& store, std::string secret, const Clock& clock)
+    : store_(store), secret_(std::move(secret)), clock_(clock) {}
 
 std::string ReportService::lease_key(std::string_view agenda_id, std::uint64_t epoch) const {
   return report_lease_key(secret_, agenda_id, epoch);
@@ -65,7 +65,7 @@ Result<void> ReportService::accept(const ReportClaims& claims, const HandlerRepo
 }
 
 Result<void> ReportService::store_output(const ReportClaims& claims, const Json& output) {
-  const WallTime now = clock_();
+  const WallTime now = clock_.now();
   store::DocumentRecord record{
       store::DocumentKind::kReportedOutput,
       output_id(claims.agenda_id, claims.epoch, claims.operation, claims.attempt),

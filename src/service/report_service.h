@@ -25,16 +25,18 @@
 
 #include "model/report_token.h"
 #include "model/reported_progress.h"
-#include "service/agenda_service.h"
 #include "service/report_request.h"
 #include "store/store.h"
+#include "util/clock.h"
 
 namespace pop::service {
+
+using Json = nlohmann::json;
 
 class ReportService {
  public:
   // Borrows the store, which must outlive the service; `secret` from report_secret.h.
-  ReportService(store::Store& store, std::string secret, WallClock clock);
+  ReportService(store::Store& store, std::string secret, const Clock& clock);
 
   // The key a puller mints the tokens of this lease with (raw bytes; see report_token.h).
   std::string lease_key(std::string_view agenda_id, std::uint64_t epoch) const;
@@ -86,7 +88,7 @@ class ReportService {
 
   store::Store& store_;
   const std::string secret_;
-  WallClock clock_;
+  const Clock& clock_;
 
   std::array<std::mutex, 64> output_turns_;  // striped by output document id
 

@@ -42,7 +42,7 @@ class ReportServiceTest : public ::testing::Test {
         *store_, *queues_, [](std::string_view type) { return type == "sample"; }, clock_,
         ServiceOptions{});
     ASSERT_TRUE(service_->start().has_value());
-    auto secret = load_or_create_report_secret(*store_, clock_());
+    auto secret = load_or_create_report_secret(*store_, clock_.now());
     ASSERT_TRUE(secret.has_value()) << secret.error().message;
     reports_ = std::make_unique<ReportService>(*store_, *secret, clock_);
   }
@@ -73,7 +73,7 @@ class ReportServiceTest : public ::testing::Test {
   }
 
   std::optional<TempDir> dir_;
-  WallClock clock_ = [] { return std::chrono::system_clock::now(); };
+  Clock& clock_ = system_clock();
   std::unique_ptr<store::sqlite::SqliteStore> store_;
   std::unique_ptr<InsightQueues> queues_;
   std::unique_ptr<AgendaService> service_;
@@ -211,8 +211,8 @@ TEST_F(ReportServiceTest, SweepForgetsWhatEndedLeasesReported) {
 }
 
 TEST_F(ReportServiceTest, TheSecretIsCreatedOnceAndKept) {
-  auto first = load_or_create_report_secret(*store_, clock_());
-  auto second = load_or_create_report_secret(*store_, clock_());
+  auto first = load_or_create_report_secret(*store_, clock_.now());
+  auto second = load_or_create_report_secret(*store_, clock_.now());
   ASSERT_TRUE(first.has_value() && second.has_value());
   EXPECT_EQ(first->size(), kReportSecretBytes);
   EXPECT_EQ(*first, *second);
@@ -221,7 +221,7 @@ TEST_F(ReportServiceTest, TheSecretIsCreatedOnceAndKept) {
   store::DocumentRecord damaged = *stored;
   damaged.document["key"] = "short";
   ASSERT_TRUE(store_->update_document(damaged, stored->version).has_value());
-  auto refused = load_or_create_report_secret(*store_, clock_());
+  auto refused = load_or_create_report_secret(*store_, clock_.now());
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().code, ErrorCode::kInternal);
 }

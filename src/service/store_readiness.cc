@@ -4,16 +4,14 @@
 
 namespace pop::service {
 
-StoreReadiness::StoreReadiness(Probe probe, std::function<WallTime()> wall_clock,
-                               SteadyClock steady_clock, Options options)
+StoreReadiness::StoreReadiness(Probe probe, const Clock& clock, Options options)
     : probe_(std::move(probe)),
-      wall_clock_(std::move(wall_clock)),
-      steady_clock_(std::move(steady_clock)),
+      clock_(clock),
       options_(options),
       last_(fail(ErrorCode::kUnavailable, "the store has not been probed yet")) {}
 
 Result<void> StoreReadiness::check() {
-  const auto now = steady_clock_();
+  const auto now = clock_.steady_now();
   {
     std::lock_guard lock(mutex_);
     if (probing_) {
@@ -44,7 +42,7 @@ Result<void> StoreReadiness::check() {
   };
   {
     ProbeEnd end{*this, outcome};
-    Result<void> probed = probe_(wall_clock_());
+    Result<void> probed = probe_(clock_.now());
     if (!probed) {
       probed.error().code = ErrorCode::kUnavailable;
       probed.error().message = "the store does not accept writes: " + probed.error().message;

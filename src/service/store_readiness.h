@@ -15,8 +15,8 @@
 #include <functional>
 #include <mutex>
 
+#include "util/clock.h"
 #include "util/result.h"
-#include "util/time_format.h"
 
 namespace pop::service {
 
@@ -24,15 +24,14 @@ class StoreReadiness {
  public:
   // The write to make: Store::probe_write, bound to the server's store.
   using Probe = std::function<Result<void>(WallTime now)>;
-  using SteadyClock = std::function<std::chrono::steady_clock::time_point()>;
 
   struct Options {
     std::chrono::milliseconds interval{1000};
     std::chrono::milliseconds stalled_after{5000};
   };
 
-  StoreReadiness(Probe probe, std::function<WallTime()> wall_clock, SteadyClock steady_clock,
-                 Options options);
+  // Borrows `clock`, which must outlive this object.
+  StoreReadiness(Probe probe, const Clock& clock, Options options);
 
   // Success: the latest probe committed. kUnavailable: it failed (the message says why),
   // none has finished yet, or the one running has stalled.
@@ -40,8 +39,7 @@ class StoreReadiness {
 
  private:
   const Probe probe_;
-  const std::function<WallTime()> wall_clock_;
-  const SteadyClock steady_clock_;
+  const Clock& clock_;
   const Options options_;
 
   std::mutex mutex_;

@@ -15,12 +15,10 @@ using namespace std::chrono_literals;
 class StoreReadinessTest : public ::testing::Test {
  protected:
   StoreReadiness readiness(StoreReadiness::Probe probe) {
-    return StoreReadiness(
-        std::move(probe), [] { return WallTime{}; }, [this] { return now_.load(); },
-        StoreReadiness::Options{1000ms, 5000ms});
+    return StoreReadiness(std::move(probe), clock_, StoreReadiness::Options{1000ms, 5000ms});
   }
 
-  std::atomic<std::chrono::steady_clock::time_point> now_{std::chrono::steady_clock::time_point{}};
+  ManualClock clock_;
 };
 
 TEST_F(StoreReadinessTest, OneProbePerIntervalWhateverTheNumberOfChecks) {
@@ -34,9 +32,9 @@ TEST_F(StoreReadinessTest, OneProbePerIntervalWhateverTheNumberOfChecks) {
   EXPECT_EQ(probes, 1);
 
   disk = fail(ErrorCode::kUnavailable, "database or disk is full");
-  now_ = now_.load() + 999ms;
+  clock_.advance(999ms);
   EXPECT_TRUE(checks.check().has_value()) << "still the last outcome";
-  now_ = now_.load() + 1ms;
+  clock_.advance(1ms);
   auto full = checks.check();
   ASSERT_FALSE(full.has_value());
   EXPECT_EQ(full.error().code, ErrorCode::kUnavailable);
@@ -44,7 +42,7 @@ TEST_F(StoreReadinessTest, OneProbePerIntervalWhateverTheNumberOfChecks) {
   EXPECT_EQ(probes, 2);
 
   disk = {};
-  now_ = now_.load() + 1s;
+  clock_.advance(1s);
   EXPECT_TRUE(checks.check().has_value());
   EXPECT_EQ(probes, 3);
 }
@@ -70,7 +68,7 @@ TEST_F(StoreReadinessTest, AProbeThatThrowsDoesNotStopLaterProbes) {
   ASSERT_FALSE(meanwhile.has_value()) << "within the interval: the thrown probe's outcome";
   EXPECT_EQ(meanwhile.error().message,
             "the store does not accept writes: the probe ended with an exception");
-  now_ = now_.load() + 6s;
+  clock_.advance(6s);
   EXPECT_TRUE(checks.check().has_value());
   EXPECT_EQ(probes, 2);
 }
@@ -97,7 +95,7 @@ TEST_F(StoreReadinessTest, ChecksDoNotQueueBehindARunningProbeUntilItStalls) {
   auto meanwhile = checks.check();  // returns at once: nothing finished yet
   ASSERT_FALSE(meanwhile.has_value());
   EXPECT_EQ(meanwhile.error().message, "the store has not been probed yet");
-  now_ = now_.load() + 6s;
+  clock_.advance(6s);
   auto stalled = checks.check();
   ASSERT_FALSE(stalled.has_value());
   EXPECT_EQ(stalled.error().message, "the store has not finished a write in 6 s");

@@ -72,8 +72,8 @@ std::optional<std::string> lapsed(const Json& token, WallTime now) {
 
 }  // namespace
 
-TokenService::TokenService(store::Store& store, WallClock clock)
-    : store_(store), clock_(std::move(clock)) {}
+TokenService::TokenService(store::Store& store, const Clock& clock)
+    : store_(store), clock_(clock) {}
 
 Result<IssuedToken> TokenService::create(const Principal& caller, const Json& body) {
   if (auto allowed = access::check_manage_tokens(caller); !allowed)
@@ -112,7 +112,7 @@ Result<IssuedToken> TokenService::create(const Principal& caller, const Json& bo
       return fail(ErrorCode::kInvalidArgument, "description must be a string of at most 200 bytes");
     token.description = description->get<std::string>();
   }
-  const WallTime now = clock_();
+  const WallTime now = clock_.now();
   token.expires_at = now + kDefaultLifetime;
   if (body.contains("expiresInSeconds") && body.contains("expiresAt"))
     return fail(ErrorCode::kInvalidArgument, "give expiresInSeconds or expiresAt, not both");
@@ -164,7 +164,7 @@ Result<IssuedToken> TokenService::create(const Principal& caller, const Json& bo
 Result<IssuedToken> TokenService::issue(const NewToken& token, std::string_view created_by) {
   auto minted = auth::mint_api_token();
   if (!minted) return tl::unexpected(minted.error());
-  const WallTime now = clock_();
+  const WallTime now = clock_.now();
   Json document = {{"id", minted->parts.id},
                    {"role", auth::role_name(token.role)},
                    {"customerIds", token.customer_ids},
@@ -241,8 +241,8 @@ Result<Json> TokenService::revoke(const Principal& caller, std::string_view id) 
     if (!record) return tl::unexpected(record.error());
     if (!record->document.value("revokedAt", Json()).is_null())
       return public_view(std::move(record->document));
-    record->document["revokedAt"] = format_time(clock_());
-    record->updated_time = clock_();
+    record->document["revokedAt"] = format_time(clock_.now());
+    record->updated_time = clock_.now();
     auto updated = store_.update_document(*record, record->version);
     if (updated) return public_view(std::move(record->document));
     if (updated.error().code != ErrorCode::kConflict) return tl::unexpected(updated.error());
@@ -262,7 +262,7 @@ Result<std::optional<Principal>> TokenService::authenticate(std::string_view tok
   if (!constant_time_equal(auth::api_token_secret_hash(parts->secret),
                            string_field(document, "secretHash")))
     return fail(ErrorCode::kUnauthenticated, "unknown API token " + parts->id);
-  if (auto why = lapsed(document, clock_()))
+  if (auto why = lapsed(document, clock_.now()))
     return fail(ErrorCode::kUnauthenticated, *why + " (" + parts->id + ")");
   const std::string name = "token:" + parts->id;
   const std::string role = string_field(document, "role");

@@ -12,15 +12,18 @@
 // Thread-safety: every member may be called concurrently.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "auth/authenticator.h"
-#include "service/agenda_service.h"
 #include "store/store.h"
+#include "util/clock.h"
 
 namespace pop::service {
+
+using Json = nlohmann::json;
 
 // The public view of a token: {id, role, customerIds, resourcePoolId, description,
 // createdBy, createdAt, expiresAt, revokedAt}; never its secret or hash.
@@ -48,7 +51,7 @@ class TokenService final : public auth::Authenticator {
   static constexpr std::chrono::hours kDefaultLifetime{24 * 90};
 
   // Borrows the store, which must outlive the service.
-  TokenService(store::Store& store, WallClock clock);
+  TokenService(store::Store& store, const Clock& clock);
 
   // POST /v1/tokens: {"role": "admin"|"member"|"puller", "customerIds": [..],
   // "resourcePoolId": "..", "description": "..", "expiresInSeconds": n | "expiresAt": time}.
@@ -76,7 +79,7 @@ class TokenService final : public auth::Authenticator {
   Result<store::DocumentRecord> visible(const auth::Principal& caller, std::string_view id);
 
   store::Store& store_;
-  WallClock clock_;
+  const Clock& clock_;
 };
 
 }  // namespace pop::service

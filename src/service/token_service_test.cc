@@ -24,9 +24,9 @@ class TokenServiceTest : public ::testing::Test {
     auto store = store::sqlite::SqliteStore::open(options);
     ASSERT_TRUE(store.has_value()) << store.error().message;
     store_ = std::move(*store);
-    tokens_ = std::make_unique<TokenService>(*store_, [this] { return now_; });
-    ASSERT_TRUE(store_->create_document(
-        {store::DocumentKind::kResourcePool, "gpu", "", 0, now_, now_, Json{{"id", "gpu"}}}));
+    tokens_ = std::make_unique<TokenService>(*store_, clock_);
+    ASSERT_TRUE(store_->create_document({store::DocumentKind::kResourcePool, "gpu", "", 0,
+                                         clock_.now(), clock_.now(), Json{{"id", "gpu"}}}));
   }
 
   IssuedToken create(const Principal& caller, const Json& body) {
@@ -46,7 +46,7 @@ class TokenServiceTest : public ::testing::Test {
   }
 
   std::optional<TempDir> dir_;
-  WallTime now_{std::chrono::milliseconds(1795852800000)};
+  ManualClock clock_{WallTime(std::chrono::milliseconds(1795852800000))};
   std::unique_ptr<store::sqlite::SqliteStore> store_;
   std::unique_ptr<TokenService> tokens_;
   const Principal admin_ = auth::admin_principal("token:root");
@@ -105,7 +105,7 @@ TEST_F(TokenServiceTest, ForgedExpiredAndRevokedTokensAreRefusedWithTheirReason)
   EXPECT_EQ(authenticate("pop_short").error().message, "the API token is malformed");
   EXPECT_EQ(authenticate(forged).error().code, ErrorCode::kUnauthenticated);
 
-  now_ += std::chrono::seconds(61);
+  clock_.advance(std::chrono::seconds(61));
   EXPECT_EQ(authenticate(token.token).error().message, "the API token expired (" + id + ")");
 
   const IssuedToken other = create(admin_, {{"role", "admin"}});
