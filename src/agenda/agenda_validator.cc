@@ -194,25 +194,44 @@ std::string join_cycle(const std::vector<std::string>& cycle) {
 
 }  // namespace
 
-Result<ValidatedAgenda> load_agenda(std::string_view text, const TypeKnown& type_known,
-                                    const AgendaLimits& limits) {
-  auto document = parse_json_limited(text, {.max_bytes = limits.max_document_bytes,
-                                            .max_depth = limits.max_depth,
-                                            .max_values = limits.max_values});
-  if (!document) return tl::unexpected(document.error());
+namespace {
+
+JsonLimits agenda_document_limits(const AgendaLimits& limits) {
+  return {.max_bytes = limits.max_document_bytes,
+          .max_depth = limits.max_depth,
+          .max_values = limits.max_values};
+}
+
+}  // namespace
+
+Result<Json> parse_agenda_text(std::string_view text, const AgendaLimits& limits) {
+  return parse_json_limited(text, agenda_document_limits(limits));
+}
+
+Result<ValidatedAgenda> load_agenda_document(Json document, const TypeKnown& type_known,
+                                             const AgendaLimits& limits) {
+  if (auto within = check_json_limits(document, agenda_document_limits(limits)); !within)
+    return tl::unexpected(within.error());
   IssueList issues(limits.max_issues);
-  if (!document->is_object()) {
-    parse_agenda(*document, issues);
+  if (!document.is_object()) {
+    parse_agenda(document, issues);
     return invalid(issues);
   }
-  auto operations = document->find("operations");
-  if (operations != document->end() && operations->is_array()) {
+  auto operations = document.find("operations");
+  if (operations != document.end() && operations->is_array()) {
     if (auto counted = check_operation_count(operations->size(), limits); !counted) {
       return tl::unexpected(counted.error());
     }
   }
-  Agenda agenda = parse_agenda(std::move(*document), issues);
+  Agenda agenda = parse_agenda(std::move(document), issues);
   return validate_agenda(std::move(agenda), type_known, limits, std::move(issues));
+}
+
+Result<ValidatedAgenda> load_agenda(std::string_view text, const TypeKnown& type_known,
+                                    const AgendaLimits& limits) {
+  auto document = parse_agenda_text(text, limits);
+  if (!document) return tl::unexpected(document.error());
+  return load_agenda_document(std::move(*document), type_known, limits);
 }
 
 Result<ValidatedAgenda> validate_agenda(Agenda agenda, const TypeKnown& type_known,

@@ -42,8 +42,17 @@ struct ValidatedAgenda {
 using TypeKnown = std::function<bool(std::string_view type)>;
 
 // Parses JSON text with the size, value and depth limits (kTooLarge, kInvalidArgument with
-// the byte offset of a syntax error), then parse_agenda, then validate_agenda. A top level that
-// is not an object is kInvalidAgenda.
+// the byte offset of a syntax error): what an agenda received as text goes through once, at
+// the edge, before it travels as a value.
+Result<Json> parse_agenda_text(std::string_view text, const AgendaLimits& limits = {});
+
+// parse_agenda, then validate_agenda, on a document parsed within the limits (by
+// parse_agenda_text, or built within them, as a template's agenda is). A top level that is not
+// an object is kInvalidAgenda.
+Result<ValidatedAgenda> load_agenda_document(Json document, const TypeKnown& type_known,
+                                             const AgendaLimits& limits = {});
+
+// parse_agenda_text, then load_agenda_document.
 Result<ValidatedAgenda> load_agenda(std::string_view text, const TypeKnown& type_known,
                                     const AgendaLimits& limits = {});
 

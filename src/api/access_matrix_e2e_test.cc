@@ -1,9 +1,9 @@
 // End to end: the access matrix of a real `pop server`. Every endpoint is called by every
 // kind of caller — eight kinds of bad credential and six real principals — and each answer's
-// status is compared with kMatrix, which follows the rules of service/agenda_access.h,
-// service/config_access.h, service/token_service.h and api/token_routes.h. The matrix is
-// printed. Besides the statuses, no answer may carry the data of a customer the caller does
-// not act for: each customer's objects carry a mark ("SECRET-A") and their ids are kept.
+// status is compared with kMatrix, which follows the rules of service/agendas/agenda_access.h,
+// service/config/config_access.h, service/tokens/token_service.h and api/token_routes.h. The matrix
+// is printed. Besides the statuses, no answer may carry the data of a customer the caller does not
+// act for: each customer's objects carry a mark ("SECRET-A") and their ids are kept.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -284,8 +284,8 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
             "POST", "/v1/agendas",
             [&service](const HttpRequest& request) {
               auto submitted =
-                  service.submit(caller_of(request), request.body,
-                                 std::string(request.header("Idempotency-Key").value_or("")));
+                  service.submit_text(caller_of(request), request.body,
+                                      std::string(request.header("Idempotency-Key").value_or("")));
               return submitted ? created_agenda(*submitted) : error(submitted.error(), request);
             },
             kAgendaBody),

@@ -7,7 +7,7 @@
 
 #include "api/long_polls.h"
 #include "http/router.h"
-#include "service/agenda_access.h"
+#include "service/agendas/agenda_access.h"
 
 namespace pop::api {
 

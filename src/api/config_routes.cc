@@ -9,7 +9,7 @@
 #include "api/request_body.h"
 #include "http/error_response.h"
 #include "http_client/url.h"
-#include "service/template_run.h"
+#include "service/agendas/template_run.h"
 
 namespace pop::api {
 

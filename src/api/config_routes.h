@@ -1,13 +1,13 @@
 // The REST endpoints of the configuration: CRUD of resource pools (/v1/pools), insights
 // (/v1/insights), customers (/v1/customers) and agenda templates (/v1/templates), and
 // POST /v1/templates/{id}/run. docs/api/openapi.yaml describes them; keep the two in step.
-// Each route acts for the principal the authentication gate set; service/config_access.h
+// Each route acts for the principal the authentication gate set; service/config/config_access.h
 // holds the rules of who may read and write what.
 #pragma once
 
 #include "http/router.h"
-#include "service/agenda_access.h"
-#include "service/config_access.h"
+#include "service/agendas/agenda_access.h"
+#include "service/config/config_access.h"
 
 namespace pop::api {
 

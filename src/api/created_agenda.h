@@ -3,7 +3,7 @@
 #pragma once
 
 #include "http/http_types.h"
-#include "service/agenda_service.h"
+#include "service/agendas/agenda_service.h"
 
 namespace pop::api {
 

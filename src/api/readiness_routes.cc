@@ -4,7 +4,7 @@
 
 namespace pop::api {
 
-Result<void> add_readiness_routes(http::Router& router, service::StoreReadiness& readiness) {
+Result<void> add_readiness_routes(http::Router& router, store::StoreReadiness& readiness) {
   auto ready = [&readiness](const http::HttpRequest& request) {
     auto checked = readiness.check();
     http::HttpResponse response =

@@ -8,7 +8,7 @@
 #include "api/api_error.h"
 #include "api/authentication_gate.h"
 #include "http/error_response.h"
-#include "service/report_request.h"
+#include "service/reports/report_request.h"
 
 namespace pop::api {
 

@@ -7,14 +7,14 @@
 #pragma once
 
 #include "http/router.h"
-#include "service/agenda_access.h"
-#include "service/report_service.h"
+#include "service/agendas/agenda_access.h"
+#include "service/reports/report_service.h"
 
 namespace pop::api {
 
 // Adds the routes; `reports` and `agendas` must outlive the router's handlers. POST takes
-// a reporter principal (service/report_authenticator.h); the reads are for whoever may read
-// the agenda (service/agenda_access.h). kConflict when a route is already there.
+// a reporter principal (service/reports/report_authenticator.h); the reads are for whoever may read
+// the agenda (service/agendas/agenda_access.h). kConflict when a route is already there.
 Result<void> add_report_routes(http::Router& router, service::ReportService& reports,
                                service::AgendaAccess& agendas);
 

@@ -1,13 +1,13 @@
 // The REST endpoints of API tokens and of the audit log:
 //   POST /v1/tokens, GET /v1/tokens, GET /v1/tokens/{id}, DELETE /v1/tokens/{id}
 //   GET /v1/audit?actor=&target=&order=newest&limit=&cursor=         (admins only)
-// docs/api/openapi.yaml describes them; service/token_service.h holds who may do what with
+// docs/api/openapi.yaml describes them; service/tokens/token_service.h holds who may do what with
 // tokens. Token creation and revocation are audited.
 #pragma once
 
 #include "http/router.h"
-#include "service/audit_trail.h"
-#include "service/token_service.h"
+#include "service/audit/audit_trail.h"
+#include "service/tokens/token_service.h"
 
 namespace pop::api {
 

@@ -124,7 +124,7 @@ TEST_F(RequestRulesTest, RequestDataCannotForgeALogLine) {
     log = server_->stderr_so_far();
     return log.find("mallory") != std::string::npos &&
            log.find("pop_unknown") == std::string::npos &&
-           log.find("refused GET") != std::string::npos;
+           log.find("refused method=GET") != std::string::npos;
   })) << log;
   EXPECT_EQ(log.find("\npop server: forged"), std::string::npos) << log;
   EXPECT_EQ(log.find('\x1b'), std::string::npos) << log;

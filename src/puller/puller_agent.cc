@@ -174,8 +174,8 @@ void PullerAgent::run() {
 void PullerAgent::start_job(Assignment assignment) {
   auto job = std::make_shared<Job>();
   job->agenda_id = assignment.agenda.value("id", "");
-  auto agenda = load_agenda(assignment.agenda.dump(),
-                            [this](std::string_view type) { return registry_.has(type); });
+  auto agenda = load_agenda_document(assignment.agenda,
+                                     [this](std::string_view type) { return registry_.has(type); });
   if (!agenda) {
     std::string message = "this puller cannot run the agenda: " + agenda.error().message;
     for (const auto& detail : agenda.error().details) message += "; " + detail;

@@ -8,8 +8,8 @@
 #include "puller/puller_agent.h"
 #include "runner/local/local_runner.h"
 #include "server/local_work_source.h"
-#include "service/config_algorithm.h"
-#include "service/report_secret.h"
+#include "service/config/config_algorithm.h"
+#include "service/reports/report_secret.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
@@ -61,7 +61,7 @@ class PullerAgentTest : public ::testing::Test {
     auto store = store::sqlite::SqliteStore::open(store_options);
     ASSERT_TRUE(store.has_value()) << store.error().message;
     store_ = std::move(*store);
-    queues_ = std::make_unique<service::InsightQueues>(
+    queues_ = std::make_unique<scheduler::InsightQueues>(
         [this](const std::string& pool, const std::string& insight) {
           signal_.notify(pool, insight);
         });
@@ -103,7 +103,8 @@ class PullerAgentTest : public ::testing::Test {
   }
 
   std::string submit(const std::string& body) {
-    auto submitted = service_->submit({.customer_id = "acme", .body = body, .idempotency_key = ""});
+    auto submitted = service_->submit(
+        {.customer_id = "acme", .document = Json::parse(body), .idempotency_key = ""});
     EXPECT_TRUE(submitted.has_value()) << submitted.error().message;
     return submitted ? submitted->agenda["id"].get<std::string>() : "";
   }
@@ -111,13 +112,13 @@ class PullerAgentTest : public ::testing::Test {
   // An insight of the default pool with an executionLimit, which agendas of type `limited`
   // bind to (the others go to the catch-all insight `default`, which has no limit).
   void add_limited_insight(int execution_limit) {
-    service::Insight insight;
+    scheduler::Insight insight;
     insight.id = "limited";
     insight.resource_pool_id = "default";
     insight.queue_size = 10;
     insight.is_global = true;
     insight.execution_limit = execution_limit;
-    insight.mappers = {{service::kMapperOperationType, {"limited"}}};
+    insight.mappers = {{scheduler::kMapperOperationType, {"limited"}}};
     ASSERT_TRUE(queues_
                     ->configure(insight, service::queue_config(insight, {}),
                                 std::chrono::system_clock::now())
@@ -151,9 +152,9 @@ class PullerAgentTest : public ::testing::Test {
   }
 
   std::optional<TempDir> dir_;
-  service::ReadySignal signal_;
+  server::ReadySignal signal_;
   std::unique_ptr<store::sqlite::SqliteStore> store_;
-  std::unique_ptr<service::InsightQueues> queues_;
+  std::unique_ptr<scheduler::InsightQueues> queues_;
   HandlerRegistry registry_ = HandlerRegistry::builtin("/unused");
   std::unique_ptr<service::AgendaService> service_;
   std::unique_ptr<service::ReportService> reports_;

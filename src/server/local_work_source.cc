@@ -2,7 +2,7 @@
 
 namespace pop::server {
 
-LocalWorkSource::LocalWorkSource(service::AgendaAccess& agendas, service::ReadySignal& signal,
+LocalWorkSource::LocalWorkSource(service::AgendaAccess& agendas, server::ReadySignal& signal,
                                  service::ReportService& reports, auth::Principal puller,
                                  std::string puller_id)
     : agendas_(agendas),

@@ -8,16 +8,16 @@
 
 #include "auth/principal.h"
 #include "puller/work_source.h"
-#include "service/agenda_access.h"
-#include "service/ready_signal.h"
-#include "service/report_service.h"
+#include "server/ready_signal.h"
+#include "service/agendas/agenda_access.h"
+#include "service/reports/report_service.h"
 
 namespace pop::server {
 
 class LocalWorkSource final : public puller::WorkSource {
  public:
   // Borrows the services and signal; all must outlive this source. `puller` names the pool.
-  LocalWorkSource(service::AgendaAccess& agendas, service::ReadySignal& signal,
+  LocalWorkSource(service::AgendaAccess& agendas, server::ReadySignal& signal,
                   service::ReportService& reports, auth::Principal puller, std::string puller_id);
 
   Result<PullAnswer> pull(std::size_t max, std::chrono::milliseconds wait,
@@ -35,7 +35,7 @@ class LocalWorkSource final : public puller::WorkSource {
 
  private:
   service::AgendaAccess& agendas_;
-  service::ReadySignal& signal_;
+  server::ReadySignal& signal_;
   service::ReportService& reports_;
   auth::Principal puller_;
   std::string puller_id_;

@@ -14,22 +14,22 @@
 #include "api/token_routes.h"
 #include "auth/admin_token_file.h"
 #include "puller/puller_agent.h"
+#include "scheduler/queues/insight_queues.h"
 #include "server/data_directory.h"
 #include "server/descriptor_reserve.h"
 #include "server/local_work_source.h"
-#include "service/agenda_access.h"
-#include "service/agenda_service.h"
-#include "service/audit_trail.h"
-#include "service/config_access.h"
-#include "service/config_service.h"
-#include "service/insight_queues.h"
-#include "service/ready_signal.h"
-#include "service/report_authenticator.h"
-#include "service/report_secret.h"
-#include "service/report_service.h"
-#include "service/store_readiness.h"
-#include "service/token_service.h"
+#include "server/ready_signal.h"
+#include "service/agendas/agenda_access.h"
+#include "service/agendas/agenda_service.h"
+#include "service/audit/audit_trail.h"
+#include "service/config/config_access.h"
+#include "service/config/config_service.h"
+#include "service/reports/report_authenticator.h"
+#include "service/reports/report_secret.h"
+#include "service/reports/report_service.h"
+#include "service/tokens/token_service.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/store_readiness.h"
 #include "util/open_file_limit.h"
 
 namespace pop::server {
@@ -106,8 +106,8 @@ struct Server::Parts {
   store::Store* store = nullptr;
   std::optional<std::filesystem::path> work_root;
 
-  service::ReadySignal ready;
-  std::unique_ptr<service::InsightQueues> queues;
+  server::ReadySignal ready;
+  std::unique_ptr<scheduler::InsightQueues> queues;
   std::unique_ptr<service::AgendaService> agendas;
   std::unique_ptr<service::ReportService> reports;
   std::unique_ptr<service::AuditTrail> audit;
@@ -118,7 +118,7 @@ struct Server::Parts {
   auth::AuthenticatorChain authenticators;
   std::unique_ptr<service::ConfigService> config_service;
   std::unique_ptr<service::ConfigAccess> config_access;
-  std::unique_ptr<service::StoreReadiness> readiness;
+  std::unique_ptr<store::StoreReadiness> readiness;
 
   std::shared_ptr<api::LongPolls> long_polls;
   http::Router router;
@@ -171,7 +171,7 @@ Result<void> Server::Parts::open_store() {
 
 Result<void> Server::Parts::build_services() {
   const auto type_known = [this](std::string_view type) { return config.registry.has(type); };
-  queues = std::make_unique<service::InsightQueues>(
+  queues = std::make_unique<scheduler::InsightQueues>(
       [this](const std::string& pool, const std::string& insight) { ready.notify(pool, insight); });
   service::ServiceOptions options;
   options.lease_duration = config.lease_duration;
@@ -199,9 +199,9 @@ Result<void> Server::Parts::build_services() {
       *store, *queues, type_known, *config.clock,
       service::ConfigOptions{options.default_resource_pool, options.limits, config.logger});
   config_access = std::make_unique<service::ConfigAccess>(*config_service, *audit);
-  readiness = std::make_unique<service::StoreReadiness>(
+  readiness = std::make_unique<store::StoreReadiness>(
       [this](WallTime at) { return store->probe_write(at); }, *config.clock,
-      service::StoreReadiness::Options{});
+      store::StoreReadiness::Options{});
   return {};
 }
 

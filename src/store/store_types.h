@@ -181,8 +181,9 @@ struct LeaseAcquisition {
 // Configuration documents
 
 // Stored by name, so adding a kind needs no schema change.
-// kReportedOutput: an output a handler posted to the report endpoint (service/report_service.h);
-// kServerSecret: keys the server computes with, such as the report token secret.
+// kReportedOutput: an output a handler posted to the report endpoint
+// (service/reports/report_service.h); kServerSecret: keys the server computes with, such as the
+// report token secret.
 enum class DocumentKind {
   kCustomer,
   kResourcePool,

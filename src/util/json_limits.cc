@@ -2,10 +2,26 @@
 
 #include <string>
 
+#include "util/json_size.h"
+
 namespace pop {
 using Json = nlohmann::json;
 
 namespace {
+
+std::string too_long(std::size_t bytes, const JsonLimits& limits) {
+  return "JSON document is " + std::to_string(bytes) + " bytes, over the limit of " +
+         std::to_string(limits.max_bytes) + " bytes";
+}
+
+std::string too_many_values(const JsonLimits& limits) {
+  return "JSON document exceeds the limit of " + std::to_string(limits.max_values) +
+         " JSON values (each scalar, object and array counts)";
+}
+
+std::string too_deep(const JsonLimits& limits) {
+  return "JSON nesting depth exceeds the limit of " + std::to_string(limits.max_depth);
+}
 
 // Drops nlohmann's "[json.exception.parse_error.101] " prefix and the "parse error at line 1,
 // column 4: " that repeats the position. The text quotes input bytes ("last read: ..."),
@@ -59,15 +75,14 @@ class Checker final : public nlohmann::json_sax<Json> {
  private:
   bool count() {
     if (++values_ <= limits_.max_values) return true;
-    over_limit_ = "JSON document exceeds the limit of " + std::to_string(limits_.max_values) +
-                  " JSON values (each scalar, object and array counts)";
+    over_limit_ = too_many_values(limits_);
     return false;
   }
 
   bool open() {
     if (!count()) return false;
     if (++depth_ <= limits_.max_depth) return true;
-    over_limit_ = "JSON nesting depth exceeds the limit of " + std::to_string(limits_.max_depth);
+    over_limit_ = too_deep(limits_);
     return false;
   }
 
@@ -86,11 +101,8 @@ class Checker final : public nlohmann::json_sax<Json> {
 }  // namespace
 
 Result<nlohmann::json> parse_json_limited(std::string_view text, const JsonLimits& limits) {
-  if (text.size() > limits.max_bytes) {
-    return fail(ErrorCode::kTooLarge, "JSON document is " + std::to_string(text.size()) +
-                                          " bytes, over the limit of " +
-                                          std::to_string(limits.max_bytes) + " bytes");
-  }
+  if (text.size() > limits.max_bytes)
+    return fail(ErrorCode::kTooLarge, too_long(text.size(), limits));
   Checker checker(limits);
   if (!Json::sax_parse(text, &checker)) {
     if (!checker.over_limit().empty()) return fail(ErrorCode::kTooLarge, checker.over_limit());
@@ -101,6 +113,15 @@ Result<nlohmann::json> parse_json_limited(std::string_view text, const JsonLimit
     return fail(ErrorCode::kInternal, "JSON parser rejected a document its first pass accepted");
   }
   return document;
+}
+
+Result<void> check_json_limits(const nlohmann::json& value, const JsonLimits& limits) {
+  const JsonSize size = json_size(value);
+  if (size.bytes > limits.max_bytes)
+    return fail(ErrorCode::kTooLarge, too_long(size.bytes, limits));
+  if (size.values > limits.max_values) return fail(ErrorCode::kTooLarge, too_many_values(limits));
+  if (size.depth > limits.max_depth) return fail(ErrorCode::kTooLarge, too_deep(limits));
+  return {};
 }
 
 }  // namespace pop

@@ -25,4 +25,8 @@ struct JsonLimits {
 // offset).
 Result<nlohmann::json> parse_json_limited(std::string_view text, const JsonLimits& limits);
 
+// The same limits, with the same kTooLarge messages, for a value already built (a bound
+// template, a document received as a value): the bytes are those of its compact text.
+Result<void> check_json_limits(const nlohmann::json& value, const JsonLimits& limits);
+
 }  // namespace pop

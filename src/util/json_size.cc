@@ -1,5 +1,7 @@
 #include "util/json_size.h"
 
+#include <algorithm>
+
 namespace pop {
 using Json = nlohmann::json;
 
@@ -37,20 +39,23 @@ std::size_t digits(std::uint64_t magnitude) {
   return count;
 }
 
-void measure(const Json& value, JsonSize& size) {
+// `depth`: of the containers around `value`.
+void measure(const Json& value, int depth, JsonSize& size) {
   ++size.values;
   switch (value.type()) {
     case Json::value_t::object: {
+      size.depth = std::max(size.depth, depth + 1);
       size.bytes += value.empty() ? 2 : 1 + value.size();  // braces and commas
       for (const auto& [key, item] : value.items()) {
         size.bytes += quoted_size(key) + 1;  // and the colon
-        measure(item, size);
+        measure(item, depth + 1, size);
       }
       return;
     }
     case Json::value_t::array:
+      size.depth = std::max(size.depth, depth + 1);
       size.bytes += value.empty() ? 2 : 1 + value.size();
-      for (const Json& item : value) measure(item, size);
+      for (const Json& item : value) measure(item, depth + 1, size);
       return;
     case Json::value_t::string:
       size.bytes += quoted_size(value.get_ref<const Json::string_t&>());
@@ -85,7 +90,7 @@ void measure(const Json& value, JsonSize& size) {
 
 JsonSize json_size(const Json& value) {
   JsonSize size;
-  measure(value, size);
+  measure(value, 0, size);
   return size;
 }
 

@@ -13,9 +13,11 @@ namespace pop {
 struct JsonSize {
   std::size_t bytes = 0;   // what dump() writes: compact, UTF-8 as is (exact for valid UTF-8)
   std::size_t values = 0;  // every scalar, object and array; object keys are not values
+  int depth = 0;           // of the deepest object or array, the outermost being 1
 };
 
-// Walks `value` once, allocating nothing but the text of floating-point numbers.
+// Walks `value` once, allocating nothing but the text of floating-point numbers. Recursive:
+// for values whose depth is bounded (parsed or built within limits).
 JsonSize json_size(const nlohmann::json& value);
 // The size of `text` as a JSON string, without making one of it.
 JsonSize json_string_size(std::string_view text);
