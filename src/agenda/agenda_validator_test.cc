@@ -41,6 +41,26 @@ TEST(AgendaValidatorTest, ValidAgendaCarriesItsGraph) {
   EXPECT_EQ(loaded->graph.dependencies[1], (std::vector<std::size_t>{0}));
 }
 
+// A document that arrives as a value (a bound template, a leased agenda) is validated as its
+// text would be, its limits included.
+TEST(AgendaValidatorTest, ADocumentIsLoadedAsItsTextWouldBe) {
+  const std::string valid = with_operations(R"({"name": "a", "type": "sample"})");
+  ASSERT_TRUE(load_agenda_document(Json::parse(valid), sample_only).has_value());
+  const std::string unknown = with_operations(R"({"name": "a", "type": "nope"})");
+  auto refused = load_agenda_document(Json::parse(unknown), sample_only);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().details, load(unknown).error().details);
+
+  AgendaLimits shallow;
+  shallow.max_depth = 3;
+  const std::string deep =
+      with_operations(R"({"name": "a", "type": "sample", "payload": {"x": [[1]]}})");
+  auto too_deep = load_agenda_document(Json::parse(deep), sample_only, shallow);
+  ASSERT_FALSE(too_deep.has_value());
+  EXPECT_EQ(too_deep.error().code, ErrorCode::kTooLarge);
+  EXPECT_EQ(too_deep.error().message, load(deep, shallow).error().message);
+}
+
 TEST(AgendaValidatorTest, NoOperations) {
   EXPECT_EQ(problems(R"({"operations": []})"),
             (Lines{"agenda, field operations: an agenda needs at least one operation"}));

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace pop {
 namespace {
@@ -133,6 +134,29 @@ TEST(JsonLimitsTest, MillionsOfEmptyObjectsAreRefusedBeforeBuilding) {
   ASSERT_FALSE(parsed);
   EXPECT_EQ(parsed.error().code, ErrorCode::kTooLarge);
   EXPECT_NE(parsed.error().message.find("limit of 1000000 JSON values"), std::string::npos);
+}
+
+// A value built in memory (a bound template) is held to the limits a parse applies, with the
+// parse's words: the same document (compact, as the check counts its bytes) is refused, or
+// accepted, either way.
+TEST(JsonLimitsTest, BuiltValuesMeetTheSameLimitsInTheSameWords) {
+  const std::vector<std::string> documents = {R"({"a":[1,{"b":true}]})", nested_arrays(4),
+                                              nested_arrays(3), R"([1,2,3,4,5,6])",
+                                              R"({"text":"twenty-five bytes of text"})"};
+  for (const JsonLimits limits :
+       {JsonLimits{100, 3, kManyValues}, JsonLimits{100, 8, 5}, JsonLimits{20, 8, kManyValues}}) {
+    for (const std::string& text : documents) {
+      const auto parsed = parse_json_limited(text, {1000, 100, kManyValues});
+      ASSERT_TRUE(parsed) << text;
+      const auto limited = parse_json_limited(text, limits);
+      const auto checked = check_json_limits(*parsed, limits);
+      ASSERT_EQ(checked.has_value(), limited.has_value()) << text;
+      if (!checked) {
+        EXPECT_EQ(checked.error().code, ErrorCode::kTooLarge) << text;
+        EXPECT_EQ(checked.error().message, limited.error().message) << text;
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -44,6 +44,12 @@ TEST(JsonSizeTest, ValuesCountScalarsObjectsAndArraysButNotKeys) {
   EXPECT_EQ(json_string_size("a\"b").values, 1u);
 }
 
+TEST(JsonSizeTest, DepthIsThatOfTheDeepestContainer) {
+  EXPECT_EQ(json_size(nlohmann::json(5)).depth, 0);
+  EXPECT_EQ(json_size(nlohmann::json::array()).depth, 1);
+  EXPECT_EQ(json_size(nlohmann::json::parse(R"({"a": [1, {"b": []}], "c": {}})")).depth, 4);
+}
+
 TEST(JsonBudgetTest, ReplacesWithinTheLimitAndRefusesBeyondIt) {
   JsonBudget budget({100, 10}, {40, 4});
   EXPECT_TRUE(budget.replace({10, 1}, {70, 7}));  // exactly at the limit
