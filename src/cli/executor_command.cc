@@ -17,6 +17,7 @@
 
 #include "cli/commands.h"
 #include "cli/error_output.h"
+#include "cli/log_format_flag.h"
 #include "cli/report_url.h"
 #include "cli/runner_choice.h"
 #include "cli/signal_watcher.h"
@@ -45,6 +46,7 @@ struct ExecutorSettings {
   std::string handlers_path;
   RunnerSettings runner;
   double report_seconds = 2;
+  LogFormat log_format = LogFormat::kText;
 };
 
 int fail_start(const std::string& what, const Error& error) {
@@ -159,7 +161,7 @@ int run_executor(ExecutorSettings settings) {
   std::filesystem::create_directories(handler_root);
   // The pool's other Pods belong to executors that still run: never reap them.
   KubernetesRunnerExtras extras{pod, pod ? pod->name : "", false};
-  StreamLogger logger("pop executor", LogFormat::kText);
+  StreamLogger logger("pop executor", settings.log_format);
   auto runner = create_runner(settings.runner, handler_root, pool, logger, extras);
   if (!runner) return fail_start(settings.runner.kind + " runner", runner.error());
 
@@ -226,6 +228,7 @@ Command add_executor_command(CLI::App& app) {
   executor->add_option("--report-url", settings->report_url,
                        "POP_REPORT_URL for handlers, when they reach the server by another "
                        "address (default: --server + /v1/reports)");
+  add_log_format_flag(*executor, settings->log_format);
   executor->add_option("--handlers", settings->handlers_path,
                        "Handler registry (JSON or YAML); $POP_HANDLERS_DOCUMENT, a registry's "
                        "text, is merged after it");

@@ -14,6 +14,7 @@
 #include "agenda/declared_resources.h"
 #include "cli/commands.h"
 #include "cli/error_output.h"
+#include "cli/log_format_flag.h"
 #include "cli/report_url.h"
 #include "cli/runner_choice.h"
 #include "cli/signal_watcher.h"
@@ -47,6 +48,7 @@ struct PullerSettings {
   std::string executor_service_account;  // empty: the namespace's default
   std::string executor_token_secret;     // NAME/KEY; empty: the token as a literal value
   std::string executor_kubeconfig;       // passed as a document, for Pods without a service account
+  LogFormat log_format = LogFormat::kText;
 };
 
 int fail_puller_start(const std::string& what, const Error& error) {
@@ -167,7 +169,7 @@ int run_executor_pods(const PullerSettings& settings, puller::WorkSource& source
   options.recount_interval =
       std::chrono::milliseconds(static_cast<long long>(settings.report_seconds * 1000));
   options.pod = std::move(*pod);
-  StreamLogger logger("pop puller", LogFormat::kText);
+  StreamLogger logger("pop puller", settings.log_format);
   options.logger = &logger;
   puller::ExecutorPodLauncher launcher(source, *connection->client, std::move(options));
   std::printf(
@@ -204,7 +206,7 @@ int run_puller(const PullerSettings& settings) {
     return run_executor_pods(settings, **source, client.bearer_token, puller_id, signals);
   auto work_root = TempDir::create("pop-puller-");
   if (!work_root) return fail_puller_start("work directory", work_root.error());
-  StreamLogger logger("pop puller", LogFormat::kText);
+  StreamLogger logger("pop puller", settings.log_format);
   auto runner = create_runner(settings.runner, work_root->path(), settings.pool, logger);
   if (!runner) return fail_puller_start(settings.runner.kind + " runner", runner.error());
 
@@ -250,6 +252,7 @@ Command add_puller_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
   puller->add_option("--handlers", settings->handlers_path, "Handler registry (JSON or YAML)");
+  add_log_format_flag(*puller, settings->log_format);
   puller->add_option("--puller-id", settings->puller_id,
                      "Name of this puller in leases (default: puller-<pid>)");
   puller

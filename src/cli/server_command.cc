@@ -12,6 +12,7 @@
 #include "auth/jwt_authenticator.h"
 #include "cli/commands.h"
 #include "cli/error_output.h"
+#include "cli/log_format_flag.h"
 #include "cli/runner_choice.h"
 #include "cli/signal_watcher.h"
 #include "server/server.h"
@@ -70,7 +71,7 @@ struct ServerSettings {
   std::size_t max_connections = 0;        // 0: as many as the descriptor limit allows
   std::size_t max_connections_per_address = http::ServerOptions{}.max_connections_per_address;
   api::LongPollLimits long_polls;
-  std::string log_format = "text";
+  LogFormat log_format = LogFormat::kText;
 };
 
 int fail_server_start(const std::string& what, const Error& error) {
@@ -150,9 +151,7 @@ int serve(const ServerSettings& settings) {
   // not kill the server. Handlers start with the default again (runner/local/child_process.cc).
   std::signal(SIGXFSZ, SIG_IGN);
 
-  auto format = parse_log_format(settings.log_format);
-  if (!format) return fail_server_start("invalid option --log-format", format.error());
-  StreamLogger logger("pop server", *format);
+  StreamLogger logger("pop server", settings.log_format);
   auto config = server_config(settings, open_file_limit);
   if (!config) return fail_server_start("invalid option", config.error());
   // Handlers posting to the HTTPS report URL trust the server's own certificate (curl takes
@@ -256,11 +255,7 @@ Command add_server_command(CLI::App& app) {
                    "Memory for request bodies being read, across all connections (e.g. 256Mi; "
                    "at least the largest body a route accepts); a body past it is answered 503")
       ->capture_default_str();
-  server
-      ->add_option("--log-format", settings->log_format,
-                   "text (lines for people) or json (one object per line, on standard error)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"text", "json"}));
+  add_log_format_flag(*server, settings->log_format);
   server->add_option("--max-connections", settings->max_connections,
                      "Client connections held at once (default: 10000, or fewer when the "
                      "descriptor limit leaves room for fewer)");
