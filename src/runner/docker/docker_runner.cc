@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "docker/docker_engine.h"
+#include "runner/attempt_run.h"
 #include "runner/handler_environment.h"
 #include "runner/log_sink.h"
 #include "runner/output_file.h"
@@ -313,20 +314,6 @@ class DockerAttempt {
   std::thread stopper_;
 };
 
-class DockerHandlerRun final : public HandlerRun {
- public:
-  explicit DockerHandlerRun(std::shared_ptr<DockerAttempt> attempt)
-      : attempt_(std::move(attempt)) {}
-  ~DockerHandlerRun() override { attempt_->detach(); }
-  DockerHandlerRun(const DockerHandlerRun&) = delete;
-  DockerHandlerRun& operator=(const DockerHandlerRun&) = delete;
-
-  void terminate(std::chrono::milliseconds grace) override { attempt_->terminate(grace); }
-
- private:
-  std::shared_ptr<DockerAttempt> attempt_;
-};
-
 }  // namespace
 
 class DockerRunner::Impl {
@@ -476,7 +463,7 @@ Result<std::unique_ptr<HandlerRun>> DockerRunner::Impl::start(const LaunchReques
     attempts_.push_back(attempt);
     attempt->launch();
   }
-  return std::make_unique<DockerHandlerRun>(std::move(attempt));
+  return std::make_unique<AttemptRun<DockerAttempt>>(std::move(attempt));
 }
 
 Result<std::unique_ptr<DockerRunner>> DockerRunner::create(Options options) {

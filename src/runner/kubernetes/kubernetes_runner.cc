@@ -13,6 +13,7 @@
 #include "kubernetes/object_fields.h"
 #include "kubernetes/pod_status.h"
 #include "kubernetes/task_pool.h"
+#include "runner/attempt_run.h"
 #include "runner/log_sink.h"
 #include "runner/output_file.h"
 #include "util/crypto.h"
@@ -239,15 +240,17 @@ class KubernetesRunner::Impl : public std::enable_shared_from_this<KubernetesRun
 
 namespace {
 
-class KubernetesHandlerRun final : public HandlerRun {
+// The handle's side of an attempt, which may outlive the runner.
+class PodRunControl {
  public:
-  KubernetesHandlerRun(std::weak_ptr<KubernetesRunner::Impl> runner,
-                       std::shared_ptr<PodAttempt> attempt)
+  PodRunControl(std::weak_ptr<KubernetesRunner::Impl> runner, std::shared_ptr<PodAttempt> attempt)
       : runner_(std::move(runner)), attempt_(std::move(attempt)) {}
-  KubernetesHandlerRun(const KubernetesHandlerRun&) = delete;
-  KubernetesHandlerRun& operator=(const KubernetesHandlerRun&) = delete;
 
-  ~KubernetesHandlerRun() override {
+  void terminate(milliseconds grace) {
+    if (auto runner = runner_.lock()) runner->terminate(attempt_, grace);
+  }
+
+  void detach() {
     if (auto runner = runner_.lock()) {
       runner->detach(attempt_);
     } else {
@@ -258,13 +261,9 @@ class KubernetesHandlerRun final : public HandlerRun {
     }
   }
 
-  void terminate(milliseconds grace) override {
-    if (auto runner = runner_.lock()) runner->terminate(attempt_, grace);
-  }
-
  private:
-  std::weak_ptr<KubernetesRunner::Impl> runner_;
-  std::shared_ptr<PodAttempt> attempt_;
+  const std::weak_ptr<KubernetesRunner::Impl> runner_;
+  const std::shared_ptr<PodAttempt> attempt_;
 };
 
 }  // namespace
@@ -330,7 +329,8 @@ Result<std::unique_ptr<HandlerRun>> KubernetesRunner::Impl::start(const LaunchRe
     attempt->stage = Stage::kPending;
   }
 
-  auto run = std::make_unique<KubernetesHandlerRun>(weak_from_this(), attempt);
+  auto run = std::make_unique<AttemptRun<PodRunControl>>(
+      std::make_shared<PodRunControl>(weak_from_this(), attempt));
   {
     std::lock_guard lock(attempt->mutex);
     // What the watch saw meanwhile is newer than the create's answer.

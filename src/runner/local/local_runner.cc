@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "runner/attempt_run.h"
 #include "runner/handler_environment.h"
 #include "runner/local/child_process.h"
 #include "runner/local/io_wakeup.h"
@@ -63,19 +64,6 @@ struct HandlerProcess {
   std::chrono::system_clock::time_point started;
   SteadyTime launched_at;
   std::optional<SteadyTime> scheduled_kill;
-};
-
-class LocalHandlerRun final : public HandlerRun {
- public:
-  explicit LocalHandlerRun(std::shared_ptr<RunControl> control) : control_(std::move(control)) {}
-  ~LocalHandlerRun() override { control_->detach(); }
-  LocalHandlerRun(const LocalHandlerRun&) = delete;
-  LocalHandlerRun& operator=(const LocalHandlerRun&) = delete;
-
-  void terminate(std::chrono::milliseconds grace) override { control_->terminate(grace); }
-
- private:
-  std::shared_ptr<RunControl> control_;
 };
 
 }  // namespace
@@ -263,7 +251,7 @@ Result<std::unique_ptr<HandlerRun>> LocalRunner::Impl::start(const LaunchRequest
     attempt->log.discard();
     return tl::unexpected(watched.error());
   }
-  return std::make_unique<LocalHandlerRun>(std::move(control));
+  return std::make_unique<AttemptRun<RunControl>>(std::move(control));
 }
 
 void LocalRunner::Impl::loop() {
