@@ -72,7 +72,7 @@ Result<HandlerRegistry> handler_registry_for(const RunnerSettings& settings,
                                              const std::string& registry_file,
                                              const std::string& report_ca) {
   auto kind = find_runner(settings.kind);
-  if (!kind) return tl::unexpected(kind.error());
+  if (!kind) return fail(std::move(kind).error());
   const bool local = (*kind)->handlers_on_host;
   HandlerRegistry registry = HandlerRegistry::builtin(local ? current_executable() : kPopInImage);
   if (!local) {
@@ -82,16 +82,16 @@ Result<HandlerRegistry> handler_registry_for(const RunnerSettings& settings,
                 {{"command", {kPopInImage, "handler", "sample"}}, {"image", settings.image}}}}}},
             "--image");
         !merged)
-      return tl::unexpected(merged.error());
+      return fail(std::move(merged).error());
   }
   if (local && !report_ca.empty() && std::getenv("POP_REPORT_CA") == nullptr) {
     const nlohmann::json env = {{"POP_REPORT_CA", std::filesystem::absolute(report_ca).string()}};
     if (auto merged = registry.merge_json({{"defaults", {{"env", env}}}}, "report CA"); !merged)
-      return tl::unexpected(merged.error());
+      return fail(std::move(merged).error());
   }
   if (!registry_file.empty()) {
     if (auto merged = registry.merge_file(registry_file); !merged)
-      return tl::unexpected(merged.error());
+      return fail(std::move(merged).error());
   }
   return registry;
 }
@@ -101,11 +101,11 @@ Result<KubernetesConnection> connect_kubernetes(const RunnerSettings& settings) 
   discovery.kubeconfig = settings.kubeconfig;
   discovery.context = settings.kube_context;
   auto config = kubernetes::discover_kube_config(discovery);
-  if (!config) return tl::unexpected(config.error());
+  if (!config) return fail(std::move(config).error());
   kubernetes::KubeClientOptions client_options;
   client_options.rate_limit = {settings.kube_qps, settings.kube_burst};
   auto client = kubernetes::KubeClient::create(*config, client_options);
-  if (!client) return tl::unexpected(client.error());
+  if (!client) return fail(std::move(client).error());
   std::string name_space = !settings.kube_namespace.empty()     ? settings.kube_namespace
                            : !config->default_namespace.empty() ? config->default_namespace
                                                                 : "default";
@@ -118,7 +118,7 @@ Result<std::unique_ptr<Runner>> create_runner(const RunnerSettings& settings,
                                               const std::string& resource_pool_id, Logger& logger,
                                               const KubernetesRunnerExtras& kubernetes_extras) {
   auto kind = find_runner(settings.kind);
-  if (!kind) return tl::unexpected(kind.error());
+  if (!kind) return fail(std::move(kind).error());
   return (*kind)->make({.settings = settings,
                         .work_root = work_root,
                         .resource_pool_id = resource_pool_id,

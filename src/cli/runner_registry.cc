@@ -14,7 +14,7 @@ namespace {
 
 Result<std::unique_ptr<Runner>> make_local_runner(const RunnerContext& context) {
   auto runner = LocalRunner::create({context.work_root});
-  if (!runner) return tl::unexpected(runner.error());
+  if (!runner) return fail(std::move(runner).error());
   return std::unique_ptr<Runner>(std::move(*runner));
 }
 
@@ -28,7 +28,7 @@ Result<std::unique_ptr<Runner>> make_docker_runner(const RunnerContext& context)
   options.resource_pool_id = context.resource_pool_id;
   options.logger = &context.logger;
   auto runner = DockerRunner::create(std::move(options));
-  if (!runner) return tl::unexpected(runner.error());
+  if (!runner) return fail(std::move(runner).error());
   if ((*runner)->reaped_at_start() > 0) {
     context.logger.info("removed the containers an earlier run of the pool left",
                         {{"pool", context.resource_pool_id},
@@ -40,7 +40,7 @@ Result<std::unique_ptr<Runner>> make_docker_runner(const RunnerContext& context)
 Result<std::unique_ptr<Runner>> make_kubernetes_runner(const RunnerContext& context) {
   const RunnerSettings& settings = context.settings;
   auto connection = connect_kubernetes(settings);
-  if (!connection) return tl::unexpected(connection.error());
+  if (!connection) return fail(std::move(connection).error());
   KubernetesRunner::Options options;
   options.default_namespace = connection->default_namespace;
   options.resource_pool_id = context.resource_pool_id;
@@ -53,7 +53,7 @@ Result<std::unique_ptr<Runner>> make_kubernetes_runner(const RunnerContext& cont
   context.logger.info("handler Pods through the Kubernetes API",
                       {{"api", connection->description}, {"namespace", options.default_namespace}});
   auto runner = KubernetesRunner::create(std::move(connection->client), std::move(options));
-  if (!runner) return tl::unexpected(runner.error());
+  if (!runner) return fail(std::move(runner).error());
   return std::unique_ptr<Runner>(std::move(*runner));
 }
 

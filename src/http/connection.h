@@ -517,7 +517,7 @@ class Connection final : public ConnectionBase,
     request.path = std::string(target.substr(0, question));
     if (question != std::string_view::npos) {
       auto query = parse_query(target.substr(question + 1));
-      if (!query) return tl::unexpected(query.error());
+      if (!query) return fail(std::move(query).error());
       request.query = std::move(*query);
     }
     return {};

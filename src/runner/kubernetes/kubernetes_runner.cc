@@ -224,7 +224,7 @@ void KubernetesRunner::Impl::ensure_watcher(const std::string& name_space) {
 Result<std::unique_ptr<HandlerRun>> KubernetesRunner::Impl::start(const LaunchRequest& request,
                                                                   RunListener& listener) {
   auto plan = kubernetes::build_pod(request, spec_options_, random_suffix());
-  if (!plan) return tl::unexpected(plan.error());
+  if (!plan) return fail(std::move(plan).error());
   auto attempt = std::make_shared<PodAttempt>(plan->name_space, plan->name, request, listener);
   {
     // Registered before the Pod exists, so that no event about it can be missed; the
@@ -247,7 +247,7 @@ Result<std::unique_ptr<HandlerRun>> KubernetesRunner::Impl::start(const LaunchRe
         delete_pod(name_space, name);
       });
     }
-    return tl::unexpected(std::move(error));
+    return fail(std::move(error));
   }
   pods_created_.fetch_add(1);
   {
@@ -456,11 +456,11 @@ Result<std::size_t> KubernetesRunner::Impl::active_handlers(const std::string& i
     cluster_wide_lists_ = false;
     for (const auto& name_space : namespaces) {
       auto some = client_->list_pods(name_space, selector, &abandon_);
-      if (!some) return tl::unexpected(some.error());
+      if (!some) return fail(std::move(some).error());
       for (auto& pod : some->items) pods.push_back(std::move(pod));
     }
   } else {
-    return tl::unexpected(all.error());
+    return fail(std::move(all).error());
   }
   std::size_t active = creating;
   for (const Json& pod : pods) {
@@ -550,7 +550,7 @@ Result<std::unique_ptr<HandlerRun>> KubernetesRunner::start(const LaunchRequest&
 Result<std::optional<std::size_t>> KubernetesRunner::active_handlers(
     const std::string& insight_id) {
   auto count = impl_->active_handlers(insight_id);
-  if (!count) return tl::unexpected(count.error());
+  if (!count) return fail(std::move(count).error());
   return std::optional<std::size_t>(*count);
 }
 
