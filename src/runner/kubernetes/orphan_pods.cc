@@ -19,7 +19,7 @@ Result<std::vector<PodName>> find_orphan_pods(kubernetes::KubeClient& client,
   if (!pods) return fail(std::move(pods).error());
   const std::string own = kubernetes::label_value(query.own_instance_id);
   std::vector<PodName> orphans;
-  for (const Json& pod : pods->items) {
+  for (const kubernetes::Json& pod : pods->items) {
     if (kubernetes::metadata_entry(pod, "labels", kubernetes::label::kRunnerInstance) == own)
       continue;
     std::string name_space = kubernetes::metadata_text(pod, "namespace");

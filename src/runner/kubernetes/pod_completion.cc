@@ -5,6 +5,7 @@
 
 #include "kubernetes/pod_status.h"
 #include "model/output_limits.h"
+#include "runner/kubernetes/handler_pod_spec.h"
 #include "util/json_limits.h"
 
 namespace pop::kubernetes_runner {

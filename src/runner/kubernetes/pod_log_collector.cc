@@ -4,6 +4,7 @@
 #include <optional>
 
 #include "kubernetes/pod_status.h"
+#include "runner/kubernetes/handler_pod_spec.h"
 #include "runner/log_sink.h"
 
 namespace pop::kubernetes_runner {

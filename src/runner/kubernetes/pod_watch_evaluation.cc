@@ -4,6 +4,7 @@
 #include <string>
 
 #include "kubernetes/pod_status.h"
+#include "runner/kubernetes/handler_pod_spec.h"
 
 namespace pop::kubernetes_runner {
 
