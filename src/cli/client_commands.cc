@@ -65,7 +65,7 @@ Result<AgendaProgress> fetch_progress(http_client::Client& client, const std::st
                                       Json& raw) {
   auto answer = http_client::request_json(
       client, "GET", "/v1/agendas/" + http_client::percent_encode(id) + "/progress");
-  if (!answer) return tl::unexpected(answer.error());
+  if (!answer) return fail(std::move(answer).error());
   raw = *answer;
   return agenda_progress_from_json(*answer);
 }

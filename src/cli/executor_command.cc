@@ -62,7 +62,7 @@ Result<Assignment> assignment_from_environment() {
   if (document.is_discarded())
     return fail(ErrorCode::kInvalidArgument, std::string(env::kAssignment) + " is not JSON");
   auto assignment = assignment_from_json(document);
-  if (!assignment) return tl::unexpected(assignment.error());
+  if (!assignment) return fail(std::move(assignment).error());
   if (!assignment->agenda.value("id", nlohmann::json()).is_string())
     return fail(ErrorCode::kInvalidArgument,
                 std::string(env::kAssignment) + " holds an agenda without an id");

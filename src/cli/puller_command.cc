@@ -104,12 +104,12 @@ Result<kubernetes::ExecutorPodTemplate> executor_pod_template(const PullerSettin
   for (const auto& [path, document] : documents) {
     if (path->empty()) continue;
     auto text = read_text(*path);
-    if (!text) return tl::unexpected(text.error());
+    if (!text) return fail(std::move(text).error());
     *document = std::move(*text);
   }
   if (!settings.executor_token_secret.empty()) {
     auto secret = kubernetes::parse_secret_key_ref(settings.executor_token_secret);
-    if (!secret) return tl::unexpected(secret.error());
+    if (!secret) return fail(std::move(secret).error());
     pod.token_secret = std::move(*secret);
   } else {
     pod.token = token;

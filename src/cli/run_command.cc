@@ -70,7 +70,7 @@ Result<std::string> read_input(const std::string& path, std::size_t max_bytes) {
 
 Result<AgendaProgress> read_progress(const std::string& path) {
   auto text = read_input(path, kProgressDocumentLimits.max_bytes);
-  if (!text) return tl::unexpected(text.error());
+  if (!text) return fail(std::move(text).error());
   auto document = parse_json_limited(*text, kProgressDocumentLimits);
   if (!document) {
     return fail(document.error().code, path + ": " + document.error().message);

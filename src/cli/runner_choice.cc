@@ -2,53 +2,31 @@
 
 #include <cstdlib>
 
-#include "docker/docker_engine.h"
+#include "cli/runner_registry.h"
 #include "kubernetes/kube_client.h"
 #include "kubernetes/kube_config.h"
-#include "runner/docker/docker_runner.h"
-#include "runner/kubernetes/kubernetes_runner.h"
-#include "runner/local/local_runner.h"
 
 namespace pop::cli {
 namespace {
 // Where scripts/build-handler-image.sh puts pop in the handler image.
 constexpr char kPopInImage[] = "/usr/local/bin/pop";
 
-std::chrono::milliseconds seconds_to_ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
-}
-
-Result<std::unique_ptr<Runner>> create_kubernetes_runner(const RunnerSettings& settings,
-                                                         const std::string& resource_pool_id,
-                                                         Logger& logger,
-                                                         const KubernetesRunnerExtras& extras) {
-  auto connection = connect_kubernetes(settings);
-  if (!connection) return tl::unexpected(connection.error());
-  KubernetesRunner::Options options;
-  options.default_namespace = connection->default_namespace;
-  options.resource_pool_id = resource_pool_id;
-  options.pending_timeout = seconds_to_ms(settings.pod_pending_timeout_seconds);
-  options.keep_failed_pods = seconds_to_ms(settings.keep_failed_pods_seconds);
-  options.owner = extras.owner;
-  options.instance_id = extras.instance_id;
-  options.reap_orphans = extras.reap_orphans;
-  options.logger = &logger;
-  logger.info("handler Pods through the Kubernetes API",
-              {{"api", connection->description}, {"namespace", options.default_namespace}});
-  auto runner = KubernetesRunner::create(std::move(connection->client), std::move(options));
-  if (!runner) return tl::unexpected(runner.error());
-  return std::unique_ptr<Runner>(std::move(*runner));
+std::string runner_help() {
+  std::string help = "How handlers run: ";
+  const auto kinds = runner_kinds();
+  for (std::size_t i = 0; i < kinds.size(); ++i) {
+    if (i > 0) help += i + 1 == kinds.size() ? ", or " : ", ";
+    help += kinds[i].description;
+  }
+  return help;
 }
 
 }  // namespace
 
 void add_runner_options(CLI::App& command, RunnerSettings& settings) {
-  command
-      .add_option("--runner", settings.kind,
-                  "How handlers run: local processes, docker containers (Docker Engine API), or "
-                  "kubernetes Pods (Kubernetes API)")
+  command.add_option("--runner", settings.kind, runner_help())
       ->capture_default_str()
-      ->check(CLI::IsMember({"local", "docker", "kubernetes"}));
+      ->check(CLI::IsMember(runner_names()));
   command.add_option("--docker-host", settings.docker_host,
                      "Docker-compatible engine socket, unix:///path (default: $DOCKER_HOST, "
                      "else unix:///var/run/docker.sock)");
@@ -93,7 +71,9 @@ void add_runner_options(CLI::App& command, RunnerSettings& settings) {
 Result<HandlerRegistry> handler_registry_for(const RunnerSettings& settings,
                                              const std::string& registry_file,
                                              const std::string& report_ca) {
-  const bool local = settings.kind == "local";
+  auto kind = find_runner(settings.kind);
+  if (!kind) return fail(std::move(kind).error());
+  const bool local = (*kind)->handlers_on_host;
   HandlerRegistry registry = HandlerRegistry::builtin(local ? current_executable() : kPopInImage);
   if (!local) {
     if (auto merged = registry.merge_json(
@@ -102,16 +82,16 @@ Result<HandlerRegistry> handler_registry_for(const RunnerSettings& settings,
                 {{"command", {kPopInImage, "handler", "sample"}}, {"image", settings.image}}}}}},
             "--image");
         !merged)
-      return tl::unexpected(merged.error());
+      return fail(std::move(merged).error());
   }
   if (local && !report_ca.empty() && std::getenv("POP_REPORT_CA") == nullptr) {
     const nlohmann::json env = {{"POP_REPORT_CA", std::filesystem::absolute(report_ca).string()}};
     if (auto merged = registry.merge_json({{"defaults", {{"env", env}}}}, "report CA"); !merged)
-      return tl::unexpected(merged.error());
+      return fail(std::move(merged).error());
   }
   if (!registry_file.empty()) {
     if (auto merged = registry.merge_file(registry_file); !merged)
-      return tl::unexpected(merged.error());
+      return fail(std::move(merged).error());
   }
   return registry;
 }
@@ -121,11 +101,11 @@ Result<KubernetesConnection> connect_kubernetes(const RunnerSettings& settings) 
   discovery.kubeconfig = settings.kubeconfig;
   discovery.context = settings.kube_context;
   auto config = kubernetes::discover_kube_config(discovery);
-  if (!config) return tl::unexpected(config.error());
+  if (!config) return fail(std::move(config).error());
   kubernetes::KubeClientOptions client_options;
   client_options.rate_limit = {settings.kube_qps, settings.kube_burst};
   auto client = kubernetes::KubeClient::create(*config, client_options);
-  if (!client) return tl::unexpected(client.error());
+  if (!client) return fail(std::move(client).error());
   std::string name_space = !settings.kube_namespace.empty()     ? settings.kube_namespace
                            : !config->default_namespace.empty() ? config->default_namespace
                                                                 : "default";
@@ -137,28 +117,13 @@ Result<std::unique_ptr<Runner>> create_runner(const RunnerSettings& settings,
                                               const std::filesystem::path& work_root,
                                               const std::string& resource_pool_id, Logger& logger,
                                               const KubernetesRunnerExtras& kubernetes_extras) {
-  if (settings.kind == "kubernetes")
-    return create_kubernetes_runner(settings, resource_pool_id, logger, kubernetes_extras);
-  if (settings.kind == "docker") {
-    DockerRunner::Options options;
-    options.engine_host =
-        settings.docker_host.empty() ? docker::DockerEngine::default_host() : settings.docker_host;
-    options.work_root = work_root;
-    options.network = settings.docker_network;
-    options.resource_pool_id = resource_pool_id;
-    options.logger = &logger;
-    auto runner = DockerRunner::create(std::move(options));
-    if (!runner) return tl::unexpected(runner.error());
-    if ((*runner)->reaped_at_start() > 0) {
-      logger.info("removed the containers an earlier run of the pool left",
-                  {{"pool", resource_pool_id},
-                   {"containers", std::to_string((*runner)->reaped_at_start())}});
-    }
-    return std::unique_ptr<Runner>(std::move(*runner));
-  }
-  auto runner = LocalRunner::create({work_root});
-  if (!runner) return tl::unexpected(runner.error());
-  return std::unique_ptr<Runner>(std::move(*runner));
+  auto kind = find_runner(settings.kind);
+  if (!kind) return fail(std::move(kind).error());
+  return (*kind)->make({.settings = settings,
+                        .work_root = work_root,
+                        .resource_pool_id = resource_pool_id,
+                        .logger = logger,
+                        .kubernetes_extras = kubernetes_extras});
 }
 
 }  // namespace pop::cli

@@ -40,7 +40,7 @@ Result<DockerEngine> DockerEngine::connect(std::string_view host) {
   // Container logs are capped by the reader, not here; inspect answers are small.
   options.max_response_bytes = std::size_t{16} << 20;
   auto client = http_client::Client::create(std::move(options));
-  if (!client) return tl::unexpected(client.error());
+  if (!client) return fail(std::move(client).error());
   return DockerEngine(std::move(*client), std::move(socket));
 }
 
@@ -59,8 +59,8 @@ Result<http_client::Response> DockerEngine::call(std::string method, std::string
 
 Result<void> DockerEngine::ping() {
   auto response = call("GET", std::string(kApiPrefix) + "/_ping");
-  if (!response) return tl::unexpected(response.error());
-  if (!response->ok()) return tl::unexpected(engine_error(*response, "ping"));
+  if (!response) return fail(std::move(response).error());
+  if (!response->ok()) return fail(engine_error(*response, "ping"));
   return {};
 }
 
@@ -69,19 +69,19 @@ Result<std::string> DockerEngine::create_container(const std::string& name, cons
       call("POST",
            std::string(kApiPrefix) + "/containers/create?name=" + http_client::percent_encode(name),
            config);
-  if (!response) return tl::unexpected(response.error());
-  if (!response->ok()) return tl::unexpected(engine_error(*response, "create container " + name));
+  if (!response) return fail(std::move(response).error());
+  if (!response->ok()) return fail(engine_error(*response, "create container " + name));
   auto body = parse_answer(*response, "create container " + name);
-  if (!body) return tl::unexpected(body.error());
+  if (!body) return fail(std::move(body).error());
   return created_container_id(*body, "create container " + name);
 }
 
 Result<void> DockerEngine::start_container(const std::string& id) {
   auto response = call("POST", container_path(id, "/start"));
-  if (!response) return tl::unexpected(response.error());
+  if (!response) return fail(std::move(response).error());
   // 304: already started.
   if (!response->ok() && response->status != 304)
-    return tl::unexpected(engine_error(*response, "start container"));
+    return fail(engine_error(*response, "start container"));
   return {};
 }
 
@@ -89,36 +89,36 @@ Result<ContainerExit> DockerEngine::wait_container(const std::string& id) {
   // No time limit: a handler may run for hours; cancellation ends the wait.
   auto response =
       call("POST", container_path(id, "/wait"), std::nullopt, std::chrono::milliseconds(0));
-  if (!response) return tl::unexpected(response.error());
-  if (!response->ok()) return tl::unexpected(engine_error(*response, "wait for container"));
+  if (!response) return fail(std::move(response).error());
+  if (!response->ok()) return fail(engine_error(*response, "wait for container"));
   auto body = parse_answer(*response, "wait for container");
-  if (!body) return tl::unexpected(body.error());
+  if (!body) return fail(std::move(body).error());
   return container_exit(*body);
 }
 
 Result<Json> DockerEngine::inspect_container(const std::string& id) {
   auto response = call("GET", container_path(id, "/json"));
-  if (!response) return tl::unexpected(response.error());
-  if (!response->ok()) return tl::unexpected(engine_error(*response, "inspect container"));
+  if (!response) return fail(std::move(response).error());
+  if (!response->ok()) return fail(engine_error(*response, "inspect container"));
   return parse_answer(*response, "inspect container");
 }
 
 Result<void> DockerEngine::kill_container(const std::string& id, std::string_view signal) {
   auto response =
       call("POST", container_path(id, "/kill?signal=" + http_client::percent_encode(signal)));
-  if (!response) return tl::unexpected(response.error());
+  if (!response) return fail(std::move(response).error());
   // 409: not running (already ended) — the wanted state.
   if (!response->ok() && response->status != 409)
-    return tl::unexpected(engine_error(*response, "signal container"));
+    return fail(engine_error(*response, "signal container"));
   return {};
 }
 
 Result<void> DockerEngine::remove_container(const std::string& id) {
   auto response = call("DELETE", container_path(id, "?force=1&v=1"));
-  if (!response) return tl::unexpected(response.error());
+  if (!response) return fail(std::move(response).error());
   // 404: already gone; 409: removal already in progress.
   if (!response->ok() && response->status != 404 && response->status != 409)
-    return tl::unexpected(engine_error(*response, "remove container"));
+    return fail(engine_error(*response, "remove container"));
   return {};
 }
 
@@ -134,7 +134,7 @@ Result<void> DockerEngine::read_logs(const std::string& id,
   if (!response)
     return fail(ErrorCode::kUnavailable,
                 "container engine at " + socket_path_ + ": " + response.error().message);
-  if (!response->ok()) return tl::unexpected(engine_error(*response, "read container logs"));
+  if (!response->ok()) return fail(engine_error(*response, "read container logs"));
   return {};
 }
 
@@ -144,10 +144,10 @@ Result<std::vector<std::string>> DockerEngine::list_containers(
   if (!statuses.empty()) filters["status"] = statuses;
   auto response = call("GET", std::string(kApiPrefix) + "/containers/json?all=1&filters=" +
                                   http_client::percent_encode(filters.dump()));
-  if (!response) return tl::unexpected(response.error());
-  if (!response->ok()) return tl::unexpected(engine_error(*response, "list containers"));
+  if (!response) return fail(std::move(response).error());
+  if (!response->ok()) return fail(engine_error(*response, "list containers"));
   auto body = parse_answer(*response, "list containers");
-  if (!body) return tl::unexpected(body.error());
+  if (!body) return fail(std::move(body).error());
   return listed_container_ids(*body);
 }
 
@@ -157,8 +157,8 @@ Result<void> DockerEngine::pull_image(const std::string& image) {
       "POST",
       std::string(kApiPrefix) + "/images/create?fromImage=" + http_client::percent_encode(image),
       std::nullopt, std::chrono::minutes(10));
-  if (!response) return tl::unexpected(response.error());
-  if (!response->ok()) return tl::unexpected(engine_error(*response, "pull image " + image));
+  if (!response) return fail(std::move(response).error());
+  if (!response->ok()) return fail(engine_error(*response, "pull image " + image));
   return pull_outcome(response->body, image);
 }
 

@@ -89,17 +89,17 @@ Result<Action> parse_action(const Json& entry, const std::string& where) {
   if (*name == "log") {
     action.kind = Action::Kind::kLog;
     auto message = text_param("logMessage", "");
-    if (!message) return tl::unexpected(message.error());
+    if (!message) return fail(std::move(message).error());
     action.message = std::move(*message);
     if (params.contains("sleepMilliseconds")) {
       auto sleep = parse_sleep(params["sleepMilliseconds"], where + ".paramsMap.sleepMilliseconds");
-      if (!sleep) return tl::unexpected(sleep.error());
+      if (!sleep) return fail(std::move(sleep).error());
       action.sleep = *sleep;
     }
   } else if (*name == "exception") {
     action.kind = Action::Kind::kException;
     auto message = text_param("message", "sample handler exception");
-    if (!message) return tl::unexpected(message.error());
+    if (!message) return fail(std::move(message).error());
     action.message = std::move(*message);
   } else {
     return fail(ErrorCode::kInvalidArgument, where + ".action \"" + name->get<std::string>() +
@@ -120,7 +120,7 @@ Result<SamplePayload> parse_payload(const std::string& text) {
   if (!actions.is_array()) return fail(ErrorCode::kInvalidArgument, "actions must be an array");
   for (std::size_t i = 0; i < actions.size(); ++i) {
     auto action = parse_action(actions[i], "actions[" + std::to_string(i) + "]");
-    if (!action) return tl::unexpected(action.error());
+    if (!action) return fail(std::move(action).error());
     payload.actions.push_back(std::move(*action));
   }
   if (json.contains("resultPayload")) payload.result = json["resultPayload"];

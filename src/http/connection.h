@@ -139,7 +139,7 @@ class Connection final : public ConnectionBase,
         set_deadline(options_.first_request_timeout);
         stream_.async_handshake(net::ssl::stream_base::server, bind(&Connection::on_handshake));
       } else {
-        await_request();
+        await_request(options_.first_request_timeout);
       }
     });
   }
@@ -155,7 +155,22 @@ class Connection final : public ConnectionBase,
 
  private:
   enum class State { kHandshake, kIdle, kReading, kAdmitting, kHandling, kLingering, kClosed };
-  enum class AfterWatch { kNothing, kNextRequest, kClose };
+  // The read kept pending while a request is handled, to notice a client leaving.
+  enum class Watch {
+    kOff,
+    kReading,
+    // The exchange completed and cancelled the read; its completion then goes on to the
+    // next request, or closes.
+    kCancelledForNextRequest,
+    kCancelledForClose,
+  };
+  // The framing of a streamed response and whether its end is known.
+  enum class Streaming {
+    kNone,        // no streamed response (yet)
+    kChunked,     // HTTP/1.1: chunked encoding
+    kUntilClose,  // HTTP/1.0: the body runs to the end of the connection
+    kEnding,      // the end is known: once the last bytes are written, the exchange completes
+  };
   using Clock = std::chrono::steady_clock;
 
   static constexpr std::size_t kReadSize = 8 * 1024;
@@ -220,10 +235,12 @@ class Connection final : public ConnectionBase,
       close_now();
       return;
     }
-    await_request();
+    await_request(options_.first_request_timeout);
   }
 
-  void await_request() {
+  // `idle_timeout`: how long the client may take to begin the request, the first one's
+  // timeout or the idle timeout of a kept-alive connection.
+  void await_request(Clock::duration idle_timeout) {
     if (owner_.stopping()) {
       close_now();
       return;
@@ -234,7 +251,7 @@ class Connection final : public ConnectionBase,
       return;
     }
     if (buffer_.capacity() > kMaxIdleBufferBytes) buffer_.shrink_to_fit();
-    set_deadline(first_request_ ? options_.first_request_timeout : options_.idle_timeout);
+    set_deadline(idle_timeout);
     // The first byte is awaited separately so that the idle timeout, not the request
     // timeout, applies until the client actually starts a request.
     stream_.async_read_some(buffer_.prepare(kReadSize), bind(&Connection::on_first_bytes));
@@ -252,7 +269,6 @@ class Connection final : public ConnectionBase,
 
   void begin_request() {
     state_ = State::kReading;
-    first_request_ = false;
     input_complete_ = false;
     correlation_id_.clear();
     set_deadline(options_.request_timeout);
@@ -486,7 +502,9 @@ class Connection final : public ConnectionBase,
     if (exchange_->leave_handler()) pump();
     // Unless the answer is already complete (the common, synchronous case), keep reading
     // so that a client leaving a long-poll or a watch is noticed.
-    if (state_ == State::kHandling && exchange_ && !response_ && !stream_ending_) start_watch();
+    if (state_ == State::kHandling && exchange_ && !response_ && streaming_ != Streaming::kEnding) {
+      start_watch();
+    }
   }
 
   // Fills path and query from the target; only origin-form targets ("/path?query") are
@@ -500,7 +518,7 @@ class Connection final : public ConnectionBase,
     request.path = std::string(target.substr(0, question));
     if (question != std::string_view::npos) {
       auto query = parse_query(target.substr(question + 1));
-      if (!query) return tl::unexpected(query.error());
+      if (!query) return fail(std::move(query).error());
       request.query = std::move(*query);
     }
     return {};
@@ -543,9 +561,9 @@ class Connection final : public ConnectionBase,
     std::string bytes;
     if (output.stream_head) bytes = stream_head(*output.stream_head);
     if (head_request_ && output.stream_head) {
-      // A HEAD gets the head of the GET's stream and nothing after it; the handler learns
-      // that its stream is not wanted.
-      chunked_ = false;
+      // A HEAD gets the head of the GET's stream and nothing after it (not even the last
+      // chunk); the handler learns that its stream is not wanted.
+      streaming_ = Streaming::kEnding;
       output.chunks.clear();
       output.stream_end = true;
       cancel_exchange(CancelReason::kClientGone);
@@ -553,7 +571,7 @@ class Connection final : public ConnectionBase,
     std::size_t data_bytes = 0;
     for (const std::string& chunk : output.chunks) {
       data_bytes += chunk.size();
-      if (chunked_) {
+      if (streaming_ == Streaming::kChunked) {
         std::array<char, 24> size_line{};
         const int n = std::snprintf(size_line.data(), size_line.size(), "%zx\r\n", chunk.size());
         bytes.append(size_line.data(), static_cast<std::size_t>(n));
@@ -564,11 +582,11 @@ class Connection final : public ConnectionBase,
       }
     }
     if (output.stream_end) {
-      stream_ending_ = true;
-      if (chunked_) bytes += "0\r\n\r\n";
+      if (streaming_ == Streaming::kChunked) bytes += "0\r\n\r\n";
+      streaming_ = Streaming::kEnding;
     }
     if (bytes.empty()) {
-      if (stream_ending_) complete_exchange();
+      if (streaming_ == Streaming::kEnding) complete_exchange();
       return;
     }
     writing_ = true;
@@ -588,10 +606,11 @@ class Connection final : public ConnectionBase,
     message.version(version_);
     message.result(valid_status(head.status));
     copy_headers(head.headers, message);
-    chunked_ = version_ >= 11;
-    keep_after_write_ = chunked_ && keep_alive_ && !owner_.stopping();
+    const bool chunked = version_ >= 11;
+    streaming_ = chunked ? Streaming::kChunked : Streaming::kUntilClose;
+    keep_after_write_ = chunked && keep_alive_ && !owner_.stopping();
     message.keep_alive(keep_after_write_);
-    if (chunked_) message.chunked(true);
+    if (chunked) message.chunked(true);
     std::ostringstream text;
     text << message.base();
     return std::move(text).str();
@@ -606,7 +625,7 @@ class Connection final : public ConnectionBase,
       return;
     }
     clear_deadline();
-    if (stream_ending_) {
+    if (streaming_ == Streaming::kEnding) {
       complete_exchange();
       return;
     }
@@ -691,19 +710,18 @@ class Connection final : public ConnectionBase,
   void complete_exchange() {
     if (exchange_) exchange_->finish();
     exchange_.reset();
-    chunked_ = false;
-    stream_ending_ = false;
+    streaming_ = Streaming::kNone;
     const bool keep = keep_after_write_ && !owner_.stopping();
     state_ = keep ? State::kIdle : State::kLingering;
-    if (watch_reading_) {
+    if (watch_ != Watch::kOff) {
       // Take the read back before anything else reads; its completion continues.
-      after_watch_ = keep ? AfterWatch::kNextRequest : AfterWatch::kClose;
+      watch_ = keep ? Watch::kCancelledForNextRequest : Watch::kCancelledForClose;
       beast::error_code ignored;
       socket().cancel(ignored);
       return;
     }
     if (keep) {
-      await_request();
+      await_request(options_.idle_timeout);
     } else {
       close_gracefully();
     }
@@ -713,20 +731,19 @@ class Connection final : public ConnectionBase,
 
   void start_watch() {
     if (buffer_.size() >= kMaxAheadBytes) return;
-    watch_reading_ = true;
+    watch_ = Watch::kReading;
     stream_.async_read_some(buffer_.prepare(kReadSize), bind(&Connection::on_watch));
   }
 
   void on_watch(beast::error_code ec, std::size_t n) {
-    watch_reading_ = false;
+    const Watch was = std::exchange(watch_, Watch::kOff);
     if (state_ == State::kClosed) return;
     if (!ec) buffer_.commit(n);
-    if (const AfterWatch next = std::exchange(after_watch_, AfterWatch::kNothing);
-        next != AfterWatch::kNothing) {
+    if (was != Watch::kReading) {
       if (ec && ec != net::error::operation_aborted) {
         close_now();
-      } else if (next == AfterWatch::kNextRequest) {
-        await_request();
+      } else if (was == Watch::kCancelledForNextRequest) {
+        await_request(options_.idle_timeout);
       } else {
         close_gracefully();
       }
@@ -830,7 +847,6 @@ class Connection final : public ConnectionBase,
 
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<BudgetedBody>> parser_;
-  bool first_request_ = true;   // nothing of a request has arrived yet
   std::size_t body_limit_ = 0;  // of the request being read
   // The admitted request while its body is read: its head, route and budget share.
   HttpRequest request_;
@@ -844,12 +860,10 @@ class Connection final : public ConnectionBase,
   std::shared_ptr<Exchange> exchange_;
   std::optional<bhttp::response<bhttp::string_body>> response_;  // being written
   std::string stream_bytes_;                                     // being written
-  bool writing_ = false;
-  bool chunked_ = false;
-  bool stream_ending_ = false;
+  bool writing_ = false;                                         // a write is in flight
+  Streaming streaming_ = Streaming::kNone;
   bool keep_after_write_ = false;
-  bool watch_reading_ = false;
-  AfterWatch after_watch_ = AfterWatch::kNothing;
+  Watch watch_ = Watch::kOff;
   bool input_complete_ = false;  // the current request was read to its end
   std::size_t lingered_bytes_ = 0;
 };

@@ -68,10 +68,10 @@ Result<QueryParams> parse_query(std::string_view query) {
     if (piece.empty()) continue;
     const std::size_t eq = piece.find('=');
     auto name = percent_decode(piece.substr(0, eq), true);
-    if (!name) return tl::unexpected(name.error());
+    if (!name) return fail(std::move(name).error());
     auto value = percent_decode(
         eq == std::string_view::npos ? std::string_view() : piece.substr(eq + 1), true);
-    if (!value) return tl::unexpected(value.error());
+    if (!value) return fail(std::move(value).error());
     params.add(std::move(*name), std::move(*value));
   }
   return params;

@@ -207,7 +207,7 @@ Result<void> Server::Impl::start() {
   if (!admitter_) return fail(ErrorCode::kInvalidArgument, "no handler");
   if (auto tls = set_up_tls(); !tls) return tls;
   auto endpoint = resolve();
-  if (!endpoint) return tl::unexpected(endpoint.error());
+  if (!endpoint) return fail(std::move(endpoint).error());
 
   if (auto listening = listen(*endpoint); !listening) return listening;
   keep_spare();

@@ -134,7 +134,7 @@ Result<void> check_request(const Request& request) {
 
 Result<Response> to_result(detail::TransferResult&& result) {
   if (result) return std::move(*result);
-  return tl::unexpected(std::move(result.error().error));
+  return fail(std::move(result.error().error));
 }
 
 }  // namespace
@@ -158,12 +158,12 @@ struct Client::Impl {
 
 Result<Client> Client::create(ClientOptions options) {
   if (auto initialized = detail::ensure_curl_initialized(); !initialized) {
-    return tl::unexpected(initialized.error());
+    return fail(std::move(initialized).error());
   }
   if (options.base_url.empty() && !options.unix_socket.empty()) {
     options.base_url = "http://localhost";
   }
-  if (auto checked = check_options(options); !checked) return tl::unexpected(checked.error());
+  if (auto checked = check_options(options); !checked) return fail(std::move(checked).error());
   // Targets start with '/', so a trailing one here would double it.
   while (options.base_url.ends_with('/')) options.base_url.pop_back();
 
@@ -187,13 +187,13 @@ Client& Client::operator=(Client&&) noexcept = default;
 Client::~Client() = default;
 
 Result<Response> Client::send(const Request& request) {
-  if (auto checked = check_request(request); !checked) return tl::unexpected(checked.error());
+  if (auto checked = check_request(request); !checked) return fail(std::move(checked).error());
   return to_result(impl_->perform(request, nullptr, milliseconds(0)));
 }
 
 Result<Response> Client::send(const Request& request, const RetryPolicy& policy) {
   if (!is_repeatable(request.method, request.headers)) return send(request);
-  if (auto checked = check_request(request); !checked) return tl::unexpected(checked.error());
+  if (auto checked = check_request(request); !checked) return fail(std::move(checked).error());
   const auto start = std::chrono::steady_clock::now();
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   for (int attempts = 1;; ++attempts) {
@@ -230,7 +230,7 @@ Result<Response> Client::request(std::string_view method, std::string_view targe
 
 Result<Response> Client::stream(const Request& request, const ChunkHandler& on_chunk,
                                 StreamOptions options) {
-  if (auto checked = check_request(request); !checked) return tl::unexpected(checked.error());
+  if (auto checked = check_request(request); !checked) return fail(std::move(checked).error());
   if (options.idle_timeout.count() < 0) {
     return fail(ErrorCode::kInvalidArgument, "the idle timeout must not be negative");
   }

@@ -9,11 +9,15 @@
 
 namespace pop::http_client {
 
-// The inverse of the server's mapping for the codes that have a status of their own: 400
-// kInvalidArgument, 404 kNotFound, 409 kConflict, 413 kTooLarge, 422 kInvalidAgenda, 429
-// kResourceExhausted. Every 5xx (and 408) is kUnavailable, since from here the server is
-// an external system that failed; any other 4xx (401, 403, 405, ...) is kInvalidArgument,
-// as the request is what must change.
+// The one table from an HTTP status to an ErrorCode, for every client of an HTTP API (the
+// Kubernetes client overrides the statuses its API documents otherwise, kube_status.cc).
+// The inverse of the server's mapping (http/error_response.h) for the codes that have a
+// status of their own: 400 kInvalidArgument, 401 kUnauthenticated, 403 kForbidden, 404
+// kNotFound, 409 kConflict, 412 kPreconditionFailed, 413 kTooLarge, 422 kInvalidAgenda (the
+// server's 422 also carries kInvalidDocument; the status alone cannot tell them apart), 429
+// kResourceExhausted. Every 5xx (and 408) is kUnavailable, since from here the server is an
+// external system that failed; any other 4xx (405, 410, ...) is kInvalidArgument, as the
+// request is what must change.
 ErrorCode error_code_for_status(int status);
 
 // The Error for `response`, which should not be ok(). Message and details are the server's

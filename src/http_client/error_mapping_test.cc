@@ -7,13 +7,14 @@ namespace {
 
 TEST(ErrorMapping, StatusToCode) {
   const std::pair<int, ErrorCode> cases[] = {
-      {400, ErrorCode::kInvalidArgument}, {401, ErrorCode::kUnauthenticated},
-      {403, ErrorCode::kForbidden},       {404, ErrorCode::kNotFound},
-      {405, ErrorCode::kInvalidArgument}, {408, ErrorCode::kUnavailable},
-      {409, ErrorCode::kConflict},        {413, ErrorCode::kTooLarge},
-      {422, ErrorCode::kInvalidAgenda},   {429, ErrorCode::kResourceExhausted},
-      {500, ErrorCode::kUnavailable},     {502, ErrorCode::kUnavailable},
-      {503, ErrorCode::kUnavailable},     {504, ErrorCode::kUnavailable},
+      {400, ErrorCode::kInvalidArgument},    {401, ErrorCode::kUnauthenticated},
+      {403, ErrorCode::kForbidden},          {404, ErrorCode::kNotFound},
+      {405, ErrorCode::kInvalidArgument},    {408, ErrorCode::kUnavailable},
+      {409, ErrorCode::kConflict},           {410, ErrorCode::kInvalidArgument},
+      {412, ErrorCode::kPreconditionFailed}, {413, ErrorCode::kTooLarge},
+      {422, ErrorCode::kInvalidAgenda},      {429, ErrorCode::kResourceExhausted},
+      {500, ErrorCode::kUnavailable},        {502, ErrorCode::kUnavailable},
+      {503, ErrorCode::kUnavailable},        {504, ErrorCode::kUnavailable},
       {302, ErrorCode::kUnavailable},
   };
   for (const auto& [status, code] : cases) {

@@ -19,8 +19,8 @@ Request json_request(std::string method, std::string target, const std::optional
 }
 
 Result<Json> json_result(Result<Response> response) {
-  if (!response) return tl::unexpected(std::move(response.error()));
-  if (!response->ok()) return tl::unexpected(error_from_response(*response));
+  if (!response) return fail(std::move(response).error());
+  if (!response->ok()) return fail(error_from_response(*response));
   if (response->body.find_first_not_of(" \t\r\n") == std::string::npos) return Json();
   Json parsed = Json::parse(response->body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) {

@@ -103,7 +103,7 @@ Result<std::unique_ptr<KubeClient>> KubeClient::create(const KubeConfig& config,
   if (!first) {
     Error error = first.error();
     error.message = config.origin + ": " + error.message;
-    return tl::unexpected(std::move(error));
+    return fail(std::move(error));
   }
   std::unique_ptr<TokenSource> token =
       config.token.empty() && !config.token_file.empty()
@@ -154,7 +154,7 @@ Result<Response> KubeClient::send(Request request, const StopSignal* stop,
   for (int attempts = 1;; ++attempts) {
     if (!limiter_.acquire(stop)) return cancelled(request);
     auto connection = take_connection();
-    if (!connection) return tl::unexpected(connection.error());
+    if (!connection) return fail(std::move(connection).error());
     authorize(request);
     Result<Response> result;
     {
@@ -198,8 +198,8 @@ Result<Response> KubeClient::send(Request request, const StopSignal* stop,
 
 Result<Json> KubeClient::send_json(Request request, const StopSignal* stop) {
   auto response = send(std::move(request), stop);
-  if (!response) return tl::unexpected(response.error());
-  if (!response->ok()) return tl::unexpected(kubernetes::error_from_response(*response));
+  if (!response) return fail(std::move(response).error());
+  if (!response->ok()) return fail(kubernetes::error_from_response(*response));
   return parse_body(*response);
 }
 
@@ -207,7 +207,7 @@ Result<Json> KubeClient::create_pod(std::string_view name_space, const Json& pod
                                     const StopSignal* stop) {
   bool ambiguous = false;
   auto response = send(json_request("POST", pods_path(name_space), &pod), stop, &ambiguous);
-  if (!response) return tl::unexpected(response.error());
+  if (!response) return fail(std::move(response).error());
   if (response->ok()) return parse_body(*response);
   Error error = kubernetes::error_from_response(*response);
   if (ambiguous && is_already_exists(error)) {
@@ -218,7 +218,7 @@ Result<Json> KubeClient::create_pod(std::string_view name_space, const Json& pod
     }
     return get_pod(name_space, name, stop);
   }
-  return tl::unexpected(std::move(error));
+  return fail(std::move(error));
 }
 
 Result<Json> KubeClient::get_pod(std::string_view name_space, std::string_view name,
@@ -239,7 +239,7 @@ Result<PodList> KubeClient::list_pods(std::string_view name_space, std::string_v
       target += "&continue=" + http_client::percent_encode(continue_token);
     }
     auto page = send_json(json_request("GET", target), stop);
-    if (!page) return tl::unexpected(page.error());
+    if (!page) return fail(std::move(page).error());
     if (!page->is_object()) {
       return fail(ErrorCode::kUnavailable,
                   "the pod list of " + std::string(name_space) + " is not a JSON object");
@@ -273,7 +273,7 @@ Result<void> KubeClient::watch_pods(std::string_view name_space, const WatchQuer
 
   if (!limiter_.acquire(stop)) return cancelled(request);
   auto connection = take_connection();
-  if (!connection) return tl::unexpected(connection.error());
+  if (!connection) return fail(std::move(connection).error());
   authorize(request);
   WatchDecoder decoder(on_event);
   Result<Response> result;
@@ -285,10 +285,10 @@ Result<void> KubeClient::watch_pods(std::string_view name_space, const WatchQuer
   }
   if (!connection->canceller().cancelled()) return_connection(std::move(*connection));
   if (stop != nullptr && stop->stop_requested()) return cancelled(request);
-  if (!result) return tl::unexpected(result.error());
-  if (!result->ok()) return tl::unexpected(kubernetes::error_from_response(*result));
+  if (!result) return fail(std::move(result).error());
+  if (!result->ok()) return fail(kubernetes::error_from_response(*result));
   decoder.finish();
-  if (decoder.failure()) return tl::unexpected(*decoder.failure());
+  if (decoder.failure()) return fail(*decoder.failure());
   return {};
 }
 
@@ -303,9 +303,9 @@ Result<void> KubeClient::delete_pod(std::string_view name_space, std::string_vie
     options["gracePeriodSeconds"] = grace;
   }
   auto response = send(json_request("DELETE", std::move(target), &options), stop);
-  if (!response) return tl::unexpected(response.error());
+  if (!response) return fail(std::move(response).error());
   if (response->ok() || response->status == 404) return {};
-  return tl::unexpected(kubernetes::error_from_response(*response));
+  return fail(kubernetes::error_from_response(*response));
 }
 
 Result<std::string> KubeClient::pod_log(std::string_view name_space, std::string_view name,
@@ -325,8 +325,8 @@ Result<std::string> KubeClient::pod_log(std::string_view name_space, std::string
   Request request;
   request.target = std::move(target);
   auto response = send(std::move(request), stop);
-  if (!response) return tl::unexpected(response.error());
-  if (!response->ok()) return tl::unexpected(kubernetes::error_from_response(*response));
+  if (!response) return fail(std::move(response).error());
+  if (!response->ok()) return fail(kubernetes::error_from_response(*response));
   return std::move(response->body);
 }
 

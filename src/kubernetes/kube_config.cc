@@ -62,7 +62,7 @@ class KubeconfigReader {
     std::string context_name(wanted_context);
     if (context_name.empty()) {
       auto current = string_at(root_, "current-context", "current-context");
-      if (!current) return tl::unexpected(current.error());
+      if (!current) return fail(std::move(current).error());
       context_name = *current;
       if (context_name.empty()) {
         return error(ErrorCode::kInvalidArgument,
@@ -70,7 +70,7 @@ class KubeconfigReader {
       }
     }
     auto context = named_entry("contexts", "context", context_name);
-    if (!context) return tl::unexpected(context.error());
+    if (!context) return fail(std::move(context).error());
     const std::string context_field = "contexts[\"" + context_name + "\"].context";
 
     KubeConfig config;
@@ -78,19 +78,19 @@ class KubeconfigReader {
     auto cluster_name = string_at(context->node, "cluster", context_field + ".cluster");
     auto user_name = string_at(context->node, "user", context_field + ".user");
     auto name_space = string_at(context->node, "namespace", context_field + ".namespace");
-    if (!cluster_name) return tl::unexpected(cluster_name.error());
-    if (!user_name) return tl::unexpected(user_name.error());
-    if (!name_space) return tl::unexpected(name_space.error());
+    if (!cluster_name) return fail(std::move(cluster_name).error());
+    if (!user_name) return fail(std::move(user_name).error());
+    if (!name_space) return fail(std::move(name_space).error());
     config.default_namespace = *name_space;
     if (cluster_name->empty()) {
       return error(ErrorCode::kInvalidArgument, context_field + ".cluster is not set");
     }
     if (auto read = read_cluster(*cluster_name, config); !read) {
-      return tl::unexpected(read.error());
+      return fail(std::move(read).error());
     }
     // A context without a user is legal: the cluster may admit anonymous requests.
     if (!user_name->empty()) {
-      if (auto read = read_user(*user_name, config); !read) return tl::unexpected(read.error());
+      if (auto read = read_user(*user_name, config); !read) return fail(std::move(read).error());
     }
     return config;
   }
@@ -115,7 +115,7 @@ class KubeconfigReader {
 
   Result<bool> bool_at(const YAML::Node& map, const char* key, const std::string& field) const {
     auto text = string_at(map, key, field);
-    if (!text) return tl::unexpected(text.error());
+    if (!text) return fail(std::move(text).error());
     if (text->empty() || *text == "false") return false;
     if (*text == "true") return true;
     return error(ErrorCode::kInvalidArgument, field + " must be true or false, not " + *text);
@@ -162,7 +162,7 @@ class KubeconfigReader {
 
   Result<void> read_cluster(const std::string& name, KubeConfig& config) const {
     auto cluster = named_entry("clusters", "cluster", name);
-    if (!cluster) return tl::unexpected(cluster.error());
+    if (!cluster) return fail(std::move(cluster).error());
     const std::string field = "clusters[\"" + name + "\"].cluster";
     const YAML::Node& node = cluster->node;
     auto server = string_at(node, "server", field + ".server");
@@ -172,9 +172,9 @@ class KubeconfigReader {
     auto insecure = bool_at(node, "insecure-skip-tls-verify", field + ".insecure-skip-tls-verify");
     auto proxy = string_at(node, "proxy-url", field + ".proxy-url");
     for (const auto* failed : {&server, &ca_file, &ca_pem, &proxy}) {
-      if (!*failed) return tl::unexpected(failed->error());
+      if (!*failed) return fail(failed->error());
     }
-    if (!insecure) return tl::unexpected(insecure.error());
+    if (!insecure) return fail(std::move(insecure).error());
     if (server->empty()) return error(ErrorCode::kInvalidArgument, field + ".server is not set");
     if (!server->starts_with("https://") && !server->starts_with("http://")) {
       return error(ErrorCode::kInvalidArgument,
@@ -195,7 +195,7 @@ class KubeconfigReader {
 
   Result<void> read_user(const std::string& name, KubeConfig& config) const {
     auto user = named_entry("users", "user", name);
-    if (!user) return tl::unexpected(user.error());
+    if (!user) return fail(std::move(user).error());
     const std::string field = "users[\"" + name + "\"].user";
     const YAML::Node& node = user->node;
     for (const char* plugin : {"exec", "auth-provider"}) {
@@ -219,7 +219,7 @@ class KubeconfigReader {
     auto key_pem = data_at(node, "client-key-data", field + ".client-key-data");
     for (const auto* failed :
          {&token, &token_file, &certificate_file, &certificate_pem, &key_file, &key_pem}) {
-      if (!*failed) return tl::unexpected(failed->error());
+      if (!*failed) return fail(failed->error());
     }
     if (!certificate_file->empty() && !certificate_pem->empty()) {
       return error(ErrorCode::kInvalidArgument,
@@ -266,7 +266,7 @@ std::optional<std::string> process_getenv(std::string_view name) {
 
 Result<KubeConfig> load_kubeconfig(const fs::path& path, std::string_view context) {
   auto text = read_file(path, "kubeconfig");
-  if (!text) return tl::unexpected(text.error());
+  if (!text) return fail(std::move(text).error());
   YAML::Node root;
   try {
     root = YAML::Load(*text);
@@ -302,14 +302,14 @@ Result<KubeConfig> load_in_cluster_config(const fs::path& root, const Environmen
   config.server = "https://" + (ipv6 ? "[" + *host + "]" : *host) + ":" + *port;
   config.token_file = dir / "token";
   auto token = read_file(config.token_file, "service account token");
-  if (!token) return tl::unexpected(token.error());
+  if (!token) return fail(std::move(token).error());
   if (trimmed(*token).empty()) {
     return fail(ErrorCode::kInvalidArgument,
                 "service account token " + config.token_file.string() + " is empty");
   }
   const fs::path ca = dir / "ca.crt";
   if (auto readable = read_file(ca, "service account CA"); !readable) {
-    return tl::unexpected(readable.error());
+    return fail(std::move(readable).error());
   }
   config.ca_file = ca.string();
   if (auto name_space = read_file(dir / "namespace", "namespace")) {

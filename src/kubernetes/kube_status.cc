@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "http_client/error_mapping.h"
 #include "util/json_fields.h"
 #include "util/text.h"
 
@@ -13,6 +14,22 @@ using Json = nlohmann::json;
 namespace {
 
 constexpr std::string_view kReasonPrefix = "reason: ";
+
+// POP's table (http_client/error_mapping.h), except where the Kubernetes API documents another
+// meaning for a status.
+ErrorCode code_for_http_status(int http_status) {
+  switch (http_status) {
+    case 410:
+      // A list or watch whose resourceVersion is too old: the caller lists again (is_expired).
+      return ErrorCode::kPreconditionFailed;
+    case 422:
+      // The object POP built failed the API server's validation (reason Invalid): a fault of
+      // the request this client made, not of an agenda a user wrote.
+      return ErrorCode::kInvalidArgument;
+    default:
+      return http_client::error_code_for_status(http_status);
+  }
+}
 
 ErrorCode code_for_reason(std::string_view reason, int http_status, std::string_view message) {
   if (reason == "NotFound") return ErrorCode::kNotFound;
@@ -35,30 +52,7 @@ ErrorCode code_for_reason(std::string_view reason, int http_status, std::string_
       reason == "ServiceUnavailable") {
     return ErrorCode::kUnavailable;
   }
-  switch (http_status) {
-    case 400:
-    case 422:
-      return ErrorCode::kInvalidArgument;
-    case 401:
-      return ErrorCode::kUnauthenticated;
-    case 403:
-      return ErrorCode::kForbidden;
-    case 404:
-      return ErrorCode::kNotFound;
-    case 409:
-      return ErrorCode::kConflict;
-    case 410:
-      return ErrorCode::kPreconditionFailed;
-    case 413:
-      return ErrorCode::kTooLarge;
-    case 429:
-      return ErrorCode::kResourceExhausted;
-    default:
-      break;
-  }
-  if (http_status >= 500 || http_status == 408) return ErrorCode::kUnavailable;
-  if (http_status >= 400) return ErrorCode::kInvalidArgument;
-  return ErrorCode::kUnavailable;
+  return code_for_http_status(http_status);
 }
 
 bool has_reason(const Error& error, std::string_view reason) {

@@ -15,7 +15,9 @@ namespace pop::kubernetes {
 // exceeded ResourceQuota, which is kResourceExhausted like TooManyRequests;
 // RequestEntityTooLarge -> kTooLarge; Gone and Expired (410: the resourceVersion is too old)
 // -> kPreconditionFailed, which is_expired() recognises; server errors and timeouts ->
-// kUnavailable. Without a Status body the HTTP status decides. The message is the Status
+// kUnavailable. Without a reason the HTTP status decides, by http_client's table
+// (error_code_for_status) except for 410 (kPreconditionFailed, as for Gone) and 422
+// (kInvalidArgument: the object POP built is invalid, not an agenda). The message is the Status
 // message (or the URL and status); the reason is kept as a detail line "reason: NotFound".
 // `http_status` 0 takes the code from the Status object (a watch's ERROR event).
 Error error_from_status(int http_status, const nlohmann::json& status, const std::string& url);

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "http_client/error_mapping.h"
+
 namespace pop::kubernetes {
 using Json = nlohmann::json;
 
@@ -41,7 +43,8 @@ TEST(KubeStatus, MapsReasonsToErrorCodesKeepingTheMessage) {
       {405, "MethodNotAllowed", "no", ErrorCode::kInternal},
   };
   for (const Case& c : cases) {
-    const Error error = error_from_response(status_response(c.code, c.reason, c.message));
+    const Error error =
+        kubernetes::error_from_response(status_response(c.code, c.reason, c.message));
     EXPECT_EQ(error.code, c.expected) << c.reason << " " << c.message;
     EXPECT_EQ(error.message, c.message);
     ASSERT_FALSE(error.details.empty());
@@ -50,22 +53,40 @@ TEST(KubeStatus, MapsReasonsToErrorCodesKeepingTheMessage) {
 }
 
 TEST(KubeStatus, RecognisesExpiryAndAlreadyExists) {
-  EXPECT_TRUE(is_expired(error_from_response(status_response(410, "Expired", "old"))));
-  EXPECT_FALSE(is_expired(error_from_response(status_response(404, "NotFound", "gone"))));
-  EXPECT_TRUE(is_already_exists(error_from_response(status_response(409, "AlreadyExists", "x"))));
-  EXPECT_FALSE(is_already_exists(error_from_response(status_response(409, "Conflict", "x"))));
-  EXPECT_FALSE(is_already_exists(error_from_response(status_response(404, "NotFound", "x"))));
+  EXPECT_TRUE(is_expired(kubernetes::error_from_response(status_response(410, "Expired", "old"))));
+  EXPECT_FALSE(
+      is_expired(kubernetes::error_from_response(status_response(404, "NotFound", "gone"))));
+  EXPECT_TRUE(is_already_exists(
+      kubernetes::error_from_response(status_response(409, "AlreadyExists", "x"))));
+  EXPECT_FALSE(
+      is_already_exists(kubernetes::error_from_response(status_response(409, "Conflict", "x"))));
+  EXPECT_FALSE(
+      is_already_exists(kubernetes::error_from_response(status_response(404, "NotFound", "x"))));
 }
 
 TEST(KubeStatus, WithoutAStatusTheHttpStatusDecides) {
-  const Error error = error_from_response(
+  const Error error = kubernetes::error_from_response(
       {.status = 503, .headers = {}, .body = "<html>\nno\n</html>", .url = "https://k/api"});
   EXPECT_EQ(error.code, ErrorCode::kUnavailable);
   EXPECT_EQ(error.message, "https://k/api answered 503: <html> no </html>");
-  EXPECT_EQ(error_from_response({.status = 404, .headers = {}, .body = "", .url = "u"}).code,
-            ErrorCode::kNotFound);
-  EXPECT_TRUE(
-      is_expired(error_from_response({.status = 410, .headers = {}, .body = "", .url = "u"})));
+  EXPECT_EQ(
+      kubernetes::error_from_response({.status = 404, .headers = {}, .body = "", .url = "u"}).code,
+      ErrorCode::kNotFound);
+  EXPECT_TRUE(is_expired(
+      kubernetes::error_from_response({.status = 410, .headers = {}, .body = "", .url = "u"})));
+}
+
+// One table for every HTTP client (http_client's), overridden only where Kubernetes documents
+// another meaning.
+TEST(KubeStatus, WithoutAReasonStatusesMeanWhatTheyMeanToEveryClientExceptGoneAndInvalid) {
+  for (const int status : {400, 401, 403, 404, 405, 408, 409, 412, 413, 429, 500, 503, 302}) {
+    EXPECT_EQ(error_from_status(status, Json(), "u").code,
+              http_client::error_code_for_status(status))
+        << status;
+  }
+  EXPECT_EQ(error_from_status(410, Json(), "u").code, ErrorCode::kPreconditionFailed);
+  EXPECT_EQ(http_client::error_code_for_status(422), ErrorCode::kInvalidAgenda);
+  EXPECT_EQ(error_from_status(422, Json(), "u").code, ErrorCode::kInvalidArgument);
 }
 
 TEST(KubeStatus, AWatchErrorEventTakesItsCodeFromTheStatus) {

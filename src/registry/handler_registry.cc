@@ -87,7 +87,7 @@ Result<bool> apply_container_field(ContainerSpec& spec, std::string_view key, co
     spec.memory_bytes = *bytes;
   } else if (key == "nodeSelector") {
     auto selector = string_map(value, key);
-    if (!selector) return tl::unexpected(selector.error());
+    if (!selector) return fail(std::move(selector).error());
     spec.node_selector = std::move(*selector);
   } else if (key == "tolerations") {
     if (!value.is_array() ||
@@ -107,7 +107,7 @@ Result<bool> apply_container_field(ContainerSpec& spec, std::string_view key, co
 
 Result<void> apply_field(HandlerSpec& spec, std::string_view key, const Json& value) {
   auto container_field = apply_container_field(spec.container, key, value);
-  if (!container_field) return tl::unexpected(container_field.error());
+  if (!container_field) return fail(std::move(container_field).error());
   if (*container_field) return {};
   if (key == "command") {
     if (!value.is_array() || value.empty())
@@ -121,11 +121,11 @@ Result<void> apply_field(HandlerSpec& spec, std::string_view key, const Json& va
     spec.command = std::move(command);
   } else if (key == "env") {
     auto env = string_map(value, key);
-    if (!env) return tl::unexpected(env.error());
+    if (!env) return fail(std::move(env).error());
     for (auto& [name, text] : *env) spec.env[name] = std::move(text);
   } else if (key == "timeoutSeconds") {
     auto number = seconds_in(value, key, 0, true, kMaxTimeoutSeconds);
-    if (!number) return tl::unexpected(number.error());
+    if (!number) return fail(std::move(number).error());
     spec.timeout_seconds = *number;
   } else if (key == "maximumAttempts") {
     if (!value.is_number_integer() || value.get<long long>() < 1 ||
@@ -136,11 +136,11 @@ Result<void> apply_field(HandlerSpec& spec, std::string_view key, const Json& va
     spec.maximum_attempts = value.get<int>();
   } else if (key == "retryBackoffSeconds") {
     auto number = seconds_in(value, key, 0, false, kMaxRetryBackoffSeconds);
-    if (!number) return tl::unexpected(number.error());
+    if (!number) return fail(std::move(number).error());
     spec.retry_backoff_seconds = *number;
   } else if (key == "terminationGraceSeconds") {
     auto number = seconds_in(value, key, 0, false, kMaxTerminationGraceSeconds);
-    if (!number) return tl::unexpected(number.error());
+    if (!number) return fail(std::move(number).error());
     spec.termination_grace_seconds = *number;
   }
   return {};

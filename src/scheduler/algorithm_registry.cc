@@ -55,7 +55,7 @@ Result<std::unique_ptr<SchedulingAlgorithm>> make_algorithm(std::string_view nam
   const std::string_view canonical = canonical_name(name);
   for (const Builtin& builtin : kBuiltins) {
     if (builtin.name != canonical) continue;
-    if (auto valid = validate(config); !valid) return tl::unexpected(std::move(valid.error()));
+    if (auto valid = validate(config); !valid) return fail(std::move(valid).error());
     return builtin.make(config);
   }
   std::string known;

@@ -6,7 +6,7 @@ namespace pop::scheduler {
 
 Result<void> Fifo::add(WaitingAgenda agenda) {
   auto entry = index_.insert(agenda);
-  if (!entry) return tl::unexpected(std::move(entry.error()));
+  if (!entry) return fail(std::move(entry).error());
   order_.insert({(*entry)->second.submit_order(), *entry});
   return {};
 }

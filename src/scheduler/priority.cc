@@ -37,7 +37,7 @@ std::int64_t Priority::effective_priority(int priority, TimePoint enqueued_at,
 
 Result<void> Priority::add(WaitingAgenda agenda) {
   auto entry = index_.insert(agenda);
-  if (!entry) return tl::unexpected(std::move(entry.error()));
+  if (!entry) return fail(std::move(entry).error());
   order_.insert({rank_of((*entry)->second), *entry});
   return {};
 }

@@ -11,7 +11,7 @@ Result<void> RoundRobin::add(WaitingAgenda agenda) {
   auto entry = index_.insert(agenda);
   if (!entry) {
     if (fresh) customers_.erase(it);
-    return tl::unexpected(std::move(entry.error()));
+    return fail(std::move(entry).error());
   }
   (*entry)->second.slot = &customer;
   customer.queue.insert({(*entry)->second.submit_order(), *entry});

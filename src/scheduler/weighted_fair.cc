@@ -16,7 +16,7 @@ Result<void> WeightedFair::add(WaitingAgenda agenda) {
   auto entry = index_.insert(agenda);
   if (!entry) {
     if (fresh) customers_.erase(it);
-    return tl::unexpected(std::move(entry.error()));
+    return fail(std::move(entry).error());
   }
   (*entry)->second.slot = &customer;
   if (fresh) {

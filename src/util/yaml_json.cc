@@ -58,7 +58,7 @@ class Converter {
     switch (node.Type()) {
       case YAML::NodeType::Scalar: {
         if (auto checked = check_utf8(node, node.Scalar()); !checked)
-          return tl::unexpected(checked.error());
+          return fail(std::move(checked).error());
         return scalar_to_json(node);
       }
       case YAML::NodeType::Sequence: {
@@ -75,7 +75,7 @@ class Converter {
         for (const auto& item : node) {
           const std::string key = item.first.as<std::string>();
           if (auto checked = check_utf8(item.first, key); !checked)
-            return tl::unexpected(checked.error());
+            return fail(std::move(checked).error());
           auto value = convert(item.second, depth + 1);
           if (!value) return value;
           object[key] = std::move(*value);

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "docker/docker_engine.h"
+#include "runner/attempt_run.h"
 #include "runner/handler_environment.h"
 #include "runner/log_sink.h"
 #include "runner/output_file.h"
@@ -313,20 +314,6 @@ class DockerAttempt {
   std::thread stopper_;
 };
 
-class DockerHandlerRun final : public HandlerRun {
- public:
-  explicit DockerHandlerRun(std::shared_ptr<DockerAttempt> attempt)
-      : attempt_(std::move(attempt)) {}
-  ~DockerHandlerRun() override { attempt_->detach(); }
-  DockerHandlerRun(const DockerHandlerRun&) = delete;
-  DockerHandlerRun& operator=(const DockerHandlerRun&) = delete;
-
-  void terminate(std::chrono::milliseconds grace) override { attempt_->terminate(grace); }
-
- private:
-  std::shared_ptr<DockerAttempt> attempt_;
-};
-
 }  // namespace
 
 class DockerRunner::Impl {
@@ -360,10 +347,10 @@ class DockerRunner::Impl {
       }
     }
     auto engine = DockerEngine::connect(options_.engine_host);
-    if (!engine) return tl::unexpected(engine.error());
+    if (!engine) return fail(std::move(engine).error());
     auto listed = engine->list_containers({kManagedByLabel, "pop.insightId=" + insight_id},
                                           {"created", "running"});
-    if (!listed) return tl::unexpected(listed.error());
+    if (!listed) return fail(std::move(listed).error());
     return creating + listed->size();
   }
 
@@ -408,13 +395,13 @@ Result<std::unique_ptr<HandlerRun>> DockerRunner::Impl::start(const LaunchReques
   auto work_dir = TempDir::create(
       file_safe_name(request.operation_name, 48) + "-" + std::to_string(request.attempt) + "-",
       options_.work_root);
-  if (!work_dir) return tl::unexpected(work_dir.error());
+  if (!work_dir) return fail(std::move(work_dir).error());
   const std::filesystem::path dir = work_dir->path();
   // The handler may run as any user of its image.
   std::error_code ignored;
   std::filesystem::permissions(dir, std::filesystem::perms::all, ignored);
   if (auto created = write_file(dir / "output.json", ""); !created)
-    return tl::unexpected(created.error());
+    return fail(std::move(created).error());
   std::filesystem::permissions(
       dir / "output.json",
       std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
@@ -432,7 +419,7 @@ Result<std::unique_ptr<HandlerRun>> DockerRunner::Impl::start(const LaunchReques
   };
   if (payload.size() > kMaxEnvironmentPayloadBytes) {
     if (auto written = write_file(dir / "payload.json", payload); !written)
-      return tl::unexpected(written.error());
+      return fail(std::move(written).error());
     contract.emplace_back(contract_env::kPayloadFile, io + "/payload.json");
   } else {
     contract.emplace_back(contract_env::kPayload, std::move(payload));
@@ -466,7 +453,7 @@ Result<std::unique_ptr<HandlerRun>> DockerRunner::Impl::start(const LaunchReques
                  {"HostConfig", host_config}};
 
   auto log = LogSink::open(request.log_path, request.log_limit_bytes, options_.log_tail_bytes);
-  if (!log) return tl::unexpected(log.error());
+  if (!log) return fail(std::move(log).error());
 
   auto attempt = std::make_shared<DockerAttempt>(request, options_, std::move(*work_dir),
                                                  std::move(config), std::move(*log), listener);
@@ -476,30 +463,30 @@ Result<std::unique_ptr<HandlerRun>> DockerRunner::Impl::start(const LaunchReques
     attempts_.push_back(attempt);
     attempt->launch();
   }
-  return std::make_unique<DockerHandlerRun>(std::move(attempt));
+  return std::make_unique<AttemptRun<DockerAttempt>>(std::move(attempt));
 }
 
 Result<std::unique_ptr<DockerRunner>> DockerRunner::create(Options options) {
   auto engine = DockerEngine::connect(options.engine_host);
-  if (!engine) return tl::unexpected(engine.error());
-  if (auto ping = engine->ping(); !ping) return tl::unexpected(ping.error());
+  if (!engine) return fail(std::move(engine).error());
+  if (auto ping = engine->ping(); !ping) return fail(std::move(ping).error());
   std::size_t reaped = 0;
   if (!options.resource_pool_id.empty()) {
     auto leftovers = engine->list_containers(
         {kManagedByLabel, "pop.resourcePoolId=" + options.resource_pool_id});
-    if (!leftovers) return tl::unexpected(leftovers.error());
+    if (!leftovers) return fail(std::move(leftovers).error());
     for (const auto& id : *leftovers) {
       auto state = engine->inspect_container(id);
       if (!state) {
         if (state.error().code == ErrorCode::kNotFound) continue;  // removed meanwhile
-        return tl::unexpected(state.error());
+        return fail(std::move(state).error());
       }
       const Json owner_label = json_at(*state, Json::json_pointer("/Config/Labels") / kOwnerLabel);
       const auto owner = ProcessIdentity::parse(
           owner_label.is_string() ? owner_label.get_ref<const std::string&>() : "");
       if (owner && owner->alive()) continue;  // another puller of the pool, still running
       if (auto removed = engine->remove_container(id); !removed)
-        return tl::unexpected(removed.error());
+        return fail(std::move(removed).error());
       ++reaped;
     }
   }
@@ -519,7 +506,7 @@ std::size_t DockerRunner::reaped_at_start() const { return impl_->reaped(); }
 
 Result<std::optional<std::size_t>> DockerRunner::active_handlers(const std::string& insight_id) {
   auto count = impl_->active_handlers(insight_id);
-  if (!count) return tl::unexpected(count.error());
+  if (!count) return fail(std::move(count).error());
   return std::optional<std::size_t>(*count);
 }
 

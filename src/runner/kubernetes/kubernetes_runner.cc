@@ -8,15 +8,17 @@
 #include <utility>
 #include <vector>
 
-#include "kubernetes/kube_status.h"
 #include "kubernetes/labels.h"
 #include "kubernetes/object_fields.h"
 #include "kubernetes/pod_status.h"
 #include "kubernetes/task_pool.h"
-#include "runner/log_sink.h"
-#include "runner/output_file.h"
+#include "runner/attempt_run.h"
+#include "runner/kubernetes/orphan_pods.h"
+#include "runner/kubernetes/pod_attempt.h"
+#include "runner/kubernetes/pod_completion.h"
+#include "runner/kubernetes/pod_log_collector.h"
+#include "runner/kubernetes/pod_watch_evaluation.h"
 #include "util/crypto.h"
-#include "util/json_limits.h"
 #include "util/random_id.h"
 
 namespace pop {
@@ -24,25 +26,14 @@ namespace {
 
 using kubernetes::KubeClient;
 using kubernetes::PodState;
-using SteadyClock = std::chrono::steady_clock;
+using kubernetes_runner::describe_duration;
+using kubernetes_runner::Outcome;
+using kubernetes_runner::pod_key;
+using kubernetes_runner::PodAttempt;
+using kubernetes_runner::Stage;
+using kubernetes_runner::SteadyClock;
+using kubernetes_runner::Termination;
 using std::chrono::milliseconds;
-
-// Kubernetes keeps at most this much of a termination message; the output must fit.
-constexpr std::size_t kTerminationMessageLimit = 4096;
-// Lines asked for when only the end of a log is wanted; the tail is cut to bytes after.
-constexpr std::int64_t kTailLines = 200;
-// Outputs parsed from a termination message are small, but parsed with limits all the same.
-constexpr std::size_t kMaxOutputBytes = 64u << 10;
-
-enum class Stage {
-  kCreating,   // the Pod is being created; events are held back until it is confirmed
-  kPending,    // created, the container has not run yet
-  kRunning,    // the container runs
-  kFinishing,  // the end is known; the result is being put together on a worker
-  kDone,       // on_finished was called (or the listener detached)
-};
-
-enum class Termination { kNone, kRequested, kShutdown };
 
 std::string random_suffix() {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -56,66 +47,12 @@ std::string random_suffix() {
   return hex;
 }
 
-std::string describe_duration(milliseconds duration) {
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(duration).count();
-  if (seconds >= 60 && seconds % 60 == 0) return std::to_string(seconds / 60) + " min";
-  if (seconds >= 1) return std::to_string(seconds) + " s";
-  return std::to_string(duration.count()) + " ms";
-}
-
-std::string pod_key(const std::string& name_space, const std::string& name) {
-  return name_space + "/" + name;
-}
-
-// How an attempt ended, as far as the Pod tells.
-struct Outcome {
-  PodState state;       // state.ended: the container ran to its end
-  std::string failure;  // set when the attempt failed without a container end to read
-  bool pod_gone = false;
-};
-
-// One attempt: its Pod, its listener and where it stands.
-struct PodAttempt {
-  PodAttempt(std::string name_space_in, std::string pod_name_in, const LaunchRequest& request,
-             RunListener& listener_in)
-      : name_space(std::move(name_space_in)),
-        pod_name(std::move(pod_name_in)),
-        key(pod_key(name_space, pod_name)),
-        insight_id(request.insight_id),
-        log_path(request.log_path),
-        log_limit_bytes(request.log_limit_bytes),
-        started(std::chrono::system_clock::now()),
-        launched_at(SteadyClock::now()),
-        listener(&listener_in) {}
-
-  const std::string name_space;
-  const std::string pod_name;
-  const std::string key;
-  const std::string insight_id;
-  const std::filesystem::path log_path;
-  const std::size_t log_limit_bytes;
-  const std::chrono::system_clock::time_point started;
-  const SteadyClock::time_point launched_at;
-
-  // Read without the mutex to count attempts still creating; written under it, except the
-  // step from kCreating to kPending, taken under the runner's mutex (see start()).
-  std::atomic<Stage> stage{Stage::kCreating};
-
-  // Recursive: a listener may terminate or destroy its own run from a callback.
-  std::recursive_mutex mutex;
-  RunListener* listener;                         // guarded by mutex; null once detached
-  Termination termination = Termination::kNone;  // guarded by mutex
-  std::optional<milliseconds> requested_grace;   // guarded by mutex
-  Json last_pod;                                 // guarded by mutex
-  bool deleted_while_creating = false;           // guarded by mutex
-  std::string pending_reason;                    // guarded by mutex
-  std::optional<SteadyClock::time_point> unschedulable_since;  // guarded by mutex
-  SteadyClock::time_point confirmed_at;                        // guarded by mutex
-};
-
 }  // namespace
 
-class KubernetesRunner::Impl : public std::enable_shared_from_this<KubernetesRunner::Impl> {
+// Creates, follows and ends the attempts; what the watch shows is judged by
+// PodWatchEvaluation, results are put together by result_of_pod() and PodLogCollector.
+class KubernetesRunner::Impl final : public std::enable_shared_from_this<KubernetesRunner::Impl>,
+                                     private kubernetes_runner::PodAttemptActions {
  public:
   Impl(std::shared_ptr<KubeClient> client, Options options)
       : client_(std::move(client)),
@@ -127,6 +64,10 @@ class KubernetesRunner::Impl : public std::enable_shared_from_this<KubernetesRun
         own_selector_(kubernetes::selector(
             {{kubernetes::label::kManagedBy, kubernetes::label::kManagedByPop},
              {kubernetes::label::kRunnerInstance, kubernetes::label_value(options_.instance_id)}})),
+        evaluation_({.pending_timeout = options_.pending_timeout,
+                     .unschedulable_grace = options_.unschedulable_grace},
+                    *this),
+        logs_(*client_, abandon_, options_.log_tail_bytes),
         tasks_(options_.worker_threads) {}
 
   void begin() {
@@ -188,15 +129,12 @@ class KubernetesRunner::Impl : public std::enable_shared_from_this<KubernetesRun
   void on_listed(const std::string& name_space, const std::vector<Json>& pods,
                  SteadyClock::time_point list_started);
 
-  // REQUIRES: attempt->mutex held.
-  void evaluate(const std::shared_ptr<PodAttempt>& attempt, const Json& pod, bool deleted);
-  void end(const std::shared_ptr<PodAttempt>& attempt, Outcome outcome);
-  void schedule_check(const std::shared_ptr<PodAttempt>& attempt, SteadyClock::time_point when);
-  void check(const std::shared_ptr<PodAttempt>& attempt);
+  // PodAttemptActions.
+  void end(const std::shared_ptr<PodAttempt>& attempt, Outcome outcome) override;
+  void check_at(const std::shared_ptr<PodAttempt>& attempt, SteadyClock::time_point when) override;
 
   // On a worker.
   void complete(const std::shared_ptr<PodAttempt>& attempt, const Outcome& outcome);
-  std::string collect_log(const PodAttempt& attempt);
   void delete_pod(const std::string& name_space, const std::string& name);
   void reap_orphans();
   kubernetes::PodWatcher::Options watch_options() const {
@@ -218,6 +156,8 @@ class KubernetesRunner::Impl : public std::enable_shared_from_this<KubernetesRun
   const std::string own_selector_;
   // Stopped only when the shutdown has waited long enough: every request then gives up.
   kubernetes::StopSignal abandon_;
+  kubernetes_runner::PodWatchEvaluation evaluation_;
+  const kubernetes_runner::PodLogCollector logs_;
   std::atomic<std::uint64_t> pods_created_{0};
   std::atomic<std::uint64_t> pods_deleted_{0};
   std::atomic<std::uint64_t> orphans_reaped_{0};
@@ -239,15 +179,17 @@ class KubernetesRunner::Impl : public std::enable_shared_from_this<KubernetesRun
 
 namespace {
 
-class KubernetesHandlerRun final : public HandlerRun {
+// The handle's side of an attempt, which may outlive the runner.
+class PodRunControl {
  public:
-  KubernetesHandlerRun(std::weak_ptr<KubernetesRunner::Impl> runner,
-                       std::shared_ptr<PodAttempt> attempt)
+  PodRunControl(std::weak_ptr<KubernetesRunner::Impl> runner, std::shared_ptr<PodAttempt> attempt)
       : runner_(std::move(runner)), attempt_(std::move(attempt)) {}
-  KubernetesHandlerRun(const KubernetesHandlerRun&) = delete;
-  KubernetesHandlerRun& operator=(const KubernetesHandlerRun&) = delete;
 
-  ~KubernetesHandlerRun() override {
+  void terminate(milliseconds grace) {
+    if (auto runner = runner_.lock()) runner->terminate(attempt_, grace);
+  }
+
+  void detach() {
     if (auto runner = runner_.lock()) {
       runner->detach(attempt_);
     } else {
@@ -258,13 +200,9 @@ class KubernetesHandlerRun final : public HandlerRun {
     }
   }
 
-  void terminate(milliseconds grace) override {
-    if (auto runner = runner_.lock()) runner->terminate(attempt_, grace);
-  }
-
  private:
-  std::weak_ptr<KubernetesRunner::Impl> runner_;
-  std::shared_ptr<PodAttempt> attempt_;
+  const std::weak_ptr<KubernetesRunner::Impl> runner_;
+  const std::shared_ptr<PodAttempt> attempt_;
 };
 
 }  // namespace
@@ -286,7 +224,7 @@ void KubernetesRunner::Impl::ensure_watcher(const std::string& name_space) {
 Result<std::unique_ptr<HandlerRun>> KubernetesRunner::Impl::start(const LaunchRequest& request,
                                                                   RunListener& listener) {
   auto plan = kubernetes::build_pod(request, spec_options_, random_suffix());
-  if (!plan) return tl::unexpected(plan.error());
+  if (!plan) return fail(std::move(plan).error());
   auto attempt = std::make_shared<PodAttempt>(plan->name_space, plan->name, request, listener);
   {
     // Registered before the Pod exists, so that no event about it can be missed; the
@@ -309,7 +247,7 @@ Result<std::unique_ptr<HandlerRun>> KubernetesRunner::Impl::start(const LaunchRe
         delete_pod(name_space, name);
       });
     }
-    return tl::unexpected(std::move(error));
+    return fail(std::move(error));
   }
   pods_created_.fetch_add(1);
   {
@@ -330,14 +268,15 @@ Result<std::unique_ptr<HandlerRun>> KubernetesRunner::Impl::start(const LaunchRe
     attempt->stage = Stage::kPending;
   }
 
-  auto run = std::make_unique<KubernetesHandlerRun>(weak_from_this(), attempt);
+  auto run = std::make_unique<AttemptRun<PodRunControl>>(
+      std::make_shared<PodRunControl>(weak_from_this(), attempt));
   {
     std::lock_guard lock(attempt->mutex);
     // What the watch saw meanwhile is newer than the create's answer.
     const Json pod = attempt->last_pod.is_null() ? std::move(*created) : attempt->last_pod;
-    evaluate(attempt, pod, attempt->deleted_while_creating);
+    evaluation_.evaluate(attempt, pod, attempt->deleted_while_creating);
   }
-  schedule_check(attempt, attempt->launched_at + options_.pending_timeout);
+  check_at(attempt, attempt->launched_at + options_.pending_timeout);
   return run;
 }
 
@@ -345,7 +284,7 @@ void KubernetesRunner::Impl::on_pod(const std::string& name_space, const Json& p
   auto attempt = find(pod_key(name_space, kubernetes::metadata_text(pod, "name")));
   if (!attempt) return;
   std::lock_guard lock(attempt->mutex);
-  evaluate(attempt, pod, deleted);
+  evaluation_.evaluate(attempt, pod, deleted);
 }
 
 void KubernetesRunner::Impl::on_listed(const std::string& name_space, const std::vector<Json>& pods,
@@ -367,62 +306,9 @@ void KubernetesRunner::Impl::on_listed(const std::string& name_space, const std:
   for (const auto& attempt : in_namespace) {
     if (present.contains(attempt->pod_name)) continue;
     std::lock_guard lock(attempt->mutex);
-    const Stage stage = attempt->stage.load();
-    if ((stage == Stage::kPending || stage == Stage::kRunning) &&
-        attempt->confirmed_at < list_started) {
-      evaluate(attempt, Json(), true);
+    if (attempt->pending_or_running() && attempt->confirmed_at < list_started) {
+      evaluation_.evaluate(attempt, Json(), true);
     }
-  }
-}
-
-void KubernetesRunner::Impl::evaluate(const std::shared_ptr<PodAttempt>& attempt, const Json& pod,
-                                      bool deleted) {
-  if (attempt->stage == Stage::kCreating) {
-    if (!pod.is_null()) attempt->last_pod = pod;
-    attempt->deleted_while_creating = deleted;
-    return;
-  }
-  if (attempt->stage != Stage::kPending && attempt->stage != Stage::kRunning) return;
-  if (!pod.is_null()) attempt->last_pod = pod;
-  const PodState state = kubernetes::read_pod_state(pod, kubernetes::kHandlerContainer);
-
-  if (state.started && attempt->stage == Stage::kPending) {
-    attempt->stage = Stage::kRunning;
-    if (attempt->listener != nullptr) attempt->listener->on_running();
-    // The listener may have destroyed or ended the run.
-    if (attempt->stage != Stage::kRunning) return;
-  }
-  if (state.ended) {
-    end(attempt, {.state = state, .failure = {}, .pod_gone = deleted});
-    return;
-  }
-  if (deleted) {
-    end(attempt, {.state = state,
-                  .failure = attempt->stage == Stage::kRunning
-                                 ? "the Pod was deleted while its container ran"
-                                 : "the Pod was deleted before its container started",
-                  .pod_gone = true});
-    return;
-  }
-  if (state.fatal) {
-    end(attempt, {.state = state, .failure = *state.fatal, .pod_gone = false});
-    return;
-  }
-  if (state.started) return;
-  if (!state.pending_reason.empty()) attempt->pending_reason = state.pending_reason;
-  if (!state.unschedulable) {
-    attempt->unschedulable_since.reset();
-    return;
-  }
-  const auto now = SteadyClock::now();
-  if (!attempt->unschedulable_since) {
-    attempt->unschedulable_since = now;
-    if (options_.unschedulable_grace.count() > 0) {
-      schedule_check(attempt, now + options_.unschedulable_grace);
-    }
-  }
-  if (now - *attempt->unschedulable_since >= options_.unschedulable_grace) {
-    end(attempt, {.state = state, .failure = *state.unschedulable, .pod_gone = false});
   }
 }
 
@@ -431,39 +317,18 @@ void KubernetesRunner::Impl::end(const std::shared_ptr<PodAttempt>& attempt, Out
   tasks_.post([this, attempt, outcome = std::move(outcome)] { complete(attempt, outcome); });
 }
 
-void KubernetesRunner::Impl::schedule_check(const std::shared_ptr<PodAttempt>& attempt,
-                                            SteadyClock::time_point when) {
+void KubernetesRunner::Impl::check_at(const std::shared_ptr<PodAttempt>& attempt,
+                                      SteadyClock::time_point when) {
   std::weak_ptr<PodAttempt> weak = attempt;
   tasks_.post_at(when, [this, weak] {
-    if (auto alive = weak.lock()) check(alive);
+    if (auto alive = weak.lock()) evaluation_.check(alive);
   });
-}
-
-// A deadline passed: the pending timeout, the unschedulable grace, or the wait for a
-// terminated Pod to end.
-void KubernetesRunner::Impl::check(const std::shared_ptr<PodAttempt>& attempt) {
-  std::lock_guard lock(attempt->mutex);
-  const Stage stage = attempt->stage.load();
-  if (stage != Stage::kPending && stage != Stage::kRunning) return;
-  const auto now = SteadyClock::now();
-  if (stage == Stage::kPending && now - attempt->launched_at >= options_.pending_timeout) {
-    end(attempt,
-        {.state = kubernetes::read_pod_state(attempt->last_pod, kubernetes::kHandlerContainer),
-         .failure = "the Pod did not start within " + describe_duration(options_.pending_timeout) +
-                    "; last reason: " +
-                    (attempt->pending_reason.empty() ? std::string("none reported")
-                                                     : attempt->pending_reason),
-         .pod_gone = false});
-    return;
-  }
-  evaluate(attempt, attempt->last_pod, false);
 }
 
 void KubernetesRunner::Impl::terminate(const std::shared_ptr<PodAttempt>& attempt,
                                        milliseconds grace) {
   std::lock_guard lock(attempt->mutex);
-  const Stage stage = attempt->stage.load();
-  if (stage != Stage::kPending && stage != Stage::kRunning) return;
+  if (!attempt->pending_or_running()) return;
   if (attempt->termination == Termination::kNone) attempt->termination = Termination::kRequested;
   grace = std::max(grace, milliseconds(0));
   if (attempt->requested_grace && *attempt->requested_grace <= grace) return;
@@ -484,8 +349,7 @@ void KubernetesRunner::Impl::terminate(const std::shared_ptr<PodAttempt>& attemp
     auto alive = weak.lock();
     if (!alive) return;
     std::lock_guard inner(alive->mutex);
-    const Stage now = alive->stage.load();
-    if ((now == Stage::kPending || now == Stage::kRunning) && alive->requested_grace == grace) {
+    if (alive->pending_or_running() && alive->requested_grace == grace) {
       end(alive,
           {.state = kubernetes::read_pod_state(alive->last_pod, kubernetes::kHandlerContainer),
            .failure = "the Pod was not seen ending within " +
@@ -498,8 +362,7 @@ void KubernetesRunner::Impl::terminate(const std::shared_ptr<PodAttempt>& attemp
 void KubernetesRunner::Impl::detach(const std::shared_ptr<PodAttempt>& attempt) {
   std::lock_guard lock(attempt->mutex);
   attempt->listener = nullptr;
-  const Stage stage = attempt->stage.load();
-  if (stage != Stage::kPending && stage != Stage::kRunning) return;
+  if (!attempt->pending_or_running()) return;
   // Finishing with no one to tell: the Pod goes at once, and the attempt with it.
   attempt->stage = Stage::kDone;
   forget(*attempt);
@@ -517,91 +380,23 @@ void KubernetesRunner::Impl::delete_pod(const std::string& name_space, const std
   }
 }
 
-std::string KubernetesRunner::Impl::collect_log(const PodAttempt& attempt) {
-  const kubernetes::LogQuery tail_query{.container = kubernetes::kHandlerContainer,
-                                        .tail_lines = kTailLines,
-                                        .limit_bytes = std::nullopt};
-  auto tail_of = [&](const Result<std::string>& text) {
-    auto sink = LogSink::open({}, 0, options_.log_tail_bytes);
-    if (!sink || !text) return std::string();
-    sink->append(*text);
-    return sink->tail();
-  };
-  if (attempt.log_path.empty()) {
-    return tail_of(client_->pod_log(attempt.name_space, attempt.pod_name, tail_query, &abandon_));
-  }
-  auto sink = LogSink::open(attempt.log_path, attempt.log_limit_bytes, options_.log_tail_bytes);
-  // One byte over the limit tells whether the log goes on beyond it.
-  const kubernetes::LogQuery head_query{
-      .container = kubernetes::kHandlerContainer,
-      .tail_lines = std::nullopt,
-      .limit_bytes = static_cast<std::int64_t>(attempt.log_limit_bytes) + 1};
-  auto head = client_->pod_log(attempt.name_space, attempt.pod_name, head_query, &abandon_);
-  if (!sink) return tail_of(head);
-  if (head) sink->append(*head);
-  sink->close();
-  if (!head || head->size() <= attempt.log_limit_bytes) return sink->tail();
-  return tail_of(client_->pod_log(attempt.name_space, attempt.pod_name, tail_query, &abandon_));
-}
-
 void KubernetesRunner::Impl::complete(const std::shared_ptr<PodAttempt>& attempt,
                                       const Outcome& outcome) {
-  HandlerResult result;
-  result.started = attempt->started;
-  result.launched_at = attempt->launched_at;
+  std::string log_tail;
   if (!outcome.pod_gone && (outcome.state.started || outcome.failure.empty())) {
-    result.log_tail = collect_log(*attempt);
-  } else if (!attempt->log_path.empty()) {
-    // An empty log says there was nothing, rather than leaving an older file in place.
-    if (auto sink = LogSink::open(attempt->log_path, attempt->log_limit_bytes, 0)) sink->close();
-  }
-
-  const PodState& state = outcome.state;
-  bool output_ok = true;
-  if (outcome.failure.empty()) {
-    result.exit_code = state.exit_code;
-    if (state.exit_code != 0) {
-      result.message = state.exit_code ? "exited with status " + std::to_string(*state.exit_code)
-                                       : "the container ended without an exit code";
-      if (!state.failure_message.empty()) result.message += ": " + state.failure_message;
-    } else if (state.termination_message.find_first_not_of(" \t\r\n") != std::string::npos) {
-      auto output =
-          parse_json_limited(state.termination_message, {.max_bytes = kMaxOutputBytes,
-                                                         .max_depth = kMaxOutputDepth,
-                                                         .max_values = kOutputLimits.max_values});
-      if (output) {
-        result.output = std::move(*output);
-      } else {
-        output_ok = false;
-        result.message =
-            "the output (the termination message at " +
-            std::string(kubernetes::kTerminationMessagePath) +
-            ") is not valid JSON: " + output.error().message +
-            (state.termination_message.size() >= kTerminationMessageLimit
-                 ? "; Kubernetes keeps at most 4096 bytes of it, so larger outputs must be "
-                   "posted to POP_REPORT_URL"
-                 : "");
-      }
-    }
+    log_tail = logs_.collect(*attempt);
   } else {
-    result.message = outcome.failure;
-    if (state.ended) result.exit_code = state.exit_code;
+    kubernetes_runner::PodLogCollector::write_empty_log(*attempt);
   }
-  result.succeeded = outcome.failure.empty() && state.exit_code == 0 && output_ok;
-
   Termination termination;
   {
     std::lock_guard lock(attempt->mutex);
     termination = attempt->termination;
   }
-  result.terminated = termination != Termination::kNone;
-  if (result.terminated && !result.succeeded) {
-    result.message.insert(0, termination == Termination::kRequested
-                                 ? "terminated after request: "
-                                 : "terminated by runner shutdown: ");
-  } else if (!result.succeeded && state.being_deleted && outcome.failure.empty()) {
-    result.message += " (the Pod was being deleted by someone else)";
-  }
+  HandlerResult result = kubernetes_runner::result_of_pod(outcome, termination);
+  result.started = attempt->started;
+  result.launched_at = attempt->launched_at;
+  result.log_tail = std::move(log_tail);
 
   if (!outcome.pod_gone) {
     const bool keep =
@@ -661,11 +456,11 @@ Result<std::size_t> KubernetesRunner::Impl::active_handlers(const std::string& i
     cluster_wide_lists_ = false;
     for (const auto& name_space : namespaces) {
       auto some = client_->list_pods(name_space, selector, &abandon_);
-      if (!some) return tl::unexpected(some.error());
+      if (!some) return fail(std::move(some).error());
       for (auto& pod : some->items) pods.push_back(std::move(pod));
     }
   } else {
-    return tl::unexpected(all.error());
+    return fail(std::move(all).error());
   }
   std::size_t active = creating;
   for (const Json& pod : pods) {
@@ -678,26 +473,18 @@ Result<std::size_t> KubernetesRunner::Impl::active_handlers(const std::string& i
 }
 
 void KubernetesRunner::Impl::reap_orphans() {
-  const std::string selector = kubernetes::selector(
-      {{kubernetes::label::kManagedBy, kubernetes::label::kManagedByPop},
-       {kubernetes::label::kResourcePoolId, kubernetes::label_value(options_.resource_pool_id)}});
-  // Across namespaces when the account may list them all; otherwise where it works.
-  auto pods = client_->list_pods("", selector, &abandon_);
-  if (!pods &&
-      (pods.error().code == ErrorCode::kForbidden || pods.error().code == ErrorCode::kNotFound)) {
-    pods = client_->list_pods(options_.default_namespace, selector, &abandon_);
-  }
-  if (!pods) {
-    options_.logger->warning("cannot look for orphaned Pods", {{"error", pods.error().message}});
+  auto orphans =
+      kubernetes_runner::find_orphan_pods(*client_,
+                                          {.resource_pool_id = options_.resource_pool_id,
+                                           .own_instance_id = options_.instance_id,
+                                           .default_namespace = options_.default_namespace},
+                                          &abandon_);
+  if (!orphans) {
+    options_.logger->warning("cannot look for orphaned Pods", {{"error", orphans.error().message}});
     return;
   }
-  const std::string own = kubernetes::label_value(options_.instance_id);
-  for (const Json& pod : pods->items) {
-    if (kubernetes::metadata_entry(pod, "labels", kubernetes::label::kRunnerInstance) == own)
-      continue;
-    std::string name_space = kubernetes::metadata_text(pod, "namespace");
-    if (name_space.empty()) name_space = options_.default_namespace;
-    delete_pod(name_space, kubernetes::metadata_text(pod, "name"));
+  for (const kubernetes_runner::PodName& pod : *orphans) {
+    delete_pod(pod.name_space, pod.name);
     orphans_reaped_.fetch_add(1);
   }
 }
@@ -717,8 +504,7 @@ void KubernetesRunner::Impl::shut_down() {
   watchers.clear();
   for (const auto& attempt : attempts) {
     std::lock_guard lock(attempt->mutex);
-    const Stage stage = attempt->stage.load();
-    if (stage != Stage::kPending && stage != Stage::kRunning) continue;
+    if (!attempt->pending_or_running()) continue;
     attempt->termination = Termination::kShutdown;
     end(attempt,
         {.state = kubernetes::read_pod_state(attempt->last_pod, kubernetes::kHandlerContainer),
@@ -764,7 +550,7 @@ Result<std::unique_ptr<HandlerRun>> KubernetesRunner::start(const LaunchRequest&
 Result<std::optional<std::size_t>> KubernetesRunner::active_handlers(
     const std::string& insight_id) {
   auto count = impl_->active_handlers(insight_id);
-  if (!count) return tl::unexpected(count.error());
+  if (!count) return fail(std::move(count).error());
   return std::optional<std::size_t>(*count);
 }
 

@@ -77,9 +77,9 @@ Result<ChildProcess> ChildProcess::spawn(const SpawnOptions& options) {
   UniqueFd output_copy;
   UniqueFd progress_copy;
   auto output_fd = above_targets(options.output_fd, output_copy);
-  if (!output_fd) return tl::unexpected(output_fd.error());
+  if (!output_fd) return fail(std::move(output_fd).error());
   auto progress_fd = above_targets(options.progress_fd, progress_copy);
-  if (!progress_fd) return tl::unexpected(progress_fd.error());
+  if (!progress_fd) return fail(std::move(progress_fd).error());
 
   SpawnFileActions actions;
   SpawnAttributes attributes;

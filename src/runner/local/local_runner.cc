@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "runner/attempt_run.h"
 #include "runner/handler_environment.h"
 #include "runner/local/child_process.h"
 #include "runner/local/io_wakeup.h"
@@ -63,19 +64,6 @@ struct HandlerProcess {
   std::chrono::system_clock::time_point started;
   SteadyTime launched_at;
   std::optional<SteadyTime> scheduled_kill;
-};
-
-class LocalHandlerRun final : public HandlerRun {
- public:
-  explicit LocalHandlerRun(std::shared_ptr<RunControl> control) : control_(std::move(control)) {}
-  ~LocalHandlerRun() override { control_->detach(); }
-  LocalHandlerRun(const LocalHandlerRun&) = delete;
-  LocalHandlerRun& operator=(const LocalHandlerRun&) = delete;
-
-  void terminate(std::chrono::milliseconds grace) override { control_->terminate(grace); }
-
- private:
-  std::shared_ptr<RunControl> control_;
 };
 
 }  // namespace
@@ -173,7 +161,7 @@ Result<std::unique_ptr<HandlerRun>> LocalRunner::Impl::start(const LaunchRequest
   }
 
   auto work_dir = TempDir::create(work_dir_prefix(request), options_.work_root);
-  if (!work_dir) return tl::unexpected(work_dir.error());
+  if (!work_dir) return fail(std::move(work_dir).error());
   // Copied: work_dir moves into the attempt below.
   const std::filesystem::path dir = work_dir->path();
   std::filesystem::path output_path = dir / "output.json";
@@ -189,7 +177,7 @@ Result<std::unique_ptr<HandlerRun>> LocalRunner::Impl::start(const LaunchRequest
   if (payload.size() > kMaxEnvironmentPayloadBytes) {
     const auto payload_path = dir / "payload.json";
     if (auto written = write_file(payload_path, payload); !written) {
-      return tl::unexpected(written.error());
+      return fail(std::move(written).error());
     }
     contract.emplace_back(contract_env::kPayloadFile, payload_path.string());
   } else {
@@ -204,11 +192,11 @@ Result<std::unique_ptr<HandlerRun>> LocalRunner::Impl::start(const LaunchRequest
   const HandlerEnvironment environment(environ, request.handler.env, contract);
 
   auto log = LogSink::open(request.log_path, request.log_limit_bytes, options_.log_tail_bytes);
-  if (!log) return tl::unexpected(log.error());
+  if (!log) return fail(std::move(log).error());
   auto log_pipe = Pipe::create();
-  if (!log_pipe) return tl::unexpected(log_pipe.error());
+  if (!log_pipe) return fail(std::move(log_pipe).error());
   auto progress_pipe = Pipe::create();
-  if (!progress_pipe) return tl::unexpected(progress_pipe.error());
+  if (!progress_pipe) return fail(std::move(progress_pipe).error());
 
   auto child = ChildProcess::spawn({.argv = request.handler.command,
                                     .envp = environment.envp(),
@@ -217,7 +205,7 @@ Result<std::unique_ptr<HandlerRun>> LocalRunner::Impl::start(const LaunchRequest
                                     .progress_fd = progress_pipe->write_end.get()});
   if (!child) {
     log->discard();
-    return tl::unexpected(child.error());
+    return fail(std::move(child).error());
   }
   const auto started = std::chrono::system_clock::now();
   const auto launched_at = std::chrono::steady_clock::now();
@@ -261,9 +249,9 @@ Result<std::unique_ptr<HandlerRun>> LocalRunner::Impl::start(const LaunchRequest
     // Before the working directory goes, so that the handler cannot write into it again.
     attempt->control->kill_group_and_reap();
     attempt->log.discard();
-    return tl::unexpected(watched.error());
+    return fail(std::move(watched).error());
   }
-  return std::make_unique<LocalHandlerRun>(std::move(control));
+  return std::make_unique<AttemptRun<RunControl>>(std::move(control));
 }
 
 void LocalRunner::Impl::loop() {
@@ -449,7 +437,7 @@ Result<std::unique_ptr<LocalRunner>> LocalRunner::create(Options options) {
                 std::string("cannot create an epoll instance: ") + std::strerror(errno));
   }
   auto wakeup = IoWakeup::create();
-  if (!wakeup) return tl::unexpected(wakeup.error());
+  if (!wakeup) return fail(std::move(wakeup).error());
   return std::unique_ptr<LocalRunner>(new LocalRunner(
       std::make_unique<Impl>(std::move(options), std::move(epoll), std::move(*wakeup))));
 }
