@@ -20,7 +20,7 @@ std::chrono::milliseconds seconds_to_ms(double seconds) {
 
 Result<std::unique_ptr<Runner>> create_kubernetes_runner(const RunnerSettings& settings,
                                                          const std::string& resource_pool_id,
-                                                         Logger& logger,
+                                                         Logger& logger, Clock& clock,
                                                          const KubernetesRunnerExtras& extras) {
   auto connection = connect_kubernetes(settings);
   if (!connection) return tl::unexpected(connection.error());
@@ -33,6 +33,7 @@ Result<std::unique_ptr<Runner>> create_kubernetes_runner(const RunnerSettings& s
   options.instance_id = extras.instance_id;
   options.reap_orphans = extras.reap_orphans;
   options.logger = &logger;
+  options.clock = &clock;
   logger.info("handler Pods through the Kubernetes API",
               {{"api", connection->description}, {"namespace", options.default_namespace}});
   auto runner = KubernetesRunner::create(std::move(connection->client), std::move(options));
@@ -136,9 +137,10 @@ Result<KubernetesConnection> connect_kubernetes(const RunnerSettings& settings) 
 Result<std::unique_ptr<Runner>> create_runner(const RunnerSettings& settings,
                                               const std::filesystem::path& work_root,
                                               const std::string& resource_pool_id, Logger& logger,
+                                              Clock& clock,
                                               const KubernetesRunnerExtras& kubernetes_extras) {
   if (settings.kind == "kubernetes")
-    return create_kubernetes_runner(settings, resource_pool_id, logger, kubernetes_extras);
+    return create_kubernetes_runner(settings, resource_pool_id, logger, clock, kubernetes_extras);
   if (settings.kind == "docker") {
     DockerRunner::Options options;
     options.engine_host =
@@ -147,6 +149,7 @@ Result<std::unique_ptr<Runner>> create_runner(const RunnerSettings& settings,
     options.network = settings.docker_network;
     options.resource_pool_id = resource_pool_id;
     options.logger = &logger;
+    options.clock = &clock;
     auto runner = DockerRunner::create(std::move(options));
     if (!runner) return tl::unexpected(runner.error());
     if ((*runner)->reaped_at_start() > 0) {
@@ -156,7 +159,7 @@ Result<std::unique_ptr<Runner>> create_runner(const RunnerSettings& settings,
     }
     return std::unique_ptr<Runner>(std::move(*runner));
   }
-  auto runner = LocalRunner::create({work_root});
+  auto runner = LocalRunner::create({.work_root = work_root, .clock = &clock});
   if (!runner) return tl::unexpected(runner.error());
   return std::unique_ptr<Runner>(std::move(*runner));
 }

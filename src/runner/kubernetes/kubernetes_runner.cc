@@ -24,7 +24,6 @@ namespace {
 
 using kubernetes::KubeClient;
 using kubernetes::PodState;
-using SteadyClock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 // Kubernetes keeps at most this much of a termination message; the output must fit.
@@ -77,15 +76,15 @@ struct Outcome {
 // One attempt: its Pod, its listener and where it stands.
 struct PodAttempt {
   PodAttempt(std::string name_space_in, std::string pod_name_in, const LaunchRequest& request,
-             RunListener& listener_in)
+             RunListener& listener_in, WallTime started_in, Clock::SteadyTime steady_started_in)
       : name_space(std::move(name_space_in)),
         pod_name(std::move(pod_name_in)),
         key(pod_key(name_space, pod_name)),
         insight_id(request.insight_id),
         log_path(request.log_path),
         log_limit_bytes(request.log_limit_bytes),
-        started(std::chrono::system_clock::now()),
-        launched_at(SteadyClock::now()),
+        started(started_in),
+        launched_at(steady_started_in),
         listener(&listener_in) {}
 
   const std::string name_space;
@@ -94,8 +93,8 @@ struct PodAttempt {
   const std::string insight_id;
   const std::filesystem::path log_path;
   const std::size_t log_limit_bytes;
-  const std::chrono::system_clock::time_point started;
-  const SteadyClock::time_point launched_at;
+  const WallTime started;
+  const Clock::SteadyTime launched_at;
 
   // Read without the mutex to count attempts still creating; written under it, except the
   // step from kCreating to kPending, taken under the runner's mutex (see start()).
@@ -103,14 +102,14 @@ struct PodAttempt {
 
   // Recursive: a listener may terminate or destroy its own run from a callback.
   std::recursive_mutex mutex;
-  RunListener* listener;                         // guarded by mutex; null once detached
-  Termination termination = Termination::kNone;  // guarded by mutex
-  std::optional<milliseconds> requested_grace;   // guarded by mutex
-  Json last_pod;                                 // guarded by mutex
-  bool deleted_while_creating = false;           // guarded by mutex
-  std::string pending_reason;                    // guarded by mutex
-  std::optional<SteadyClock::time_point> unschedulable_since;  // guarded by mutex
-  SteadyClock::time_point confirmed_at;                        // guarded by mutex
+  RunListener* listener;                                 // guarded by mutex; null once detached
+  Termination termination = Termination::kNone;          // guarded by mutex
+  std::optional<milliseconds> requested_grace;           // guarded by mutex
+  Json last_pod;                                         // guarded by mutex
+  bool deleted_while_creating = false;                   // guarded by mutex
+  std::string pending_reason;                            // guarded by mutex
+  std::optional<Clock::SteadyTime> unschedulable_since;  // guarded by mutex
+  Clock::SteadyTime confirmed_at;                        // guarded by mutex
 };
 
 }  // namespace
@@ -127,7 +126,7 @@ class KubernetesRunner::Impl : public std::enable_shared_from_this<KubernetesRun
         own_selector_(kubernetes::selector(
             {{kubernetes::label::kManagedBy, kubernetes::label::kManagedByPop},
              {kubernetes::label::kRunnerInstance, kubernetes::label_value(options_.instance_id)}})),
-        tasks_(options_.worker_threads) {}
+        tasks_(options_.worker_threads, *options_.clock) {}
 
   void begin() {
     if (!options_.reap_orphans) {
@@ -186,12 +185,12 @@ class KubernetesRunner::Impl : public std::enable_shared_from_this<KubernetesRun
   // From the watchers.
   void on_pod(const std::string& name_space, const Json& pod, bool deleted);
   void on_listed(const std::string& name_space, const std::vector<Json>& pods,
-                 SteadyClock::time_point list_started);
+                 Clock::SteadyTime list_started);
 
   // REQUIRES: attempt->mutex held.
   void evaluate(const std::shared_ptr<PodAttempt>& attempt, const Json& pod, bool deleted);
   void end(const std::shared_ptr<PodAttempt>& attempt, Outcome outcome);
-  void schedule_check(const std::shared_ptr<PodAttempt>& attempt, SteadyClock::time_point when);
+  void schedule_check(const std::shared_ptr<PodAttempt>& attempt, Clock::SteadyTime when);
   void check(const std::shared_ptr<PodAttempt>& attempt);
 
   // On a worker.
@@ -202,6 +201,7 @@ class KubernetesRunner::Impl : public std::enable_shared_from_this<KubernetesRun
   kubernetes::PodWatcher::Options watch_options() const {
     kubernetes::PodWatcher::Options watch = options_.watch;
     watch.logger = options_.logger;
+    watch.clock = options_.clock;
     return watch;
   }
   void mark_reaping_done() {
@@ -275,7 +275,7 @@ void KubernetesRunner::Impl::ensure_watcher(const std::string& name_space) {
       .on_pod = [this, name_space](const Json& pod,
                                    bool deleted) { on_pod(name_space, pod, deleted); },
       .on_listed =
-          [this, name_space](const std::vector<Json>& pods, SteadyClock::time_point list_started) {
+          [this, name_space](const std::vector<Json>& pods, Clock::SteadyTime list_started) {
             on_listed(name_space, pods, list_started);
           }};
   watchers_.emplace(
@@ -287,7 +287,8 @@ Result<std::unique_ptr<HandlerRun>> KubernetesRunner::Impl::start(const LaunchRe
                                                                   RunListener& listener) {
   auto plan = kubernetes::build_pod(request, spec_options_, random_suffix());
   if (!plan) return tl::unexpected(plan.error());
-  auto attempt = std::make_shared<PodAttempt>(plan->name_space, plan->name, request, listener);
+  auto attempt = std::make_shared<PodAttempt>(plan->name_space, plan->name, request, listener,
+                                              options_.clock->now(), options_.clock->steady_now());
   {
     // Registered before the Pod exists, so that no event about it can be missed; the
     // watcher holds events back until the creation is confirmed.
@@ -314,7 +315,7 @@ Result<std::unique_ptr<HandlerRun>> KubernetesRunner::Impl::start(const LaunchRe
   pods_created_.fetch_add(1);
   {
     std::lock_guard lock(attempt->mutex);
-    attempt->confirmed_at = SteadyClock::now();
+    attempt->confirmed_at = options_.clock->steady_now();
   }
   {
     // Under mutex_, so that a shutdown either sees the attempt pending (and ends it) or has
@@ -349,7 +350,7 @@ void KubernetesRunner::Impl::on_pod(const std::string& name_space, const Json& p
 }
 
 void KubernetesRunner::Impl::on_listed(const std::string& name_space, const std::vector<Json>& pods,
-                                       SteadyClock::time_point list_started) {
+                                       Clock::SteadyTime list_started) {
   std::set<std::string> present;
   for (const Json& pod : pods) {
     present.insert(kubernetes::metadata_text(pod, "name"));
@@ -414,7 +415,7 @@ void KubernetesRunner::Impl::evaluate(const std::shared_ptr<PodAttempt>& attempt
     attempt->unschedulable_since.reset();
     return;
   }
-  const auto now = SteadyClock::now();
+  const auto now = options_.clock->steady_now();
   if (!attempt->unschedulable_since) {
     attempt->unschedulable_since = now;
     if (options_.unschedulable_grace.count() > 0) {
@@ -432,7 +433,7 @@ void KubernetesRunner::Impl::end(const std::shared_ptr<PodAttempt>& attempt, Out
 }
 
 void KubernetesRunner::Impl::schedule_check(const std::shared_ptr<PodAttempt>& attempt,
-                                            SteadyClock::time_point when) {
+                                            Clock::SteadyTime when) {
   std::weak_ptr<PodAttempt> weak = attempt;
   tasks_.post_at(when, [this, weak] {
     if (auto alive = weak.lock()) check(alive);
@@ -445,7 +446,7 @@ void KubernetesRunner::Impl::check(const std::shared_ptr<PodAttempt>& attempt) {
   std::lock_guard lock(attempt->mutex);
   const Stage stage = attempt->stage.load();
   if (stage != Stage::kPending && stage != Stage::kRunning) return;
-  const auto now = SteadyClock::now();
+  const auto now = options_.clock->steady_now();
   if (stage == Stage::kPending && now - attempt->launched_at >= options_.pending_timeout) {
     end(attempt,
         {.state = kubernetes::read_pod_state(attempt->last_pod, kubernetes::kHandlerContainer),
@@ -480,19 +481,20 @@ void KubernetesRunner::Impl::terminate(const std::shared_ptr<PodAttempt>& attemp
   });
   // Should the Pod never be seen ending, the attempt ends anyway.
   std::weak_ptr<PodAttempt> weak = attempt;
-  tasks_.post_at(SteadyClock::now() + grace + options_.terminate_margin, [this, weak, grace] {
-    auto alive = weak.lock();
-    if (!alive) return;
-    std::lock_guard inner(alive->mutex);
-    const Stage now = alive->stage.load();
-    if ((now == Stage::kPending || now == Stage::kRunning) && alive->requested_grace == grace) {
-      end(alive,
-          {.state = kubernetes::read_pod_state(alive->last_pod, kubernetes::kHandlerContainer),
-           .failure = "the Pod was not seen ending within " +
-                      describe_duration(grace + options_.terminate_margin) + " of its deletion",
-           .pod_gone = false});
-    }
-  });
+  tasks_.post_at(
+      options_.clock->steady_now() + grace + options_.terminate_margin, [this, weak, grace] {
+        auto alive = weak.lock();
+        if (!alive) return;
+        std::lock_guard inner(alive->mutex);
+        const Stage now = alive->stage.load();
+        if ((now == Stage::kPending || now == Stage::kRunning) && alive->requested_grace == grace) {
+          end(alive,
+              {.state = kubernetes::read_pod_state(alive->last_pod, kubernetes::kHandlerContainer),
+               .failure = "the Pod was not seen ending within " +
+                          describe_duration(grace + options_.terminate_margin) + " of its deletion",
+               .pod_gone = false});
+        }
+      });
 }
 
 void KubernetesRunner::Impl::detach(const std::shared_ptr<PodAttempt>& attempt) {
@@ -615,7 +617,7 @@ void KubernetesRunner::Impl::complete(const std::shared_ptr<PodAttempt>& attempt
       }
     }
     if (kept) {
-      tasks_.post_at(SteadyClock::now() + options_.keep_failed_pods,
+      tasks_.post_at(options_.clock->steady_now() + options_.keep_failed_pods,
                      [this, name_space = attempt->name_space, name = attempt->pod_name] {
                        {
                          std::lock_guard lock(mutex_);
@@ -628,8 +630,8 @@ void KubernetesRunner::Impl::complete(const std::shared_ptr<PodAttempt>& attempt
     }
   }
 
-  result.ended = std::chrono::system_clock::now();
-  result.observed_end_at = SteadyClock::now();
+  result.ended = options_.clock->now();
+  result.observed_end_at = options_.clock->steady_now();
   forget(*attempt);
   std::lock_guard lock(attempt->mutex);
   if (attempt->stage != Stage::kFinishing) return;  // detached meanwhile
