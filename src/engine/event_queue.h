@@ -32,7 +32,7 @@ class EventQueue {
     if (deadline) {
       clock.wait_until(ready_, lock, *deadline, has_events);
     } else {
-      ready_.wait(lock, has_events);
+      clock.wait(ready_, lock, has_events);
     }
     std::vector<Event> out(std::make_move_iterator(events_.begin()),
                            std::make_move_iterator(events_.end()));

@@ -4,7 +4,7 @@
 //
 // Time is a ManualClock: it moves only when a test advances it, so the timing tests are
 // exact and do not depend on the machine's load. A test that moves time first waits (with a
-// generous real bound) until the code it drives is blocked on the deadline it means to pass.
+// generous real bound) until the code it drives waits for the deadline it means to pass.
 #include "engine/executor.h"
 
 #include <gtest/gtest.h>
@@ -83,6 +83,9 @@ class ScriptedRunner final : public Runner {
    public:
     Run(ScriptedRunner& owner, LaunchRequest request, RunListener& listener, std::string behaviour)
         : owner_(owner), listener_(&listener), launched_at_(owner.clock_.steady_now()) {
+      // Running at once, as the local runner reports it: the executor learns it before it
+      // waits again, so a test that sees it wait knows the timeout is armed.
+      if (behaviour != "pending") listener.on_running();
       thread_ = std::thread(
           [this, request = std::move(request), behaviour] { body(request, behaviour); });
     }
@@ -118,9 +121,6 @@ class ScriptedRunner final : public Runner {
       if (behaviour == "pending") {
         std::unique_lock lock(mutex_);
         wait_until(lock, 150ms);
-      }
-      {
-        std::lock_guard lock(mutex_);
         if (listener_ != nullptr) listener_->on_running();
       }
       HandlerResult result;
@@ -250,6 +250,16 @@ class ExecutorTest : public ::testing::Test {
     return std::move(*agenda);
   }
 
+  // Waits until some thread waits on the clock for `deadline` (time since the clock's start).
+  bool await_deadline(std::chrono::milliseconds deadline) {
+    return clock_.await_deadlines(
+        [deadline](const std::vector<Clock::SteadyTime>& waited) {
+          return std::find(waited.begin(), waited.end(), Clock::SteadyTime(deadline)) !=
+                 waited.end();
+        },
+        kRealBound);
+  }
+
   ExecutorOptions with_clock(ExecutorOptions options = {}) {
     options.clock = &clock_;
     return options;
@@ -306,9 +316,14 @@ TEST_F(ExecutorTest, ConcurrencyLimitIsRespected) {
   options.concurrency = 3;
   Executor executor(agenda, registry_, runner_, with_clock(options));
   BackgroundRun result(executor);
-  // Each round, the handlers and the executor (on their timeouts, an hour away) wait.
-  for (int left = 40; left > 0; left -= 3) {
-    ASSERT_TRUE(clock_.await_waiters(static_cast<std::size_t>(std::min(left, 3) + 1)));
+  // Each round, the handlers launched in it wait for their end, 100 ms later.
+  for (int round = 1, left = 40; left > 0; ++round, left -= 3) {
+    const Clock::SteadyTime end(round * 100ms);
+    ASSERT_TRUE(clock_.await_deadlines(
+        [&](const std::vector<Clock::SteadyTime>& waited) {
+          return std::count(waited.begin(), waited.end(), end) == std::min(left, 3);
+        },
+        kRealBound));
     clock_.advance(100ms);
   }
   EXPECT_EQ(result.get().outcome, AgendaOutcome::kSucceeded);
@@ -364,11 +379,17 @@ TEST_F(ExecutorTest, TimeoutCountsFromRunningNotFromLaunch) {
     {"name": "pod", "type": "pending", "params": {"timeoutSeconds": 0.1}}]})");
   Executor executor(agenda, registry_, runner_, with_clock());
   BackgroundRun running(executor);
-  ASSERT_TRUE(clock_.await_waiters(1));  // the Pod, pending until 150 ms
+  // The Pod waits to run until 150 ms; the executor waits for news of it, with no deadline.
+  // A timeout charged from launch would have it wait until 100 ms instead.
+  ASSERT_TRUE(clock_.await_deadlines(
+      [](const std::vector<Clock::SteadyTime>& waited) {
+        return waited == std::vector{Clock::SteadyTime(150ms), Clock::SteadyTime::max()};
+      },
+      kRealBound));
   clock_.advance(150ms);
-  // The Pod runs until 200 ms, the executor waits for its timeout: both on the clock. A
-  // timeout charged from launch would have stopped the Pod instead.
-  ASSERT_TRUE(clock_.await_waiters(2));
+  // The Pod runs until 200 ms; the executor waits for its timeout, at 250 ms.
+  ASSERT_TRUE(await_deadline(200ms));
+  ASSERT_TRUE(await_deadline(250ms));
   EXPECT_EQ(runner_.terminations(), 0);
   clock_.advance(50ms);
   AgendaProgress result = running.get();
@@ -384,10 +405,16 @@ TEST_F(ExecutorTest, RetryWaitsForItsBackoff) {
      "params": {"maximumAttempts": 2, "retryBackoffSeconds": 10}}]})");
   Executor executor(agenda, registry_, runner_, with_clock());
   BackgroundRun running(executor);
-  ASSERT_TRUE(clock_.await_waiters(1));  // the executor, on the retry's deadline
+  // The executor waits for the retry, 5 to 10 s away.
+  auto retry_pending = [](const std::vector<Clock::SteadyTime>& waited) {
+    return std::any_of(waited.begin(), waited.end(), [](Clock::SteadyTime deadline) {
+      return deadline >= Clock::SteadyTime(5s) && deadline <= Clock::SteadyTime(10s);
+    });
+  };
+  ASSERT_TRUE(clock_.await_deadlines(retry_pending, kRealBound));
   EXPECT_EQ(runner_.launches().size(), 1u);
   clock_.advance(4999ms);
-  ASSERT_TRUE(clock_.await_waiters(1));
+  ASSERT_TRUE(clock_.await_deadlines(retry_pending, kRealBound));
   EXPECT_EQ(runner_.launches().size(), 1u);
   clock_.advance(5001ms);
   AgendaProgress result = running.get();
@@ -418,17 +445,17 @@ TEST_F(ExecutorTest, TimeoutTerminatesAndCountsAsFailedAttempt) {
     {"name": "stuck", "type": "hang", "params": {"timeoutSeconds": 0.05, "maximumAttempts": 2}}]})");
   Executor executor(agenda, registry_, runner_, with_clock());
   BackgroundRun running(executor);
-  ASSERT_TRUE(clock_.await_waiters(1));  // the executor, on the first attempt's timeout
+  ASSERT_TRUE(await_deadline(50ms));  // the executor, on the first attempt's timeout
   clock_.advance(49ms);
-  ASSERT_TRUE(clock_.await_waiters(1));  // ... still
+  ASSERT_TRUE(await_deadline(50ms));  // ... still
   EXPECT_EQ(runner_.terminations(), 0);
   clock_.advance(1ms);
   // Terminated; the retry follows at once and waits on a timeout of its own from 50 ms.
-  ASSERT_TRUE(clock_.await_waiters(1));
+  ASSERT_TRUE(await_deadline(100ms));
   EXPECT_EQ(runner_.terminations(), 1);
   EXPECT_EQ(runner_.launches().size(), 2u);
   clock_.advance(49ms);
-  ASSERT_TRUE(clock_.await_waiters(1));
+  ASSERT_TRUE(await_deadline(100ms));
   EXPECT_EQ(runner_.terminations(), 1);
   clock_.advance(1ms);
   AgendaProgress result = running.get();

@@ -18,6 +18,10 @@ class SystemClock final : public Clock {
                   SteadyTime deadline, const std::function<bool()>& ready) const override {
     return cv.wait_until(lock, deadline, ready);
   }
+  void wait(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+            const std::function<bool()>& ready) const override {
+    cv.wait(lock, ready);
+  }
 };
 
 }  // namespace
@@ -36,6 +40,11 @@ bool ManualClock::wait_until(std::condition_variable_any& cv,
                              std::unique_lock<std::recursive_mutex>& lock, SteadyTime deadline,
                              const std::function<bool()>& ready) const {
   return wait_on(cv, lock, deadline, ready);
+}
+
+void ManualClock::wait(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                       const std::function<bool()>& ready) const {
+  wait_on(cv, lock, SteadyTime::max(), ready);
 }
 
 template <typename Cv, typename Lock>
@@ -81,21 +90,31 @@ void ManualClock::advance(std::chrono::nanoseconds by) {
   waiters_changed_.notify_all();
 }
 
-std::size_t ManualClock::pending_waiters_locked() const {
+std::vector<Clock::SteadyTime> ManualClock::pending_deadlines_locked() const {
   const SteadyTime now = steady_now();
-  return static_cast<std::size_t>(std::count_if(
-      waiters_.begin(), waiters_.end(), [now](const Waiter* w) { return w->deadline > now; }));
+  std::vector<SteadyTime> deadlines;
+  for (const Waiter* waiter : waiters_)
+    if (waiter->deadline > now) deadlines.push_back(waiter->deadline);
+  std::sort(deadlines.begin(), deadlines.end());
+  return deadlines;
 }
 
 std::size_t ManualClock::waiters() const {
   std::lock_guard registry(waiters_mutex_);
-  return pending_waiters_locked();
+  return pending_deadlines_locked().size();
 }
 
 bool ManualClock::await_waiters(std::size_t count, std::chrono::milliseconds real_bound) const {
+  return await_deadlines(
+      [count](const std::vector<SteadyTime>& deadlines) { return deadlines.size() >= count; },
+      real_bound);
+}
+
+bool ManualClock::await_deadlines(const std::function<bool(const std::vector<SteadyTime>&)>& holds,
+                                  std::chrono::milliseconds real_bound) const {
   std::unique_lock registry(waiters_mutex_);
   return waiters_changed_.wait_for(registry, real_bound,
-                                   [&] { return pending_waiters_locked() >= count; });
+                                   [&] { return holds(pending_deadlines_locked()); });
 }
 
 }  // namespace pop

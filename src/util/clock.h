@@ -37,6 +37,12 @@ class Clock {
                           std::unique_lock<std::recursive_mutex>& lock, SteadyTime deadline,
                           const std::function<bool()>& ready) const = 0;
 
+  // Waits on `cv` until `ready()` holds, however long it takes; as wait_until without a
+  // deadline. Through the clock only so that a ManualClock counts the waiter (see
+  // ManualClock::await_waiters); the system clock waits exactly as the condition variable does.
+  virtual void wait(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+                    const std::function<bool()>& ready) const = 0;
+
   // wait_until(steady_now() + timeout).
   bool wait_for(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
                 std::chrono::nanoseconds timeout, const std::function<bool()>& ready) const {
@@ -81,16 +87,26 @@ class ManualClock final : public Clock {
                   SteadyTime deadline, const std::function<bool()>& ready) const override;
   bool wait_until(std::condition_variable_any& cv, std::unique_lock<std::recursive_mutex>& lock,
                   SteadyTime deadline, const std::function<bool()>& ready) const override;
+  void wait(std::condition_variable& cv, std::unique_lock<std::mutex>& lock,
+            const std::function<bool()>& ready) const override;
 
   // Moves both times forward and wakes every waiter to re-check its deadline.
   void advance(std::chrono::nanoseconds by);
 
-  // Blocks until at least `count` threads wait in wait_until() on a deadline that has not
-  // passed yet, or `real_bound` of real time has passed; true in the first case.
+  // Blocks until at least `count` threads wait in wait(), or in wait_until() on a deadline
+  // that has not passed yet, or until `real_bound` of real time has passed; true in the first
+  // case.
   bool await_waiters(std::size_t count,
                      std::chrono::milliseconds real_bound = std::chrono::seconds(30)) const;
 
-  // Threads waiting now on a deadline that has not passed.
+  // Blocks until `holds` is true of the deadlines threads wait for now (sorted; a passed
+  // deadline is left out, a wait() without one counts as SteadyTime::max()), or until
+  // `real_bound` of real time has passed; true in the first case. This is how a test knows
+  // which deadline the code under test waits for before it moves time past it.
+  bool await_deadlines(const std::function<bool(const std::vector<SteadyTime>&)>& holds,
+                       std::chrono::milliseconds real_bound = std::chrono::seconds(30)) const;
+
+  // Threads waiting now without a deadline or on one that has not passed.
   std::size_t waiters() const;
 
  private:
@@ -101,7 +117,7 @@ class ManualClock final : public Clock {
   };
   template <typename Cv, typename Lock>
   bool wait_on(Cv& cv, Lock& lock, SteadyTime deadline, const std::function<bool()>& ready) const;
-  std::size_t pending_waiters_locked() const;  // REQUIRES: waiters_mutex_ held
+  std::vector<SteadyTime> pending_deadlines_locked() const;  // REQUIRES: waiters_mutex_ held
 
   const std::int64_t wall_;  // nanoseconds since the epoch at the start
   std::atomic<std::int64_t> moved_{0};
