@@ -248,7 +248,7 @@ http::Handler pull_route(service::AgendaAccess& service, std::shared_ptr<LongPol
       responder.send(error(pull.error(), request));
       return;
     }
-    const auto deadline = LongPolls::Clock::now() + pull->wait;
+    const auto deadline = long_polls->clock().steady_now() + pull->wait;
     auto pending =
         std::make_shared<PendingPull>(service, request, pool, std::move(*pull), responder);
     const std::uint64_t id = long_polls->start(

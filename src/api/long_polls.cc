@@ -4,7 +4,7 @@
 
 namespace pop::api {
 
-LongPolls::LongPolls(LongPollLimits limits) : limits_(limits) {
+LongPolls::LongPolls(LongPollLimits limits, const Clock& clock) : limits_(limits), clock_(clock) {
   for (std::size_t i = 0; i < std::max<std::size_t>(limits_.workers, 1); ++i)
     workers_.emplace_back([this] { work(); });
   timer_ = std::thread([this] { time_out(); });
@@ -29,7 +29,7 @@ std::uint64_t LongPolls::start(Poll poll) {
   std::unique_lock lock(mutex_);
   auto pool = pools_.find(poll.pool_id);
   if (counted) --pool->second.starting;  // a pool is not forgotten while a start counts in it
-  const bool waits = !answered && counted && !stopping_ && poll.deadline > Clock::now() &&
+  const bool waits = !answered && counted && !stopping_ && poll.deadline > clock_.steady_now() &&
                      entries_.size() < limits_.max_waiting &&
                      per_caller_[poll.caller] < limits_.max_waiting_per_caller;
   if (!waits) {
@@ -201,8 +201,11 @@ void LongPolls::time_out() {
       continue;
     }
     const auto [deadline, id] = *deadlines_.begin();
-    if (Clock::now() < deadline) {
-      deadline_moved_.wait_until(lock, deadline);
+    if (clock_.steady_now() < deadline) {
+      // Until the deadline, an earlier one or the stop.
+      clock_.wait_until(deadline_moved_, lock, deadline, [this, deadline = deadline] {
+        return stopping_ || deadlines_.empty() || deadlines_.begin()->first < deadline;
+      });
       continue;
     }
     deadlines_.erase(deadlines_.begin());

@@ -34,6 +34,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "util/clock.h"
+
 namespace pop::api {
 
 struct LongPollLimits {
@@ -44,13 +46,11 @@ struct LongPollLimits {
 
 class LongPolls {
  public:
-  using Clock = std::chrono::steady_clock;
-
   struct Poll {
     std::string pool_id;
     std::string caller;                      // the principal whose bound it counts against
     std::set<std::string> skip_insight_ids;  // a wake-up of only these insights is not for it
-    Clock::time_point deadline;
+    Clock::SteadyTime deadline;              // on the clock() of the LongPolls
     // Tries to take work; true when it answered (with agendas, or an error): the poll ends.
     // May block briefly (leases are written durably).
     std::function<bool()> attempt;
@@ -58,8 +58,9 @@ class LongPolls {
     std::function<void()> answer_empty;
   };
 
-  // Starts the workers and the timer thread. REQUIRES: limits.workers >= 1.
-  explicit LongPolls(LongPollLimits limits);
+  // Starts the workers and the timer thread. REQUIRES: limits.workers >= 1. `clock` is
+  // borrowed; the polls' deadlines are on it.
+  explicit LongPolls(LongPollLimits limits, const Clock& clock = system_clock());
   // Stops, as stop() does.
   ~LongPolls();
   LongPolls(const LongPolls&) = delete;
@@ -85,6 +86,8 @@ class LongPolls {
 
   // Polls waiting now.
   std::size_t waiting() const;
+
+  const Clock& clock() const { return clock_; }
 
  private:
   struct Entry {
@@ -116,6 +119,7 @@ class LongPolls {
   void forget_if_idle(const std::string& pool_id);
 
   const LongPollLimits limits_;
+  const Clock& clock_;
   mutable std::mutex mutex_;
   std::condition_variable work_ready_;
   std::condition_variable deadline_moved_;
@@ -124,7 +128,7 @@ class LongPolls {
   std::unordered_map<std::uint64_t, std::shared_ptr<Entry>> entries_;  // GUARDED_BY(mutex_)
   std::map<std::string, PoolState, std::less<>> pools_;                // GUARDED_BY(mutex_)
   std::unordered_map<std::string, std::size_t> per_caller_;            // GUARDED_BY(mutex_)
-  std::set<std::pair<Clock::time_point, std::uint64_t>> deadlines_;    // GUARDED_BY(mutex_)
+  std::set<std::pair<Clock::SteadyTime, std::uint64_t>> deadlines_;    // GUARDED_BY(mutex_)
   std::deque<std::string> passes_;  // pools whose pass waits for a worker; GUARDED_BY(mutex_)
   std::vector<std::thread> workers_;
   std::thread timer_;

@@ -10,12 +10,12 @@
 #include <thread>
 
 #include "testing/subprocess.h"
+#include "util/clock.h"
 
 namespace pop::api {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = LongPolls::Clock;
 using pop::testing::eventually;
 
 // Work handed out per pool, and what each test poll was answered.
@@ -35,7 +35,7 @@ class LongPollsTest : public ::testing::Test {
     return {pool,
             caller,
             std::move(skip),
-            Clock::now() + wait,
+            clock_.steady_now() + wait,
             [this, pool, &outcome] {
               ++outcome.attempts;
               std::lock_guard lock(mutex_);
@@ -55,13 +55,14 @@ class LongPollsTest : public ::testing::Test {
   // Outlives the test body's LongPolls, which may answer polls as it stops.
   Outcome& new_outcome() { return outcomes_.emplace_back(); }
 
+  ManualClock clock_;  // the polls' deadlines pass only when a test advances it
   std::mutex mutex_;
   std::map<std::string, int> work_;
   std::deque<Outcome> outcomes_;
 };
 
 TEST_F(LongPollsTest, AWakeUpRetriesOnlyThePollsOfItsPool) {
-  LongPolls polls({});
+  LongPolls polls({}, clock_);
   Outcome& a1 = new_outcome();
   Outcome& a2 = new_outcome();
   Outcome& b1 = new_outcome();
@@ -84,7 +85,7 @@ TEST_F(LongPollsTest, AWakeUpRetriesOnlyThePollsOfItsPool) {
 }
 
 TEST_F(LongPollsTest, APollWithWorkAtOnceNeverWaits) {
-  LongPolls polls({});
+  LongPolls polls({}, clock_);
   add_work("a");
   Outcome& outcome = new_outcome();
   EXPECT_EQ(polls.start(poll("a", outcome)), 0u);
@@ -93,7 +94,7 @@ TEST_F(LongPollsTest, APollWithWorkAtOnceNeverWaits) {
 }
 
 TEST_F(LongPollsTest, AWakeUpForSkippedInsightsLeavesThePollAlone) {
-  LongPolls polls({});
+  LongPolls polls({}, clock_);
   Outcome& skipping = new_outcome();
   Outcome& other = new_outcome();
   polls.start(poll("a", skipping, 60s, "p", {"limited"}));
@@ -106,22 +107,30 @@ TEST_F(LongPollsTest, AWakeUpForSkippedInsightsLeavesThePollAlone) {
 }
 
 TEST_F(LongPollsTest, ThePollsDeadlineAnswersItEmpty) {
-  LongPolls polls({});
+  LongPolls polls({}, clock_);
   Outcome& outcome = new_outcome();
+  Outcome& witness = new_outcome();
   ASSERT_NE(polls.start(poll("a", outcome, 50ms)), 0u);
+  ASSERT_NE(polls.start(poll("a", witness, 60s)), 0u);
+  ASSERT_TRUE(clock_.await_waiters(1));  // the timer, until 50 ms
+  clock_.advance(49ms);
+  ASSERT_TRUE(clock_.await_waiters(1));
+  EXPECT_EQ(outcome.empty_answers.load(), 0);
+  clock_.advance(1ms);
   ASSERT_TRUE(eventually([&] { return outcome.empty_answers.load() == 1; }));
-  EXPECT_EQ(polls.waiting(), 0u);
+  EXPECT_EQ(polls.waiting(), 1u);
   EXPECT_EQ(outcome.attempts.load(), 1);
-  // Nothing more happens to it.
+  // Nothing more happens to it: the pass that re-tries the witness, which arrived after it,
+  // passes it by.
   add_work("a");
   polls.wake("a", "");
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(eventually([&] { return witness.got_work.load(); }));
   EXPECT_EQ(outcome.attempts.load(), 1);
   EXPECT_EQ(outcome.empty_answers.load(), 1);
 }
 
 TEST_F(LongPollsTest, AZeroWaitIsAnsweredAtOnce) {
-  LongPolls polls({});
+  LongPolls polls({}, clock_);
   Outcome& outcome = new_outcome();
   EXPECT_EQ(polls.start(poll("a", outcome, 0ms)), 0u);
   EXPECT_EQ(outcome.attempts.load(), 1);
@@ -129,7 +138,7 @@ TEST_F(LongPollsTest, AZeroWaitIsAnsweredAtOnce) {
 }
 
 TEST_F(LongPollsTest, ACancelledPollIsForgottenOrAnswered) {
-  LongPolls polls({});
+  LongPolls polls({}, clock_);
   Outcome& gone = new_outcome();
   Outcome& stopping = new_outcome();
   const auto gone_id = polls.start(poll("a", gone));
@@ -139,16 +148,19 @@ TEST_F(LongPollsTest, ACancelledPollIsForgottenOrAnswered) {
   EXPECT_EQ(polls.waiting(), 0u);
   EXPECT_EQ(gone.empty_answers.load(), 0);
   EXPECT_EQ(stopping.empty_answers.load(), 1);
+  // The witness arrives after them: once the pass re-tried it, the pass is over.
+  Outcome& witness = new_outcome();
+  ASSERT_NE(polls.start(poll("a", witness)), 0u);
   add_work("a");
   polls.wake("a", "");
-  std::this_thread::sleep_for(50ms);
+  ASSERT_TRUE(eventually([&] { return witness.got_work.load(); }));
   EXPECT_EQ(gone.attempts.load(), 1);
   polls.cancel(gone_id, true);  // ended already: nothing
   EXPECT_EQ(gone.empty_answers.load(), 0);
 }
 
 TEST_F(LongPollsTest, PollsBeyondABoundAreAnsweredEmptyAfterOneAttempt) {
-  LongPolls polls({.max_waiting = 3, .max_waiting_per_caller = 2, .workers = 1});
+  LongPolls polls({.max_waiting = 3, .max_waiting_per_caller = 2, .workers = 1}, clock_);
   Outcome& first = new_outcome();
   Outcome& second = new_outcome();
   Outcome& third = new_outcome();
@@ -175,7 +187,7 @@ TEST_F(LongPollsTest, PollsBeyondABoundAreAnsweredEmptyAfterOneAttempt) {
 }
 
 TEST_F(LongPollsTest, StopAnswersEveryWaitingPollAndLaterOnesAtOnce) {
-  LongPolls polls({});
+  LongPolls polls({}, clock_);
   for (int i = 0; i < 100; ++i) polls.start(poll(i % 2 ? "a" : "b", new_outcome()));
   polls.stop();
   for (const auto& answered : outcomes_) EXPECT_EQ(answered.empty_answers.load(), 1);
@@ -189,7 +201,7 @@ TEST_F(LongPollsTest, StopAnswersEveryWaitingPollAndLaterOnesAtOnce) {
 // Work that arrives while a poll's first attempt runs is not missed: the poll is re-tried
 // once it waits.
 TEST_F(LongPollsTest, AWakeUpDuringTheFirstAttemptIsNotMissed) {
-  LongPolls polls({});
+  LongPolls polls({}, clock_);
   Outcome& outcome = new_outcome();
   LongPolls::Poll racing = poll("a", outcome);
   racing.attempt = [this, &polls, &outcome] {
@@ -209,7 +221,7 @@ TEST_F(LongPollsTest, AWakeUpDuringTheFirstAttemptIsNotMissed) {
 
 // Thousands of polls, two workers: a wake-up serves the ones that came first.
 TEST_F(LongPollsTest, ManyPollsAreServedByTheFixedThreads) {
-  LongPolls polls({.max_waiting = 20000, .max_waiting_per_caller = 20000, .workers = 2});
+  LongPolls polls({.max_waiting = 20000, .max_waiting_per_caller = 20000, .workers = 2}, clock_);
   for (int i = 0; i < 5000; ++i) polls.start(poll("a", new_outcome()));
   EXPECT_EQ(polls.waiting(), 5000u);
   add_work("a", 10);

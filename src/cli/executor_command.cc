@@ -162,7 +162,7 @@ int run_executor(ExecutorSettings settings) {
   // The pool's other Pods belong to executors that still run: never reap them.
   KubernetesRunnerExtras extras{pod, pod ? pod->name : "", false};
   StreamLogger logger("pop executor", settings.log_format);
-  auto runner = create_runner(settings.runner, handler_root, pool, logger, extras);
+  auto runner = create_runner(settings.runner, handler_root, pool, logger, system_clock(), extras);
   if (!runner) return fail_start(settings.runner.kind + " runner", runner.error());
 
   puller::SingleAssignmentSource source(**server, std::move(*assignment), [&] {

@@ -207,7 +207,8 @@ int run_puller(const PullerSettings& settings) {
   auto work_root = TempDir::create("pop-puller-");
   if (!work_root) return fail_puller_start("work directory", work_root.error());
   StreamLogger logger("pop puller", settings.log_format);
-  auto runner = create_runner(settings.runner, work_root->path(), settings.pool, logger);
+  auto runner =
+      create_runner(settings.runner, work_root->path(), settings.pool, logger, system_clock());
   if (!runner) return fail_puller_start(settings.runner.kind + " runner", runner.error());
 
   puller::AgentOptions options;

@@ -116,6 +116,7 @@ Result<KubernetesConnection> connect_kubernetes(const RunnerSettings& settings) 
 Result<std::unique_ptr<Runner>> create_runner(const RunnerSettings& settings,
                                               const std::filesystem::path& work_root,
                                               const std::string& resource_pool_id, Logger& logger,
+                                              Clock& clock,
                                               const KubernetesRunnerExtras& kubernetes_extras) {
   auto kind = find_runner(settings.kind);
   if (!kind) return fail(std::move(kind).error());
@@ -123,6 +124,7 @@ Result<std::unique_ptr<Runner>> create_runner(const RunnerSettings& settings,
                         .work_root = work_root,
                         .resource_pool_id = resource_pool_id,
                         .logger = logger,
+                        .clock = clock,
                         .kubernetes_extras = kubernetes_extras});
 }
 

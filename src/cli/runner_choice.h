@@ -13,6 +13,7 @@
 #include "registry/handler_registry.h"
 #include "runner/kubernetes/handler_pod_spec.h"
 #include "runner/runner.h"
+#include "util/clock.h"
 #include "util/logger.h"
 
 namespace pop::cli {
@@ -54,11 +55,12 @@ struct KubernetesRunnerExtras {
 
 // The runner; `work_root` must exist (per-attempt directories go there), and
 // `resource_pool_id` labels containers so that a restart can remove its predecessor's. The
-// runner logs to `logger`, which must outlive it. `kubernetes_extras` applies to --runner
-// kubernetes only.
+// runner logs to `logger` and reads time from `clock`, which must outlive it.
+// `kubernetes_extras` applies to --runner kubernetes only.
 Result<std::unique_ptr<Runner>> create_runner(const RunnerSettings& settings,
                                               const std::filesystem::path& work_root,
                                               const std::string& resource_pool_id, Logger& logger,
+                                              Clock& clock,
                                               const KubernetesRunnerExtras& kubernetes_extras = {});
 
 // Executor Pods (`pop puller --executor-pods`): a client for the API server --runner

@@ -13,7 +13,7 @@ namespace pop::cli {
 namespace {
 
 Result<std::unique_ptr<Runner>> make_local_runner(const RunnerContext& context) {
-  auto runner = LocalRunner::create({context.work_root});
+  auto runner = LocalRunner::create({.work_root = context.work_root, .clock = &context.clock});
   if (!runner) return fail(std::move(runner).error());
   return std::unique_ptr<Runner>(std::move(*runner));
 }
@@ -27,6 +27,7 @@ Result<std::unique_ptr<Runner>> make_docker_runner(const RunnerContext& context)
   options.network = settings.docker_network;
   options.resource_pool_id = context.resource_pool_id;
   options.logger = &context.logger;
+  options.clock = &context.clock;
   auto runner = DockerRunner::create(std::move(options));
   if (!runner) return fail(std::move(runner).error());
   if ((*runner)->reaped_at_start() > 0) {
@@ -50,6 +51,7 @@ Result<std::unique_ptr<Runner>> make_kubernetes_runner(const RunnerContext& cont
   options.instance_id = context.kubernetes_extras.instance_id;
   options.reap_orphans = context.kubernetes_extras.reap_orphans;
   options.logger = &context.logger;
+  options.clock = &context.clock;
   context.logger.info("handler Pods through the Kubernetes API",
                       {{"api", connection->description}, {"namespace", options.default_namespace}});
   auto runner = KubernetesRunner::create(std::move(connection->client), std::move(options));

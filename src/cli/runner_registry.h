@@ -12,18 +12,20 @@
 
 #include "cli/runner_choice.h"
 #include "runner/runner.h"
+#include "util/clock.h"
 #include "util/logger.h"
 #include "util/result.h"
 
 namespace pop::cli {
 
-// What a runner is made from; borrowed for the factory's call only, except the logger, which
-// must outlive the runner.
+// What a runner is made from; borrowed for the factory's call only, except the logger and the
+// clock, which must outlive the runner.
 struct RunnerContext {
   const RunnerSettings& settings;
   const std::filesystem::path& work_root;  // exists; per-attempt directories go there
   const std::string& resource_pool_id;     // labels containers and Pods for later clean-up
   Logger& logger;
+  Clock& clock;
   const KubernetesRunnerExtras& kubernetes_extras;
 };
 

@@ -36,13 +36,13 @@ TEST(RunnerRegistry, CreatesTheChosenRunner) {
   ASSERT_TRUE(dir);
   pop::testing::CapturedLog log;
   const RunnerSettings settings;
-  auto runner = create_runner(settings, dir->path(), "pool", log);
+  auto runner = create_runner(settings, dir->path(), "pool", log, system_clock());
   ASSERT_TRUE(runner) << runner.error().message;
   EXPECT_NE(*runner, nullptr);
 
   RunnerSettings unknown;
   unknown.kind = "podman";
-  auto refused = create_runner(unknown, dir->path(), "pool", log);
+  auto refused = create_runner(unknown, dir->path(), "pool", log, system_clock());
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
 }

@@ -120,8 +120,8 @@ Result<server::ServerConfig> server_config(const ServerSettings& settings,
     if (!resources) return fail(resources.error());
     config.embedded_puller = server::EmbeddedPullerConfig{
         [runner = settings.runner](const std::filesystem::path& work_root, const std::string& pool,
-                                   Logger& logger) {
-          auto created = create_runner(runner, work_root, pool, logger);
+                                   Logger& logger, Clock& clock) {
+          auto created = create_runner(runner, work_root, pool, logger, clock);
           if (!created)
             created.error().message = runner.kind + " runner: " + created.error().message;
           return created;

@@ -36,7 +36,7 @@ using Json = nlohmann::json;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
 // Just under the server's default max_connections (10,000): the test's own requests (the
@@ -132,13 +132,13 @@ class LongPollE2eTest : public pop::testing::PopServerFixture {
     address.sin_family = AF_INET;
     address.sin_port = htons(port());
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const auto deadline = Clock::now() + limit;
+    const auto deadline = SteadyClock::now() + limit;
     constexpr std::size_t in_flight = 256;
     const std::size_t first = polls_.size();
     std::size_t opened = 0;
     std::vector<std::size_t> pending;
     std::vector<std::string> requests;
-    while ((opened < count || !pending.empty()) && Clock::now() < deadline) {
+    while ((opened < count || !pending.empty()) && SteadyClock::now() < deadline) {
       while (opened < count && pending.size() < in_flight) {
         RawPoll poll;
         auto [pool_default, request] = request_of(opened);
@@ -200,7 +200,7 @@ class LongPollE2eTest : public pop::testing::PopServerFixture {
   // Reads what arrived on every open poll for `period`; the indexes that got bytes or closed.
   std::vector<std::size_t> read_answers(std::chrono::milliseconds period) {
     std::vector<std::size_t> answered;
-    const auto deadline = Clock::now() + period;
+    const auto deadline = SteadyClock::now() + period;
     do {
       std::vector<pollfd> fds;
       std::vector<std::size_t> index;
@@ -224,7 +224,7 @@ class LongPollE2eTest : public pop::testing::PopServerFixture {
         if (answered.empty() || answered.back() != index[k]) answered.push_back(index[k]);
       }
       sample_threads();
-    } while (Clock::now() < deadline);
+    } while (SteadyClock::now() < deadline);
     std::sort(answered.begin(), answered.end());
     answered.erase(std::unique(answered.begin(), answered.end()), answered.end());
     return answered;
@@ -253,7 +253,7 @@ TEST_F(LongPollE2eTest, ThousandsOfPollsHoldFewThreadsAndASubmitWakesOnlyItsPool
   const std::string token_b = puller_token("pool-b");
   const long threads_before = pop::testing::thread_count(server_->pid());
 
-  const auto started = Clock::now();
+  const auto started = SteadyClock::now();
   const std::string request_default = pull_request("default", token_default);
   const std::string request_b = pull_request("pool-b", token_b);
   ASSERT_TRUE(open_polls(
@@ -264,14 +264,14 @@ TEST_F(LongPollE2eTest, ThousandsOfPollsHoldFewThreadsAndASubmitWakesOnlyItsPool
       60s))
       << "could not open " << kPolls << " polls";
   ASSERT_TRUE(all_read(kPolls, 60s));
-  const auto opened = Clock::now() - started;
+  const auto opened = SteadyClock::now() - started;
   EXPECT_TRUE(read_answers(1s).empty()) << "polls answered before any work was submitted";
   max_threads_ = std::max(max_threads_, pop::testing::thread_count(server_->pid()));
   const std::size_t rss_bytes = pop::testing::resident_bytes(server_->pid());
 
-  const auto probe = Clock::now();
+  const auto probe = SteadyClock::now();
   EXPECT_EQ(call("GET", "/healthz").status, 200);
-  const auto healthz = Clock::now() - probe;
+  const auto healthz = SteadyClock::now() - probe;
   EXPECT_LT(healthz, 1s);
 
   // The first polls of `default` go away: the agenda must go to one that is still there.
@@ -341,11 +341,11 @@ class LongPollBoundE2eTest : public LongPollE2eTest {
 
   // A pull answered within a second with the empty result.
   void expect_answered_at_once(const std::string& token, const std::string& what) {
-    const auto started = Clock::now();
+    const auto started = SteadyClock::now();
     auto answer =
         call("POST", "/v1/pools/default/pull", R"({"pullerId": "probe", "waitSeconds": 30})",
              {{"Authorization", "Bearer " + token}});
-    EXPECT_LT(Clock::now() - started, 1s) << what;
+    EXPECT_LT(SteadyClock::now() - started, 1s) << what;
     EXPECT_EQ(answer.status, 200) << what << ": " << answer.body;
     EXPECT_EQ(Json::parse(answer.body, nullptr, false).value("agendas", Json()), Json::array())
         << what << ": " << answer.body;
@@ -372,9 +372,9 @@ TEST_F(LongPollBoundE2eTest, PollsBeyondTheBoundsAreAnsweredEmptyAtOnce) {
   auto puller = puller::HttpWorkSource::create({.base_url = base_url_, .bearer_token = token_c},
                                                "default", "puller-c");
   ASSERT_TRUE(puller.has_value());
-  const auto asked = Clock::now();
+  const auto asked = SteadyClock::now();
   auto pulled = (*puller)->pull(1, 10s, std::nullopt, {});
-  const auto took = Clock::now() - asked;
+  const auto took = SteadyClock::now() - asked;
   ASSERT_TRUE(pulled.has_value()) << pulled.error().message;
   EXPECT_TRUE(pulled->assignments.empty());
   EXPECT_GE(took, 900ms);

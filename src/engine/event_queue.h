@@ -9,6 +9,8 @@
 #include <optional>
 #include <vector>
 
+#include "util/clock.h"
+
 namespace pop {
 
 template <typename Event>
@@ -22,15 +24,15 @@ class EventQueue {
     ready_.notify_one();
   }
 
-  // Returns every queued event, waiting until there is one or `deadline` passes (then the
-  // result may be empty). No deadline waits indefinitely.
-  std::vector<Event> wait(std::optional<std::chrono::steady_clock::time_point> deadline) {
+  // Returns every queued event, waiting until there is one or `deadline` passes on `clock`
+  // (then the result may be empty). No deadline waits indefinitely.
+  std::vector<Event> wait(std::optional<Clock::SteadyTime> deadline, const Clock& clock) {
     std::unique_lock lock(mutex_);
     auto has_events = [this] { return !events_.empty(); };
     if (deadline) {
-      ready_.wait_until(lock, *deadline, has_events);
+      clock.wait_until(ready_, lock, *deadline, has_events);
     } else {
-      ready_.wait(lock, has_events);
+      clock.wait(ready_, lock, has_events);
     }
     std::vector<Event> out(std::make_move_iterator(events_.begin()),
                            std::make_move_iterator(events_.end()));

@@ -20,7 +20,7 @@
 namespace pop {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyTime = Clock::SteadyTime;
 
 struct FinishedEvent {
   std::size_t operation;
@@ -68,7 +68,7 @@ struct OperationRuntime {
   int maximum_attempts = 1;
   double retry_backoff_seconds = 0;
   std::chrono::milliseconds grace{0};
-  std::optional<Clock::time_point> timeout_at;  // armed once the handler is running
+  std::optional<SteadyTime> timeout_at;  // armed once the handler is running
 };
 
 std::string format_seconds(double seconds) {
@@ -89,6 +89,7 @@ class Executor::Impl {
         registry_(registry),
         runner_(runner),
         options_(std::move(options)),
+        clock_(*options_.clock),
         names_(index_operation_names(agenda_)),
         already_succeeded_(agenda_.operations.size(), false),
         outputs_(options_.limits, agenda_.operations.size()),
@@ -140,14 +141,14 @@ class Executor::Impl {
     plan_.emplace(graph_, already_succeeded_);
     for (const auto& operation : progress_.operations) percent_sum_ += contribution(operation);
     progress_.state = ProcessingState::kExecuting;
-    progress_.started_time = std::chrono::system_clock::now();
+    progress_.started_time = clock_.now();
     notify(npos);
     for (;;) {
       handle_cancel_requests();
       if (!stopping()) launch_ready();
       if (running_ == 0 && retry_waits_.empty() && retry_ready_.empty()) break;
-      for (auto& event : queue_.wait(next_deadline())) dispatch(event);
-      handle_deadlines(Clock::now());
+      for (auto& event : queue_.wait(next_deadline(), clock_)) dispatch(event);
+      handle_deadlines(clock_.steady_now());
     }
     finish();
     return progress_;
@@ -212,7 +213,7 @@ class Executor::Impl {
                               std::to_string(request.attempt) + ".log");
     }
 
-    const auto now = std::chrono::system_clock::now();
+    const auto now = clock_.now();
     progress.attempt_count = request.attempt;
     progress.attempt_time = now;
     if (!progress.started_time) progress.started_time = now;
@@ -249,9 +250,9 @@ class Executor::Impl {
   // A deterministic problem (bad params, unresolvable reference): retrying cannot help.
   void fail_before_start(std::size_t index, const std::string& message) {
     OperationProgress& progress = progress_.operations[index];
-    progress.diagnostic_events.push_back({message, std::chrono::system_clock::now(), ""});
+    progress.diagnostic_events.push_back({message, clock_.now(), ""});
     transition(index, OperationState::kFailed);
-    progress.completed_time = std::chrono::system_clock::now();
+    progress.completed_time = clock_.now();
     record_failure(index);
     notify(index);
   }
@@ -277,7 +278,7 @@ class Executor::Impl {
   void arm_timeout(std::size_t index) {
     OperationRuntime& runtime = *runtime_[index];
     if (!runtime.run || runtime.timeout_at) return;
-    runtime.timeout_at = Clock::now() + seconds_to_ms(runtime.timeout_seconds);
+    runtime.timeout_at = clock_.steady_now() + seconds_to_ms(runtime.timeout_seconds);
     timeouts_.emplace(*runtime.timeout_at, index);
   }
 
@@ -310,14 +311,14 @@ class Executor::Impl {
     if (result.succeeded && runtime.termination != Termination::kTimeout) {
       progress.result_payload = std::move(result.output);
       transition(index, OperationState::kSucceeded);
-      progress.completed_time = std::chrono::system_clock::now();
+      progress.completed_time = clock_.now();
       plan_->mark_succeeded(index);
     } else if (runtime.termination == Termination::kStopping) {
       progress.diagnostic_events.push_back(
           {cancel_handled_ ? "cancelled" : "cancelled because another operation failed",
-           std::chrono::system_clock::now(), result.log_tail});
+           clock_.now(), result.log_tail});
       transition(index, OperationState::kCancelled);
-      progress.completed_time = std::chrono::system_clock::now();
+      progress.completed_time = clock_.now();
     } else {
       const std::string reason = runtime.termination == Termination::kTimeout
                                      ? "timed out after " + format_seconds(runtime.timeout_seconds)
@@ -333,7 +334,7 @@ class Executor::Impl {
                       bool retryable = true) {
     OperationRuntime& runtime = *runtime_[index];
     OperationProgress& progress = progress_.operations[index];
-    const auto now = std::chrono::system_clock::now();
+    const auto now = clock_.now();
     progress.diagnostic_events.push_back(
         {"attempt " + std::to_string(progress.attempt_count) + " failed: " + reason, now,
          std::move(log_tail)});
@@ -341,7 +342,7 @@ class Executor::Impl {
       std::uniform_real_distribution<double> unit(0.0, 1.0);
       const auto delay =
           retry_delay(runtime.retry_backoff_seconds, progress.attempt_count, unit(random_));
-      retry_waits_.emplace(Clock::now() + delay, index);
+      retry_waits_.emplace(clock_.steady_now() + delay, index);
       transition(index, OperationState::kRetrying);
       return;
     }
@@ -387,22 +388,22 @@ class Executor::Impl {
     retry_waits_.clear();
     for (std::size_t index : abandoned) {
       OperationProgress& progress = progress_.operations[index];
-      progress.diagnostic_events.push_back({message, std::chrono::system_clock::now(), ""});
+      progress.diagnostic_events.push_back({message, clock_.now(), ""});
       transition(index, state);
-      progress.completed_time = std::chrono::system_clock::now();
+      progress.completed_time = clock_.now();
       notify(index);
     }
   }
 
-  std::optional<Clock::time_point> next_deadline() const {
-    std::optional<Clock::time_point> next;
+  std::optional<SteadyTime> next_deadline() const {
+    std::optional<SteadyTime> next;
     if (!timeouts_.empty()) next = timeouts_.begin()->first;
     if (!retry_waits_.empty() && (!next || retry_waits_.begin()->first < *next))
       next = retry_waits_.begin()->first;
     return next;
   }
 
-  void handle_deadlines(Clock::time_point now) {
+  void handle_deadlines(SteadyTime now) {
     while (!timeouts_.empty() && timeouts_.begin()->first <= now) {
       const std::size_t index = timeouts_.begin()->second;
       timeouts_.erase(timeouts_.begin());
@@ -419,7 +420,7 @@ class Executor::Impl {
   }
 
   void finish() {
-    const auto now = std::chrono::system_clock::now();
+    const auto now = clock_.now();
     if (plan_->succeeded_count() == agenda_.operations.size()) {
       progress_.outcome = AgendaOutcome::kSucceeded;
     } else if (cancel_handled_) {
@@ -480,6 +481,7 @@ class Executor::Impl {
   const HandlerRegistry& registry_;
   Runner& runner_;
   ExecutorOptions options_;
+  const Clock& clock_;
   std::unordered_map<std::string, std::size_t> names_;
   std::vector<bool> already_succeeded_;
   OutputBudget outputs_;
@@ -493,8 +495,8 @@ class Executor::Impl {
 
   std::size_t running_ = 0;
   double percent_sum_ = 0;
-  std::set<std::pair<Clock::time_point, std::size_t>> timeouts_;
-  std::set<std::pair<Clock::time_point, std::size_t>> retry_waits_;
+  std::set<std::pair<SteadyTime, std::size_t>> timeouts_;
+  std::set<std::pair<SteadyTime, std::size_t>> retry_waits_;
   std::vector<std::size_t> retry_ready_;
   std::optional<std::size_t> failed_operation_;
   std::atomic<bool> cancel_requested_{false};

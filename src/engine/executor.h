@@ -22,6 +22,7 @@
 #include "model/execution_limits.h"
 #include "registry/handler_registry.h"
 #include "runner/runner.h"
+#include "util/clock.h"
 #include "util/logger.h"
 
 namespace pop {
@@ -38,6 +39,8 @@ struct ExecutorOptions {
   std::size_t log_limit_bytes = 8u << 20;
   ExecutionLimits limits;
   Logger* logger = &null_logger();  // borrowed: the executor's own faults
+  // Borrowed: stamps progress (wall time) and times timeouts and retries (steady time).
+  Clock* clock = &system_clock();
 };
 
 // One attempt as it happened, for traces and latency measurements.

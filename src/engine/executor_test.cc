@@ -1,27 +1,38 @@
 // The executor against a scripted runner: ordering, data flow, retries, timeouts,
 // failure propagation, cancellation and resume, without processes. The same behaviours are
 // checked end to end with real processes in src/cli/run_command_test.cc.
+//
+// Time is a ManualClock: it moves only when a test advances it, so the timing tests are
+// exact and do not depend on the machine's load. A test that moves time first waits (with a
+// generous real bound) until the code it drives waits for the deadline it means to pass.
 #include "engine/executor.h"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <condition_variable>
+#include <functional>
+#include <future>
 #include <mutex>
 #include <thread>
+
+#include "util/clock.h"
 
 namespace pop {
 namespace {
 
 using namespace std::chrono_literals;
 
+constexpr auto kRealBound = 10s;  // how long a test waits for what it expects to happen
+
 // command[0] of the handler spec selects the behaviour:
-//   "succeed"  output = the resolved payload, after ~2 ms
+//   "succeed"  output = the resolved payload, at once
 //   "fail"     exits 1 with "boom" in its log
 //   "flaky"    fails until attempt == payload.succeedOn
 //   "hang"     runs until terminated
-//   "slow"     like succeed, after ~100 ms
-//   "pending"  like succeed, but only reports running after ~150 ms (a Pod in Pending)
+//   "slow"     like succeed, 100 ms (of the clock) after its launch
+//   "pending"  reports running only 150 ms after its launch (a Pod in Pending), then
+//              succeeds at 200 ms
 class ScriptedRunner final : public Runner {
  public:
   struct Launch {
@@ -29,6 +40,8 @@ class ScriptedRunner final : public Runner {
     int attempt;
     Json payload;
   };
+
+  explicit ScriptedRunner(const Clock& clock) : clock_(clock) {}
 
   Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request,
                                             RunListener& listener) override {
@@ -39,6 +52,7 @@ class ScriptedRunner final : public Runner {
       launches_.push_back({request.operation_name, request.attempt, request.payload});
       max_running_ = std::max(max_running_, ++running_);
     }
+    changed_.notify_all();
     return std::make_unique<Run>(*this, request, listener, behaviour);
   }
 
@@ -58,12 +72,20 @@ class ScriptedRunner final : public Runner {
     std::lock_guard lock(mutex_);
     return running_;
   }
+  // Waits (in real time, up to kRealBound) until `count` handlers run at once.
+  bool await_running(int count) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, kRealBound, [&] { return running_ >= count; });
+  }
 
  private:
   class Run final : public HandlerRun {
    public:
     Run(ScriptedRunner& owner, LaunchRequest request, RunListener& listener, std::string behaviour)
-        : owner_(owner), listener_(&listener) {
+        : owner_(owner), listener_(&listener), launched_at_(owner.clock_.steady_now()) {
+      // Running at once, as the local runner reports it: the executor learns it before it
+      // waits again, so a test that sees it wait knows the timeout is armed.
+      if (behaviour != "pending") listener.on_running();
       thread_ = std::thread(
           [this, request = std::move(request), behaviour] { body(request, behaviour); });
     }
@@ -89,18 +111,20 @@ class ScriptedRunner final : public Runner {
     }
 
    private:
+    // Waits until the clock reaches `at` after the launch, or the run is stopped.
+    void wait_until(std::unique_lock<std::mutex>& lock, std::chrono::milliseconds at) {
+      owner_.clock_.wait_until(wake_, lock, launched_at_ + at, [this] { return stop_; });
+    }
+
     void body(const LaunchRequest& request, const std::string& behaviour) {
       // A Pod would sit in Pending here: the timeout must not run yet.
       if (behaviour == "pending") {
         std::unique_lock lock(mutex_);
-        wake_.wait_for(lock, 150ms, [this] { return stop_; });
-      }
-      {
-        std::lock_guard lock(mutex_);
+        wait_until(lock, 150ms);
         if (listener_ != nullptr) listener_->on_running();
       }
       HandlerResult result;
-      result.launched_at = std::chrono::steady_clock::now();
+      result.launched_at = owner_.clock_.steady_now();
       std::unique_lock lock(mutex_);
       if (behaviour == "hang") {
         wake_.wait(lock, [this] { return stop_; });
@@ -108,7 +132,8 @@ class ScriptedRunner final : public Runner {
         result.signal = 15;
         result.message = "killed by signal 15";
       } else {
-        wake_.wait_for(lock, behaviour == "slow" ? 100ms : 2ms, [this] { return stop_; });
+        if (behaviour == "slow") wait_until(lock, 100ms);
+        if (behaviour == "pending") wait_until(lock, 200ms);
         const bool ok =
             behaviour == "succeed" || behaviour == "pending" || behaviour == "slow" ||
             (behaviour == "flaky" && request.attempt >= request.payload.value("succeedOn", 1));
@@ -118,11 +143,12 @@ class ScriptedRunner final : public Runner {
         result.message = ok ? "" : "exited with status 1";
         result.log_tail = ok ? "" : "boom\n";
       }
-      result.observed_end_at = std::chrono::steady_clock::now();
+      result.observed_end_at = owner_.clock_.steady_now();
       {
         std::lock_guard owner_lock(owner_.mutex_);
         --owner_.running_;
       }
+      owner_.changed_.notify_all();
       if (listener_ != nullptr) listener_->on_finished(std::move(result));
     }
 
@@ -130,22 +156,81 @@ class ScriptedRunner final : public Runner {
     std::mutex mutex_;
     std::condition_variable wake_;
     RunListener* listener_;
+    const Clock::SteadyTime launched_at_;
     bool stop_ = false;
     std::thread thread_;
   };
 
+  const Clock& clock_;
   std::mutex mutex_;
+  std::condition_variable changed_;
   std::vector<Launch> launches_;
   int running_ = 0;
   int max_running_ = 0;
   int terminations_ = 0;
 };
 
+// Runs an executor on a thread of its own, so that the test can move time. A test that
+// fails before the run ends cancels it (killing its handlers), so that it ends instead of
+// waiting forever for time to move.
+class BackgroundRun {
+ public:
+  explicit BackgroundRun(Executor& executor, ExecutionObserver* observer = nullptr)
+      : executor_(executor), result_(std::async(std::launch::async, [&executor, observer] {
+          return executor.run(observer);
+        })) {}
+  ~BackgroundRun() {
+    if (result_.valid()) {
+      executor_.cancel(true);
+      result_.wait();
+    }
+  }
+  BackgroundRun(const BackgroundRun&) = delete;
+  BackgroundRun& operator=(const BackgroundRun&) = delete;
+
+  // The final progress; a run that does not end within kRealBound fails the test and is
+  // cancelled.
+  AgendaProgress get() {
+    if (result_.wait_for(kRealBound) != std::future_status::ready) {
+      ADD_FAILURE() << "the executor did not end";
+      executor_.cancel(true);
+    }
+    return result_.get();
+  }
+
+ private:
+  Executor& executor_;
+  std::future<AgendaProgress> result_;
+};
+
+// Keeps the latest progress the executor published, so a test can wait for a state.
+class ProgressWatch final : public ExecutionObserver {
+ public:
+  void on_change(const AgendaProgress& progress, std::size_t) override {
+    {
+      std::lock_guard lock(mutex_);
+      latest_ = progress;
+    }
+    changed_.notify_all();
+  }
+  // Waits (in real time, up to kRealBound) until `holds` is true of the latest progress.
+  bool await(const std::function<bool(const AgendaProgress&)>& holds) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, kRealBound, [&] { return holds(latest_); });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  AgendaProgress latest_;
+};
+
 class ExecutorTest : public ::testing::Test {
  protected:
-  ExecutorTest() : registry_(HandlerRegistry::builtin("/unused")) {
+  // Retries follow at once unless a test asks for a backoff: time stands still otherwise.
+  ExecutorTest() : registry_(HandlerRegistry::builtin("/unused")), runner_(clock_) {
     auto merged = registry_.merge_json(Json::parse(R"({
-      "defaults": {"retryBackoffSeconds": 0.001, "terminationGraceSeconds": 0},
+      "defaults": {"retryBackoffSeconds": 0, "terminationGraceSeconds": 0},
       "handlers": {
         "succeed": {"command": ["succeed"]}, "fail": {"command": ["fail"]},
         "flaky": {"command": ["flaky"]}, "hang": {"command": ["hang"]},
@@ -165,8 +250,24 @@ class ExecutorTest : public ::testing::Test {
     return std::move(*agenda);
   }
 
+  // Waits until some thread waits on the clock for `deadline` (time since the clock's start).
+  bool await_deadline(std::chrono::milliseconds deadline) {
+    return clock_.await_deadlines(
+        [deadline](const std::vector<Clock::SteadyTime>& waited) {
+          return std::find(waited.begin(), waited.end(), Clock::SteadyTime(deadline)) !=
+                 waited.end();
+        },
+        kRealBound);
+  }
+
+  ExecutorOptions with_clock(ExecutorOptions options = {}) {
+    options.clock = &clock_;
+    return options;
+  }
+
+  // Runs to the end on this thread: for agendas whose handlers need no time to pass.
   AgendaProgress run(const ValidatedAgenda& agenda, ExecutorOptions options = {}) {
-    Executor executor(agenda, registry_, runner_, options);
+    Executor executor(agenda, registry_, runner_, with_clock(options));
     return executor.run();
   }
 
@@ -176,6 +277,7 @@ class ExecutorTest : public ::testing::Test {
     throw std::runtime_error("no operation " + name);
   }
 
+  ManualClock clock_;
   HandlerRegistry registry_;
   ScriptedRunner runner_;
 };
@@ -202,15 +304,29 @@ TEST_F(ExecutorTest, DiamondPassesOutputsThroughReferences) {
   }
 }
 
+// Handlers end only when time moves, and time moves only once three of them wait: the
+// limit is reached in every round and never passed.
 TEST_F(ExecutorTest, ConcurrencyLimitIsRespected) {
   std::string operations;
   for (int i = 0; i < 40; ++i)
-    operations += std::string(i ? "," : "") + R"({"name": "op)" + std::to_string(i) +
-                  R"(", "type": "succeed"})";
+    operations +=
+        std::string(i ? "," : "") + R"({"name": "op)" + std::to_string(i) + R"(", "type": "slow"})";
   auto agenda = load(R"({"operations": [)" + operations + "]}");
   ExecutorOptions options;
   options.concurrency = 3;
-  EXPECT_EQ(run(agenda, options).outcome, AgendaOutcome::kSucceeded);
+  Executor executor(agenda, registry_, runner_, with_clock(options));
+  BackgroundRun result(executor);
+  // Each round, the handlers launched in it wait for their end, 100 ms later.
+  for (int round = 1, left = 40; left > 0; ++round, left -= 3) {
+    const Clock::SteadyTime end(round * 100ms);
+    ASSERT_TRUE(clock_.await_deadlines(
+        [&](const std::vector<Clock::SteadyTime>& waited) {
+          return std::count(waited.begin(), waited.end(), end) == std::min(left, 3);
+        },
+        kRealBound));
+    clock_.advance(100ms);
+  }
+  EXPECT_EQ(result.get().outcome, AgendaOutcome::kSucceeded);
   EXPECT_EQ(runner_.max_running(), 3);
   EXPECT_EQ(runner_.launches().size(), 40u);
 }
@@ -235,7 +351,14 @@ TEST_F(ExecutorTest, FailureStopsNewWorkAndNamesTheOperation) {
     {"name": "slow", "type": "slow"},
     {"name": "after-slow", "type": "succeed", "params": {"dependsOn": "slow"}},
     {"name": "needs-bad", "type": "succeed", "params": {"dependsOn": ["slow", "bad"]}}]})");
-  AgendaProgress result = run(agenda);
+  Executor executor(agenda, registry_, runner_, with_clock());
+  ProgressWatch watch;
+  BackgroundRun running(executor, &watch);
+  ASSERT_TRUE(watch.await([](const AgendaProgress& progress) {
+    return !progress.operations.empty() && progress.operations[0].state == OperationState::kFailed;
+  }));
+  clock_.advance(100ms);  // "slow" ends
+  AgendaProgress result = running.get();
   EXPECT_EQ(result.outcome, AgendaOutcome::kFailed);
   EXPECT_EQ(op(result, "bad").state, OperationState::kFailed);
   EXPECT_EQ(op(result, "bad").attempt_count, 2);
@@ -250,12 +373,59 @@ TEST_F(ExecutorTest, FailureStopsNewWorkAndNamesTheOperation) {
 }
 
 TEST_F(ExecutorTest, TimeoutCountsFromRunningNotFromLaunch) {
-  // Pending for ~150 ms, then quick: a 100 ms timeout charged from launch would fire.
+  // Pending for 150 ms, then running for 50 ms: a 100 ms timeout charged from launch would
+  // fire at 100 ms; charged from running, it would fire at 250 ms.
   auto agenda = load(R"({"operations": [
     {"name": "pod", "type": "pending", "params": {"timeoutSeconds": 0.1}}]})");
-  AgendaProgress result = run(agenda);
+  Executor executor(agenda, registry_, runner_, with_clock());
+  BackgroundRun running(executor);
+  // The Pod waits to run until 150 ms; the executor waits for news of it, with no deadline.
+  // A timeout charged from launch would have it wait until 100 ms instead.
+  ASSERT_TRUE(clock_.await_deadlines(
+      [](const std::vector<Clock::SteadyTime>& waited) {
+        return waited == std::vector{Clock::SteadyTime(150ms), Clock::SteadyTime::max()};
+      },
+      kRealBound));
+  clock_.advance(150ms);
+  // The Pod runs until 200 ms; the executor waits for its timeout, at 250 ms.
+  ASSERT_TRUE(await_deadline(200ms));
+  ASSERT_TRUE(await_deadline(250ms));
+  EXPECT_EQ(runner_.terminations(), 0);
+  clock_.advance(50ms);
+  AgendaProgress result = running.get();
   EXPECT_EQ(result.outcome, AgendaOutcome::kSucceeded);
   EXPECT_EQ(runner_.terminations(), 0);
+}
+
+// The delay before a retry is drawn from [backoff/2, backoff] (engine/backoff.h): no retry
+// before half of it has passed, and one once all of it has.
+TEST_F(ExecutorTest, RetryWaitsForItsBackoff) {
+  auto agenda = load(R"({"operations": [
+    {"name": "flaky", "type": "flaky", "payload": {"succeedOn": 2},
+     "params": {"maximumAttempts": 2, "retryBackoffSeconds": 10}}]})");
+  Executor executor(agenda, registry_, runner_, with_clock());
+  BackgroundRun running(executor);
+  // The executor waits for the retry, 5 to 10 s away.
+  auto retry_pending = [](const std::vector<Clock::SteadyTime>& waited) {
+    return std::any_of(waited.begin(), waited.end(), [](Clock::SteadyTime deadline) {
+      return deadline >= Clock::SteadyTime(5s) && deadline <= Clock::SteadyTime(10s);
+    });
+  };
+  ASSERT_TRUE(clock_.await_deadlines(retry_pending, kRealBound));
+  EXPECT_EQ(runner_.launches().size(), 1u);
+  clock_.advance(4999ms);
+  ASSERT_TRUE(clock_.await_deadlines(retry_pending, kRealBound));
+  EXPECT_EQ(runner_.launches().size(), 1u);
+  clock_.advance(5001ms);
+  AgendaProgress result = running.get();
+  EXPECT_EQ(result.outcome, AgendaOutcome::kSucceeded);
+  EXPECT_EQ(op(result, "flaky").attempt_count, 2);
+  ASSERT_EQ(runner_.launches().size(), 2u);
+  EXPECT_EQ(runner_.launches()[1].attempt, 2);
+  // Stamped with the clock's wall time: the second attempt 5 to 10 s after the first.
+  const auto between = *op(result, "flaky").attempt_time - *op(result, "flaky").started_time;
+  EXPECT_GE(between, 5s);
+  EXPECT_LE(between, 10s);
 }
 
 TEST_F(ExecutorTest, FailFastTerminatesRunningOperations) {
@@ -273,9 +443,22 @@ TEST_F(ExecutorTest, FailFastTerminatesRunningOperations) {
 TEST_F(ExecutorTest, TimeoutTerminatesAndCountsAsFailedAttempt) {
   auto agenda = load(R"({"operations": [
     {"name": "stuck", "type": "hang", "params": {"timeoutSeconds": 0.05, "maximumAttempts": 2}}]})");
-  const auto before = std::chrono::steady_clock::now();
-  AgendaProgress result = run(agenda);
-  EXPECT_GE(std::chrono::steady_clock::now() - before, 100ms);
+  Executor executor(agenda, registry_, runner_, with_clock());
+  BackgroundRun running(executor);
+  ASSERT_TRUE(await_deadline(50ms));  // the executor, on the first attempt's timeout
+  clock_.advance(49ms);
+  ASSERT_TRUE(await_deadline(50ms));  // ... still
+  EXPECT_EQ(runner_.terminations(), 0);
+  clock_.advance(1ms);
+  // Terminated; the retry follows at once and waits on a timeout of its own from 50 ms.
+  ASSERT_TRUE(await_deadline(100ms));
+  EXPECT_EQ(runner_.terminations(), 1);
+  EXPECT_EQ(runner_.launches().size(), 2u);
+  clock_.advance(49ms);
+  ASSERT_TRUE(await_deadline(100ms));
+  EXPECT_EQ(runner_.terminations(), 1);
+  clock_.advance(1ms);
+  AgendaProgress result = running.get();
   EXPECT_EQ(result.outcome, AgendaOutcome::kFailed);
   EXPECT_EQ(op(result, "stuck").attempt_count, 2);
   EXPECT_EQ(op(result, "stuck").diagnostic_events.back().message,
@@ -287,13 +470,11 @@ TEST_F(ExecutorTest, CancelStopsRunningAndReportsCancelled) {
   auto agenda = load(R"({"operations": [
     {"name": "a", "type": "hang"}, {"name": "b", "type": "hang"},
     {"name": "c", "type": "succeed", "params": {"dependsOn": "a"}}]})");
-  Executor executor(agenda, registry_, runner_, {});
-  std::thread canceller([&] {
-    while (runner_.running() < 2) std::this_thread::sleep_for(1ms);
-    executor.cancel();
-  });
-  AgendaProgress result = executor.run();
-  canceller.join();
+  Executor executor(agenda, registry_, runner_, with_clock());
+  BackgroundRun running(executor);
+  ASSERT_TRUE(runner_.await_running(2));
+  executor.cancel();
+  AgendaProgress result = running.get();
   EXPECT_EQ(result.outcome, AgendaOutcome::kCancelled);
   EXPECT_EQ(op(result, "a").state, OperationState::kCancelled);
   EXPECT_EQ(op(result, "b").state, OperationState::kCancelled);
@@ -303,7 +484,7 @@ TEST_F(ExecutorTest, CancelStopsRunningAndReportsCancelled) {
 
 TEST_F(ExecutorTest, CancelBeforeRunStartsNothing) {
   auto agenda = load(R"({"operations": [{"name": "a", "type": "succeed"}]})");
-  Executor executor(agenda, registry_, runner_, {});
+  Executor executor(agenda, registry_, runner_, with_clock());
   executor.cancel();
   EXPECT_EQ(executor.run().outcome, AgendaOutcome::kCancelled);
   EXPECT_TRUE(runner_.launches().empty());
@@ -347,7 +528,7 @@ TEST_F(ExecutorTest, ResumeKeepsSucceededOutputsAndRunsTheRest) {
   second.state = OperationState::kFailed;
   earlier.operations = {first, second};
 
-  Executor executor(agenda, registry_, runner_, {});
+  Executor executor(agenda, registry_, runner_, with_clock());
   ASSERT_TRUE(executor.resume_from(earlier).has_value());
   AgendaProgress result = executor.run();
   EXPECT_EQ(result.outcome, AgendaOutcome::kSucceeded);
@@ -358,7 +539,7 @@ TEST_F(ExecutorTest, ResumeKeepsSucceededOutputsAndRunsTheRest) {
   AgendaProgress stranger;
   stranger.operations.push_back(first);
   stranger.operations.back().operation = "third";
-  Executor other(agenda, registry_, runner_, {});
+  Executor other(agenda, registry_, runner_, with_clock());
   auto refused = other.resume_from(stranger);
   ASSERT_FALSE(refused.has_value());
   EXPECT_EQ(refused.error().message,

@@ -21,7 +21,7 @@ namespace pop::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using http::testing::TestClient;
 
 constexpr std::size_t kMiB = 1u << 20;
@@ -47,18 +47,18 @@ struct AttackResult {
 // `chunked`, never the last chunk) as fast as the server takes them, until the server
 // answers, `watch` killed it, or `deadline`.
 AttackResult attack(std::uint16_t port, const std::string& head, std::size_t body_bytes,
-                    bool chunked, const AttackWatch& watch, Clock::time_point deadline) {
+                    bool chunked, const AttackWatch& watch, SteadyClock::time_point deadline) {
   AttackResult result;
   TestClient client;
   if (!client.connect(port) || !client.send(head)) return result;
   const std::string block(64 * 1024, 'x');
   std::string pending;
   // Once everything is sent, the answer gets a few seconds more to come.
-  std::optional<Clock::time_point> sent_all;
-  while (!watch.killed() && Clock::now() < deadline &&
-         (!sent_all || Clock::now() < *sent_all + 3s)) {
+  std::optional<SteadyClock::time_point> sent_all;
+  while (!watch.killed() && SteadyClock::now() < deadline &&
+         (!sent_all || SteadyClock::now() < *sent_all + 3s)) {
     const bool more = result.body_bytes_sent < body_bytes || !pending.empty();
-    if (!more && !sent_all) sent_all = Clock::now();
+    if (!more && !sent_all) sent_all = SteadyClock::now();
     pollfd p{client.fd(), static_cast<short>(POLLIN | (more ? POLLOUT : 0)), 0};
     if (::poll(&p, 1, 50) < 0) continue;
     if ((p.revents & POLLIN) != 0 || (p.revents & (POLLERR | POLLHUP)) != 0) break;
@@ -109,18 +109,18 @@ class BodyAdmissionTest : public PopServerFixture {
   // connects again 50 ms after every answer until that time is over, as an attacker would.
   // Meanwhile an AttackWatch samples the server's memory and times /healthz.
   Observed run_attack(int count, const std::string& head, std::size_t body_bytes, bool chunked,
-                      Clock::duration repeat_for = {}) {
+                      SteadyClock::duration repeat_for = {}) {
     Observed observed;
     AttackWatch watch(server_->pid(), port(), kMemoryCeiling);
     std::vector<std::vector<AttackResult>> per_attacker(static_cast<std::size_t>(count));
     std::vector<std::thread> attackers;
-    const auto began = Clock::now();
+    const auto began = SteadyClock::now();
     const auto deadline = began + 20s;
     for (auto& results : per_attacker) {
       attackers.emplace_back([&] {
         while (true) {
           results.push_back(attack(port(), head, body_bytes, chunked, watch, deadline));
-          if (watch.killed() || Clock::now() >= began + repeat_for) break;
+          if (watch.killed() || SteadyClock::now() >= began + repeat_for) break;
           std::this_thread::sleep_for(50ms);
         }
       });

@@ -13,19 +13,19 @@ namespace pop::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using http::testing::TestClient;
 
 // One /healthz from 127.0.0.1 on a fresh connection: its status (0 for none) and how long
 // it took.
-std::pair<int, Clock::duration> healthz(std::uint16_t port) {
-  const auto began = Clock::now();
+std::pair<int, SteadyClock::duration> healthz(std::uint16_t port) {
+  const auto began = SteadyClock::now();
   TestClient client;
   int status = 0;
   if (client.connect(port) && client.send("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")) {
     if (auto response = client.read_response(5s)) status = response->status;
   }
-  return {status, Clock::now() - began};
+  return {status, SteadyClock::now() - began};
 }
 
 // Opens `count` idle sockets, spread round robin over the source addresses 127.0.0.2 up to
@@ -75,13 +75,13 @@ TEST_F(IdleFloodTest, TenThousandIdleSocketsFromOneAddressDoNotLockOutOthers) {
   ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &own), 0);
   if (own.rlim_cur < 10'500) GTEST_SKIP() << "this test needs 10,500 descriptors";
   SocketSet idle;
-  const auto began = Clock::now();
+  const auto began = SteadyClock::now();
   open_idle(idle, port(), 10'100, 1);
   ASSERT_EQ(idle.size(), 10'100u);
-  std::printf(
-      "[ figures  ] 10,100 sockets opened in %lld ms\n",
-      static_cast<long long>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began).count()));
+  std::printf("[ figures  ] 10,100 sockets opened in %lld ms\n",
+              static_cast<long long>(
+                  std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - began)
+                      .count()));
 
   for (int probe = 0; probe < 3; ++probe) {
     const auto [status, took] = healthz(port());
@@ -93,20 +93,20 @@ TEST_F(IdleFloodTest, TenThousandIdleSocketsFromOneAddressDoNotLockOutOthers) {
   // with no request needed, and closed.
   TestClient last;
   ASSERT_TRUE(last.connect(port(), "127.0.0.2"));
-  const auto asked = Clock::now();
+  const auto asked = SteadyClock::now();
   auto shed = last.read_response(2s);
   ASSERT_TRUE(shed) << last.error();
   EXPECT_EQ(shed->status, 503);
   EXPECT_TRUE(shed->headers.get("Retry-After").has_value());
   EXPECT_NE(shed->body.find("per client address"), std::string::npos) << shed->body;
-  EXPECT_LT(Clock::now() - asked, 1s);
+  EXPECT_LT(SteadyClock::now() - asked, 1s);
 
   // Sockets that never send a request do not hold their slot for long.
   TestClient silent;
   ASSERT_TRUE(silent.connect(port(), "127.0.0.4"));
-  const auto opened = Clock::now();
+  const auto opened = SteadyClock::now();
   EXPECT_TRUE(silent.wait_closed(15s));
-  EXPECT_LT(Clock::now() - opened, 10s);
+  EXPECT_LT(SteadyClock::now() - opened, 10s);
 }
 
 }  // namespace

@@ -13,7 +13,7 @@
 namespace pop::http::testing {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 // POST /upload (guarded, 1 MiB of body) and /tiny (guarded, 100 bytes), GET /healthz (open)
 // and /slow (guarded). The gate refuses a request without Authorization, sleeps a second
@@ -100,11 +100,11 @@ TEST_F(ServerAdmissionTest, AdmissionDoesNotStallTheEventLoop) {
   auto slow = connect();
   ASSERT_TRUE(slow->send(http_request("POST", "/upload", "Authorization: slow\r\n", "x")));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // its gate is sleeping now
-  const auto began = Clock::now();
+  const auto began = SteadyClock::now();
   auto health = round_trip(http_request("GET", "/healthz"));
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
-  EXPECT_LT(Clock::now() - began, std::chrono::milliseconds(700));
+  EXPECT_LT(SteadyClock::now() - began, std::chrono::milliseconds(700));
   auto answered = slow->read_response();
   ASSERT_TRUE(answered);
   EXPECT_EQ(answered->status, 200);
@@ -186,7 +186,7 @@ TEST_F(ServerAdmissionTest, ConnectionsPerAddressAreCappedWithAQuick503) {
     ASSERT_TRUE(held->read_response());
   }
   // The third from the same address is told at once, before it sends anything.
-  const auto began = Clock::now();
+  const auto began = SteadyClock::now();
   auto third = connect();
   auto shed = third->read_response(2s);
   ASSERT_TRUE(shed) << third->error();
@@ -194,7 +194,7 @@ TEST_F(ServerAdmissionTest, ConnectionsPerAddressAreCappedWithAQuick503) {
   EXPECT_NE(expect_error_shape(*shed, "unavailable")["message"].get<std::string>().find(
                 "2 per client address"),
             std::string::npos);
-  EXPECT_LT(Clock::now() - began, std::chrono::seconds(1));
+  EXPECT_LT(SteadyClock::now() - began, std::chrono::seconds(1));
   // Another address is served.
   auto other = connect_from("127.0.0.2");
   ASSERT_TRUE(other->send(http_request("GET", "/healthz")));
@@ -209,9 +209,9 @@ TEST_F(ServerAdmissionTest, SilentConnectionsGoAfterTheFirstRequestTimeout) {
   options.idle_timeout = std::chrono::seconds(30);
   start_admitting(router(), options);
   auto silent = connect();
-  const auto began = Clock::now();
+  const auto began = SteadyClock::now();
   EXPECT_TRUE(silent->wait_closed(5s));
-  EXPECT_LT(Clock::now() - began, std::chrono::seconds(3));
+  EXPECT_LT(SteadyClock::now() - began, std::chrono::seconds(3));
   // After a first request, the longer keep-alive idle timeout applies.
   auto talker = connect();
   ASSERT_TRUE(talker->send(http_request("GET", "/healthz")));

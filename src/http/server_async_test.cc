@@ -11,7 +11,7 @@
 namespace pop::http::testing {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 class ServerAsyncTest : public ServerTest {
  protected:
@@ -161,9 +161,9 @@ TEST_F(ServerAsyncTest, StopCancelsLongPollsWhichMayStillAnswer) {
   ASSERT_TRUE(idle->read_response());
   ASSERT_TRUE(entered.wait());
 
-  const auto began = Clock::now();
+  const auto began = SteadyClock::now();
   server_->stop();
-  EXPECT_LT(Clock::now() - began, std::chrono::seconds(5));
+  EXPECT_LT(SteadyClock::now() - began, std::chrono::seconds(5));
   auto response = polling->read_response();
   ASSERT_TRUE(response) << polling->error();
   EXPECT_EQ(body_json(*response)["stopping"], true);
@@ -179,9 +179,9 @@ TEST_F(ServerAsyncTest, StopClosesLongPollsThatNeverAnswerAfterTheGrace) {
   auto client = connect();
   ASSERT_TRUE(client->send(http_request("GET", "/poll")));
   ASSERT_TRUE(lot_.wait_for(1));
-  const auto began = Clock::now();
+  const auto began = SteadyClock::now();
   server_->stop();
-  EXPECT_LT(Clock::now() - began, std::chrono::seconds(5));
+  EXPECT_LT(SteadyClock::now() - began, std::chrono::seconds(5));
   EXPECT_TRUE(lot_.at(0).responder.cancelled());
   EXPECT_FALSE(client->read_response());
   EXPECT_TRUE(client->wait_closed());
@@ -255,11 +255,11 @@ TEST_F(ServerAsyncTest, ClientThatStopsReadingIsCutOffByTheWriteTimeout) {
   // The client never reads: far more than the socket buffers hold is queued, so a write
   // stalls past the timeout and the server closes the connection.
   const std::string megabyte(1 << 20, 'x');
-  const auto began = Clock::now();
+  const auto began = SteadyClock::now();
   for (int i = 0; i < 64; ++i) ASSERT_TRUE(responder.write(megabyte));
   EXPECT_TRUE(cancelled->wait());
   EXPECT_FALSE(responder.write(megabyte));
-  EXPECT_LT(Clock::now() - began, std::chrono::seconds(30));
+  EXPECT_LT(SteadyClock::now() - began, std::chrono::seconds(30));
 }
 
 TEST_F(ServerAsyncTest, TwoHundredConcurrentLongPolls) {

@@ -12,7 +12,7 @@
 namespace pop::http::testing {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 TEST_F(ServerTest, BodiesCutOffByTheDeadlineMidReadLeaveTheServerWhole) {
   Router router;
@@ -34,15 +34,16 @@ TEST_F(ServerTest, BodiesCutOffByTheDeadlineMidReadLeaveTheServerWhole) {
   const std::string head = "POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: 67108864\r\n\r\n";
   const std::string chunk(1024, 'x');
   int rounds = 0;
-  for (const auto until = Clock::now() + std::chrono::seconds(2); Clock::now() < until; ++rounds) {
+  for (const auto until = SteadyClock::now() + std::chrono::seconds(2); SteadyClock::now() < until;
+       ++rounds) {
     std::vector<std::unique_ptr<TestClient>> clients;
     for (int i = 0; i < 200; ++i) {
       auto client = std::make_unique<TestClient>();
       if (client->connect(server_->port()) && client->send(head))
         clients.push_back(std::move(client));
     }
-    const auto round_end = Clock::now() + std::chrono::milliseconds(400);
-    while (Clock::now() < round_end) {
+    const auto round_end = SteadyClock::now() + std::chrono::milliseconds(400);
+    while (SteadyClock::now() < round_end) {
       for (auto& client : clients) client->send(chunk);
     }
   }

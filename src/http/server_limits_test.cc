@@ -8,7 +8,7 @@
 namespace pop::http::testing {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 Router small_router() {
   Router router;
@@ -76,15 +76,15 @@ TEST_F(ServerTest, SlowSenderIsCutOffByTheRequestTimeout) {
   options.idle_timeout = std::chrono::seconds(30);
   start(small_router(), options);
   auto client = connect();
-  const auto began = Clock::now();
+  const auto began = SteadyClock::now();
   // A byte every 50 ms keeps every single read short; only a whole-request deadline stops it.
   ASSERT_TRUE(client->send("GET /healthz HTTP/1.1\r\n"));
   bool closed = false;
-  while (!closed && Clock::now() - began < std::chrono::seconds(10)) {
+  while (!closed && SteadyClock::now() - began < std::chrono::seconds(10)) {
     if (!client->send("X")) break;  // reset by the server: closed
     closed = client->wait_closed(std::chrono::milliseconds(50));
   }
-  const auto elapsed = Clock::now() - began;
+  const auto elapsed = SteadyClock::now() - began;
   EXPECT_GE(elapsed, std::chrono::milliseconds(300));
   EXPECT_LT(elapsed, std::chrono::seconds(5));
 }
@@ -97,9 +97,9 @@ TEST_F(ServerTest, IdleKeepAliveConnectionIsClosed) {
   auto client = connect();
   ASSERT_TRUE(client->send(http_request("GET", "/healthz")));
   ASSERT_TRUE(client->read_response());
-  const auto began = Clock::now();
+  const auto began = SteadyClock::now();
   EXPECT_TRUE(client->wait_closed());
-  EXPECT_GE(Clock::now() - began, std::chrono::milliseconds(150));
+  EXPECT_GE(SteadyClock::now() - began, std::chrono::milliseconds(150));
 
   auto silent = connect();  // never sends anything
   EXPECT_TRUE(silent->wait_closed());

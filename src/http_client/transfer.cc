@@ -11,7 +11,7 @@
 namespace pop::http_client::detail {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 // The longest wait in curl_multi_poll. Canceller wakes the poll at once, so this only bounds
@@ -184,7 +184,7 @@ class Transfer {
   }
 
   TransferResult drive(milliseconds idle_timeout) {
-    last_activity_ = Clock::now();
+    last_activity_ = SteadyClock::now();
     while (true) {
       if (cancel_.cancelled()) return cancelled();
       int running = 0;
@@ -195,7 +195,7 @@ class Transfer {
       if (running == 0) break;
       milliseconds wait = kSafetyPoll;
       if (idle_timeout.count() > 0) {
-        const auto quiet = Clock::now() - last_activity_;
+        const auto quiet = SteadyClock::now() - last_activity_;
         if (quiet >= idle_timeout) {
           return failure(
               FailureKind::kTimeout, ErrorCode::kUnavailable,
@@ -269,7 +269,7 @@ class Transfer {
   }
 
   void add_header_line(std::string_view line) {
-    last_activity_ = Clock::now();
+    last_activity_ = SteadyClock::now();
     // A status line starts a new head: after "100 Continue" or a proxy's CONNECT answer.
     if (line.starts_with("HTTP/")) {
       response_.headers.clear();
@@ -284,7 +284,7 @@ class Transfer {
   }
 
   bool add_body(std::string_view bytes) {
-    last_activity_ = Clock::now();
+    last_activity_ = SteadyClock::now();
     long status = 0;
     curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &status);
     const bool success = status >= 200 && status < 300;
@@ -337,7 +337,7 @@ class Transfer {
   HeaderLines header_lines_;
   char error_buffer_[CURL_ERROR_SIZE] = {};
   Response response_;
-  Clock::time_point last_activity_;
+  SteadyClock::time_point last_activity_;
   bool stopped_ = false;    // the chunk handler asked to stop, or an error body was cut short
   bool too_large_ = false;  // request() body over max_response_bytes
   std::string handler_error_;

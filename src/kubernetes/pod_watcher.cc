@@ -35,7 +35,7 @@ bool PodWatcher::back_off(std::chrono::milliseconds& backoff) {
 bool PodWatcher::relist(std::string& resource_version) {
   auto backoff = options_.initial_backoff;
   while (!stop_.stop_requested()) {
-    const auto started = std::chrono::steady_clock::now();
+    const auto started = options_.clock->steady_now();
     auto list = client_.list_pods(name_space_, label_selector_, &stop_);
     if (list) {
       lists_.fetch_add(1);
@@ -61,7 +61,7 @@ void PodWatcher::run() {
                            .allow_bookmarks = true,
                            .timeout = options_.watch_timeout};
     bool received = false;
-    const auto watch_started = std::chrono::steady_clock::now();
+    const auto watch_started = options_.clock->steady_now();
     auto watched = client_.watch_pods(
         name_space_, query,
         [&](WatchEvent event) {
@@ -82,7 +82,7 @@ void PodWatcher::run() {
     if (watched) {
       // The server's timeout ended it: resume where it left off, at once unless the server
       // ends watches as fast as they start.
-      const bool quick = std::chrono::steady_clock::now() - watch_started < std::chrono::seconds(1);
+      const bool quick = options_.clock->steady_now() - watch_started < std::chrono::seconds(1);
       if (!received && quick && !back_off(backoff)) return;
       continue;
     }

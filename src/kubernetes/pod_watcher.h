@@ -16,6 +16,7 @@
 
 #include "kubernetes/kube_client.h"
 #include "kubernetes/stop_signal.h"
+#include "util/clock.h"
 #include "util/logger.h"
 
 namespace pop::kubernetes {
@@ -27,6 +28,8 @@ class PodWatcher {
     std::chrono::milliseconds initial_backoff{250};
     std::chrono::milliseconds max_backoff{10000};
     Logger* logger = &null_logger();  // borrowed: lists that fail
+    // Borrowed: when lists start and how quickly a watch ended. Back-off pauses are real.
+    Clock* clock = &system_clock();
   };
 
   // Called on the watcher's thread, in the order the server reported the changes.

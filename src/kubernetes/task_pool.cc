@@ -4,7 +4,7 @@
 
 namespace pop::kubernetes {
 
-TaskPool::TaskPool(int threads) {
+TaskPool::TaskPool(int threads, const Clock& clock) : clock_(clock) {
   for (int i = 0; i < std::max(threads, 1); ++i) threads_.emplace_back([this] { run(); });
 }
 
@@ -17,7 +17,7 @@ TaskPool::~TaskPool() {
   for (auto& thread : threads_) thread.join();
 }
 
-void TaskPool::post_at(Clock::time_point when, Task task) {
+void TaskPool::post_at(Time when, Task task) {
   {
     std::lock_guard lock(mutex_);
     tasks_.emplace(std::make_pair(when, next_sequence_++), std::move(task));
@@ -25,22 +25,23 @@ void TaskPool::post_at(Clock::time_point when, Task task) {
   changed_.notify_all();
 }
 
+bool TaskPool::idle() const {
+  const bool due = !tasks_.empty() && tasks_.begin()->first.first <= clock_.steady_now();
+  return !due && running_ == 0;
+}
+
 bool TaskPool::wait_idle(std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
   std::unique_lock lock(mutex_);
-  while (true) {
-    const bool due = !tasks_.empty() && tasks_.begin()->first.first <= Clock::now();
-    if (!due && running_ == 0) return true;
-    if (Clock::now() >= deadline) return false;
-    // Woken when a task ends; a delayed task falling due is noticed by the bounded wait.
-    changed_.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(50)));
-  }
+  // Re-checked whenever a task ends; a delayed task falling due makes the pool busy, not
+  // idle, so nothing needs to notice it here.
+  return clock_.wait_until(changed_, lock, clock_.steady_now() + timeout,
+                           [this] { return idle(); });
 }
 
 void TaskPool::run() {
   std::unique_lock lock(mutex_);
   while (true) {
-    const bool due = !tasks_.empty() && tasks_.begin()->first.first <= Clock::now();
+    const bool due = !tasks_.empty() && tasks_.begin()->first.first <= clock_.steady_now();
     if (due) {
       Task task = std::move(tasks_.begin()->second);
       tasks_.erase(tasks_.begin());
@@ -57,10 +58,13 @@ void TaskPool::run() {
     if (tasks_.empty()) {
       changed_.wait(lock);
     } else {
-      // A copy: wait_until reads its deadline again after waking, when another thread may
-      // have taken the task (and freed the map node) meanwhile.
-      const Clock::time_point next = tasks_.begin()->first.first;
-      changed_.wait_until(lock, next);
+      // A copy: the wait reads its deadline again after waking, when another thread may
+      // have taken the task (and freed the map node) meanwhile. Until then, or until an
+      // earlier task or the stop comes.
+      const Time next = tasks_.begin()->first.first;
+      clock_.wait_until(changed_, lock, next, [this, next] {
+        return stopping_ || tasks_.empty() || tasks_.begin()->first.first < next;
+      });
     }
   }
 }

@@ -13,24 +13,27 @@
 #include <utility>
 #include <vector>
 
+#include "util/clock.h"
+
 namespace pop::kubernetes {
 
 // Thread-safe. Tasks must not throw.
 class TaskPool {
  public:
-  using Clock = std::chrono::steady_clock;
+  using Time = Clock::SteadyTime;
   using Task = std::function<void()>;
 
-  explicit TaskPool(int threads);
+  // `clock` (borrowed) decides when a delayed task is due and how long wait_idle() waits.
+  explicit TaskPool(int threads, const Clock& clock = system_clock());
   // Runs every task already due (also those posted meanwhile), drops delayed ones that are
   // not, and joins the threads.
   ~TaskPool();
   TaskPool(const TaskPool&) = delete;
   TaskPool& operator=(const TaskPool&) = delete;
 
-  void post(Task task) { post_at(Clock::now(), std::move(task)); }
+  void post(Task task) { post_at(clock_.steady_now(), std::move(task)); }
   // Tasks due at the same instant run in the order they were posted.
-  void post_at(Clock::time_point when, Task task);
+  void post_at(Time when, Task task);
 
   // Waits until no task is due or running (delayed tasks not yet due do not count), at most
   // `timeout`. True when that happened.
@@ -38,15 +41,18 @@ class TaskPool {
 
  private:
   void run();
+  // REQUIRES: mutex_ held.
+  bool idle() const;
 
+  const Clock& clock_;
   std::mutex mutex_;
   std::condition_variable changed_;
   // Keyed by due time, then by a sequence number for posting order.
-  std::map<std::pair<Clock::time_point, std::uint64_t>, Task> tasks_;  // guarded by mutex_
-  std::uint64_t next_sequence_ = 0;                                    // guarded by mutex_
-  int running_ = 0;                                                    // guarded by mutex_
-  bool stopping_ = false;                                              // guarded by mutex_
-  std::vector<std::thread> threads_;  // last: started once the rest exists
+  std::map<std::pair<Time, std::uint64_t>, Task> tasks_;  // guarded by mutex_
+  std::uint64_t next_sequence_ = 0;                       // guarded by mutex_
+  int running_ = 0;                                       // guarded by mutex_
+  bool stopping_ = false;                                 // guarded by mutex_
+  std::vector<std::thread> threads_;                      // last: started once the rest exists
 };
 
 }  // namespace pop::kubernetes

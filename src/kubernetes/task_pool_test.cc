@@ -1,10 +1,16 @@
+// The task pool on a ManualClock: delayed tasks fall due when the test moves time, and
+// wait_idle() times out on that clock, so nothing here depends on the machine's speed.
 #include "kubernetes/task_pool.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <future>
 #include <mutex>
 #include <vector>
+
+#include "util/clock.h"
 
 namespace pop::kubernetes {
 namespace {
@@ -20,10 +26,11 @@ TEST(TaskPool, RunsDueTasksInOrderAndDelayedOnesWhenDue) {
       order.push_back(n);
     };
   };
-  TaskPool pool(1);
-  const auto start = TaskPool::Clock::now();
-  std::atomic<TaskPool::Clock::time_point> delayed_ran{};
-  pool.post_at(start + 100ms, [&] { delayed_ran = TaskPool::Clock::now(); });
+  ManualClock clock;
+  TaskPool pool(1, clock);
+  const auto start = clock.steady_now();
+  std::promise<Clock::SteadyTime> delayed_ran;
+  pool.post_at(start + 100ms, [&] { delayed_ran.set_value(clock.steady_now()); });
   pool.post(record(1));
   pool.post(record(2));
   ASSERT_TRUE(pool.wait_idle(5s));
@@ -31,29 +38,47 @@ TEST(TaskPool, RunsDueTasksInOrderAndDelayedOnesWhenDue) {
     std::lock_guard lock(mutex);
     EXPECT_EQ(order, (std::vector<int>{1, 2}));
   }
-  while (delayed_ran.load() == TaskPool::Clock::time_point{}) std::this_thread::sleep_for(5ms);
-  EXPECT_GE(delayed_ran.load() - start, 100ms);
+  auto ran = delayed_ran.get_future();
+  ASSERT_TRUE(clock.await_waiters(1));  // the worker, until 100 ms
+  clock.advance(99ms);
+  ASSERT_TRUE(clock.await_waiters(1));
+  EXPECT_EQ(ran.wait_for(0s), std::future_status::timeout);
+  clock.advance(1ms);
+  ASSERT_EQ(ran.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(ran.get() - start, 100ms);
 }
 
 TEST(TaskPool, DestructionRunsDueTasksAndDropsLaterOnes) {
   std::atomic<int> ran{0};
   {
-    TaskPool pool(2);
+    ManualClock clock;
+    TaskPool pool(2, clock);
     for (int i = 0; i < 10; ++i) pool.post([&] { ran.fetch_add(1); });
-    pool.post_at(TaskPool::Clock::now() + 1h, [&] { ran.fetch_add(100); });
+    pool.post_at(clock.steady_now() + 1h, [&] { ran.fetch_add(100); });
   }
   EXPECT_EQ(ran.load(), 10);
 }
 
 TEST(TaskPool, WaitIdleTimesOutWhileATaskRuns) {
-  std::atomic<bool> release{false};
-  TaskPool pool(1);
+  ManualClock clock;
+  std::mutex mutex;
+  std::condition_variable released;
+  bool release = false;
+  TaskPool pool(1, clock);
   pool.post([&] {
-    while (!release) std::this_thread::sleep_for(1ms);
+    std::unique_lock lock(mutex);
+    released.wait(lock, [&] { return release; });
   });
-  EXPECT_FALSE(pool.wait_idle(50ms));
-  release = true;
-  EXPECT_TRUE(pool.wait_idle(5s));
+  auto waited = std::async(std::launch::async, [&] { return pool.wait_idle(50ms); });
+  ASSERT_TRUE(clock.await_waiters(1));  // wait_idle, until 50 ms
+  clock.advance(50ms);
+  EXPECT_FALSE(waited.get());
+  {
+    std::lock_guard lock(mutex);
+    release = true;
+  }
+  released.notify_all();
+  EXPECT_TRUE(pool.wait_idle(5s));  // the task ends without time passing
 }
 
 }  // namespace

@@ -206,7 +206,7 @@ Result<void> Server::Parts::build_services() {
 }
 
 Result<void> Server::Parts::build_routes() {
-  long_polls = std::make_shared<api::LongPolls>(config.long_polls);
+  long_polls = std::make_shared<api::LongPolls>(config.long_polls, *config.clock);
   std::weak_ptr<api::LongPolls> polls = long_polls;
   ready.set_listener([polls](const std::string& pool_id, const std::string& insight_id) {
     if (auto alive = polls.lock()) alive->wake(pool_id, insight_id);
@@ -260,7 +260,7 @@ Result<void> Server::Parts::listen() {
 Result<void> Server::Parts::start_embedded_puller() {
   const EmbeddedPullerConfig& puller = *config.embedded_puller;
   const std::string pool = service::ServiceOptions{}.default_resource_pool;
-  auto created = puller.make_runner(*work_root, pool, *config.logger);
+  auto created = puller.make_runner(*work_root, pool, *config.logger, *config.clock);
   if (!created) return fail(created.error());
   runner = std::move(*created);
   // Its own credential: a puller of the default pool, held to the rules of any puller.
@@ -273,6 +273,7 @@ Result<void> Server::Parts::start_embedded_puller() {
   options.report_interval =
       std::min<std::chrono::milliseconds>(config.lease_duration / 3, std::chrono::seconds(2));
   options.logger = config.logger;
+  options.executor.clock = config.clock;
   options.report_url = url() + "/v1/reports";
   agent = std::make_unique<puller::PullerAgent>(*source, config.registry, *runner, options);
   agent_thread = std::thread([this] { agent->run(); });

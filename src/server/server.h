@@ -30,9 +30,10 @@ namespace pop::server {
 // The puller of the default resource pool that runs inside the server.
 struct EmbeddedPullerConfig {
   // Its runner, given the work directory (emptied at every start), the pool's id and the
-  // server's logger.
-  std::function<Result<std::unique_ptr<Runner>>(
-      const std::filesystem::path& work_root, const std::string& resource_pool_id, Logger& logger)>
+  // server's logger and clock.
+  std::function<Result<std::unique_ptr<Runner>>(const std::filesystem::path& work_root,
+                                                const std::string& resource_pool_id, Logger& logger,
+                                                Clock& clock)>
       make_runner;
   std::size_t capacity = 4;                 // agendas at once
   std::optional<Resources> resources = {};  // what its agendas may declare, in all
@@ -59,7 +60,8 @@ struct ServerConfig {
   std::size_t open_file_limit = 1024;  // the process's descriptor limit, shared with handlers
   api::LongPollLimits long_polls = {};
   std::optional<EmbeddedPullerConfig> embedded_puller = {};
-  // Borrowed; must outlive the server.
+  // Borrowed; must outlive the server. Every part reads time from it: the services, the
+  // long polls, the embedded puller's executors and its runner (through make_runner).
   Clock* clock = &system_clock();
   Logger* logger = &null_logger();
 };

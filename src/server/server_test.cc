@@ -63,9 +63,9 @@ class ServerAssemblyTest : public ::testing::Test {
 TEST_F(ServerAssemblyTest, RunsADiamondWithItsEmbeddedPuller) {
   ServerConfig with_puller = config("one");
   with_puller.embedded_puller =
-      EmbeddedPullerConfig{[](const fs::path& work_root, const std::string&,
-                              Logger&) -> Result<std::unique_ptr<Runner>> {
-        auto runner = LocalRunner::create({work_root});
+      EmbeddedPullerConfig{[](const fs::path& work_root, const std::string&, Logger&,
+                              Clock& clock) -> Result<std::unique_ptr<Runner>> {
+        auto runner = LocalRunner::create({.work_root = work_root, .clock = &clock});
         if (!runner) return fail(runner.error());
         return std::unique_ptr<Runner>(std::move(*runner));
       }};

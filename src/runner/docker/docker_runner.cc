@@ -23,7 +23,7 @@ namespace pop {
 namespace {
 
 using docker::DockerEngine;
-using SteadyTime = std::chrono::steady_clock::time_point;
+using SteadyTime = Clock::SteadyTime;
 
 constexpr char kIoMount[] = "/pop-io";
 
@@ -112,7 +112,7 @@ class DockerAttempt {
     std::lock_guard lock(mutex_);
     if (ended_) return;
     if (termination_ == Termination::kNone) termination_ = why;
-    const SteadyTime deadline = std::chrono::steady_clock::now() + grace;
+    const SteadyTime deadline = options_.clock->steady_now() + grace;
     if (!kill_deadline_ || deadline < *kill_deadline_) kill_deadline_ = deadline;
     if (!stopper_.joinable()) stopper_ = std::thread([this] { stop(); });
     changed_.notify_all();
@@ -178,8 +178,8 @@ class DockerAttempt {
 
   void run() {
     HandlerResult result;
-    result.started = std::chrono::system_clock::now();
-    result.launched_at = std::chrono::steady_clock::now();
+    result.started = options_.clock->now();
+    result.launched_at = options_.clock->steady_now();
     std::string id;
     std::string failure = execute(result, id);
     {
@@ -213,8 +213,8 @@ class DockerAttempt {
       result.message.insert(0, why == Termination::kRequested ? "terminated after request: "
                                                               : "terminated by runner shutdown: ");
     }
-    result.ended = std::chrono::system_clock::now();
-    result.observed_end_at = std::chrono::steady_clock::now();
+    result.ended = options_.clock->now();
+    result.observed_end_at = options_.clock->steady_now();
     notify([&](RunListener& listener) { listener.on_finished(std::move(result)); });
     done_.store(true);
   }
@@ -237,8 +237,8 @@ class DockerAttempt {
       if (termination_ != Termination::kNone) return "stopped before its container started";
     }
     if (auto started = engine->start_container(id); !started) return started.error().message;
-    result.started = std::chrono::system_clock::now();
-    result.launched_at = std::chrono::steady_clock::now();
+    result.started = options_.clock->now();
+    result.launched_at = options_.clock->steady_now();
     notify([](RunListener& listener) { listener.on_running(); });
 
     auto exit = engine->wait_container(id);
@@ -275,7 +275,7 @@ class DockerAttempt {
     while (!ended_) {
       if (!container_id_.empty()) {
         const std::string id = container_id_;
-        const bool kill = std::chrono::steady_clock::now() >= *kill_deadline_;
+        const bool kill = options_.clock->steady_now() >= *kill_deadline_;
         if (kill || !term_sent) {
           lock.unlock();
           (void)engine->kill_container(id, kill ? "SIGKILL" : "SIGTERM");
@@ -285,11 +285,16 @@ class DockerAttempt {
           continue;
         }
       }
-      if (container_id_.empty() && std::chrono::steady_clock::now() >= *kill_deadline_) {
+      if (container_id_.empty() && options_.clock->steady_now() >= *kill_deadline_) {
         changed_.wait(lock);  // for the container to exist, or the attempt to end
       } else {
-        const SteadyTime deadline = *kill_deadline_;  // terminate() may move it meanwhile
-        changed_.wait_until(lock, deadline);
+        // Until the deadline, or anything the loop looks at changes (terminate() may move
+        // the deadline meanwhile).
+        const SteadyTime deadline = *kill_deadline_;
+        const std::string seen = container_id_;
+        options_.clock->wait_until(changed_, lock, deadline, [&] {
+          return ended_ || *kill_deadline_ != deadline || container_id_ != seen;
+        });
       }
     }
   }

@@ -25,6 +25,7 @@
 
 #include "runner/output_file.h"
 #include "runner/runner.h"
+#include "util/clock.h"
 #include "util/logger.h"
 
 namespace pop {
@@ -44,6 +45,9 @@ class DockerRunner final : public Runner {
     std::size_t log_tail_bytes = 4096;
     std::size_t max_output_bytes = kOutputLimits.max_bytes;
     Logger* logger = &null_logger();  // borrowed
+    // Borrowed, and must outlive every run (a run may outlive its runner): stamps attempts
+    // and times kill deadlines.
+    Clock* clock = &system_clock();
   };
 
   static constexpr std::size_t kMaxEnvironmentPayloadBytes = 64u << 10;

@@ -31,7 +31,6 @@ using kubernetes_runner::Outcome;
 using kubernetes_runner::pod_key;
 using kubernetes_runner::PodAttempt;
 using kubernetes_runner::Stage;
-using kubernetes_runner::SteadyClock;
 using kubernetes_runner::Termination;
 using std::chrono::milliseconds;
 
@@ -66,9 +65,9 @@ class KubernetesRunner::Impl final : public std::enable_shared_from_this<Kuberne
              {kubernetes::label::kRunnerInstance, kubernetes::label_value(options_.instance_id)}})),
         evaluation_({.pending_timeout = options_.pending_timeout,
                      .unschedulable_grace = options_.unschedulable_grace},
-                    *this),
+                    *this, *options_.clock),
         logs_(*client_, abandon_, options_.log_tail_bytes),
-        tasks_(options_.worker_threads) {}
+        tasks_(options_.worker_threads, *options_.clock) {}
 
   void begin() {
     if (!options_.reap_orphans) {
@@ -127,11 +126,11 @@ class KubernetesRunner::Impl final : public std::enable_shared_from_this<Kuberne
   // From the watchers.
   void on_pod(const std::string& name_space, const Json& pod, bool deleted);
   void on_listed(const std::string& name_space, const std::vector<Json>& pods,
-                 SteadyClock::time_point list_started);
+                 Clock::SteadyTime list_started);
 
   // PodAttemptActions.
   void end(const std::shared_ptr<PodAttempt>& attempt, Outcome outcome) override;
-  void check_at(const std::shared_ptr<PodAttempt>& attempt, SteadyClock::time_point when) override;
+  void check_at(const std::shared_ptr<PodAttempt>& attempt, Clock::SteadyTime when) override;
 
   // On a worker.
   void complete(const std::shared_ptr<PodAttempt>& attempt, const Outcome& outcome);
@@ -140,6 +139,7 @@ class KubernetesRunner::Impl final : public std::enable_shared_from_this<Kuberne
   kubernetes::PodWatcher::Options watch_options() const {
     kubernetes::PodWatcher::Options watch = options_.watch;
     watch.logger = options_.logger;
+    watch.clock = options_.clock;
     return watch;
   }
   void mark_reaping_done() {
@@ -213,7 +213,7 @@ void KubernetesRunner::Impl::ensure_watcher(const std::string& name_space) {
       .on_pod = [this, name_space](const Json& pod,
                                    bool deleted) { on_pod(name_space, pod, deleted); },
       .on_listed =
-          [this, name_space](const std::vector<Json>& pods, SteadyClock::time_point list_started) {
+          [this, name_space](const std::vector<Json>& pods, Clock::SteadyTime list_started) {
             on_listed(name_space, pods, list_started);
           }};
   watchers_.emplace(
@@ -225,7 +225,8 @@ Result<std::unique_ptr<HandlerRun>> KubernetesRunner::Impl::start(const LaunchRe
                                                                   RunListener& listener) {
   auto plan = kubernetes::build_pod(request, spec_options_, random_suffix());
   if (!plan) return fail(std::move(plan).error());
-  auto attempt = std::make_shared<PodAttempt>(plan->name_space, plan->name, request, listener);
+  auto attempt = std::make_shared<PodAttempt>(plan->name_space, plan->name, request, listener,
+                                              options_.clock->now(), options_.clock->steady_now());
   {
     // Registered before the Pod exists, so that no event about it can be missed; the
     // watcher holds events back until the creation is confirmed.
@@ -252,7 +253,7 @@ Result<std::unique_ptr<HandlerRun>> KubernetesRunner::Impl::start(const LaunchRe
   pods_created_.fetch_add(1);
   {
     std::lock_guard lock(attempt->mutex);
-    attempt->confirmed_at = SteadyClock::now();
+    attempt->confirmed_at = options_.clock->steady_now();
   }
   {
     // Under mutex_, so that a shutdown either sees the attempt pending (and ends it) or has
@@ -288,7 +289,7 @@ void KubernetesRunner::Impl::on_pod(const std::string& name_space, const Json& p
 }
 
 void KubernetesRunner::Impl::on_listed(const std::string& name_space, const std::vector<Json>& pods,
-                                       SteadyClock::time_point list_started) {
+                                       Clock::SteadyTime list_started) {
   std::set<std::string> present;
   for (const Json& pod : pods) {
     present.insert(kubernetes::metadata_text(pod, "name"));
@@ -318,7 +319,7 @@ void KubernetesRunner::Impl::end(const std::shared_ptr<PodAttempt>& attempt, Out
 }
 
 void KubernetesRunner::Impl::check_at(const std::shared_ptr<PodAttempt>& attempt,
-                                      SteadyClock::time_point when) {
+                                      Clock::SteadyTime when) {
   std::weak_ptr<PodAttempt> weak = attempt;
   tasks_.post_at(when, [this, weak] {
     if (auto alive = weak.lock()) evaluation_.check(alive);
@@ -345,18 +346,19 @@ void KubernetesRunner::Impl::terminate(const std::shared_ptr<PodAttempt>& attemp
   });
   // Should the Pod never be seen ending, the attempt ends anyway.
   std::weak_ptr<PodAttempt> weak = attempt;
-  tasks_.post_at(SteadyClock::now() + grace + options_.terminate_margin, [this, weak, grace] {
-    auto alive = weak.lock();
-    if (!alive) return;
-    std::lock_guard inner(alive->mutex);
-    if (alive->pending_or_running() && alive->requested_grace == grace) {
-      end(alive,
-          {.state = kubernetes::read_pod_state(alive->last_pod, kubernetes::kHandlerContainer),
-           .failure = "the Pod was not seen ending within " +
-                      describe_duration(grace + options_.terminate_margin) + " of its deletion",
-           .pod_gone = false});
-    }
-  });
+  tasks_.post_at(
+      options_.clock->steady_now() + grace + options_.terminate_margin, [this, weak, grace] {
+        auto alive = weak.lock();
+        if (!alive) return;
+        std::lock_guard inner(alive->mutex);
+        if (alive->pending_or_running() && alive->requested_grace == grace) {
+          end(alive,
+              {.state = kubernetes::read_pod_state(alive->last_pod, kubernetes::kHandlerContainer),
+               .failure = "the Pod was not seen ending within " +
+                          describe_duration(grace + options_.terminate_margin) + " of its deletion",
+               .pod_gone = false});
+        }
+      });
 }
 
 void KubernetesRunner::Impl::detach(const std::shared_ptr<PodAttempt>& attempt) {
@@ -410,7 +412,7 @@ void KubernetesRunner::Impl::complete(const std::shared_ptr<PodAttempt>& attempt
       }
     }
     if (kept) {
-      tasks_.post_at(SteadyClock::now() + options_.keep_failed_pods,
+      tasks_.post_at(options_.clock->steady_now() + options_.keep_failed_pods,
                      [this, name_space = attempt->name_space, name = attempt->pod_name] {
                        {
                          std::lock_guard lock(mutex_);
@@ -423,8 +425,8 @@ void KubernetesRunner::Impl::complete(const std::shared_ptr<PodAttempt>& attempt
     }
   }
 
-  result.ended = std::chrono::system_clock::now();
-  result.observed_end_at = SteadyClock::now();
+  result.ended = options_.clock->now();
+  result.observed_end_at = options_.clock->steady_now();
   forget(*attempt);
   std::lock_guard lock(attempt->mutex);
   if (attempt->stage != Stage::kFinishing) return;  // detached meanwhile

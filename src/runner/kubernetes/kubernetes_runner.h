@@ -32,6 +32,7 @@
 #include "kubernetes/pod_watcher.h"
 #include "runner/kubernetes/handler_pod_spec.h"
 #include "runner/runner.h"
+#include "util/clock.h"
 #include "util/logger.h"
 
 namespace pop {
@@ -68,9 +69,13 @@ class KubernetesRunner final : public Runner {
     std::chrono::milliseconds shutdown_timeout{15000};
     // Slack above timeout + grace for the Pods' activeDeadlineSeconds (see pod_spec.h).
     std::chrono::seconds deadline_slack{600};
-    kubernetes::PodWatcher::Options watch{};  // its logger is this one's
+    kubernetes::PodWatcher::Options watch{};  // its logger and clock are this one's
     int worker_threads = 4;                   // fetch logs, delete Pods, parse results
     Logger* logger = &null_logger();          // borrowed
+    // Borrowed: stamps attempts and times the pending timeout, the unschedulable grace, the
+    // terminate margin and the expiry of Pods kept; also the Pod watcher's (`watch.clock` is
+    // replaced by this one).
+    Clock* clock = &system_clock();
   };
 
   struct Stats {

@@ -16,15 +16,16 @@ std::string describe_duration(std::chrono::milliseconds duration) {
 }
 
 PodAttempt::PodAttempt(std::string name_space_in, std::string pod_name_in,
-                       const LaunchRequest& request, RunListener& listener_in)
+                       const LaunchRequest& request, RunListener& listener_in, WallTime started_in,
+                       Clock::SteadyTime launched_at_in)
     : name_space(std::move(name_space_in)),
       pod_name(std::move(pod_name_in)),
       key(pod_key(name_space, pod_name)),
       insight_id(request.insight_id),
       log_path(request.log_path),
       log_limit_bytes(request.log_limit_bytes),
-      started(std::chrono::system_clock::now()),
-      launched_at(SteadyClock::now()),
+      started(started_in),
+      launched_at(launched_at_in),
       listener(&listener_in) {}
 
 }  // namespace pop::kubernetes_runner

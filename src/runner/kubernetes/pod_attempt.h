@@ -14,10 +14,9 @@
 
 #include "kubernetes/pod_status.h"
 #include "runner/runner.h"
+#include "util/clock.h"
 
 namespace pop::kubernetes_runner {
-
-using SteadyClock = std::chrono::steady_clock;
 
 enum class Stage {
   kCreating,   // the Pod is being created; events are held back until it is confirmed
@@ -43,8 +42,9 @@ std::string pod_key(const std::string& name_space, const std::string& name);
 std::string describe_duration(std::chrono::milliseconds duration);
 
 struct PodAttempt {
+  // `started` and `launched_at`: when the attempt began, on the runner's clock.
   PodAttempt(std::string name_space_in, std::string pod_name_in, const LaunchRequest& request,
-             RunListener& listener_in);
+             RunListener& listener_in, WallTime started_in, Clock::SteadyTime launched_at_in);
 
   bool pending_or_running() const {
     const Stage now = stage.load();
@@ -57,8 +57,8 @@ struct PodAttempt {
   const std::string insight_id;
   const std::filesystem::path log_path;
   const std::size_t log_limit_bytes;
-  const std::chrono::system_clock::time_point started;
-  const SteadyClock::time_point launched_at;
+  const WallTime started;
+  const Clock::SteadyTime launched_at;
 
   // Read without the mutex to count attempts still creating; written under it, except the
   // step from kCreating to kPending, taken under the runner's mutex (see start()).
@@ -72,8 +72,8 @@ struct PodAttempt {
   Json last_pod;                                             // guarded by mutex
   bool deleted_while_creating = false;                       // guarded by mutex
   std::string pending_reason;                                // guarded by mutex
-  std::optional<SteadyClock::time_point> unschedulable_since;  // guarded by mutex
-  SteadyClock::time_point confirmed_at;                        // guarded by mutex
+  std::optional<Clock::SteadyTime> unschedulable_since;      // guarded by mutex
+  Clock::SteadyTime confirmed_at;                            // guarded by mutex
 };
 
 }  // namespace pop::kubernetes_runner

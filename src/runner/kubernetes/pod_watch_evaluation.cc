@@ -47,7 +47,7 @@ void PodWatchEvaluation::evaluate(const std::shared_ptr<PodAttempt>& attempt, co
     attempt->unschedulable_since.reset();
     return;
   }
-  const auto now = SteadyClock::now();
+  const auto now = clock_.steady_now();
   if (!attempt->unschedulable_since) {
     attempt->unschedulable_since = now;
     if (deadlines_.unschedulable_grace.count() > 0) {
@@ -62,7 +62,7 @@ void PodWatchEvaluation::evaluate(const std::shared_ptr<PodAttempt>& attempt, co
 void PodWatchEvaluation::check(const std::shared_ptr<PodAttempt>& attempt) {
   std::lock_guard lock(attempt->mutex);
   if (!attempt->pending_or_running()) return;
-  const auto now = SteadyClock::now();
+  const auto now = clock_.steady_now();
   if (attempt->stage == Stage::kPending &&
       now - attempt->launched_at >= deadlines_.pending_timeout) {
     actions_.end(

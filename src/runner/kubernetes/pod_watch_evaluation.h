@@ -18,8 +18,7 @@ class PodAttemptActions {
   // worker. REQUIRES: attempt->mutex held.
   virtual void end(const std::shared_ptr<PodAttempt>& attempt, Outcome outcome) = 0;
   // PodWatchEvaluation::check(attempt) at `when`, unless the attempt is gone by then.
-  virtual void check_at(const std::shared_ptr<PodAttempt>& attempt,
-                        SteadyClock::time_point when) = 0;
+  virtual void check_at(const std::shared_ptr<PodAttempt>& attempt, Clock::SteadyTime when) = 0;
 
  protected:
   ~PodAttemptActions() = default;
@@ -34,9 +33,9 @@ class PodWatchEvaluation {
     std::chrono::milliseconds unschedulable_grace;
   };
 
-  // Borrows `actions`, which must outlive it.
-  PodWatchEvaluation(Deadlines deadlines, PodAttemptActions& actions)
-      : deadlines_(deadlines), actions_(actions) {}
+  // Borrows `actions` and `clock` (which times the deadlines); both must outlive it.
+  PodWatchEvaluation(Deadlines deadlines, PodAttemptActions& actions, const Clock& clock)
+      : deadlines_(deadlines), actions_(actions), clock_(clock) {}
 
   // The Pod as last seen (null: not seen, only `deleted`), or its deletion. While the Pod is
   // being created, only remembers it for start() to evaluate once the creation is confirmed.
@@ -50,6 +49,7 @@ class PodWatchEvaluation {
  private:
   const Deadlines deadlines_;
   PodAttemptActions& actions_;
+  const Clock& clock_;
 };
 
 }  // namespace pop::kubernetes_runner

@@ -36,7 +36,7 @@ extern char** environ;
 namespace pop {
 namespace {
 
-using SteadyTime = std::chrono::steady_clock::time_point;
+using SteadyTime = Clock::SteadyTime;
 
 // What an epoll event is about: the attempt id in the high bits, the source in the low two.
 enum class Source : std::uint64_t { kWakeup = 0, kLog = 1, kProgress = 2, kExit = 3 };
@@ -61,7 +61,7 @@ struct HandlerProcess {
   ProgressStream progress;
   std::optional<TempDir> work_dir;
   std::filesystem::path output_path;
-  std::chrono::system_clock::time_point started;
+  WallTime started;
   SteadyTime launched_at;
   std::optional<SteadyTime> scheduled_kill;
 };
@@ -207,8 +207,8 @@ Result<std::unique_ptr<HandlerRun>> LocalRunner::Impl::start(const LaunchRequest
     log->discard();
     return fail(std::move(child).error());
   }
-  const auto started = std::chrono::system_clock::now();
-  const auto launched_at = std::chrono::steady_clock::now();
+  const auto started = options_.clock->now();
+  const auto launched_at = options_.clock->steady_now();
   // Before the I/O thread can see the attempt, so that on_finished cannot come first.
   listener.on_running();
   // Only the handler may hold the write ends, or the pipes would never report end of file.
@@ -216,7 +216,8 @@ Result<std::unique_ptr<HandlerRun>> LocalRunner::Impl::start(const LaunchRequest
   progress_pipe->write_end.reset();
 
   const std::uint64_t id = next_attempt_id_.fetch_add(1, std::memory_order_relaxed);
-  auto control = std::make_shared<RunControl>(id, std::move(*child), listener, wakeup_);
+  auto control =
+      std::make_shared<RunControl>(id, std::move(*child), listener, wakeup_, *options_.clock);
   auto attempt = std::make_unique<HandlerProcess>(HandlerProcess{
       .id = id,
       .insight_id = request.insight_id,
@@ -299,7 +300,7 @@ void LocalRunner::Impl::loop() {
 
 int LocalRunner::Impl::epoll_timeout_ms() const {
   if (kill_deadlines_.empty()) return -1;
-  const auto wait = kill_deadlines_.begin()->first - std::chrono::steady_clock::now();
+  const auto wait = kill_deadlines_.begin()->first - options_.clock->steady_now();
   if (wait <= std::chrono::steady_clock::duration::zero()) return 0;
   // Rounded up: waking early would only find nothing due and wait again.
   return static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(wait).count());
@@ -324,7 +325,7 @@ void LocalRunner::Impl::on_wakeup() {
 }
 
 void LocalRunner::Impl::kill_overdue() {
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = options_.clock->steady_now();
   while (!kill_deadlines_.empty() && kill_deadlines_.begin()->first <= now) {
     const std::uint64_t id = kill_deadlines_.begin()->second;
     kill_deadlines_.erase(kill_deadlines_.begin());
@@ -379,8 +380,8 @@ void LocalRunner::Impl::drain(HandlerProcess& attempt) {
 
 void LocalRunner::Impl::finish(HandlerProcess& attempt) {
   HandlerResult result;
-  result.observed_end_at = std::chrono::steady_clock::now();
-  result.ended = std::chrono::system_clock::now();
+  result.observed_end_at = options_.clock->steady_now();
+  result.ended = options_.clock->now();
   result.started = attempt.started;
   result.launched_at = attempt.launched_at;
 

@@ -19,6 +19,7 @@
 
 #include "runner/output_file.h"
 #include "runner/runner.h"
+#include "util/clock.h"
 
 namespace pop {
 
@@ -31,6 +32,10 @@ class LocalRunner final : public Runner {
     std::size_t log_tail_bytes = 4096;  // how much of the log end HandlerResult carries
     std::size_t max_output_bytes =
         kOutputLimits.max_bytes;  // a larger POP_OUTPUT_FILE fails the attempt
+    // Borrowed: stamps attempts and times kill deadlines. The I/O thread sleeps in epoll
+    // for the interval this clock says is left, so a clock that jumps ahead is noticed at
+    // the end of that interval, not when it jumps.
+    Clock* clock = &system_clock();
   };
 
   static constexpr std::size_t kMaxEnvironmentPayloadBytes = 64u << 10;

@@ -7,9 +7,10 @@
 namespace pop {
 
 RunControl::RunControl(std::uint64_t attempt_id, ChildProcess child, RunListener& listener,
-                       std::shared_ptr<IoWakeup> wakeup)
+                       std::shared_ptr<IoWakeup> wakeup, const Clock& clock)
     : attempt_id_(attempt_id),
       wakeup_(std::move(wakeup)),
+      clock_(clock),
       child_(std::move(child)),
       listener_(&listener) {}
 
@@ -25,7 +26,7 @@ void RunControl::terminate(std::chrono::milliseconds grace) {
       child_.signal_group(SIGKILL);
       return;
     }
-    const auto deadline = std::chrono::steady_clock::now() + grace;
+    const auto deadline = clock_.steady_now() + grace;
     if (kill_deadline_ && *kill_deadline_ <= deadline) return;
     kill_deadline_ = deadline;
   }
@@ -50,7 +51,7 @@ void RunControl::kill() {
   child_.signal_group(SIGKILL);
 }
 
-std::optional<std::chrono::steady_clock::time_point> RunControl::kill_deadline() const {
+std::optional<Clock::SteadyTime> RunControl::kill_deadline() const {
   std::lock_guard lock(mutex_);
   return kill_deadline_;
 }

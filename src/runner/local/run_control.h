@@ -16,6 +16,7 @@
 #include "runner/local/child_process.h"
 #include "runner/local/io_wakeup.h"
 #include "runner/runner.h"
+#include "util/clock.h"
 
 namespace pop {
 
@@ -24,7 +25,7 @@ class RunControl {
   enum class Termination { kNone, kRequested, kShutdown };
 
   RunControl(std::uint64_t attempt_id, ChildProcess child, RunListener& listener,
-             std::shared_ptr<IoWakeup> wakeup);
+             std::shared_ptr<IoWakeup> wakeup, const Clock& clock);
   RunControl(const RunControl&) = delete;
   RunControl& operator=(const RunControl&) = delete;
 
@@ -41,7 +42,7 @@ class RunControl {
   void shut_down();
   // SIGKILL now, because the grace period is over.
   void kill();
-  std::optional<std::chrono::steady_clock::time_point> kill_deadline() const;
+  std::optional<Clock::SteadyTime> kill_deadline() const;
   Termination termination() const;
   ExitStatus kill_group_and_reap();
 
@@ -55,11 +56,12 @@ class RunControl {
  private:
   const std::uint64_t attempt_id_;
   const std::shared_ptr<IoWakeup> wakeup_;
+  const Clock& clock_;  // borrowed: times the kill deadline
   mutable std::recursive_mutex mutex_;
   ChildProcess child_;
   RunListener* listener_;
   Termination termination_ = Termination::kNone;
-  std::optional<std::chrono::steady_clock::time_point> kill_deadline_;
+  std::optional<Clock::SteadyTime> kill_deadline_;
 };
 
 }  // namespace pop
