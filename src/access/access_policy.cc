@@ -62,6 +62,10 @@ Result<void> check_submit(const Principal& caller) {
   return fail(ErrorCode::kForbidden, "only admins and customer members submit agendas");
 }
 
+bool may_submit_for(const Principal& caller, std::string_view customer_id) {
+  return caller.acts_for(customer_id);
+}
+
 std::string implied_customer(const Principal& caller) {
   if (caller.is_admin()) return "default";
   if (caller.role == Role::kMember && caller.customer_ids.size() == 1)
@@ -176,12 +180,16 @@ Result<void> check_manage_tokens(const Principal& caller) {
   return fail(ErrorCode::kForbidden, "only admins and customer members manage API tokens");
 }
 
-Result<void> check_issue_token(const Principal& caller, Role role,
-                               const std::vector<std::string>& customer_ids) {
+Result<void> check_issue_role(const Principal& caller, Role role) {
+  if (auto allowed = check_manage_tokens(caller); !allowed) return allowed;
+  if (caller.is_admin() || role == Role::kMember) return {};
+  return fail(ErrorCode::kForbidden, "a customer member may issue member tokens only");
+}
+
+Result<void> check_issue_for(const Principal& caller,
+                             const std::vector<std::string>& customer_ids) {
   if (auto allowed = check_manage_tokens(caller); !allowed) return allowed;
   if (caller.is_admin()) return {};
-  if (role != Role::kMember)
-    return fail(ErrorCode::kForbidden, "a customer member may issue member tokens only");
   for (const std::string& id : customer_ids) {
     if (!caller.acts_for(id))
       return fail(ErrorCode::kForbidden,
@@ -190,7 +198,7 @@ Result<void> check_issue_token(const Principal& caller, Role role,
   return {};
 }
 
-bool manages_token(const Principal& caller, Role role,
+bool manages_token(const Principal& caller, std::optional<Role> role,
                    const std::vector<std::string>& customer_ids) {
   if (caller.is_admin()) return true;
   if (caller.role != Role::kMember || role != Role::kMember) return false;

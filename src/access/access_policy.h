@@ -1,8 +1,9 @@
 // Who may see and do what: every access rule of the server, as pure functions of the caller
 // (an authenticated principal) and of facts about the object (its owner, its pool, whether
 // it is shared). The services' access classes (AgendaAccess, ConfigAccess, TokenService,
-// AuditTrail's listing, the template run) and the report route ask here and apply the
-// answer; nothing else decides. A reviewer of a security change reads this file and its
+// AuditTrail's listing, the template run) and the report route (which has the reporter's
+// principal, the report service only its claims) ask here and apply the answer; nothing
+// else decides. A reviewer of a security change reads this file and its
 // table test (access_policy_test.cc), and docs/server.md ("Authentication and access")
 // says the same in words.
 //
@@ -15,6 +16,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +51,11 @@ Result<void> check_agenda(const auth::Principal& caller, std::string_view agenda
 
 // Submitting an agenda, directly or by running a template: admins and members.
 Result<void> check_submit(const auth::Principal& caller);
+
+// Whether the caller may submit an agenda naming `customer_id` (its customerId): an admin for
+// every customer, a member for its own. The agenda service asks it once it has read the agenda,
+// and words the refusal (kForbidden naming the customer).
+bool may_submit_for(const auth::Principal& caller, std::string_view customer_id);
 
 // The customer an agenda submitted without customerId belongs to: an admin's goes to
 // "default", as in a single-user install; a member of one account submits for it; a member
@@ -105,14 +112,18 @@ Result<void> check_run_template(const auth::Principal& caller);
 // Managing API tokens at all: admins and members.
 Result<void> check_manage_tokens(const auth::Principal& caller);
 
-// Issuing a token of `role` for `customer_ids`: an admin issues any; a member issues member
-// tokens for its own customers only.
-Result<void> check_issue_token(const auth::Principal& caller, auth::Role role,
-                               const std::vector<std::string>& customer_ids);
+// Issuing a token of `role`: an admin issues any, a member member tokens only (asked as soon
+// as the role is read).
+Result<void> check_issue_role(const auth::Principal& caller, auth::Role role);
+// Issuing a token for `customer_ids`: a member only for its own customers (asked once the
+// request is otherwise valid).
+Result<void> check_issue_for(const auth::Principal& caller,
+                             const std::vector<std::string>& customer_ids);
 
-// Whether the caller manages (sees, revokes) a stored token: an admin every token, a member
-// the member tokens whose customers are all its own.
-bool manages_token(const auth::Principal& caller, auth::Role role,
+// Whether the caller manages (sees, revokes) a stored token: an admin every token, even one
+// whose role is not known (nothing: a damaged record, which only an admin may clear), a
+// member the member tokens whose customers are all its own.
+bool manages_token(const auth::Principal& caller, std::optional<auth::Role> role,
                    const std::vector<std::string>& customer_ids);
 
 // Reading the audit log: admins only.

@@ -208,10 +208,12 @@ Result<Json> parse_agenda_text(std::string_view text, const AgendaLimits& limits
   return parse_json_limited(text, agenda_document_limits(limits));
 }
 
+Result<void> check_agenda_document(const Json& document, const AgendaLimits& limits) {
+  return check_json_limits(document, agenda_document_limits(limits));
+}
+
 Result<ValidatedAgenda> load_agenda_document(Json document, const TypeKnown& type_known,
                                              const AgendaLimits& limits) {
-  if (auto within = check_json_limits(document, agenda_document_limits(limits)); !within)
-    return tl::unexpected(within.error());
   IssueList issues(limits.max_issues);
   if (!document.is_object()) {
     parse_agenda(document, issues);

@@ -46,9 +46,14 @@ using TypeKnown = std::function<bool(std::string_view type)>;
 // the edge, before it travels as a value.
 Result<Json> parse_agenda_text(std::string_view text, const AgendaLimits& limits = {});
 
-// parse_agenda, then validate_agenda, on a document parsed within the limits (by
-// parse_agenda_text, or built within them, as a template's agenda is). A top level that is not
-// an object is kInvalidAgenda.
+// The limits of parse_agenda_text, in its words, for a document built or received as a value
+// (a bound template, a leased agenda): its bytes are those of its compact text.
+Result<void> check_agenda_document(const Json& document, const AgendaLimits& limits = {});
+
+// parse_agenda, then validate_agenda. REQUIRES: `document` within the limits: parsed by
+// parse_agenda_text, or checked by check_agenda_document (they are not checked again: a
+// document parsed within them may serialise longer, 1e14 as 100000000000000.0). A top level
+// that is not an object is kInvalidAgenda.
 Result<ValidatedAgenda> load_agenda_document(Json document, const TypeKnown& type_known,
                                              const AgendaLimits& limits = {});
 

@@ -42,7 +42,7 @@ TEST(AgendaValidatorTest, ValidAgendaCarriesItsGraph) {
 }
 
 // A document that arrives as a value (a bound template, a leased agenda) is validated as its
-// text would be, its limits included.
+// text would be, and held to the same limits in the same words.
 TEST(AgendaValidatorTest, ADocumentIsLoadedAsItsTextWouldBe) {
   const std::string valid = with_operations(R"({"name": "a", "type": "sample"})");
   ASSERT_TRUE(load_agenda_document(Json::parse(valid), sample_only).has_value());
@@ -55,10 +55,22 @@ TEST(AgendaValidatorTest, ADocumentIsLoadedAsItsTextWouldBe) {
   shallow.max_depth = 3;
   const std::string deep =
       with_operations(R"({"name": "a", "type": "sample", "payload": {"x": [[1]]}})");
-  auto too_deep = load_agenda_document(Json::parse(deep), sample_only, shallow);
+  auto too_deep = check_agenda_document(Json::parse(deep), shallow);
   ASSERT_FALSE(too_deep.has_value());
   EXPECT_EQ(too_deep.error().code, ErrorCode::kTooLarge);
   EXPECT_EQ(too_deep.error().message, load(deep, shallow).error().message);
+}
+
+// A text within its limits is not measured again as it would serialise: 1e14 is written back
+// as 100000000000000.0, and a body the limit admitted must not be refused for that.
+TEST(AgendaValidatorTest, ATextWithinItsLimitIsNotMeasuredAgainAsItWouldSerialise) {
+  const std::string text = with_operations(
+      R"({"name":"a","type":"sample","payload":{"n":[1e14,1e14,1e14,1e14,1e14,1e14]}})");
+  AgendaLimits tight;
+  tight.max_document_bytes = text.size();
+  ASSERT_GT(Json::parse(text).dump().size(), text.size());
+  auto loaded = load(text, tight);
+  EXPECT_TRUE(loaded.has_value()) << loaded.error().message;
 }
 
 TEST(AgendaValidatorTest, NoOperations) {

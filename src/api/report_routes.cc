@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 
+#include "access/access_policy.h"
 #include "api/api_error.h"
 #include "api/authentication_gate.h"
 #include "http/error_response.h"

@@ -65,8 +65,7 @@ Result<store::AuditQuery> audit_query(const HttpRequest& request) {
 }
 
 HttpResponse list_audit(service::AuditTrail& audit, const HttpRequest& request) {
-  auto query = audit_query(request);
-  auto page = query ? audit.list(caller_of(request), *query) : tl::unexpected(query.error());
+  auto page = audit.list(caller_of(request), audit_query(request));
   if (!page) return api_error(page.error(), request);
   Json items = Json::array();
   for (const auto& record : page->items) items.push_back(service::audit_record_to_json(record));

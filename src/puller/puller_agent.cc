@@ -174,8 +174,11 @@ void PullerAgent::run() {
 void PullerAgent::start_job(Assignment assignment) {
   auto job = std::make_shared<Job>();
   job->agenda_id = assignment.agenda.value("id", "");
-  auto agenda = load_agenda_document(assignment.agenda,
-                                     [this](std::string_view type) { return registry_.has(type); });
+  auto within = check_agenda_document(assignment.agenda);
+  auto agenda =
+      within ? load_agenda_document(assignment.agenda,
+                                    [this](std::string_view type) { return registry_.has(type); })
+             : Result<ValidatedAgenda>(tl::unexpected(within.error()));
   if (!agenda) {
     std::string message = "this puller cannot run the agenda: " + agenda.error().message;
     for (const auto& detail : agenda.error().details) message += "; " + detail;

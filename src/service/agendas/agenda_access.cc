@@ -61,7 +61,9 @@ Result<SubmittedAgenda> AgendaAccess::submit(const Principal& caller, Json docum
   request.customer_id = access::implied_customer(caller);
   request.document = std::move(document);
   request.idempotency_key = std::move(idempotency_key);
-  request.may_act_for = [&caller](std::string_view customer) { return caller.acts_for(customer); };
+  request.may_act_for = [&caller](std::string_view customer) {
+    return access::may_submit_for(caller, customer);
+  };
   request.audit = audit_.make(caller, "agenda.submit", "", nullptr);
   auto submitted = agendas_.submit(std::move(request));
   // A stored agenda's record was written with it (a replay's the first time).

@@ -41,6 +41,8 @@ class AgendaAccess {
   // after the caller's right to submit is checked, then as submit.
   Result<SubmittedAgenda> submit_text(const auth::Principal& caller, std::string_view body,
                                       std::string idempotency_key);
+  // REQUIRES: `document` within the service's limits (parse_agenda_text or
+  // check_agenda_document).
   Result<SubmittedAgenda> submit(const auth::Principal& caller, Json document,
                                  std::string idempotency_key);
   Result<Json> agenda(const auth::Principal& caller, std::string_view id);

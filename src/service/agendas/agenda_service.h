@@ -40,7 +40,8 @@ struct ServiceOptions {
 
 struct SubmitRequest {
   std::string customer_id = {};  // whose agenda it is when the agenda names no customerId
-  Json document = {};            // the agenda, parsed within the limits (parse_agenda_text)
+  Json document = {};            // the agenda, within the limits (parse_agenda_text or
+                                 // check_agenda_document)
   std::string idempotency_key = {};
   // Whether the caller may submit for a customer the agenda names in customerId (an admin
   // for every customer, a member for its accounts). Unset: only for customer_id.

@@ -34,11 +34,12 @@ store::AuditRecord AuditTrail::make(const auth::Principal& who, std::string_view
   return record;
 }
 
-Result<store::Page<store::AuditRecord>> AuditTrail::list(const auth::Principal& caller,
-                                                         const store::AuditQuery& query) const {
+Result<store::Page<store::AuditRecord>> AuditTrail::list(
+    const auth::Principal& caller, const Result<store::AuditQuery>& query) const {
   if (auto allowed = access::check_read_audit(caller); !allowed)
     return tl::unexpected(allowed.error());
-  return store_.list_audit(query);
+  if (!query) return tl::unexpected(query.error());
+  return store_.list_audit(*query);
 }
 
 Json audit_record_to_json(const store::AuditRecord& record) {

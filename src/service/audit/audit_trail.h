@@ -37,9 +37,10 @@ class AuditTrail {
                           Json details = Json::object()) const;
 
   // A page of the log (GET /v1/audit), for a caller that may read it
-  // (access::check_read_audit).
+  // (access::check_read_audit). `query` as the request gave it, its parse perhaps failed: a
+  // caller that may not read the log hears that, not what was wrong with its query.
   Result<store::Page<store::AuditRecord>> list(const auth::Principal& caller,
-                                               const store::AuditQuery& query) const;
+                                               const Result<store::AuditQuery>& query) const;
 
   // Records the outcome of `result` and passes it on.
   template <typename T>

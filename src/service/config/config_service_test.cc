@@ -6,6 +6,7 @@
 
 #include "model/agenda_progress.h"
 #include "service/agendas/template_run.h"
+#include "service/audit/audit_trail.h"
 #include "store/sqlite/sqlite_store.h"
 #include "util/temp_dir.h"
 
@@ -449,6 +450,18 @@ TEST_F(ConfigServiceTest, RunningATemplateSubmitsTheBoundAgenda) {
   auto shared = run_template(*config_, *access_, acme, "t", request, "");
   ASSERT_TRUE(shared.has_value()) << shared.error().message;
   EXPECT_EQ(shared->agenda["customerId"], "acme");
+}
+
+// The audit log refuses a caller that may not read it before it looks at the query: a member
+// hears 403 whatever it asked, an admin hears what was wrong with its query.
+TEST_F(ConfigServiceTest, TheAuditLogRefusesBeforeItReadsTheQuery) {
+  const auth::Principal member = auth::member_principal("token:acme", {"acme"});
+  const Result<store::AuditQuery> bad_query =
+      tl::unexpected(Error{ErrorCode::kInvalidArgument, "order must be newest or oldest", {}});
+  EXPECT_EQ(audit_->list(member, bad_query).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(audit_->list(member, store::AuditQuery{}).error().code, ErrorCode::kForbidden);
+  EXPECT_EQ(audit_->list(kAdminPrincipal, bad_query).error().code, ErrorCode::kInvalidArgument);
+  EXPECT_TRUE(audit_->list(kAdminPrincipal, store::AuditQuery{}).has_value());
 }
 
 }  // namespace

@@ -93,6 +93,8 @@ Result<IssuedToken> TokenService::create(const Principal& caller, const Json& bo
   auto role = role_from(body.value("role", Json("member")));
   if (!role) return tl::unexpected(role.error());
   token.role = *role;
+  if (auto allowed = access::check_issue_role(caller, token.role); !allowed)
+    return tl::unexpected(allowed.error());
   if (auto ids = body.find("customerIds"); ids != body.end()) {
     auto parsed = customer_ids_from(*ids);
     if (!parsed) return tl::unexpected(parsed.error());
@@ -100,8 +102,6 @@ Result<IssuedToken> TokenService::create(const Principal& caller, const Json& bo
   } else if (caller.role == Role::kMember) {
     token.customer_ids = caller.customer_ids;
   }
-  if (auto allowed = access::check_issue_token(caller, token.role, token.customer_ids); !allowed)
-    return tl::unexpected(allowed.error());
   if (auto pool = body.find("resourcePoolId"); pool != body.end()) {
     if (!pool->is_string() || pool->get<std::string>().empty())
       return fail(ErrorCode::kInvalidArgument, "resourcePoolId must be a non-empty string");
@@ -150,6 +150,8 @@ Result<IssuedToken> TokenService::create(const Principal& caller, const Json& bo
     case Role::kReporter:
       break;  // not a role a body can name
   }
+  if (auto allowed = access::check_issue_for(caller, token.customer_ids); !allowed)
+    return tl::unexpected(allowed.error());
   if (token.role == Role::kPuller) {
     auto pool = store_.get_document(DocumentKind::kResourcePool, token.resource_pool_id);
     if (!pool) {
@@ -189,7 +191,8 @@ Result<IssuedToken> TokenService::issue(const NewToken& token, std::string_view 
 
 bool TokenService::manages(const Principal& caller, const Json& token) {
   auto role = role_from(Json(string_field(token, "role")));
-  return role && access::manages_token(caller, *role, customer_ids_of(token));
+  return access::manages_token(caller, role ? std::optional<Role>(*role) : std::nullopt,
+                               customer_ids_of(token));
 }
 
 Result<TokenPage> TokenService::list(const Principal& caller, const std::string& cursor,
