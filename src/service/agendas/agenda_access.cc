@@ -39,24 +39,27 @@ Result<Json> AgendaAccess::check(const Principal& caller, std::string_view agend
 
 Result<SubmittedAgenda> AgendaAccess::submit_text(const Principal& caller, std::string_view body,
                                                   std::string idempotency_key) {
-  if (auto allowed = access::check_submit(caller); !allowed) {
-    return audit_.record(caller, "agenda.submit", "",
-                         Result<SubmittedAgenda>(tl::unexpected(allowed.error())));
-  }
+  if (auto allowed = access::check_submit(caller); !allowed)
+    return refused_submit(caller, std::move(allowed).error());
   auto document = parse_agenda_text(body, agendas_.limits());
-  if (!document) {
-    return audit_.record(caller, "agenda.submit", "",
-                         Result<SubmittedAgenda>(tl::unexpected(document.error())));
-  }
-  return submit(caller, std::move(*document), std::move(idempotency_key));
+  if (!document) return refused_submit(caller, std::move(document).error());
+  return submit_allowed(caller, std::move(*document), std::move(idempotency_key));
 }
 
 Result<SubmittedAgenda> AgendaAccess::submit(const Principal& caller, Json document,
                                              std::string idempotency_key) {
-  if (auto allowed = access::check_submit(caller); !allowed) {
-    return audit_.record(caller, "agenda.submit", "",
-                         Result<SubmittedAgenda>(tl::unexpected(allowed.error())));
-  }
+  if (auto allowed = access::check_submit(caller); !allowed)
+    return refused_submit(caller, std::move(allowed).error());
+  return submit_allowed(caller, std::move(document), std::move(idempotency_key));
+}
+
+Result<SubmittedAgenda> AgendaAccess::refused_submit(const Principal& caller, Error error) {
+  return audit_.record(caller, "agenda.submit", "",
+                       Result<SubmittedAgenda>(tl::unexpected(std::move(error))));
+}
+
+Result<SubmittedAgenda> AgendaAccess::submit_allowed(const Principal& caller, Json document,
+                                                     std::string idempotency_key) {
   SubmitRequest request;
   request.customer_id = access::implied_customer(caller);
   request.document = std::move(document);

@@ -77,6 +77,11 @@ class AgendaAccess {
   Result<void> check_read(const auth::Principal& caller, std::string_view agenda_id);
 
  private:
+  // A refused submit, recorded in the audit trail.
+  Result<SubmittedAgenda> refused_submit(const auth::Principal& caller, Error error);
+  // A submit the policy allowed: the service stores it with its audit record.
+  Result<SubmittedAgenda> submit_allowed(const auth::Principal& caller, Json document,
+                                         std::string idempotency_key);
   // The agenda when the caller may act on it with `verb`; the policy's error otherwise.
   Result<Json> check(const auth::Principal& caller, std::string_view agenda_id,
                      access::AgendaVerb verb);
