@@ -222,7 +222,7 @@ Result<ValidatedAgenda> load_agenda_document(Json document, const TypeKnown& typ
   auto operations = document.find("operations");
   if (operations != document.end() && operations->is_array()) {
     if (auto counted = check_operation_count(operations->size(), limits); !counted) {
-      return tl::unexpected(counted.error());
+      return fail(counted.error());
     }
   }
   Agenda agenda = parse_agenda(std::move(document), issues);
@@ -232,14 +232,14 @@ Result<ValidatedAgenda> load_agenda_document(Json document, const TypeKnown& typ
 Result<ValidatedAgenda> load_agenda(std::string_view text, const TypeKnown& type_known,
                                     const AgendaLimits& limits) {
   auto document = parse_agenda_text(text, limits);
-  if (!document) return tl::unexpected(document.error());
+  if (!document) return fail(document.error());
   return load_agenda_document(std::move(*document), type_known, limits);
 }
 
 Result<ValidatedAgenda> validate_agenda(Agenda agenda, const TypeKnown& type_known,
                                         const AgendaLimits& limits, IssueList issues) {
   if (auto counted = check_operation_count(agenda.operations.size(), limits); !counted) {
-    return tl::unexpected(counted.error());
+    return fail(counted.error());
   }
   if (agenda.operations.empty() && !already_reported(issues, "", "operations")) {
     issues.add("", "operations", "an agenda needs at least one operation");

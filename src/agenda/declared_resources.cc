@@ -62,7 +62,7 @@ Result<std::optional<Resources>> resources_from_flags(const std::vector<std::str
     object[flag.substr(0, equals)] = amount;
   }
   auto resources = resources_from_json(object, "--resource");
-  if (!resources) return tl::unexpected(resources.error());
+  if (!resources) return fail(resources.error());
   return std::optional<Resources>(std::move(*resources));
 }
 

@@ -143,17 +143,17 @@ Result<const Json*> source_value(const Reference& reference, const ReferenceCont
 Result<Json> resolve_string(const std::string& text, const ReferenceContext& context,
                             JsonBudget& budget) {
   auto references = find_references(text);
-  if (!references) return tl::unexpected(references.error());
+  if (!references) return fail(references.error());
   Substitution substitution(text, budget);
   for (const auto& reference : *references) {
     Json scratch;
     auto value = referenced_value(reference, context, scratch);
-    if (!value) return tl::unexpected(value.error());
+    if (!value) return fail(value.error());
     if (reference.begin == 0 && reference.end == text.size()) {
       return substitution.whole(reference.text, **value);
     }
     auto embedded = substitution.embed(reference.begin, reference.end, reference.text, **value);
-    if (!embedded) return tl::unexpected(embedded.error());
+    if (!embedded) return fail(embedded.error());
   }
   return substitution.finish(references->back().text);
 }
@@ -167,7 +167,7 @@ Result<void> resolve_in_place(Json& value, std::string& path, const ReferenceCon
     auto resolved = resolve_string(text, context, budget);
     if (!resolved) {
       if (!path.empty()) resolved.error().message.insert(0, "at " + path + ": ");
-      return tl::unexpected(resolved.error());
+      return fail(resolved.error());
     }
     value = std::move(*resolved);
   } else if (value.is_object()) {
@@ -199,7 +199,7 @@ Result<std::vector<Reference>> find_references(std::string_view value) {
       return malformed_reference(value.substr(begin), "no closing \">\"");
     }
     auto reference = read_token(value.substr(begin, close + 1 - begin));
-    if (!reference) return tl::unexpected(reference.error());
+    if (!reference) return fail(reference.error());
     reference->begin = begin;
     reference->end = close + 1;
     references.push_back(std::move(*reference));
@@ -239,7 +239,7 @@ Result<Json> resolve_references(const Json& document, const ReferenceContext& co
   Json resolved = document;
   std::string path;
   auto done = resolve_in_place(resolved, path, context, budget);
-  if (!done) return tl::unexpected(done.error());
+  if (!done) return fail(done.error());
   return resolved;
 }
 

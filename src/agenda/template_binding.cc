@@ -47,7 +47,7 @@ Result<const Json*> token_value(std::string_view token, const TemplateValues& va
              found != values.static_parameters->end()) {
     base = &*found;
   } else if (executor_source(source)) {
-    if (auto checked = find_references(token); !checked) return tl::unexpected(checked.error());
+    if (auto checked = find_references(token); !checked) return fail(checked.error());
     return nullptr;
   } else {
     return malformed_reference(token,
@@ -66,7 +66,7 @@ Result<const Json*> token_value(std::string_view token, const TemplateValues& va
   ReferenceContext context;
   context.payload = base;
   auto value = references ? referenced_value(references->front(), context, scratch)
-                          : tl::unexpected(references.error());
+                          : fail(references.error());
   if (!value) {
     std::string& message = value.error().message;
     const std::string shown = std::string(kReferenceOpen) + std::string(kPayloadSource);
@@ -89,11 +89,11 @@ Result<Json> bind_string(const std::string& text, const TemplateValues& values,
     const std::string_view token(text.data() + begin, close + 1 - begin);
     Json scratch;
     auto value = token_value(token, values, scratch);
-    if (!value) return tl::unexpected(value.error());
+    if (!value) return fail(value.error());
     if (*value != nullptr) {
       if (begin == 0 && close + 1 == text.size()) return substitution.whole(token, **value);
       auto embedded = substitution.embed(begin, close + 1, token, **value);
-      if (!embedded) return tl::unexpected(embedded.error());
+      if (!embedded) return fail(embedded.error());
       last_token = token;
     }
     begin = text.find(kReferenceOpen, close + 1);
@@ -132,7 +132,7 @@ Result<Json> bind_template(const Json& document, const TemplateValues& values) {
     }
     bound[Json::json_pointer(path)] = std::move(*value);
   });
-  if (error) return tl::unexpected(std::move(*error));
+  if (error) return fail(std::move(*error));
   return bound;
 }
 

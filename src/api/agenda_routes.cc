@@ -76,7 +76,7 @@ Result<std::set<std::string>> skip_insight_ids(const Json& value) {
 
 Result<PullRequest> pull_request(const HttpRequest& request) {
   auto body = json_body(request, kSmallRequestLimits);
-  if (!body) return tl::unexpected(body.error());
+  if (!body) return fail(body.error());
   if (!body->is_object())
     return fail(ErrorCode::kInvalidArgument, "request body must be a JSON object");
   PullRequest pull;
@@ -92,12 +92,12 @@ Result<PullRequest> pull_request(const HttpRequest& request) {
   }
   if (auto resources = body->find("resources"); resources != body->end()) {
     auto available = resources_from_json(*resources, "resources");
-    if (!available) return tl::unexpected(available.error());
+    if (!available) return fail(available.error());
     pull.available = std::move(*available);
   }
   if (auto skip = body->find("skipInsightIds"); skip != body->end()) {
     auto ids = skip_insight_ids(*skip);
-    if (!ids) return tl::unexpected(ids.error());
+    if (!ids) return fail(ids.error());
     pull.skip_insight_ids = std::move(*ids);
   }
   if (auto wait = body->find("waitSeconds"); wait != body->end()) {
@@ -124,10 +124,9 @@ Result<store::AgendaQuery> agenda_query(const HttpRequest& request) {
       query.processing_state = *state;
     } else {
       auto paging = read_page_param(name, value, query.cursor, query.limit);
-      if (!paging) return tl::unexpected(paging.error());
+      if (!paging) return fail(paging.error());
       if (!*paging)
-        return tl::unexpected(
-            unknown_query_parameter(name, "linkId, state, customer, limit, cursor"));
+        return fail(unknown_query_parameter(name, "linkId, state, customer, limit, cursor"));
     }
   }
   return query;
@@ -174,8 +173,8 @@ using LeaseReport = Result<void> (service::AgendaAccess::*)(const auth::Principa
 http::SyncHandler lease_report_route(service::AgendaAccess& service, LeaseReport report) {
   return [&service, report](const HttpRequest& request) {
     auto epoch = epoch_param(request);
-    auto key = epoch ? lease_key(request) : tl::unexpected(epoch.error());
-    auto body = key ? json_body(request, kReportLimits) : tl::unexpected(key.error());
+    auto key = epoch ? lease_key(request) : fail(epoch.error());
+    auto body = key ? json_body(request, kReportLimits) : fail(key.error());
     if (!body) return error(body.error(), request);
     auto reported =
         (service.*report)(caller_of(request), request.path_param("id"), *epoch, *key, *body);
@@ -224,8 +223,8 @@ class PendingPull {
   }
 
   void answer(const Result<std::vector<service::LeasedAgenda>>& leased) {
-    auto limits = leased ? service_.execution_limits(caller_of(request_), pool_)
-                         : tl::unexpected(leased.error());
+    auto limits =
+        leased ? service_.execution_limits(caller_of(request_), pool_) : fail(leased.error());
     responder_.send(limits ? http::json_response(200, pull_answer(*leased, *limits))
                            : error(limits.error(), request_));
   }
@@ -243,7 +242,7 @@ http::Handler pull_route(service::AgendaAccess& service, std::shared_ptr<LongPol
   return [&service, long_polls](HttpRequest request, Responder responder) {
     const std::string pool(request.path_param("pool"));
     auto allowed = service.check_pull(caller_of(request), pool);
-    auto pull = allowed ? pull_request(request) : tl::unexpected(allowed.error());
+    auto pull = allowed ? pull_request(request) : fail(allowed.error());
     if (!pull) {
       responder.send(error(pull.error(), request));
       return;
@@ -292,8 +291,8 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
         router.add("GET", "/v1/agendas",
                    [&service](const HttpRequest& request) {
                      auto query = agenda_query(request);
-                     auto page = query ? service.list(caller_of(request), *query)
-                                       : tl::unexpected(query.error());
+                     auto page =
+                         query ? service.list(caller_of(request), *query) : fail(query.error());
                      return page ? http::json_response(200, *page) : error(page.error(), request);
                    }),
         router.add("DELETE", "/v1/agendas/{id}",
@@ -307,11 +306,10 @@ Result<void> AgendaRoutes::add_to(http::Router& router) {
               // An empty body is POP's default, resetAll.
               auto body = request.body.empty() ? Result<Json>(Json::object())
                                                : json_body(request, kSmallRequestLimits);
-              auto rerun =
-                  body ? service::rerun_request_from_json(*body) : tl::unexpected(body.error());
+              auto rerun = body ? service::rerun_request_from_json(*body) : fail(body.error());
               auto progress =
                   rerun ? service.rerun(caller_of(request), request.path_param("id"), *rerun)
-                        : tl::unexpected(rerun.error());
+                        : fail(rerun.error());
               return progress ? http::json_response(200, *progress)
                               : error(progress.error(), request);
             },

@@ -42,7 +42,7 @@ http::Gate authentication_gate(const auth::Authenticator& authenticator, const C
           refusals](http::HttpRequest& request) -> std::optional<http::HttpResponse> {
     auto token = auth::bearer_token(request.header("Authorization"));
     auto principal = token ? authenticator.authenticate(*token)
-                           : Result<std::optional<auth::Principal>>(tl::unexpected(token.error()));
+                           : Result<std::optional<auth::Principal>>(fail(token.error()));
     if (principal && *principal) {
       request.principal = std::make_shared<const auth::Principal>(std::move(**principal));
       return std::nullopt;

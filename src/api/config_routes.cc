@@ -90,8 +90,8 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
               "POST", path,
               [&access, kind, path, limits](const HttpRequest& request) {
                 auto body = json_body(request, limits);
-                auto created = body ? access.create(caller_of(request), kind, *body)
-                                    : tl::unexpected(body.error());
+                auto created =
+                    body ? access.create(caller_of(request), kind, *body) : fail(body.error());
                 if (!created) return api_error(created.error(), request);
                 HttpResponse response = stored(201, *created);
                 response.headers.set("Location",
@@ -104,7 +104,7 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
                        auto page = page_request(request.query);
                        auto listed =
                            page ? access.list(caller_of(request), kind, page->cursor, page->limit)
-                                : tl::unexpected(page.error());
+                                : fail(page.error());
                        if (!listed) return api_error(listed.error(), request);
                        Json body = {{"items", listed->items}};
                        if (listed->next_cursor) body["nextCursor"] = *listed->next_cursor;
@@ -121,7 +121,7 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
               "PUT", path + "/{id}",
               [&access, kind, limits](const HttpRequest& request) {
                 auto version = if_match(request);
-                auto body = version ? json_body(request, limits) : tl::unexpected(version.error());
+                auto body = version ? json_body(request, limits) : fail(version.error());
                 if (!body) return api_error(body.error(), request);
                 auto replaced = access.replace(caller_of(request), kind, request.path_param("id"),
                                                *body, *version);
@@ -145,13 +145,12 @@ Result<void> ConfigRoutes::add_to(http::Router& router) {
       [&config, &agendas](const HttpRequest& request) {
         auto body = request.body.empty() ? Result<Json>(Json::object())
                                          : json_body(request, kTemplateLimits);
-        auto run =
-            body ? service::template_run_request_from_json(*body) : tl::unexpected(body.error());
+        auto run = body ? service::template_run_request_from_json(*body) : fail(body.error());
         auto submitted =
             run ? service::run_template(config, agendas, caller_of(request),
                                         request.path_param("id"), *run,
                                         std::string(request.header("Idempotency-Key").value_or("")))
-                : tl::unexpected(run.error());
+                : fail(run.error());
         // The answer is POST /v1/agendas's: the errors are an agenda's, invalid_agenda included.
         return submitted ? created_agenda(*submitted) : api_error(submitted.error(), request);
       },

@@ -24,7 +24,7 @@ Result<bool> read_page_param(std::string_view name, const std::string& value, st
     cursor = value;
   } else if (name == "limit") {
     auto parsed = parse_page_limit(value);
-    if (!parsed) return tl::unexpected(parsed.error());
+    if (!parsed) return fail(parsed.error());
     limit = *parsed;
   } else {
     return false;
@@ -43,8 +43,8 @@ Result<PageRequest> page_request(const http::QueryParams& query) {
   PageRequest page;
   for (const auto& [name, value] : query.params()) {
     auto paging = read_page_param(name, value, page.cursor, page.limit);
-    if (!paging) return tl::unexpected(paging.error());
-    if (!*paging) return tl::unexpected(unknown_query_parameter(name, "limit, cursor"));
+    if (!paging) return fail(paging.error());
+    if (!*paging) return fail(unknown_query_parameter(name, "limit, cursor"));
   }
   return page;
 }

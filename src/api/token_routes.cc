@@ -21,7 +21,7 @@ HttpResponse create_token(service::TokenService& tokens, service::AuditTrail& au
                           const HttpRequest& request) {
   const auth::Principal& caller = caller_of(request);
   auto body = json_body(request, kTokenRequestLimits);
-  auto issued = body ? tokens.create(caller, *body) : tl::unexpected(body.error());
+  auto issued = body ? tokens.create(caller, *body) : fail(body.error());
   const std::string target = issued ? issued->document.value("id", "") : "";
   issued = audit.record(caller, "token.create", target, std::move(issued));
   if (!issued) return api_error(issued.error(), request);
@@ -35,8 +35,8 @@ HttpResponse create_token(service::TokenService& tokens, service::AuditTrail& au
 
 HttpResponse list_tokens(service::TokenService& tokens, const HttpRequest& request) {
   auto page = page_request(request.query);
-  auto listed = page ? tokens.list(caller_of(request), page->cursor, page->limit)
-                     : tl::unexpected(page.error());
+  auto listed =
+      page ? tokens.list(caller_of(request), page->cursor, page->limit) : fail(page.error());
   if (!listed) return api_error(listed.error(), request);
   Json body = {{"items", listed->items}};
   if (listed->next_cursor) body["nextCursor"] = *listed->next_cursor;
@@ -56,9 +56,9 @@ Result<store::AuditQuery> audit_query(const HttpRequest& request) {
       query.newest_first = value == "newest";
     } else {
       auto paging = read_page_param(name, value, query.cursor, query.limit);
-      if (!paging) return tl::unexpected(paging.error());
+      if (!paging) return fail(paging.error());
       if (!*paging)
-        return tl::unexpected(unknown_query_parameter(name, "actor, target, order, limit, cursor"));
+        return fail(unknown_query_parameter(name, "actor, target, order, limit, cursor"));
     }
   }
   return query;

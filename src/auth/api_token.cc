@@ -24,9 +24,9 @@ std::string hex(std::string_view bytes) {
 
 Result<MintedApiToken> mint_api_token() {
   auto id = random_bytes(kIdBytes);
-  if (!id) return tl::unexpected(id.error());
+  if (!id) return fail(id.error());
   auto secret = random_bytes(kSecretBytes);
-  if (!secret) return tl::unexpected(secret.error());
+  if (!secret) return fail(secret.error());
   MintedApiToken token{{hex(*id), std::move(*secret)}, {}};
   token.text =
       std::string(kApiTokenPrefix) + token.parts.id + "_" + base64url_encode(token.parts.secret);

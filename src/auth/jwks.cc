@@ -33,7 +33,7 @@ Result<std::optional<std::string>> optional_string(const Json& jwk, const char* 
 // A required base64url member, decoded.
 Result<std::string> required_bytes(const Json& jwk, const char* name, const std::string& where) {
   auto text = optional_string(jwk, name, where);
-  if (!text) return tl::unexpected(text.error());
+  if (!text) return fail(text.error());
   if (!*text) return fail(ErrorCode::kInvalidArgument, where + ": \"" + name + "\" is missing");
   auto bytes = base64url_decode(**text);
   if (!bytes || bytes->empty())
@@ -57,9 +57,9 @@ Result<PkeyPtr> pkey_from_params(const char* type, ParamBuilderPtr& builder,
 
 Result<PkeyPtr> rsa_pkey(const Json& jwk, const std::string& where) {
   auto n = required_bytes(jwk, "n", where);
-  if (!n) return tl::unexpected(n.error());
+  if (!n) return fail(n.error());
   auto e = required_bytes(jwk, "e", where);
-  if (!e) return tl::unexpected(e.error());
+  if (!e) return fail(e.error());
   const auto to_bignum = [](const std::string& bytes) {
     return BignumPtr(BN_bin2bn(reinterpret_cast<const unsigned char*>(bytes.data()),
                                static_cast<int>(bytes.size()), nullptr));
@@ -76,9 +76,9 @@ Result<PkeyPtr> rsa_pkey(const Json& jwk, const std::string& where) {
 
 Result<PkeyPtr> ec_p256_pkey(const Json& jwk, const std::string& where) {
   auto x = required_bytes(jwk, "x", where);
-  if (!x) return tl::unexpected(x.error());
+  if (!x) return fail(x.error());
   auto y = required_bytes(jwk, "y", where);
-  if (!y) return tl::unexpected(y.error());
+  if (!y) return fail(y.error());
   if (x->size() != kP256CoordinateBytes || y->size() != kP256CoordinateBytes)
     return fail(ErrorCode::kInvalidArgument,
                 where + ": \"x\" and \"y\" of a P-256 key must be 32 bytes each");
@@ -97,14 +97,14 @@ Result<PkeyPtr> ec_p256_pkey(const Json& jwk, const std::string& where) {
 // The key type a JWK has when this server can verify JWTs with it; nullopt to skip it.
 Result<std::optional<JwtKeyType>> usable_type(const Json& jwk, const std::string& where) {
   auto kty = optional_string(jwk, "kty", where);
-  if (!kty) return tl::unexpected(kty.error());
+  if (!kty) return fail(kty.error());
   if (!*kty) return fail(ErrorCode::kInvalidArgument, where + ": \"kty\" is missing");
   auto use = optional_string(jwk, "use", where);
-  if (!use) return tl::unexpected(use.error());
+  if (!use) return fail(use.error());
   auto alg = optional_string(jwk, "alg", where);
-  if (!alg) return tl::unexpected(alg.error());
+  if (!alg) return fail(alg.error());
   auto crv = optional_string(jwk, "crv", where);
-  if (!crv) return tl::unexpected(crv.error());
+  if (!crv) return fail(crv.error());
 
   std::optional<JwtKeyType> type;
   if (**kty == "RSA") type = JwtKeyType::kRsa;
@@ -133,16 +133,16 @@ Result<std::vector<JwtKey>> parse_jwks(std::string_view text, const std::string&
     const std::string where = source + " key " + std::to_string(index);
     if (!jwk.is_object()) return fail(ErrorCode::kInvalidArgument, where + " is not an object");
     auto type = usable_type(jwk, where);
-    if (!type) return tl::unexpected(type.error());
+    if (!type) return fail(type.error());
     if (!*type) continue;
     auto kid = optional_string(jwk, "kid", where);
-    if (!kid) return tl::unexpected(kid.error());
+    if (!kid) return fail(kid.error());
     if (*kid && !kids.insert(**kid).second)
       return fail(ErrorCode::kInvalidArgument, where + " repeats the kid \"" + **kid + "\"");
     auto pkey = **type == JwtKeyType::kRsa ? rsa_pkey(jwk, where) : ec_p256_pkey(jwk, where);
-    if (!pkey) return tl::unexpected(pkey.error());
+    if (!pkey) return fail(pkey.error());
     auto key = make_jwt_key(std::move(*pkey), kid->value_or(""), where);
-    if (!key) return tl::unexpected(key.error());
+    if (!key) return fail(key.error());
     usable.push_back(std::move(*key));
   }
   if (usable.empty())
@@ -153,7 +153,7 @@ Result<std::vector<JwtKey>> parse_jwks(std::string_view text, const std::string&
 
 Result<std::vector<JwtKey>> load_jwks_file(const std::string& path) {
   auto text = read_jwt_key_file(path);
-  if (!text) return tl::unexpected(text.error());
+  if (!text) return fail(text.error());
   return parse_jwks(*text, "the JWKS file " + path);
 }
 

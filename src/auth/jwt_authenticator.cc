@@ -103,12 +103,12 @@ Result<std::unique_ptr<JwtAuthenticator>> JwtAuthenticator::create(JwtOptions op
   std::vector<JwtKey> keys;
   for (const std::string& file : options.public_key_files) {
     auto key = load_pem_public_key(file);
-    if (!key) return tl::unexpected(key.error());
+    if (!key) return fail(key.error());
     keys.push_back(std::move(*key));
   }
   if (!options.jwks_file.empty()) {
     auto jwks = load_jwks_file(options.jwks_file);
-    if (!jwks) return tl::unexpected(jwks.error());
+    if (!jwks) return fail(jwks.error());
     keys.insert(keys.end(), jwks->begin(), jwks->end());
   }
 
@@ -118,10 +118,10 @@ Result<std::unique_ptr<JwtAuthenticator>> JwtAuthenticator::create(JwtOptions op
   rules.leeway = options.leeway;
   rules.admin_role = std::move(options.admin_role);
   auto customers = jwt_claim_pointer(options.customers_claim);
-  if (!customers) return tl::unexpected(customers.error());
+  if (!customers) return fail(customers.error());
   rules.customers = std::move(*customers);
   auto roles = jwt_claim_pointer(options.roles_claim);
-  if (!roles) return tl::unexpected(roles.error());
+  if (!roles) return fail(roles.error());
   rules.roles = std::move(*roles);
 
   auto clock = std::move(options.clock);
@@ -139,18 +139,18 @@ Result<std::optional<Principal>> JwtAuthenticator::authenticate(std::string_view
   if (!header_text || !opens_object(*header_text)) return std::optional<Principal>();
 
   auto header = parse_object(*header_text, "header");
-  if (!header) return tl::unexpected(header.error());
+  if (!header) return fail(header.error());
   const auto signature = base64url_decode(jws->signature);
   if (!signature) return jwt_refusal("the JWT signature is not base64url");
   if (auto verified = check_signature(*header, jws->signing_input, *signature); !verified)
-    return tl::unexpected(verified.error());
+    return fail(verified.error());
 
   const auto payload_text = base64url_decode(jws->payload);
   if (!payload_text) return jwt_refusal("the JWT payload is not base64url");
   auto claims = parse_object(*payload_text, "payload");
-  if (!claims) return tl::unexpected(claims.error());
+  if (!claims) return fail(claims.error());
   auto principal = jwt_principal(*claims, rules_, clock_());
-  if (!principal) return tl::unexpected(principal.error());
+  if (!principal) return fail(principal.error());
   return std::optional<Principal>(std::move(*principal));
 }
 

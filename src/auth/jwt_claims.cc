@@ -32,14 +32,14 @@ Result<void> check_times(const Json& claims, std::chrono::seconds leeway,
   const double seconds = std::chrono::duration<double>(now.time_since_epoch()).count();
   const double slack = static_cast<double>(leeway.count());
   auto exp = numeric_date(claims, "exp");
-  if (!exp) return tl::unexpected(exp.error());
+  if (!exp) return fail(exp.error());
   if (!*exp) return jwt_refusal("the JWT has no expiry (\"exp\")");
   if (seconds >= **exp + slack) return jwt_refusal("the JWT expired");
   auto nbf = numeric_date(claims, "nbf");
-  if (!nbf) return tl::unexpected(nbf.error());
+  if (!nbf) return fail(nbf.error());
   if (*nbf && seconds + slack < **nbf) return jwt_refusal("the JWT is not valid yet (\"nbf\")");
   auto iat = numeric_date(claims, "iat");
-  if (!iat) return tl::unexpected(iat.error());
+  if (!iat) return fail(iat.error());
   if (*iat && seconds + slack < **iat)
     return jwt_refusal("the JWT was issued in the future (\"iat\")");
   return {};
@@ -123,26 +123,25 @@ Result<Json::json_pointer> jwt_claim_pointer(std::string_view claim) {
 Result<Principal> jwt_principal(const Json& claims, const JwtClaimRules& rules,
                                 std::chrono::system_clock::time_point now) {
   if (!claims.is_object()) return jwt_refusal("the JWT payload is not a JSON object");
-  if (auto times = check_times(claims, rules.leeway, now); !times)
-    return tl::unexpected(times.error());
+  if (auto times = check_times(claims, rules.leeway, now); !times) return fail(times.error());
   auto iss = string_claim(claims, "iss");
-  if (!iss) return tl::unexpected(iss.error());
+  if (!iss) return fail(iss.error());
   if (!rules.issuer.empty() && *iss != rules.issuer)
     return jwt_refusal("the JWT issuer (\"iss\") is not \"" + rules.issuer + "\"");
   if (auto audience = check_audience(claims, rules.audience); !audience)
-    return tl::unexpected(audience.error());
+    return fail(audience.error());
   auto sub = string_claim(claims, "sub");
-  if (!sub) return tl::unexpected(sub.error());
+  if (!sub) return fail(sub.error());
   if (sub->empty()) return jwt_refusal("the JWT has no subject (\"sub\")");
   const std::string name = "jwt:" + *iss + "/" + *sub;
 
   auto roles = string_list_claim(claims, rules.roles);
-  if (!roles) return tl::unexpected(roles.error());
+  if (!roles) return fail(roles.error());
   if (!rules.admin_role.empty() &&
       std::find(roles->begin(), roles->end(), rules.admin_role) != roles->end())
     return admin_principal(name);
   auto customers = string_list_claim(claims, rules.customers);
-  if (!customers) return tl::unexpected(customers.error());
+  if (!customers) return fail(customers.error());
   if (customers->empty()) return jwt_refusal("the token grants no customer account");
   return member_principal(name, std::move(*customers));
 }

@@ -107,7 +107,7 @@ Result<std::string> read_jwt_key_file(const std::string& path) {
 
 Result<JwtKey> load_pem_public_key(const std::string& path) {
   auto text = read_jwt_key_file(path);
-  if (!text) return tl::unexpected(text.error());
+  if (!text) return fail(text.error());
   BioPtr bio(BIO_new_mem_buf(text->data(), static_cast<int>(text->size())));
   PkeyPtr pkey(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!pkey) {

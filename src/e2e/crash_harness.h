@@ -98,7 +98,7 @@ inline Result<ServerProcess> start_server(const std::vector<std::string>& argume
 inline Result<Json> fetch_progress(http_client::Client& client, const std::string& id) {
   auto response =
       client.request("GET", "/v1/agendas/" + http_client::percent_encode(id) + "/progress");
-  if (!response) return tl::unexpected(response.error());
+  if (!response) return fail(response.error());
   if (response->status != 200) {
     return fail(response->status == 404 ? ErrorCode::kNotFound : ErrorCode::kUnavailable,
                 "GET progress of acknowledged agenda " + id + ": " +
@@ -119,7 +119,7 @@ inline Result<Snapshot> take_snapshot(const ServerAddress& address,
                                       const std::map<std::string, std::string>& acknowledged,
                                       const std::filesystem::path& ledger) {
   auto client = address.client();
-  if (!client) return tl::unexpected(client.error());
+  if (!client) return fail(client.error());
   Snapshot snapshot;
   for (const auto& [key, id] : acknowledged) {
     auto progress = fetch_progress(*client, id);
@@ -127,7 +127,7 @@ inline Result<Snapshot> take_snapshot(const ServerAddress& address,
       snapshot.lost.push_back(id);
       continue;
     }
-    if (!progress) return tl::unexpected(progress.error());
+    if (!progress) return fail(progress.error());
     ++snapshot.agendas;
     const std::string state = progress->value("processingState", "");
     snapshot.complete += state == "COMPLETE";
@@ -193,14 +193,14 @@ inline std::size_t kill_marked_processes(const std::string& marker) {
 // Every agenda the server lists (GET /v1/agendas, page after page).
 inline Result<std::vector<Json>> list_agendas(const ServerAddress& address) {
   auto client = address.client();
-  if (!client) return tl::unexpected(client.error());
+  if (!client) return fail(client.error());
   std::vector<Json> items;
   std::string cursor;
   for (;;) {
     auto response = client->request(
         "GET", "/v1/agendas?limit=1000" +
                    (cursor.empty() ? "" : "&cursor=" + http_client::percent_encode(cursor)));
-    if (!response) return tl::unexpected(response.error());
+    if (!response) return fail(response.error());
     if (response->status != 200)
       return fail(
           ErrorCode::kUnavailable,

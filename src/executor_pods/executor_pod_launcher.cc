@@ -203,7 +203,7 @@ Result<std::size_t> ExecutorPodLauncher::active_handlers(const std::string& insi
   if (!pods &&
       (pods.error().code == ErrorCode::kForbidden || pods.error().code == ErrorCode::kNotFound))
     pods = client_.list_pods(options_.pod.name_space, selector, &stop_signal_);
-  if (!pods) return tl::unexpected(pods.error());
+  if (!pods) return fail(pods.error());
   std::size_t active = 0;
   std::set<std::string> runners;  // the runner instances of active handler Pods
   for (const Json& pod : pods->items) {

@@ -45,7 +45,7 @@ Result<std::vector<DiagnosticEvent>> read_events(const Json& object) {
     if (!item.is_object())
       return fail(ErrorCode::kInvalidArgument, "diagnosticEvents entries must be objects");
     auto time = read_time(item, "time");
-    if (!time) return tl::unexpected(time.error());
+    if (!time) return fail(time.error());
     events.push_back(
         {string_field(item, "message"), time->value_or(WallTime{}), string_field(item, "logTail")});
   }
@@ -162,7 +162,7 @@ Result<AgendaProgress> agenda_progress_from_json(const Json& document) {
   AgendaProgress progress;
   progress.agenda_id = string_field(document, "agendaId");
   auto state = parse_processing_state(string_field(document, "processingState"));
-  if (!state) return tl::unexpected(state.error());
+  if (!state) return fail(state.error());
   progress.state = *state;
   if (progress.state == ProcessingState::kComplete) {
     const std::string message = string_field(document, "processingStateMessage");
@@ -171,23 +171,23 @@ Result<AgendaProgress> agenda_progress_from_json(const Json& document) {
                                                 : AgendaOutcome::kFailed;
   }
   auto percent = number_field(document, "percentComplete", 0, 0, 100);
-  if (!percent) return tl::unexpected(percent.error());
+  if (!percent) return fail(percent.error());
   progress.percent_complete = *percent;
   auto events = read_events(document);
-  if (!events) return tl::unexpected(events.error());
+  if (!events) return fail(events.error());
   progress.diagnostic_events = std::move(*events);
   auto operations = document.find("operationProgress");
   if (operations == document.end() || !operations->is_array())
     return fail(ErrorCode::kInvalidArgument, "operationProgress must be an array");
   for (std::size_t i = 0; i < operations->size(); ++i) {
     auto operation = read_operation((*operations)[i], i);
-    if (!operation) return tl::unexpected(operation.error());
+    if (!operation) return fail(operation.error());
     progress.operations.push_back(std::move(*operation));
   }
   for (auto [key, slot] : {std::pair{"startedTime", &progress.started_time},
                            std::pair{"completedTime", &progress.completed_time}}) {
     auto time = read_time(document, key);
-    if (!time) return tl::unexpected(time.error());
+    if (!time) return fail(time.error());
     *slot = *time;
   }
   return progress;

@@ -78,7 +78,7 @@ Result<ProcessingState> parse_processing_state(std::string_view name) {
 Result<OperationState> parse_operation_state(std::string_view processing_state,
                                              std::string_view message) {
   auto state = parse_processing_state(processing_state);
-  if (!state) return tl::unexpected(state.error());
+  if (!state) return fail(state.error());
   switch (*state) {
     case ProcessingState::kWaiting:
       return message == "retrying" ? OperationState::kRetrying : OperationState::kPending;

@@ -15,9 +15,9 @@ Result<std::unique_ptr<HttpWorkSource>> HttpWorkSource::create(
     const http_client::ClientOptions& options, std::string resource_pool_id,
     std::string puller_id) {
   auto poll = http_client::Client::create(options);
-  if (!poll) return tl::unexpected(poll.error());
+  if (!poll) return fail(poll.error());
   auto reports = http_client::Client::create(options);
-  if (!reports) return tl::unexpected(reports.error());
+  if (!reports) return fail(reports.error());
   return std::unique_ptr<HttpWorkSource>(new HttpWorkSource(
       std::move(*poll), std::move(*reports), std::move(resource_pool_id), std::move(puller_id)));
 }
@@ -64,7 +64,7 @@ Result<PullAnswer> HttpWorkSource::pull(std::size_t max, std::chrono::millisecon
   request.timeout = wait + std::chrono::seconds(15);
   const auto asked = std::chrono::steady_clock::now();
   auto answer = http_client::json_result(poll_.send(request));
-  if (!answer) return tl::unexpected(answer.error());
+  if (!answer) return fail(answer.error());
   // Nothing, long before `wait`: the server held no poll for this puller (its bound of
   // waiting polls is reached, or it is stopping). Ask again after a pause, not at once.
   const auto waited = std::chrono::steady_clock::now() - asked;
@@ -74,7 +74,7 @@ Result<PullAnswer> HttpWorkSource::pull(std::size_t max, std::chrono::millisecon
     return fail(ErrorCode::kUnavailable, "pull answer is not a JSON object");
   PullAnswer pulled;
   auto limits = execution_limits(*answer);
-  if (!limits) return tl::unexpected(limits.error());
+  if (!limits) return fail(limits.error());
   pulled.execution_limits = std::move(*limits);
   const Json agendas = answer->value("agendas", Json::array());
   if (!agendas.is_array())
@@ -107,7 +107,7 @@ Result<void> HttpWorkSource::report(const std::string& agenda_id, std::uint64_t 
                                     const std::string& lease_key, const Json& progress) {
   auto answer =
       send_report("PUT", lease_target(agenda_id, epoch) + "/progress", progress, lease_key);
-  if (!answer) return tl::unexpected(answer.error());
+  if (!answer) return fail(answer.error());
   return {};
 }
 
@@ -115,7 +115,7 @@ Result<void> HttpWorkSource::complete(const std::string& agenda_id, std::uint64_
                                       const std::string& lease_key, const Json& progress) {
   auto answer =
       send_report("POST", lease_target(agenda_id, epoch) + "/complete", progress, lease_key);
-  if (!answer) return tl::unexpected(answer.error());
+  if (!answer) return fail(answer.error());
   return {};
 }
 
@@ -125,7 +125,7 @@ Result<ReportedProgress> HttpWorkSource::reported_progress(const std::string& ag
   auto answer =
       send_report("GET", lease_target(agenda_id, epoch) + "/reports?after=" + std::to_string(after),
                   std::nullopt);
-  if (!answer) return tl::unexpected(answer.error());
+  if (!answer) return fail(answer.error());
   const Json attempts = answer->is_object() ? answer->value("attempts", Json()) : Json();
   if (!attempts.is_array() || !answer->value("cursor", Json()).is_number_unsigned())
     return fail(ErrorCode::kUnavailable, "reports answer without attempts and cursor");
@@ -156,7 +156,7 @@ Result<std::optional<Json>> HttpWorkSource::reported_output(const std::string& a
                   lease_target(agenda_id, epoch) + "/reports/" +
                       http_client::percent_encode(operation) + "/" + std::to_string(attempt),
                   std::nullopt);
-  if (!answer) return tl::unexpected(answer.error());
+  if (!answer) return fail(answer.error());
   if (!answer->is_object() || !answer->value("reported", Json()).is_boolean())
     return fail(ErrorCode::kUnavailable, "output answer without \"reported\"");
   if (!(*answer)["reported"].get<bool>()) return std::optional<Json>();

@@ -28,7 +28,7 @@ Result<ReportedProgress> reported_progress(const std::string& answer) {
   auto server = answering(answer);
   if (!server) return fail(ErrorCode::kInternal, "no test server");
   auto source = HttpWorkSource::create({.base_url = server->base_url()}, "default", "puller-1");
-  if (!source) return tl::unexpected(source.error());
+  if (!source) return fail(source.error());
   return (*source)->reported_progress("agenda-1", 1, 0);
 }
 

@@ -178,7 +178,7 @@ void PullerAgent::start_job(Assignment assignment) {
   auto agenda =
       within ? load_agenda_document(assignment.agenda,
                                     [this](std::string_view type) { return registry_.has(type); })
-             : Result<ValidatedAgenda>(tl::unexpected(within.error()));
+             : Result<ValidatedAgenda>(fail(within.error()));
   if (!agenda) {
     std::string message = "this puller cannot run the agenda: " + agenda.error().message;
     for (const auto& detail : agenda.error().details) message += "; " + detail;
@@ -238,7 +238,7 @@ Admission PullerAgent::admission(std::size_t free) {
 Result<std::size_t> PullerAgent::active_handlers(const std::string& insight_id) {
   const std::size_t own = own_handlers(insight_id);
   auto counted = runner_.active_handlers(insight_id);
-  if (!counted) return tl::unexpected(counted.error());
+  if (!counted) return fail(counted.error());
   return std::max(own, counted->value_or(0));
 }
 

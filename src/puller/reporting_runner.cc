@@ -107,7 +107,7 @@ Result<std::unique_ptr<HandlerRun>> ReportingRunner::start(const LaunchRequest& 
   reporting.report_token = mint_report_token(
       lease_.key, {lease_.agenda_id, lease_.epoch, request.operation_name, request.attempt});
   auto inner = inner_.start(reporting, *run);
-  if (!inner) return tl::unexpected(inner.error());
+  if (!inner) return fail(inner.error());
   run->adopt(std::move(*inner));
   return std::unique_ptr<HandlerRun>(std::move(run));
 }
@@ -120,7 +120,7 @@ Result<void> ReportingRunner::poll() {
     if (!running) return {};
   }
   auto reported = source_.reported_progress(lease_.agenda_id, lease_.epoch, cursor_);
-  if (!reported) return tl::unexpected(reported.error());
+  if (!reported) return fail(reported.error());
   cursor_ = reported->cursor;
   std::lock_guard lock(mutex_);
   for (const auto& progress : reported->attempts) {

@@ -181,11 +181,10 @@ Result<DataDirectory> DataDirectory::claim(const fs::path& path, std::string_vie
   // The parents are the operator's business; only the data directory itself is made private.
   const fs::path parent = directory.parent_path();
   if (!parent.empty()) fs::create_directories(parent, error);
-  if (auto made = make_private_directory(directory); !made) return tl::unexpected(made.error());
+  if (auto made = make_private_directory(directory); !made) return fail(made.error());
   auto held = lock(directory);
-  if (!held) return tl::unexpected(held.error());
-  if (auto kept = check_database_kept(directory, database_file); !kept)
-    return tl::unexpected(kept.error());
+  if (!held) return fail(held.error());
+  if (auto kept = check_database_kept(directory, database_file); !kept) return fail(kept.error());
   DataDirectory claimed(directory, std::move(*held));
   claimed.tightened_ = tighten_tree(directory);
   return claimed;
@@ -198,7 +197,7 @@ Result<fs::path> DataDirectory::fresh_subdirectory(std::string_view name) const 
   if (error)
     return fail(ErrorCode::kUnavailable,
                 "cannot remove " + directory.string() + ": " + error.message());
-  if (auto made = make_private_directory(directory); !made) return tl::unexpected(made.error());
+  if (auto made = make_private_directory(directory); !made) return fail(made.error());
   return directory;
 }
 

@@ -63,7 +63,7 @@ TEST_F(DataDirectoryClaimTest, ASecondClaimIsRefusedUntilTheFirstEnds) {
   EXPECT_EQ(second.error().message,
             "data directory " + data().string() + " is in use by another pop server (pid " +
                 std::to_string(::getpid()) + "); stop it first, or give this one another --data");
-  first = tl::unexpected(Error{});  // releases the lock
+  first = fail(Error{});  // releases the lock
   EXPECT_TRUE(DataDirectory::claim(data(), "pop.db").has_value());
 }
 

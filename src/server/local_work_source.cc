@@ -20,7 +20,7 @@ Result<PullAnswer> LocalWorkSource::pull(std::size_t max, std::chrono::milliseco
     const std::uint64_t seen = signal_.generation(puller_.resource_pool_id);
     auto leased = agendas_.pull(puller_, puller_.resource_pool_id, puller_id_, max, available,
                                 skip_insight_ids);
-    if (!leased) return tl::unexpected(leased.error());
+    if (!leased) return fail(leased.error());
     const auto now = std::chrono::steady_clock::now();
     if (leased->empty() && now < deadline) {
       signal_.wait(puller_.resource_pool_id, seen,
@@ -29,7 +29,7 @@ Result<PullAnswer> LocalWorkSource::pull(std::size_t max, std::chrono::milliseco
     }
     PullAnswer answer;
     auto limits = agendas_.execution_limits(puller_, puller_.resource_pool_id);
-    if (!limits) return tl::unexpected(limits.error());
+    if (!limits) return fail(limits.error());
     answer.execution_limits = std::move(*limits);
     for (auto& agenda : *leased) {
       answer.assignments.push_back({std::move(agenda.agenda), std::move(agenda.progress),

@@ -140,7 +140,7 @@ struct Server::Parts {
 Result<void> Server::Parts::open_store() {
   // Before anything in the directory is read or written; held until the server goes.
   auto claimed = DataDirectory::claim(config.data_directory, "pop.db");
-  if (!claimed) return tl::unexpected(claimed.error());  // the message names the directory
+  if (!claimed) return fail(claimed.error());  // the message names the directory
   data.emplace(std::move(*claimed));
   if (!data->tightened().empty()) {
     config.logger->warning(
@@ -319,13 +319,13 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
         &Parts::bootstrap_admin_token, &Parts::listen}) {
     if (auto done = ((*parts).*step)(); !done) {
       parts->stop();
-      return tl::unexpected(done.error());
+      return fail(done.error());
     }
   }
   if (parts->config.embedded_puller) {
     if (auto started = parts->start_embedded_puller(); !started) {
       parts->stop();
-      return tl::unexpected(started.error());
+      return fail(started.error());
     }
   }
   parts->start_reclaimer();

@@ -43,7 +43,7 @@ class KubeSimulatorProcess {
   // Starts the simulator and waits until it listens; kUnavailable with its output otherwise.
   static Result<std::unique_ptr<KubeSimulatorProcess>> start(Options options) {
     auto dir = TempDir::create("pop-kube-simulator-");
-    if (!dir) return tl::unexpected(dir.error());
+    if (!dir) return fail(dir.error());
     auto process = std::unique_ptr<KubeSimulatorProcess>(new KubeSimulatorProcess(std::move(*dir)));
     const auto& path = process->dir_.path();
     std::vector<std::string> argv = {"/usr/bin/python3", options.script,
@@ -57,7 +57,7 @@ class KubeSimulatorProcess {
       argv.push_back(options.token);
     }
     for (const auto& argument : options.extra_arguments) argv.push_back(argument);
-    if (auto spawned = process->spawn(argv); !spawned) return tl::unexpected(spawned.error());
+    if (auto spawned = process->spawn(argv); !spawned) return fail(spawned.error());
 
     const auto deadline = std::chrono::steady_clock::now() + options.startup_timeout;
     while (!std::filesystem::exists(path / "kubeconfig")) {
@@ -72,7 +72,7 @@ class KubeSimulatorProcess {
     port_file >> port;
     process->url_ = "http://127.0.0.1:" + std::to_string(port);
     auto control = http_client::Client::create({.base_url = process->url_, .proxy = ""});
-    if (!control) return tl::unexpected(control.error());
+    if (!control) return fail(control.error());
     process->control_.emplace(std::move(*control));
     return process;
   }

@@ -40,7 +40,7 @@ Result<std::map<std::string, std::vector<std::string>>> read_mappers(const Json&
                       " is not a mapper kind (operationType, operationName, paramMap, labels)");
     }
     auto list = string_array(values, "mappers." + kind);
-    if (!list) return tl::unexpected(list.error());
+    if (!list) return fail(list.error());
     if (kind == kMapperParamMap) {
       for (const auto& entry : *list) {
         const auto equals = entry.find('=');
@@ -74,11 +74,11 @@ Result<Insight> insight_from_json(const Json& document) {
         std::pair{"title", &insight.title}, std::pair{"queueName", &insight.queue_name},
         std::pair{"customerId", &insight.customer_id}}) {
     auto text = optional_string(document, key);
-    if (!text) return tl::unexpected(text.error());
+    if (!text) return fail(text.error());
     *slot = std::move(*text);
   }
   auto algorithm = optional_string(document, "schedulingAlgorithm");
-  if (!algorithm) return tl::unexpected(algorithm.error());
+  if (!algorithm) return fail(algorithm.error());
   if (!algorithm->empty()) insight.scheduling_algorithm = std::move(*algorithm);
   if (auto size = document.find("queueSize"); size != document.end() && !size->is_null()) {
     if (!size->is_number_integer() || size->get<long long>() < 1 ||
@@ -98,7 +98,7 @@ Result<Insight> insight_from_json(const Json& document) {
     insight.execution_limit = limit->get<int>();
   }
   auto mappers = read_mappers(document.value("mappers", Json()));
-  if (!mappers) return tl::unexpected(mappers.error());
+  if (!mappers) return fail(mappers.error());
   insight.mappers = std::move(*mappers);
   if (auto global = document.find("isGlobal"); global != document.end() && !global->is_null()) {
     if (!global->is_boolean())
@@ -108,7 +108,7 @@ Result<Insight> insight_from_json(const Json& document) {
   if (auto allowed = document.find("allowedCustomerIds");
       allowed != document.end() && !allowed->is_null()) {
     auto list = string_array(*allowed, "allowedCustomerIds");
-    if (!list) return tl::unexpected(list.error());
+    if (!list) return fail(list.error());
     insight.allowed_customer_ids = std::move(*list);
   }
   if (auto config = document.find("algorithmConfig");

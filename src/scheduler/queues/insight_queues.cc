@@ -27,7 +27,7 @@ Result<void> InsightQueues::configure(const Insight& insight,
       gained = refill(it->second, now) || moved;
     } else {
       auto algorithm = scheduler::make_algorithm(insight.scheduling_algorithm, config);
-      if (!algorithm) return tl::unexpected(algorithm.error());
+      if (!algorithm) return fail(algorithm.error());
       Queue queue{
           insight, std::move(*algorithm), {}, it != queues_.end() ? it->second.looks : 0, false};
       if (it != queues_.end()) {

@@ -26,14 +26,14 @@ Result<Json> AgendaAccess::check(const Principal& caller, std::string_view agend
                                  access::AgendaVerb verb) {
   // A reporter is refused before the agenda is read.
   if (caller.role == Role::kReporter)
-    return tl::unexpected(access::check_agenda(caller, agenda_id, {}, verb).error());
+    return fail(access::check_agenda(caller, agenda_id, {}, verb).error());
   auto agenda = agendas_.agenda(agenda_id);
   if (!agenda) return agenda;
   const std::string customer = agenda->value("customerId", "");
   const std::string pool =
       agenda->value("agendaInsight", Json::object()).value("resourcePoolId", "");
   if (auto allowed = access::check_agenda(caller, agenda_id, {customer, pool}, verb); !allowed)
-    return tl::unexpected(allowed.error());
+    return fail(allowed.error());
   return agenda;
 }
 
@@ -55,7 +55,7 @@ Result<SubmittedAgenda> AgendaAccess::submit(const Principal& caller, Json docum
 
 Result<SubmittedAgenda> AgendaAccess::refused_submit(const Principal& caller, Error error) {
   return audit_.record(caller, "agenda.submit", "",
-                       Result<SubmittedAgenda>(tl::unexpected(std::move(error))));
+                       Result<SubmittedAgenda>(fail(std::move(error))));
 }
 
 Result<SubmittedAgenda> AgendaAccess::submit_allowed(const Principal& caller, Json document,
@@ -80,25 +80,25 @@ Result<Json> AgendaAccess::agenda(const Principal& caller, std::string_view id) 
 
 Result<Json> AgendaAccess::progress(const Principal& caller, std::string_view id) {
   if (auto allowed = check(caller, id, access::AgendaVerb::kRead); !allowed)
-    return tl::unexpected(allowed.error());
+    return fail(allowed.error());
   return agendas_.progress(id);
 }
 
 Result<Json> AgendaAccess::explain(const Principal& caller, std::string_view id) {
   if (auto allowed = check(caller, id, access::AgendaVerb::kRead); !allowed)
-    return tl::unexpected(allowed.error());
+    return fail(allowed.error());
   return agendas_.explain(id);
 }
 
 Result<void> AgendaAccess::check_read(const Principal& caller, std::string_view agenda_id) {
   auto allowed = check(caller, agenda_id, access::AgendaVerb::kRead);
-  if (!allowed) return tl::unexpected(allowed.error());
+  if (!allowed) return fail(allowed.error());
   return {};
 }
 
 Result<Json> AgendaAccess::list(const Principal& caller, store::AgendaQuery query) {
   auto listing = access::check_list_agendas(caller);
-  if (!listing) return tl::unexpected(listing.error());
+  if (!listing) return fail(listing.error());
   if (!listing->everything) {
     // Never an error for another customer's filter, which would tell it exists: an empty
     // page, as for a customer without agendas.
@@ -111,20 +111,20 @@ Result<Json> AgendaAccess::list(const Principal& caller, store::AgendaQuery quer
 
 Result<void> AgendaAccess::remove(const Principal& caller, std::string_view id) {
   auto allowed = check(caller, id, access::AgendaVerb::kChange);
-  auto removed = allowed ? agendas_.remove(id) : tl::unexpected(allowed.error());
+  auto removed = allowed ? agendas_.remove(id) : fail(allowed.error());
   return audit_.record(caller, "agenda.delete", id, std::move(removed));
 }
 
 Result<Json> AgendaAccess::rerun(const Principal& caller, std::string_view id,
                                  const RerunRequest& request) {
   auto allowed = check(caller, id, access::AgendaVerb::kChange);
-  auto rerun = allowed ? agendas_.rerun(id, request) : tl::unexpected(allowed.error());
+  auto rerun = allowed ? agendas_.rerun(id, request) : fail(allowed.error());
   return audit_.record(caller, "agenda.rerun", id, std::move(rerun));
 }
 
 Result<Json> AgendaAccess::cancel(const Principal& caller, std::string_view id) {
   auto allowed = check(caller, id, access::AgendaVerb::kChange);
-  auto cancelled = allowed ? agendas_.cancel(id) : tl::unexpected(allowed.error());
+  auto cancelled = allowed ? agendas_.cancel(id) : fail(allowed.error());
   return audit_.record(caller, "agenda.cancel", id, std::move(cancelled));
 }
 
@@ -137,8 +137,7 @@ Result<std::vector<LeasedAgenda>> AgendaAccess::pull(
     const Principal& caller, std::string_view resource_pool_id, std::string_view puller_id,
     std::size_t max, const std::optional<Resources>& available,
     const std::set<std::string>& skip_insight_ids) {
-  if (auto allowed = check_pull(caller, resource_pool_id); !allowed)
-    return tl::unexpected(allowed.error());
+  if (auto allowed = check_pull(caller, resource_pool_id); !allowed) return fail(allowed.error());
   auto leased = agendas_.pull(resource_pool_id, puller_id, max, available, skip_insight_ids);
   if (!leased) return leased;
   for (auto& agenda : *leased)
@@ -148,17 +147,16 @@ Result<std::vector<LeasedAgenda>> AgendaAccess::pull(
 
 Result<std::map<std::string, std::size_t>> AgendaAccess::execution_limits(
     const Principal& caller, std::string_view resource_pool_id) const {
-  if (auto allowed = check_pull(caller, resource_pool_id); !allowed)
-    return tl::unexpected(allowed.error());
+  if (auto allowed = check_pull(caller, resource_pool_id); !allowed) return fail(allowed.error());
   return agendas_.execution_limits(resource_pool_id);
 }
 
 Result<void> AgendaAccess::check_lease(const Principal& caller, std::string_view agenda_id,
                                        std::uint64_t epoch, std::string_view lease_key) {
   if (auto allowed = check(caller, agenda_id, access::AgendaVerb::kLease); !allowed)
-    return tl::unexpected(allowed.error());
+    return fail(allowed.error());
   if (!reports_.is_lease_key(agenda_id, epoch, lease_key))
-    return tl::unexpected(lease_not_held(agenda_id, epoch));
+    return fail(lease_not_held(agenda_id, epoch));
   return {};
 }
 
@@ -169,7 +167,7 @@ Result<void> AgendaAccess::report(const Principal& caller, std::string_view agen
   auto reported = agendas_.report(agenda_id, epoch, progress);
   // The store's words name the current epoch.
   if (!reported && reported.error().code == ErrorCode::kConflict)
-    return tl::unexpected(lease_not_held(agenda_id, epoch));
+    return fail(lease_not_held(agenda_id, epoch));
   return reported;
 }
 
@@ -179,7 +177,7 @@ Result<void> AgendaAccess::complete(const Principal& caller, std::string_view ag
   if (auto held = check_lease(caller, agenda_id, epoch, lease_key); !held) return held;
   auto completed = agendas_.complete(agenda_id, epoch, progress);
   if (!completed && completed.error().code == ErrorCode::kConflict)
-    return tl::unexpected(lease_not_held(agenda_id, epoch));
+    return fail(lease_not_held(agenda_id, epoch));
   return completed;
 }
 

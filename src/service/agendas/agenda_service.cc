@@ -116,14 +116,13 @@ Result<void> AgendaService::start() {
        scheduler::insight_to_json(catch_all)}};
   for (const auto& record : defaults) {
     auto created = store_.create_document(record);
-    if (!created && created.error().code != ErrorCode::kConflict)
-      return tl::unexpected(created.error());
+    if (!created && created.error().code != ErrorCode::kConflict) return fail(created.error());
   }
 
   auto insights = all_documents(store_, store::DocumentKind::kInsight);
-  if (!insights) return tl::unexpected(insights.error());
+  if (!insights) return fail(insights.error());
   auto weights = load_customer_weights(store_);
-  if (!weights) return tl::unexpected(weights.error());
+  if (!weights) return fail(weights.error());
   for (const auto& record : *insights) {
     auto insight = scheduler::insight_from_json(record.document);
     if (!insight) {
@@ -136,7 +135,7 @@ Result<void> AgendaService::start() {
   }
 
   auto waiting = store_.list_waiting_agendas();
-  if (!waiting) return tl::unexpected(waiting.error());
+  if (!waiting) return fail(waiting.error());
   for (const auto& agenda : *waiting) {
     // A leased one belongs to a puller; if that puller is gone, reclaim_expired() returns it.
     if (agenda.leased || agenda.state_message == kHeld) continue;
@@ -159,7 +158,7 @@ Result<AgendaService::CustomerTerms> AgendaService::customer_terms(std::string_v
   auto stored = store_.get_document(store::DocumentKind::kCustomer, customer_id);
   if (!stored) {
     if (stored.error().code == ErrorCode::kNotFound) return terms;
-    return tl::unexpected(stored.error());
+    return fail(stored.error());
   }
   auto customer = customer_from_json(stored->document);
   if (!customer)
@@ -212,16 +211,16 @@ Result<AgendaService::QuotaReservation> AgendaService::reserve_waiting(
 
 Result<SubmittedAgenda> AgendaService::submit(SubmitRequest request) {
   auto validated = load_agenda_document(std::move(request.document), type_known_, options_.limits);
-  if (!validated) return tl::unexpected(validated.error());
+  if (!validated) return fail(validated.error());
   Agenda& agenda = validated->agenda;
   auto priority = agenda_priority(agenda);
-  if (!priority) return tl::unexpected(priority.error());
+  if (!priority) return fail(priority.error());
   if (auto resources = declared_resources(agenda.params); !resources) {
     return fail(ErrorCode::kInvalidAgenda, "agenda is invalid",
                 {"agenda, field " + resources.error().message});
   }
   auto customer = submitting_customer(request, agenda);
-  if (!customer) return tl::unexpected(customer.error());
+  if (!customer) return fail(customer.error());
   const std::string customer_id = std::move(*customer);
   // A customer id names a customer document, so it follows the rule of document ids.
   if (auto checked = check_document_id(customer_id); !checked) {
@@ -229,12 +228,12 @@ Result<SubmittedAgenda> AgendaService::submit(SubmitRequest request) {
                 {"agenda, field customerId: " + checked.error().message});
   }
   auto terms = customer_terms(customer_id);
-  if (!terms) return tl::unexpected(terms.error());
+  if (!terms) return fail(terms.error());
   const std::string& pool = terms->resource_pool_id;
   // The queues hold every insight (loaded at start): binding needs no store read.
   const std::vector<scheduler::Insight> insights = queues_.insights_in_pool(pool);
   auto insight = scheduler::bind_insight(agenda, customer_id, pool, insights);
-  if (!insight) return tl::unexpected(insight.error());
+  if (!insight) return fail(insight.error());
 
   const WallTime now = clock_.now();
   agenda.id = random_uuid();
@@ -276,14 +275,14 @@ Result<SubmittedAgenda> AgendaService::submit(SubmitRequest request) {
   std::optional<QuotaReservation> reservation;
   if (!hold) {
     auto reserved = reserve_waiting(customer_id, *terms);
-    if (!reserved) return tl::unexpected(reserved.error());
+    if (!reserved) return fail(reserved.error());
     reservation.emplace(std::move(*reserved));
   }
   auto inserted = store_.insert_agenda(row);
-  if (!inserted) return tl::unexpected(inserted.error());
+  if (!inserted) return fail(inserted.error());
   if (inserted->replayed) {
     auto first = store_.get_agenda(inserted->agenda_id);
-    if (!first) return tl::unexpected(first.error());
+    if (!first) return fail(first.error());
     return SubmittedAgenda{first->document, true};
   }
   row.agenda.sequence = inserted->sequence;
@@ -306,19 +305,19 @@ Result<void> AgendaService::enqueue(const store::AgendaRecord& record) {
 
 Result<Json> AgendaService::agenda(std::string_view id) {
   auto record = store_.get_agenda(id);
-  if (!record) return tl::unexpected(record.error());
+  if (!record) return fail(record.error());
   return record->document;
 }
 
 Result<Json> AgendaService::progress(std::string_view id) {
   auto record = store_.get_progress(id);
-  if (!record) return tl::unexpected(record.error());
+  if (!record) return fail(record.error());
   return record->document;
 }
 
 Result<Json> AgendaService::explain(std::string_view id) {
   auto stored = store_.get_progress(id);
-  if (!stored) return tl::unexpected(stored.error());
+  if (!stored) return fail(stored.error());
   Json out = {{"agendaId", std::string(id)},
               {"processingState", processing_state_name(stored->processing_state)},
               {"processingStateMessage", stored->state_message}};
@@ -340,7 +339,7 @@ Result<Json> AgendaService::explain(std::string_view id) {
 
 Result<Json> AgendaService::list(const store::AgendaQuery& query) {
   auto page = store_.list_agendas(query);
-  if (!page) return tl::unexpected(page.error());
+  if (!page) return fail(page.error());
   Json items = Json::array();
   for (const store::AgendaSummary& summary : page->items) {
     Json item = {{"id", summary.id},
@@ -375,21 +374,21 @@ Result<store::ProgressRecord> AgendaService::revoke_and_write(
     // The lease first: a puller that moves it after this read makes revoke_lease fail, so
     // the progress read next is never older than the lease it is written under.
     auto lease = store_.get_lease(id);
-    if (!lease) return tl::unexpected(lease.error());
+    if (!lease) return fail(lease.error());
     auto stored = store_.get_progress(id);
-    if (!stored) return tl::unexpected(stored.error());
+    if (!stored) return fail(stored.error());
     auto record = change(*stored);
-    if (!record) return tl::unexpected(record.error());
+    if (!record) return fail(record.error());
     auto revoked = store_.revoke_lease(id, lease->epoch, *record);
     if (revoked) return record;
     if (revoked.error().code != ErrorCode::kConflict || attempt == kRevokeAttempts)
-      return tl::unexpected(revoked.error());
+      return fail(revoked.error());
   }
 }
 
 Result<Json> AgendaService::rerun(std::string_view id, const RerunRequest& request) {
   auto stored_agenda = store_.get_agenda(id);
-  if (!stored_agenda) return tl::unexpected(stored_agenda.error());
+  if (!stored_agenda) return fail(stored_agenda.error());
   if (!request.skip_execution && !queues_.has_insight(stored_agenda->insight_id)) {
     return fail(ErrorCode::kConflict, "agenda \"" + std::string(id) + "\" is bound to insight \"" +
                                           stored_agenda->insight_id +
@@ -410,7 +409,7 @@ Result<Json> AgendaService::rerun(std::string_view id, const RerunRequest& reque
           return fail(ErrorCode::kInternal,
                       "stored progress of \"" + std::string(id) + "\" is unreadable");
         auto reset = reset_for_rerun(agenda, std::move(*progress), request);
-        if (!reset) return tl::unexpected(reset.error());
+        if (!reset) return fail(reset.error());
         reset->agenda_id = std::string(id);
         reset->diagnostic_events.push_back(
             {request.skip_execution ? "rerun requested, held (skipExecution)" : "rerun requested",
@@ -418,7 +417,7 @@ Result<Json> AgendaService::rerun(std::string_view id, const RerunRequest& reque
         auto record = progress_record(std::string(id), *reset, 0, stored.maximum_attempts, now);
         return request.skip_execution ? held(std::move(record)) : record;
       });
-  if (!written) return tl::unexpected(written.error());
+  if (!written) return fail(written.error());
   if (!request.skip_execution) {
     // Durable already: a queue that refuses is logged, and the next start queues it.
     if (auto queued = enqueue(*stored_agenda); !queued) {
@@ -464,13 +463,13 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
     auto known = room.find(customer_id);
     if (known == room.end()) {
       auto terms = customer_terms(customer_id);
-      if (!terms) return tl::unexpected(terms.error());
+      if (!terms) return fail(terms.error());
       namespaces[customer_id] = terms->kubernetes_namespace;
       std::optional<std::int64_t> left;
       if (terms->max_running_agendas) {
         if (!quota_lock.owns_lock()) quota_lock.lock();
         auto running = running_agendas(customer_id, *terms->max_running_agendas);
-        if (!running) return tl::unexpected(running.error());
+        if (!running) return fail(running.error());
         left = *terms->max_running_agendas - *running;
       }
       known = room.emplace(customer_id, left).first;
@@ -540,7 +539,7 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
     }
     note(epochs[i].error());
   }
-  if (leased.empty() && first_error) return tl::unexpected(*first_error);
+  if (leased.empty() && first_error) return fail(*first_error);
   return leased;
 }
 
@@ -553,7 +552,7 @@ Result<std::int64_t> AgendaService::running_agendas(const std::string& customer_
   std::int64_t running = 0;
   while (running < enough) {
     auto page = store_.list_agendas(query);
-    if (!page) return tl::unexpected(page.error());
+    if (!page) return fail(page.error());
     running += static_cast<std::int64_t>(page->items.size());
     if (!page->more) break;
     query.cursor = page->next_cursor;
@@ -567,7 +566,7 @@ Result<std::optional<AgendaService::PreparedLease>> AgendaService::prepare_lease
   // Gone meanwhile (deleted): nothing to hand out, and nothing to put back.
   auto unless_gone = [](const Error& error) -> Result<std::optional<PreparedLease>> {
     if (error.code == ErrorCode::kNotFound) return std::nullopt;
-    return tl::unexpected(error);
+    return fail(error);
   };
   auto record = store_.get_agenda(id);
   if (!record) return unless_gone(record.error());
@@ -597,12 +596,12 @@ Result<std::optional<AgendaService::PreparedLease>> AgendaService::prepare_lease
 Result<void> AgendaService::report(std::string_view agenda_id, std::uint64_t epoch,
                                    const Json& document) {
   auto progress = agenda_progress_from_json(document);
-  if (!progress) return tl::unexpected(progress.error());
+  if (!progress) return fail(progress.error());
   const WallTime now = clock_.now();
   if (auto renewed = store_.renew_lease(agenda_id, epoch, now + options_.lease_duration); !renewed)
     return renewed;
   auto stored = store_.get_progress(agenda_id);
-  if (!stored) return tl::unexpected(stored.error());
+  if (!stored) return fail(stored.error());
   progress->agenda_id = std::string(agenda_id);
   return store_.update_progress(
       progress_record(std::string(agenda_id), *progress, stored->attempts_completed,
@@ -613,13 +612,13 @@ Result<void> AgendaService::report(std::string_view agenda_id, std::uint64_t epo
 Result<void> AgendaService::complete(std::string_view agenda_id, std::uint64_t epoch,
                                      const Json& document) {
   auto progress = agenda_progress_from_json(document);
-  if (!progress) return tl::unexpected(progress.error());
+  if (!progress) return fail(progress.error());
   if (progress->state != ProcessingState::kComplete) {
     return fail(ErrorCode::kInvalidArgument,
                 "a completed agenda's processingState must be COMPLETE");
   }
   auto stored = store_.get_progress(agenda_id);
-  if (!stored) return tl::unexpected(stored.error());
+  if (!stored) return fail(stored.error());
   const WallTime now = clock_.now();
   const int attempts = stored->attempts_completed + 1;
   progress->agenda_id = std::string(agenda_id);
@@ -635,7 +634,7 @@ Result<void> AgendaService::complete(std::string_view agenda_id, std::uint64_t e
   // The completion is durable; a failure to queue the retry now must not make the puller
   // report again (it would be fenced off). The next start queues it from the store.
   auto record = store_.get_agenda(agenda_id);
-  auto queued = record ? enqueue(*record) : tl::unexpected(record.error());
+  auto queued = record ? enqueue(*record) : fail(record.error());
   if (!queued) {
     options_.logger->error("retry stored but not queued",
                            {{"agenda", std::string(agenda_id)}, {"error", queued.error().message}});
@@ -671,7 +670,7 @@ Result<Json> AgendaService::cancel(std::string_view id) {
         return progress_record(std::string(id), *progress, stored.attempts_completed,
                                stored.maximum_attempts, now);
       });
-  if (!written) return tl::unexpected(written.error());
+  if (!written) return fail(written.error());
   if (!queues_.forget(id, now)) queues_.announce_capacity();  // it may have been running
   return written->document;
 }
@@ -679,7 +678,7 @@ Result<Json> AgendaService::cancel(std::string_view id) {
 Result<std::size_t> AgendaService::reclaim_expired() {
   const WallTime now = clock_.now();
   auto expired = store_.list_expired_leases(now, kReclaimBatch);
-  if (!expired) return tl::unexpected(expired.error());
+  if (!expired) return fail(expired.error());
   std::size_t reclaimed = 0;
   for (const auto& lease : *expired) {
     auto stored = store_.get_progress(lease.agenda_id);
@@ -692,7 +691,7 @@ Result<std::size_t> AgendaService::reclaim_expired() {
                                    stored->attempts_completed, stored->maximum_attempts, now);
     auto taken = store_.reclaim_lease(lease.agenda_id, lease.epoch, now, requeue);
     if (!taken) {
-      if (taken.error().code == ErrorCode::kUnavailable) return tl::unexpected(taken.error());
+      if (taken.error().code == ErrorCode::kUnavailable) return fail(taken.error());
       continue;  // renewed or released meanwhile
     }
     auto record = store_.get_agenda(lease.agenda_id);

@@ -74,7 +74,7 @@ Result<RerunRequest> rerun_request_from_json(const Json& input) {
     if (input.size() != 1)
       return fail(ErrorCode::kInvalidArgument, "params cannot be combined with other fields");
     auto converted = from_pop_params(*params);
-    if (!converted) return tl::unexpected(converted.error());
+    if (!converted) return fail(converted.error());
     body = std::move(*converted);
   }
   for (const auto& [key, value] : body.items()) {
@@ -90,12 +90,12 @@ Result<RerunRequest> rerun_request_from_json(const Json& input) {
   auto continue_mode = flag(body, "continue");
   auto skip = flag(body, "skipExecution");
   for (const auto* parsed : {&reset_all, &continue_mode, &skip})
-    if (!*parsed) return tl::unexpected(parsed->error());
+    if (!*parsed) return fail(parsed->error());
   request.skip_execution = *skip;
   int modes = (*reset_all ? 1 : 0) + (*continue_mode ? 1 : 0);
   if (auto names = body.find("operationsToReset"); names != body.end()) {
     auto list = operation_list(*names);
-    if (!list) return tl::unexpected(list.error());
+    if (!list) return fail(list.error());
     request.operations_to_reset = std::move(*list);
     request.mode = RerunRequest::Mode::kOperationsToReset;
     ++modes;

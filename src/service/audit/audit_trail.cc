@@ -36,9 +36,8 @@ store::AuditRecord AuditTrail::make(const auth::Principal& who, std::string_view
 
 Result<store::Page<store::AuditRecord>> AuditTrail::list(
     const auth::Principal& caller, const Result<store::AuditQuery>& query) const {
-  if (auto allowed = access::check_read_audit(caller); !allowed)
-    return tl::unexpected(allowed.error());
-  if (!query) return tl::unexpected(query.error());
+  if (auto allowed = access::check_read_audit(caller); !allowed) return fail(allowed.error());
+  if (!query) return fail(query.error());
   return store_.list_audit(*query);
 }
 

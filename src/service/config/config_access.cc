@@ -27,10 +27,10 @@ ConfigAccess::ConfigAccess(ConfigService& config, AuditTrail& audit)
 Result<ConfigDocument> ConfigAccess::visible_document(const Principal& caller, DocumentKind kind,
                                                       std::string_view id) {
   if (auto allowed = access::check_read_configuration(caller, kind); !allowed)
-    return tl::unexpected(allowed.error());
+    return fail(allowed.error());
   auto document = config_.get(kind, id);
   if (document && !access::sees_document(caller, kind, document->document))
-    return tl::unexpected(missing_document(kind, id));
+    return fail(missing_document(kind, id));
   if (document) shown_to(caller, kind, document->document);
   return document;
 }
@@ -56,8 +56,7 @@ Result<ConfigDocument> ConfigAccess::create(const Principal& caller, DocumentKin
                                             const Json& body) {
   auto allowed = access::check_read_configuration(caller, kind);
   if (allowed) allowed = access::check_write_configuration(caller, kind, nullptr, &body);
-  auto created =
-      allowed ? config_.create(owner_for(caller), kind, body) : tl::unexpected(allowed.error());
+  auto created = allowed ? config_.create(owner_for(caller), kind, body) : fail(allowed.error());
   // The body is the client's: its id may be of any type, and only text names a target.
   const std::string target = string_field(created ? created->document : body, "id");
   return audit_.record(caller, action(kind, "create"), target, std::move(created));
@@ -71,7 +70,7 @@ Result<ConfigDocument> ConfigAccess::get(const Principal& caller, DocumentKind k
 Result<ConfigPage> ConfigAccess::list(const Principal& caller, DocumentKind kind,
                                       const std::string& cursor, std::size_t limit) {
   if (auto allowed = access::check_read_configuration(caller, kind); !allowed)
-    return tl::unexpected(allowed.error());
+    return fail(allowed.error());
   if (caller.is_admin()) return config_.list(kind, cursor, limit);
   limit = std::clamp<std::size_t>(limit, 1, store::kMaxPageLimit);
   // Invisible documents are skipped, not counted: read on until the page is full, asking
@@ -81,7 +80,7 @@ Result<ConfigPage> ConfigAccess::list(const Principal& caller, DocumentKind kind
   std::string next = cursor;
   for (;;) {
     auto stored = config_.list(kind, next, limit - page.items.size());
-    if (!stored) return tl::unexpected(stored.error());
+    if (!stored) return fail(stored.error());
     for (Json& document : stored->items) {
       if (!access::sees_document(caller, kind, document)) continue;
       shown_to(caller, kind, document);
@@ -101,9 +100,9 @@ Result<ConfigDocument> ConfigAccess::replace(const Principal& caller, DocumentKi
   auto stored = visible_document(caller, kind, id);
   Result<void> allowed =
       stored ? access::check_write_configuration(caller, kind, &stored->document, &body)
-             : tl::unexpected(stored.error());
+             : fail(stored.error());
   auto replaced = allowed ? config_.replace(owner_for(caller), kind, id, body, expected_version)
-                          : tl::unexpected(allowed.error());
+                          : fail(allowed.error());
   return audit_.record(caller, action(kind, "replace"), id, std::move(replaced));
 }
 
@@ -111,7 +110,7 @@ Result<void> ConfigAccess::remove(const Principal& caller, DocumentKind kind, st
   auto stored = visible_document(caller, kind, id);
   Result<void> allowed =
       stored ? access::check_write_configuration(caller, kind, &stored->document, nullptr)
-             : tl::unexpected(stored.error());
+             : fail(stored.error());
   auto removed = allowed ? config_.remove(kind, id) : allowed;
   return audit_.record(caller, action(kind, "delete"), id, std::move(removed));
 }

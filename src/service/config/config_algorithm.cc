@@ -19,7 +19,7 @@ bool usable_aging(const Json& value) {
 
 Result<CustomerWeights> load_customer_weights(store::Store& store) {
   auto customers = all_documents(store, store::DocumentKind::kCustomer);
-  if (!customers) return tl::unexpected(customers.error());
+  if (!customers) return fail(customers.error());
   CustomerWeights weights;
   for (const auto& customer : *customers) {
     auto weight = customer.document.find("weight");

@@ -156,7 +156,7 @@ Result<ResourcePool> resource_pool_from_json(const Json& document) {
   ResourcePool pool;
   pool.id = reader.text("id");
   pool.title = reader.text("title");
-  if (auto read = reader.result("resource pool"); !read) return tl::unexpected(read.error());
+  if (auto read = reader.result("resource pool"); !read) return fail(read.error());
   return pool;
 }
 
@@ -191,7 +191,7 @@ Result<Customer> customer_from_json(const Json& document) {
                    "must be a Kubernetes namespace name: at most 63 characters of a-z, 0-9 and "
                    "'-', starting and ending with a letter or digit");
   }
-  if (auto read = reader.result("customer"); !read) return tl::unexpected(read.error());
+  if (auto read = reader.result("customer"); !read) return fail(read.error());
   return customer;
 }
 
@@ -232,7 +232,7 @@ Result<AgendaTemplate> agenda_template_from_json(const Json& document) {
   result.is_default_template = reader.flag("isDefaultTemplate");
   result.is_global = reader.flag("isGlobal");
   result.allowed_customer_ids = reader.texts("allowedCustomerIds");
-  if (auto read = reader.result("agenda template"); !read) return tl::unexpected(read.error());
+  if (auto read = reader.result("agenda template"); !read) return fail(read.error());
   return result;
 }
 
@@ -254,11 +254,11 @@ Result<scheduler::Insight> insight_document_from_json(const Json& document) {
     for (std::string_view field : kServerFields) body.erase(std::string(field));
   }
   auto insight = scheduler::insight_from_json(body);
-  if (!insight) return tl::unexpected(verdict("insight", {insight.error().message}).error());
+  if (!insight) return fail(verdict("insight", {insight.error().message}).error());
   std::vector<std::string> problems = scheduling_problems(*insight);
   if (insight->resource_pool_id.empty())
     problems.insert(problems.begin(), "resourcePoolId: is required");
-  if (auto read = verdict("insight", problems); !read) return tl::unexpected(read.error());
+  if (auto read = verdict("insight", problems); !read) return fail(read.error());
   return insight;
 }
 

@@ -92,7 +92,7 @@ Result<ConfigDocument> ConfigService::create(const Caller& caller, DocumentKind 
                                              const Json& body) {
   std::lock_guard lock(mutex_);
   auto prepared = prepare(caller, kind, "", body, std::nullopt);
-  if (!prepared) return tl::unexpected(prepared.error());
+  if (!prepared) return fail(prepared.error());
   const WallTime now = clock_.now();
   store::DocumentRecord record{kind,
                                prepared->document["id"].get<std::string>(),
@@ -102,7 +102,7 @@ Result<ConfigDocument> ConfigService::create(const Caller& caller, DocumentKind 
                                now,
                                prepared->document};
   auto version = store_.create_document(record);
-  if (!version) return tl::unexpected(reworded(version.error(), kind, record.id));
+  if (!version) return fail(reworded(version.error(), kind, record.id));
   record.version = *version;
   apply(kind, *prepared);
   return shown(record);
@@ -110,14 +110,14 @@ Result<ConfigDocument> ConfigService::create(const Caller& caller, DocumentKind 
 
 Result<ConfigDocument> ConfigService::get(DocumentKind kind, std::string_view id) {
   auto record = store_.get_document(kind, id);
-  if (!record) return tl::unexpected(reworded(record.error(), kind, id));
+  if (!record) return fail(reworded(record.error(), kind, id));
   return shown(*record);
 }
 
 Result<ConfigPage> ConfigService::list(DocumentKind kind, const std::string& cursor,
                                        std::size_t limit) {
   auto page = store_.list_documents({kind, std::nullopt, cursor, limit});
-  if (!page) return tl::unexpected(page.error());
+  if (!page) return fail(page.error());
   ConfigPage out;
   for (const auto& record : page->items) out.items.push_back(shown(record).document);
   if (page->more) out.next_cursor = page->next_cursor;
@@ -129,19 +129,19 @@ Result<ConfigDocument> ConfigService::replace(const Caller& caller, DocumentKind
                                               std::optional<std::int64_t> expected_version) {
   std::lock_guard lock(mutex_);
   auto stored = store_.get_document(kind, id);
-  if (!stored) return tl::unexpected(reworded(stored.error(), kind, id));
+  if (!stored) return fail(reworded(stored.error(), kind, id));
   if (expected_version && *expected_version != stored->version) {
     return fail(ErrorCode::kConflict, quoted(kind_label(kind), id) + " is at version " +
                                           std::to_string(stored->version) + ", not " +
                                           std::to_string(*expected_version));
   }
   auto prepared = prepare(caller, kind, std::string(id), body, *stored);
-  if (!prepared) return tl::unexpected(prepared.error());
+  if (!prepared) return fail(prepared.error());
   store::DocumentRecord record{
       kind,         std::string(id),   prepared->owner, 0, stored->added_time,
       clock_.now(), prepared->document};
   auto version = store_.update_document(record, stored->version);
-  if (!version) return tl::unexpected(reworded(version.error(), kind, id));
+  if (!version) return fail(reworded(version.error(), kind, id));
   record.version = *version;
   apply(kind, *prepared);
   return shown(record);
@@ -152,14 +152,14 @@ Result<void> ConfigService::remove(DocumentKind kind, std::string_view id) {
   if (kind == DocumentKind::kResourcePool) return remove_pool(id);
   if (kind == DocumentKind::kInsight) return remove_insight(id);
   if (auto removed = store_.delete_document(kind, id, std::nullopt); !removed)
-    return tl::unexpected(reworded(removed.error(), kind, id));
+    return fail(reworded(removed.error(), kind, id));
   if (kind == DocumentKind::kCustomer) reweigh();
   return {};
 }
 
 Result<AgendaTemplate> ConfigService::agenda_template(std::string_view id) {
   auto record = store_.get_document(DocumentKind::kAgendaTemplate, id);
-  if (!record) return tl::unexpected(reworded(record.error(), DocumentKind::kAgendaTemplate, id));
+  if (!record) return fail(reworded(record.error(), DocumentKind::kAgendaTemplate, id));
   auto read = agenda_template_from_json(record->document);
   if (!read) {
     return fail(ErrorCode::kInternal, "stored agenda template \"" + std::string(id) +
@@ -176,33 +176,33 @@ Result<ConfigService::Prepared> ConfigService::prepare(
   switch (kind) {
     case DocumentKind::kResourcePool: {
       auto pool = resource_pool_from_json(body);
-      if (!pool) return tl::unexpected(pool.error());
+      if (!pool) return fail(pool.error());
       auto settled = settle_id(kind, pool->id, id);
-      if (!settled) return tl::unexpected(settled.error());
+      if (!settled) return fail(settled.error());
       pool->id = *settled;
       return Prepared{resource_pool_to_json(*pool), "", std::nullopt};
     }
     case DocumentKind::kCustomer: {
       auto customer = customer_from_json(body);
-      if (!customer) return tl::unexpected(customer.error());
+      if (!customer) return fail(customer.error());
       auto settled = settle_id(kind, customer->id, id);
-      if (!settled) return tl::unexpected(settled.error());
+      if (!settled) return fail(settled.error());
       customer->id = *settled;
       if (!customer->resource_pool_id.empty()) {
         if (auto exists = check_pool_exists(customer->resource_pool_id, "customer"); !exists)
-          return tl::unexpected(exists.error());
+          return fail(exists.error());
       }
       return Prepared{customer_to_json(*customer), customer->id, std::nullopt};
     }
     case DocumentKind::kInsight: {
       auto insight = insight_document_from_json(body);
-      if (!insight) return tl::unexpected(insight.error());
+      if (!insight) return fail(insight.error());
       auto settled = settle_id(kind, insight->id, id);
-      if (!settled) return tl::unexpected(settled.error());
+      if (!settled) return fail(settled.error());
       insight->id = *settled;
       if (insight->customer_id.empty()) insight->customer_id = default_owner;
       if (auto exists = check_pool_exists(insight->resource_pool_id, "insight"); !exists)
-        return tl::unexpected(exists.error());
+        return fail(exists.error());
       if (insight->id == options_.default_resource_pool &&
           insight->resource_pool_id != options_.default_resource_pool) {
         return invalid("insight", "resourcePoolId: the catch-all insight of the default pool \"" +
@@ -212,13 +212,12 @@ Result<ConfigService::Prepared> ConfigService::prepare(
     }
     case DocumentKind::kAgendaTemplate: {
       auto agenda_template = agenda_template_from_json(body);
-      if (!agenda_template) return tl::unexpected(agenda_template.error());
+      if (!agenda_template) return fail(agenda_template.error());
       auto settled = settle_id(kind, agenda_template->id, id);
-      if (!settled) return tl::unexpected(settled.error());
+      if (!settled) return fail(settled.error());
       agenda_template->id = *settled;
       if (agenda_template->customer_id.empty()) agenda_template->customer_id = default_owner;
-      if (auto valid = check_template_agenda(*agenda_template); !valid)
-        return tl::unexpected(valid.error());
+      if (auto valid = check_template_agenda(*agenda_template); !valid) return fail(valid.error());
       return Prepared{agenda_template_to_json(*agenda_template), agenda_template->customer_id,
                       std::nullopt};
     }
@@ -231,7 +230,7 @@ Result<ConfigService::Prepared> ConfigService::prepare(
 Result<void> ConfigService::check_pool_exists(std::string_view pool_id, std::string_view kind) {
   auto pool = store_.get_document(DocumentKind::kResourcePool, pool_id);
   if (pool) return {};
-  if (pool.error().code != ErrorCode::kNotFound) return tl::unexpected(pool.error());
+  if (pool.error().code != ErrorCode::kNotFound) return fail(pool.error());
   return invalid(std::string(kind),
                  "resourcePoolId: no resource pool \"" + std::string(pool_id) + "\"");
 }
@@ -246,20 +245,20 @@ Result<void> ConfigService::check_template_agenda(const AgendaTemplate& agenda_t
                 std::move(error.details));
   }
   auto agenda = instantiate_template(agenda_template, {}, true, options_.limits);
-  if (!agenda && agenda.error().code == ErrorCode::kTooLarge) return tl::unexpected(agenda.error());
+  if (!agenda && agenda.error().code == ErrorCode::kTooLarge) return fail(agenda.error());
   if (!agenda) return invalid("agenda template", "agenda: " + agenda.error().message);
   auto within = check_agenda_document(*agenda, options_.limits);
   auto loaded = within ? load_agenda_document(std::move(*agenda), type_known_, options_.limits)
-                       : Result<ValidatedAgenda>(tl::unexpected(within.error()));
+                       : Result<ValidatedAgenda>(fail(within.error()));
   if (loaded) return {};
   Error error = std::move(loaded.error());
-  if (error.code != ErrorCode::kInvalidAgenda) return tl::unexpected(std::move(error));
+  if (error.code != ErrorCode::kInvalidAgenda) return fail(std::move(error));
   if (error.details.empty()) error.details.push_back(error.message);
   for (auto& line : error.details) line.insert(0, "agenda (bound with a null payload): ");
   error.code = kInvalidDocument;
   error.message = "agenda template is invalid: " + std::to_string(error.details.size()) +
                   (error.details.size() == 1 ? " problem" : " problems");
-  return tl::unexpected(std::move(error));
+  return fail(std::move(error));
 }
 
 void ConfigService::apply(DocumentKind kind, const Prepared& prepared) {
@@ -277,7 +276,7 @@ void ConfigService::apply(DocumentKind kind, const Prepared& prepared) {
 
 Result<void> ConfigService::configure(const scheduler::Insight& insight) {
   auto weights = load_customer_weights(store_);
-  if (!weights) return tl::unexpected(weights.error());
+  if (!weights) return fail(weights.error());
   return queues_.configure(insight, queue_config(insight, *weights), clock_.now());
 }
 
@@ -287,7 +286,7 @@ void ConfigService::reweigh() {
     if (!uses_customer_weights(insight)) continue;
     auto configured =
         weights ? queues_.configure(insight, queue_config(insight, *weights), clock_.now())
-                : Result<void>(tl::unexpected(weights.error()));
+                : Result<void>(fail(weights.error()));
     if (!configured) {
       options_.logger->error("new customer weights not applied to an insight",
                              {{"insight", insight.id}, {"error", configured.error().message}});
@@ -299,11 +298,11 @@ Result<void> ConfigService::remove_pool(std::string_view id) {
   if (id == options_.default_resource_pool)
     return fail(ErrorCode::kConflict, "the default resource pool cannot be deleted");
   if (auto pool = store_.get_document(DocumentKind::kResourcePool, id); !pool)
-    return tl::unexpected(reworded(pool.error(), DocumentKind::kResourcePool, id));
+    return fail(reworded(pool.error(), DocumentKind::kResourcePool, id));
   std::vector<std::string> details;
   for (DocumentKind user : {DocumentKind::kInsight, DocumentKind::kCustomer}) {
     auto documents = all_documents(store_, user);
-    if (!documents) return tl::unexpected(documents.error());
+    if (!documents) return fail(documents.error());
     std::vector<std::string> ids;
     for (const auto& record : *documents) {
       if (string_field(record.document, "resourcePoolId") == id) ids.push_back(record.id);
@@ -317,7 +316,7 @@ Result<void> ConfigService::remove_pool(std::string_view id) {
   }
   if (auto removed = store_.delete_document(DocumentKind::kResourcePool, id, std::nullopt);
       !removed)
-    return tl::unexpected(reworded(removed.error(), DocumentKind::kResourcePool, id));
+    return fail(reworded(removed.error(), DocumentKind::kResourcePool, id));
   return {};
 }
 
@@ -327,7 +326,7 @@ Result<void> ConfigService::remove_insight(std::string_view id) {
                 "the catch-all insight of the default pool cannot be deleted");
   }
   auto stored = store_.get_document(DocumentKind::kInsight, id);
-  if (!stored) return tl::unexpected(reworded(stored.error(), DocumentKind::kInsight, id));
+  if (!stored) return fail(reworded(stored.error(), DocumentKind::kInsight, id));
   if (const std::size_t held = queues_.remove_insight_if_idle(id); held > 0) {
     return fail(ErrorCode::kConflict, quoted("insight", id) + " still holds " +
                                           std::to_string(held) +
@@ -338,7 +337,7 @@ Result<void> ConfigService::remove_insight(std::string_view id) {
   auto unfinished = unfinished_agendas(id);
   Result<void> removed;
   if (!unfinished) {
-    removed = tl::unexpected(unfinished.error());
+    removed = fail(unfinished.error());
   } else if (*unfinished > 0) {
     removed = fail(ErrorCode::kConflict,
                    quoted("insight", id) + " has " + std::to_string(*unfinished) +
@@ -354,7 +353,7 @@ Result<void> ConfigService::remove_insight(std::string_view id) {
                              {{"insight", std::string(id)}, {"error", restored.error().message}});
     }
   }
-  return tl::unexpected(reworded(removed.error(), DocumentKind::kInsight, id));
+  return fail(reworded(removed.error(), DocumentKind::kInsight, id));
 }
 
 Result<std::size_t> ConfigService::unfinished_agendas(std::string_view insight_id) {
@@ -366,7 +365,7 @@ Result<std::size_t> ConfigService::unfinished_agendas(std::string_view insight_i
     query.limit = store::kMaxPageLimit;
     for (;;) {
       auto page = store_.list_agendas(query);
-      if (!page) return tl::unexpected(page.error());
+      if (!page) return fail(page.error());
       count += page->items.size();
       if (!page->more) break;
       query.cursor = page->next_cursor;

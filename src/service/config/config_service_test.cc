@@ -457,7 +457,7 @@ TEST_F(ConfigServiceTest, RunningATemplateSubmitsTheBoundAgenda) {
 TEST_F(ConfigServiceTest, TheAuditLogRefusesBeforeItReadsTheQuery) {
   const auth::Principal member = auth::member_principal("token:acme", {"acme"});
   const Result<store::AuditQuery> bad_query =
-      tl::unexpected(Error{ErrorCode::kInvalidArgument, "order must be newest or oldest", {}});
+      fail(Error{ErrorCode::kInvalidArgument, "order must be newest or oldest", {}});
   EXPECT_EQ(audit_->list(member, bad_query).error().code, ErrorCode::kForbidden);
   EXPECT_EQ(audit_->list(member, store::AuditQuery{}).error().code, ErrorCode::kForbidden);
   EXPECT_EQ(audit_->list(kAdminPrincipal, bad_query).error().code, ErrorCode::kInvalidArgument);

@@ -30,7 +30,7 @@ Result<HandlerReport> parse_handler_report(std::string_view body) {
       if (auto fits = check_output_size(json_size(value),
                                         {kMaxReportedOutputBytes, kMaxReportedOutputValues});
           !fits)
-        return tl::unexpected(std::move(fits.error()));
+        return fail(std::move(fits.error()));
       report.output = std::move(value);
     } else {
       return fail(

@@ -10,7 +10,7 @@ constexpr char kSecretId[] = "report-token-key";
 
 Result<std::string> read_secret(store::Store& store) {
   auto stored = store.get_document(store::DocumentKind::kServerSecret, kSecretId);
-  if (!stored) return tl::unexpected(stored.error());
+  if (!stored) return fail(stored.error());
   const auto& document = stored->document;
   std::optional<std::string> secret;
   if (document.is_object() && document.contains("key") && document["key"].is_string())
@@ -34,7 +34,7 @@ Result<std::string> load_or_create_report_secret(store::Store& store, WallTime n
   if (created) return secret;
   // Another replica created it first: theirs is the one every replica uses.
   if (created.error().code == ErrorCode::kConflict) return read_secret(store);
-  return tl::unexpected(created.error());
+  return fail(created.error());
 }
 
 }  // namespace pop::service

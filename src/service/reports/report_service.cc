@@ -44,9 +44,8 @@ std::optional<ReportClaims> ReportService::verify(std::string_view token) const 
 
 Result<void> ReportService::check_lease(std::string_view agenda_id, std::uint64_t epoch) {
   auto lease = store_.get_lease(agenda_id);
-  if (!lease) return tl::unexpected(lease.error());
-  if (lease->holder.empty() || lease->epoch != epoch)
-    return tl::unexpected(lease_not_held(agenda_id, epoch));
+  if (!lease) return fail(lease.error());
+  if (lease->holder.empty() || lease->epoch != epoch) return fail(lease_not_held(agenda_id, epoch));
   return {};
 }
 
@@ -54,7 +53,7 @@ Result<void> ReportService::accept(const ReportClaims& claims, const HandlerRepo
   if (auto held = check_lease(claims.agenda_id, claims.epoch); !held) {
     // To a handler, a deleted agenda is one more lease it no longer works under.
     if (held.error().code == ErrorCode::kNotFound)
-      return tl::unexpected(lease_not_held(claims.agenda_id, claims.epoch));
+      return fail(lease_not_held(claims.agenda_id, claims.epoch));
     return held;
   }
   if (report.output) {
@@ -83,13 +82,13 @@ Result<void> ReportService::store_output(const ReportClaims& claims, const Json&
   std::lock_guard turn(output_turns_[std::hash<std::string>{}(record.id) % output_turns_.size()]);
   auto created = store_.create_document(record);
   if (created) return {};
-  if (created.error().code != ErrorCode::kConflict) return tl::unexpected(created.error());
+  if (created.error().code != ErrorCode::kConflict) return fail(created.error());
   for (int round = 0; round < 5; ++round) {
     auto existing = store_.get_document(record.kind, record.id);
-    if (!existing) return tl::unexpected(existing.error());
+    if (!existing) return fail(existing.error());
     auto updated = store_.update_document(record, existing->version);
     if (updated) return {};
-    if (updated.error().code != ErrorCode::kConflict) return tl::unexpected(updated.error());
+    if (updated.error().code != ErrorCode::kConflict) return fail(updated.error());
   }
   // Not a 409: to a handler that means its lease is gone.
   return fail(ErrorCode::kUnavailable, "the output of operation \"" + claims.operation +
@@ -109,7 +108,7 @@ void ReportService::record_progress(const ReportClaims& claims, const HandlerRep
 
 Result<ReportedProgress> ReportService::progress_since(std::string_view agenda_id,
                                                        std::uint64_t epoch, std::uint64_t after) {
-  if (auto held = check_lease(agenda_id, epoch); !held) return tl::unexpected(held.error());
+  if (auto held = check_lease(agenda_id, epoch); !held) return fail(held.error());
   std::lock_guard lock(mutex_);
   ReportedProgress reported;
   reported.cursor = sequence_;
@@ -125,12 +124,12 @@ Result<ReportedProgress> ReportService::progress_since(std::string_view agenda_i
 
 Result<std::optional<Json>> ReportService::output(std::string_view agenda_id, std::uint64_t epoch,
                                                   std::string_view operation, int attempt) {
-  if (auto held = check_lease(agenda_id, epoch); !held) return tl::unexpected(held.error());
+  if (auto held = check_lease(agenda_id, epoch); !held) return fail(held.error());
   auto stored = store_.get_document(store::DocumentKind::kReportedOutput,
                                     output_id(agenda_id, epoch, operation, attempt));
   if (!stored) {
     if (stored.error().code == ErrorCode::kNotFound) return std::optional<Json>();
-    return tl::unexpected(stored.error());
+    return fail(stored.error());
   }
   return std::optional<Json>(stored->document.value("output", Json()));
 }
@@ -143,8 +142,7 @@ Result<std::size_t> ReportService::sweep() {
     auto it = leases.find(agenda_id);
     if (it == leases.end()) {
       auto lease = store_.get_lease(agenda_id);
-      if (!lease && lease.error().code != ErrorCode::kNotFound)
-        return tl::unexpected(lease.error());
+      if (!lease && lease.error().code != ErrorCode::kNotFound) return fail(lease.error());
       it = leases.emplace(agenda_id, lease ? std::optional(*lease) : std::nullopt).first;
     }
     const auto& lease = it->second;
@@ -156,7 +154,7 @@ Result<std::size_t> ReportService::sweep() {
   for (;;) {
     auto page = store_.list_documents(
         {store::DocumentKind::kReportedOutput, std::nullopt, cursor, store::kMaxPageLimit});
-    if (!page) return tl::unexpected(page.error());
+    if (!page) return fail(page.error());
     for (const auto& record : page->items) {
       const Json& document = record.document;
       const bool readable = document.is_object() &&
@@ -165,7 +163,7 @@ Result<std::size_t> ReportService::sweep() {
       if (readable) {
         auto over =
             ended(document["agendaId"].get<std::string>(), document["epoch"].get<std::uint64_t>());
-        if (!over) return tl::unexpected(over.error());
+        if (!over) return fail(over.error());
         if (!*over) continue;
       }
       // Gone already (another replica swept it) or replaced meanwhile: either way not ours.
@@ -174,7 +172,7 @@ Result<std::size_t> ReportService::sweep() {
         ++deleted;
       else if (removed.error().code != ErrorCode::kNotFound &&
                removed.error().code != ErrorCode::kConflict)
-        return tl::unexpected(removed.error());
+        return fail(removed.error());
     }
     cursor = page->next_cursor;
     if (!page->more) break;
@@ -187,7 +185,7 @@ Result<std::size_t> ReportService::sweep() {
   }
   for (const auto& [agenda_id, epoch] : in_memory) {
     auto over = ended(agenda_id, epoch);
-    if (!over) return tl::unexpected(over.error());
+    if (!over) return fail(over.error());
     if (!*over) continue;
     std::lock_guard lock(mutex_);
     // A report under a newer lease may have arrived since it was read.

@@ -76,8 +76,7 @@ TokenService::TokenService(store::Store& store, const Clock& clock)
     : store_(store), clock_(clock) {}
 
 Result<IssuedToken> TokenService::create(const Principal& caller, const Json& body) {
-  if (auto allowed = access::check_manage_tokens(caller); !allowed)
-    return tl::unexpected(allowed.error());
+  if (auto allowed = access::check_manage_tokens(caller); !allowed) return fail(allowed.error());
   if (!body.is_object()) return fail(ErrorCode::kInvalidArgument, "request body must be an object");
   for (const auto& [name, value] : body.items()) {
     static const char* const kFields[] = {"role",        "customerIds",      "resourcePoolId",
@@ -91,13 +90,13 @@ Result<IssuedToken> TokenService::create(const Principal& caller, const Json& bo
   }
   NewToken token;
   auto role = role_from(body.value("role", Json("member")));
-  if (!role) return tl::unexpected(role.error());
+  if (!role) return fail(role.error());
   token.role = *role;
   if (auto allowed = access::check_issue_role(caller, token.role); !allowed)
-    return tl::unexpected(allowed.error());
+    return fail(allowed.error());
   if (auto ids = body.find("customerIds"); ids != body.end()) {
     auto parsed = customer_ids_from(*ids);
-    if (!parsed) return tl::unexpected(parsed.error());
+    if (!parsed) return fail(parsed.error());
     token.customer_ids = std::move(*parsed);
   } else if (caller.role == Role::kMember) {
     token.customer_ids = caller.customer_ids;
@@ -151,11 +150,11 @@ Result<IssuedToken> TokenService::create(const Principal& caller, const Json& bo
       break;  // not a role a body can name
   }
   if (auto allowed = access::check_issue_for(caller, token.customer_ids); !allowed)
-    return tl::unexpected(allowed.error());
+    return fail(allowed.error());
   if (token.role == Role::kPuller) {
     auto pool = store_.get_document(DocumentKind::kResourcePool, token.resource_pool_id);
     if (!pool) {
-      if (pool.error().code != ErrorCode::kNotFound) return tl::unexpected(pool.error());
+      if (pool.error().code != ErrorCode::kNotFound) return fail(pool.error());
       return fail(ErrorCode::kInvalidArgument,
                   "resourcePoolId: no resource pool \"" + token.resource_pool_id + "\"");
     }
@@ -165,7 +164,7 @@ Result<IssuedToken> TokenService::create(const Principal& caller, const Json& bo
 
 Result<IssuedToken> TokenService::issue(const NewToken& token, std::string_view created_by) {
   auto minted = auth::mint_api_token();
-  if (!minted) return tl::unexpected(minted.error());
+  if (!minted) return fail(minted.error());
   const WallTime now = clock_.now();
   Json document = {{"id", minted->parts.id},
                    {"role", auth::role_name(token.role)},
@@ -184,8 +183,7 @@ Result<IssuedToken> TokenService::issue(const NewToken& token, std::string_view 
   record.added_time = now;
   record.updated_time = now;
   record.document = document;
-  if (auto created = store_.create_document(record); !created)
-    return tl::unexpected(created.error());
+  if (auto created = store_.create_document(record); !created) return fail(created.error());
   return IssuedToken{public_view(std::move(document)), std::move(minted->text)};
 }
 
@@ -197,8 +195,7 @@ bool TokenService::manages(const Principal& caller, const Json& token) {
 
 Result<TokenPage> TokenService::list(const Principal& caller, const std::string& cursor,
                                      std::size_t limit) {
-  if (auto allowed = access::check_manage_tokens(caller); !allowed)
-    return tl::unexpected(allowed.error());
+  if (auto allowed = access::check_manage_tokens(caller); !allowed) return fail(allowed.error());
   limit = std::clamp<std::size_t>(limit, 1, store::kMaxPageLimit);
   TokenPage page;
   store::DocumentQuery query;
@@ -209,7 +206,7 @@ Result<TokenPage> TokenService::list(const Principal& caller, const std::string&
   for (;;) {
     query.limit = limit - page.items.size();
     auto stored = store_.list_documents(query);
-    if (!stored) return tl::unexpected(stored.error());
+    if (!stored) return fail(stored.error());
     for (auto& record : stored->items) {
       if (manages(caller, record.document))
         page.items.push_back(public_view(std::move(record.document)));
@@ -223,8 +220,7 @@ Result<TokenPage> TokenService::list(const Principal& caller, const std::string&
 }
 
 Result<store::DocumentRecord> TokenService::visible(const Principal& caller, std::string_view id) {
-  if (auto allowed = access::check_manage_tokens(caller); !allowed)
-    return tl::unexpected(allowed.error());
+  if (auto allowed = access::check_manage_tokens(caller); !allowed) return fail(allowed.error());
   auto record = store_.get_document(DocumentKind::kApiToken, id);
   if (record && !manages(caller, record->document)) record = fail(ErrorCode::kNotFound, "");
   if (!record && record.error().code == ErrorCode::kNotFound)
@@ -234,21 +230,21 @@ Result<store::DocumentRecord> TokenService::visible(const Principal& caller, std
 
 Result<Json> TokenService::get(const Principal& caller, std::string_view id) {
   auto record = visible(caller, id);
-  if (!record) return tl::unexpected(record.error());
+  if (!record) return fail(record.error());
   return public_view(std::move(record->document));
 }
 
 Result<Json> TokenService::revoke(const Principal& caller, std::string_view id) {
   for (;;) {
     auto record = visible(caller, id);
-    if (!record) return tl::unexpected(record.error());
+    if (!record) return fail(record.error());
     if (!record->document.value("revokedAt", Json()).is_null())
       return public_view(std::move(record->document));
     record->document["revokedAt"] = format_time(clock_.now());
     record->updated_time = clock_.now();
     auto updated = store_.update_document(*record, record->version);
     if (updated) return public_view(std::move(record->document));
-    if (updated.error().code != ErrorCode::kConflict) return tl::unexpected(updated.error());
+    if (updated.error().code != ErrorCode::kConflict) return fail(updated.error());
   }
 }
 
@@ -258,7 +254,7 @@ Result<std::optional<Principal>> TokenService::authenticate(std::string_view tok
   if (!parts) return fail(ErrorCode::kUnauthenticated, "the API token is malformed");
   auto record = store_.get_document(DocumentKind::kApiToken, parts->id);
   if (!record) {
-    if (record.error().code != ErrorCode::kNotFound) return tl::unexpected(record.error());
+    if (record.error().code != ErrorCode::kNotFound) return fail(record.error());
     return fail(ErrorCode::kUnauthenticated, "unknown API token " + parts->id);
   }
   const Json& document = record->document;

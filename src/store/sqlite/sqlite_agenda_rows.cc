@@ -37,7 +37,7 @@ Result<AgendaRecord> read_agenda_row(const Statement& row) {
   agenda.added_time = from_millis(row.column_int64(8));
   agenda.updated_time = from_millis(row.column_int64(9));
   auto document = decode_json(row.column_text(10), "agenda " + agenda.id);
-  if (!document) return tl::unexpected(std::move(document.error()));
+  if (!document) return fail(std::move(document.error()));
   agenda.document = std::move(*document);
   return agenda;
 }
@@ -46,7 +46,7 @@ Result<ProgressRecord> read_progress_row(const Statement& row) {
   ProgressRecord progress;
   progress.agenda_id = row.column_text(0);
   auto state = stored_state(row.column_text(1), progress.agenda_id);
-  if (!state) return tl::unexpected(std::move(state.error()));
+  if (!state) return fail(std::move(state.error()));
   progress.processing_state = *state;
   progress.state_message = row.column_text(2);
   progress.attempts_completed = static_cast<int>(row.column_int64(3));
@@ -54,7 +54,7 @@ Result<ProgressRecord> read_progress_row(const Statement& row) {
   progress.percent_complete = row.column_double(5);
   progress.updated_time = from_millis(row.column_int64(6));
   auto document = decode_json(row.column_text(7), "progress of agenda " + progress.agenda_id);
-  if (!document) return tl::unexpected(std::move(document.error()));
+  if (!document) return fail(std::move(document.error()));
   progress.document = std::move(*document);
   return progress;
 }
@@ -64,7 +64,7 @@ Result<AgendaSummary> read_summary_row(const Statement& row) {
   read_leading_agenda_columns(row, summary);
   summary.added_time = from_millis(row.column_int64(8));
   auto state = stored_state(row.column_text(9), summary.id);
-  if (!state) return tl::unexpected(std::move(state.error()));
+  if (!state) return fail(std::move(state.error()));
   summary.processing_state = *state;
   summary.state_message = row.column_text(10);
   summary.attempts_completed = static_cast<int>(row.column_int64(11));
@@ -76,7 +76,7 @@ Result<AgendaSummary> read_summary_row(const Statement& row) {
 
 Result<EncodedProgress> encode_progress(const ProgressRecord& record) {
   auto document = encode_json(record.document, "progress document");
-  if (!document) return tl::unexpected(std::move(document.error()));
+  if (!document) return fail(std::move(document.error()));
   return EncodedProgress{&record, std::move(*document)};
 }
 
@@ -84,7 +84,7 @@ Result<std::optional<EncodedProgress>> encode_progress(
     const std::optional<ProgressRecord>& record) {
   if (!record) return std::optional<EncodedProgress>();
   auto encoded = encode_progress(*record);
-  if (!encoded) return tl::unexpected(std::move(encoded.error()));
+  if (!encoded) return fail(std::move(encoded.error()));
   return std::optional<EncodedProgress>(std::move(*encoded));
 }
 
@@ -111,7 +111,7 @@ Result<void> insert_progress(Connection& db, std::int64_t agenda_sequence,
       "INSERT INTO progress (agenda_sequence, processing_state, state_message, "
       "attempts_completed, maximum_attempts, updated_ms, percent_complete, document) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   bind_progress(**statement, agenda_sequence, progress);
   return (*statement)->run();
 }
@@ -123,7 +123,7 @@ Result<void> replace_progress(Connection& db, std::int64_t agenda_sequence,
       "attempts_completed = ?4, maximum_attempts = ?5, updated_ms = ?6, percent_complete = ?7, "
       "document = ?8 "
       "WHERE agenda_sequence = ?1");
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   bind_progress(**statement, agenda_sequence, progress);
   return (*statement)->run();
 }
@@ -132,10 +132,10 @@ Result<LeaseRow> find_lease(Connection& db, std::string_view agenda_id) {
   auto statement = db.prepare(
       "SELECT a.sequence, l.epoch, l.holder, l.expires_ms FROM agendas a "
       "LEFT JOIN leases l ON l.agenda_sequence = a.sequence WHERE a.id = ?1");
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   (*statement)->bind(1, agenda_id);
   auto row = (*statement)->step();
-  if (!row) return tl::unexpected(std::move(row.error()));
+  if (!row) return fail(std::move(row.error()));
   if (!*row) return fail(ErrorCode::kNotFound, "no agenda " + std::string(agenda_id));
   const Statement& columns = **statement;
   LeaseRow lease;
@@ -151,7 +151,7 @@ Result<void> store_lease(Connection& db, const LeaseRow& row) {
       "INSERT INTO leases (agenda_sequence, epoch, holder, expires_ms) VALUES (?1, ?2, ?3, ?4) "
       "ON CONFLICT (agenda_sequence) DO UPDATE SET epoch = excluded.epoch, "
       "holder = excluded.holder, expires_ms = excluded.expires_ms");
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   Statement& bound = **statement;
   bound.bind(1, row.agenda_sequence);
   bound.bind(2, static_cast<std::int64_t>(row.epoch));
@@ -177,7 +177,7 @@ tl::unexpected<Error> lease_conflict(std::string_view agenda_id, const LeaseRow&
   } else {
     message += "it was released or reclaimed";
   }
-  return tl::unexpected(Error{ErrorCode::kConflict, std::move(message), {}});
+  return fail(Error{ErrorCode::kConflict, std::move(message), {}});
 }
 
 Result<std::int64_t> insert_audit_row(Connection& db, const AuditRecord& record,
@@ -185,7 +185,7 @@ Result<std::int64_t> insert_audit_row(Connection& db, const AuditRecord& record,
   auto statement = db.prepare(
       "INSERT INTO audit_log (time_ms, actor, action, target, outcome, details) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   Statement& insert = **statement;
   insert.bind(1, to_millis(record.time));
   insert.bind(2, record.actor);
@@ -193,7 +193,7 @@ Result<std::int64_t> insert_audit_row(Connection& db, const AuditRecord& record,
   insert.bind(4, record.target);
   insert.bind(5, record.outcome);
   insert.bind(6, details);
-  if (auto inserted = insert.run(); !inserted) return tl::unexpected(std::move(inserted.error()));
+  if (auto inserted = insert.run(); !inserted) return fail(std::move(inserted.error()));
   return db.last_insert_rowid();
 }
 

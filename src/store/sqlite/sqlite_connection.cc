@@ -29,7 +29,7 @@ Result<Connection> Connection::open(const std::filesystem::path& file, Mode mode
   sqlite3_busy_timeout(raw, static_cast<int>(timeout_ms));
   if (mode == Mode::kReader) {
     if (auto done = connection.execute("PRAGMA query_only = ON"); !done) {
-      return tl::unexpected(std::move(done.error()));
+      return fail(std::move(done.error()));
     }
   }
   return connection;
@@ -64,9 +64,9 @@ Result<StatementUse> Connection::prepare(std::string_view sql) {
 
 Result<std::string> Connection::query_text(std::string_view sql) {
   auto statement = prepare(sql);
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   auto row = (*statement)->step();
-  if (!row) return tl::unexpected(std::move(row.error()));
+  if (!row) return fail(std::move(row.error()));
   if (!*row) return std::string();
   return std::string((*statement)->column_text(0));
 }

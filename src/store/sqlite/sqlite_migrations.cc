@@ -135,14 +135,14 @@ std::span<const Migration> builtin_migrations() { return kMigrations; }
 Result<int> schema_version(Connection& connection) {
   auto exists = connection.prepare(
       "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'");
-  if (!exists) return tl::unexpected(std::move(exists.error()));
+  if (!exists) return fail(std::move(exists.error()));
   auto row = (*exists)->step();
-  if (!row) return tl::unexpected(std::move(row.error()));
+  if (!row) return fail(std::move(row.error()));
   if ((*exists)->column_int64(0) == 0) return 0;
   auto version = connection.prepare("SELECT coalesce(max(version), 0) FROM schema_version");
-  if (!version) return tl::unexpected(std::move(version.error()));
+  if (!version) return fail(std::move(version.error()));
   row = (*version)->step();
-  if (!row) return tl::unexpected(std::move(row.error()));
+  if (!row) return fail(std::move(row.error()));
   return static_cast<int>((*version)->column_int64(0));
 }
 
@@ -151,12 +151,12 @@ Result<int> migrate(Connection& connection, std::span<const Migration> migration
   // The write lock is held from here on, so two processes opening a new database at once
   // cannot both apply the same migration.
   auto transaction = Transaction::begin(connection);
-  if (!transaction) return tl::unexpected(std::move(transaction.error()));
+  if (!transaction) return fail(std::move(transaction.error()));
   if (auto made = ensure_version_table(connection); !made) {
-    return tl::unexpected(std::move(made.error()));
+    return fail(std::move(made.error()));
   }
   auto current = schema_version(connection);
-  if (!current) return tl::unexpected(std::move(current.error()));
+  if (!current) return fail(std::move(current.error()));
   if (*current > known) {
     return fail(ErrorCode::kUnavailable,
                 "the database has schema version " + std::to_string(*current) +
@@ -169,17 +169,17 @@ Result<int> migrate(Connection& connection, std::span<const Migration> migration
       Error error = std::move(applied.error());
       error.message =
           "schema migration " + std::to_string(migration.version) + " failed: " + error.message;
-      return tl::unexpected(std::move(error));
+      return fail(std::move(error));
     }
     auto record =
         connection.prepare("INSERT INTO schema_version (version, description) VALUES (?1, ?2)");
-    if (!record) return tl::unexpected(std::move(record.error()));
+    if (!record) return fail(std::move(record.error()));
     (*record)->bind(1, static_cast<std::int64_t>(migration.version));
     (*record)->bind(2, migration.description);
-    if (auto done = (*record)->run(); !done) return tl::unexpected(std::move(done.error()));
+    if (auto done = (*record)->run(); !done) return fail(std::move(done.error()));
   }
   if (auto committed = transaction->commit(); !committed) {
-    return tl::unexpected(std::move(committed.error()));
+    return fail(std::move(committed.error()));
   }
   return std::max(*current, known);
 }

@@ -31,7 +31,7 @@ Result<Page<T>> read_page(Statement& listing, std::size_t limit, std::string sta
   std::size_t rows = 0;
   while (true) {
     auto row = listing.step();
-    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!row) return fail(std::move(row.error()));
     if (!*row) break;
     if (rows == limit) {
       page.more = true;
@@ -45,7 +45,7 @@ Result<Page<T>> read_page(Statement& listing, std::size_t limit, std::string sta
     } else if (item.error().code == ErrorCode::kInternal) {
       if (warn) warn("unreadable record left out of a listing: " + item.error().message);
     } else {
-      return tl::unexpected(std::move(item.error()));
+      return fail(std::move(item.error()));
     }
   }
   return page;

@@ -46,7 +46,7 @@ Result<bool> Statement::step() {
 Result<void> Statement::run() {
   while (true) {
     auto row = step();
-    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!row) return fail(std::move(row.error()));
     if (!*row) return {};
   }
 }

@@ -53,9 +53,9 @@ Result<void> create_private_file(const std::filesystem::path& file) {
 Result<Connection> open_writer(const std::filesystem::path& file,
                                const SqliteStoreOptions& options) {
   auto db = Connection::open(file, Connection::Mode::kWriter, options.busy_timeout, options.vfs);
-  if (!db) return tl::unexpected(std::move(db.error()));
+  if (!db) return fail(std::move(db.error()));
   auto mode = db->query_text("PRAGMA journal_mode = WAL");
-  if (!mode) return tl::unexpected(std::move(mode.error()));
+  if (!mode) return fail(std::move(mode.error()));
   if (*mode != "wal") {
     return fail(ErrorCode::kUnavailable,
                 "cannot put " + file.string() + " in write-ahead-log mode (got " + *mode + ")");
@@ -68,13 +68,13 @@ Result<Connection> open_writer(const std::filesystem::path& file,
   if (options.max_page_count > 0) {
     pragmas += " PRAGMA max_page_count = " + std::to_string(options.max_page_count) + ";";
   }
-  if (auto set = db->execute(pragmas); !set) return tl::unexpected(std::move(set.error()));
+  if (auto set = db->execute(pragmas); !set) return fail(std::move(set.error()));
   return db;
 }
 
 Result<AgendaRecord> single_agenda(StatementUse& statement, std::string_view id) {
   auto row = statement->step();
-  if (!row) return tl::unexpected(std::move(row.error()));
+  if (!row) return fail(std::move(row.error()));
   if (!*row) return fail(ErrorCode::kNotFound, "no agenda " + std::string(id));
   return read_agenda_row(*statement);
 }
@@ -89,11 +89,11 @@ Result<InsertedAgenda> insert_agenda_row(Connection& db, const NewAgenda& reques
         "SELECT a.id, a.sequence FROM idempotency_keys k "
         "JOIN agendas a ON a.sequence = k.agenda_sequence "
         "WHERE k.customer_id = ?1 AND k.key = ?2");
-    if (!replay) return tl::unexpected(std::move(replay.error()));
+    if (!replay) return fail(std::move(replay.error()));
     (*replay)->bind(1, agenda.customer_id);
     (*replay)->bind(2, request.idempotency_key);
     auto row = (*replay)->step();
-    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!row) return fail(std::move(row.error()));
     if (*row) {
       return InsertedAgenda{std::string((*replay)->column_text(0)), (*replay)->column_int64(1),
                             true};
@@ -103,7 +103,7 @@ Result<InsertedAgenda> insert_agenda_row(Connection& db, const NewAgenda& reques
       "INSERT INTO agendas (id, customer_id, resource_pool_id, insight_id, link_id, priority, "
       "added_ms, updated_ms, title, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
       "ON CONFLICT (id) DO NOTHING");
-  if (!insert) return tl::unexpected(std::move(insert.error()));
+  if (!insert) return fail(std::move(insert.error()));
   Statement& row = **insert;
   row.bind(1, agenda.id);
   row.bind(2, agenda.customer_id);
@@ -115,26 +115,26 @@ Result<InsertedAgenda> insert_agenda_row(Connection& db, const NewAgenda& reques
   row.bind(8, to_millis(agenda.updated_time));
   row.bind(9, agenda.title);
   row.bind(10, agenda_document);
-  if (auto done = row.run(); !done) return tl::unexpected(std::move(done.error()));
+  if (auto done = row.run(); !done) return fail(std::move(done.error()));
   if (db.changes() == 0) {
     return fail(ErrorCode::kConflict, "an agenda with id " + agenda.id + " already exists");
   }
   const std::int64_t sequence = db.last_insert_rowid();
   if (auto done = insert_progress(db, sequence, progress); !done) {
-    return tl::unexpected(std::move(done.error()));
+    return fail(std::move(done.error()));
   }
   if (!request.idempotency_key.empty()) {
     auto key = db.prepare(
         "INSERT INTO idempotency_keys (customer_id, key, agenda_sequence) VALUES (?1, ?2, ?3)");
-    if (!key) return tl::unexpected(std::move(key.error()));
+    if (!key) return fail(std::move(key.error()));
     (*key)->bind(1, agenda.customer_id);
     (*key)->bind(2, request.idempotency_key);
     (*key)->bind(3, sequence);
-    if (auto done = (*key)->run(); !done) return tl::unexpected(std::move(done.error()));
+    if (auto done = (*key)->run(); !done) return fail(std::move(done.error()));
   }
   if (request.audit) {
     if (auto done = insert_audit_row(db, *request.audit, *audit_details); !done)
-      return tl::unexpected(std::move(done.error()));
+      return fail(std::move(done.error()));
   }
   return InsertedAgenda{agenda.id, sequence, false};
 }
@@ -172,23 +172,23 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions&
 Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions& options,
                                                        std::span<const Migration> migrations) {
   if (auto ready = prepare_directory(options.data_directory); !ready) {
-    return tl::unexpected(std::move(ready.error()));
+    return fail(std::move(ready.error()));
   }
   const std::filesystem::path file = options.data_directory / options.file_name;
   if (auto created = create_private_file(file); !created) {
-    return tl::unexpected(std::move(created.error()));
+    return fail(std::move(created.error()));
   }
   auto writer = open_writer(file, options);
-  if (!writer) return tl::unexpected(std::move(writer.error()));
+  if (!writer) return fail(std::move(writer.error()));
   if (auto migrated = migrate(*writer, migrations); !migrated) {
-    return tl::unexpected(std::move(migrated.error()));
+    return fail(std::move(migrated.error()));
   }
   // Readers open after the migration so they never see a half-built schema.
   std::vector<Connection> readers;
   for (std::size_t i = 0; i < std::max<std::size_t>(options.read_connections, 1); ++i) {
     auto reader =
         Connection::open(file, Connection::Mode::kReader, options.busy_timeout, options.vfs);
-    if (!reader) return tl::unexpected(std::move(reader.error()));
+    if (!reader) return fail(std::move(reader.error()));
     readers.push_back(std::move(*reader));
   }
   return std::unique_ptr<SqliteStore>(
@@ -207,23 +207,23 @@ SqliteStore::~SqliteStore() = default;
 
 Result<InsertedAgenda> SqliteStore::insert_agenda(const NewAgenda& request) {
   auto agenda_document = encode_json(request.agenda.document, "agenda document");
-  if (!agenda_document) return tl::unexpected(std::move(agenda_document.error()));
+  if (!agenda_document) return fail(std::move(agenda_document.error()));
   auto progress = encode_progress(request.progress);
-  if (!progress) return tl::unexpected(std::move(progress.error()));
+  if (!progress) return fail(std::move(progress.error()));
   std::optional<std::string> audit_details;
   if (request.audit) {
     auto encoded = encode_json(request.audit->details, "audit details");
-    if (!encoded) return tl::unexpected(std::move(encoded.error()));
+    if (!encoded) return fail(std::move(encoded.error()));
     audit_details = std::move(*encoded);
   }
   InsertedAgenda inserted;
   auto done = writer_->run([&](Connection& db) -> Result<void> {
     auto result = insert_agenda_row(db, request, *agenda_document, *progress, audit_details);
-    if (!result) return tl::unexpected(std::move(result.error()));
+    if (!result) return fail(std::move(result.error()));
     inserted = std::move(*result);
     return {};
   });
-  if (!done) return tl::unexpected(std::move(done.error()));
+  if (!done) return fail(std::move(done.error()));
   return inserted;
 }
 
@@ -231,18 +231,18 @@ Result<AgendaRecord> SqliteStore::get_agenda(std::string_view id) {
   auto db = readers_->acquire();
   auto statement =
       db->prepare("SELECT " + std::string(kAgendaColumns) + " FROM agendas a WHERE a.id = ?1");
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   (*statement)->bind(1, id);
   return reported(single_agenda(*statement, id));
 }
 
 Result<Page<AgendaSummary>> SqliteStore::list_agendas(const AgendaQuery& query) {
   auto after = decode_sequence_cursor(query.cursor, 'a', 0);
-  if (!after) return tl::unexpected(std::move(after.error()));
+  if (!after) return fail(std::move(after.error()));
   const std::size_t limit = clamp_page_limit(query.limit);
   auto db = readers_->acquire();
   auto statement = db->prepare(agenda_listing_sql(query));
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   Statement& listing = **statement;
   listing.bind(1, *after);
   if (query.customer_id) listing.bind(2, *query.customer_id);
@@ -265,7 +265,7 @@ Result<void> SqliteStore::delete_agenda(std::string_view id) {
   return writer_->run([&](Connection& db) -> Result<void> {
     // Progress, lease and idempotency key go with it (ON DELETE CASCADE).
     auto statement = db.prepare("DELETE FROM agendas WHERE id = ?1");
-    if (!statement) return tl::unexpected(std::move(statement.error()));
+    if (!statement) return fail(std::move(statement.error()));
     (*statement)->bind(1, id);
     if (auto done = (*statement)->run(); !done) return done;
     if (db.changes() == 0) return fail(ErrorCode::kNotFound, "no agenda " + std::string(id));
@@ -281,13 +281,13 @@ Result<std::vector<WaitingAgenda>> SqliteStore::list_waiting_agendas() {
       "JOIN agendas a ON a.sequence = p.agenda_sequence "
       "LEFT JOIN leases l ON l.agenda_sequence = a.sequence "
       "WHERE p.processing_state = ?1 ORDER BY a.sequence");
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   Statement& listing = **statement;
   listing.bind(1, processing_state_name(ProcessingState::kWaiting));
   std::vector<WaitingAgenda> waiting;
   while (true) {
     auto row = listing.step();
-    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!row) return fail(std::move(row.error()));
     if (!*row) return waiting;
     waiting.push_back({std::string(listing.column_text(0)), std::string(listing.column_text(1)),
                        std::string(listing.column_text(2)), listing.column_int64(3),
@@ -302,10 +302,10 @@ Result<ProgressRecord> SqliteStore::get_progress(std::string_view agenda_id) {
   auto statement = db->prepare("SELECT " + std::string(kProgressColumns) +
                                " FROM agendas a JOIN progress p ON p.agenda_sequence = "
                                "a.sequence WHERE a.id = ?1");
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   (*statement)->bind(1, agenda_id);
   auto row = (*statement)->step();
-  if (!row) return tl::unexpected(std::move(row.error()));
+  if (!row) return fail(std::move(row.error()));
   if (!*row) return fail(ErrorCode::kNotFound, "no agenda " + std::string(agenda_id));
   return reported(read_progress_row(**statement));
 }
@@ -313,10 +313,10 @@ Result<ProgressRecord> SqliteStore::get_progress(std::string_view agenda_id) {
 Result<void> SqliteStore::update_progress(const ProgressRecord& progress,
                                           std::optional<std::uint64_t> fence_epoch) {
   auto encoded = encode_progress(progress);
-  if (!encoded) return tl::unexpected(std::move(encoded.error()));
+  if (!encoded) return fail(std::move(encoded.error()));
   return writer_->run([&](Connection& db) -> Result<void> {
     auto lease = find_lease(db, progress.agenda_id);
-    if (!lease) return tl::unexpected(std::move(lease.error()));
+    if (!lease) return fail(std::move(lease.error()));
     if (fence_epoch && !lease->held_with(*fence_epoch)) {
       return lease_conflict(progress.agenda_id, *lease, *fence_epoch);
     }
@@ -329,7 +329,7 @@ Result<void> SqliteStore::probe_write(WallTime now) {
     auto statement = db.prepare(
         "INSERT INTO write_probe (id, written_ms) VALUES (1, ?1) "
         "ON CONFLICT (id) DO UPDATE SET written_ms = excluded.written_ms");
-    if (!statement) return tl::unexpected(std::move(statement.error()));
+    if (!statement) return fail(std::move(statement.error()));
     (*statement)->bind(1, to_millis(now));
     return (*statement)->run();
   });

@@ -29,7 +29,7 @@ Result<DocumentRecord> read_document_row(const Statement& row) {
   record.added_time = from_millis(row.column_int64(4));
   record.updated_time = from_millis(row.column_int64(5));
   auto document = decode_json(row.column_text(6), describe(record.kind, record.id));
-  if (!document) return tl::unexpected(std::move(document.error()));
+  if (!document) return fail(std::move(document.error()));
   record.document = std::move(*document);
   return record;
 }
@@ -39,17 +39,17 @@ Result<DocumentRecord> read_document_row(const Statement& row) {
 tl::unexpected<Error> version_mismatch(Connection& db, DocumentKind kind, std::string_view id,
                                        std::int64_t expected_version) {
   auto statement = db.prepare("SELECT version FROM documents WHERE kind = ?1 AND id = ?2");
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   (*statement)->bind(1, document_kind_name(kind));
   (*statement)->bind(2, id);
   auto row = (*statement)->step();
-  if (!row) return tl::unexpected(std::move(row.error()));
-  if (!*row) return tl::unexpected(Error{ErrorCode::kNotFound, "no " + describe(kind, id), {}});
-  return tl::unexpected(Error{ErrorCode::kConflict,
-                              describe(kind, id) + " is at version " +
-                                  std::to_string((*statement)->column_int64(0)) + ", not " +
-                                  std::to_string(expected_version),
-                              {}});
+  if (!row) return fail(std::move(row.error()));
+  if (!*row) return fail(Error{ErrorCode::kNotFound, "no " + describe(kind, id), {}});
+  return fail(Error{ErrorCode::kConflict,
+                    describe(kind, id) + " is at version " +
+                        std::to_string((*statement)->column_int64(0)) + ", not " +
+                        std::to_string(expected_version),
+                    {}});
 }
 
 Result<AuditRecord> read_audit_row(const Statement& row) {
@@ -61,7 +61,7 @@ Result<AuditRecord> read_audit_row(const Statement& row) {
   record.target = row.column_text(4);
   record.outcome = row.column_text(5);
   auto details = decode_json(row.column_text(6), "audit record " + std::to_string(record.sequence));
-  if (!details) return tl::unexpected(std::move(details.error()));
+  if (!details) return fail(std::move(details.error()));
   record.details = std::move(*details);
   return record;
 }
@@ -81,14 +81,14 @@ std::string audit_listing_sql(const AuditQuery& query) {
 
 Result<std::int64_t> SqliteStore::create_document(const DocumentRecord& record) {
   auto document = encode_json(record.document, describe(record.kind, record.id));
-  if (!document) return tl::unexpected(std::move(document.error()));
+  if (!document) return fail(std::move(document.error()));
   return writer_
       ->run([&](Connection& db) -> Result<void> {
         auto statement = db.prepare(
             "INSERT INTO documents (kind, id, owner_customer_id, version, added_ms, "
             "updated_ms, document) VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6) "
             "ON CONFLICT (kind, id) DO NOTHING");
-        if (!statement) return tl::unexpected(std::move(statement.error()));
+        if (!statement) return fail(std::move(statement.error()));
         Statement& insert = **statement;
         insert.bind(1, document_kind_name(record.kind));
         insert.bind(2, record.id);
@@ -108,13 +108,13 @@ Result<std::int64_t> SqliteStore::create_document(const DocumentRecord& record) 
 Result<std::int64_t> SqliteStore::update_document(const DocumentRecord& record,
                                                   std::int64_t expected_version) {
   auto document = encode_json(record.document, describe(record.kind, record.id));
-  if (!document) return tl::unexpected(std::move(document.error()));
+  if (!document) return fail(std::move(document.error()));
   return writer_
       ->run([&](Connection& db) -> Result<void> {
         auto statement = db.prepare(
             "UPDATE documents SET owner_customer_id = ?3, version = version + 1, "
             "updated_ms = ?4, document = ?5 WHERE kind = ?1 AND id = ?2 AND version = ?6");
-        if (!statement) return tl::unexpected(std::move(statement.error()));
+        if (!statement) return fail(std::move(statement.error()));
         Statement& update = **statement;
         update.bind(1, document_kind_name(record.kind));
         update.bind(2, record.id);
@@ -135,18 +135,18 @@ Result<DocumentRecord> SqliteStore::get_document(DocumentKind kind, std::string_
   auto db = readers_->acquire();
   auto statement = db->prepare("SELECT " + std::string(kDocumentColumns) +
                                " FROM documents WHERE kind = ?1 AND id = ?2");
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   (*statement)->bind(1, document_kind_name(kind));
   (*statement)->bind(2, id);
   auto row = (*statement)->step();
-  if (!row) return tl::unexpected(std::move(row.error()));
+  if (!row) return fail(std::move(row.error()));
   if (!*row) return fail(ErrorCode::kNotFound, "no " + describe(kind, id));
   return reported(read_document_row(**statement));
 }
 
 Result<Page<DocumentRecord>> SqliteStore::list_documents(const DocumentQuery& query) {
   auto after = decode_id_cursor(query.cursor, 'd');
-  if (!after) return tl::unexpected(std::move(after.error()));
+  if (!after) return fail(std::move(after.error()));
   const std::size_t limit = clamp_page_limit(query.limit);
   std::string sql =
       "SELECT " + std::string(kDocumentColumns) + " FROM documents WHERE kind = ?1 AND id > ?2";
@@ -154,7 +154,7 @@ Result<Page<DocumentRecord>> SqliteStore::list_documents(const DocumentQuery& qu
   sql += " ORDER BY id LIMIT ?4";
   auto db = readers_->acquire();
   auto statement = db->prepare(sql);
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   Statement& listing = **statement;
   listing.bind(1, document_kind_name(query.kind));
   listing.bind(2, *after);
@@ -171,7 +171,7 @@ Result<void> SqliteStore::delete_document(DocumentKind kind, std::string_view id
   return writer_->run([&](Connection& db) -> Result<void> {
     auto statement = db.prepare(
         "DELETE FROM documents WHERE kind = ?1 AND id = ?2 AND (?3 IS NULL OR version = ?3)");
-    if (!statement) return tl::unexpected(std::move(statement.error()));
+    if (!statement) return fail(std::move(statement.error()));
     Statement& erase = **statement;
     erase.bind(1, document_kind_name(kind));
     erase.bind(2, id);
@@ -188,26 +188,26 @@ Result<void> SqliteStore::delete_document(DocumentKind kind, std::string_view id
 
 Result<std::int64_t> SqliteStore::append_audit(const AuditRecord& record) {
   auto details = encode_json(record.details, "audit details");
-  if (!details) return tl::unexpected(std::move(details.error()));
+  if (!details) return fail(std::move(details.error()));
   std::int64_t sequence = 0;
   auto done = writer_->run([&](Connection& db) -> Result<void> {
     auto inserted = insert_audit_row(db, record, *details);
-    if (!inserted) return tl::unexpected(std::move(inserted.error()));
+    if (!inserted) return fail(std::move(inserted.error()));
     sequence = *inserted;
     return {};
   });
-  if (!done) return tl::unexpected(std::move(done.error()));
+  if (!done) return fail(std::move(done.error()));
   return sequence;
 }
 
 Result<Page<AuditRecord>> SqliteStore::list_audit(const AuditQuery& query) {
   const std::int64_t start = query.newest_first ? std::numeric_limits<std::int64_t>::max() : 0;
   auto after = decode_sequence_cursor(query.cursor, 'u', start);
-  if (!after) return tl::unexpected(std::move(after.error()));
+  if (!after) return fail(std::move(after.error()));
   const std::size_t limit = clamp_page_limit(query.limit);
   auto db = readers_->acquire();
   auto statement = db->prepare(audit_listing_sql(query));
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   Statement& listing = **statement;
   listing.bind(1, *after);
   if (query.actor) listing.bind(2, *query.actor);

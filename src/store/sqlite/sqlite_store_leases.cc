@@ -37,7 +37,7 @@ Result<void> end_lease(Connection& db, LeaseRow row,
 Result<LeaseRecord> SqliteStore::get_lease(std::string_view agenda_id) {
   auto db = readers_->acquire();
   auto row = find_lease(*db, agenda_id);
-  if (!row) return tl::unexpected(std::move(row.error()));
+  if (!row) return fail(std::move(row.error()));
   return to_record(agenda_id, *row);
 }
 
@@ -54,7 +54,7 @@ std::vector<Result<std::uint64_t>> SqliteStore::acquire_leases(
   for (std::size_t i = 0; i < requests.size(); ++i) {
     auto encoded = encode_progress(requests[i].progress);
     if (!encoded) {
-      results[i] = tl::unexpected(std::move(encoded.error()));
+      results[i] = fail(std::move(encoded.error()));
       continue;
     }
     progress[i] = std::move(*encoded);
@@ -62,7 +62,7 @@ std::vector<Result<std::uint64_t>> SqliteStore::acquire_leases(
     works.push_back([&, i](Connection& db) -> Result<void> {
       const LeaseAcquisition& request = requests[i];
       auto row = find_lease(db, request.agenda_id);
-      if (!row) return tl::unexpected(std::move(row.error()));
+      if (!row) return fail(std::move(row.error()));
       if (row->epoch != request.expected_epoch) {
         return fail(ErrorCode::kConflict, "agenda " + request.agenda_id + " has lease epoch " +
                                               std::to_string(row->epoch) + ", not " +
@@ -86,7 +86,7 @@ std::vector<Result<std::uint64_t>> SqliteStore::acquire_leases(
   }
   auto done = writer_->run_all(works);
   for (std::size_t unit = 0; unit < done.size(); ++unit) {
-    if (!done[unit]) results[queued[unit]] = tl::unexpected(std::move(done[unit].error()));
+    if (!done[unit]) results[queued[unit]] = fail(std::move(done[unit].error()));
   }
   return results;
 }
@@ -95,7 +95,7 @@ Result<void> SqliteStore::renew_lease(std::string_view agenda_id, std::uint64_t 
                                       WallTime expires_at) {
   return writer_->run([&](Connection& db) -> Result<void> {
     auto row = find_lease(db, agenda_id);
-    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!row) return fail(std::move(row.error()));
     if (!row->held_with(epoch)) return lease_conflict(agenda_id, *row, epoch);
     row->expires_ms = to_millis(expires_at);
     return store_lease(db, *row);
@@ -105,10 +105,10 @@ Result<void> SqliteStore::renew_lease(std::string_view agenda_id, std::uint64_t 
 Result<void> SqliteStore::release_lease(std::string_view agenda_id, std::uint64_t epoch,
                                         const std::optional<ProgressRecord>& final_progress) {
   auto progress = encode_progress(final_progress);
-  if (!progress) return tl::unexpected(std::move(progress.error()));
+  if (!progress) return fail(std::move(progress.error()));
   return writer_->run([&](Connection& db) -> Result<void> {
     auto row = find_lease(db, agenda_id);
-    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!row) return fail(std::move(row.error()));
     if (!row->held_with(epoch)) return lease_conflict(agenda_id, *row, epoch);
     return end_lease(db, *row, *progress);
   });
@@ -119,12 +119,12 @@ Result<std::uint64_t> SqliteStore::revoke_lease(std::string_view agenda_id,
                                                 const ProgressRecord& progress) {
   // Encoded from `progress` itself, which it points into and which outlives the write.
   auto encoded = encode_progress(progress);
-  if (!encoded) return tl::unexpected(std::move(encoded.error()));
+  if (!encoded) return fail(std::move(encoded.error()));
   const std::optional<EncodedProgress> written(std::move(*encoded));
   std::uint64_t epoch = 0;
   auto done = writer_->run([&](Connection& db) -> Result<void> {
     auto row = find_lease(db, agenda_id);
-    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!row) return fail(std::move(row.error()));
     if (row->epoch != expected_epoch) {
       return fail(ErrorCode::kConflict, "agenda " + std::string(agenda_id) + " has lease epoch " +
                                             std::to_string(row->epoch) + ", not " +
@@ -134,7 +134,7 @@ Result<std::uint64_t> SqliteStore::revoke_lease(std::string_view agenda_id,
     epoch = row->epoch;
     return end_lease(db, *row, written);
   });
-  if (!done) return tl::unexpected(std::move(done.error()));
+  if (!done) return fail(std::move(done.error()));
   return epoch;
 }
 
@@ -146,14 +146,14 @@ Result<std::vector<LeaseRecord>> SqliteStore::list_expired_leases(WallTime now, 
       "JOIN agendas a ON a.sequence = l.agenda_sequence "
       "WHERE l.holder IS NOT NULL AND l.expires_ms <= ?1 "
       "ORDER BY l.expires_ms, l.agenda_sequence LIMIT ?2");
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   Statement& listing = **statement;
   listing.bind(1, to_millis(now));
   listing.bind(2, static_cast<std::int64_t>(clamp_page_limit(limit)));
   std::vector<LeaseRecord> expired;
   while (true) {
     auto row = listing.step();
-    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!row) return fail(std::move(row.error()));
     if (!*row) return expired;
     LeaseRecord lease;
     lease.agenda_id = listing.column_text(0);
@@ -168,10 +168,10 @@ Result<void> SqliteStore::reclaim_lease(std::string_view agenda_id, std::uint64_
                                         WallTime now,
                                         const std::optional<ProgressRecord>& requeue_progress) {
   auto progress = encode_progress(requeue_progress);
-  if (!progress) return tl::unexpected(std::move(progress.error()));
+  if (!progress) return fail(std::move(progress.error()));
   return writer_->run([&](Connection& db) -> Result<void> {
     auto row = find_lease(db, agenda_id);
-    if (!row) return tl::unexpected(std::move(row.error()));
+    if (!row) return fail(std::move(row.error()));
     if (!row->held_with(epoch)) return lease_conflict(agenda_id, *row, epoch);
     if (row->expires_ms.value_or(0) > to_millis(now)) {
       return fail(ErrorCode::kConflict, "the lease of agenda " + std::string(agenda_id) +

@@ -7,7 +7,7 @@ namespace {
 
 Result<void> run(Connection& connection, std::string_view sql) {
   auto statement = connection.prepare(sql);
-  if (!statement) return tl::unexpected(std::move(statement.error()));
+  if (!statement) return fail(std::move(statement.error()));
   return (*statement)->run();
 }
 
@@ -15,7 +15,7 @@ Result<void> run(Connection& connection, std::string_view sql) {
 
 Result<Transaction> Transaction::begin(Connection& connection) {
   if (auto begun = run(connection, "BEGIN IMMEDIATE"); !begun) {
-    return tl::unexpected(std::move(begun.error()));
+    return fail(std::move(begun.error()));
   }
   return Transaction(connection);
 }
@@ -38,7 +38,7 @@ Result<void> Transaction::commit() {
 
 Result<Savepoint> Savepoint::begin(Connection& connection) {
   if (auto begun = run(connection, "SAVEPOINT operation"); !begun) {
-    return tl::unexpected(std::move(begun.error()));
+    return fail(std::move(begun.error()));
   }
   return Savepoint(connection);
 }

@@ -36,7 +36,7 @@ namespace {
 
 Result<void> run_in_savepoint(Connection& connection, const WriteBatcher::Work& work) {
   auto savepoint = Savepoint::begin(connection);
-  if (!savepoint) return tl::unexpected(std::move(savepoint.error()));
+  if (!savepoint) return fail(std::move(savepoint.error()));
   Result<void> result;
   try {
     result = work(connection);
@@ -134,7 +134,7 @@ std::size_t WriteBatcher::execute_transaction(std::deque<Pending*>& batch) {
   Result<void> outcome;
   auto transaction = Transaction::begin(connection_);
   if (!transaction) {
-    outcome = tl::unexpected(std::move(transaction.error()));
+    outcome = fail(std::move(transaction.error()));
     ran = batch.size();  // none of them can run now; they all get the error
   } else {
     while (ran < batch.size()) {
@@ -147,7 +147,7 @@ std::size_t WriteBatcher::execute_transaction(std::deque<Pending*>& batch) {
         Error error = pending.result ? Error{ErrorCode::kUnavailable, "write aborted", {}}
                                      : pending.result.error();
         error.message = "the batch's transaction was aborted: " + error.message;
-        outcome = tl::unexpected(std::move(error));
+        outcome = fail(std::move(error));
         break;
       }
     }
@@ -158,7 +158,7 @@ std::size_t WriteBatcher::execute_transaction(std::deque<Pending*>& batch) {
   }
   for (std::size_t i = 0; i < ran; ++i) {
     Pending& pending = *batch[i];
-    if (!outcome && pending.result) pending.result = tl::unexpected(outcome.error());
+    if (!outcome && pending.result) pending.result = fail(outcome.error());
     pending.complete();  // `pending` may be gone after this
   }
   return ran;

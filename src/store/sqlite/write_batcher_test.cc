@@ -40,7 +40,7 @@ class WriteBatcherTest : public ::testing::Test {
   static WriteBatcher::Work insert(int x, int parent = 0) {
     return [x, parent](Connection& db) -> Result<void> {
       auto statement = db.prepare("INSERT INTO t (x, parent) VALUES (?1, ?2)");
-      if (!statement) return tl::unexpected(statement.error());
+      if (!statement) return fail(statement.error());
       (*statement)->bind(1, std::int64_t{x});
       if (parent == 0) {
         (*statement)->bind_null(2);
