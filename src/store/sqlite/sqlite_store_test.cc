@@ -24,7 +24,7 @@ class SqliteHarness {
     SqliteStoreOptions options;
     options.data_directory = directory_.path();
     auto store = SqliteStore::open(options);
-    if (!store) return tl::unexpected(std::move(store.error()));
+    if (!store) return fail(std::move(store.error()));
     return std::unique_ptr<Store>(std::move(*store));
   }
 
@@ -91,9 +91,10 @@ TEST_F(SqliteStoreTest, GroupCommitBatchesConcurrentInserts) {
   const auto after = store->write_statistics();
   const auto commits = after.commits - before.commits;
   EXPECT_EQ(after.operations - before.operations, std::uint64_t{kInserts});
-  // Every commit is a sync; sixteen writers share them. A file system whose sync is free
-  // (tmpfs) batches less, so the bound is loose: a quarter of one commit per insert.
-  EXPECT_LT(commits, std::uint64_t{kInserts / 4}) << "largest batch " << after.largest_batch;
+  // Sixteen writers share commits. How many depends on the machine's load and on what a sync
+  // costs (nothing on tmpfs; a loaded ASan run once took 258), so this asserts only that the
+  // store batches at all; WriteBatcherTest pins down what shares a commit.
+  EXPECT_LT(commits, std::uint64_t{kInserts}) << "largest batch " << after.largest_batch;
   EXPECT_GT(after.largest_batch, 1u);
 }
 
