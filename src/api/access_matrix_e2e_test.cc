@@ -1,4 +1,4 @@
-// End to end: the access matrix of a real `pop server`. Every endpoint is called by every
+// End to end: the access matrix of the server. Every endpoint is called by every
 // kind of caller — eight kinds of bad credential and six real principals — and each answer's
 // status is compared with kMatrix, which follows the rules of service/agendas/agenda_access.h,
 // service/config/config_access.h, service/tokens/token_service.h and api/token_routes.h. The matrix
@@ -21,8 +21,8 @@
 
 #include "http_client/client.h"
 #include "model/report_token.h"
+#include "server/server_fixture.h"
 #include "testing/jwt_minter.h"
-#include "testing/pop_server_fixture.h"
 #include "util/base64url.h"
 
 namespace pop {
@@ -153,31 +153,28 @@ struct Endpoint {
   std::function<void()> after_each;
 };
 
-class AccessMatrixTest : public pop::testing::PopServerFixture {
+class AccessMatrixTest : public pop::server::ServerFixture {
  protected:
-  std::vector<std::string> server_arguments() const override {
+  void configure(server::ServerConfig& config) override {
+    config.embedded_puller.reset();
     // Leases outlast the test: a reclaimed lease would move the epochs the cells name.
-    std::vector<std::string> arguments = {"--no-embedded-puller", "--lease-seconds", "600"};
-    const std::pair<const char*, std::string> options[] = {
-        {"--jwt-public-key", public_key_file_},
-        {"--jwt-hs256-secret-file", hs256_secret_file_},
-        {"--jwt-issuer", kIssuer},
-        {"--jwt-audience", kAudience},
-    };
-    for (const auto& [flag, value] : options) arguments.insert(arguments.end(), {flag, value});
-    return arguments;
+    config.lease_duration = std::chrono::minutes(10);
+    // Both kinds of key, so the HS/RS confusion meets a live HS256 check.
+    auth::JwtOptions jwt;
+    jwt.hs256_secret = hs256_secret_;
+    jwt.public_key_files = {public_key_file_};
+    jwt.issuer = kIssuer;
+    jwt.audience = kAudience;
+    config.jwt = std::move(jwt);
   }
 
   void before_start() override {
     rsa_ = pop::testing::generate_rsa_key_pair();
     public_key_file_ = pop::testing::write_key_file(dir_->path(), "jwt.pub.pem", rsa_.public_pem);
-    // Both kinds of key are configured, so the HS/RS confusion meets a live HS256 check.
-    hs256_secret_file_ =
-        pop::testing::write_key_file(dir_->path(), "jwt.secret", hs256_secret_ + "\n");
   }
 
   void SetUp() override {
-    PopServerFixture::SetUp();
+    ServerFixture::SetUp();
     if (HasFatalFailure()) return;
     http_client::ClientOptions options;
     options.base_url = base_url_;  // no bearer token: each request names its own
@@ -224,7 +221,7 @@ class AccessMatrixTest : public pop::testing::PopServerFixture {
   // id the unknown token borrows, so that only its secret is wrong.
   void make_bad_credentials(const Json& live_token) {
     authorization_[kAnonymous] = std::nullopt;
-    authorization_[kMalformedHeader] = "Token " + server_->admin_token();
+    authorization_[kMalformedHeader] = "Token " + admin_token();
     authorization_[kUnknownToken] = bearer("pop_" + live_token["id"].get<std::string>() + "_" +
                                            base64url_encode(std::string(32, 'x')));
 
@@ -262,7 +259,6 @@ class AccessMatrixTest : public pop::testing::PopServerFixture {
   pop::testing::PemKeyPair rsa_;
   const std::string hs256_secret_ = "matrix-hs256-secret-of-forty-bytes-long!";
   std::string public_key_file_;
-  std::string hs256_secret_file_;
   std::optional<http_client::Client> caller_client_;
   std::array<std::optional<std::string>, kCallerCount> authorization_;
 };
@@ -306,7 +302,7 @@ class AccessMatrixE2eTest : public AccessMatrixTest {
         bearer(issue_token({{"role", "puller"}, {"resourcePoolId", "pool-x"}}).value("token", ""));
     authorization_[kPullerY] =
         bearer(issue_token({{"role", "puller"}, {"resourcePoolId", "pool-y"}}).value("token", ""));
-    authorization_[kAdmin] = bearer(server_->admin_token());
+    authorization_[kAdmin] = bearer(admin_token());
     make_bad_credentials(member_a);
 
     // Each member submits its own agenda.
@@ -714,16 +710,14 @@ TEST_F(AccessMatrixTest, RefusalsAreLoggedWithTheirReasonAndWithoutTheToken) {
              {"GET", "/v1/agendas?limit=1", "", {{"X-Correlation-Id", "refused-" + tag(column)}}});
     EXPECT_EQ(response.status, 401) << kCallerNames[column] << ": " << response.body;
   }
-  const std::string admin_token = server_->admin_token();
-  const auto stopped = server_->stop();
-  server_.reset();  // stopped already: nothing left for TearDown
-  EXPECT_EQ(stopped.exit_status, 0) << stopped.err;
+  stop_server();
+  const std::string log = log_text();
 
   for (int column = 0; column < kBadCredentials; ++column) {
-    const std::size_t at = stopped.err.find("correlation_id=refused-" + tag(column) + " ");
-    ASSERT_NE(at, std::string::npos) << kCallerNames[column] << " not logged:\n" << stopped.err;
-    const std::size_t begin = stopped.err.rfind('\n', at) + 1;  // npos + 1 is 0
-    const std::string line = stopped.err.substr(begin, stopped.err.find('\n', at) - begin);
+    const std::size_t at = log.find("correlation_id=refused-" + tag(column) + " ");
+    ASSERT_NE(at, std::string::npos) << kCallerNames[column] << " not logged:\n" << log;
+    const std::size_t begin = log.rfind('\n', at) + 1;  // npos + 1 is 0
+    const std::string line = log.substr(begin, log.find('\n', at) - begin);
     EXPECT_NE(line.find("refused method=GET path=/v1/agendas"), std::string::npos) << line;
     EXPECT_NE(line.find("peer=127.0.0.1"), std::string::npos) << line;
     // The reason as the log quotes it, without its closing quote: some go on with an id.
@@ -734,7 +728,7 @@ TEST_F(AccessMatrixTest, RefusalsAreLoggedWithTheirReasonAndWithoutTheToken) {
 
   // No credential shows, whole or in part: not the bad ones, not the admin's (which the
   // malformed header carried), not the live token whose id the unknown one borrowed.
-  std::vector<std::string> secrets = {admin_token, live.value("token", "")};
+  std::vector<std::string> secrets = {admin_token(), live.value("token", "")};
   for (const auto& authorization : authorization_) {
     if (!authorization) continue;
     const std::string token = authorization->substr(authorization->find(' ') + 1);
@@ -754,8 +748,7 @@ TEST_F(AccessMatrixTest, RefusalsAreLoggedWithTheirReasonAndWithoutTheToken) {
   }
   for (const std::string& secret : secrets) {
     ASSERT_FALSE(secret.empty());
-    EXPECT_EQ(stopped.err.find(secret), std::string::npos) << "the log shows " << secret;
-    EXPECT_EQ(stopped.out.find(secret), std::string::npos) << "the output shows " << secret;
+    EXPECT_EQ(log.find(secret), std::string::npos) << "the log shows " << secret;
   }
 }
 

@@ -1,4 +1,4 @@
-// End to end: configuration over HTTP against a real `pop server` process, with its effect
+// End to end: configuration over HTTP against the server, with its effect
 // on live scheduling (no restart) and the templates' run endpoint.
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "http_client/client.h"
 #include "http_client/url.h"
-#include "testing/pop_server_fixture.h"
+#include "server/server_fixture.h"
 
 namespace pop {
 using Json = nlohmann::json;
@@ -15,7 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class ConfigRoutesTest : public pop::testing::PopServerFixture {
+class ConfigRoutesTest : public pop::server::ServerFixture {
  protected:
   // A call expected to answer `status`; returns its parsed body (null when empty).
   Json expect(int status, const std::string& method, const std::string& target,
@@ -250,10 +250,10 @@ TEST_F(ConfigRoutesTest, FieldsOfTheWrongTypeAreRefusedNamingTheField) {
   const std::string member =
       expect(201, "POST", "/v1/tokens", R"({"role": "member", "customerIds": ["acme"]})")
           .value("token", "");
-  auto client = server_->client(member);
+  auto as_member = client(member);
   for (const Json& value : wrong) {
     Json body = {{"id", value}, {"agenda", agenda}};
-    auto response = client.request("POST", "/v1/templates", body.dump(), {});
+    auto response = as_member.request("POST", "/v1/templates", body.dump(), {});
     ASSERT_TRUE(response.has_value());
     refused(*response, "id", "member POST /v1/templates id=" + value.dump());
   }

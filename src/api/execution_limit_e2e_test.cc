@@ -1,4 +1,4 @@
-// Execution limits against a real `pop server`: the pull route's skipInsightIds and
+// Execution limits against the server: the pull route's skipInsightIds and
 // executionLimits over HTTP, and a puller with four slots (standalone over HTTP, or the one
 // embedded in the server) that never runs more than one agenda of an insight limited to one
 // at once, while the agendas of an insight without a limit run side by side.
@@ -8,7 +8,7 @@
 #include <map>
 #include <set>
 
-#include "testing/pop_server_fixture.h"
+#include "server/server_fixture.h"
 #include "util/time_format.h"
 
 namespace pop {
@@ -40,11 +40,9 @@ std::string agenda(const std::string& insight, int sleep_ms) {
   return agenda.dump();
 }
 
-class ExecutionLimitTest : public pop::testing::PopServerFixture {
+class ExecutionLimitTest : public pop::server::ServerFixture {
  protected:
-  std::vector<std::string> server_arguments() const override {
-    return {"--no-embedded-puller", "--lease-seconds", "5"};
-  }
+  void configure(server::ServerConfig& config) override { config.embedded_puller.reset(); }
 
   std::string submit(const std::string& body) {
     auto response = call("POST", "/v1/agendas", body);
@@ -179,10 +177,7 @@ TEST_F(ExecutionLimitTest, AStandalonePullerRunsOneAgendaOfTheLimitedInsightAtAT
 
 class EmbeddedPullerExecutionLimitTest : public ExecutionLimitTest {
  protected:
-  // The embedded puller has four slots by default.
-  std::vector<std::string> server_arguments() const override {
-    return {"--capacity", "4", "--lease-seconds", "5"};
-  }
+  void configure(server::ServerConfig& config) override { config.embedded_puller->capacity = 4; }
 };
 
 TEST_F(EmbeddedPullerExecutionLimitTest, TheEmbeddedPullerRunsOneAgendaOfTheLimitedInsightAtATime) {

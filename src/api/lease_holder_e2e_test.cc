@@ -1,5 +1,5 @@
 // End to end: a lease belongs to whoever pulled it. Two puller tokens of the same pool on a
-// real `pop server`: A pulls an agenda; B (and the admin, and a handler's report token of
+// server: A pulls an agenda; B (and the admin, and a handler's report token of
 // another lease) may not report progress on A's lease nor complete it, nothing changes when
 // they try, and the refusal says nothing about the lease (no current epoch, no holder). A's
 // own reports, which carry the lease's reportKey, go through.
@@ -9,7 +9,7 @@
 #include <string>
 
 #include "model/report_token.h"
-#include "testing/pop_server_fixture.h"
+#include "server/server_fixture.h"
 #include "util/base64url.h"
 
 namespace pop {
@@ -19,11 +19,12 @@ namespace {
 
 constexpr char kLeaseKeyHeader[] = "Pop-Lease-Key";
 
-class LeaseHolderE2eTest : public pop::testing::PopServerFixture {
+class LeaseHolderE2eTest : public pop::server::ServerFixture {
  protected:
   // Leases outlast the test: nothing is reclaimed under it.
-  std::vector<std::string> server_arguments() const override {
-    return {"--no-embedded-puller", "--lease-seconds", "600"};
+  void configure(server::ServerConfig& config) override {
+    config.embedded_puller.reset();
+    config.lease_duration = std::chrono::minutes(10);
   }
 
   struct Lease {
@@ -131,7 +132,7 @@ TEST_F(LeaseHolderE2eTest, OnlyThePullerThatTookALeaseReportsOnIt) {
        token_b,
        {{kLeaseKeyHeader, base64url_encode(std::string(32, 'k'))}},
        false},
-      {"the admin without a key", server_->admin_token(), {}, true},
+      {"the admin without a key", admin_token(), {}, true},
   };
   for (const auto& attempt : attempts) {
     expect_refused(

@@ -3,7 +3,7 @@
 // queue; maxRunningAgendas caps how many of a customer's agendas execute at once.
 #include <gtest/gtest.h>
 
-#include "testing/pop_server_fixture.h"
+#include "server/server_fixture.h"
 
 namespace pop {
 using Json = nlohmann::json;
@@ -12,11 +12,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class QuotaTest : public pop::testing::PopServerFixture {
+class QuotaTest : public pop::server::ServerFixture {
  protected:
-  std::vector<std::string> server_arguments() const override {
-    return {"--no-embedded-puller", "--lease-seconds", "5"};
-  }
+  void configure(server::ServerConfig& config) override { config.embedded_puller.reset(); }
 
   // A member token for the customer `acme`, created with `quotas`.
   std::string acme_member(const Json& quotas) {
@@ -30,9 +28,9 @@ class QuotaTest : public pop::testing::PopServerFixture {
   }
 
   http_client::Response submit_as(const std::string& token, const std::string& agenda) {
-    auto client = server_->client(token);
+    auto as_caller = client(token);
     auto response =
-        client.request("POST", "/v1/agendas", agenda, {{"Content-Type", "application/json"}});
+        as_caller.request("POST", "/v1/agendas", agenda, {{"Content-Type", "application/json"}});
     EXPECT_TRUE(response.has_value());
     return response ? *response : http_client::Response{};
   }

@@ -1,4 +1,4 @@
-// End to end: a real `pop server` whose handler is a shell script that reports progress
+// End to end: the server whose handler is a shell script that reports progress
 // and its output with curl, as docs/handler-contract.md tells handler authors to.
 #include "api/report_routes.h"
 
@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "http_client/client.h"
-#include "testing/pop_server_fixture.h"
+#include "server/server_fixture.h"
 #include "testing/subprocess.h"
 #include "util/base64url.h"
 
@@ -46,7 +46,7 @@ fi
 exit 0
 )";
 
-class ReportEndpointTest : public pop::testing::PopServerFixture {
+class ReportEndpointTest : public pop::server::ServerFixture {
  protected:
   // A server with its embedded puller; ReportViaStandalonePullerTest runs `pop puller` instead.
   virtual bool standalone_puller() const { return false; }
@@ -62,16 +62,17 @@ class ReportEndpointTest : public pop::testing::PopServerFixture {
                .dump();
   }
 
-  std::vector<std::string> server_arguments() const override {
-    std::vector<std::string> arguments = {"--handlers", handlers(), "--lease-seconds", "3"};
-    if (standalone_puller()) arguments.push_back("--no-embedded-puller");
-    return arguments;
+  void configure(server::ServerConfig& config) override {
+    auto merged = config.registry.merge_file(handlers());
+    ASSERT_TRUE(merged.has_value()) << merged.error().message;
+    config.lease_duration = std::chrono::seconds(3);
+    if (standalone_puller()) config.embedded_puller.reset();
   }
 
   void SetUp() override {
-    PopServerFixture::SetUp();
+    ServerFixture::SetUp();
     if (HasFatalFailure() || !standalone_puller()) return;
-    puller_.emplace(std::vector<std::string>{POP_BINARY, "puller", "--server", server_->base_url(),
+    puller_.emplace(std::vector<std::string>{POP_BINARY, "puller", "--server", base_url_,
                                              "--handlers", handlers(), "--report-seconds", "0.1",
                                              "--token", puller_token("default")},
                     std::map<std::string, std::string>{}, dir_->path().string());
@@ -83,7 +84,7 @@ class ReportEndpointTest : public pop::testing::PopServerFixture {
       auto result = puller_->wait();
       EXPECT_EQ(result.exit_status, 0) << result.err;
     }
-    PopServerFixture::TearDown();
+    ServerFixture::TearDown();
   }
 
   std::string handlers() const { return (dir_->path() / "handlers.json").string(); }
@@ -152,7 +153,7 @@ void expect_output_consumed(const Json& done) {
 TEST_F(ReportEndpointTest, ReportedProgressShowsAndTheReportedOutputFeedsTheDependant) {
   const std::string id = submit(kProducerAndConsumer);
   EXPECT_TRUE(shows_reported_progress(id, 0)) << progress(id).dump(2);
-  pop::testing::Subprocess watch({POP_BINARY, "watch", id, "--server", server_->base_url()},
+  pop::testing::Subprocess watch({POP_BINARY, "watch", id, "--server", base_url_},
                                  cli_environment(), dir_->path().string());
   ASSERT_TRUE(pop::testing::eventually([&] {
     return watch.stdout_so_far().find("pass 1 of 2") != std::string::npos;

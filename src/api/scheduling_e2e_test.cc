@@ -1,4 +1,4 @@
-// End to end: one insight per scheduling algorithm in a real `pop server`, each admission
+// End to end: one insight per scheduling algorithm in the server, each admission
 // taken by a pull over HTTP, and each algorithm's ordering property checked on what the
 // pulls hand out. The insights and customers are written to the store before the server
 // starts, as an operator's configuration would be.
@@ -11,8 +11,8 @@
 #include <set>
 #include <thread>
 
+#include "server/server_fixture.h"
 #include "store/sqlite/sqlite_store.h"
-#include "testing/pop_server_fixture.h"
 
 namespace pop {
 using Json = nlohmann::json;
@@ -23,9 +23,9 @@ using namespace std::chrono_literals;
 
 const std::map<std::string, double> kWeights = {{"alice", 1}, {"bob", 2}, {"carol", 5}};
 
-class SchedulingTest : public pop::testing::PopServerFixture {
+class SchedulingTest : public pop::server::ServerFixture {
  protected:
-  std::vector<std::string> server_arguments() const override { return {"--no-embedded-puller"}; }
+  void configure(server::ServerConfig& config) override { config.embedded_puller.reset(); }
   void before_start() override { seed_configuration(); }
 
   void seed_configuration() {
@@ -128,12 +128,12 @@ TEST_F(SchedulingTest, WeightedFairSharesStayWithinTheBoundOverAThousandAdmissio
   std::vector<std::thread> submitters;
   for (const auto& [customer, count] : backlog) {
     submitters.emplace_back([this, customer = customer, count = count] {
-      auto client = server_->client();
+      auto own = client();
       const Json agenda = {{"customerId", customer},
                            {"params", {{"lane", "wf"}}},
                            {"operations", {{{"name", "a"}, {"type", "sample"}}}}};
       for (int i = 0; i < count; ++i) {
-        auto response = client.request("POST", "/v1/agendas", agenda.dump());
+        auto response = own.request("POST", "/v1/agendas", agenda.dump());
         ASSERT_TRUE(response.has_value() && response->status == 201);
       }
     });

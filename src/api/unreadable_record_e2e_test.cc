@@ -6,16 +6,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "testing/pop_server_fixture.h"
+#include "server/server_fixture.h"
 
 namespace pop {
 using Json = nlohmann::json;
 
 namespace {
 
-class UnreadableRecordTest : public pop::testing::PopServerFixture {
+class UnreadableRecordTest : public pop::server::ServerFixture {
  protected:
-  std::vector<std::string> server_arguments() const override { return {"--no-embedded-puller"}; }
+  void configure(server::ServerConfig& config) override { config.embedded_puller.reset(); }
 };
 
 TEST_F(UnreadableRecordTest, ADamagedAgendaFailsAloneAndListingsServeTheRest) {
@@ -54,9 +54,8 @@ TEST_F(UnreadableRecordTest, ADamagedAgendaFailsAloneAndListingsServeTheRest) {
     }
     EXPECT_EQ(listed, (std::vector<std::string>{ids[0], ids[2]})) << "limit " << limit;
   }
-  EXPECT_NE(server_->stderr_so_far().find("unreadable record"), std::string::npos)
-      << server_->stderr_so_far();
-  EXPECT_NE(server_->stderr_so_far().find(ids[1]), std::string::npos);
+  EXPECT_NE(log_text().find("unreadable record"), std::string::npos) << log_text();
+  EXPECT_NE(log_text().find(ids[1]), std::string::npos);
 }
 
 }  // namespace
