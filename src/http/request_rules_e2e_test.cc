@@ -25,7 +25,8 @@ class RequestRulesTest : public PopServerFixture {
             kIssuer};
   }
   void before_start() override {
-    secret_file_ = write_key_file(dir_->path(), "jwt.secret", kSecret);
+    // As an editor saves it: the newline is the file's, not the secret's.
+    secret_file_ = write_key_file(dir_->path(), "jwt.secret", std::string(kSecret) + "\n");
   }
 
   // Sends `bytes` on a fresh connection and reads one response (a HEAD's without a body).
