@@ -25,7 +25,7 @@
 #include "testing/jwt_minter.h"
 #include "util/base64url.h"
 
-namespace pop {
+namespace pop::api {
 using Json = nlohmann::json;
 
 namespace {
@@ -753,4 +753,4 @@ TEST_F(AccessMatrixTest, RefusalsAreLoggedWithTheirReasonAndWithoutTheToken) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::api

@@ -8,7 +8,7 @@
 #include "http_client/url.h"
 #include "server/server_fixture.h"
 
-namespace pop {
+namespace pop::api {
 using Json = nlohmann::json;
 
 namespace {
@@ -292,4 +292,4 @@ TEST_F(ConfigRoutesTest, TemplateRunBindsThePayloadAndTheAgendaCompletes) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::api

@@ -11,7 +11,7 @@
 #include "server/server_fixture.h"
 #include "util/time_format.h"
 
-namespace pop {
+namespace pop::api {
 using Json = nlohmann::json;
 
 namespace {
@@ -188,4 +188,4 @@ TEST_F(EmbeddedPullerExecutionLimitTest, TheEmbeddedPullerRunsOneAgendaOfTheLimi
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::api

@@ -12,7 +12,7 @@
 #include "server/server_fixture.h"
 #include "util/base64url.h"
 
-namespace pop {
+namespace pop::api {
 using Json = nlohmann::json;
 
 namespace {
@@ -208,4 +208,4 @@ TEST_F(LeaseHolderE2eTest, ARevokedLeaseIsRefusedWithoutItsCurrentEpoch) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::api

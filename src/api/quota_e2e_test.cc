@@ -5,7 +5,7 @@
 
 #include "server/server_fixture.h"
 
-namespace pop {
+namespace pop::api {
 using Json = nlohmann::json;
 
 namespace {
@@ -103,4 +103,4 @@ TEST_F(QuotaTest, NoMoreThanMaxRunningAgendasOfACustomerExecuteAtOnce) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::api

@@ -9,7 +9,7 @@
 
 #include "testing/pop_server_fixture.h"
 
-namespace pop {
+namespace pop::api {
 using Json = nlohmann::json;
 
 namespace {
@@ -76,4 +76,4 @@ TEST_F(ReadinessTest, ReadyzIs503WhileTheStoreCannotWriteAndRecovers) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::api

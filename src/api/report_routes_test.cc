@@ -17,7 +17,7 @@
 #include "testing/subprocess.h"
 #include "util/base64url.h"
 
-namespace pop {
+namespace pop::api {
 using Json = nlohmann::json;
 
 namespace {
@@ -245,4 +245,4 @@ TEST_F(ReportViaStandalonePullerTest, ReportedProgressAndOutputTravelThroughTheS
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::api

@@ -14,7 +14,7 @@
 #include "server/server_fixture.h"
 #include "store/sqlite/sqlite_store.h"
 
-namespace pop {
+namespace pop::api {
 using Json = nlohmann::json;
 
 namespace {
@@ -199,4 +199,4 @@ TEST_F(SchedulingTest, AgedLowPriorityAgendaIsAdmittedWhileHighPriorityWorkKeeps
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::api

@@ -11,7 +11,7 @@
 #include "testing/attack_watch.h"
 #include "testing/pop_server_fixture.h"
 
-namespace pop {
+namespace pop::api {
 using Json = nlohmann::json;
 
 namespace {
@@ -218,4 +218,4 @@ TEST_F(SizeLimitsTest, PullAndRerunBodiesAreParsedWithinSmallRequestLimits) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::api

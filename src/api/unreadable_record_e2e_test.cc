@@ -8,7 +8,7 @@
 
 #include "server/server_fixture.h"
 
-namespace pop {
+namespace pop::api {
 using Json = nlohmann::json;
 
 namespace {
@@ -59,4 +59,4 @@ TEST_F(UnreadableRecordTest, ADamagedAgendaFailsAloneAndListingsServeTheRest) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::api

@@ -10,7 +10,7 @@
 #include "testing/pop_server_fixture.h"
 #include "testing/subprocess.h"
 
-namespace pop {
+namespace pop::cli {
 using Json = nlohmann::json;
 
 namespace {
@@ -101,4 +101,4 @@ TEST_F(ExecutorCommandTest, WithoutAnAssignmentExitsTwoNamingIt) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::cli

@@ -10,7 +10,7 @@
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
 
-namespace pop {
+namespace pop::cli {
 using Json = nlohmann::json;
 
 namespace {
@@ -342,4 +342,4 @@ TEST_F(PopRunTest, HandlerRegistryWithInvalidUtf8IsRefusedNamingTheLine) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::cli

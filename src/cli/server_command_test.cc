@@ -14,7 +14,7 @@
 #include "testing/pop_server_fixture.h"
 #include "util/yaml_json.h"
 
-namespace pop {
+namespace pop::cli {
 using Json = nlohmann::json;
 
 namespace {
@@ -424,4 +424,4 @@ TEST_F(StandalonePullerTest, KilledPullersAgendaIsFinishedByAnotherWithoutRerunn
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::cli

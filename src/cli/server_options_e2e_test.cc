@@ -10,7 +10,7 @@
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
 
-namespace pop {
+namespace pop::cli {
 namespace {
 
 using namespace std::chrono_literals;
@@ -54,4 +54,4 @@ TEST(ServerOptions, ABodyMemoryBudgetBelowTheLargestRouteBodyIsRefused) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::cli

@@ -5,7 +5,7 @@
 
 #include "testing/pop_server_fixture.h"
 
-namespace pop {
+namespace pop::cli {
 using Json = nlohmann::json;
 
 namespace {
@@ -99,4 +99,4 @@ TEST_F(TokenCommandsTest, MemberTokensReachTheirCustomerOnlyUntilRevoked) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::cli

@@ -13,7 +13,7 @@
 #include "testing/pop_server_fixture.h"
 #include "testing/subprocess.h"
 
-namespace pop {
+namespace pop::e2e {
 namespace {
 
 using namespace std::chrono_literals;
@@ -151,4 +151,4 @@ TEST_F(DockerE2eTest, MissingImageFailsFastNamingTheImage) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::e2e

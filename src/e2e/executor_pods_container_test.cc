@@ -27,7 +27,7 @@
 #include "testing/subprocess.h"
 #include "util/time_format.h"
 
-namespace pop {
+namespace pop::e2e {
 namespace {
 
 using namespace std::chrono_literals;
@@ -342,4 +342,4 @@ TEST_F(ExecutorPodsTest, AStoppedPullerLeavesItsExecutorPodsAndTheNextOneAdoptsT
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::e2e

@@ -19,7 +19,7 @@
 #include "testing/pop_server_fixture.h"
 #include "util/unique_fd.h"
 
-namespace pop {
+namespace pop::e2e {
 using Json = nlohmann::json;
 
 namespace {
@@ -220,4 +220,4 @@ TEST(ServerAsAnUnprivilegedUser, HandlersCannotReadTheServersEnvironment) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::e2e

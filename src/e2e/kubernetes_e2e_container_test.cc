@@ -16,7 +16,7 @@
 #include "testing/pop_server_fixture.h"
 #include "testing/subprocess.h"
 
-namespace pop {
+namespace pop::e2e {
 namespace {
 
 using namespace std::chrono_literals;
@@ -231,4 +231,4 @@ TEST_F(KubernetesE2eTest, MissingImageFailsFastNamingTheImage) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::e2e

@@ -31,7 +31,7 @@
 #include "testing/pop_server_fixture.h"
 #include "testing/process_stats.h"
 
-namespace pop {
+namespace pop::e2e {
 using Json = nlohmann::json;
 
 namespace {
@@ -390,4 +390,4 @@ TEST_F(LongPollBoundE2eTest, PollsBeyondTheBoundsAreAnsweredEmptyAtOnce) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::e2e

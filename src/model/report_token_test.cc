@@ -5,7 +5,7 @@
 #include "util/base64url.h"
 #include "util/crypto.h"
 
-namespace pop::service {
+namespace pop {
 namespace {
 
 const std::string kSecret(32, 's');
@@ -105,4 +105,4 @@ TEST(ReportToken, ClaimsMustHaveTheMintedShape) {
 }
 
 }  // namespace
-}  // namespace pop::service
+}  // namespace pop

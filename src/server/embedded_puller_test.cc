@@ -14,10 +14,13 @@
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
 
-namespace pop::puller {
+namespace pop::server {
 namespace {
 
 using namespace std::chrono_literals;
+using puller::AgentOptions;
+using puller::PullerAgent;
+using puller::WorkSource;
 
 // The local runner on a platform it shares with other pullers: `foreign` handlers of each
 // insight run there too, as a container or Pod runner would count them. `blind`: it cannot
@@ -433,4 +436,4 @@ TEST_F(PullerAgentLimitTest, HandlersOfOtherPullersOnThePlatformCountAndAFailedC
 }
 
 }  // namespace
-}  // namespace pop::puller
+}  // namespace pop::server

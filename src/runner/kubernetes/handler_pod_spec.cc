@@ -6,8 +6,10 @@
 #include "runner/handler_environment.h"
 #include "util/quantity.h"
 
-namespace pop::kubernetes {
+namespace pop::kubernetes_runner {
 using Json = nlohmann::json;
+// The Pod is written in the API client's vocabulary.
+using namespace kubernetes;
 
 namespace {
 
@@ -174,4 +176,4 @@ Result<PodPlan> build_pod(const LaunchRequest& request, const PodSpecOptions& op
   return plan;
 }
 
-}  // namespace pop::kubernetes
+}  // namespace pop::kubernetes_runner

@@ -15,7 +15,7 @@
 #include "runner/runner.h"
 #include "util/result.h"
 
-namespace pop::kubernetes {
+namespace pop::kubernetes_runner {
 
 inline constexpr char kHandlerContainer[] = "handler";
 inline constexpr char kTerminationMessagePath[] = "/dev/termination-log";
@@ -23,18 +23,18 @@ inline constexpr char kTerminationMessagePath[] = "/dev/termination-log";
 struct PodSpecOptions {
   std::string default_namespace = "default";  // when the request names none
   std::string runner_instance;                // the pop.runnerInstance label's value
-  std::optional<OwnerPod> owner;
+  std::optional<kubernetes::OwnerPod> owner;
   // activeDeadlineSeconds is the attempt's timeout plus its grace plus this, so that a Pod
   // whose puller died stops by itself even if nothing deletes it. Counted by Kubernetes from
   // the Pod's start, which includes time spent pending.
   std::chrono::seconds deadline_slack{600};
-  std::size_t max_payload_bytes = kMaxPodPayloadBytes;
+  std::size_t max_payload_bytes = kubernetes::kMaxPodPayloadBytes;
 };
 
 // `unique_suffix` (lower-case alphanumerics, e.g. 8 random hex digits) makes the name unique
 // per attempt. kInvalidArgument when the handler has no image or the payload exceeds
 // max_payload_bytes (naming the size and the limit).
-Result<PodPlan> build_pod(const LaunchRequest& request, const PodSpecOptions& options,
-                          std::string_view unique_suffix);
+Result<kubernetes::PodPlan> build_pod(const LaunchRequest& request, const PodSpecOptions& options,
+                                      std::string_view unique_suffix);
 
-}  // namespace pop::kubernetes
+}  // namespace pop::kubernetes_runner

@@ -7,8 +7,10 @@
 
 #include "kubernetes/labels.h"
 
-namespace pop::kubernetes {
+namespace pop::kubernetes_runner {
 using Json = nlohmann::json;
+// The Pod is read in the API client's vocabulary.
+using namespace kubernetes;
 
 namespace {
 
@@ -218,4 +220,4 @@ TEST(PodSpec, RefusesWhatCannotBecomeAPod) {
 }
 
 }  // namespace
-}  // namespace pop::kubernetes
+}  // namespace pop::kubernetes_runner

@@ -152,7 +152,7 @@ class KubernetesRunner::Impl final : public std::enable_shared_from_this<Kuberne
 
   const std::shared_ptr<KubeClient> client_;
   const Options options_;
-  const kubernetes::PodSpecOptions spec_options_;
+  const kubernetes_runner::PodSpecOptions spec_options_;
   const std::string own_selector_;
   // Stopped only when the shutdown has waited long enough: every request then gives up.
   kubernetes::StopSignal abandon_;
@@ -223,7 +223,7 @@ void KubernetesRunner::Impl::ensure_watcher(const std::string& name_space) {
 
 Result<std::unique_ptr<HandlerRun>> KubernetesRunner::Impl::start(const LaunchRequest& request,
                                                                   RunListener& listener) {
-  auto plan = kubernetes::build_pod(request, spec_options_, random_suffix());
+  auto plan = kubernetes_runner::build_pod(request, spec_options_, random_suffix());
   if (!plan) return fail(std::move(plan).error());
   auto attempt = std::make_shared<PodAttempt>(plan->name_space, plan->name, request, listener,
                                               options_.clock->now(), options_.clock->steady_now());
@@ -353,7 +353,8 @@ void KubernetesRunner::Impl::terminate(const std::shared_ptr<PodAttempt>& attemp
         std::lock_guard inner(alive->mutex);
         if (alive->pending_or_running() && alive->requested_grace == grace) {
           end(alive,
-              {.state = kubernetes::read_pod_state(alive->last_pod, kubernetes::kHandlerContainer),
+              {.state = kubernetes::read_pod_state(alive->last_pod,
+                                                   kubernetes_runner::kHandlerContainer),
                .failure = "the Pod was not seen ending within " +
                           describe_duration(grace + options_.terminate_margin) + " of its deletion",
                .pod_gone = false});
@@ -466,7 +467,7 @@ Result<std::size_t> KubernetesRunner::Impl::active_handlers(const std::string& i
   }
   std::size_t active = creating;
   for (const Json& pod : pods) {
-    const PodState state = kubernetes::read_pod_state(pod, kubernetes::kHandlerContainer);
+    const PodState state = kubernetes::read_pod_state(pod, kubernetes_runner::kHandlerContainer);
     if (state.phase == PodState::Phase::kPending || state.phase == PodState::Phase::kRunning) {
       ++active;
     }
@@ -508,10 +509,10 @@ void KubernetesRunner::Impl::shut_down() {
     std::lock_guard lock(attempt->mutex);
     if (!attempt->pending_or_running()) continue;
     attempt->termination = Termination::kShutdown;
-    end(attempt,
-        {.state = kubernetes::read_pod_state(attempt->last_pod, kubernetes::kHandlerContainer),
-         .failure = "the Pod was deleted",
-         .pod_gone = false});
+    end(attempt, {.state = kubernetes::read_pod_state(attempt->last_pod,
+                                                      kubernetes_runner::kHandlerContainer),
+                  .failure = "the Pod was deleted",
+                  .pod_gone = false});
   }
   for (const auto& [name_space, name] : kept) {
     tasks_.post([this, name_space = name_space, name = name] { delete_pod(name_space, name); });

@@ -459,9 +459,9 @@ TEST_F(KubernetesRunnerTest, ReapsOrphansOfItsPoolAtStart) {
   auto make = [&](const std::string& instance, const std::string& pool, const std::string& name) {
     LaunchRequest r = request(sample_payload({"orphan"}, 60000), name);
     r.resource_pool_id = pool;
-    kubernetes::PodSpecOptions options;
+    kubernetes_runner::PodSpecOptions options;
     options.runner_instance = instance;
-    auto plan = kubernetes::build_pod(r, options, "0rphan00");
+    auto plan = kubernetes_runner::build_pod(r, options, "0rphan00");
     ASSERT_TRUE(plan);
     ASSERT_TRUE(client_->create_pod(plan->name_space, plan->pod));
   };
@@ -500,9 +500,9 @@ TEST_F(KubernetesRunnerTest, CountsActivePodsOfEveryRunnerPerInsight) {
   ASSERT_TRUE(runner().wait_for_orphan_reaping(30s));
   // A Pod of another puller process sharing the cluster counts too.
   LaunchRequest other = request(sample_payload({"elsewhere"}, 60000), "elsewhere");
-  kubernetes::PodSpecOptions elsewhere;
+  kubernetes_runner::PodSpecOptions elsewhere;
   elsewhere.runner_instance = "another-puller";
-  auto plan = kubernetes::build_pod(other, elsewhere, "e15e0000");
+  auto plan = kubernetes_runner::build_pod(other, elsewhere, "e15e0000");
   ASSERT_TRUE(plan);
   ASSERT_TRUE(client_->create_pod(plan->name_space, plan->pod));
 

@@ -39,7 +39,7 @@ HandlerResult result_of_pod(const Outcome& outcome, Termination termination) {
         output_ok = false;
         result.message =
             "the output (the termination message at " +
-            std::string(kubernetes::kTerminationMessagePath) +
+            std::string(kubernetes_runner::kTerminationMessagePath) +
             ") is not valid JSON: " + output.error().message +
             (state.termination_message.size() >= kTerminationMessageLimit
                  ? "; Kubernetes keeps at most 4096 bytes of it, so larger outputs must be "

@@ -16,7 +16,7 @@ constexpr std::int64_t kTailLines = 200;
 }  // namespace
 
 std::string PodLogCollector::collect(const PodAttempt& attempt) const {
-  const kubernetes::LogQuery tail_query{.container = kubernetes::kHandlerContainer,
+  const kubernetes::LogQuery tail_query{.container = kubernetes_runner::kHandlerContainer,
                                         .tail_lines = kTailLines,
                                         .limit_bytes = std::nullopt};
   auto tail_of = [&](const Result<std::string>& text) {
@@ -31,7 +31,7 @@ std::string PodLogCollector::collect(const PodAttempt& attempt) const {
   auto sink = LogSink::open(attempt.log_path, attempt.log_limit_bytes, tail_bytes_);
   // One byte over the limit tells whether the log goes on beyond it.
   const kubernetes::LogQuery head_query{
-      .container = kubernetes::kHandlerContainer,
+      .container = kubernetes_runner::kHandlerContainer,
       .tail_lines = std::nullopt,
       .limit_bytes = static_cast<std::int64_t>(attempt.log_limit_bytes) + 1};
   auto head = client_.pod_log(attempt.name_space, attempt.pod_name, head_query, &abandon_);

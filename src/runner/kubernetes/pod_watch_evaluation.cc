@@ -17,7 +17,8 @@ void PodWatchEvaluation::evaluate(const std::shared_ptr<PodAttempt>& attempt, co
   }
   if (!attempt->pending_or_running()) return;
   if (!pod.is_null()) attempt->last_pod = pod;
-  const kubernetes::PodState state = kubernetes::read_pod_state(pod, kubernetes::kHandlerContainer);
+  const kubernetes::PodState state =
+      kubernetes::read_pod_state(pod, kubernetes_runner::kHandlerContainer);
 
   if (state.started && attempt->stage == Stage::kPending) {
     attempt->stage = Stage::kRunning;
@@ -65,14 +66,14 @@ void PodWatchEvaluation::check(const std::shared_ptr<PodAttempt>& attempt) {
   const auto now = clock_.steady_now();
   if (attempt->stage == Stage::kPending &&
       now - attempt->launched_at >= deadlines_.pending_timeout) {
-    actions_.end(
-        attempt,
-        {.state = kubernetes::read_pod_state(attempt->last_pod, kubernetes::kHandlerContainer),
-         .failure = "the Pod did not start within " +
-                    describe_duration(deadlines_.pending_timeout) + "; last reason: " +
-                    (attempt->pending_reason.empty() ? std::string("none reported")
-                                                     : attempt->pending_reason),
-         .pod_gone = false});
+    actions_.end(attempt,
+                 {.state = kubernetes::read_pod_state(attempt->last_pod,
+                                                      kubernetes_runner::kHandlerContainer),
+                  .failure = "the Pod did not start within " +
+                             describe_duration(deadlines_.pending_timeout) + "; last reason: " +
+                             (attempt->pending_reason.empty() ? std::string("none reported")
+                                                              : attempt->pending_reason),
+                  .pod_gone = false});
     return;
   }
   evaluate(attempt, attempt->last_pod, false);
