@@ -6,29 +6,103 @@
 #
 #   container_engine.sh start DIR POP_BINARY   # prints the engine's address
 #   container_engine.sh stop DIR
+#
+# start succeeds only once the engine has run a container; an engine that does not answer
+# fails it within a bounded time. stop ends every process the engine started and unmounts
+# everything under DIR, whatever state the engine is in, and may be run any number of times.
 set -euo pipefail
 
 command=${1:?start or stop}
-dir=${2:?engine directory}
+# Processes and mounts are recognised by this path: one spelling of it, which dockerd is
+# given too. -m: a DIR already removed still names what may be left of its engine.
+dir=$(realpath -m "${2:?engine directory}")
 socket=$dir/docker.sock
 pidfile=$dir/dockerd.pid
 here=$(cd "$(dirname "$0")" && pwd)
 
+# Bounded, so that a hung engine fails the step instead of blocking it.
+engine() { timeout "$1" docker -H "unix://$socket" "${@:2}"; }
+pings() { curl -sf --max-time 2 --unix-socket "$socket" http://engine/_ping >/dev/null 2>&1; }
+
+# Every live process of this engine, found by its tie to DIR rather than by name (other
+# engines may run on this host): dockerd, its containerd and the shims name paths under DIR
+# on their command lines, and the containers' processes descend from the shims. One listing,
+# so that a container's processes are found before killing their shim orphans them. This
+# script, its forks and its callers are left out, whatever their arguments.
+engine_processes() {
+  ps -e -ww -o pid=,ppid=,stat=,args= |
+    ENGINE_DIR="$dir/" SELF=$$ awk '
+      {
+        parent[$1] = $2; live[$1] = $3 !~ /^Z/
+        args = $0; sub(/^ *[0-9]+ +[0-9]+ +[^ ]+ /, "", args); command[$1] = args
+        if (index(args, ENVIRON["ENGINE_DIR"])) tied[$1] = 1
+      }
+      END {
+        self = ENVIRON["SELF"]
+        for (pid = self; (pid in parent) && !(pid in mine); pid = parent[pid]) mine[pid] = 1
+        for (pid in command) if (command[pid] == command[self]) mine[pid] = 1
+        for (pid in mine) delete tied[pid]
+        do {
+          grown = 0
+          for (pid in parent)
+            if (!(pid in tied) && !(pid in mine) && (parent[pid] in tied)) { tied[pid] = 1; grown = 1 }
+        } while (grown)
+        for (pid in tied) if (live[pid]) print pid
+      }'
+}
+
+mounts_under_dir() {
+  awk -v prefix="$dir/" 'index($2, prefix) == 1 || $2 == substr(prefix, 1, length(prefix) - 1) {print $2}' \
+    /proc/self/mounts
+}
+
 stop_engine() {
-  [[ -f "$pidfile" ]] || return 0
-  local pid
-  pid=$(cat "$pidfile")
-  if kill -0 "$pid" 2>/dev/null; then
-    # Containers the tests left behind are a test failure of their own; here they only must
-    # not keep the engine from stopping.
-    local leftovers
-    leftovers=$(docker -H "unix://$socket" ps -aq 2>/dev/null || true)
-    [[ -n "$leftovers" ]] && docker -H "unix://$socket" rm -f $leftovers >/dev/null 2>&1 || true
-    kill "$pid"
+  # A dockerd that answers stops its containers and its containerd itself; containers the
+  # tests left behind are a test failure of their own, here they only must not keep it up.
+  if [[ -f "$pidfile" ]] && pings; then
+    local leftovers pid
+    mapfile -t leftovers < <(engine 10 ps -aq 2>/dev/null || true)
+    ((${#leftovers[@]} == 0)) || engine 30 rm -f "${leftovers[@]}" >/dev/null 2>&1 || true
+    pid=$(cat "$pidfile")
+    kill "$pid" 2>/dev/null || true
     for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
   fi
-  rm -f "$pidfile"
+  # What is left did not stop by itself: a hung or killed dockerd leaves containerd, shims
+  # and containers running. Shims ignore SIGTERM and stopped processes hold it: SIGKILL.
+  local pids
+  for _ in $(seq 50); do
+    mapfile -t pids < <(engine_processes)
+    ((${#pids[@]})) || break
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    sleep 0.2
+  done
+  mapfile -t pids < <(engine_processes)
+  if ((${#pids[@]})); then
+    echo "container_engine: processes of $dir survive SIGKILL:" >&2
+    ps -ww -o pid,stat,args -p "$(IFS=,; echo "${pids[*]}")" >&2 || true
+    return 1
+  fi
+  # dockerd leaves mounts behind (its data root, the network namespaces under exec/netns),
+  # and a killed one all of its containers' too: deepest first, or the parents stay busy.
+  local mount_point
+  mounts_under_dir | sort -r | while read -r mount_point; do
+    umount "$mount_point" 2>/dev/null || umount -l "$mount_point" || true
+  done
+  if [[ -n "$(mounts_under_dir)" ]]; then
+    echo "container_engine: still mounted under $dir:" >&2
+    mounts_under_dir >&2
+    return 1
+  fi
+  # vfs keeps a full copy of the image per container: do not leave gigabytes behind.
+  rm -rf "$dir"
+}
+
+# Ends a start that did not give a working engine: says why, shows the log, stops what runs.
+start_failed() {
+  echo "container_engine: $1; the end of its log:" >&2
+  tail -20 "$dir/dockerd.log" >&2 || true
+  stop_engine || true
+  exit 1
 }
 
 case "$command" in
@@ -36,31 +110,28 @@ case "$command" in
     pop_binary=${3:?pop binary}
     command -v dockerd >/dev/null || { echo "container_engine: dockerd not found (scripts/setup.sh installs docker.io)" >&2; exit 1; }
     stop_engine
-    rm -rf "$dir"
     mkdir -p "$dir/data" "$dir/exec"
     dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
       --data-root "$dir/data" --exec-root "$dir/exec" --pidfile "$pidfile" \
       -H "unix://$socket" >"$dir/dockerd.log" 2>&1 &
-    for _ in $(seq 300); do
-      curl -sf --unix-socket "$socket" http://engine/_ping >/dev/null 2>&1 && break
+    dockerd_pid=$!
+    deadline=$((SECONDS + 30))
+    until pings; do
+      kill -0 "$dockerd_pid" 2>/dev/null || start_failed "dockerd exited"
+      ((SECONDS < deadline)) || start_failed "dockerd does not answer at $socket after 30 s"
       sleep 0.1
     done
-    curl -sf --unix-socket "$socket" http://engine/_ping >/dev/null ||
-      { echo "container_engine: dockerd did not start; its log:" >&2; tail -20 "$dir/dockerd.log" >&2; exit 1; }
-    "$here/../../scripts/build-handler-image.sh" --pop "$pop_binary" --host "unix://$socket" --tag pop:local
+    # The ping is dockerd's alone; version asks its containerd too, and the container below
+    # goes through a shim and runc: the whole way the tests' containers go.
+    engine 20 version >/dev/null || start_failed "the engine at $socket does not answer docker version within 20 s"
+    timeout 300 "$here/../../scripts/build-handler-image.sh" --pop "$pop_binary" --host "unix://$socket" --tag pop:local ||
+      start_failed "the handler image was not built"
+    engine 60 run --rm --network none pop:local true ||
+      start_failed "the engine at $socket did not run a container of pop:local within 60 s"
     echo "container_engine: dockerd at unix://$socket"
     ;;
   stop)
     stop_engine
-    # dockerd leaves mounts behind (the default network namespace under exec/netns): unmount
-    # everything under DIR, deepest first, or it cannot be removed.
-    if [[ -d "$dir" ]]; then
-      real_dir=$(cd "$dir" && pwd -P)
-      awk -v prefix="$real_dir/" 'index($2, prefix) == 1 {print $2}' /proc/self/mounts |
-        sort -r | while read -r mount_point; do umount -l "$mount_point" 2>/dev/null || true; done
-    fi
-    # vfs keeps a full copy of the image per container: do not leave gigabytes behind.
-    rm -rf "$dir"
     ;;
   *) echo "container_engine: unknown command $command" >&2; exit 2 ;;
 esac

@@ -3,12 +3,16 @@
 // and progress documents they all build and read.
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "http_client/client.h"
 #include "http_client/test_server.h"
 
 namespace pop::testing {
@@ -19,6 +23,40 @@ inline std::string test_docker_host() {
   const char* host = std::getenv("POP_TEST_DOCKER_HOST");
   return host != nullptr ? host : POP_TEST_DOCKER_HOST;
 }
+
+// Fails the tests of this process before the first one starts when the engine does not
+// answer within a few seconds: a hung engine (alive, its socket accepting, no answer) would
+// otherwise make every test wait out its own timeout. /_ping is dockerd's alone; /version
+// asks its containerd too.
+class EngineAnswers : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    const std::string host = test_docker_host();
+    http_client::ClientOptions options;
+    options.base_url = "http://docker";
+    options.unix_socket = host.starts_with("unix://") ? host.substr(7) : host;
+    options.connect_timeout = kWait;
+    options.request_timeout = kWait;
+    auto client = http_client::Client::create(std::move(options));
+    ASSERT_TRUE(client.has_value()) << client.error().message;
+    for (const char* target : {"/_ping", "/version"}) {
+      auto answer = client->request("GET", target);
+      ASSERT_TRUE(answer.has_value() && answer->ok())
+          << "the container engine at " << host << " does not answer GET " << target << " within "
+          << kWait.count() << " ms ("
+          << (answer ? "status " + std::to_string(answer->status) : answer.error().message)
+          << "): it is hung or gone, so no container test can pass; "
+             "src/testing/container_engine.sh stop and start give a new one";
+    }
+  }
+
+ private:
+  static constexpr std::chrono::milliseconds kWait{5000};
+};
+
+// Registered by including this header: every container test binary checks its engine.
+inline ::testing::Environment* const engine_answers =
+    ::testing::AddGlobalTestEnvironment(new EngineAnswers);
 
 // A `sample` handler action that logs `message`, then sleeps, reporting progress.
 inline nlohmann::json sample_log_action(const std::string& message, int sleep_ms) {
