@@ -83,12 +83,11 @@ std::string describe_algorithm(std::string_view alg) {
 }  // namespace
 
 JwtAuthenticator::JwtAuthenticator(std::string hs256_secret, std::vector<JwtKey> keys,
-                                   JwtClaimRules rules,
-                                   std::function<std::chrono::system_clock::time_point()> clock)
+                                   JwtClaimRules rules, const Clock& clock)
     : hs256_secret_(std::move(hs256_secret)),
       keys_(std::move(keys)),
       rules_(std::move(rules)),
-      clock_(std::move(clock)) {}
+      clock_(clock) {}
 
 Result<std::unique_ptr<JwtAuthenticator>> JwtAuthenticator::create(JwtOptions options) {
   if (options.hs256_secret.empty() && options.public_key_files.empty() && options.jwks_file.empty())
@@ -124,10 +123,8 @@ Result<std::unique_ptr<JwtAuthenticator>> JwtAuthenticator::create(JwtOptions op
   if (!roles) return fail(roles.error());
   rules.roles = std::move(*roles);
 
-  auto clock = std::move(options.clock);
-  if (!clock) clock = [] { return std::chrono::system_clock::now(); };
   return std::unique_ptr<JwtAuthenticator>(new JwtAuthenticator(
-      std::move(options.hs256_secret), std::move(keys), std::move(rules), std::move(clock)));
+      std::move(options.hs256_secret), std::move(keys), std::move(rules), *options.clock));
 }
 
 Result<std::optional<Principal>> JwtAuthenticator::authenticate(std::string_view token) const {
@@ -149,7 +146,7 @@ Result<std::optional<Principal>> JwtAuthenticator::authenticate(std::string_view
   if (!payload_text) return jwt_refusal("the JWT payload is not base64url");
   auto claims = parse_object(*payload_text, "payload");
   if (!claims) return fail(claims.error());
-  auto principal = jwt_principal(*claims, rules_, clock_());
+  auto principal = jwt_principal(*claims, rules_, clock_.now());
   if (!principal) return fail(principal.error());
   return std::optional<Principal>(std::move(*principal));
 }

@@ -20,6 +20,7 @@
 #include "auth/authenticator.h"
 #include "auth/jwt_claims.h"
 #include "auth/jwt_key.h"
+#include "util/clock.h"
 
 namespace pop::auth {
 
@@ -33,8 +34,7 @@ struct JwtOptions {
   std::string issuer;               // when not empty, "iss" must equal it
   std::string audience;             // when not empty, "aud" (a string or an array) must contain it
   std::chrono::seconds leeway{30};  // clock skew allowed for "exp", "nbf" and "iat"
-  // The time tokens are checked at; empty: the system clock.
-  std::function<std::chrono::system_clock::time_point()> clock;
+  const Clock* clock = &system_clock();  // borrowed: the time tokens are checked at
 
   // Where the roles and customer accounts are: a top-level claim name, or a JSON pointer
   // when it starts with '/' (see jwt_claim_pointer). Each claim is a string or an array of
@@ -63,7 +63,7 @@ class JwtAuthenticator final : public Authenticator {
 
  private:
   JwtAuthenticator(std::string hs256_secret, std::vector<JwtKey> keys, JwtClaimRules rules,
-                   std::function<std::chrono::system_clock::time_point()> clock);
+                   const Clock& clock);
 
   // `signature` decoded; `signing_input` the first two segments as sent.
   Result<void> check_signature(const nlohmann::json& header, std::string_view signing_input,
@@ -75,7 +75,7 @@ class JwtAuthenticator final : public Authenticator {
   const std::string hs256_secret_;
   const std::vector<JwtKey> keys_;
   const JwtClaimRules rules_;
-  const std::function<std::chrono::system_clock::time_point()> clock_;
+  const Clock& clock_;
 };
 
 }  // namespace pop::auth

@@ -74,11 +74,13 @@ class JwtAuthenticatorTest : public ::testing::Test {
 
   const std::filesystem::path& dir() const { return dir_->path(); }
 
+  ManualClock clock_{kNow};
+
   JwtOptions options() const {
     JwtOptions options;
     options.issuer = kIssuer;
     options.audience = "pop";
-    options.clock = [] { return kNow; };
+    options.clock = &clock_;
     return options;
   }
 
@@ -278,6 +280,18 @@ TEST_F(JwtAuthenticatorTest, RefusesExpiredTokensBeyondTheLeeway) {
   expired["exp"] = "tomorrow";
   EXPECT_THAT(refused(authenticator, mint_hs256(kSecret, expired)),
               HasSubstr("\"exp\" is not a number"));
+}
+
+// The clock is read at each check, not when the authenticator is made.
+TEST_F(JwtAuthenticatorTest, AnAcceptedTokenExpiresAsTheClockMoves) {
+  using namespace std::chrono_literals;
+  auto authenticator = make(hs256_options());
+  const std::string token = mint_hs256(kSecret, claims());
+  EXPECT_EQ(accepted(authenticator, token).role, Role::kMember);
+  clock_.advance(329s);  // the expiry and all but a second of the leeway
+  EXPECT_EQ(accepted(authenticator, token).role, Role::kMember);
+  clock_.advance(2s);
+  EXPECT_EQ(refused(authenticator, token), "the JWT expired");
 }
 
 TEST_F(JwtAuthenticatorTest, RefusesTokensNotValidYet) {

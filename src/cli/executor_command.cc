@@ -155,7 +155,7 @@ int run_executor(ExecutorSettings settings) {
   const nlohmann::json binding = assignment->agenda.value("agendaInsight", nlohmann::json());
   const std::string pool =
       binding.is_object() ? binding.value("resourcePoolId", "default") : "default";
-  auto server = puller::HttpWorkSource::create(client, pool, executor_id);
+  auto server = puller::HttpWorkSource::create(client, pool, executor_id, system_clock());
   if (!server) return fail_start("server " + settings.server, server.error());
   const std::filesystem::path handler_root = work_root->path() / "work";
   std::filesystem::create_directories(handler_root);

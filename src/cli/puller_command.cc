@@ -200,7 +200,7 @@ int run_puller(const PullerSettings& settings) {
   client.ca_file = settings.ca_file;
   const std::string puller_id =
       settings.puller_id.empty() ? "puller-" + std::to_string(getpid()) : settings.puller_id;
-  auto source = puller::HttpWorkSource::create(client, settings.pool, puller_id);
+  auto source = puller::HttpWorkSource::create(client, settings.pool, puller_id, system_clock());
   if (!source) return fail_puller_start("server " + settings.server, source.error());
   if (settings.executor_pods)
     return run_executor_pods(settings, **source, client.bearer_token, puller_id, signals);

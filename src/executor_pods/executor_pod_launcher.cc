@@ -142,7 +142,8 @@ void ExecutorPodLauncher::run() {
       if (stopping_.load()) break;
       options_.logger->warning("pull failed", {{"error", pulled.error().message}});
       std::unique_lock lock(mutex_);
-      changed_.wait_for(lock, options_.retry_delay, [&] { return stopping_.load(); });
+      options_.watch.clock->wait_for(changed_, lock, options_.retry_delay,
+                                     [&] { return stopping_.load(); });
       continue;
     }
     execution_limits_ = std::move(pulled->execution_limits);
@@ -160,14 +161,15 @@ void ExecutorPodLauncher::launch(Assignment assignment) {
   if (!plan) {
     options_.logger->error("agenda fails",
                            {{"agenda", agenda_id}, {"error", plan.error().message}});
-    (void)source_.complete(agenda_id, assignment.epoch, assignment.report_key,
-                           failed_progress(assignment, plan.error().message));
+    (void)source_.complete(
+        agenda_id, assignment.epoch, assignment.report_key,
+        failed_progress(assignment, plan.error().message, options_.watch.clock->now()));
     return;
   }
   {
     // Counted from now: the watch may report it only after the next pull.
     std::lock_guard lock(mutex_);
-    pods_[plan->name] = {false, insight_of(plan->pod), std::chrono::steady_clock::now()};
+    pods_[plan->name] = {false, insight_of(plan->pod), options_.watch.clock->steady_now()};
   }
   auto created = client_.create_pod(plan->name_space, plan->pod, &stop_signal_);
   if (created) {
@@ -187,7 +189,7 @@ void ExecutorPodLauncher::launch(Assignment assignment) {
   if (created.error().code == ErrorCode::kInvalidArgument) {
     options_.logger->error("agenda fails", {{"agenda", agenda_id}, {"error", message}});
     (void)source_.complete(agenda_id, assignment.epoch, assignment.report_key,
-                           failed_progress(assignment, message));
+                           failed_progress(assignment, message, options_.watch.clock->now()));
   } else {
     options_.logger->warning("agenda is handed out again when its lease expires",
                              {{"agenda", agenda_id}, {"error", message}});

@@ -56,6 +56,8 @@ class ExecutorPodLauncher {
     // The executor Pods: namespace, image, arguments, labels (resource_pool_id and
     // puller_instance select what this launcher follows).
     kubernetes::ExecutorPodTemplate pod{};
+    // Its clock is the launcher's too: creation times are compared with the watcher's list
+    // starts.
     kubernetes::PodWatcher::Options watch{};
     Logger* logger = &null_logger();  // borrowed
   };

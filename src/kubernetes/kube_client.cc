@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <random>
-#include <thread>
 #include <utility>
 
 #include "http_client/url.h"
@@ -107,7 +106,7 @@ Result<std::unique_ptr<KubeClient>> KubeClient::create(const KubeConfig& config,
   }
   std::unique_ptr<TokenSource> token =
       config.token.empty() && !config.token_file.empty()
-          ? std::make_unique<TokenSource>(config.token_file, options.token_refresh)
+          ? std::make_unique<TokenSource>(config.token_file, options.token_refresh, *options.clock)
           : std::make_unique<TokenSource>(config.token);
   auto client = std::unique_ptr<KubeClient>(
       new KubeClient(config, std::move(options), std::move(client_options), std::move(token)));
@@ -122,7 +121,7 @@ KubeClient::KubeClient(KubeConfig config, KubeClientOptions options,
       options_(std::move(options)),
       client_options_(std::move(client_options)),
       token_(std::move(token)),
-      limiter_(options_.rate_limit) {}
+      limiter_(options_.rate_limit, *options_.clock) {}
 
 KubeClient::~KubeClient() = default;
 
@@ -150,7 +149,7 @@ void KubeClient::authorize(Request& request) {
 
 Result<Response> KubeClient::send(Request request, const StopSignal* stop,
                                   bool* ambiguous_attempt) {
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = options_.clock->steady_now();
   for (int attempts = 1;; ++attempts) {
     if (!limiter_.acquire(stop)) return cancelled(request);
     auto connection = take_connection();
@@ -169,8 +168,8 @@ Result<Response> KubeClient::send(Request request, const StopSignal* stop,
     std::optional<milliseconds> retry_after;
     if (result) {
       if (!is_retryable_status(result->status)) return result;
-      retry_after = http_client::parse_retry_after(result->header("Retry-After"),
-                                                   std::chrono::system_clock::now());
+      retry_after =
+          http_client::parse_retry_after(result->header("Retry-After"), options_.clock->now());
       // Only a 429 is known not to have been processed.
       if (result->status != 429 && ambiguous_attempt != nullptr) *ambiguous_attempt = true;
     } else {
@@ -179,7 +178,7 @@ Result<Response> KubeClient::send(Request request, const StopSignal* stop,
       if (ambiguous_attempt != nullptr) *ambiguous_attempt = true;
     }
     const auto elapsed =
-        std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start);
+        std::chrono::duration_cast<milliseconds>(options_.clock->steady_now() - start);
     const auto delay = retry_delay(options_.retry, attempts, elapsed, retry_after);
     if (!delay) {
       if (!result) {
@@ -188,11 +187,9 @@ Result<Response> KubeClient::send(Request request, const StopSignal* stop,
       return result;
     }
     retries_.fetch_add(1, std::memory_order_relaxed);
-    if (stop != nullptr) {
-      if (!stop->wait_for(*delay)) return cancelled(request);
-    } else {
-      std::this_thread::sleep_for(*delay);
-    }
+    const StopSignal never_stopped;
+    if (!(stop != nullptr ? *stop : never_stopped).wait_for(*options_.clock, *delay))
+      return cancelled(request);
   }
 }
 

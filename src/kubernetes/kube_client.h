@@ -35,6 +35,7 @@
 #include "kubernetes/stop_signal.h"
 #include "kubernetes/token_source.h"
 #include "kubernetes/watch_decoder.h"
+#include "util/clock.h"
 #include "util/result.h"
 
 namespace pop::kubernetes {
@@ -53,6 +54,8 @@ struct KubeClientOptions {
   std::size_t max_idle_connections = 8;
   std::chrono::seconds token_refresh{60};  // how often a token file is re-read
   std::string user_agent = "pop";
+  // Borrowed: the rate limit, retry back-offs and Retry-After dates, token file refreshes.
+  const Clock* clock = &system_clock();
 };
 
 struct PodList {

@@ -5,10 +5,12 @@
 
 #include <atomic>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "http_client/test_server.h"
 #include "kubernetes/kube_status.h"
+#include "util/clock.h"
 #include "util/temp_dir.h"
 
 namespace pop::kubernetes {
@@ -84,13 +86,24 @@ TEST(KubeClient, HonoursRetryAfterOn429ThenSucceeds) {
       c.respond(200, pod_body("p"));
     }
   });
-  auto client = make_client(*server);
-  const auto start = std::chrono::steady_clock::now();
-  auto pod = client->get_pod("ns", "p");
-  const auto took = std::chrono::steady_clock::now() - start;
-  ASSERT_TRUE(pod) << pod.error().message;
+  ManualClock clock;
+  KubeClientOptions options = fast_options();
+  options.clock = &clock;
+  auto client = make_client(*server, options);
+  auto pod = std::async(std::launch::async, [&] { return client->get_pod("ns", "p"); });
+  // The server's second, not the 5 ms back-off.
+  EXPECT_TRUE(clock.await_deadlines(
+      [](const auto& deadlines) {
+        return deadlines == std::vector<Clock::SteadyTime>{Clock::SteadyTime{} + 1s};
+      },
+      10s));
+  clock.advance(999ms);
+  EXPECT_TRUE(clock.await_waiters(1, 10s));
+  EXPECT_EQ(calls.load(), 1);
+  clock.advance(1ms);
+  const auto got = pod.get();
+  ASSERT_TRUE(got) << got.error().message;
   EXPECT_EQ(calls.load(), 2);
-  EXPECT_GE(took, 900ms);  // the server's second, not the 5 ms back-off
   EXPECT_EQ(client->stats().retries, 1u);
 }
 
@@ -415,16 +428,23 @@ TEST(KubeClient, ReReadsARotatedTokenFile) {
   KubeConfig config = config_for(*server);
   config.token.clear();
   config.token_file = token_file;
+  ManualClock clock;
   KubeClientOptions options = fast_options();
-  options.token_refresh = 0s;
+  options.token_refresh = 60s;
+  options.clock = &clock;
   auto client = KubeClient::create(config, options);
   ASSERT_TRUE(client) << client.error().message;
   ASSERT_TRUE((*client)->get_pod("ns", "p"));
   std::ofstream(token_file) << "second\n";
+  clock.advance(59s);
+  ASSERT_TRUE((*client)->get_pod("ns", "p"));
+  clock.advance(1s);
   ASSERT_TRUE((*client)->get_pod("ns", "p"));
   const auto requests = server->requests();
+  ASSERT_EQ(requests.size(), 3u);
   EXPECT_EQ(requests[0].header("Authorization"), "Bearer first");
-  EXPECT_EQ(requests[1].header("Authorization"), "Bearer second");
+  EXPECT_EQ(requests[1].header("Authorization"), "Bearer first");  // read 59 s ago
+  EXPECT_EQ(requests[2].header("Authorization"), "Bearer second");
 }
 
 TEST(KubeClient, RefusesBadConfigurationNamingItsOrigin) {

@@ -27,7 +27,7 @@ PodWatcher::Stats PodWatcher::stats() const {
 }
 
 bool PodWatcher::back_off(std::chrono::milliseconds& backoff) {
-  if (!stop_.wait_for(backoff)) return false;
+  if (!stop_.wait_for(*options_.clock, backoff)) return false;
   backoff = std::min(backoff * 2, options_.max_backoff);
   return true;
 }

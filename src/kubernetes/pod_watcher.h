@@ -28,7 +28,7 @@ class PodWatcher {
     std::chrono::milliseconds initial_backoff{250};
     std::chrono::milliseconds max_backoff{10000};
     Logger* logger = &null_logger();  // borrowed: lists that fail
-    // Borrowed: when lists start and how quickly a watch ended. Back-off pauses are real.
+    // Borrowed: when lists start, how quickly a watch ended, the back-off pauses.
     Clock* clock = &system_clock();
   };
 

@@ -1,7 +1,6 @@
 #include "kubernetes/rate_limiter.h"
 
 #include <algorithm>
-#include <thread>
 
 namespace pop::kubernetes {
 namespace {
@@ -39,24 +38,21 @@ void TokenBucket::cancel_reservation() {
   }
 }
 
-RateLimiter::RateLimiter(RateLimit limit)
-    : limit_(sanitized(limit)), bucket_(limit_, TokenBucket::Clock::now()) {}
+RateLimiter::RateLimiter(RateLimit limit, const Clock& clock)
+    : limit_(sanitized(limit)), clock_(clock), bucket_(limit_, clock_.steady_now()) {}
 
 bool RateLimiter::acquire(const StopSignal* stop) {
   if (stop != nullptr && stop->stop_requested()) return false;
   TokenBucket::Clock::duration wait;
   {
     std::lock_guard lock(mutex_);
-    wait = bucket_.reserve(TokenBucket::Clock::now());
+    wait = bucket_.reserve(clock_.steady_now());
   }
   if (wait <= TokenBucket::Clock::duration::zero()) return true;
   total_wait_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count(),
                            std::memory_order_relaxed);
-  if (stop == nullptr) {
-    std::this_thread::sleep_for(wait);
-    return true;
-  }
-  if (stop->wait_for(wait)) return true;
+  const StopSignal never_stopped;
+  if ((stop != nullptr ? *stop : never_stopped).wait_for(clock_, wait)) return true;
   std::lock_guard lock(mutex_);
   bucket_.cancel_reservation();
   return false;

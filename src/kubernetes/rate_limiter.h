@@ -16,6 +16,7 @@
 #include <mutex>
 
 #include "kubernetes/stop_signal.h"
+#include "util/clock.h"
 
 namespace pop::kubernetes {
 
@@ -52,7 +53,8 @@ class TokenBucket {
 // Thread-safe: shared by every request of one runner.
 class RateLimiter {
  public:
-  explicit RateLimiter(RateLimit limit);
+  // `clock` (borrowed) refills the bucket and times the waits.
+  explicit RateLimiter(RateLimit limit, const Clock& clock = system_clock());
 
   // Blocks until the caller may send one request. Returns false, without waiting further,
   // when `stop` (optional) is stopped first.
@@ -66,6 +68,7 @@ class RateLimiter {
 
  private:
   const RateLimit limit_;
+  const Clock& clock_;
   std::atomic<std::int64_t> total_wait_ns_{0};
   std::mutex mutex_;
   TokenBucket bucket_;  // guarded by mutex_

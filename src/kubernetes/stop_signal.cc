@@ -16,9 +16,9 @@ bool StopSignal::stop_requested() const {
   return stopped_;
 }
 
-bool StopSignal::wait_for(std::chrono::steady_clock::duration duration) const {
+bool StopSignal::wait_for(const Clock& clock, std::chrono::steady_clock::duration duration) const {
   std::unique_lock lock(mutex_);
-  return !stopped_changed_.wait_for(lock, duration, [this] { return stopped_; });
+  return !clock.wait_for(stopped_changed_, lock, duration, [this] { return stopped_; });
 }
 
 StopSignal::Attachment StopSignal::attach(http_client::Canceller canceller) const {

@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "http_client/cancellation.h"
+#include "util/clock.h"
 
 namespace pop::kubernetes {
 
@@ -24,8 +25,8 @@ class StopSignal {
   void request_stop();
   bool stop_requested() const;
 
-  // Sleeps for `duration` unless stopped first. Returns false when stopped.
-  bool wait_for(std::chrono::steady_clock::duration duration) const;
+  // Waits `duration` of `clock`'s time unless stopped first. Returns false when stopped.
+  bool wait_for(const Clock& clock, std::chrono::steady_clock::duration duration) const;
 
   // While it lives, a stop cancels the client behind `canceller` (an in-flight request of
   // that client fails at once as cancelled).

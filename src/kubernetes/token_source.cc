@@ -8,13 +8,14 @@ namespace pop::kubernetes {
 
 TokenSource::TokenSource(std::string token) : token_(std::move(token)), read_once_(true) {}
 
-TokenSource::TokenSource(std::filesystem::path file, std::chrono::steady_clock::duration refresh)
-    : file_(std::move(file)), refresh_(refresh) {}
+TokenSource::TokenSource(std::filesystem::path file, std::chrono::steady_clock::duration refresh,
+                         const Clock& clock)
+    : file_(std::move(file)), refresh_(refresh), clock_(&clock) {}
 
 std::string TokenSource::token() {
   std::lock_guard lock(mutex_);
   if (file_.empty()) return token_;
-  const auto now = std::chrono::steady_clock::now();
+  const auto now = clock_->steady_now();
   if (read_once_ && now - read_at_ < refresh_) return token_;
   std::ifstream in(file_);
   std::stringstream text;

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <string>
 
+#include "util/clock.h"
+
 namespace pop::kubernetes {
 
 // Thread-safe.
@@ -17,13 +19,16 @@ class TokenSource {
   explicit TokenSource(std::string token);
   // A token file, re-read when the last read is older than `refresh`. A failed re-read keeps
   // the previous token: it may still be valid, and the server's 401 will tell if not.
-  TokenSource(std::filesystem::path file, std::chrono::steady_clock::duration refresh);
+  // `clock` (borrowed) says how old the last read is.
+  TokenSource(std::filesystem::path file, std::chrono::steady_clock::duration refresh,
+              const Clock& clock = system_clock());
 
   std::string token();
 
  private:
   const std::filesystem::path file_;
   const std::chrono::steady_clock::duration refresh_{};
+  const Clock* const clock_ = nullptr;  // null for a fixed token
   std::mutex mutex_;
   std::string token_;                                // guarded by mutex_
   std::chrono::steady_clock::time_point read_at_{};  // guarded by mutex_

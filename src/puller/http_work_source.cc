@@ -12,22 +12,25 @@
 namespace pop::puller {
 
 Result<std::unique_ptr<HttpWorkSource>> HttpWorkSource::create(
-    const http_client::ClientOptions& options, std::string resource_pool_id,
-    std::string puller_id) {
+    const http_client::ClientOptions& options, std::string resource_pool_id, std::string puller_id,
+    const Clock& clock) {
   auto poll = http_client::Client::create(options);
   if (!poll) return fail(poll.error());
   auto reports = http_client::Client::create(options);
   if (!reports) return fail(reports.error());
-  return std::unique_ptr<HttpWorkSource>(new HttpWorkSource(
-      std::move(*poll), std::move(*reports), std::move(resource_pool_id), std::move(puller_id)));
+  return std::unique_ptr<HttpWorkSource>(new HttpWorkSource(std::move(*poll), std::move(*reports),
+                                                            std::move(resource_pool_id),
+                                                            std::move(puller_id), clock));
 }
 
 HttpWorkSource::HttpWorkSource(http_client::Client poll, http_client::Client reports,
-                               std::string resource_pool_id, std::string puller_id)
+                               std::string resource_pool_id, std::string puller_id,
+                               const Clock& clock)
     : poll_(std::move(poll)),
       reports_(std::move(reports)),
       resource_pool_id_(std::move(resource_pool_id)),
-      puller_id_(std::move(puller_id)) {}
+      puller_id_(std::move(puller_id)),
+      clock_(clock) {}
 
 namespace {
 
@@ -62,12 +65,12 @@ Result<PullAnswer> HttpWorkSource::pull(std::size_t max, std::chrono::millisecon
       "POST", "/v1/pools/" + http_client::percent_encode(resource_pool_id_) + "/pull", body);
   // The server answers by `wait`; the margin covers the network, not the poll.
   request.timeout = wait + std::chrono::seconds(15);
-  const auto asked = std::chrono::steady_clock::now();
+  const auto asked = clock_.steady_now();
   auto answer = http_client::json_result(poll_.send(request));
   if (!answer) return fail(answer.error());
   // Nothing, long before `wait`: the server held no poll for this puller (its bound of
   // waiting polls is reached, or it is stopping). Ask again after a pause, not at once.
-  const auto waited = std::chrono::steady_clock::now() - asked;
+  const auto waited = clock_.steady_now() - asked;
   if (answer->is_object() && answer->value("agendas", Json::array()).empty() && waited < wait / 2)
     pause(std::min<std::chrono::steady_clock::duration>(kEarlyAnswerPause, wait - waited));
   if (!answer->is_object())
@@ -165,7 +168,7 @@ Result<std::optional<Json>> HttpWorkSource::reported_output(const std::string& a
 
 void HttpWorkSource::pause(std::chrono::steady_clock::duration period) {
   std::unique_lock lock(wake_mutex_);
-  woken_changed_.wait_for(lock, period, [this] { return woken_; });
+  clock_.wait_for(woken_changed_, lock, period, [this] { return woken_; });
 }
 
 void HttpWorkSource::wake() {

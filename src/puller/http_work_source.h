@@ -10,6 +10,7 @@
 
 #include "http_client/client.h"
 #include "puller/work_source.h"
+#include "util/clock.h"
 
 namespace pop::puller {
 
@@ -17,10 +18,11 @@ class HttpWorkSource final : public WorkSource {
  public:
   // Two connections: one for the long poll, one (shared under a lock) for reports and reads
   // of what handlers reported, so a report never waits behind a poll. kInvalidArgument for a bad
-  // URL or CA file.
+  // URL or CA file. `clock` (borrowed) times the pause below.
   static Result<std::unique_ptr<HttpWorkSource>> create(const http_client::ClientOptions& options,
                                                         std::string resource_pool_id,
-                                                        std::string puller_id);
+                                                        std::string puller_id,
+                                                        const Clock& clock = system_clock());
 
   // An empty answer that comes long before `wait` (the server holds no more waiting polls,
   // or is stopping) is returned after a pause of a second, so that a puller does not ask
@@ -40,7 +42,7 @@ class HttpWorkSource final : public WorkSource {
 
  private:
   HttpWorkSource(http_client::Client poll, http_client::Client reports,
-                 std::string resource_pool_id, std::string puller_id);
+                 std::string resource_pool_id, std::string puller_id, const Clock& clock);
   // On the reports connection, which is shared under a lock; with the lease's key when one
   // is given.
   Result<Json> send_report(const std::string& method, const std::string& target,
@@ -57,6 +59,7 @@ class HttpWorkSource final : public WorkSource {
   http_client::Client reports_;
   std::string resource_pool_id_;
   std::string puller_id_;
+  const Clock& clock_;
   std::mutex wake_mutex_;
   std::condition_variable woken_changed_;
   bool woken_ = false;  // GUARDED_BY(wake_mutex_); wake() was called: no more pauses

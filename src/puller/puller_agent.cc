@@ -84,7 +84,8 @@ void PullerAgent::run() {
       {
         std::unique_lock lock(mutex_);
         if (stopping_.load() && jobs_.empty()) return;
-        changed_.wait_for(lock, options_.report_interval);
+        clock().wait_for(changed_, lock, options_.report_interval,
+                         [this] { return stopping_.load() && jobs_.empty(); });
         for (auto& [id, job] : jobs_) jobs.push_back(job);
       }
       for (auto& job : jobs) {
@@ -147,7 +148,7 @@ void PullerAgent::run() {
     if (!pulled) {
       options_.logger->warning("pull failed", {{"error", pulled.error().message}});
       std::unique_lock lock(mutex_);
-      changed_.wait_for(lock, options_.retry_delay, [&] { return stopping_.load(); });
+      clock().wait_for(changed_, lock, options_.retry_delay, [&] { return stopping_.load(); });
       continue;
     }
     execution_limits_ = std::move(pulled->execution_limits);
@@ -165,7 +166,10 @@ void PullerAgent::run() {
     reap_finished();
     std::unique_lock lock(mutex_);
     if (jobs_.empty()) break;
-    changed_.wait_for(lock, std::chrono::milliseconds(100));
+    clock().wait_for(changed_, lock, std::chrono::milliseconds(100), [this] {
+      return std::any_of(jobs_.begin(), jobs_.end(),
+                         [](const auto& entry) { return entry.second->done.load(); });
+    });
   }
   changed_.notify_all();
   reporter.join();
@@ -183,7 +187,7 @@ void PullerAgent::start_job(Assignment assignment) {
     std::string message = "this puller cannot run the agenda: " + agenda.error().message;
     for (const auto& detail : agenda.error().details) message += "; " + detail;
     (void)source_.complete(job->agenda_id, assignment.epoch, assignment.report_key,
-                           failed_progress(assignment, message));
+                           failed_progress(assignment, message, clock().now()));
     return;
   }
   job->agenda = std::move(*agenda);
@@ -213,7 +217,7 @@ void PullerAgent::start_job(Assignment assignment) {
     if (auto resumed = job->executor->resume_from(*earlier); !resumed) {
       (void)source_.complete(
           job->agenda_id, assignment.epoch, assignment.report_key,
-          failed_progress(assignment, "cannot resume: " + resumed.error().message));
+          failed_progress(assignment, "cannot resume: " + resumed.error().message, clock().now()));
       return;
     }
   }
@@ -276,7 +280,8 @@ void PullerAgent::run_job(Job& job) {
       auto completed = source_.complete(job.agenda_id, job.assignment.epoch,
                                         job.assignment.report_key, document);
       if (completed || completed.error().code != ErrorCode::kUnavailable) break;
-      std::this_thread::sleep_for(options_.retry_delay);
+      std::unique_lock lock(mutex_);
+      clock().wait_for(changed_, lock, options_.retry_delay, [] { return false; });
     }
   }
   job.done.store(true);

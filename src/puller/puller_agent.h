@@ -51,6 +51,7 @@ struct AgentOptions {
   // {"cpu": 8}); unset: its slots alone limit it. Only agendas that fit what is left are
   // pulled.
   std::optional<Resources> resources;
+  // Its clock times the agent too: heartbeats, pauses after failures, failure times.
   ExecutorOptions executor;
   Logger* logger = &null_logger();  // borrowed
 };
@@ -73,6 +74,7 @@ class PullerAgent {
   std::size_t running() const;
 
  private:
+  Clock& clock() const { return *options_.executor.clock; }
   // What is left of options_.resources after the jobs still running. REQUIRES: mutex_ held.
   Resources free_resources() const;
   // What the next pull may ask for under the execution limits, with `free` slots.

@@ -102,7 +102,8 @@ class PullerAgentTest : public ::testing::Test {
     audit_ = std::make_unique<service::AuditTrail>(*store_, system_clock(), null_logger());
     access_ = std::make_unique<service::AgendaAccess>(*service_, *audit_, *reports_);
     source_ = std::make_unique<server::LocalWorkSource>(
-        *access_, signal_, *reports_, auth::puller_principal("embedded", "default"), "embedded");
+        *access_, signal_, *reports_, auth::puller_principal("embedded", "default"), "embedded",
+        system_clock());
   }
 
   std::string submit(const std::string& body) {

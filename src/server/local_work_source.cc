@@ -4,27 +4,26 @@ namespace pop::server {
 
 LocalWorkSource::LocalWorkSource(service::AgendaAccess& agendas, server::ReadySignal& signal,
                                  service::ReportService& reports, auth::Principal puller,
-                                 std::string puller_id)
+                                 std::string puller_id, const Clock& clock)
     : agendas_(agendas),
       signal_(signal),
       reports_(reports),
       puller_(std::move(puller)),
-      puller_id_(std::move(puller_id)) {}
+      puller_id_(std::move(puller_id)),
+      clock_(clock) {}
 
 Result<PullAnswer> LocalWorkSource::pull(std::size_t max, std::chrono::milliseconds wait,
                                          const std::optional<Resources>& available,
                                          const std::set<std::string>& skip_insight_ids) {
-  const auto deadline = std::chrono::steady_clock::now() + wait;
+  const auto deadline = clock_.steady_now() + wait;
   for (;;) {
     // Read the generation first: work that arrives after the pull below still wakes us.
     const std::uint64_t seen = signal_.generation(puller_.resource_pool_id);
     auto leased = agendas_.pull(puller_, puller_.resource_pool_id, puller_id_, max, available,
                                 skip_insight_ids);
     if (!leased) return fail(leased.error());
-    const auto now = std::chrono::steady_clock::now();
-    if (leased->empty() && now < deadline) {
-      signal_.wait(puller_.resource_pool_id, seen,
-                   std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
+    if (leased->empty() && clock_.steady_now() < deadline) {
+      signal_.wait(clock_, puller_.resource_pool_id, seen, deadline);
       if (!woken_.exchange(false)) continue;
     }
     PullAnswer answer;

@@ -11,14 +11,17 @@
 #include "server/ready_signal.h"
 #include "service/agendas/agenda_access.h"
 #include "service/reports/report_service.h"
+#include "util/clock.h"
 
 namespace pop::server {
 
 class LocalWorkSource final : public puller::WorkSource {
  public:
-  // Borrows the services and signal; all must outlive this source. `puller` names the pool.
+  // Borrows the services, signal and clock; all must outlive this source. `puller` names the
+  // pool; `clock` times the long poll.
   LocalWorkSource(service::AgendaAccess& agendas, server::ReadySignal& signal,
-                  service::ReportService& reports, auth::Principal puller, std::string puller_id);
+                  service::ReportService& reports, auth::Principal puller, std::string puller_id,
+                  const Clock& clock);
 
   Result<PullAnswer> pull(std::size_t max, std::chrono::milliseconds wait,
                           const std::optional<Resources>& available,
@@ -39,6 +42,7 @@ class LocalWorkSource final : public puller::WorkSource {
   service::ReportService& reports_;
   auth::Principal puller_;
   std::string puller_id_;
+  const Clock& clock_;
   std::atomic<bool> woken_{false};
 };
 

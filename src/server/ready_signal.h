@@ -8,7 +8,6 @@
 // Thread-safety: every member may be called from any thread.
 #pragma once
 
-#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -16,6 +15,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+
+#include "util/clock.h"
 
 namespace pop::server {
 
@@ -55,10 +56,11 @@ class ReadySignal {
     changed_.notify_all();
   }
 
-  // Returns when the generation of `pool_id` differs from `seen` or `timeout` passes.
-  void wait(std::string_view pool_id, std::uint64_t seen, std::chrono::milliseconds timeout) const {
+  // Returns when the generation of `pool_id` differs from `seen` or `clock` reaches `deadline`.
+  void wait(const Clock& clock, std::string_view pool_id, std::uint64_t seen,
+            Clock::SteadyTime deadline) const {
     std::unique_lock lock(mutex_);
-    changed_.wait_for(lock, timeout, [&] {
+    clock.wait_until(changed_, lock, deadline, [&] {
       auto it = generations_.find(pool_id);
       return (it == generations_.end() ? 0 : it->second) != seen;
     });

@@ -190,7 +190,10 @@ Result<void> Server::Parts::build_services() {
   authenticators.add(*tokens);
   authenticators.add(*report_tokens);
   if (config.jwt) {
-    auto created = auth::JwtAuthenticator::create(*config.jwt);
+    auth::JwtOptions jwt = *config.jwt;
+    // One time for the whole server: a test that moves it expires JWTs with everything else.
+    jwt.clock = config.clock;
+    auto created = auth::JwtAuthenticator::create(std::move(jwt));
     if (!created) return fail(in("invalid JWT options", created.error()));
     jwts = std::move(*created);
     authenticators.add(*jwts);
@@ -266,7 +269,7 @@ Result<void> Server::Parts::start_embedded_puller() {
   // Its own credential: a puller of the default pool, held to the rules of any puller.
   source = std::make_unique<LocalWorkSource>(*agenda_access, ready, *reports,
                                              auth::puller_principal("embedded-puller", pool),
-                                             "embedded-" + std::to_string(getpid()));
+                                             "embedded-" + std::to_string(getpid()), *config.clock);
   puller::AgentOptions options;
   options.capacity = puller.capacity;
   options.resources = puller.resources;
@@ -286,7 +289,8 @@ void Server::Parts::start_reclaimer() {
   reclaimer = std::thread([this] {
     std::unique_lock lock(mutex);
     while (!stopping) {
-      stop_requested.wait_for(lock, config.lease_duration / 4);
+      config.clock->wait_for(stop_requested, lock, config.lease_duration / 4,
+                             [this] { return stopping; });
       lock.unlock();
       if (auto reclaimed = agendas->reclaim_expired(); !reclaimed)
         config.logger->error("cannot reclaim expired leases",

@@ -50,7 +50,7 @@ struct ServerConfig {
   store::Store* shared_store = nullptr;
   HandlerRegistry registry;  // the handler types agendas may name
   std::chrono::milliseconds lease_duration{30'000};
-  std::optional<auth::JwtOptions> jwt = {};  // accept JWTs signed by these keys
+  std::optional<auth::JwtOptions> jwt = {};  // accept JWTs signed by these keys; checked at `clock`
   std::optional<http::TlsOptions> tls = {};  // serve HTTPS
   // Memory for request bodies being read, across all connections: at least the largest body
   // a route accepts.
@@ -60,8 +60,9 @@ struct ServerConfig {
   std::size_t open_file_limit = 1024;  // the process's descriptor limit, shared with handlers
   api::LongPollLimits long_polls = {};
   std::optional<EmbeddedPullerConfig> embedded_puller = {};
-  // Borrowed; must outlive the server. Every part reads time from it: the services, the
-  // long polls, the embedded puller's executors and its runner (through make_runner).
+  // Borrowed; must outlive the server. Every part reads time from it: the services, the JWT
+  // check, the long polls, the lease reclaimer, the embedded puller (its agent, executors and
+  // long poll) and its runner (through make_runner).
   Clock* clock = &system_clock();
   Logger* logger = &null_logger();
 };
