@@ -37,7 +37,7 @@
 namespace pop::cli {
 namespace {
 
-namespace env = kubernetes::executor_env;
+namespace env = executor_pods::executor_env;
 
 struct ExecutorSettings {
   std::string server = "http://127.0.0.1:8080";

@@ -66,11 +66,11 @@ Result<std::string> read_text(const std::string& path) {
 // What each executor Pod runs with: the server and report endpoint as the puller reaches
 // them, the runner flags that mean the same inside the Pod (not host paths: kubeconfig,
 // CA and registry files travel as documents in the environment).
-Result<kubernetes::ExecutorPodTemplate> executor_pod_template(const PullerSettings& settings,
-                                                              const std::string& name_space,
-                                                              const std::string& token,
-                                                              const std::string& puller_id) {
-  kubernetes::ExecutorPodTemplate pod;
+Result<executor_pods::ExecutorPodTemplate> executor_pod_template(const PullerSettings& settings,
+                                                                 const std::string& name_space,
+                                                                 const std::string& token,
+                                                                 const std::string& puller_id) {
+  executor_pods::ExecutorPodTemplate pod;
   pod.name_space = name_space;
   pod.image = settings.executor_image.empty() ? settings.runner.image : settings.executor_image;
   pod.service_account = settings.executor_service_account;
@@ -108,7 +108,7 @@ Result<kubernetes::ExecutorPodTemplate> executor_pod_template(const PullerSettin
     *document = std::move(*text);
   }
   if (!settings.executor_token_secret.empty()) {
-    auto secret = kubernetes::parse_secret_key_ref(settings.executor_token_secret);
+    auto secret = executor_pods::parse_secret_key_ref(settings.executor_token_secret);
     if (!secret) return fail(std::move(secret).error());
     pod.token_secret = std::move(*secret);
   } else {
@@ -164,14 +164,14 @@ int run_executor_pods(const PullerSettings& settings, puller::WorkSource& source
   auto pod = executor_pod_template(settings, connection->default_namespace, token, puller_id);
   if (!pod) return fail_puller_start("executor Pods", pod.error());
 
-  puller::ExecutorPodLauncher::Options options;
+  executor_pods::ExecutorPodLauncher::Options options;
   options.capacity = settings.capacity;
   options.recount_interval =
       std::chrono::milliseconds(static_cast<long long>(settings.report_seconds * 1000));
   options.pod = std::move(*pod);
   StreamLogger logger("pop puller", settings.log_format);
   options.logger = &logger;
-  puller::ExecutorPodLauncher launcher(source, *connection->client, std::move(options));
+  executor_pods::ExecutorPodLauncher launcher(source, *connection->client, std::move(options));
   std::printf(
       "pop puller %s: pulling pool \"%s\" from %s with capacity %zu, each agenda in an "
       "executor Pod in namespace \"%s\" through %s\n",

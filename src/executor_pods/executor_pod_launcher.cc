@@ -11,13 +11,18 @@
 #include "puller/failed_progress.h"
 #include "util/random_id.h"
 
-namespace pop::puller {
+namespace pop::executor_pods {
+using puller::Admission;
+using puller::admit_under_limits;
+using puller::failed_progress;
+using puller::log_uncounted;
+
 namespace {
 
 std::string pod_name(const Json& pod) { return kubernetes::metadata_text(pod, "name"); }
 
 bool has_ended(const Json& pod) {
-  const auto phase = kubernetes::read_pod_state(pod, kubernetes::kExecutorContainer).phase;
+  const auto phase = kubernetes::read_pod_state(pod, kExecutorContainer).phase;
   return phase == kubernetes::PodState::Phase::kSucceeded ||
          phase == kubernetes::PodState::Phase::kFailed;
 }
@@ -27,7 +32,7 @@ std::string insight_of(const Json& pod) {
 }
 
 bool has_failed(const Json& pod) {
-  return kubernetes::read_pod_state(pod, kubernetes::kExecutorContainer).phase ==
+  return kubernetes::read_pod_state(pod, kExecutorContainer).phase ==
          kubernetes::PodState::Phase::kFailed;
 }
 
@@ -114,8 +119,8 @@ void ExecutorPodLauncher::run() {
   std::thread janitor([this] { tidy(); });
   std::optional<kubernetes::PodWatcher> watcher;
   watcher.emplace(
-      client_, options_.pod.name_space,
-      kubernetes::executor_pod_selector(options_.pod.resource_pool_id), options_.watch,
+      client_, options_.pod.name_space, executor_pod_selector(options_.pod.resource_pool_id),
+      options_.watch,
       kubernetes::PodWatcher::Callbacks{
           .on_pod = [this](const Json& pod, bool deleted) { on_pod(pod, deleted); },
           .on_listed =
@@ -156,8 +161,8 @@ void ExecutorPodLauncher::run() {
 
 void ExecutorPodLauncher::launch(Assignment assignment) {
   const std::string agenda_id = assignment.agenda.value("id", "");
-  auto plan = kubernetes::build_executor_pod(options_.pod, assignment_to_json(assignment),
-                                             random_uuid().substr(0, 8));
+  auto plan =
+      build_executor_pod(options_.pod, assignment_to_json(assignment), random_uuid().substr(0, 8));
   if (!plan) {
     options_.logger->error("agenda fails",
                            {{"agenda", agenda_id}, {"error", plan.error().message}});
@@ -209,7 +214,7 @@ Result<std::size_t> ExecutorPodLauncher::active_handlers(const std::string& insi
   std::size_t active = 0;
   std::set<std::string> runners;  // the runner instances of active handler Pods
   for (const Json& pod : pods->items) {
-    const auto phase = kubernetes::read_pod_state(pod, kubernetes::kExecutorContainer).phase;
+    const auto phase = kubernetes::read_pod_state(pod, kExecutorContainer).phase;
     if (phase != kubernetes::PodState::Phase::kPending &&
         phase != kubernetes::PodState::Phase::kRunning)
       continue;
@@ -242,7 +247,7 @@ void ExecutorPodLauncher::tidy() {
     for (const auto& name : ended) {
       if (failed.contains(name)) {
         kubernetes::LogQuery query;
-        query.container = kubernetes::kExecutorContainer;
+        query.container = kExecutorContainer;
         query.tail_lines = 20;
         auto log = client_.pod_log(options_.pod.name_space, name, query, &stop_signal_);
         options_.logger->error(
@@ -283,4 +288,4 @@ void ExecutorPodLauncher::delete_left_handlers(const std::string& executor_name)
   }
 }
 
-}  // namespace pop::puller
+}  // namespace pop::executor_pods

@@ -42,7 +42,9 @@
 #include "puller/work_source.h"
 #include "util/logger.h"
 
-namespace pop::puller {
+namespace pop::executor_pods {
+
+using puller::WorkSource;
 
 class ExecutorPodLauncher {
  public:
@@ -55,7 +57,7 @@ class ExecutorPodLauncher {
     std::chrono::milliseconds recount_interval{2000};
     // The executor Pods: namespace, image, arguments, labels (resource_pool_id and
     // puller_instance select what this launcher follows).
-    kubernetes::ExecutorPodTemplate pod{};
+    ExecutorPodTemplate pod{};
     // Its clock is the launcher's too: creation times are compared with the watcher's list
     // starts.
     kubernetes::PodWatcher::Options watch{};
@@ -111,4 +113,4 @@ class ExecutorPodLauncher {
   std::map<std::string, std::size_t> execution_limits_;
 };
 
-}  // namespace pop::puller
+}  // namespace pop::executor_pods

@@ -2,8 +2,10 @@
 
 #include "kubernetes/labels.h"
 
-namespace pop::kubernetes {
+namespace pop::executor_pods {
 using Json = nlohmann::json;
+// The Pod is written in the API client's vocabulary.
+using namespace kubernetes;
 
 namespace {
 
@@ -60,7 +62,7 @@ Result<SecretKeyRef> parse_secret_key_ref(std::string_view text) {
 
 std::string executor_pod_selector(const std::string& resource_pool_id) {
   return selector({{label::kManagedBy, label::kManagedByPop},
-                   {label::kRole, label::kRoleExecutor},
+                   {executor_label::kRole, executor_label::kRoleExecutor},
                    {label::kResourcePoolId, label_value(resource_pool_id)}});
 }
 
@@ -99,7 +101,7 @@ Result<PodPlan> build_executor_pod(const ExecutorPodTemplate& pod_template, cons
     spec["serviceAccountName"] = pod_template.service_account;
 
   Json labels = {{label::kManagedBy, label::kManagedByPop},
-                 {label::kRole, label::kRoleExecutor},
+                 {executor_label::kRole, executor_label::kRoleExecutor},
                  {label::kAgendaId, label_value(agenda_id)},
                  {label::kResourcePoolId, label_value(pod_template.resource_pool_id)},
                  {label::kRunnerInstance, label_value(pod_template.puller_instance)}};
@@ -108,7 +110,7 @@ Result<PodPlan> build_executor_pod(const ExecutorPodTemplate& pod_template, cons
   Json annotations = {{label::kAgendaId, agenda_id},
                       {label::kResourcePoolId, pod_template.resource_pool_id},
                       {label::kInsightId, insight_id},
-                      {label::kEpoch, std::to_string(epoch)}};
+                      {executor_label::kEpoch, std::to_string(epoch)}};
   plan.pod = {{"apiVersion", "v1"},
               {"kind", "Pod"},
               {"metadata",
@@ -120,4 +122,4 @@ Result<PodPlan> build_executor_pod(const ExecutorPodTemplate& pod_template, cons
   return plan;
 }
 
-}  // namespace pop::kubernetes
+}  // namespace pop::executor_pods

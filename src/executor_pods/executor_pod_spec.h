@@ -16,16 +16,16 @@
 #include "kubernetes/pod_plan.h"
 #include "util/result.h"
 
-namespace pop::kubernetes {
+namespace pop::executor_pods {
 
 inline constexpr char kExecutorContainer[] = "executor";
 
-namespace label {
+namespace executor_label {
 inline constexpr char kRole[] = "pop.role";
 inline constexpr char kRoleExecutor[] = "executor";
 // Annotation only.
 inline constexpr char kEpoch[] = "pop.epoch";
-}  // namespace label
+}  // namespace executor_label
 
 // What `pop executor` reads from its environment.
 namespace executor_env {
@@ -64,18 +64,18 @@ struct ExecutorPodTemplate {
   // (readable by anyone who may read the Pod).
   std::optional<SecretKeyRef> token_secret{};
   std::string token{};
-  std::size_t max_assignment_bytes = kMaxPodPayloadBytes;
+  std::size_t max_assignment_bytes = kubernetes::kMaxPodPayloadBytes;
 };
 
 // `assignment` is the POP_ASSIGNMENT document (model/assignment_json.h), which names the
 // agenda, its insight and the lease epoch; `unique_suffix` (lower-case alphanumerics) makes
 // the name unique. kInvalidArgument when the document exceeds max_assignment_bytes (naming
 // the agenda, the size and the limit) or the template has no image.
-Result<PodPlan> build_executor_pod(const ExecutorPodTemplate& pod_template,
-                                   const nlohmann::json& assignment,
-                                   std::string_view unique_suffix);
+Result<kubernetes::PodPlan> build_executor_pod(const ExecutorPodTemplate& pod_template,
+                                               const nlohmann::json& assignment,
+                                               std::string_view unique_suffix);
 
 // The selector of the executor Pods of `resource_pool_id`.
 std::string executor_pod_selector(const std::string& resource_pool_id);
 
-}  // namespace pop::kubernetes
+}  // namespace pop::executor_pods

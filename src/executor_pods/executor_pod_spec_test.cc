@@ -4,8 +4,10 @@
 
 #include "kubernetes/labels.h"
 
-namespace pop::kubernetes {
+namespace pop::executor_pods {
 using Json = nlohmann::json;
+// The Pod is written in the API client's vocabulary.
+using namespace kubernetes;
 
 namespace {
 
@@ -69,14 +71,14 @@ TEST(ExecutorPodSpecTest, LabelsLetThePullerFindItsExecutorPods) {
   ASSERT_TRUE(plan.has_value());
   const Json& labels = plan->pod["metadata"]["labels"];
   EXPECT_EQ(labels[label::kManagedBy], "pop");
-  EXPECT_EQ(labels[label::kRole], "executor");
+  EXPECT_EQ(labels[executor_label::kRole], "executor");
   EXPECT_EQ(labels[label::kAgendaId], "a-1");
   EXPECT_EQ(labels[label::kResourcePoolId], label_value("site a"));
   EXPECT_NE(labels[label::kResourcePoolId], "site a");  // not a valid label value as it is
   EXPECT_EQ(labels[label::kRunnerInstance], "puller-7");
   const Json& annotations = plan->pod["metadata"]["annotations"];
   EXPECT_EQ(annotations[label::kResourcePoolId], "site a");
-  EXPECT_EQ(annotations[label::kEpoch], "4");
+  EXPECT_EQ(annotations[executor_label::kEpoch], "4");
   // Not a label: an insight's handler Pods are selected by it, and executors are none.
   EXPECT_EQ(annotations[label::kInsightId], "transcode");
   EXPECT_FALSE(labels.contains(label::kInsightId));
@@ -151,4 +153,4 @@ TEST(ExecutorPodSpecTest, SecretKeyRefIsNameSlashKey) {
 }
 
 }  // namespace
-}  // namespace pop::kubernetes
+}  // namespace pop::executor_pods
