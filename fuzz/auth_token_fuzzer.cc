@@ -23,6 +23,7 @@
 #include "model/report_token.h"
 #include "testing/jwt_minter.h"
 #include "util/base64url.h"
+#include "util/clock.h"
 #include "util/crypto.h"
 #include "util/temp_dir.h"
 
@@ -38,6 +39,8 @@ constexpr std::string_view kReportSecret = "fuzz-report-secret";
 struct Keys {
   pop::testing::PemKeyPair rsa = pop::testing::generate_rsa_key_pair();
   pop::testing::PemKeyPair ec = pop::testing::generate_ec_key_pair();
+  // 2030-01-01T00:00:00Z: tokens in the corpus say when they are valid relative to it.
+  pop::ManualClock clock{pop::WallTime(std::chrono::seconds(1893456000))};
   std::unique_ptr<pop::auth::JwtAuthenticator> jwt;
 
   Keys() {
@@ -52,8 +55,7 @@ struct Keys {
     options.issuer = "https://issuer.example";
     options.audience = "pop";
     options.roles_claim = "/realm_access/roles";
-    // 2030-01-01T00:00:00Z: tokens in the corpus say when they are valid relative to it.
-    options.clock = [] { return std::chrono::system_clock::time_point(1893456000s); };
+    options.clock = &clock;
     auto created = pop::auth::JwtAuthenticator::create(std::move(options));
     POP_FUZZ_CHECK(created.has_value());
     jwt = std::move(*created);
