@@ -19,33 +19,39 @@ dir=$(realpath -m "${2:?engine directory}")
 socket=$dir/docker.sock
 pidfile=$dir/dockerd.pid
 here=$(cd "$(dirname "$0")" && pwd)
+# stop ends with rm -rf DIR: a mistyped DIR (".", the build directory) must not get there.
+if [[ "$dir" == / || "$dir" == "$(realpath -m ~)" ]] ||
+  [[ -d "$dir" && -n "$(ls -A "$dir")" && ! -e "$dir/data" && ! -e "$dir/exec" && ! -e "$pidfile" ]]; then
+  echo "container_engine: $dir is not an engine directory (no data/, exec/ or dockerd.pid)" >&2
+  exit 2
+fi
 
 # Bounded, so that a hung engine fails the step instead of blocking it.
 engine() { timeout "$1" docker -H "unix://$socket" "${@:2}"; }
 pings() { curl -sf --max-time 2 --unix-socket "$socket" http://engine/_ping >/dev/null 2>&1; }
 
-# Every live process of this engine, found by its tie to DIR rather than by name (other
-# engines may run on this host): dockerd, its containerd and the shims name paths under DIR
-# on their command lines, and the containers' processes descend from the shims. One listing,
-# so that a container's processes are found before killing their shim orphans them. This
-# script, its forks and its callers are left out, whatever their arguments.
+# Every live process of this engine, found by its tie to DIR rather than by name alone
+# (other engines may run on this host): dockerd, its containerd and the shims name paths
+# under DIR on their command lines, and the containers' processes descend from them. Only
+# those three programs are roots, so that clients, log readers and scripts that merely name
+# a path under DIR are left alone. One listing, so that a container's processes are found
+# before killing their shim orphans them.
 engine_processes() {
   ps -e -ww -o pid=,ppid=,stat=,args= |
-    ENGINE_DIR="$dir/" SELF=$$ awk '
+    ENGINE_DIR="$dir/" awk '
       {
         parent[$1] = $2; live[$1] = $3 !~ /^Z/
-        args = $0; sub(/^ *[0-9]+ +[0-9]+ +[^ ]+ /, "", args); command[$1] = args
-        if (index(args, ENVIRON["ENGINE_DIR"])) tied[$1] = 1
+        args = $0; sub(/^ *[0-9]+ +[0-9]+ +[^ ]+ +/, "", args)
+        program = args; sub(/ .*/, "", program); sub(/.*\//, "", program)
+        if ((program == "dockerd" || program == "containerd" || program ~ /^containerd-shim/) &&
+            index(args, ENVIRON["ENGINE_DIR"]))
+          tied[$1] = 1
       }
       END {
-        self = ENVIRON["SELF"]
-        for (pid = self; (pid in parent) && !(pid in mine); pid = parent[pid]) mine[pid] = 1
-        for (pid in command) if (command[pid] == command[self]) mine[pid] = 1
-        for (pid in mine) delete tied[pid]
         do {
           grown = 0
           for (pid in parent)
-            if (!(pid in tied) && !(pid in mine) && (parent[pid] in tied)) { tied[pid] = 1; grown = 1 }
+            if (!(pid in tied) && (parent[pid] in tied)) { tied[pid] = 1; grown = 1 }
         } while (grown)
         for (pid in tied) if (live[pid]) print pid
       }'
@@ -101,6 +107,9 @@ stop_engine() {
 start_failed() {
   echo "container_engine: $1; the end of its log:" >&2
   tail -20 "$dir/dockerd.log" >&2 || true
+  # What was started as dockerd may be no dockerd at all (a wrong binary on PATH), which the
+  # search of stop_engine would not recognise.
+  kill -KILL "$dockerd_pid" 2>/dev/null || true
   stop_engine || true
   exit 1
 }
@@ -108,6 +117,7 @@ start_failed() {
 case "$command" in
   start)
     pop_binary=${3:?pop binary}
+    dockerd_pid=
     command -v dockerd >/dev/null || { echo "container_engine: dockerd not found (scripts/setup.sh installs docker.io)" >&2; exit 1; }
     stop_engine
     mkdir -p "$dir/data" "$dir/exec"

@@ -63,7 +63,10 @@ start_with_container() {
 
 cleanup() {
   local dir
-  for dir in "$work"/*/; do [[ -d "$dir" ]] && "$engine_script" stop "$dir" >/dev/null 2>&1; done
+  for dir in "$work"/*/; do
+    [[ -e "$dir/data" || -e "$dir/dockerd.pid" ]] || continue  # bin/ is no engine
+    "$engine_script" stop "$dir" >/dev/null 2>&1 || true
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
