@@ -187,9 +187,7 @@ Result<Response> KubeClient::send(Request request, const StopSignal* stop,
       return result;
     }
     retries_.fetch_add(1, std::memory_order_relaxed);
-    const StopSignal never_stopped;
-    if (!(stop != nullptr ? *stop : never_stopped).wait_for(*options_.clock, *delay))
-      return cancelled(request);
+    if (!StopSignal::wait_for_if(stop, *options_.clock, *delay)) return cancelled(request);
   }
 }
 

@@ -51,8 +51,7 @@ bool RateLimiter::acquire(const StopSignal* stop) {
   if (wait <= TokenBucket::Clock::duration::zero()) return true;
   total_wait_ns_.fetch_add(std::chrono::duration_cast<std::chrono::nanoseconds>(wait).count(),
                            std::memory_order_relaxed);
-  const StopSignal never_stopped;
-  if ((stop != nullptr ? *stop : never_stopped).wait_for(clock_, wait)) return true;
+  if (StopSignal::wait_for_if(stop, clock_, wait)) return true;
   std::lock_guard lock(mutex_);
   bucket_.cancel_reservation();
   return false;

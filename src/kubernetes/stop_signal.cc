@@ -32,6 +32,13 @@ StopSignal::Attachment StopSignal::attach(http_client::Canceller canceller) cons
   return Attachment(this, id);
 }
 
+bool StopSignal::wait_for_if(const StopSignal* signal, const Clock& clock,
+                             std::chrono::steady_clock::duration duration) {
+  // A signal nobody stops: the wait goes through the clock, which a test can move.
+  const StopSignal never_stopped;
+  return (signal != nullptr ? *signal : never_stopped).wait_for(clock, duration);
+}
+
 StopSignal::Attachment StopSignal::attach_if(const StopSignal* signal,
                                              http_client::Canceller canceller) {
   if (signal == nullptr) return Attachment(nullptr, 0);

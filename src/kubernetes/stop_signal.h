@@ -27,6 +27,9 @@ class StopSignal {
 
   // Waits `duration` of `clock`'s time unless stopped first. Returns false when stopped.
   bool wait_for(const Clock& clock, std::chrono::steady_clock::duration duration) const;
+  // wait_for() on `signal` when there is one; otherwise the whole duration.
+  static bool wait_for_if(const StopSignal* signal, const Clock& clock,
+                          std::chrono::steady_clock::duration duration);
 
   // While it lives, a stop cancels the client behind `canceller` (an in-flight request of
   // that client fails at once as cancelled).
