@@ -12,12 +12,12 @@
 #include <memory>
 #include <optional>
 #include <sstream>
-#include <stdexcept>
 #include <string>
 
 #include "auth/admin_token_file.h"
 #include "runner/local/local_runner.h"
 #include "server/server.h"
+#include "testing/api_client.h"
 #include "testing/api_client_fixture.h"
 #include "util/stream_logger.h"
 
@@ -34,9 +34,10 @@ class ServerFixture : public pop::testing::ApiClientFixture {
     ApiClientFixture::SetUp();
     if (HasFatalFailure()) return;
     log_path_ = dir_->path() / "server.log";
-    log_file_ = std::fopen(log_path_.c_str(), "we");
+    log_file_.reset(std::fopen(log_path_.c_str(), "we"));
     ASSERT_NE(log_file_, nullptr);
-    logger_.emplace("pop server", LogFormat::kText, LogLevel::kInfo, log_file_, log_file_);
+    logger_.emplace("pop server", LogFormat::kText, LogLevel::kInfo, log_file_.get(),
+                    log_file_.get());
 
     ServerConfig config;
     config.port = 0;
@@ -61,10 +62,7 @@ class ServerFixture : public pop::testing::ApiClientFixture {
     client_.emplace(client());
   }
 
-  void TearDown() override {
-    stop_server();
-    if (log_file_ != nullptr) std::fclose(log_file_);
-  }
+  void TearDown() override { stop_server(); }
 
   // Stops the server (as SIGTERM stops `pop server`); idempotent.
   void stop_server() {
@@ -76,27 +74,25 @@ class ServerFixture : public pop::testing::ApiClientFixture {
 
   // A client that acts as the admin unless another bearer token is given.
   http_client::Client client(std::optional<std::string> bearer_token = std::nullopt) const {
-    http_client::ClientOptions options;
-    options.base_url = base_url_;
-    options.bearer_token = bearer_token.value_or(admin_token_);
-    auto client = http_client::Client::create(options);
-    if (!client) throw std::runtime_error(client.error().message);
-    return std::move(*client);
+    return pop::testing::api_client(base_url_, bearer_token.value_or(admin_token_));
   }
 
   // Everything the server logged so far, one event per line.
   std::string log_text() const {
-    std::fflush(log_file_);
+    std::fflush(log_file_.get());
     std::ifstream in(log_path_);
     std::stringstream text;
     text << in.rdbuf();
     return text.str();
   }
 
-  // Declared before the server, which logs to them until it is gone.
  private:
+  // Declared before the server, which logs to them until it is gone.
   std::filesystem::path log_path_;
-  std::FILE* log_file_ = nullptr;
+  struct CloseFile {
+    void operator()(std::FILE* file) const { std::fclose(file); }
+  };
+  std::unique_ptr<std::FILE, CloseFile> log_file_;
   std::optional<StreamLogger> logger_;
   std::string admin_token_;
 

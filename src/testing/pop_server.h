@@ -14,6 +14,7 @@
 
 #include "auth/admin_token_file.h"
 #include "http_client/client.h"
+#include "testing/api_client.h"
 #include "testing/subprocess.h"
 
 namespace pop::testing {
@@ -59,12 +60,7 @@ class PopServer {
 
   // A client that acts as the admin unless another bearer token is given.
   http_client::Client client(std::optional<std::string> bearer_token = std::nullopt) const {
-    http_client::ClientOptions options;
-    options.base_url = base_url_;
-    options.bearer_token = bearer_token.value_or(admin_token_);
-    auto client = http_client::Client::create(options);
-    if (!client) throw std::runtime_error(client.error().message);
-    return std::move(*client);
+    return api_client(base_url_, bearer_token.value_or(admin_token_));
   }
 
   // SIGTERM and wait: the exit status (0 for a clean stop) and what it printed.
