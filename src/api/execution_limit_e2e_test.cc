@@ -177,6 +177,7 @@ TEST_F(ExecutionLimitTest, AStandalonePullerRunsOneAgendaOfTheLimitedInsightAtAT
 
 class EmbeddedPullerExecutionLimitTest : public ExecutionLimitTest {
  protected:
+  // Keeps the fixture's embedded puller, which ExecutionLimitTest takes away.
   void configure(server::ServerConfig& config) override { config.embedded_puller->capacity = 4; }
 };
 

@@ -17,10 +17,11 @@
 #include "testing/pop_server_fixture.h"
 #include "testing/process_stats.h"
 
-namespace pop::testing {
+namespace pop::http {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace pop::testing;
 using SteadyClock = std::chrono::steady_clock;
 using http::testing::TestClient;
 
@@ -266,4 +267,4 @@ TEST_F(BodyAdmissionTest, MemoryOfLargeBodiesIsGivenBackOnceTheyAreHandled) {
 }
 
 }  // namespace
-}  // namespace pop::testing
+}  // namespace pop::http

@@ -9,10 +9,11 @@
 #include "testing/pop_server_fixture.h"
 #include "testing/process_stats.h"
 
-namespace pop::testing {
+namespace pop::http {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace pop::testing;
 using SteadyClock = std::chrono::steady_clock;
 using http::testing::TestClient;
 
@@ -110,4 +111,4 @@ TEST_F(IdleFloodTest, TenThousandIdleSocketsFromOneAddressDoNotLockOutOthers) {
 }
 
 }  // namespace
-}  // namespace pop::testing
+}  // namespace pop::http

@@ -8,10 +8,11 @@
 #include "testing/jwt_minter.h"
 #include "testing/pop_server_fixture.h"
 
-namespace pop::testing {
+namespace pop::http {
 namespace {
 
 using namespace std::chrono_literals;
+using namespace pop::testing;
 using http::testing::ClientResponse;
 using http::testing::TestClient;
 
@@ -134,4 +135,4 @@ TEST_F(RequestRulesTest, RequestDataCannotForgeALogLine) {
 }
 
 }  // namespace
-}  // namespace pop::testing
+}  // namespace pop::http

@@ -10,16 +10,18 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "testing/file_contents.h"
 #include "testing/pop_server.h"
 #include "util/temp_dir.h"
 
-namespace pop {
+namespace pop::server {
 using Json = nlohmann::json;
 
 namespace {
 
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
+using pop::testing::mode_of;
 
 // Sets the process umask for the lifetime of the object (children started meanwhile inherit
 // it), then puts the old one back.
@@ -33,11 +35,6 @@ class ScopedUmask {
  private:
   mode_t old_;
 };
-
-mode_t mode_of(const fs::path& path) {
-  struct stat status {};
-  return ::lstat(path.c_str(), &status) == 0 ? (status.st_mode & 07777) : 0;
-}
 
 // Every entry under `root` (and root itself) whose mode lets group or others in, with its mode.
 std::vector<std::string> open_to_others(const fs::path& root) {
@@ -201,4 +198,4 @@ TEST_F(DataDirectoryTest, ADirectoryThatLostItsDatabaseIsNotStartedAfresh) {
 }
 
 }  // namespace
-}  // namespace pop
+}  // namespace pop::server

@@ -9,17 +9,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "testing/file_contents.h"
 #include "util/temp_dir.h"
 
 namespace pop::server {
 namespace {
 
 namespace fs = std::filesystem;
-
-mode_t mode_of(const fs::path& path) {
-  struct stat status {};
-  return ::lstat(path.c_str(), &status) == 0 ? (status.st_mode & 07777) : 0;
-}
+using pop::testing::mode_of;
 
 class DataDirectoryClaimTest : public ::testing::Test {
  protected:

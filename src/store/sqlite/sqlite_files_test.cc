@@ -14,6 +14,7 @@
 
 #include "store/conformance/store_fixture.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/file_contents.h"
 #include "util/temp_dir.h"
 
 namespace pop::store::sqlite {
@@ -22,11 +23,7 @@ namespace {
 using conformance::new_agenda;
 using conformance::ok;
 namespace fs = std::filesystem;
-
-mode_t mode_of(const fs::path& path) {
-  struct stat status {};
-  return ::stat(path.c_str(), &status) == 0 ? (status.st_mode & 07777) : 0;
-}
+using pop::testing::mode_of;
 
 class SqliteFilesTest : public ::testing::Test {
  protected:

@@ -94,8 +94,7 @@ TEST_F(SqliteStoreTest, GroupCommitBatchesConcurrentInserts) {
   // Sixteen writers share commits. How many depends on the machine's load and on what a sync
   // costs (nothing on tmpfs; a loaded ASan run once took 258), so this asserts only that the
   // store batches at all; WriteBatcherTest pins down what shares a commit.
-  EXPECT_LT(commits, std::uint64_t{kInserts}) << "largest batch " << after.largest_batch;
-  EXPECT_GT(after.largest_batch, 1u);
+  EXPECT_GT(after.largest_batch, 1u) << commits << " commits";
 }
 
 TEST_F(SqliteStoreTest, DataDirectoryThatIsAFileIsUnavailable) {
