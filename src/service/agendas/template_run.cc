@@ -17,8 +17,6 @@ Result<SubmittedAgenda> run_template(ConfigService& config, AgendaAccess& agenda
     return fail(missing_document(store::DocumentKind::kAgendaTemplate, template_id));
   auto agenda = instantiate_template(*agenda_template, request, false, config.agenda_limits());
   if (!agenda) return fail(agenda.error());
-  if (auto within = check_agenda_document(*agenda, config.agenda_limits()); !within)
-    return fail(within.error());
   return agendas.submit(caller, std::move(*agenda), idempotency_key);
 }
 

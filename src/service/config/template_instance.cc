@@ -1,5 +1,6 @@
 #include "service/config/template_instance.h"
 
+#include "agenda/agenda_validator.h"
 #include "agenda/template_binding.h"
 
 namespace pop::service {
@@ -35,15 +36,14 @@ Result<Json> instantiate_template(const AgendaTemplate& agenda_template,
   values.static_parameters = &agenda_template.static_parameters;
   values.lenient_payload = trial;
   values.limit = {limits.max_document_bytes, limits.max_values};
+  // The caller sent a payload, or static parameters, not this agenda: say whose it is.
+  const auto whose = [&](Error error) {
+    if (error.code == ErrorCode::kTooLarge)
+      error.message.insert(0, "agenda template \"" + agenda_template.id + "\", its agenda bound: ");
+    return fail(std::move(error));
+  };
   auto agenda = bind_template(agenda_template.agenda, values);
-  if (!agenda) {
-    // The caller sent a payload, or static parameters, not this agenda: say whose it is.
-    if (agenda.error().code == ErrorCode::kTooLarge) {
-      agenda.error().message.insert(
-          0, "agenda template \"" + agenda_template.id + "\", its agenda bound: ");
-    }
-    return agenda;
-  }
+  if (!agenda) return whose(std::move(agenda.error()));
   Json& params = (*agenda)["params"];
   if (params.is_null()) params = Json::object();
   if (!params.is_object())
@@ -52,6 +52,10 @@ Result<Json> instantiate_template(const AgendaTemplate& agenda_template,
     for (const auto& [key, value] : layer->items()) params[key] = value;
   }
   if (!request.link_id.empty()) (*agenda)["linkId"] = request.link_id;
+  // Binding bounds bytes and values as it goes; depth, and the params laid over, only the
+  // whole document shows.
+  if (auto within = check_agenda_document(*agenda, limits); !within)
+    return whose(std::move(within.error()));
   return agenda;
 }
 

@@ -24,9 +24,10 @@ Result<TemplateRunRequest> template_run_request_from_json(const Json& body);
 // parameters bound, then the template's params and the request's params laid over the
 // agenda's params (key by key, the request's winning), and linkId set when given.
 // `trial` binds missing payload paths as null (the check of a template when it is stored).
-// The bound agenda is held within the document and value limits of `limits` while it is
-// built. kInvalidAgenda, naming the path and token, when binding fails; kTooLarge, naming
-// the template, the path, the token and the limit, when the agenda would pass a limit.
+// The agenda is held within `limits` (document bytes, values, depth) as it is built and
+// checked whole once built, so callers may load it without measuring it again. kInvalidAgenda,
+// naming the path and token, when binding fails; kTooLarge, naming the template, the path, the
+// token and the limit, when the agenda would pass a limit.
 Result<Json> instantiate_template(const AgendaTemplate& agenda_template,
                                   const TemplateRunRequest& request, bool trial,
                                   const AgendaLimits& limits);
