@@ -1,8 +1,8 @@
 // The REST endpoints of the configuration: CRUD of resource pools (/v1/pools), insights
 // (/v1/insights), customers (/v1/customers) and agenda templates (/v1/templates), and
 // POST /v1/templates/{id}/run. docs/api/openapi.yaml describes them; keep the two in step.
-// Each route acts for the principal the authentication gate set; service/config/config_access.h
-// holds the rules of who may read and write what.
+// Each route acts for the principal the authentication gate set; access/access_policy.h
+// decides who may read and write what.
 #pragma once
 
 #include "http/router.h"

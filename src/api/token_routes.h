@@ -1,7 +1,7 @@
 // The REST endpoints of API tokens and of the audit log:
 //   POST /v1/tokens, GET /v1/tokens, GET /v1/tokens/{id}, DELETE /v1/tokens/{id}
 //   GET /v1/audit?actor=&target=&order=newest&limit=&cursor=         (admins only)
-// docs/api/openapi.yaml describes them; service/tokens/token_service.h holds who may do what with
+// docs/api/openapi.yaml describes them; access/access_policy.h decides who may do what with
 // tokens. Token creation and revocation are audited.
 #pragma once
 
@@ -11,7 +11,7 @@
 
 namespace pop::api {
 
-// Borrows the services and the store; they must outlive the router's handlers.
+// Borrows the services; they must outlive the router's handlers.
 // kConflict when a route is already there.
 Result<void> add_token_routes(http::Router& router, service::TokenService& tokens,
                               service::AuditTrail& audit);

@@ -73,7 +73,8 @@ class KubernetesRunner final : public Runner {
     int worker_threads = 4;                   // fetch logs, delete Pods, parse results
     Logger* logger = &null_logger();          // borrowed
     // Borrowed: stamps attempts and times the pending timeout, the unschedulable grace, the
-    // terminate margin and the expiry of Pods kept; also the Pod watcher's (`watch.clock` is
+    // terminate margin, the expiry of Pods kept and the shutdown timeout (on a ManualClock a
+    // stuck shutdown waits until time moves); also the Pod watcher's (`watch.clock` is
     // replaced by this one).
     Clock* clock = &system_clock();
   };

@@ -24,9 +24,12 @@ AgendaAccess::AgendaAccess(AgendaService& agendas, AuditTrail& audit, const Repo
 
 Result<Json> AgendaAccess::check(const Principal& caller, std::string_view agenda_id,
                                  access::AgendaVerb verb) {
-  // A reporter is refused before the agenda is read.
-  if (caller.role == Role::kReporter)
-    return fail(access::check_agenda(caller, agenda_id, {}, verb).error());
+  // A reporter is refused before the agenda is read (so it cannot tell a missing agenda
+  // from another's); the policy decides, with no owner to go by.
+  if (caller.role == Role::kReporter) {
+    if (auto refused = access::check_agenda(caller, agenda_id, {}, verb); !refused)
+      return fail(refused.error());
+  }
   auto agenda = agendas_.agenda(agenda_id);
   if (!agenda) return agenda;
   const std::string customer = agenda->value("customerId", "");

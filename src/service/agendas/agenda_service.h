@@ -77,7 +77,7 @@ class AgendaService {
   // insight into the queues and queues every waiting agenda again, in submit order.
   Result<void> start();
 
-  // kInvalidArgument / kTooLarge for a malformed body, kInvalidAgenda (with one detail per
+  // kTooLarge for more operations than the limits allow, kInvalidAgenda (with one detail per
   // problem) for an invalid agenda or when no insight matches; kForbidden for a customerId
   // the caller may not submit for; kInvalidArgument when the agenda names none and the
   // request has no customer either; kResourceExhausted when the customer has as many

@@ -2,10 +2,9 @@
 // auth/api_token.h), with an expiry and revocation. The service is also the authenticator
 // of such tokens.
 //
-// Who may do what: an admin issues, lists and revokes any token; a customer member issues
-// member tokens for its own accounts and sees and revokes the tokens all of whose accounts
-// are its own; nobody else may touch tokens. A token outside the caller's sight answers
-// kNotFound, exactly as a missing one.
+// Who may do what is access/access_policy.h's (check_manage_tokens, check_issue_role,
+// check_issue_for, manages_token). A token outside the caller's sight answers kNotFound,
+// exactly as a missing one.
 //
 // A revoked token stays listed (with revokedAt) so that an audit can name it.
 //
