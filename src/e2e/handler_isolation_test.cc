@@ -28,11 +28,12 @@ using namespace std::chrono_literals;
 
 // Writes the descriptors it was given ("0 1 2 3") as its output, a JSON string. They are
 // read from a child that inherited them (the shell itself opens more to list or redirect),
-// in the C locale: under another (C.UTF-8), sleep opens the locale's files as it starts, and
-// a listing at that moment shows one more ("0 1 2 3 4", seen under load).
+// in the C locale and once it sleeps: as it starts, sleep opens the loader's and (under
+// C.UTF-8) the locale's files, and a listing at that moment shows one more ("0 1 2 3 4",
+// seen under load).
 constexpr const char* kRegistry = R"({"handlers": {
   "fds": {"command": ["/bin/sh", "-c",
-    "LC_ALL=C sleep 30 & set -- $(ls /proc/$!/fd); kill $!; printf '\"%s\"' \"$*\" > \"$POP_OUTPUT_FILE\""]},
+    "LC_ALL=C sleep 30 & until grep -q 'State:.*(sleeping)' /proc/$!/status; do :; done; set -- $(ls /proc/$!/fd); kill $!; printf '\"%s\"' \"$*\" > \"$POP_OUTPUT_FILE\""]},
   "slow": {"command": ["/bin/sh", "-c", "echo $$ > \"$DIR/slow.pid\"; sleep 20"]}}})";
 
 class HandlerIsolationTest : public pop::testing::PopServerFixture {

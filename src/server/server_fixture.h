@@ -8,10 +8,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include "auth/admin_token_file.h"
@@ -19,6 +17,7 @@
 #include "server/server.h"
 #include "testing/api_client.h"
 #include "testing/api_client_fixture.h"
+#include "testing/file_contents.h"
 #include "util/stream_logger.h"
 
 namespace pop::server {
@@ -80,10 +79,7 @@ class ServerFixture : public pop::testing::ApiClientFixture {
   // Everything the server logged so far, one event per line.
   std::string log_text() const {
     std::fflush(log_file_.get());
-    std::ifstream in(log_path_);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+    return pop::testing::read_file(log_path_);
   }
 
  private:

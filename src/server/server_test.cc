@@ -8,6 +8,7 @@
 #include "http_client/json_request.h"
 #include "runner/local/local_runner.h"
 #include "store/sqlite/sqlite_store.h"
+#include "testing/api_client.h"
 #include "testing/captured_log.h"
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
@@ -48,12 +49,7 @@ class ServerAssemblyTest : public ::testing::Test {
     if (token.empty())
       token = auth::read_admin_token_file(server.data_directory() / auth::kAdminTokenFileName)
                   .value_or("");
-    http_client::ClientOptions options;
-    options.base_url = server.url();
-    options.bearer_token = token;
-    auto client = http_client::Client::create(options);
-    if (!client) throw std::runtime_error(client.error().message);
-    return std::move(*client);
+    return pop::testing::api_client(server.url(), token);
   }
 
   std::optional<TempDir> dir_;

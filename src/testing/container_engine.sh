@@ -21,8 +21,8 @@ pidfile=$dir/dockerd.pid
 here=$(cd "$(dirname "$0")" && pwd)
 # stop ends with rm -rf DIR: a mistyped DIR (".", the build directory) must not get there.
 if [[ "$dir" == / || "$dir" == "$(realpath -m ~)" ]] ||
-  [[ -d "$dir" && -n "$(ls -A "$dir")" && ! -e "$dir/data" && ! -e "$dir/exec" && ! -e "$pidfile" ]]; then
-  echo "container_engine: $dir is not an engine directory (no data/, exec/ or dockerd.pid)" >&2
+  [[ -d "$dir" && -n "$(ls -A "$dir")" && ! -e "$dir/exec" && ! -e "$pidfile" ]]; then
+  echo "container_engine: $dir is not an engine directory (no exec/ or dockerd.pid)" >&2
   exit 2
 fi
 

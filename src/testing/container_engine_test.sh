@@ -58,13 +58,13 @@ check_stop_leaves_nothing() {
 # Starts engine $1 and runs a container in it that sleeps $2 seconds.
 start_with_container() {
   timeout 300 "$engine_script" start "$1" "$pop_binary" >/dev/null
-  docker -H "unix://$1/docker.sock" run -d --network none pop:local sleep "$2" >/dev/null
+  timeout 60 docker -H "unix://$1/docker.sock" run -d --network none pop:local sleep "$2" >/dev/null
 }
 
 cleanup() {
   local dir
   for dir in "$work"/*/; do
-    [[ -e "$dir/data" || -e "$dir/dockerd.pid" ]] || continue  # bin/ is no engine
+    [[ -e "$dir/exec" || -e "$dir/dockerd.pid" ]] || continue  # bin/ is no engine
     "$engine_script" stop "$dir" >/dev/null 2>&1 || true
   done
   rm -rf "$work"
