@@ -9,6 +9,8 @@ packages=(
   libboost1.81-dev libssl-dev libcurl4-openssl-dev openssl
   libgtest-dev libgmock-dev
   procps
+  # The PostgreSQL store (issue 13): libpq, and a server its tests start privately.
+  libpq-dev postgresql-15
   # The fuzz targets (fuzz/): clang with libFuzzer and the sanitizer runtimes.
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
 )

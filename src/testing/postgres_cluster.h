@@ -1,0 +1,105 @@
+// Test support: a private PostgreSQL 15 cluster per test (issue 13's store runs against it).
+// initdb in a directory of its own, listening on a Unix socket in that directory only (no
+// TCP port to collide with other tests), fsync off, trust authentication; stopped and removed
+// when it goes out of scope. PostgreSQL refuses to run as root, so a test running as root
+// runs the server as the unprivileged `postgres` user (Debian's postgresql-15 creates it) in
+// a directory that user owns; the directory is not under the test's own, which is private to
+// root. Throws when the cluster cannot start, so a test that needs it stops at once.
+#pragma once
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "testing/subprocess.h"
+
+namespace pop::testing {
+
+class PostgresCluster {
+ public:
+  static constexpr const char* kBin = "/usr/lib/postgresql/15/bin/";
+  static constexpr int kPort = 5432;  // names the socket file; nothing listens on TCP
+
+  PostgresCluster() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "pop-pg-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    directory_ = pattern;
+    if (::geteuid() == 0) {
+      const passwd* user = ::getpwnam("postgres");
+      if (user == nullptr) throw std::runtime_error("no postgres user (install postgresql-15)");
+      if (::chown(directory_.c_str(), user->pw_uid, user->pw_gid) != 0)
+        throw std::runtime_error("cannot chown " + directory_.string());
+      as_postgres_ = {"/usr/sbin/runuser", "-u", "postgres", "--"};
+    }
+    auto initialised = run({std::string(kBin) + "initdb", "-D", data().string(), "-U", "postgres",
+                            "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"});
+    if (initialised.exit_status != 0) {
+      remove_directory();
+      throw std::runtime_error("initdb failed: " + initialised.err);
+    }
+    start();
+  }
+
+  ~PostgresCluster() {
+    stop_immediately();
+    remove_directory();
+  }
+  PostgresCluster(const PostgresCluster&) = delete;
+  PostgresCluster& operator=(const PostgresCluster&) = delete;
+
+  // A libpq URI of the cluster's `postgres` database as the `postgres` superuser.
+  std::string uri() const {
+    return "postgresql:///postgres?host=" + directory_.string() + "&port=" + std::to_string(kPort) +
+           "&user=postgres";
+  }
+  const std::filesystem::path& socket_directory() const { return directory_; }
+
+  // Starts the server and waits until it accepts connections. Throws on failure.
+  void start() {
+    auto started = run({std::string(kBin) + "pg_ctl", "-D", data().string(), "-l",
+                        (directory_ / "server.log").string(), "-w", "-t", "60", "-o",
+                        "-p " + std::to_string(kPort) + " -k " + directory_.string() +
+                            " -c listen_addresses='' -c fsync=off",
+                        "start"});
+    if (started.exit_status != 0)
+      throw std::runtime_error("pg_ctl start failed: " + started.out + started.err +
+                               read_file(directory_ / "server.log"));
+  }
+
+  // As a crash would stop it: no checkpoint, every connection cut. Idempotent.
+  void stop_immediately() {
+    (void)run(
+        {std::string(kBin) + "pg_ctl", "-D", data().string(), "-m", "immediate", "-w", "stop"});
+  }
+
+  // Runs `sql` with psql (stops at the first error): its output, tuples only, unaligned.
+  ProcessResult psql(const std::string& sql) const {
+    return run({std::string(kBin) + "psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d",
+                uri(), "-c", sql});
+  }
+
+ private:
+  std::filesystem::path data() const { return directory_ / "data"; }
+
+  ProcessResult run(std::vector<std::string> argv) const {
+    argv.insert(argv.begin(), as_postgres_.begin(), as_postgres_.end());
+    // The scratch files of Subprocess go to a directory root can write; the server's own
+    // files stay in directory_, which the postgres user owns.
+    return run_process(argv, {{"LC_ALL", "C"}}, std::filesystem::temp_directory_path().string());
+  }
+
+  void remove_directory() {
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+  }
+
+  std::filesystem::path directory_;
+  std::vector<std::string> as_postgres_;  // empty when not root
+};
+
+}  // namespace pop::testing
