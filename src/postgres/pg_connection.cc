@@ -1,0 +1,84 @@
+#include "postgres/pg_connection.h"
+
+#include <libpq-fe.h>
+
+#include "postgres/pg_error.h"
+
+namespace pop::postgres {
+namespace {
+
+// libpq's messages end with a newline; POP's do not.
+std::string trimmed(const char* text) {
+  std::string message = text != nullptr ? text : "";
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  return message;
+}
+
+}  // namespace
+
+void Rows::Clear::operator()(pg_result* result) const { PQclear(result); }
+
+std::size_t Rows::size() const { return static_cast<std::size_t>(PQntuples(result_.get())); }
+
+std::size_t Rows::columns() const { return static_cast<std::size_t>(PQnfields(result_.get())); }
+
+bool Rows::is_null(std::size_t row, std::size_t column) const {
+  return PQgetisnull(result_.get(), static_cast<int>(row), static_cast<int>(column)) != 0;
+}
+
+std::string_view Rows::text(std::size_t row, std::size_t column) const {
+  const int r = static_cast<int>(row);
+  const int c = static_cast<int>(column);
+  return {PQgetvalue(result_.get(), r, c),
+          static_cast<std::size_t>(PQgetlength(result_.get(), r, c))};
+}
+
+std::size_t Rows::affected() const {
+  const std::string count = PQcmdTuples(result_.get());
+  return count.empty() ? 0 : std::stoul(count);
+}
+
+void Connection::Finish::operator()(pg_conn* connection) const { PQfinish(connection); }
+
+Result<Connection> Connection::open(const std::string& uri) {
+  Connection connection(PQconnectdb(uri.c_str()));
+  if (!connection.connection_)
+    return fail(ErrorCode::kUnavailable, "cannot connect to PostgreSQL: out of memory");
+  if (PQstatus(connection.connection_.get()) != CONNECTION_OK) {
+    return fail(postgres_error("", "cannot connect to PostgreSQL",
+                               trimmed(PQerrorMessage(connection.connection_.get()))));
+  }
+  return connection;
+}
+
+Connection::~Connection() = default;
+
+tl::expected<Rows, StatementError> Connection::execute(
+    std::string_view sql, const std::vector<std::optional<std::string>>& parameters) {
+  std::vector<const char*> values;
+  values.reserve(parameters.size());
+  for (const auto& parameter : parameters)
+    values.push_back(parameter ? parameter->c_str() : nullptr);
+  const std::string statement(sql);
+  Rows rows(PQexecParams(connection_.get(), statement.c_str(), static_cast<int>(values.size()),
+                         nullptr, values.data(), nullptr, nullptr, 0));
+  const ExecStatusType status =
+      rows.result_ ? PQresultStatus(rows.result_.get()) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return rows;
+  const char* state =
+      rows.result_ ? PQresultErrorField(rows.result_.get(), PG_DIAG_SQLSTATE) : nullptr;
+  const std::string sqlstate = state != nullptr ? state : "";
+  const std::string detail = trimmed(rows.result_ ? PQresultErrorMessage(rows.result_.get())
+                                                  : PQerrorMessage(connection_.get()));
+  Error error = postgres_error(sqlstate, "PostgreSQL statement failed", detail);
+  if (error.code == ErrorCode::kUnavailable) unavailable_ = true;
+  return tl::unexpected(StatementError{std::move(error), sqlstate});
+}
+
+bool Connection::healthy() const {
+  return !unavailable_ && PQstatus(connection_.get()) == CONNECTION_OK;
+}
+
+int Connection::socket() const { return PQsocket(connection_.get()); }
+
+}  // namespace pop::postgres

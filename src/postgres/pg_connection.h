@@ -1,0 +1,81 @@
+// One connection to PostgreSQL through libpq, owned: closed when it goes out of scope. Its
+// statements take text parameters ($1, $2, ...) and answer rows of text, so values never
+// become part of the SQL. Not thread-safe: one thread uses a connection at a time (a pool
+// hands them out).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/result.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace pop::postgres {
+
+// What a statement answered: its rows (possibly none) of text values.
+class Rows {
+ public:
+  std::size_t size() const;
+  std::size_t columns() const;
+  bool is_null(std::size_t row, std::size_t column) const;
+  // The value as text; empty for NULL.
+  std::string_view text(std::size_t row, std::size_t column) const;
+  // Rows an INSERT, UPDATE or DELETE touched.
+  std::size_t affected() const;
+
+ private:
+  friend class Connection;
+  struct Clear {
+    void operator()(pg_result* result) const;
+  };
+  explicit Rows(pg_result* result) : result_(result) {}
+  std::unique_ptr<pg_result, Clear> result_;
+};
+
+// A failed statement: the POP error, and PostgreSQL's SQLSTATE (empty when libpq itself
+// failed, e.g. the connection was lost), which tells whether running the transaction again
+// can help (postgres/pg_error.h).
+struct StatementError {
+  Error error;
+  std::string sqlstate;
+};
+
+class Connection {
+ public:
+  // Connects to `uri` (a libpq connection URI or key=value string). kUnavailable naming
+  // libpq's reason when the server cannot be reached or refuses; the message never contains
+  // the password.
+  static Result<Connection> open(const std::string& uri);
+
+  Connection(Connection&&) noexcept = default;
+  Connection& operator=(Connection&&) noexcept = default;
+  ~Connection();
+
+  // Runs one statement. NULL parameters are std::nullopt.
+  tl::expected<Rows, StatementError> execute(
+      std::string_view sql, const std::vector<std::optional<std::string>>& parameters = {});
+
+  // False once the connection is broken, or a statement failed as only a broken connection
+  // or a stopping server makes it fail (kUnavailable): a server shut down "immediately"
+  // answers one last FATAL error before libpq sees the socket close. A pool drops an
+  // unhealthy connection instead of handing it out again.
+  bool healthy() const;
+  // The descriptor of its socket (for tests that look at it).
+  int socket() const;
+
+ private:
+  struct Finish {
+    void operator()(pg_conn* connection) const;
+  };
+  explicit Connection(pg_conn* connection) : connection_(connection) {}
+  std::unique_ptr<pg_conn, Finish> connection_;
+  bool unavailable_ = false;  // a statement failed with kUnavailable
+};
+
+}  // namespace pop::postgres
