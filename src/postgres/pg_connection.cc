@@ -62,17 +62,29 @@ tl::expected<Rows, StatementError> Connection::execute(
   const std::string statement(sql);
   Rows rows(PQexecParams(connection_.get(), statement.c_str(), static_cast<int>(values.size()),
                          nullptr, values.data(), nullptr, nullptr, 0));
-  const ExecStatusType status =
-      rows.result_ ? PQresultStatus(rows.result_.get()) : PGRES_FATAL_ERROR;
-  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return rows;
-  const char* state =
-      rows.result_ ? PQresultErrorField(rows.result_.get(), PG_DIAG_SQLSTATE) : nullptr;
+  if (auto failed = failure_of(rows.result_.get())) return tl::unexpected(std::move(*failed));
+  return rows;
+}
+
+tl::expected<void, StatementError> Connection::execute_script(std::string_view sql) {
+  const std::string script(sql);
+  // Only the last statement's result comes back; an earlier failure ends the script there
+  // and is that result.
+  Rows result(PQexec(connection_.get(), script.c_str()));
+  if (auto failed = failure_of(result.result_.get())) return tl::unexpected(std::move(*failed));
+  return {};
+}
+
+std::optional<StatementError> Connection::failure_of(const pg_result* result) {
+  const ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return std::nullopt;
+  const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const std::string sqlstate = state != nullptr ? state : "";
-  const std::string detail = trimmed(rows.result_ ? PQresultErrorMessage(rows.result_.get())
-                                                  : PQerrorMessage(connection_.get()));
+  const std::string detail =
+      trimmed(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(connection_.get()));
   Error error = postgres_error(sqlstate, "PostgreSQL statement failed", detail);
   if (error.code == ErrorCode::kUnavailable) unavailable_ = true;
-  return tl::unexpected(StatementError{std::move(error), sqlstate});
+  return StatementError{std::move(error), sqlstate};
 }
 
 bool Connection::healthy() const {

@@ -61,6 +61,10 @@ class Connection {
   tl::expected<Rows, StatementError> execute(
       std::string_view sql, const std::vector<std::optional<std::string>>& parameters = {});
 
+  // Runs `sql`, which may hold several statements separated by semicolons and takes no
+  // parameters: for schema scripts, never for values.
+  tl::expected<void, StatementError> execute_script(std::string_view sql);
+
   // False once the connection is broken, or a statement failed as only a broken connection
   // or a stopping server makes it fail (kUnavailable): a server shut down "immediately"
   // answers one last FATAL error before libpq sees the socket close. A pool drops an
@@ -74,6 +78,9 @@ class Connection {
     void operator()(pg_conn* connection) const;
   };
   explicit Connection(pg_conn* connection) : connection_(connection) {}
+  // The error of a statement's result (null: libpq had none to give), or nothing when it
+  // succeeded. Marks the connection unavailable for kUnavailable.
+  std::optional<StatementError> failure_of(const pg_result* result);
   std::unique_ptr<pg_conn, Finish> connection_;
   bool unavailable_ = false;  // a statement failed with kUnavailable
 };
