@@ -88,9 +88,9 @@ class PostgresCluster {
 
   ProcessResult run(std::vector<std::string> argv) const {
     argv.insert(argv.begin(), as_postgres_.begin(), as_postgres_.end());
-    // The scratch files of Subprocess go to a directory root can write; the server's own
-    // files stay in directory_, which the postgres user owns.
-    return run_process(argv, {{"LC_ALL", "C"}}, std::filesystem::temp_directory_path().string());
+    // The scratch files of Subprocess are named by a count per test process: in a directory
+    // shared with other tests' processes they would be each other's.
+    return run_process(argv, {{"LC_ALL", "C"}}, directory_.string());
   }
 
   void remove_directory() {
