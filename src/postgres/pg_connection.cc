@@ -14,6 +14,16 @@ std::string trimmed(const char* text) {
   return message;
 }
 
+// libpq's view of parameters: NULL for SQL NULL.
+std::vector<const char*> parameter_values(
+    const std::vector<std::optional<std::string>>& parameters) {
+  std::vector<const char*> values;
+  values.reserve(parameters.size());
+  for (const auto& parameter : parameters)
+    values.push_back(parameter ? parameter->c_str() : nullptr);
+  return values;
+}
+
 }  // namespace
 
 void Rows::Clear::operator()(pg_result* result) const { PQclear(result); }
@@ -55,13 +65,27 @@ Connection::~Connection() = default;
 
 tl::expected<Rows, StatementError> Connection::execute(
     std::string_view sql, const std::vector<std::optional<std::string>>& parameters) {
-  std::vector<const char*> values;
-  values.reserve(parameters.size());
-  for (const auto& parameter : parameters)
-    values.push_back(parameter ? parameter->c_str() : nullptr);
+  const std::vector<const char*> values = parameter_values(parameters);
   const std::string statement(sql);
   Rows rows(PQexecParams(connection_.get(), statement.c_str(), static_cast<int>(values.size()),
                          nullptr, values.data(), nullptr, nullptr, 0));
+  if (auto failed = failure_of(rows.result_.get())) return tl::unexpected(std::move(*failed));
+  return rows;
+}
+
+tl::expected<Rows, StatementError> Connection::execute_prepared(
+    std::string_view sql, const std::vector<std::optional<std::string>>& parameters) {
+  std::string statement(sql);
+  auto known = prepared_.find(statement);
+  if (known == prepared_.end()) {
+    std::string name = "pop_" + std::to_string(prepared_.size() + 1);
+    Rows prepared(PQprepare(connection_.get(), name.c_str(), statement.c_str(), 0, nullptr));
+    if (auto failed = failure_of(prepared.result_.get())) return tl::unexpected(std::move(*failed));
+    known = prepared_.emplace(std::move(statement), std::move(name)).first;
+  }
+  const std::vector<const char*> values = parameter_values(parameters);
+  Rows rows(PQexecPrepared(connection_.get(), known->second.c_str(),
+                           static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0));
   if (auto failed = failure_of(rows.result_.get())) return tl::unexpected(std::move(*failed));
   return rows;
 }
@@ -77,9 +101,11 @@ tl::expected<void, StatementError> Connection::execute_script(std::string_view s
 
 std::optional<StatementError> Connection::failure_of(const pg_result* result) {
   const ExecStatusType status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  last_sqlstate_.clear();
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) return std::nullopt;
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   const std::string sqlstate = state != nullptr ? state : "";
+  last_sqlstate_ = sqlstate;
   const std::string detail =
       trimmed(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(connection_.get()));
   Error error = postgres_error(sqlstate, "PostgreSQL statement failed", detail);

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "util/result.h"
@@ -61,6 +62,12 @@ class Connection {
   tl::expected<Rows, StatementError> execute(
       std::string_view sql, const std::vector<std::optional<std::string>>& parameters = {});
 
+  // The same for the fixed statements a caller repeats: the statement is parsed and planned
+  // once per connection and then only executed (a named prepared statement, which PgBouncer
+  // passes on in transaction mode from version 1.21 with max_prepared_statements set).
+  tl::expected<Rows, StatementError> execute_prepared(
+      std::string_view sql, const std::vector<std::optional<std::string>>& parameters = {});
+
   // Runs `sql`, which may hold several statements separated by semicolons and takes no
   // parameters: for schema scripts, never for values.
   tl::expected<void, StatementError> execute_script(std::string_view sql);
@@ -70,6 +77,10 @@ class Connection {
   // answers one last FATAL error before libpq sees the socket close. A pool drops an
   // unhealthy connection instead of handing it out again.
   bool healthy() const;
+  // The SQLSTATE of the last statement when it failed, empty when it succeeded (or libpq
+  // failed without one): lets a caller that saw only the POP error tell a deadlock from a
+  // duplicate key (postgres/pg_error.h).
+  const std::string& last_sqlstate() const { return last_sqlstate_; }
   // The descriptor of its socket (for tests that look at it).
   int socket() const;
 
@@ -83,6 +94,9 @@ class Connection {
   std::optional<StatementError> failure_of(const pg_result* result);
   std::unique_ptr<pg_conn, Finish> connection_;
   bool unavailable_ = false;  // a statement failed with kUnavailable
+  std::string last_sqlstate_;
+  // The name each prepared statement's text got on this connection.
+  std::unordered_map<std::string, std::string> prepared_;
 };
 
 }  // namespace pop::postgres

@@ -1,92 +1,8 @@
 #include "store/sqlite/sqlite_agenda_rows.h"
 
-#include "store/sqlite/sqlite_codec.h"
+#include "store/store_codec.h"
 
 namespace pop::store::sqlite {
-
-namespace {
-
-// kInternal naming the agenda: stored text that is no state means the file was altered.
-Result<ProcessingState> stored_state(std::string_view text, const std::string& agenda_id) {
-  auto state = parse_processing_state(text);
-  if (!state) {
-    return fail(ErrorCode::kInternal,
-                "the stored progress of agenda " + agenda_id + " has an unknown state");
-  }
-  return *state;
-}
-
-// The columns an agenda row and a summary row begin with, in the same order.
-template <typename Agenda>
-void read_leading_agenda_columns(const Statement& row, Agenda& agenda) {
-  agenda.id = row.column_text(0);
-  agenda.customer_id = row.column_text(1);
-  agenda.resource_pool_id = row.column_text(2);
-  agenda.insight_id = row.column_text(3);
-  agenda.link_id = row.column_text(4);
-  agenda.title = row.column_text(5);
-  agenda.priority = static_cast<int>(row.column_int64(6));
-  agenda.sequence = row.column_int64(kSummarySequenceColumn);
-}
-
-}  // namespace
-
-Result<AgendaRecord> read_agenda_row(const Statement& row) {
-  AgendaRecord agenda;
-  read_leading_agenda_columns(row, agenda);
-  agenda.added_time = from_millis(row.column_int64(8));
-  agenda.updated_time = from_millis(row.column_int64(9));
-  auto document = decode_json(row.column_text(10), "agenda " + agenda.id);
-  if (!document) return fail(std::move(document.error()));
-  agenda.document = std::move(*document);
-  return agenda;
-}
-
-Result<ProgressRecord> read_progress_row(const Statement& row) {
-  ProgressRecord progress;
-  progress.agenda_id = row.column_text(0);
-  auto state = stored_state(row.column_text(1), progress.agenda_id);
-  if (!state) return fail(std::move(state.error()));
-  progress.processing_state = *state;
-  progress.state_message = row.column_text(2);
-  progress.attempts_completed = static_cast<int>(row.column_int64(3));
-  progress.maximum_attempts = static_cast<int>(row.column_int64(4));
-  progress.percent_complete = row.column_double(5);
-  progress.updated_time = from_millis(row.column_int64(6));
-  auto document = decode_json(row.column_text(7), "progress of agenda " + progress.agenda_id);
-  if (!document) return fail(std::move(document.error()));
-  progress.document = std::move(*document);
-  return progress;
-}
-
-Result<AgendaSummary> read_summary_row(const Statement& row) {
-  AgendaSummary summary;
-  read_leading_agenda_columns(row, summary);
-  summary.added_time = from_millis(row.column_int64(8));
-  auto state = stored_state(row.column_text(9), summary.id);
-  if (!state) return fail(std::move(state.error()));
-  summary.processing_state = *state;
-  summary.state_message = row.column_text(10);
-  summary.attempts_completed = static_cast<int>(row.column_int64(11));
-  summary.maximum_attempts = static_cast<int>(row.column_int64(12));
-  summary.percent_complete = row.column_double(13);
-  summary.progress_updated_time = from_millis(row.column_int64(14));
-  return summary;
-}
-
-Result<EncodedProgress> encode_progress(const ProgressRecord& record) {
-  auto document = encode_json(record.document, "progress document");
-  if (!document) return fail(std::move(document.error()));
-  return EncodedProgress{&record, std::move(*document)};
-}
-
-Result<std::optional<EncodedProgress>> encode_progress(
-    const std::optional<ProgressRecord>& record) {
-  if (!record) return std::optional<EncodedProgress>();
-  auto encoded = encode_progress(*record);
-  if (!encoded) return fail(std::move(encoded.error()));
-  return std::optional<EncodedProgress>(std::move(*encoded));
-}
 
 namespace {
 
@@ -166,18 +82,6 @@ Result<void> store_lease(Connection& db, const LeaseRow& row) {
     bound.bind_null(4);
   }
   return bound.run();
-}
-
-tl::unexpected<Error> lease_conflict(std::string_view agenda_id, const LeaseRow& row,
-                                     std::uint64_t epoch) {
-  std::string message = "lease epoch " + std::to_string(epoch) + " of agenda " +
-                        std::string(agenda_id) + " is not held: ";
-  if (row.epoch != epoch) {
-    message += "the current epoch is " + std::to_string(row.epoch);
-  } else {
-    message += "it was released or reclaimed";
-  }
-  return fail(Error{ErrorCode::kConflict, std::move(message), {}});
 }
 
 Result<std::int64_t> insert_audit_row(Connection& db, const AuditRecord& record,

@@ -14,7 +14,7 @@
 #include <utility>
 
 #include "store/sqlite/sqlite_agenda_rows.h"
-#include "store/sqlite/sqlite_codec.h"
+#include "store/store_codec.h"
 
 namespace pop::store::sqlite {
 namespace {

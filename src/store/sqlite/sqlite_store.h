@@ -14,9 +14,9 @@
 #include <span>
 #include <string>
 
+#include "store/listing_page.h"
 #include "store/sqlite/connection_pool.h"
 #include "store/sqlite/sqlite_migrations.h"
-#include "store/sqlite/sqlite_page.h"
 #include "store/sqlite/write_batcher.h"
 #include "store/store.h"
 

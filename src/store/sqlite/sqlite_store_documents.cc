@@ -5,34 +5,11 @@
 #include <utility>
 
 #include "store/sqlite/sqlite_agenda_rows.h"
-#include "store/sqlite/sqlite_codec.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/store_codec.h"
 
 namespace pop::store::sqlite {
 namespace {
-
-constexpr std::string_view kDocumentColumns =
-    "kind, id, owner_customer_id, version, added_ms, updated_ms, document";
-
-std::string describe(DocumentKind kind, std::string_view id) {
-  return std::string(document_kind_name(kind)) + " " + std::string(id);
-}
-
-Result<DocumentRecord> read_document_row(const Statement& row) {
-  DocumentRecord record;
-  auto kind = parse_document_kind(row.column_text(0));
-  if (!kind) return fail(ErrorCode::kInternal, "stored document of unknown kind");
-  record.kind = *kind;
-  record.id = row.column_text(1);
-  record.owner_customer_id = row.column_text(2);
-  record.version = row.column_int64(3);
-  record.added_time = from_millis(row.column_int64(4));
-  record.updated_time = from_millis(row.column_int64(5));
-  auto document = decode_json(row.column_text(6), describe(record.kind, record.id));
-  if (!document) return fail(std::move(document.error()));
-  record.document = std::move(*document);
-  return record;
-}
 
 // After an UPDATE or DELETE conditioned on a version changed nothing: was the document
 // missing, or at another version?
@@ -52,24 +29,9 @@ tl::unexpected<Error> version_mismatch(Connection& db, DocumentKind kind, std::s
                     {}});
 }
 
-Result<AuditRecord> read_audit_row(const Statement& row) {
-  AuditRecord record;
-  record.sequence = row.column_int64(0);
-  record.time = from_millis(row.column_int64(1));
-  record.actor = row.column_text(2);
-  record.action = row.column_text(3);
-  record.target = row.column_text(4);
-  record.outcome = row.column_text(5);
-  auto details = decode_json(row.column_text(6), "audit record " + std::to_string(record.sequence));
-  if (!details) return fail(std::move(details.error()));
-  record.details = std::move(*details);
-  return record;
-}
-
 // Fixed parameter numbers as in the agenda listing: ?1 cursor, ?2 actor, ?3 target, ?4 limit.
 std::string audit_listing_sql(const AuditQuery& query) {
-  std::string sql =
-      "SELECT sequence, time_ms, actor, action, target, outcome, details FROM audit_log WHERE ";
+  std::string sql = "SELECT " + std::string(kAuditColumns) + " FROM audit_log WHERE ";
   sql += query.newest_first ? "sequence < ?1" : "sequence > ?1";
   if (query.actor) sql += " AND actor = ?2";
   if (query.target) sql += " AND target = ?3";
@@ -163,7 +125,8 @@ Result<Page<DocumentRecord>> SqliteStore::list_documents(const DocumentQuery& qu
   return read_page<DocumentRecord>(
       listing, limit, encode_id_cursor('d', *after),
       [](Statement& row) { return read_document_row(row); },
-      [](Statement& row) { return encode_id_cursor('d', row.column_text(1)); }, warn_);
+      [](Statement& row) { return encode_id_cursor('d', row.column_text(kDocumentIdColumn)); },
+      warn_);
 }
 
 Result<void> SqliteStore::delete_document(DocumentKind kind, std::string_view id,

@@ -5,22 +5,11 @@
 #include <utility>
 
 #include "store/sqlite/sqlite_agenda_rows.h"
-#include "store/sqlite/sqlite_codec.h"
 #include "store/sqlite/sqlite_store.h"
+#include "store/store_codec.h"
 
 namespace pop::store::sqlite {
 namespace {
-
-LeaseRecord to_record(std::string_view agenda_id, const LeaseRow& row) {
-  LeaseRecord lease;
-  lease.agenda_id = agenda_id;
-  lease.epoch = row.epoch;
-  if (row.holder) {
-    lease.holder = *row.holder;
-    lease.expires_at = from_millis(row.expires_ms.value_or(0));
-  }
-  return lease;
-}
 
 // Ends the lease in `row` and writes `progress` when given.
 Result<void> end_lease(Connection& db, LeaseRow row,
@@ -38,7 +27,7 @@ Result<LeaseRecord> SqliteStore::get_lease(std::string_view agenda_id) {
   auto db = readers_->acquire();
   auto row = find_lease(*db, agenda_id);
   if (!row) return fail(std::move(row.error()));
-  return to_record(agenda_id, *row);
+  return to_lease_record(agenda_id, *row);
 }
 
 Result<std::uint64_t> SqliteStore::acquire_lease(const LeaseAcquisition& request) {
@@ -64,9 +53,7 @@ std::vector<Result<std::uint64_t>> SqliteStore::acquire_leases(
       auto row = find_lease(db, request.agenda_id);
       if (!row) return fail(std::move(row.error()));
       if (row->epoch != request.expected_epoch) {
-        return fail(ErrorCode::kConflict, "agenda " + request.agenda_id + " has lease epoch " +
-                                              std::to_string(row->epoch) + ", not " +
-                                              std::to_string(request.expected_epoch));
+        return epoch_mismatch(request.agenda_id, *row, request.expected_epoch);
       }
       if (row->holder && row->expires_ms.value_or(0) > to_millis(request.now)) {
         return fail(ErrorCode::kConflict,
@@ -125,11 +112,7 @@ Result<std::uint64_t> SqliteStore::revoke_lease(std::string_view agenda_id,
   auto done = writer_->run([&](Connection& db) -> Result<void> {
     auto row = find_lease(db, agenda_id);
     if (!row) return fail(std::move(row.error()));
-    if (row->epoch != expected_epoch) {
-      return fail(ErrorCode::kConflict, "agenda " + std::string(agenda_id) + " has lease epoch " +
-                                            std::to_string(row->epoch) + ", not " +
-                                            std::to_string(expected_epoch));
-    }
+    if (row->epoch != expected_epoch) return epoch_mismatch(agenda_id, *row, expected_epoch);
     row->epoch += 1;
     epoch = row->epoch;
     return end_lease(db, *row, written);

@@ -1,4 +1,4 @@
-// How the SQLite store turns records into column values and back: times as epoch
+// How the stores turn records into column values and back: times as epoch
 // milliseconds, JSON documents as text, listing cursors as tagged strings.
 #pragma once
 
@@ -9,7 +9,7 @@
 #include "store/store_types.h"
 #include "util/result.h"
 
-namespace pop::store::sqlite {
+namespace pop::store {
 
 // Floors to the millisecond, so a time read back is never later than the one written.
 std::int64_t to_millis(WallTime time);
@@ -32,4 +32,4 @@ Result<std::int64_t> decode_sequence_cursor(std::string_view cursor, char listin
 std::string encode_id_cursor(char listing, std::string_view id);
 Result<std::string> decode_id_cursor(std::string_view cursor, char listing);
 
-}  // namespace pop::store::sqlite
+}  // namespace pop::store

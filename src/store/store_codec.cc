@@ -1,9 +1,9 @@
-#include "store/sqlite/sqlite_codec.h"
+#include "store/store_codec.h"
 
 #include <charconv>
 #include <chrono>
 
-namespace pop::store::sqlite {
+namespace pop::store {
 
 std::int64_t to_millis(WallTime time) {
   return std::chrono::floor<std::chrono::milliseconds>(time.time_since_epoch()).count();
@@ -57,4 +57,4 @@ Result<std::string> decode_id_cursor(std::string_view cursor, char listing) {
   return fail(ErrorCode::kInvalidArgument, "invalid page cursor '" + std::string(cursor) + "'");
 }
 
-}  // namespace pop::store::sqlite
+}  // namespace pop::store

@@ -1,0 +1,94 @@
+#include "store/postgres/pg_agenda_rows.h"
+
+namespace pop::store::postgres {
+namespace {
+
+Result<void> run(Connection& db, std::string_view sql, const Parameters& parameters) {
+  auto done = query(db, sql, parameters);
+  if (!done) return fail(std::move(done.error()));
+  return {};
+}
+
+Parameters progress_parameters(std::int64_t agenda_sequence, const EncodedProgress& progress) {
+  const ProgressRecord& record = *progress.record;
+  return {parameter(agenda_sequence),
+          std::string(processing_state_name(record.processing_state)),
+          record.state_message,
+          parameter(std::int64_t{record.attempts_completed}),
+          parameter(std::int64_t{record.maximum_attempts}),
+          parameter(to_millis(record.updated_time)),
+          parameter(record.percent_complete),
+          progress.document};
+}
+
+}  // namespace
+
+Result<std::int64_t> next_sequence(Connection& db, std::string_view name) {
+  auto counter = query(db, "UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value",
+                       {std::string(name)});
+  if (!counter) return fail(std::move(counter.error()));
+  if (!*counter->step()) return fail(ErrorCode::kInternal, "no counter " + std::string(name));
+  return counter->column_int64(0);
+}
+
+Result<std::int64_t> insert_audit_row(Connection& db, const AuditRecord& record,
+                                      const std::string& details) {
+  auto sequence = next_sequence(db, "audit");
+  if (!sequence) return fail(std::move(sequence.error()));
+  auto inserted = run(db,
+                      "INSERT INTO audit_log (sequence, time_ms, actor, action, target, outcome, "
+                      "details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                      {parameter(*sequence), parameter(to_millis(record.time)), record.actor,
+                       record.action, record.target, record.outcome, details});
+  if (!inserted) return fail(std::move(inserted.error()));
+  return *sequence;
+}
+
+Result<void> insert_progress(Connection& db, std::int64_t agenda_sequence,
+                             const EncodedProgress& progress) {
+  return run(db,
+             "INSERT INTO progress (agenda_sequence, processing_state, state_message, "
+             "attempts_completed, maximum_attempts, updated_ms, percent_complete, document) "
+             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             progress_parameters(agenda_sequence, progress));
+}
+
+Result<void> replace_progress(Connection& db, std::int64_t agenda_sequence,
+                              const EncodedProgress& progress) {
+  return run(db,
+             "UPDATE progress SET processing_state = $2, state_message = $3, "
+             "attempts_completed = $4, maximum_attempts = $5, updated_ms = $6, "
+             "percent_complete = $7, document = $8 WHERE agenda_sequence = $1",
+             progress_parameters(agenda_sequence, progress));
+}
+
+Result<LeaseRow> find_lease(Connection& db, std::string_view agenda_id, bool lock) {
+  auto rows = query(db,
+                    lock ? "SELECT a.sequence, l.epoch, l.holder, l.expires_ms FROM agendas a "
+                           "LEFT JOIN leases l ON l.agenda_sequence = a.sequence "
+                           "WHERE a.id = $1 FOR UPDATE OF a"
+                         : "SELECT a.sequence, l.epoch, l.holder, l.expires_ms FROM agendas a "
+                           "LEFT JOIN leases l ON l.agenda_sequence = a.sequence WHERE a.id = $1",
+                    {std::string(agenda_id)});
+  if (!rows) return fail(std::move(rows.error()));
+  if (!*rows->step()) return fail(ErrorCode::kNotFound, "no agenda " + std::string(agenda_id));
+  LeaseRow lease;
+  lease.agenda_sequence = rows->column_int64(0);
+  lease.epoch = static_cast<std::uint64_t>(rows->column_int64(1));  // NULL reads as 0
+  if (!rows->column_is_null(2)) lease.holder = std::string(rows->column_text(2));
+  if (!rows->column_is_null(3)) lease.expires_ms = rows->column_int64(3);
+  return lease;
+}
+
+Result<void> store_lease(Connection& db, const LeaseRow& row) {
+  Parameters parameters{parameter(row.agenda_sequence),
+                        parameter(static_cast<std::int64_t>(row.epoch)), row.holder, std::nullopt};
+  if (row.expires_ms) parameters[3] = parameter(*row.expires_ms);
+  return run(db,
+             "INSERT INTO leases (agenda_sequence, epoch, holder, expires_ms) "
+             "VALUES ($1, $2, $3, $4) ON CONFLICT (agenda_sequence) DO UPDATE SET "
+             "epoch = excluded.epoch, holder = excluded.holder, expires_ms = excluded.expires_ms",
+             parameters);
+}
+
+}  // namespace pop::store::postgres

@@ -1,0 +1,37 @@
+// Row-level SQL on agendas, progress, leases and the audit log shared by several
+// PostgresStore methods. Every function runs on a connection the caller owns for the moment
+// (the writer inside a savepoint, or a pooled reader) and does not manage transactions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "store/postgres/pg_rows.h"
+#include "store/record_rows.h"
+
+namespace pop::store::postgres {
+
+// The next value of the counter `name` ("agenda", "audit"), whose row stays locked until the
+// transaction ends: sequences commit in the order they are handed out (pg_schema.cc).
+Result<std::int64_t> next_sequence(Connection& db, std::string_view name);
+
+// Appends an audit record whose details are already encoded; returns its sequence.
+Result<std::int64_t> insert_audit_row(Connection& db, const AuditRecord& record,
+                                      const std::string& details);
+
+// Inserts the progress row of a new agenda.
+Result<void> insert_progress(Connection& db, std::int64_t agenda_sequence,
+                             const EncodedProgress& progress);
+// Replaces the progress row of an existing agenda.
+Result<void> replace_progress(Connection& db, std::int64_t agenda_sequence,
+                              const EncodedProgress& progress);
+
+// kNotFound: no agenda with this id. With `lock`, the agenda's row stays locked until the
+// transaction ends, so what the caller decides from the lease still holds when it writes.
+Result<LeaseRow> find_lease(Connection& db, std::string_view agenda_id, bool lock);
+
+// Writes the lease columns of `row` (creating the lease row when needed).
+Result<void> store_lease(Connection& db, const LeaseRow& row);
+
+}  // namespace pop::store::postgres

@@ -1,0 +1,108 @@
+#include "store/postgres/pg_write_batcher.h"
+
+#include <chrono>
+#include <exception>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "postgres/pg_error.h"
+
+namespace pop::store::postgres {
+namespace {
+
+using ::pop::postgres::Connection;
+
+Result<void> run_statement(Connection& db, std::string_view sql) {
+  auto done = db.execute_prepared(sql);
+  if (!done) return fail(std::move(done.error().error));
+  return {};
+}
+
+Result<void> run_work(Connection& db, const PgWriteBatcher::Work& work) {
+  try {
+    return work(db);
+  } catch (const std::exception& e) {  // nothing may escape the writer thread
+    return fail(ErrorCode::kInternal, std::string("store write failed: ") + e.what());
+  } catch (...) {
+    return fail(ErrorCode::kInternal, "store write failed with an unknown exception");
+  }
+}
+
+bool may_run_again(const Connection& db, const std::string& sqlstate) {
+  return !db.healthy() || ::pop::postgres::is_retryable_transaction_failure(sqlstate);
+}
+
+}  // namespace
+
+PgWriteBatcher::PgWriteBatcher(::pop::postgres::ConnectionPool& connections, std::size_t max_batch)
+    : connections_(connections),
+      commits_([this](std::span<Commits::Unit* const> batch) { return execute(batch); },
+               max_batch) {}
+
+PgWriteBatcher::~PgWriteBatcher() = default;
+
+PgWriteBatcher::Commits::Outcome PgWriteBatcher::execute(std::span<Commits::Unit* const> batch) {
+  for (int tries = 1;; ++tries) {
+    const Attempt outcome = attempt(batch);
+    if (outcome == Attempt::kCommitted) return {batch.size(), true};
+    if (outcome == Attempt::kFailed || tries == kMaxAttempts) return {batch.size(), false};
+    retried_.fetch_add(1);
+    // Whoever it deadlocked with, or the server coming back, gets a moment.
+    std::this_thread::sleep_for(std::chrono::milliseconds(5 * tries));
+  }
+}
+
+PgWriteBatcher::Attempt PgWriteBatcher::attempt(std::span<Commits::Unit* const> batch) {
+  auto fail_all = [&](const Error& error) {
+    for (Commits::Unit* unit : batch) unit->result = fail(error);
+  };
+  auto lease = connections_.acquire();
+  if (!lease) {
+    fail_all(lease.error());
+    return Attempt::kFailed;
+  }
+  Connection& db = **lease;
+  if (auto begun = run_statement(db, "BEGIN"); !begun) {
+    fail_all(begun.error());
+    // An idle connection whose server restarted fails its first statement.
+    return db.healthy() ? Attempt::kFailed : Attempt::kRetry;
+  }
+  for (Commits::Unit* unit : batch) {
+    // Each unit in a savepoint of its own: released when it succeeded, rolled back (alone)
+    // when not.
+    unit->result = run_statement(db, "SAVEPOINT unit");
+    if (unit->result) unit->result = run_work(db, *unit->work);
+    if (unit->result) unit->result = run_statement(db, "RELEASE SAVEPOINT unit");
+    if (unit->result) continue;
+    const std::string sqlstate = db.last_sqlstate();
+    if (!sqlstate.empty()) unit->result.error().message += " (SQLSTATE " + sqlstate + ")";
+    // A unit's own failure (a duplicate id) is undone alone and the batch goes on. Anything
+    // else, including a savepoint that cannot be rolled back to, ends the transaction: it
+    // must never reach COMMIT aborted (PostgreSQL would answer COMMIT with a silent ROLLBACK).
+    if (!may_run_again(db, sqlstate) && run_statement(db, "ROLLBACK TO SAVEPOINT unit")) continue;
+    Error error = unit->result.error();
+    error.message = "the batch's transaction was rolled back: " + error.message;
+    fail_all(error);
+    if (db.healthy()) (void)run_statement(db, "ROLLBACK");
+    return Attempt::kRetry;
+  }
+  auto committed = db.execute_prepared("COMMIT");
+  if (committed) return Attempt::kCommitted;
+  const ::pop::postgres::StatementError& failure = committed.error();
+  Error error = failure.error;
+  if (!db.healthy()) {
+    error.code = ErrorCode::kUnavailable;
+    error.message =
+        "the connection was lost during the commit, whose outcome is unknown: " + error.message;
+  }
+  for (Commits::Unit* unit : batch) {
+    if (unit->result) unit->result = fail(error);
+  }
+  // A serialization failure at commit time rolled everything back; a lost commit may have
+  // been applied and must not be run twice.
+  return ::pop::postgres::is_retryable_transaction_failure(failure.sqlstate) ? Attempt::kRetry
+                                                                             : Attempt::kFailed;
+}
+
+}  // namespace pop::store::postgres

@@ -1,0 +1,242 @@
+// PostgresStore: opening, agendas and progress. Leases are in postgres_store_leases.cc,
+// documents and the audit log in postgres_store_documents.cc.
+#include "store/postgres/postgres_store.h"
+
+#include <string>
+#include <utility>
+
+#include "store/postgres/pg_agenda_rows.h"
+#include "store/postgres/pg_schema.h"
+
+namespace pop::store::postgres {
+namespace {
+
+::pop::postgres::ConnectionPoolOptions pool_options(const PostgresStoreOptions& options,
+                                                    std::size_t size) {
+  return {options.uri, std::max<std::size_t>(size, 1), options.acquire_timeout, options.clock};
+}
+
+Result<InsertedAgenda> insert_agenda_rows(Connection& db, const NewAgenda& request,
+                                          const std::string& agenda_document,
+                                          const EncodedProgress& progress,
+                                          const std::optional<std::string>& audit_details) {
+  const AgendaRecord& agenda = request.agenda;
+  // First, because it locks: from here until the commit no other replica inserts an agenda,
+  // so the key lookup below sees every agenda committed before this one.
+  auto sequence = next_sequence(db, "agenda");
+  if (!sequence) return fail(std::move(sequence.error()));
+  if (!request.idempotency_key.empty()) {
+    auto replay = query(db,
+                        "SELECT a.id, a.sequence FROM idempotency_keys k "
+                        "JOIN agendas a ON a.sequence = k.agenda_sequence "
+                        "WHERE k.customer_id = $1 AND k.key = $2",
+                        {agenda.customer_id, request.idempotency_key});
+    if (!replay) return fail(std::move(replay.error()));
+    if (*replay->step()) {
+      return InsertedAgenda{std::string(replay->column_text(0)), replay->column_int64(1), true};
+    }
+  }
+  auto inserted = query(
+      db,
+      "INSERT INTO agendas (sequence, id, customer_id, resource_pool_id, insight_id, link_id, "
+      "priority, added_ms, updated_ms, title, document) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
+      {parameter(*sequence), agenda.id, agenda.customer_id, agenda.resource_pool_id,
+       agenda.insight_id, agenda.link_id, parameter(std::int64_t{agenda.priority}),
+       parameter(to_millis(agenda.added_time)), parameter(to_millis(agenda.updated_time)),
+       agenda.title, agenda_document});
+  if (!inserted) return fail(std::move(inserted.error()));
+  if (inserted->affected() == 0) {
+    return fail(ErrorCode::kConflict, "an agenda with id " + agenda.id + " already exists");
+  }
+  if (auto done = insert_progress(db, *sequence, progress); !done) {
+    return fail(std::move(done.error()));
+  }
+  if (!request.idempotency_key.empty()) {
+    auto key = query(
+        db, "INSERT INTO idempotency_keys (customer_id, key, agenda_sequence) VALUES ($1, $2, $3)",
+        {agenda.customer_id, request.idempotency_key, parameter(*sequence)});
+    if (!key) return fail(std::move(key.error()));
+  }
+  if (request.audit) {
+    if (auto done = insert_audit_row(db, *request.audit, *audit_details); !done)
+      return fail(std::move(done.error()));
+  }
+  return InsertedAgenda{agenda.id, *sequence, false};
+}
+
+// The listing's SQL for the filters that are set, with their parameters: PostgreSQL numbers
+// parameters by use, so each filter adds the next one.
+std::pair<std::string, Parameters> agenda_listing(const AgendaQuery& request, std::int64_t after,
+                                                  std::size_t limit) {
+  Parameters parameters{parameter(after)};
+  auto next = [&](std::string value) {
+    parameters.push_back(std::move(value));
+    return "$" + std::to_string(parameters.size());
+  };
+  std::string sql = "SELECT " + std::string(kSummaryColumns) +
+                    " FROM agendas a JOIN progress p ON p.agenda_sequence = a.sequence"
+                    " WHERE a.sequence > $1";
+  if (request.customer_id) sql += " AND a.customer_id = " + next(*request.customer_id);
+  if (request.link_id) sql += " AND a.link_id = " + next(*request.link_id);
+  if (request.processing_state) {
+    sql += " AND p.processing_state = " +
+           next(std::string(processing_state_name(*request.processing_state)));
+  }
+  if (request.insight_id) sql += " AND a.insight_id = " + next(*request.insight_id);
+  if (!request.customer_ids.empty()) {
+    sql += " AND a.customer_id = ANY (" + next(text_array_parameter(request.customer_ids)) +
+           "::text[])";
+  }
+  sql += " ORDER BY a.sequence LIMIT " + next(parameter(static_cast<std::int64_t>(limit)));
+  return {std::move(sql), std::move(parameters)};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const PostgresStoreOptions& options) {
+  return open(options, builtin_migrations());
+}
+
+Result<std::unique_ptr<PostgresStore>> PostgresStore::open(
+    const PostgresStoreOptions& options, std::span<const ::pop::postgres::Migration> migrations) {
+  {
+    auto connection = Connection::open(options.uri);
+    if (!connection) return fail(std::move(connection.error()));
+    if (auto migrated = ::pop::postgres::migrate(*connection, migrations); !migrated) {
+      return fail(std::move(migrated.error()));
+    }
+  }
+  return std::unique_ptr<PostgresStore>(new PostgresStore(options));
+}
+
+PostgresStore::PostgresStore(const PostgresStoreOptions& options)
+    : warn_(options.warn),
+      readers_(pool_options(options, options.read_connections)),
+      writer_connection_(pool_options(options, 1)),
+      writer_(std::make_unique<PgWriteBatcher>(writer_connection_, options.max_batch)) {}
+
+PostgresStore::~PostgresStore() = default;
+
+Result<InsertedAgenda> PostgresStore::insert_agenda(const NewAgenda& request) {
+  auto agenda_document = encode_json(request.agenda.document, "agenda document");
+  if (!agenda_document) return fail(std::move(agenda_document.error()));
+  auto progress = encode_progress(request.progress);
+  if (!progress) return fail(std::move(progress.error()));
+  std::optional<std::string> audit_details;
+  if (request.audit) {
+    auto encoded = encode_json(request.audit->details, "audit details");
+    if (!encoded) return fail(std::move(encoded.error()));
+    audit_details = std::move(*encoded);
+  }
+  InsertedAgenda inserted;
+  auto done = writer_->run([&](Connection& db) -> Result<void> {
+    auto result = insert_agenda_rows(db, request, *agenda_document, *progress, audit_details);
+    if (!result) return fail(std::move(result.error()));
+    inserted = std::move(*result);
+    return {};
+  });
+  if (!done) return fail(std::move(done.error()));
+  return inserted;
+}
+
+Result<AgendaRecord> PostgresStore::get_agenda(std::string_view id) {
+  auto db = readers_.acquire();
+  if (!db) return fail(std::move(db.error()));
+  auto rows =
+      query(**db, "SELECT " + std::string(kAgendaColumns) + " FROM agendas a WHERE a.id = $1",
+            {std::string(id)});
+  if (!rows) return fail(std::move(rows.error()));
+  if (!*rows->step()) return fail(ErrorCode::kNotFound, "no agenda " + std::string(id));
+  return reported(read_agenda_row(*rows));
+}
+
+Result<Page<AgendaSummary>> PostgresStore::list_agendas(const AgendaQuery& request) {
+  auto after = decode_sequence_cursor(request.cursor, 'a', 0);
+  if (!after) return fail(std::move(after.error()));
+  const std::size_t limit = clamp_page_limit(request.limit);
+  // One more row than the page says whether more exist.
+  auto [sql, parameters] = agenda_listing(request, *after, limit + 1);
+  auto db = readers_.acquire();
+  if (!db) return fail(std::move(db.error()));
+  auto rows = query(**db, sql, parameters);
+  if (!rows) return fail(std::move(rows.error()));
+  return read_page<AgendaSummary>(
+      *rows, limit, encode_sequence_cursor('a', *after),
+      [](RowReader& row) { return read_summary_row(row); },
+      [](RowReader& row) {
+        return encode_sequence_cursor('a', row.column_int64(kSummarySequenceColumn));
+      },
+      warn_);
+}
+
+Result<void> PostgresStore::delete_agenda(std::string_view id) {
+  return writer_->run([&](Connection& db) -> Result<void> {
+    // Progress, lease and idempotency key go with it (ON DELETE CASCADE).
+    auto deleted = query(db, "DELETE FROM agendas WHERE id = $1", {std::string(id)});
+    if (!deleted) return fail(std::move(deleted.error()));
+    if (deleted->affected() == 0) return fail(ErrorCode::kNotFound, "no agenda " + std::string(id));
+    return {};
+  });
+}
+
+Result<std::vector<WaitingAgenda>> PostgresStore::list_waiting_agendas() {
+  auto db = readers_.acquire();
+  if (!db) return fail(std::move(db.error()));
+  auto rows = query(**db,
+                    "SELECT a.id, a.customer_id, a.insight_id, a.sequence, a.priority, a.added_ms, "
+                    "(l.holder IS NOT NULL)::int, p.state_message FROM progress p "
+                    "JOIN agendas a ON a.sequence = p.agenda_sequence "
+                    "LEFT JOIN leases l ON l.agenda_sequence = a.sequence "
+                    "WHERE p.processing_state = $1 ORDER BY a.sequence",
+                    {std::string(processing_state_name(ProcessingState::kWaiting))});
+  if (!rows) return fail(std::move(rows.error()));
+  std::vector<WaitingAgenda> waiting;
+  while (*rows->step()) {
+    waiting.push_back({std::string(rows->column_text(0)), std::string(rows->column_text(1)),
+                       std::string(rows->column_text(2)), rows->column_int64(3),
+                       static_cast<int>(rows->column_int64(4)), from_millis(rows->column_int64(5)),
+                       rows->column_int64(6) != 0, std::string(rows->column_text(7))});
+  }
+  return waiting;
+}
+
+Result<ProgressRecord> PostgresStore::get_progress(std::string_view agenda_id) {
+  auto db = readers_.acquire();
+  if (!db) return fail(std::move(db.error()));
+  auto rows = query(**db,
+                    "SELECT " + std::string(kProgressColumns) +
+                        " FROM agendas a JOIN progress p ON p.agenda_sequence = a.sequence "
+                        "WHERE a.id = $1",
+                    {std::string(agenda_id)});
+  if (!rows) return fail(std::move(rows.error()));
+  if (!*rows->step()) return fail(ErrorCode::kNotFound, "no agenda " + std::string(agenda_id));
+  return reported(read_progress_row(*rows));
+}
+
+Result<void> PostgresStore::update_progress(const ProgressRecord& progress,
+                                            std::optional<std::uint64_t> fence_epoch) {
+  auto encoded = encode_progress(progress);
+  if (!encoded) return fail(std::move(encoded.error()));
+  return writer_->run([&](Connection& db) -> Result<void> {
+    auto lease = find_lease(db, progress.agenda_id, /*lock=*/true);
+    if (!lease) return fail(std::move(lease.error()));
+    if (fence_epoch && !lease->held_with(*fence_epoch)) {
+      return lease_conflict(progress.agenda_id, *lease, *fence_epoch);
+    }
+    return replace_progress(db, lease->agenda_sequence, *encoded);
+  });
+}
+
+Result<void> PostgresStore::probe_write(WallTime now) {
+  return writer_->run([&](Connection& db) -> Result<void> {
+    auto written = query(db,
+                         "INSERT INTO write_probe (id, written_ms) VALUES (1, $1) "
+                         "ON CONFLICT (id) DO UPDATE SET written_ms = excluded.written_ms",
+                         {parameter(to_millis(now))});
+    if (!written) return fail(std::move(written.error()));
+    return {};
+  });
+}
+
+}  // namespace pop::store::postgres

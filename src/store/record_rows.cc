@@ -1,0 +1,63 @@
+#include "store/record_rows.h"
+
+namespace pop::store {
+
+std::string describe(DocumentKind kind, std::string_view id) {
+  return std::string(document_kind_name(kind)) + " " + std::string(id);
+}
+
+Result<ProcessingState> stored_state(std::string_view text, const std::string& agenda_id) {
+  auto state = parse_processing_state(text);
+  if (!state) {
+    return fail(ErrorCode::kInternal,
+                "the stored progress of agenda " + agenda_id + " has an unknown state");
+  }
+  return *state;
+}
+
+Result<EncodedProgress> encode_progress(const ProgressRecord& record) {
+  auto document = encode_json(record.document, "progress document");
+  if (!document) return fail(std::move(document.error()));
+  return EncodedProgress{&record, std::move(*document)};
+}
+
+Result<std::optional<EncodedProgress>> encode_progress(
+    const std::optional<ProgressRecord>& record) {
+  if (!record) return std::optional<EncodedProgress>();
+  auto encoded = encode_progress(*record);
+  if (!encoded) return fail(std::move(encoded.error()));
+  return std::optional<EncodedProgress>(std::move(*encoded));
+}
+
+LeaseRecord to_lease_record(std::string_view agenda_id, const LeaseRow& row) {
+  LeaseRecord lease;
+  lease.agenda_id = agenda_id;
+  lease.epoch = row.epoch;
+  if (row.holder) {
+    lease.holder = *row.holder;
+    lease.expires_at = from_millis(row.expires_ms.value_or(0));
+  }
+  return lease;
+}
+
+tl::unexpected<Error> lease_conflict(std::string_view agenda_id, const LeaseRow& row,
+                                     std::uint64_t epoch) {
+  std::string message = "lease epoch " + std::to_string(epoch) + " of agenda " +
+                        std::string(agenda_id) + " is not held: ";
+  if (row.epoch != epoch) {
+    message += "the current epoch is " + std::to_string(row.epoch);
+  } else {
+    message += "it was released or reclaimed";
+  }
+  return fail(Error{ErrorCode::kConflict, std::move(message), {}});
+}
+
+tl::unexpected<Error> epoch_mismatch(std::string_view agenda_id, const LeaseRow& row,
+                                     std::uint64_t expected_epoch) {
+  return fail(Error{ErrorCode::kConflict,
+                    "agenda " + std::string(agenda_id) + " has lease epoch " +
+                        std::to_string(row.epoch) + ", not " + std::to_string(expected_epoch),
+                    {}});
+}
+
+}  // namespace pop::store
