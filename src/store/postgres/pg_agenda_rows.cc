@@ -65,19 +65,24 @@ Result<void> replace_progress(Connection& db, std::int64_t agenda_sequence,
 Result<LeaseRow> find_lease(Connection& db, std::string_view agenda_id, bool lock) {
   auto rows = query(db,
                     lock ? "SELECT a.sequence, l.epoch, l.holder, l.expires_ms FROM agendas a "
-                           "LEFT JOIN leases l ON l.agenda_sequence = a.sequence "
-                           "WHERE a.id = $1 FOR UPDATE OF a"
+                           "JOIN leases l ON l.agenda_sequence = a.sequence "
+                           "WHERE a.id = $1 FOR UPDATE OF a, l"
                          : "SELECT a.sequence, l.epoch, l.holder, l.expires_ms FROM agendas a "
-                           "LEFT JOIN leases l ON l.agenda_sequence = a.sequence WHERE a.id = $1",
+                           "JOIN leases l ON l.agenda_sequence = a.sequence WHERE a.id = $1",
                     {std::string(agenda_id)});
   if (!rows) return fail(std::move(rows.error()));
   if (!*rows->step()) return fail(ErrorCode::kNotFound, "no agenda " + std::string(agenda_id));
   LeaseRow lease;
   lease.agenda_sequence = rows->column_int64(0);
-  lease.epoch = static_cast<std::uint64_t>(rows->column_int64(1));  // NULL reads as 0
+  lease.epoch = static_cast<std::uint64_t>(rows->column_int64(1));
   if (!rows->column_is_null(2)) lease.holder = std::string(rows->column_text(2));
   if (!rows->column_is_null(3)) lease.expires_ms = rows->column_int64(3);
   return lease;
+}
+
+Result<void> insert_lease(Connection& db, std::int64_t agenda_sequence) {
+  return run(db, "INSERT INTO leases (agenda_sequence, epoch) VALUES ($1, 0)",
+             {parameter(agenda_sequence)});
 }
 
 Result<void> store_lease(Connection& db, const LeaseRow& row) {
@@ -85,9 +90,8 @@ Result<void> store_lease(Connection& db, const LeaseRow& row) {
                         parameter(static_cast<std::int64_t>(row.epoch)), row.holder, std::nullopt};
   if (row.expires_ms) parameters[3] = parameter(*row.expires_ms);
   return run(db,
-             "INSERT INTO leases (agenda_sequence, epoch, holder, expires_ms) "
-             "VALUES ($1, $2, $3, $4) ON CONFLICT (agenda_sequence) DO UPDATE SET "
-             "epoch = excluded.epoch, holder = excluded.holder, expires_ms = excluded.expires_ms",
+             "UPDATE leases SET epoch = $2, holder = $3, expires_ms = $4 "
+             "WHERE agenda_sequence = $1",
              parameters);
 }
 

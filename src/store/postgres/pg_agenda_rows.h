@@ -27,11 +27,15 @@ Result<void> insert_progress(Connection& db, std::int64_t agenda_sequence,
 Result<void> replace_progress(Connection& db, std::int64_t agenda_sequence,
                               const EncodedProgress& progress);
 
-// kNotFound: no agenda with this id. With `lock`, the agenda's row stays locked until the
-// transaction ends, so what the caller decides from the lease still holds when it writes.
+// Inserts the lease row of a new agenda: never leased, epoch 0.
+Result<void> insert_lease(Connection& db, std::int64_t agenda_sequence);
+
+// kNotFound: no agenda with this id. With `lock`, the agenda's and the lease's rows stay
+// locked until the transaction ends, so what the caller decides from the lease still holds
+// when it writes.
 Result<LeaseRow> find_lease(Connection& db, std::string_view agenda_id, bool lock);
 
-// Writes the lease columns of `row` (creating the lease row when needed).
+// Writes the lease columns of `row`.
 Result<void> store_lease(Connection& db, const LeaseRow& row);
 
 }  // namespace pop::store::postgres

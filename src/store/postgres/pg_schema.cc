@@ -49,8 +49,11 @@ CREATE TABLE progress (
 );
 CREATE INDEX progress_by_state ON progress (processing_state, agenda_sequence);
 
--- A row exists once an agenda was first leased; it keeps the epoch after release so that
--- epochs never go back. holder and expires_ms are NULL while nobody holds the lease.
+-- Unlike SQLite's, a row exists from the agenda's insert (epoch 0), so that find_lease can lock
+-- it with the agenda's: in READ COMMITTED a statement that waited for a row lock re-reads only
+-- the rows it locks, and a lease joined without a lock would be read as it was before the
+-- other transaction committed. It keeps the epoch after release so that epochs never go back.
+-- holder and expires_ms are NULL while nobody holds the lease.
 CREATE TABLE leases (
   agenda_sequence bigint PRIMARY KEY REFERENCES agendas (sequence) ON DELETE CASCADE,
   epoch bigint NOT NULL,

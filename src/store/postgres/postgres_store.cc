@@ -52,6 +52,7 @@ Result<InsertedAgenda> insert_agenda_rows(Connection& db, const NewAgenda& reque
   if (auto done = insert_progress(db, *sequence, progress); !done) {
     return fail(std::move(done.error()));
   }
+  if (auto done = insert_lease(db, *sequence); !done) return fail(std::move(done.error()));
   if (!request.idempotency_key.empty()) {
     auto key = query(
         db, "INSERT INTO idempotency_keys (customer_id, key, agenda_sequence) VALUES ($1, $2, $3)",
@@ -141,14 +142,14 @@ Result<InsertedAgenda> PostgresStore::insert_agenda(const NewAgenda& request) {
 }
 
 Result<AgendaRecord> PostgresStore::get_agenda(std::string_view id) {
-  auto db = readers_.acquire();
-  if (!db) return fail(std::move(db.error()));
-  auto rows =
-      query(**db, "SELECT " + std::string(kAgendaColumns) + " FROM agendas a WHERE a.id = $1",
-            {std::string(id)});
-  if (!rows) return fail(std::move(rows.error()));
-  if (!*rows->step()) return fail(ErrorCode::kNotFound, "no agenda " + std::string(id));
-  return reported(read_agenda_row(*rows));
+  return read([&](Connection& db) -> Result<AgendaRecord> {
+    auto rows =
+        query(db, "SELECT " + std::string(kAgendaColumns) + " FROM agendas a WHERE a.id = $1",
+              {std::string(id)});
+    if (!rows) return fail(std::move(rows.error()));
+    if (!*rows->step()) return fail(ErrorCode::kNotFound, "no agenda " + std::string(id));
+    return reported(read_agenda_row(*rows));
+  });
 }
 
 Result<Page<AgendaSummary>> PostgresStore::list_agendas(const AgendaQuery& request) {
@@ -157,17 +158,17 @@ Result<Page<AgendaSummary>> PostgresStore::list_agendas(const AgendaQuery& reque
   const std::size_t limit = clamp_page_limit(request.limit);
   // One more row than the page says whether more exist.
   auto [sql, parameters] = agenda_listing(request, *after, limit + 1);
-  auto db = readers_.acquire();
-  if (!db) return fail(std::move(db.error()));
-  auto rows = query(**db, sql, parameters);
-  if (!rows) return fail(std::move(rows.error()));
-  return read_page<AgendaSummary>(
-      *rows, limit, encode_sequence_cursor('a', *after),
-      [](RowReader& row) { return read_summary_row(row); },
-      [](RowReader& row) {
-        return encode_sequence_cursor('a', row.column_int64(kSummarySequenceColumn));
-      },
-      warn_);
+  return read([&](Connection& db) -> Result<Page<AgendaSummary>> {
+    auto rows = query(db, sql, parameters);
+    if (!rows) return fail(std::move(rows.error()));
+    return read_page<AgendaSummary>(
+        *rows, limit, encode_sequence_cursor('a', *after),
+        [](RowReader& row) { return read_summary_row(row); },
+        [](RowReader& row) {
+          return encode_sequence_cursor('a', row.column_int64(kSummarySequenceColumn));
+        },
+        warn_);
+  });
 }
 
 Result<void> PostgresStore::delete_agenda(std::string_view id) {
@@ -181,37 +182,39 @@ Result<void> PostgresStore::delete_agenda(std::string_view id) {
 }
 
 Result<std::vector<WaitingAgenda>> PostgresStore::list_waiting_agendas() {
-  auto db = readers_.acquire();
-  if (!db) return fail(std::move(db.error()));
-  auto rows = query(**db,
-                    "SELECT a.id, a.customer_id, a.insight_id, a.sequence, a.priority, a.added_ms, "
-                    "(l.holder IS NOT NULL)::int, p.state_message FROM progress p "
-                    "JOIN agendas a ON a.sequence = p.agenda_sequence "
-                    "LEFT JOIN leases l ON l.agenda_sequence = a.sequence "
-                    "WHERE p.processing_state = $1 ORDER BY a.sequence",
-                    {std::string(processing_state_name(ProcessingState::kWaiting))});
-  if (!rows) return fail(std::move(rows.error()));
-  std::vector<WaitingAgenda> waiting;
-  while (*rows->step()) {
-    waiting.push_back({std::string(rows->column_text(0)), std::string(rows->column_text(1)),
-                       std::string(rows->column_text(2)), rows->column_int64(3),
-                       static_cast<int>(rows->column_int64(4)), from_millis(rows->column_int64(5)),
-                       rows->column_int64(6) != 0, std::string(rows->column_text(7))});
-  }
-  return waiting;
+  return read([&](Connection& db) -> Result<std::vector<WaitingAgenda>> {
+    auto rows =
+        query(db,
+              "SELECT a.id, a.customer_id, a.insight_id, a.sequence, a.priority, a.added_ms, "
+              "(l.holder IS NOT NULL)::int, p.state_message FROM progress p "
+              "JOIN agendas a ON a.sequence = p.agenda_sequence "
+              "LEFT JOIN leases l ON l.agenda_sequence = a.sequence "
+              "WHERE p.processing_state = $1 ORDER BY a.sequence",
+              {std::string(processing_state_name(ProcessingState::kWaiting))});
+    if (!rows) return fail(std::move(rows.error()));
+    std::vector<WaitingAgenda> waiting;
+    while (*rows->step()) {
+      waiting.push_back({std::string(rows->column_text(0)), std::string(rows->column_text(1)),
+                         std::string(rows->column_text(2)), rows->column_int64(3),
+                         static_cast<int>(rows->column_int64(4)),
+                         from_millis(rows->column_int64(5)), rows->column_int64(6) != 0,
+                         std::string(rows->column_text(7))});
+    }
+    return waiting;
+  });
 }
 
 Result<ProgressRecord> PostgresStore::get_progress(std::string_view agenda_id) {
-  auto db = readers_.acquire();
-  if (!db) return fail(std::move(db.error()));
-  auto rows = query(**db,
-                    "SELECT " + std::string(kProgressColumns) +
-                        " FROM agendas a JOIN progress p ON p.agenda_sequence = a.sequence "
-                        "WHERE a.id = $1",
-                    {std::string(agenda_id)});
-  if (!rows) return fail(std::move(rows.error()));
-  if (!*rows->step()) return fail(ErrorCode::kNotFound, "no agenda " + std::string(agenda_id));
-  return reported(read_progress_row(*rows));
+  return read([&](Connection& db) -> Result<ProgressRecord> {
+    auto rows = query(db,
+                      "SELECT " + std::string(kProgressColumns) +
+                          " FROM agendas a JOIN progress p ON p.agenda_sequence = a.sequence "
+                          "WHERE a.id = $1",
+                      {std::string(agenda_id)});
+    if (!rows) return fail(std::move(rows.error()));
+    if (!*rows->step()) return fail(ErrorCode::kNotFound, "no agenda " + std::string(agenda_id));
+    return reported(read_progress_row(*rows));
+  });
 }
 
 Result<void> PostgresStore::update_progress(const ProgressRecord& progress,

@@ -14,6 +14,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 
 #include "postgres/connection_pool.h"
 #include "postgres/pg_migrations.h"
@@ -101,6 +102,19 @@ class PostgresStore final : public Store {
     if (!read && read.error().code == ErrorCode::kInternal && warn_)
       warn_("unreadable record: " + read.error().message);
     return read;
+  }
+
+  // Runs `read_with(connection)` on a pooled connection. A connection that turns out broken
+  // (it sat idle while PostgreSQL restarted) is dropped and the read runs once more on a new
+  // one, so a restart of the database costs readers nothing.
+  template <typename Read>
+  auto read(Read read_with) -> decltype(read_with(std::declval<::pop::postgres::Connection&>())) {
+    for (int attempt = 1;; ++attempt) {
+      auto db = readers_.acquire();
+      if (!db) return fail(std::move(db.error()));
+      auto result = read_with(**db);
+      if (result || (*db)->healthy() || attempt == 2) return result;
+    }
   }
 
   const Warn warn_;

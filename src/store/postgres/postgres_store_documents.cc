@@ -70,15 +70,15 @@ Result<std::int64_t> PostgresStore::update_document(const DocumentRecord& record
 }
 
 Result<DocumentRecord> PostgresStore::get_document(DocumentKind kind, std::string_view id) {
-  auto db = readers_.acquire();
-  if (!db) return fail(std::move(db.error()));
-  auto rows = query(
-      **db,
-      "SELECT " + std::string(kDocumentColumns) + " FROM documents WHERE kind = $1 AND id = $2",
-      {std::string(document_kind_name(kind)), std::string(id)});
-  if (!rows) return fail(std::move(rows.error()));
-  if (!*rows->step()) return fail(ErrorCode::kNotFound, "no " + describe(kind, id));
-  return reported(read_document_row(*rows));
+  return read([&](Connection& db) -> Result<DocumentRecord> {
+    auto rows = query(
+        db,
+        "SELECT " + std::string(kDocumentColumns) + " FROM documents WHERE kind = $1 AND id = $2",
+        {std::string(document_kind_name(kind)), std::string(id)});
+    if (!rows) return fail(std::move(rows.error()));
+    if (!*rows->step()) return fail(ErrorCode::kNotFound, "no " + describe(kind, id));
+    return reported(read_document_row(*rows));
+  });
 }
 
 Result<Page<DocumentRecord>> PostgresStore::list_documents(const DocumentQuery& request) {
@@ -94,15 +94,15 @@ Result<Page<DocumentRecord>> PostgresStore::list_documents(const DocumentQuery& 
   }
   parameters.push_back(parameter(static_cast<std::int64_t>(limit + 1)));
   sql += " ORDER BY id LIMIT $" + std::to_string(parameters.size());
-  auto db = readers_.acquire();
-  if (!db) return fail(std::move(db.error()));
-  auto rows = query(**db, sql, parameters);
-  if (!rows) return fail(std::move(rows.error()));
-  return read_page<DocumentRecord>(
-      *rows, limit, encode_id_cursor('d', *after),
-      [](RowReader& row) { return read_document_row(row); },
-      [](RowReader& row) { return encode_id_cursor('d', row.column_text(kDocumentIdColumn)); },
-      warn_);
+  return read([&](Connection& db) -> Result<Page<DocumentRecord>> {
+    auto rows = query(db, sql, parameters);
+    if (!rows) return fail(std::move(rows.error()));
+    return read_page<DocumentRecord>(
+        *rows, limit, encode_id_cursor('d', *after),
+        [](RowReader& row) { return read_document_row(row); },
+        [](RowReader& row) { return encode_id_cursor('d', row.column_text(kDocumentIdColumn)); },
+        warn_);
+  });
 }
 
 Result<void> PostgresStore::delete_document(DocumentKind kind, std::string_view id,
@@ -155,14 +155,14 @@ Result<Page<AuditRecord>> PostgresStore::list_audit(const AuditQuery& request) {
   parameters.push_back(parameter(static_cast<std::int64_t>(limit + 1)));
   sql += request.newest_first ? " ORDER BY sequence DESC" : " ORDER BY sequence";
   sql += " LIMIT $" + std::to_string(parameters.size());
-  auto db = readers_.acquire();
-  if (!db) return fail(std::move(db.error()));
-  auto rows = query(**db, sql, parameters);
-  if (!rows) return fail(std::move(rows.error()));
-  return read_page<AuditRecord>(
-      *rows, limit, encode_sequence_cursor('u', *after),
-      [](RowReader& row) { return read_audit_row(row); },
-      [](RowReader& row) { return encode_sequence_cursor('u', row.column_int64(0)); }, warn_);
+  return read([&](Connection& db) -> Result<Page<AuditRecord>> {
+    auto rows = query(db, sql, parameters);
+    if (!rows) return fail(std::move(rows.error()));
+    return read_page<AuditRecord>(
+        *rows, limit, encode_sequence_cursor('u', *after),
+        [](RowReader& row) { return read_audit_row(row); },
+        [](RowReader& row) { return encode_sequence_cursor('u', row.column_int64(0)); }, warn_);
+  });
 }
 
 }  // namespace pop::store::postgres

@@ -22,11 +22,11 @@ Result<void> end_lease(Connection& db, LeaseRow row,
 }  // namespace
 
 Result<LeaseRecord> PostgresStore::get_lease(std::string_view agenda_id) {
-  auto db = readers_.acquire();
-  if (!db) return fail(std::move(db.error()));
-  auto row = find_lease(**db, agenda_id, /*lock=*/false);
-  if (!row) return fail(std::move(row.error()));
-  return to_lease_record(agenda_id, *row);
+  return read([&](Connection& db) -> Result<LeaseRecord> {
+    auto row = find_lease(db, agenda_id, /*lock=*/false);
+    if (!row) return fail(std::move(row.error()));
+    return to_lease_record(agenda_id, *row);
+  });
 }
 
 Result<std::uint64_t> PostgresStore::acquire_lease(const LeaseAcquisition& request) {
@@ -122,27 +122,27 @@ Result<std::uint64_t> PostgresStore::revoke_lease(std::string_view agenda_id,
 
 Result<std::vector<LeaseRecord>> PostgresStore::list_expired_leases(WallTime now,
                                                                     std::size_t limit) {
-  auto db = readers_.acquire();
-  if (!db) return fail(std::move(db.error()));
-  // "holder IS NOT NULL" matches the partial index leases_by_expiry.
-  auto rows = query(
-      **db,
-      "SELECT a.id, l.epoch, l.holder, l.expires_ms FROM leases l "
-      "JOIN agendas a ON a.sequence = l.agenda_sequence "
-      "WHERE l.holder IS NOT NULL AND l.expires_ms <= $1 "
-      "ORDER BY l.expires_ms, l.agenda_sequence LIMIT $2",
-      {parameter(to_millis(now)), parameter(static_cast<std::int64_t>(clamp_page_limit(limit)))});
-  if (!rows) return fail(std::move(rows.error()));
-  std::vector<LeaseRecord> expired;
-  while (*rows->step()) {
-    LeaseRecord lease;
-    lease.agenda_id = rows->column_text(0);
-    lease.epoch = static_cast<std::uint64_t>(rows->column_int64(1));
-    lease.holder = rows->column_text(2);
-    lease.expires_at = from_millis(rows->column_int64(3));
-    expired.push_back(std::move(lease));
-  }
-  return expired;
+  return read([&](Connection& db) -> Result<std::vector<LeaseRecord>> {
+    // "holder IS NOT NULL" matches the partial index leases_by_expiry.
+    auto rows = query(
+        db,
+        "SELECT a.id, l.epoch, l.holder, l.expires_ms FROM leases l "
+        "JOIN agendas a ON a.sequence = l.agenda_sequence "
+        "WHERE l.holder IS NOT NULL AND l.expires_ms <= $1 "
+        "ORDER BY l.expires_ms, l.agenda_sequence LIMIT $2",
+        {parameter(to_millis(now)), parameter(static_cast<std::int64_t>(clamp_page_limit(limit)))});
+    if (!rows) return fail(std::move(rows.error()));
+    std::vector<LeaseRecord> expired;
+    while (*rows->step()) {
+      LeaseRecord lease;
+      lease.agenda_id = rows->column_text(0);
+      lease.epoch = static_cast<std::uint64_t>(rows->column_int64(1));
+      lease.holder = rows->column_text(2);
+      lease.expires_at = from_millis(rows->column_int64(3));
+      expired.push_back(std::move(lease));
+    }
+    return expired;
+  });
 }
 
 Result<void> PostgresStore::reclaim_lease(std::string_view agenda_id, std::uint64_t epoch,
