@@ -36,19 +36,25 @@ struct JwtSettings {
   }
 };
 
+// The secret in the file `path` names (for `flag`), without the trailing newline an editor
+// adds.
+Result<std::string> read_secret_file(const std::string& path, std::string_view flag) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return fail(ErrorCode::kInvalidArgument, std::string(flag) + ": cannot read " + path);
+  std::stringstream contents;
+  contents << in.rdbuf();
+  std::string secret = contents.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  return secret;
+}
+
 // The JWT options of the flags, with the HS256 secret read from its file.
 Result<auth::JwtOptions> jwt_options(const JwtSettings& settings) {
   auth::JwtOptions options = settings.options;
   if (!settings.hs256_secret_file.empty()) {
-    std::ifstream in(settings.hs256_secret_file, std::ios::binary);
-    if (!in) return fail(ErrorCode::kInvalidArgument, "cannot read " + settings.hs256_secret_file);
-    std::stringstream secret;
-    secret << in.rdbuf();
-    options.hs256_secret = secret.str();
-    // A trailing newline is the editor's, not the key's.
-    while (!options.hs256_secret.empty() &&
-           (options.hs256_secret.back() == '\n' || options.hs256_secret.back() == '\r'))
-      options.hs256_secret.pop_back();
+    auto secret = read_secret_file(settings.hs256_secret_file, "--jwt-hs256-secret-file");
+    if (!secret) return fail(secret.error());
+    options.hs256_secret = std::move(*secret);
   }
   options.public_key_files = settings.public_key_files;
   options.jwks_file = settings.jwks_file;
@@ -58,6 +64,9 @@ Result<auth::JwtOptions> jwt_options(const JwtSettings& settings) {
 struct ServerSettings {
   std::string listen = "127.0.0.1:8080";
   std::string data = "./pop-data";
+  std::string store;  // empty: SQLite in `data`
+  std::string store_password_file;
+  std::size_t store_connections = 8;
   std::string handlers_path;
   RunnerSettings runner;  // the embedded puller's
   std::size_t capacity = 4;
@@ -102,6 +111,21 @@ Result<server::ServerConfig> server_config(const ServerSettings& settings,
     return fail(ErrorCode::kInvalidArgument, "--max-body-memory: " + body_memory.error().message);
   config.max_body_memory_bytes = static_cast<std::size_t>(*body_memory);
   config.data_directory = settings.data;
+  if (!settings.store.empty()) {
+    if (!settings.store.starts_with("postgresql://") && !settings.store.starts_with("postgres://"))
+      return fail(ErrorCode::kInvalidArgument,
+                  "--store must be a PostgreSQL URI (postgresql://...); without it agendas are "
+                  "kept in SQLite under --data");
+    config.store_uri = settings.store;
+    config.store_connections = settings.store_connections;
+    if (!settings.store_password_file.empty()) {
+      auto password = read_secret_file(settings.store_password_file, "--store-password-file");
+      if (!password) return fail(password.error());
+      config.store_password = std::move(*password);
+    }
+  } else if (!settings.store_password_file.empty()) {
+    return fail(ErrorCode::kInvalidArgument, "--store-password-file needs --store");
+  }
   config.lease_duration =
       std::chrono::milliseconds(static_cast<long long>(settings.lease_seconds * 1000));
   config.max_connections = settings.max_connections;
@@ -168,7 +192,8 @@ int serve(const ServerSettings& settings) {
   if (!server) return fail_server_start("", server.error());
   logger.info("listening on " + std::string(settings.tls_certificate.empty() ? "http" : "https") +
               "://" + listen_host + ":" + std::to_string((*server)->port()) + ", data in " +
-              (*server)->data_directory().string());
+              (*server)->data_directory().string() +
+              (settings.store.empty() ? "" : ", agendas in " + settings.store));
 
   {
     std::unique_lock lock(mutex);
@@ -189,6 +214,18 @@ Command add_server_command(CLI::App& app) {
       ->capture_default_str();
   server->add_option("--data", settings->data, "Directory for the database and work files")
       ->capture_default_str();
+  server->add_option("--store", settings->store,
+                     "Keep agendas in PostgreSQL at this URI (postgresql://HOST/DB?...), shared "
+                     "by replicas; default: SQLite in --data");
+  server
+      ->add_option("--store-password-file", settings->store_password_file,
+                   "File with the PostgreSQL password (else PGPASSWORD or PGPASSFILE)")
+      ->check(CLI::ExistingFile);
+  server
+      ->add_option("--store-connections", settings->store_connections,
+                   "PostgreSQL connections for reads (one more writes)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   server->add_option("--handlers", settings->handlers_path,
                      "Handler registry (JSON or YAML) for validation and the embedded puller");
   server->add_option("--resource", settings->resources,

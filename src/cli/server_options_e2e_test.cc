@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "testing/postgres_cluster.h"
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
 
@@ -51,6 +53,43 @@ TEST(ServerOptions, ABodyMemoryBudgetBelowTheLargestRouteBodyIsRefused) {
   const auto started = start_with({"--max-body-memory", "64Mi"});
   EXPECT_NE(started.out.find("listening"), std::string::npos) << started.out << started.err;
   EXPECT_EQ(started.exit_status, 0) << started.err;
+}
+
+// A password never reaches a process listing or a log: a URI that holds one is refused
+// without repeating it; from a file it is used and not shown.
+TEST(ServerOptions, APostgresStoreTakesItsPasswordFromAFileNeverFromTheUri) {
+  testing::PostgresCluster database;
+  // Two commands: CREATE DATABASE cannot run in the transaction of a multi-statement -c.
+  ASSERT_EQ(database.psql("CREATE ROLE pop LOGIN PASSWORD 'sesame-4711'").exit_status, 0);
+  ASSERT_EQ(database.psql("CREATE DATABASE pop OWNER pop").exit_status, 0);
+  database.require_password_of("pop");
+  const std::string socket = database.socket_directory().string();
+  const std::string with_password = "postgresql://pop:sesame-4711@/pop?host=" + socket;
+  const auto refused = start_with({"--store", with_password});
+  EXPECT_EQ(refused.exit_status, 2) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("PGPASSWORD"), std::string::npos) << refused.err;
+  EXPECT_EQ((refused.out + refused.err).find("sesame"), std::string::npos) << refused.err;
+
+  const auto no_password = start_with({"--store", "postgresql://pop@/pop?host=" + socket});
+  EXPECT_EQ(no_password.exit_status, 2) << no_password.out << no_password.err;
+  EXPECT_NE(no_password.err.find("password"), std::string::npos) << no_password.err;
+
+  const auto not_postgres = start_with({"--store", "mysql://localhost/pop"});
+  EXPECT_EQ(not_postgres.exit_status, 2) << not_postgres.err;
+  EXPECT_NE(not_postgres.err.find("--store"), std::string::npos) << not_postgres.err;
+
+  const TempDir dir = TempDir::create("pop-store-password-").value();
+  const auto password_file = dir.path() / "password";
+  std::ofstream(password_file) << "sesame-4711\n";
+  const auto started = start_with({"--store", "postgresql://pop@/pop?host=" + socket,
+                                   "--store-password-file", password_file.string()});
+  EXPECT_NE(started.out.find("listening"), std::string::npos) << started.out << started.err;
+  EXPECT_NE(started.out.find("agendas in postgresql://pop@/pop"), std::string::npos) << started.out;
+  EXPECT_EQ((started.out + started.err).find("sesame"), std::string::npos) << started.out;
+  EXPECT_EQ(started.exit_status, 0) << started.err;
+  EXPECT_EQ(
+      database.psql("SELECT tableowner FROM pg_tables WHERE tablename = 'agendas'", "pop").out,
+      "pop\n");
 }
 
 }  // namespace

@@ -31,7 +31,7 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire() {
   ++open_;
   lock.unlock();
   // Outside the lock: connecting takes a round trip, or libpq's connect timeout.
-  auto opened = Connection::open(options_.uri);
+  auto opened = Connection::open(options_.uri, options_.password);
   if (!opened) {
     lock.lock();
     --open_;

@@ -19,6 +19,7 @@ namespace pop::postgres {
 
 struct ConnectionPoolOptions {
   std::string uri;                                  // libpq connection URI or key=value string
+  std::string password;                             // empty: PGPASSWORD or the password file
   std::size_t size = 8;                             // connections at most, open or being opened
   std::chrono::milliseconds acquire_timeout{5000};  // waiting for a free connection
   const Clock* clock = &system_clock();

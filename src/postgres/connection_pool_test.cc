@@ -15,7 +15,11 @@ using namespace std::chrono_literals;
 class ConnectionPoolTest : public ::testing::Test {
  protected:
   ConnectionPoolOptions options(std::size_t size) {
-    return {.uri = cluster_.uri(), .size = size, .acquire_timeout = 5s, .clock = &clock_};
+    return {.uri = cluster_.uri(),
+            .password = {},
+            .size = size,
+            .acquire_timeout = 5s,
+            .clock = &clock_};
   }
 
   pop::testing::PostgresCluster cluster_;

@@ -50,8 +50,37 @@ std::size_t Rows::affected() const {
 
 void Connection::Finish::operator()(pg_conn* connection) const { PQfinish(connection); }
 
-Result<Connection> Connection::open(const std::string& uri) {
-  Connection connection(PQconnectdb(uri.c_str()));
+Result<bool> uri_has_password(const std::string& uri) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(uri.c_str(), &error);
+  if (options == nullptr) {
+    Error failure{
+        ErrorCode::kInvalidArgument, "invalid PostgreSQL connection string: " + trimmed(error), {}};
+    PQfreemem(error);
+    return fail(std::move(failure));
+  }
+  bool has_password = false;
+  for (const PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
+    if (std::string_view(option->keyword) == "password" && option->val != nullptr &&
+        option->val[0] != '\0')
+      has_password = true;
+  }
+  PQconninfoFree(options);
+  return has_password;
+}
+
+Result<Connection> Connection::open(const std::string& uri, const std::string& password) {
+  // The URI is expanded into its parts (expand_dbname); a password given apart is added
+  // after it, so it wins over one from the environment or the password file.
+  std::vector<const char*> keywords{"dbname"};
+  std::vector<const char*> values{uri.c_str()};
+  if (!password.empty()) {
+    keywords.push_back("password");
+    values.push_back(password.c_str());
+  }
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
+  Connection connection(PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1));
   if (!connection.connection_)
     return fail(ErrorCode::kUnavailable, "cannot connect to PostgreSQL: out of memory");
   if (PQstatus(connection.connection_.get()) != CONNECTION_OK) {

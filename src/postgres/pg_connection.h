@@ -47,12 +47,18 @@ struct StatementError {
   std::string sqlstate;
 };
 
+// Whether `uri` carries a password itself (postgresql://user:secret@host/db or password=...):
+// one that would show in process listings and logs. kInvalidArgument: libpq cannot parse it
+// (its reason, which never repeats a password).
+Result<bool> uri_has_password(const std::string& uri);
+
 class Connection {
  public:
   // Connects to `uri` (a libpq connection URI or key=value string). kUnavailable naming
   // libpq's reason when the server cannot be reached or refuses; the message never contains
   // the password.
-  static Result<Connection> open(const std::string& uri);
+  // `password`, when not empty, is used instead of one from PGPASSWORD or the password file.
+  static Result<Connection> open(const std::string& uri, const std::string& password = {});
 
   Connection(Connection&&) noexcept = default;
   Connection& operator=(Connection&&) noexcept = default;

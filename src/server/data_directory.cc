@@ -79,6 +79,7 @@ bool present(const fs::path& path) {
 // hash) or a work directory; if its database is gone (missing, or empty with no write-ahead
 // log that SQLite would recover from), starting would begin a new installation over it.
 Result<void> check_database_kept(const fs::path& directory, std::string_view database_file) {
+  if (database_file.empty()) return {};  // the database is elsewhere
   const fs::path database = directory / database_file;
   const fs::path wal = directory / (std::string(database_file) + "-wal");
   if (non_empty_file(database) || non_empty_file(wal)) return {};

@@ -36,14 +36,13 @@ class DataDirectory {
   static constexpr std::string_view kWorkDirectoryName = "work";
 
   // Creates `path` (0700) when missing, locks it, checks that it still has the database
-  // `database_file` if it was in use, and removes group and other access from it and from
-  // everything under it but the contents of kWorkDirectoryName. Symbolic links are left
-  // alone, never followed, also when one replaces an entry while the walk runs: each entry
-  // is reached through its parent's descriptor. Directories more than 32 levels down are
-  // left as they are.
-  // kConflict: another process holds the lock (the message names the directory and the
-  // holder's pid), or the directory was in use and lost its database (the message says
-  // what to do). kUnavailable: the directory or lock file cannot be created or locked.
+  // `database_file` if it was in use (unless empty: a database kept elsewhere), and removes group
+  // and other access from it and from everything under it but the contents of kWorkDirectoryName.
+  // Symbolic links are left alone, never followed, also when one replaces an entry while the walk
+  // runs: each entry is reached through its parent's descriptor. Directories more than 32 levels
+  // down are left as they are. kConflict: another process holds the lock (the message names the
+  // directory and the holder's pid), or the directory was in use and lost its database (the message
+  // says what to do). kUnavailable: the directory or lock file cannot be created or locked.
   static Result<DataDirectory> claim(const std::filesystem::path& path,
                                      std::string_view database_file);
 

@@ -28,6 +28,7 @@
 #include "service/reports/report_secret.h"
 #include "service/reports/report_service.h"
 #include "service/tokens/token_service.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_readiness.h"
 #include "util/open_file_limit.h"
@@ -138,8 +139,10 @@ struct Server::Parts {
 };
 
 Result<void> Server::Parts::open_store() {
-  // Before anything in the directory is read or written; held until the server goes.
-  auto claimed = DataDirectory::claim(config.data_directory, "pop.db");
+  const bool on_postgres = !config.store_uri.empty();
+  // Before anything in the directory is read or written; held until the server goes. With
+  // PostgreSQL no database file is there to be lost.
+  auto claimed = DataDirectory::claim(config.data_directory, on_postgres ? "" : "pop.db");
   if (!claimed) return fail(claimed.error());  // the message names the directory
   data.emplace(std::move(*claimed));
   if (!data->tightened().empty()) {
@@ -147,12 +150,24 @@ Result<void> Server::Parts::open_store() {
         "tightened permissions (no access for group or others)",
         {{"directory", data->path().string()}, {"entries", describe_entries(data->tightened())}});
   }
+  const auto warn = [logger = config.logger](const std::string& line) { logger->warning(line); };
   if (config.shared_store != nullptr) {
     store = config.shared_store;
+  } else if (on_postgres) {
+    store::postgres::PostgresStoreOptions options;
+    options.uri = config.store_uri;
+    options.password = config.store_password;
+    options.read_connections = config.store_connections;
+    options.clock = config.clock;
+    options.warn = warn;
+    auto opened = store::postgres::PostgresStore::open(options);
+    if (!opened) return fail(in("cannot open the PostgreSQL store", opened.error()));
+    own_store = std::move(*opened);
+    store = own_store.get();
   } else {
     store::sqlite::SqliteStoreOptions options;
     options.data_directory = data->path();
-    options.warn = [logger = config.logger](const std::string& line) { logger->warning(line); };
+    options.warn = warn;
     auto opened = store::sqlite::SqliteStore::open(options);
     if (!opened)
       return fail(in("cannot open the store in " + config.data_directory.string(), opened.error()));
@@ -227,22 +242,51 @@ Result<void> Server::Parts::build_routes() {
   return {};
 }
 
+// Marks a shared database whose bootstrap admin token was issued.
+constexpr std::string_view kBootstrapMarker = "bootstrap-admin-token";
+
 // On the first start (no admin token file yet), an admin token for whoever runs the server,
 // in a file only its user can read.
 Result<void> Server::Parts::bootstrap_admin_token() {
   const auto path = data->path() / auth::kAdminTokenFileName;
   std::error_code ignored;
   if (std::filesystem::exists(path, ignored)) return {};
+  if (!config.store_uri.empty()) {
+    // Replicas share the database, each with its own data directory: only the first to start
+    // on the database issues the bootstrap token. The marker is created first and once.
+    store::DocumentRecord marker;
+    marker.kind = store::DocumentKind::kServerSecret;
+    marker.id = kBootstrapMarker;
+    marker.added_time = marker.updated_time = now();
+    marker.document = {{"adminTokenFile", path.string()}};
+    auto created = store->create_document(marker);
+    if (!created && created.error().code == ErrorCode::kConflict) {
+      config.logger->info(
+          "not creating an admin token: the database's was issued by the first server to start "
+          "on it");
+      return {};
+    }
+    if (!created) return fail(in("cannot create the admin token", created.error()));
+  }
   service::NewToken admin;
   admin.role = auth::Role::kAdmin;
   admin.description = "bootstrap admin token of " + path.string();
+  // Undone when no token reaches the file, so that the next start tries again.
+  const auto forget_marker = [&] {
+    if (!config.store_uri.empty())
+      (void)store->delete_document(store::DocumentKind::kServerSecret, kBootstrapMarker, 1);
+  };
   auto issued = tokens->issue(admin, "pop server");
-  if (!issued) return fail(in("cannot create the admin token", issued.error()));
+  if (!issued) {
+    forget_marker();
+    return fail(in("cannot create the admin token", issued.error()));
+  }
   const std::string id = issued->document.value("id", "");
   if (auto written = auth::write_admin_token_file(path, issued->token); !written) {
     // Nobody could ever present this token: take it back rather than leave a live admin
     // credential that no file records.
     (void)tokens->revoke(auth::admin_principal("pop server"), id);
+    forget_marker();
     return fail(in("cannot create the admin token", written.error()));
   }
   config.logger->info("created an admin token", {{"id", id}, {"file", path.string()}});

@@ -46,8 +46,15 @@ struct ServerConfig {
   // shared, the SQLite store; claimed (locked) for as long as the server runs.
   std::filesystem::path data_directory = "./pop-data";
   // A store shared with others (other servers of one test process); it must outlive the
-  // server. Null: the server opens its own SQLite store in data_directory.
+  // server. Null: the server opens its own store, as `store` says.
   store::Store* shared_store = nullptr;
+  // Where agendas are kept when no store is shared: empty for SQLite in data_directory; a
+  // PostgreSQL connection URI (postgresql://...) for a database that replicas share.
+  std::string store_uri;
+  // PostgreSQL: the password, when not from PGPASSWORD or the password file; the pool of
+  // read connections.
+  std::string store_password;
+  std::size_t store_connections = 8;
   HandlerRegistry registry;  // the handler types agendas may name
   std::chrono::milliseconds lease_duration{30'000};
   std::optional<auth::JwtOptions> jwt = {};  // accept JWTs signed by these keys; checked at `clock`

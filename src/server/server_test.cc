@@ -10,6 +10,7 @@
 #include "store/sqlite/sqlite_store.h"
 #include "testing/api_client.h"
 #include "testing/captured_log.h"
+#include "testing/postgres_cluster.h"
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
 
@@ -52,28 +53,37 @@ class ServerAssemblyTest : public ::testing::Test {
     return pop::testing::api_client(server.url(), token);
   }
 
+  // An embedded puller with the local runner.
+  static EmbeddedPullerConfig local_puller() {
+    return EmbeddedPullerConfig{[](const fs::path& work_root, const std::string&, Logger&,
+                                   Clock& clock) -> Result<std::unique_ptr<Runner>> {
+      auto runner = LocalRunner::create({.work_root = work_root, .clock = &clock});
+      if (!runner) return fail(runner.error());
+      return std::unique_ptr<Runner>(std::move(*runner));
+    }};
+  }
+
+  // Four operations of the sample handler; the last one's result is [2, 3].
+  static Json diamond() {
+    return Json::parse(R"({
+      "operations": [
+        {"name": "top", "type": "sample", "payload": {"resultPayload": {"n": 2}}},
+        {"name": "left", "type": "sample", "payload": {"resultPayload": "@<top.out::n>"}},
+        {"name": "right", "type": "sample", "payload": {"resultPayload": 3}},
+        {"name": "join", "type": "sample",
+         "payload": {"resultPayload": ["@<left.out>", "@<right.out>"]}}]})");
+  }
+
   std::optional<TempDir> dir_;
   pop::testing::CapturedLog log_;
 };
 
 TEST_F(ServerAssemblyTest, RunsADiamondWithItsEmbeddedPuller) {
   ServerConfig with_puller = config("one");
-  with_puller.embedded_puller =
-      EmbeddedPullerConfig{[](const fs::path& work_root, const std::string&, Logger&,
-                              Clock& clock) -> Result<std::unique_ptr<Runner>> {
-        auto runner = LocalRunner::create({.work_root = work_root, .clock = &clock});
-        if (!runner) return fail(runner.error());
-        return std::unique_ptr<Runner>(std::move(*runner));
-      }};
+  with_puller.embedded_puller = local_puller();
   auto server = start(std::move(with_puller));
   auto admin = client(*server);
-  auto submitted = http_client::request_json(admin, "POST", "/v1/agendas", Json::parse(R"({
-    "operations": [
-      {"name": "top", "type": "sample", "payload": {"resultPayload": {"n": 2}}},
-      {"name": "left", "type": "sample", "payload": {"resultPayload": "@<top.out::n>"}},
-      {"name": "right", "type": "sample", "payload": {"resultPayload": 3}},
-      {"name": "join", "type": "sample",
-       "payload": {"resultPayload": ["@<left.out>", "@<right.out>"]}}]})"));
+  auto submitted = http_client::request_json(admin, "POST", "/v1/agendas", diamond());
   ASSERT_TRUE(submitted) << submitted.error().message;
   const std::string id = (*submitted)["id"];
   Json progress;
@@ -128,6 +138,50 @@ TEST_F(ServerAssemblyTest, ThreeServersOnOneStoreServeTheSameAgendasAndTokens) {
   }
   // Each server bootstrapped its own admin token, into its own data directory.
   EXPECT_EQ(log_.with_message("created an admin token").size(), 3u);
+}
+
+TEST_F(ServerAssemblyTest, ReplicasOnOnePostgresDatabaseShareAgendasTokensAndOneAdminToken) {
+  pop::testing::PostgresCluster database;
+  std::vector<std::unique_ptr<Server>> replicas;
+  for (const char* name : {"a", "b", "c"}) {
+    ServerConfig replica = config(name);
+    replica.store_uri = database.uri();
+    if (replicas.size() == 1) replica.embedded_puller = local_puller();
+    replicas.push_back(start(std::move(replica)));
+  }
+  // The first replica on the empty database issued the admin token; it works on all three.
+  EXPECT_EQ(log_.with_message("created an admin token").size(), 1u);
+  for (const char* name : {"b", "c"})
+    EXPECT_FALSE(fs::exists(dir_->path() / name / auth::kAdminTokenFileName)) << name;
+  const std::string admin_token =
+      auth::read_admin_token_file(dir_->path() / "a" / auth::kAdminTokenFileName).value_or("");
+  ASSERT_FALSE(admin_token.empty());
+  auto through_b = client(*replicas[1], admin_token);
+  auto submitted = http_client::request_json(through_b, "POST", "/v1/agendas", diamond());
+  ASSERT_TRUE(submitted) << submitted.error().message;
+  const std::string id = (*submitted)["id"];
+  auto through_c = client(*replicas[2], admin_token);
+  Json progress;
+  ASSERT_TRUE(pop::testing::eventually(
+      [&] {
+        auto read = http_client::request_json(through_c, "GET", "/v1/agendas/" + id + "/progress");
+        if (read) progress = *read;
+        return read && progress["processingState"] == "COMPLETE";
+      },
+      std::chrono::seconds(30)))
+      << progress.dump(2);
+  EXPECT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
+  // Restarted, the first replica does not issue another token: the database has one.
+  replicas[0]->stop();
+  replicas[0].reset();
+  fs::remove(dir_->path() / "a" / auth::kAdminTokenFileName);
+  ServerConfig again = config("a");
+  again.store_uri = database.uri();
+  replicas[0] = start(std::move(again));
+  EXPECT_EQ(log_.with_message("created an admin token").size(), 1u);
+  auto through_a = client(*replicas[0], admin_token);
+  auto listed = http_client::request_json(through_a, "GET", "/v1/agendas");
+  ASSERT_TRUE(listed) << listed.error().message;
 }
 
 TEST_F(ServerAssemblyTest, AFailedStartNamesThePartAndReleasesWhatItTook) {

@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -52,10 +53,10 @@ class PostgresCluster {
   PostgresCluster(const PostgresCluster&) = delete;
   PostgresCluster& operator=(const PostgresCluster&) = delete;
 
-  // A libpq URI of the cluster's `postgres` database as the `postgres` superuser.
-  std::string uri() const {
-    return "postgresql:///postgres?host=" + directory_.string() + "&port=" + std::to_string(kPort) +
-           "&user=postgres";
+  // A libpq URI of one of the cluster's databases as the `postgres` superuser.
+  std::string uri(const std::string& database = "postgres") const {
+    return "postgresql:///" + database + "?host=" + directory_.string() +
+           "&port=" + std::to_string(kPort) + "&user=postgres";
   }
   const std::filesystem::path& socket_directory() const { return directory_; }
 
@@ -77,10 +78,23 @@ class PostgresCluster {
         {std::string(kBin) + "pg_ctl", "-D", data().string(), "-m", "immediate", "-w", "stop"});
   }
 
+  // From now on `user` must give its password (SCRAM) to connect; everyone else is still
+  // trusted. Throws when the configuration cannot be reloaded.
+  void require_password_of(const std::string& user) {
+    const std::filesystem::path hba = data() / "pg_hba.conf";
+    const std::string rules = read_file(hba);
+    {
+      std::ofstream rewritten(hba, std::ios::trunc);
+      rewritten << "local all " << user << " scram-sha-256\n" << rules;
+    }
+    if (psql("SELECT pg_reload_conf()").exit_status != 0)
+      throw std::runtime_error("cannot reload the configuration");
+  }
+
   // Runs `sql` with psql (stops at the first error): its output, tuples only, unaligned.
-  ProcessResult psql(const std::string& sql) const {
+  ProcessResult psql(const std::string& sql, const std::string& database = "postgres") const {
     return run({std::string(kBin) + "psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d",
-                uri(), "-c", sql});
+                uri(database), "-c", sql});
   }
 
  private:

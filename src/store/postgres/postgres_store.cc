@@ -13,7 +13,8 @@ namespace {
 
 ::pop::postgres::ConnectionPoolOptions pool_options(const PostgresStoreOptions& options,
                                                     std::size_t size) {
-  return {options.uri, std::max<std::size_t>(size, 1), options.acquire_timeout, options.clock};
+  return {options.uri, options.password, std::max<std::size_t>(size, 1), options.acquire_timeout,
+          options.clock};
 }
 
 Result<InsertedAgenda> insert_agenda_rows(Connection& db, const NewAgenda& request,
@@ -101,8 +102,16 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(const PostgresStoreOp
 
 Result<std::unique_ptr<PostgresStore>> PostgresStore::open(
     const PostgresStoreOptions& options, std::span<const ::pop::postgres::Migration> migrations) {
+  auto with_password = ::pop::postgres::uri_has_password(options.uri);
+  if (!with_password) return fail(std::move(with_password.error()));
+  if (*with_password) {
+    return fail(ErrorCode::kInvalidArgument,
+                "the connection URI holds a password, which would show in process listings and "
+                "logs: give it in PGPASSWORD, a password file (PGPASSFILE) or "
+                "--store-password-file instead");
+  }
   {
-    auto connection = Connection::open(options.uri);
+    auto connection = Connection::open(options.uri, options.password);
     if (!connection) return fail(std::move(connection.error()));
     if (auto migrated = ::pop::postgres::migrate(*connection, migrations); !migrated) {
       return fail(std::move(migrated.error()));

@@ -26,9 +26,10 @@
 namespace pop::store::postgres {
 
 struct PostgresStoreOptions {
-  // A libpq connection URI or key=value string. Passwords come from PGPASSWORD or the
-  // password file (PGPASSFILE, ~/.pgpass), never from here in logs.
+  // A libpq connection URI or key=value string, without a password (open() refuses one).
   std::string uri;
+  // Empty: PGPASSWORD or the password file (PGPASSFILE, ~/.pgpass), as libpq finds them.
+  std::string password;
   std::size_t read_connections = 8;
   std::size_t max_batch = 512;  // most writes committed together
   // How long a read waits for a free connection, and the clock that times it.
@@ -42,7 +43,7 @@ class PostgresStore final : public Store {
  public:
   // Connects, and brings the schema up to date (safely when several replicas start at once).
   // kUnavailable: the database cannot be reached, or its schema is newer than this build
-  // knows.
+  // knows. kInvalidArgument: the URI cannot be parsed, or holds a password.
   static Result<std::unique_ptr<PostgresStore>> open(const PostgresStoreOptions& options);
   // The same with another migration list, for testing upgrades.
   static Result<std::unique_ptr<PostgresStore>> open(
