@@ -170,4 +170,19 @@ class GroupCommit {
   std::thread writer_;  // last: starts after everything it uses exists
 };
 
+// Runs `write`, a unit of work that returns a value (Result<T>), through `writer` (a
+// GroupCommit, or a store's batcher over one) and returns that value once it is committed.
+template <typename T, typename Writer, typename Write>
+Result<T> run_returning(Writer& writer, Write write) {
+  T value{};
+  auto done = writer.run([&](auto& db) -> Result<void> {
+    auto result = write(db);
+    if (!result) return fail(std::move(result.error()));
+    value = std::move(*result);
+    return {};
+  });
+  if (!done) return fail(std::move(done.error()));
+  return value;
+}
+
 }  // namespace pop::store

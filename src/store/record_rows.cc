@@ -29,6 +29,21 @@ Result<std::optional<EncodedProgress>> encode_progress(
   return std::optional<EncodedProgress>(std::move(*encoded));
 }
 
+Result<EncodedNewAgenda> encode_new_agenda(const NewAgenda& request) {
+  auto document = encode_json(request.agenda.document, "agenda document");
+  if (!document) return fail(std::move(document.error()));
+  auto progress = encode_progress(request.progress);
+  if (!progress) return fail(std::move(progress.error()));
+  std::optional<std::string> audit_details;
+  if (request.audit) {
+    auto encoded = encode_json(request.audit->details, "audit details");
+    if (!encoded) return fail(std::move(encoded.error()));
+    audit_details = std::move(*encoded);
+  }
+  return EncodedNewAgenda{&request, std::move(*document), std::move(*progress),
+                          std::move(audit_details)};
+}
+
 LeaseRecord to_lease_record(std::string_view agenda_id, const LeaseRow& row) {
   LeaseRecord lease;
   lease.agenda_id = agenda_id;

@@ -155,6 +155,16 @@ struct EncodedProgress {
 Result<EncodedProgress> encode_progress(const ProgressRecord& record);
 Result<std::optional<EncodedProgress>> encode_progress(const std::optional<ProgressRecord>& record);
 
+// A NewAgenda with its documents serialized, as encode_progress does for progress.
+struct EncodedNewAgenda {
+  const NewAgenda* request;
+  std::string document;
+  EncodedProgress progress;
+  std::optional<std::string> audit_details;  // set when request->audit is
+};
+
+Result<EncodedNewAgenda> encode_new_agenda(const NewAgenda& request);
+
 // An agenda's key and lease columns.
 struct LeaseRow {
   std::int64_t agenda_sequence = 0;

@@ -17,10 +17,8 @@ namespace {
           options.clock};
 }
 
-Result<InsertedAgenda> insert_agenda_rows(Connection& db, const NewAgenda& request,
-                                          const std::string& agenda_document,
-                                          const EncodedProgress& progress,
-                                          const std::optional<std::string>& audit_details) {
+Result<InsertedAgenda> insert_agenda_rows(Connection& db, const EncodedNewAgenda& encoded) {
+  const NewAgenda& request = *encoded.request;
   const AgendaRecord& agenda = request.agenda;
   // First, because it locks: from here until the commit no other replica inserts an agenda,
   // so the key lookup below sees every agenda committed before this one.
@@ -45,12 +43,12 @@ Result<InsertedAgenda> insert_agenda_rows(Connection& db, const NewAgenda& reque
       {parameter(*sequence), agenda.id, agenda.customer_id, agenda.resource_pool_id,
        agenda.insight_id, agenda.link_id, parameter(std::int64_t{agenda.priority}),
        parameter(to_millis(agenda.added_time)), parameter(to_millis(agenda.updated_time)),
-       agenda.title, agenda_document});
+       agenda.title, encoded.document});
   if (!inserted) return fail(std::move(inserted.error()));
   if (inserted->affected() == 0) {
     return fail(ErrorCode::kConflict, "an agenda with id " + agenda.id + " already exists");
   }
-  if (auto done = insert_progress(db, *sequence, progress); !done) {
+  if (auto done = insert_progress(db, *sequence, encoded.progress); !done) {
     return fail(std::move(done.error()));
   }
   if (auto done = insert_lease(db, *sequence); !done) return fail(std::move(done.error()));
@@ -61,7 +59,7 @@ Result<InsertedAgenda> insert_agenda_rows(Connection& db, const NewAgenda& reque
     if (!key) return fail(std::move(key.error()));
   }
   if (request.audit) {
-    if (auto done = insert_audit_row(db, *request.audit, *audit_details); !done)
+    if (auto done = insert_audit_row(db, *request.audit, *encoded.audit_details); !done)
       return fail(std::move(done.error()));
   }
   return InsertedAgenda{agenda.id, *sequence, false};
@@ -129,25 +127,10 @@ PostgresStore::PostgresStore(const PostgresStoreOptions& options)
 PostgresStore::~PostgresStore() = default;
 
 Result<InsertedAgenda> PostgresStore::insert_agenda(const NewAgenda& request) {
-  auto agenda_document = encode_json(request.agenda.document, "agenda document");
-  if (!agenda_document) return fail(std::move(agenda_document.error()));
-  auto progress = encode_progress(request.progress);
-  if (!progress) return fail(std::move(progress.error()));
-  std::optional<std::string> audit_details;
-  if (request.audit) {
-    auto encoded = encode_json(request.audit->details, "audit details");
-    if (!encoded) return fail(std::move(encoded.error()));
-    audit_details = std::move(*encoded);
-  }
-  InsertedAgenda inserted;
-  auto done = writer_->run([&](Connection& db) -> Result<void> {
-    auto result = insert_agenda_rows(db, request, *agenda_document, *progress, audit_details);
-    if (!result) return fail(std::move(result.error()));
-    inserted = std::move(*result);
-    return {};
-  });
-  if (!done) return fail(std::move(done.error()));
-  return inserted;
+  auto encoded = encode_new_agenda(request);
+  if (!encoded) return fail(std::move(encoded.error()));
+  return run_returning<InsertedAgenda>(
+      *writer_, [&](Connection& db) { return insert_agenda_rows(db, *encoded); });
 }
 
 Result<AgendaRecord> PostgresStore::get_agenda(std::string_view id) {
@@ -223,20 +206,6 @@ Result<ProgressRecord> PostgresStore::get_progress(std::string_view agenda_id) {
     if (!rows) return fail(std::move(rows.error()));
     if (!*rows->step()) return fail(ErrorCode::kNotFound, "no agenda " + std::string(agenda_id));
     return reported(read_progress_row(*rows));
-  });
-}
-
-Result<void> PostgresStore::update_progress(const ProgressRecord& progress,
-                                            std::optional<std::uint64_t> fence_epoch) {
-  auto encoded = encode_progress(progress);
-  if (!encoded) return fail(std::move(encoded.error()));
-  return writer_->run([&](Connection& db) -> Result<void> {
-    auto lease = find_lease(db, progress.agenda_id, /*lock=*/true);
-    if (!lease) return fail(std::move(lease.error()));
-    if (fence_epoch && !lease->held_with(*fence_epoch)) {
-      return lease_conflict(progress.agenda_id, *lease, *fence_epoch);
-    }
-    return replace_progress(db, lease->agenda_sequence, *encoded);
   });
 }
 

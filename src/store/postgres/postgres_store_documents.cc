@@ -125,15 +125,8 @@ Result<void> PostgresStore::delete_document(DocumentKind kind, std::string_view 
 Result<std::int64_t> PostgresStore::append_audit(const AuditRecord& record) {
   auto details = encode_json(record.details, "audit details");
   if (!details) return fail(std::move(details.error()));
-  std::int64_t sequence = 0;
-  auto done = writer_->run([&](Connection& db) -> Result<void> {
-    auto inserted = insert_audit_row(db, record, *details);
-    if (!inserted) return fail(std::move(inserted.error()));
-    sequence = *inserted;
-    return {};
-  });
-  if (!done) return fail(std::move(done.error()));
-  return sequence;
+  return run_returning<std::int64_t>(
+      *writer_, [&](Connection& db) { return insert_audit_row(db, record, *details); });
 }
 
 Result<Page<AuditRecord>> PostgresStore::list_audit(const AuditQuery& request) {

@@ -79,10 +79,8 @@ Result<AgendaRecord> single_agenda(StatementUse& statement, std::string_view id)
   return read_agenda_row(*statement);
 }
 
-Result<InsertedAgenda> insert_agenda_row(Connection& db, const NewAgenda& request,
-                                         const std::string& agenda_document,
-                                         const EncodedProgress& progress,
-                                         const std::optional<std::string>& audit_details) {
+Result<InsertedAgenda> insert_agenda_row(Connection& db, const EncodedNewAgenda& encoded) {
+  const NewAgenda& request = *encoded.request;
   const AgendaRecord& agenda = request.agenda;
   if (!request.idempotency_key.empty()) {
     auto replay = db.prepare(
@@ -114,13 +112,13 @@ Result<InsertedAgenda> insert_agenda_row(Connection& db, const NewAgenda& reques
   row.bind(7, to_millis(agenda.added_time));
   row.bind(8, to_millis(agenda.updated_time));
   row.bind(9, agenda.title);
-  row.bind(10, agenda_document);
+  row.bind(10, encoded.document);
   if (auto done = row.run(); !done) return fail(std::move(done.error()));
   if (db.changes() == 0) {
     return fail(ErrorCode::kConflict, "an agenda with id " + agenda.id + " already exists");
   }
   const std::int64_t sequence = db.last_insert_rowid();
-  if (auto done = insert_progress(db, sequence, progress); !done) {
+  if (auto done = insert_progress(db, sequence, encoded.progress); !done) {
     return fail(std::move(done.error()));
   }
   if (!request.idempotency_key.empty()) {
@@ -133,7 +131,7 @@ Result<InsertedAgenda> insert_agenda_row(Connection& db, const NewAgenda& reques
     if (auto done = (*key)->run(); !done) return fail(std::move(done.error()));
   }
   if (request.audit) {
-    if (auto done = insert_audit_row(db, *request.audit, *audit_details); !done)
+    if (auto done = insert_audit_row(db, *request.audit, *encoded.audit_details); !done)
       return fail(std::move(done.error()));
   }
   return InsertedAgenda{agenda.id, sequence, false};
@@ -206,25 +204,10 @@ SqliteStore::SqliteStore(std::filesystem::path database_path, std::unique_ptr<Wr
 SqliteStore::~SqliteStore() = default;
 
 Result<InsertedAgenda> SqliteStore::insert_agenda(const NewAgenda& request) {
-  auto agenda_document = encode_json(request.agenda.document, "agenda document");
-  if (!agenda_document) return fail(std::move(agenda_document.error()));
-  auto progress = encode_progress(request.progress);
-  if (!progress) return fail(std::move(progress.error()));
-  std::optional<std::string> audit_details;
-  if (request.audit) {
-    auto encoded = encode_json(request.audit->details, "audit details");
-    if (!encoded) return fail(std::move(encoded.error()));
-    audit_details = std::move(*encoded);
-  }
-  InsertedAgenda inserted;
-  auto done = writer_->run([&](Connection& db) -> Result<void> {
-    auto result = insert_agenda_row(db, request, *agenda_document, *progress, audit_details);
-    if (!result) return fail(std::move(result.error()));
-    inserted = std::move(*result);
-    return {};
-  });
-  if (!done) return fail(std::move(done.error()));
-  return inserted;
+  auto encoded = encode_new_agenda(request);
+  if (!encoded) return fail(std::move(encoded.error()));
+  return run_returning<InsertedAgenda>(
+      *writer_, [&](Connection& db) { return insert_agenda_row(db, *encoded); });
 }
 
 Result<AgendaRecord> SqliteStore::get_agenda(std::string_view id) {
@@ -308,20 +291,6 @@ Result<ProgressRecord> SqliteStore::get_progress(std::string_view agenda_id) {
   if (!row) return fail(std::move(row.error()));
   if (!*row) return fail(ErrorCode::kNotFound, "no agenda " + std::string(agenda_id));
   return reported(read_progress_row(**statement));
-}
-
-Result<void> SqliteStore::update_progress(const ProgressRecord& progress,
-                                          std::optional<std::uint64_t> fence_epoch) {
-  auto encoded = encode_progress(progress);
-  if (!encoded) return fail(std::move(encoded.error()));
-  return writer_->run([&](Connection& db) -> Result<void> {
-    auto lease = find_lease(db, progress.agenda_id);
-    if (!lease) return fail(std::move(lease.error()));
-    if (fence_epoch && !lease->held_with(*fence_epoch)) {
-      return lease_conflict(progress.agenda_id, *lease, *fence_epoch);
-    }
-    return replace_progress(db, lease->agenda_sequence, *encoded);
-  });
 }
 
 Result<void> SqliteStore::probe_write(WallTime now) {

@@ -4,6 +4,7 @@
 #include <string>
 #include <utility>
 
+#include "store/lease_writes.h"
 #include "store/sqlite/sqlite_agenda_rows.h"
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_codec.h"
@@ -11,16 +12,21 @@
 namespace pop::store::sqlite {
 namespace {
 
-// Ends the lease in `row` and writes `progress` when given.
-Result<void> end_lease(Connection& db, LeaseRow row,
-                       const std::optional<EncodedProgress>& progress) {
-  row.holder.reset();
-  row.expires_ms.reset();
-  if (auto stored = store_lease(db, row); !stored) return stored;
-  if (progress) return replace_progress(db, row.agenda_sequence, *progress);
-  return {};
-}
-
+// The lease rows of store/lease_writes.h on SQLite: the single writer connection makes every
+// unit exclusive, so nothing is locked row by row.
+struct LeaseRows {
+  using Connection = sqlite::Connection;
+  static Result<LeaseRow> find_lease(Connection& db, std::string_view agenda_id) {
+    return sqlite::find_lease(db, agenda_id);
+  }
+  static Result<void> store_lease(Connection& db, const LeaseRow& row) {
+    return sqlite::store_lease(db, row);
+  }
+  static Result<void> replace_progress(Connection& db, std::int64_t agenda_sequence,
+                                       const EncodedProgress& progress) {
+    return sqlite::replace_progress(db, agenda_sequence, progress);
+  }
+};
 }  // namespace
 
 Result<LeaseRecord> SqliteStore::get_lease(std::string_view agenda_id) {
@@ -36,89 +42,23 @@ Result<std::uint64_t> SqliteStore::acquire_lease(const LeaseAcquisition& request
 
 std::vector<Result<std::uint64_t>> SqliteStore::acquire_leases(
     const std::vector<LeaseAcquisition>& requests) {
-  std::vector<Result<std::uint64_t>> results(requests.size(), std::uint64_t{0});
-  std::vector<std::optional<EncodedProgress>> progress(requests.size());
-  std::vector<WriteBatcher::Work> works;
-  std::vector<std::size_t> queued;  // index into requests of each unit of work
-  for (std::size_t i = 0; i < requests.size(); ++i) {
-    auto encoded = encode_progress(requests[i].progress);
-    if (!encoded) {
-      results[i] = fail(std::move(encoded.error()));
-      continue;
-    }
-    progress[i] = std::move(*encoded);
-    queued.push_back(i);
-    works.push_back([&, i](Connection& db) -> Result<void> {
-      const LeaseAcquisition& request = requests[i];
-      auto row = find_lease(db, request.agenda_id);
-      if (!row) return fail(std::move(row.error()));
-      if (row->epoch != request.expected_epoch) {
-        return epoch_mismatch(request.agenda_id, *row, request.expected_epoch);
-      }
-      if (row->holder && row->expires_ms.value_or(0) > to_millis(request.now)) {
-        return fail(ErrorCode::kConflict,
-                    "agenda " + request.agenda_id + " is leased to " + *row->holder);
-      }
-      row->epoch += 1;
-      row->holder = request.holder;
-      row->expires_ms = to_millis(request.expires_at);
-      if (auto stored = store_lease(db, *row); !stored) return stored;
-      if (progress[i]) {
-        if (auto written = replace_progress(db, row->agenda_sequence, *progress[i]); !written)
-          return written;
-      }
-      results[i] = row->epoch;
-      return {};
-    });
-  }
-  auto done = writer_->run_all(works);
-  for (std::size_t unit = 0; unit < done.size(); ++unit) {
-    if (!done[unit]) results[queued[unit]] = fail(std::move(done[unit].error()));
-  }
-  return results;
+  return lease_writes::acquire_leases<LeaseRows>(*writer_, requests);
 }
 
 Result<void> SqliteStore::renew_lease(std::string_view agenda_id, std::uint64_t epoch,
                                       WallTime expires_at) {
-  return writer_->run([&](Connection& db) -> Result<void> {
-    auto row = find_lease(db, agenda_id);
-    if (!row) return fail(std::move(row.error()));
-    if (!row->held_with(epoch)) return lease_conflict(agenda_id, *row, epoch);
-    row->expires_ms = to_millis(expires_at);
-    return store_lease(db, *row);
-  });
+  return lease_writes::renew_lease<LeaseRows>(*writer_, agenda_id, epoch, expires_at);
 }
 
 Result<void> SqliteStore::release_lease(std::string_view agenda_id, std::uint64_t epoch,
                                         const std::optional<ProgressRecord>& final_progress) {
-  auto progress = encode_progress(final_progress);
-  if (!progress) return fail(std::move(progress.error()));
-  return writer_->run([&](Connection& db) -> Result<void> {
-    auto row = find_lease(db, agenda_id);
-    if (!row) return fail(std::move(row.error()));
-    if (!row->held_with(epoch)) return lease_conflict(agenda_id, *row, epoch);
-    return end_lease(db, *row, *progress);
-  });
+  return lease_writes::release_lease<LeaseRows>(*writer_, agenda_id, epoch, final_progress);
 }
 
 Result<std::uint64_t> SqliteStore::revoke_lease(std::string_view agenda_id,
                                                 std::uint64_t expected_epoch,
                                                 const ProgressRecord& progress) {
-  // Encoded from `progress` itself, which it points into and which outlives the write.
-  auto encoded = encode_progress(progress);
-  if (!encoded) return fail(std::move(encoded.error()));
-  const std::optional<EncodedProgress> written(std::move(*encoded));
-  std::uint64_t epoch = 0;
-  auto done = writer_->run([&](Connection& db) -> Result<void> {
-    auto row = find_lease(db, agenda_id);
-    if (!row) return fail(std::move(row.error()));
-    if (row->epoch != expected_epoch) return epoch_mismatch(agenda_id, *row, expected_epoch);
-    row->epoch += 1;
-    epoch = row->epoch;
-    return end_lease(db, *row, written);
-  });
-  if (!done) return fail(std::move(done.error()));
-  return epoch;
+  return lease_writes::revoke_lease<LeaseRows>(*writer_, agenda_id, expected_epoch, progress);
 }
 
 Result<std::vector<LeaseRecord>> SqliteStore::list_expired_leases(WallTime now, std::size_t limit) {
@@ -150,18 +90,12 @@ Result<std::vector<LeaseRecord>> SqliteStore::list_expired_leases(WallTime now, 
 Result<void> SqliteStore::reclaim_lease(std::string_view agenda_id, std::uint64_t epoch,
                                         WallTime now,
                                         const std::optional<ProgressRecord>& requeue_progress) {
-  auto progress = encode_progress(requeue_progress);
-  if (!progress) return fail(std::move(progress.error()));
-  return writer_->run([&](Connection& db) -> Result<void> {
-    auto row = find_lease(db, agenda_id);
-    if (!row) return fail(std::move(row.error()));
-    if (!row->held_with(epoch)) return lease_conflict(agenda_id, *row, epoch);
-    if (row->expires_ms.value_or(0) > to_millis(now)) {
-      return fail(ErrorCode::kConflict, "the lease of agenda " + std::string(agenda_id) +
-                                            " has not expired (it was renewed)");
-    }
-    return end_lease(db, *row, *progress);
-  });
+  return lease_writes::reclaim_lease<LeaseRows>(*writer_, agenda_id, epoch, now, requeue_progress);
+}
+
+Result<void> SqliteStore::update_progress(const ProgressRecord& progress,
+                                          std::optional<std::uint64_t> fence_epoch) {
+  return lease_writes::update_progress<LeaseRows>(*writer_, progress, fence_epoch);
 }
 
 }  // namespace pop::store::sqlite
