@@ -13,6 +13,7 @@
 #include "engine/backoff.h"
 #include "engine/dag_plan.h"
 #include "engine/event_queue.h"
+#include "engine/resident_handlers.h"
 #include "model/output_budget.h"
 #include "util/duration_limits.h"
 #include "util/text.h"
@@ -222,7 +223,8 @@ class Executor::Impl {
     transition(index, OperationState::kRunning);
 
     runtime.timeout_at.reset();
-    auto run = runner_.start(request, runtime.listener);
+    auto run = request.handler.resident.empty() ? runner_.start(request, runtime.listener)
+                                                : start_resident(request, runtime.listener, clock_);
     if (!run) {
       // Nothing was started; this counts as a failed attempt, subject to retries.
       attempt_failed(index, "cannot start handler: " + run.error().message, "");

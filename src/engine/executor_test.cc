@@ -304,6 +304,22 @@ TEST_F(ExecutorTest, DiamondPassesOutputsThroughReferences) {
   }
 }
 
+// The resident "noop" handler runs inside the executor: no runner is asked, and a handler
+// that runs after it sees its (null) output.
+TEST_F(ExecutorTest, ResidentNoopOperationsSucceedWithoutTheRunner) {
+  auto agenda = load(R"({"operations": [
+    {"name": "a", "type": "noop"}, {"name": "b", "type": "noop"},
+    {"name": "c", "type": "succeed", "payload": {"after": "@<a.out>"}}]})");
+  AgendaProgress result = run(agenda);
+  EXPECT_EQ(result.outcome, AgendaOutcome::kSucceeded);
+  EXPECT_EQ(op(result, "a").state, OperationState::kSucceeded);
+  EXPECT_EQ(op(result, "b").attempt_count, 1);
+  EXPECT_TRUE(op(result, "b").started_time && op(result, "b").completed_time);
+  const auto launches = runner_.launches();
+  ASSERT_EQ(launches.size(), 1u);
+  EXPECT_EQ(launches.front().operation, "c");
+}
+
 // Handlers end only when time moves, and time moves only once three of them wait: the
 // limit is reached in every round and never passed.
 TEST_F(ExecutorTest, ConcurrencyLimitIsRespected) {

@@ -109,7 +109,9 @@ Result<void> apply_field(HandlerSpec& spec, std::string_view key, const Json& va
   auto container_field = apply_container_field(spec.container, key, value);
   if (!container_field) return fail(std::move(container_field).error());
   if (*container_field) return {};
-  if (key == "command") {
+  if (key == "resident") {  // built-in entries only: is_spec_key refuses it in files
+    spec.resident = value.get<std::string>();
+  } else if (key == "command") {
     if (!value.is_array() || value.empty())
       return fail(ErrorCode::kInvalidArgument, "command must be a non-empty array of strings");
     std::vector<std::string> command;
@@ -179,6 +181,7 @@ Result<void> with_context(Result<void> result, const std::string& where) {
 HandlerRegistry HandlerRegistry::builtin(const std::filesystem::path& pop_binary) {
   HandlerRegistry registry;
   registry.entries_["sample"] = Json{{"command", {pop_binary.string(), "handler", "sample"}}};
+  registry.entries_["noop"] = Json{{"resident", "noop"}};
   // Merging nothing derives the specs from the entries.
   (void)registry.merge_json(Json::object(), "built-in handlers");
   return registry;

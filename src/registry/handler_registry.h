@@ -48,7 +48,10 @@ struct ContainerSpec {
 };
 
 struct HandlerSpec {
-  std::vector<std::string> command;        // argv; argv[0] looked up in PATH
+  std::vector<std::string> command;  // argv; argv[0] looked up in PATH
+  // A built-in handler that runs inside the executor, without a process or a runner
+  // (engine/resident_handlers.h): "noop". Empty: `command` is run. Not settable in files.
+  std::string resident;
   std::map<std::string, std::string> env;  // added to the handler's environment
   double timeout_seconds = 3600;           // per attempt, wall clock from start
   int maximum_attempts = 1;                // per operation; 1 means no retry
@@ -63,7 +66,8 @@ inline constexpr std::string_view kOperationOverridableKeys[] = {
 
 class HandlerRegistry {
  public:
-  // The built-in handlers (type "sample": `<pop_binary> handler sample`) and defaults.
+  // The built-in handlers and defaults: type "sample" (`<pop_binary> handler sample`) and
+  // the resident type "noop" (succeeds at once, with no output and no process).
   static HandlerRegistry builtin(const std::filesystem::path& pop_binary);
 
   // Adds the file's defaults and handlers on top of this registry (a type in the file

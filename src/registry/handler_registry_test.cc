@@ -17,6 +17,23 @@ TEST(HandlerRegistry, BuiltinSampleRunsThisBinary) {
   EXPECT_FALSE(registry.has("Sample"));
 }
 
+// "noop" runs inside the executor; a registry file cannot make another type resident (it
+// would skip the runner's isolation), but may replace "noop" by a command.
+TEST(HandlerRegistry, BuiltinNoopIsResidentAndOnlyBuiltinsCanBe) {
+  auto registry = HandlerRegistry::builtin("/opt/pop/bin/pop");
+  ASSERT_NE(registry.find("noop"), nullptr);
+  EXPECT_EQ(registry.find("noop")->resident, "noop");
+  EXPECT_TRUE(registry.find("noop")->command.empty());
+  EXPECT_TRUE(registry.find("sample")->resident.empty());
+  auto refused = registry.merge_json(
+      Json::parse(R"({"handlers": {"fast": {"command": ["x"], "resident": "noop"}}})"), "reg.json");
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().message, "reg.json: handlers.fast: unknown field \"resident\"");
+  ASSERT_TRUE(registry.merge_json(Json::parse(R"({"handlers": {"noop": {"command": ["true"]}}})"),
+                                  "reg.json"));
+  EXPECT_TRUE(registry.find("noop")->resident.empty());
+}
+
 TEST(HandlerRegistry, LayersDefaultsUnderEntries) {
   HandlerRegistry registry = HandlerRegistry::builtin("/opt/pop");
   auto merged = registry.merge_json(
