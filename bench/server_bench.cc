@@ -3,9 +3,12 @@
 //   1. durable submits: POST /v1/agendas of a one-operation agenda from 1, 8, 32 and 64
 //      keep-alive clients (a thread and a connection each), no puller; submits/s and latency.
 //      The rows share one server, so each runs against the agendas of the rows before.
-//   2. drain: N agendas whose one operation is /bin/true, submitted by 8 clients while the
+//   2. drain: N agendas whose one operation is /bin/true, then N whose one operation is the
+//      resident noop (no process: what POP itself costs), submitted by 8 clients while the
 //      embedded puller runs them; from the first submit until none is WAITING or EXECUTING.
 //   3. memory: server RSS and SQLite bytes per waiting agenda after N submits, no puller.
+// Parts 1 and 2 run on SQLite (--data), then on a private PostgreSQL 15 (--store) started
+// by the benchmark with fsync on, so that both acknowledge only synced commits.
 //
 //   build/bench_server [--quick] [--seconds S] [--drain N] [--waiting N] [--capacity N]
 //                      [--dir PATH]
@@ -21,6 +24,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -34,6 +38,7 @@
 #include "auth/admin_token_file.h"
 #include "http_client/client.h"
 #include "http_client/url.h"
+#include "testing/postgres_cluster.h"
 #include "testing/process_stats.h"
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
@@ -53,6 +58,7 @@ struct BenchFailure : std::runtime_error {
 const std::string kSampleAgenda =
     R"({"operations": [{"name": "only", "type": "sample", "payload": {"resultPayload": 1}}]})";
 const std::string kTrueAgenda = R"({"operations": [{"name": "only", "type": "true"}]})";
+const std::string kNoopAgenda = R"({"operations": [{"name": "only", "type": "noop"}]})";
 
 pop::http_client::Client connect(const std::string& base_url, const std::string& token) {
   pop::http_client::ClientOptions options;
@@ -227,39 +233,52 @@ std::size_t count_succeeded(pop::http_client::Client& client) {
   return succeeded;
 }
 
-void bench_submits(const fs::path& parent, double seconds) {
+// Where a server keeps its agendas: its --data directory, or a PostgreSQL URI.
+struct StoreChoice {
+  std::string name;  // "SQLite", "PostgreSQL"
+  // The `pop server` arguments of a new, empty store (each server starts on its own).
+  std::function<std::vector<std::string>()> new_store;
+};
+
+void bench_submits(const fs::path& parent, double seconds, const std::vector<StoreChoice>& stores) {
   std::printf(
       "1. durable submits: POST /v1/agendas (1 sample operation, %zu B), no puller, %g s "
       "per row\n",
       kSampleAgenda.size(), seconds);
-  std::printf("%8s %11s %9s %9s %9s\n", "clients", "submits/s", "p50 ms", "p99 ms", "max ms");
-  ServerProcess server(parent, {"--no-embedded-puller"});
-  for (int clients : {1, 8, 32, 64}) {
-    const LoadResult load = submit_load(server, kSampleAgenda, clients, {}, seconds);
-    std::printf("%8d %11.0f %9.2f %9.2f %9.2f\n", clients, load.rate(),
-                percentile(load.latencies_ms, 0.5), percentile(load.latencies_ms, 0.99),
-                percentile(load.latencies_ms, 1));
-    std::fflush(stdout);
+  std::printf("%-11s %8s %11s %9s %9s %9s\n", "store", "clients", "submits/s", "p50 ms", "p99 ms",
+              "max ms");
+  for (const StoreChoice& store : stores) {
+    std::vector<std::string> arguments = store.new_store();
+    arguments.push_back("--no-embedded-puller");
+    ServerProcess server(parent, arguments);
+    for (int clients : {1, 8, 32, 64}) {
+      const LoadResult load = submit_load(server, kSampleAgenda, clients, {}, seconds);
+      std::printf("%-11s %8d %11.0f %9.2f %9.2f %9.2f\n", store.name.c_str(), clients, load.rate(),
+                  percentile(load.latencies_ms, 0.5), percentile(load.latencies_ms, 0.99),
+                  percentile(load.latencies_ms, 1));
+      std::fflush(stdout);
+    }
+    server.stop();
   }
-  server.stop();
 }
 
-void bench_drain(const fs::path& parent, std::size_t count, int capacity) {
+// Submits `count` agendas of `body` while the embedded puller runs them; prints one row.
+void drain_row(const fs::path& parent, std::size_t count, int capacity, const StoreChoice& store,
+               const std::string& handler, const std::string& body) {
   constexpr int kClients = 8;
-  std::printf(
-      "\n2. drain: %zu agendas of one /bin/true operation, %d submitting clients, "
-      "embedded puller --capacity %d\n",
-      count, kClients, capacity);
   auto scratch = pop::TempDir::create("pop-server-bench-handlers-", parent);
   if (!scratch) throw BenchFailure(scratch.error().message);
   const fs::path handlers = scratch->path() / "handlers.json";
   std::ofstream(handlers) << R"({"handlers": {"true": {"command": ["/bin/true"]}}})";
-  ServerProcess server(parent,
-                       {"--handlers", handlers.string(), "--capacity", std::to_string(capacity)});
+  std::vector<std::string> arguments = store.new_store();
+  for (const std::string& argument : {std::string("--handlers"), handlers.string(),
+                                      std::string("--capacity"), std::to_string(capacity)})
+    arguments.push_back(argument);
+  ServerProcess server(parent, arguments);
   auto client = server.client();
   const auto start = Clock::now();
-  const LoadResult load = submit_load(server, kTrueAgenda, kClients, count, 3600);
-  // Agendas move WAITING -> EXECUTING -> COMPLETE and /bin/true does not fail, so once all
+  const LoadResult load = submit_load(server, body, kClients, count, 3600);
+  // Agendas move WAITING -> EXECUTING -> COMPLETE and neither handler fails, so once all
   // are submitted, no WAITING and then no EXECUTING means all are COMPLETE.
   const auto give_up = Clock::now() + std::chrono::minutes(10);
   while (any_in_state(client, "WAITING") || any_in_state(client, "EXECUTING")) {
@@ -272,11 +291,24 @@ void bench_drain(const fs::path& parent, std::size_t count, int capacity) {
     throw BenchFailure(std::to_string(succeeded) + " of " + std::to_string(count) +
                        " agendas succeeded");
   }
-  std::printf("%9s %11s %10s %10s %10s\n", "agendas", "submits/s", "submit s", "drain s",
-              "agendas/s");
-  std::printf("%9zu %11.0f %10.2f %10.2f %10.0f\n", count, load.rate(), load.seconds, drained,
-              static_cast<double>(count) / drained);
+  std::printf("%-11s %-9s %9zu %11.0f %10.2f %10.2f %10.0f\n", store.name.c_str(), handler.c_str(),
+              count, load.rate(), load.seconds, drained, static_cast<double>(count) / drained);
+  std::fflush(stdout);
   server.stop();
+}
+
+void bench_drain(const fs::path& parent, std::size_t count, int capacity,
+                 const std::vector<StoreChoice>& stores) {
+  std::printf(
+      "\n2. drain: %zu agendas of one operation, 8 submitting clients, embedded puller "
+      "--capacity %d\n",
+      count, capacity);
+  std::printf("%-11s %-9s %9s %11s %10s %10s %10s\n", "store", "handler", "agendas", "submits/s",
+              "submit s", "drain s", "agendas/s");
+  for (const StoreChoice& store : stores) {
+    drain_row(parent, count, capacity, store, "/bin/true", kTrueAgenda);
+    drain_row(parent, count, capacity, store, "noop", kNoopAgenda);
+  }
 }
 
 void bench_memory(const fs::path& parent, std::size_t count) {
@@ -346,8 +378,19 @@ int main(int argc, char** argv) {
               (parent.empty() ? fs::temp_directory_path() : parent).c_str(), load[0], load[1],
               load[2]);
   try {
-    bench_submits(parent, seconds);
-    bench_drain(parent, drain, capacity);
+    // Each server on PostgreSQL gets a database of its own in one cluster.
+    pop::testing::PostgresCluster postgres(pop::testing::PostgresCluster::Sync::kOn);
+    int databases = 0;
+    const std::vector<StoreChoice> stores = {
+        {"SQLite", [] { return std::vector<std::string>{}; }},
+        {"PostgreSQL", [&] {
+           const std::string name = "bench" + std::to_string(++databases);
+           if (postgres.psql("CREATE DATABASE " + name).exit_status != 0)
+             throw BenchFailure("cannot create database " + name);
+           return std::vector<std::string>{"--store", postgres.uri(name)};
+         }}};
+    bench_submits(parent, seconds, stores);
+    bench_drain(parent, drain, capacity, stores);
     bench_memory(parent, waiting);
   } catch (const BenchFailure& failure) {
     std::fprintf(stderr, "bench_server: %s\n", failure.what());

@@ -26,7 +26,11 @@ class PostgresCluster {
   static constexpr const char* kBin = "/usr/lib/postgresql/15/bin/";
   static constexpr int kPort = 5432;  // names the socket file; nothing listens on TCP
 
-  PostgresCluster() {
+  // Durability: whether the server syncs its commits. Tests leave it off (a crash of the
+  // machine is not what they test, and syncing slows them); benchmarks turn it on.
+  enum class Sync { kOff, kOn };
+
+  explicit PostgresCluster(Sync sync = Sync::kOff) : sync_(sync) {
     std::string pattern = (std::filesystem::temp_directory_path() / "pop-pg-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
     directory_ = pattern;
@@ -62,11 +66,12 @@ class PostgresCluster {
 
   // Starts the server and waits until it accepts connections. Throws on failure.
   void start() {
-    auto started = run({std::string(kBin) + "pg_ctl", "-D", data().string(), "-l",
-                        (directory_ / "server.log").string(), "-w", "-t", "60", "-o",
-                        "-p " + std::to_string(kPort) + " -k " + directory_.string() +
-                            " -c listen_addresses='' -c fsync=off",
-                        "start"});
+    auto started =
+        run({std::string(kBin) + "pg_ctl", "-D", data().string(), "-l",
+             (directory_ / "server.log").string(), "-w", "-t", "60", "-o",
+             "-p " + std::to_string(kPort) + " -k " + directory_.string() +
+                 " -c listen_addresses=''" + (sync_ == Sync::kOff ? " -c fsync=off" : ""),
+             "start"});
     if (started.exit_status != 0)
       throw std::runtime_error("pg_ctl start failed: " + started.out + started.err +
                                read_file(directory_ / "server.log"));
@@ -112,6 +117,7 @@ class PostgresCluster {
     std::filesystem::remove_all(directory_, ignored);
   }
 
+  const Sync sync_;
   std::filesystem::path directory_;
   std::vector<std::string> as_postgres_;  // empty when not root
 };
