@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <set>
+#include <thread>
+
 #include "auth/admin_token_file.h"
 #include "http_client/json_request.h"
 #include "runner/local/local_runner.h"
@@ -182,6 +186,71 @@ TEST_F(ServerAssemblyTest, ReplicasOnOnePostgresDatabaseShareAgendasTokensAndOne
   auto through_a = client(*replicas[0], admin_token);
   auto listed = http_client::request_json(through_a, "GET", "/v1/agendas");
   ASSERT_TRUE(listed) << listed.error().message;
+}
+
+// PostgreSQL stopped as a crash stops it, and started again, while clients submit and the
+// embedded puller runs what they submitted: the server reconnects by itself, each client
+// retries its submit with its idempotency key until it is acknowledged, and in the end every
+// acknowledged agenda exists once and succeeded.
+TEST_F(ServerAssemblyTest, APostgresRestartMidRunLosesNothingAcknowledged) {
+  pop::testing::PostgresCluster database;
+  ServerConfig replica = config("a");
+  replica.store_uri = database.uri();
+  replica.lease_duration = std::chrono::seconds(2);
+  replica.embedded_puller = local_puller();
+  auto server = start(std::move(replica));
+  constexpr int kClients = 4;
+  constexpr int kPerClient = 40;
+  std::atomic<int> acknowledged{0};
+  std::atomic<int> refused{0};
+  std::vector<std::set<std::string>> ids(kClients);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      auto client = this->client(*server);
+      for (int i = 0; i < kPerClient; ++i) {
+        http_client::Request submit = http_client::json_request(
+            "POST", "/v1/agendas", Json::parse(R"({"operations": [{"name": "a", "type": "noop"},
+                                           {"name": "b", "type": "noop"}]})"));
+        submit.headers["Idempotency-Key"] = "key-" + std::to_string(c) + "-" + std::to_string(i);
+        for (int attempt = 0;; ++attempt) {
+          auto answer = http_client::json_result(client.send(submit));
+          if (answer) {
+            ids[c].insert((*answer)["id"].get<std::string>());
+            ++acknowledged;
+            break;
+          }
+          ++refused;
+          ASSERT_LT(attempt, 200) << answer.error().message;
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      }
+    });
+  }
+  ASSERT_TRUE(pop::testing::eventually([&] { return acknowledged.load() >= 40; }));
+  database.stop_immediately();
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  database.start();
+  for (auto& client : clients) client.join();
+  EXPECT_GT(refused.load(), 0) << "the restart fell between the submits";
+  std::set<std::string> all;
+  for (const auto& mine : ids) all.insert(mine.begin(), mine.end());
+  ASSERT_EQ(all.size(), std::size_t{kClients * kPerClient});
+  EXPECT_EQ(database.psql("SELECT count(*) FROM agendas").out,
+            std::to_string(kClients * kPerClient) + "\n");
+  auto admin = client(*server);
+  for (const std::string& id : all) {
+    Json progress;
+    ASSERT_TRUE(pop::testing::eventually(
+        [&] {
+          auto read = http_client::request_json(admin, "GET", "/v1/agendas/" + id + "/progress");
+          if (read) progress = *read;
+          return read && progress["processingState"] == "COMPLETE";
+        },
+        std::chrono::seconds(60)))
+        << progress.dump(2);
+    EXPECT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
+  }
 }
 
 TEST_F(ServerAssemblyTest, AFailedStartNamesThePartAndReleasesWhatItTook) {
