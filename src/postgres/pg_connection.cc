@@ -142,6 +142,20 @@ std::optional<StatementError> Connection::failure_of(const pg_result* result) {
   return StatementError{std::move(error), sqlstate};
 }
 
+bool Connection::consume_input() {
+  if (PQconsumeInput(connection_.get()) == 1) return true;
+  unavailable_ = true;
+  return false;
+}
+
+std::optional<std::pair<std::string, std::string>> Connection::next_notification() {
+  PGnotify* notification = PQnotifies(connection_.get());
+  if (notification == nullptr) return std::nullopt;
+  std::pair<std::string, std::string> read{notification->relname, notification->extra};
+  PQfreemem(notification);
+  return read;
+}
+
 bool Connection::healthy() const {
   return !unavailable_ && PQstatus(connection_.get()) == CONNECTION_OK;
 }

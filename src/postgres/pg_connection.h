@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "util/result.h"
@@ -83,6 +84,12 @@ class Connection {
   // answers one last FATAL error before libpq sees the socket close. A pool drops an
   // unhealthy connection instead of handing it out again.
   bool healthy() const;
+  // Reads what the server sent without waiting (for notifications, once the socket is
+  // readable). False when the connection broke.
+  bool consume_input();
+  // The next notification already read (LISTEN), if any: its channel and payload.
+  std::optional<std::pair<std::string, std::string>> next_notification();
+
   // The SQLSTATE of the last statement when it failed, empty when it succeeded (or libpq
   // failed without one): lets a caller that saw only the POP error tell a deadlock from a
   // duplicate key (postgres/pg_error.h).

@@ -99,6 +99,7 @@ struct Server::Parts {
   Result<void> listen();
   Result<void> start_embedded_puller();
   void start_reclaimer();
+  void watch_other_servers();
   void stop();
 
   ServerConfig config;
@@ -120,6 +121,9 @@ struct Server::Parts {
   std::unique_ptr<service::ConfigService> config_service;
   std::unique_ptr<service::ConfigAccess> config_access;
   std::unique_ptr<store::StoreReadiness> readiness;
+  // What other servers sharing the store change; after the services it calls, so that it
+  // goes first.
+  std::unique_ptr<store::Watch> watch;
 
   std::shared_ptr<api::LongPolls> long_polls;
   http::Router router;
@@ -220,7 +224,30 @@ Result<void> Server::Parts::build_services() {
   readiness = std::make_unique<store::StoreReadiness>(
       [this](WallTime at) { return store->probe_write(at); }, *config.clock,
       store::StoreReadiness::Options{});
+  watch_other_servers();
   return {};
+}
+
+// Replicas on one database: what one queues or reconfigures, the others queue and
+// reconfigure too, so that any of them can hand out any agenda (fencing in the store decides
+// which hand-out wins).
+void Server::Parts::watch_other_servers() {
+  Logger* logger = config.logger;
+  auto report = [logger](const char* what, const std::string& id, const Result<void>& done) {
+    if (!done) logger->warning(what, {{"id", id}, {"error", done.error().message}});
+  };
+  store::WatchCallbacks callbacks;
+  callbacks.agenda_waiting = [this, report](const std::string& id) {
+    report("cannot queue an agenda another server queued", id, agendas->learn_waiting(id));
+  };
+  callbacks.document_changed = [this, report](store::DocumentKind kind, const std::string& id) {
+    report("cannot apply a configuration change of another server", id,
+           config_service->reload(kind, id));
+  };
+  callbacks.resync = [this, report] {
+    report("cannot read the waiting agendas again", "", agendas->resync());
+  };
+  watch = store->watch(std::move(callbacks));
 }
 
 Result<void> Server::Parts::build_routes() {
@@ -352,6 +379,7 @@ void Server::Parts::stop() {
     stopping = true;
   }
   stop_requested.notify_all();
+  watch.reset();
   if (agent) agent->stop();
   if (agent_thread.joinable()) agent_thread.join();
   ready.set_listener({});

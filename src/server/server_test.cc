@@ -188,6 +188,56 @@ TEST_F(ServerAssemblyTest, ReplicasOnOnePostgresDatabaseShareAgendasTokensAndOne
   ASSERT_TRUE(listed) << listed.error().message;
 }
 
+// What one replica queues or reconfigures, the others learn by notification: an insight
+// created through A binds an agenda submitted through C, which B's embedded puller runs.
+TEST_F(ServerAssemblyTest, ReplicasRunWhatAnyOfThemQueuedOnAnInsightAnyOfThemCreated) {
+  pop::testing::PostgresCluster database;
+  std::vector<std::unique_ptr<Server>> replicas;
+  for (const char* name : {"a", "b", "c"}) {
+    ServerConfig replica = config(name);
+    replica.store_uri = database.uri();
+    if (replicas.size() == 1) replica.embedded_puller = local_puller();
+    replicas.push_back(start(std::move(replica)));
+  }
+  const std::string admin_token =
+      auth::read_admin_token_file(dir_->path() / "a" / auth::kAdminTokenFileName).value_or("");
+  auto through_a = client(*replicas[0], admin_token);
+  auto created = http_client::request_json(
+      through_a, "POST", "/v1/insights",
+      Json::parse(R"({"id": "lane-x", "resourcePoolId": "default", "queueSize": 2,
+                      "isGlobal": true, "mappers": {"paramMap": ["lane=x"]}})"));
+  ASSERT_TRUE(created) << created.error().message;
+  // C has the insight's queue as soon as the notification arrives (a pool lists the
+  // insights of the answering server's queues).
+  auto through_c = client(*replicas[2], admin_token);
+  ASSERT_TRUE(pop::testing::eventually([&] {
+    auto pool = http_client::request_json(through_c, "GET", "/v1/pools/default");
+    return pool && (*pool)["insightIds"].dump().find("lane-x") != std::string::npos;
+  }));
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    Json agenda = diamond();
+    agenda["params"] = {{"lane", "x"}};
+    auto submitted = http_client::request_json(through_c, "POST", "/v1/agendas", agenda);
+    ASSERT_TRUE(submitted) << submitted.error().message;
+    EXPECT_EQ((*submitted)["agendaInsight"]["insightId"], "lane-x");
+    ids.push_back((*submitted)["id"]);
+  }
+  for (const std::string& id : ids) {
+    Json progress;
+    ASSERT_TRUE(pop::testing::eventually(
+        [&] {
+          auto read =
+              http_client::request_json(through_a, "GET", "/v1/agendas/" + id + "/progress");
+          if (read) progress = *read;
+          return read && progress["processingState"] == "COMPLETE";
+        },
+        std::chrono::seconds(30)))
+        << progress.dump(2);
+    EXPECT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
+  }
+}
+
 // PostgreSQL stopped as a crash stops it, and started again, while clients submit and the
 // embedded puller runs what they submitted: the server reconnects by itself, each client
 // retries its submit with its idempotency key until it is acknowledged, and in the end every

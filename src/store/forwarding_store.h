@@ -88,6 +88,9 @@ class ForwardingStore : public Store {
     return target_.list_audit(query);
   }
 
+  std::unique_ptr<Watch> watch(WatchCallbacks callbacks) override {
+    return target_.watch(std::move(callbacks));
+  }
   Result<void> probe_write(WallTime now) override { return target_.probe_write(now); }
 
  private:

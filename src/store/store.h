@@ -33,7 +33,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -41,6 +44,24 @@
 #include "util/result.h"
 
 namespace pop::store {
+
+// What another server sharing a store changed (Store::watch). Each callback may also be
+// called for a change of this server's own.
+struct WatchCallbacks {
+  // The agenda started waiting, or went back to waiting (submitted, rerun, reclaimed).
+  std::function<void(const std::string& agenda_id)> agenda_waiting;
+  // A configuration document was created, replaced or deleted.
+  std::function<void(DocumentKind kind, const std::string& id)> document_changed;
+  // Changes may have been missed (the watch just began, or its connection was lost and is
+  // back): read again whatever is kept in memory.
+  std::function<void()> resync;
+};
+
+// Ends its watch when destroyed; no callback runs after the destructor returns.
+class Watch {
+ public:
+  virtual ~Watch() = default;
+};
 
 class Store {
  public:
@@ -170,6 +191,17 @@ class Store {
   // Records matching the filters that are set, in sequence order (or newest first).
   // kInvalidArgument: a cursor this store did not issue.
   virtual Result<Page<AuditRecord>> list_audit(const AuditQuery& query) = 0;
+
+  // ---- Changes made by other servers ----------------------------------------------------
+
+  // Tells the caller what other servers sharing this store change, so that it can keep what
+  // it holds in memory (queues, configuration) up to date: until the returned Watch is
+  // destroyed, `callbacks` are called on a thread of the store's. Null: nobody else writes
+  // this store (SQLite has one server per file), so there is nothing to hear.
+  virtual std::unique_ptr<Watch> watch(WatchCallbacks callbacks) {
+    (void)callbacks;
+    return nullptr;
+  }
 
   // ---- Health ----------------------------------------------------------------------------
 

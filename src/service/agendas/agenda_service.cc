@@ -134,21 +134,48 @@ Result<void> AgendaService::start() {
       return configured;
   }
 
+  return resync();
+}
+
+void AgendaService::queue_waiting(const store::WaitingAgenda& agenda, WallTime now) {
+  // A leased one belongs to a puller; if that puller is gone, reclaim_expired() returns it.
+  if (agenda.leased || agenda.state_message == kHeld) return;
+  auto queued = queues_.enqueue(
+      agenda.insight_id,
+      {agenda.id, agenda.customer_id, agenda.sequence, agenda.priority, agenda.added_time}, now);
+  // One agenda the queues refuse (its insight was deleted) must not keep the server down:
+  // it stays stored and waiting, and a rerun after its insight is back queues it.
+  if (!queued && queued.error().code != ErrorCode::kConflict) {
+    options_.logger->error("agenda not queued",
+                           {{"agenda", agenda.id}, {"error", queued.error().message}});
+  }
+}
+
+Result<void> AgendaService::resync() {
   auto waiting = store_.list_waiting_agendas();
   if (!waiting) return fail(waiting.error());
-  for (const auto& agenda : *waiting) {
-    // A leased one belongs to a puller; if that puller is gone, reclaim_expired() returns it.
-    if (agenda.leased || agenda.state_message == kHeld) continue;
-    auto queued = queues_.enqueue(
-        agenda.insight_id,
-        {agenda.id, agenda.customer_id, agenda.sequence, agenda.priority, agenda.added_time}, now);
-    // One agenda the queues refuse (its insight was deleted) must not keep the server down:
-    // it stays stored and waiting, and a rerun after its insight is back queues it.
-    if (!queued) {
-      options_.logger->error("agenda not queued",
-                             {{"agenda", agenda.id}, {"error", queued.error().message}});
-    }
-  }
+  const WallTime now = clock_.now();
+  for (const auto& agenda : *waiting) queue_waiting(agenda, now);
+  return {};
+}
+
+Result<void> AgendaService::learn_waiting(const std::string& agenda_id) {
+  // Gone meanwhile (deleted): nothing to queue.
+  auto unless_gone = [](const Error& error) -> Result<void> {
+    if (error.code == ErrorCode::kNotFound) return {};
+    return fail(error);
+  };
+  auto record = store_.get_agenda(agenda_id);
+  if (!record) return unless_gone(record.error());
+  auto lease = store_.get_lease(agenda_id);
+  if (!lease) return unless_gone(lease.error());
+  auto progress = store_.get_progress(agenda_id);
+  if (!progress) return unless_gone(progress.error());
+  if (progress->processing_state != ProcessingState::kWaiting) return {};
+  queue_waiting(
+      {record->id, record->customer_id, record->insight_id, record->sequence, record->priority,
+       record->added_time, !lease->holder.empty(), progress->state_message},
+      clock_.now());
   return {};
 }
 

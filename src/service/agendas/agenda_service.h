@@ -77,6 +77,14 @@ class AgendaService {
   // insight into the queues and queues every waiting agenda again, in submit order.
   Result<void> start();
 
+  // What another server sharing the store did (store::Store::watch): queues the agenda when
+  // it waits, unheld and unleased, and is not queued yet. Idempotent; an agenda gone or
+  // running meanwhile is left alone.
+  Result<void> learn_waiting(const std::string& agenda_id);
+  // Queues every stored agenda that waits and is not queued yet: after changes may have been
+  // missed. Agendas queued here but no longer waiting drop out when a pull finds them so.
+  Result<void> resync();
+
   // kTooLarge for more operations than the limits allow, kInvalidAgenda (with one detail per
   // problem) for an invalid agenda or when no insight matches; kForbidden for a customerId
   // the caller may not submit for; kInvalidArgument when the agenda names none and the
@@ -200,6 +208,9 @@ class AgendaService {
       const std::function<Result<store::ProgressRecord>(const store::ProgressRecord&)>& change);
   // Queues an agenda whose progress is WAITING, from its stored record.
   Result<void> enqueue(const store::AgendaRecord& record);
+  // Queues a stored waiting agenda unless it is leased, held, or queued already; logs (rather
+  // than fails on) one its insight's queue refuses.
+  void queue_waiting(const store::WaitingAgenda& agenda, WallTime now);
 
   store::Store& store_;
   scheduler::InsightQueues& queues_;

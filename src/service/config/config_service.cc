@@ -272,6 +272,23 @@ void ConfigService::apply(DocumentKind kind, const Prepared& prepared) {
   }
 }
 
+Result<void> ConfigService::reload(DocumentKind kind, const std::string& id) {
+  if (kind == DocumentKind::kCustomer) {
+    reweigh();
+    return {};
+  }
+  if (kind != DocumentKind::kInsight) return {};
+  auto stored = store_.get_document(DocumentKind::kInsight, id);
+  if (!stored) {
+    if (stored.error().code != ErrorCode::kNotFound) return fail(stored.error());
+    queues_.remove_insight_if_idle(id);
+    return {};
+  }
+  auto insight = scheduler::insight_from_json(stored->document);
+  if (!insight) return fail(insight.error());
+  return configure(*insight);
+}
+
 Result<void> ConfigService::configure(const scheduler::Insight& insight) {
   auto weights = load_customer_weights(store_);
   if (!weights) return fail(weights.error());

@@ -97,6 +97,11 @@ class ConfigService {
   // use and an insight with agendas; kNotFound for an unknown id.
   Result<void> remove(store::DocumentKind kind, std::string_view id);
 
+  // Another server sharing the store changed the document (store::Store::watch): brings the
+  // queues up to date with it as stored. An insight is configured again, or its queue
+  // dropped when it is gone (and idle); a customer's change reweighs the insights.
+  Result<void> reload(store::DocumentKind kind, const std::string& id);
+
   // The stored template, for running it. kNotFound for an unknown id.
   Result<AgendaTemplate> agenda_template(std::string_view id);
   // What the agendas of templates are held to, bound or not.

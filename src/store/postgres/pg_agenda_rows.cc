@@ -53,8 +53,19 @@ Result<void> insert_progress(Connection& db, std::int64_t agenda_sequence,
              progress_parameters(agenda_sequence, progress));
 }
 
+Result<void> notify(Connection& db, std::string_view channel, const std::string& payload) {
+  // PostgreSQL refuses payloads of 8000 bytes and more, which would fail the write: an id
+  // that long is left to the listeners' next resync instead.
+  constexpr std::size_t kMaxPayload = 7999;
+  if (payload.size() > kMaxPayload) return {};
+  return run(db, "SELECT pg_notify($1, $2)", {std::string(channel), payload});
+}
+
 Result<void> replace_progress(Connection& db, std::int64_t agenda_sequence,
                               const EncodedProgress& progress) {
+  if (progress.record->processing_state == ProcessingState::kWaiting) {
+    if (auto sent = notify(db, kWaitingChannel, progress.record->agenda_id); !sent) return sent;
+  }
   return run(db,
              "UPDATE progress SET processing_state = $2, state_message = $3, "
              "attempts_completed = $4, maximum_attempts = $5, updated_ms = $6, "

@@ -20,10 +20,20 @@ Result<std::int64_t> next_sequence(Connection& db, std::string_view name);
 Result<std::int64_t> insert_audit_row(Connection& db, const AuditRecord& record,
                                       const std::string& details);
 
+// The channels of the notifications the store sends (Store::watch): an agenda id, and
+// "<kind>/<id>" of a configuration document.
+inline constexpr std::string_view kWaitingChannel = "pop_agenda_waiting";
+inline constexpr std::string_view kDocumentChannel = "pop_document_changed";
+
+// Notifies the listeners of `channel` when the transaction commits (not at all otherwise);
+// a payload too long for PostgreSQL (8000 bytes) is not sent.
+Result<void> notify(Connection& db, std::string_view channel, const std::string& payload);
+
 // Inserts the progress row of a new agenda.
 Result<void> insert_progress(Connection& db, std::int64_t agenda_sequence,
                              const EncodedProgress& progress);
-// Replaces the progress row of an existing agenda.
+// Replaces the progress row of an existing agenda; when it is waiting again, notifies
+// kWaitingChannel.
 Result<void> replace_progress(Connection& db, std::int64_t agenda_sequence,
                               const EncodedProgress& progress);
 

@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 
+#include "postgres/pg_listener.h"
 #include "store/postgres/pg_agenda_rows.h"
 #include "store/postgres/pg_schema.h"
 
@@ -52,6 +53,7 @@ Result<InsertedAgenda> insert_agenda_rows(Connection& db, const EncodedNewAgenda
     return fail(std::move(done.error()));
   }
   if (auto done = insert_lease(db, *sequence); !done) return fail(std::move(done.error()));
+  if (auto sent = notify(db, kWaitingChannel, agenda.id); !sent) return fail(sent.error());
   if (!request.idempotency_key.empty()) {
     auto key = query(
         db, "INSERT INTO idempotency_keys (customer_id, key, agenda_sequence) VALUES ($1, $2, $3)",
@@ -119,7 +121,8 @@ Result<std::unique_ptr<PostgresStore>> PostgresStore::open(
 }
 
 PostgresStore::PostgresStore(const PostgresStoreOptions& options)
-    : warn_(options.warn),
+    : options_(options),
+      warn_(options.warn),
       readers_(pool_options(options, options.read_connections)),
       writer_connection_(pool_options(options, 1)),
       writer_(std::make_unique<PgWriteBatcher>(writer_connection_, options.max_batch)) {}
@@ -207,6 +210,49 @@ Result<ProgressRecord> PostgresStore::get_progress(std::string_view agenda_id) {
     if (!*rows->step()) return fail(ErrorCode::kNotFound, "no agenda " + std::string(agenda_id));
     return reported(read_progress_row(*rows));
   });
+}
+
+namespace {
+
+class ListenerWatch final : public Watch {
+ public:
+  ListenerWatch(::pop::postgres::ListenerOptions options, WatchCallbacks callbacks)
+      : callbacks_(std::move(callbacks)),
+        listener_(
+            std::move(options),
+            [this](const std::string& channel, const std::string& payload) {
+              notified(channel, payload);
+            },
+            [this] {
+              if (callbacks_.resync) callbacks_.resync();
+            }) {}
+
+ private:
+  void notified(const std::string& channel, const std::string& payload) {
+    if (channel == kWaitingChannel) {
+      if (callbacks_.agenda_waiting) callbacks_.agenda_waiting(payload);
+      return;
+    }
+    const auto slash = payload.find('/');
+    if (channel != kDocumentChannel || slash == std::string::npos) return;
+    auto kind = parse_document_kind(std::string_view(payload).substr(0, slash));
+    if (kind && callbacks_.document_changed)
+      callbacks_.document_changed(*kind, payload.substr(slash + 1));
+  }
+
+  const WatchCallbacks callbacks_;
+  ::pop::postgres::Listener listener_;  // last: its thread calls back into the above
+};
+
+}  // namespace
+
+std::unique_ptr<Watch> PostgresStore::watch(WatchCallbacks callbacks) {
+  ::pop::postgres::ListenerOptions options;
+  options.uri = options_.uri;
+  options.password = options_.password;
+  options.channels = {std::string(kWaitingChannel), std::string(kDocumentChannel)};
+  options.clock = options_.clock;
+  return std::make_unique<ListenerWatch>(std::move(options), std::move(callbacks));
 }
 
 Result<void> PostgresStore::probe_write(WallTime now) {

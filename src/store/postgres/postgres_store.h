@@ -91,6 +91,10 @@ class PostgresStore final : public Store {
   Result<std::int64_t> append_audit(const AuditRecord& record) override;
   Result<Page<AuditRecord>> list_audit(const AuditQuery& query) override;
 
+  // LISTEN on a connection of its own for what other replicas change (postgres/pg_listener.h):
+  // every write that makes an agenda wait, every change of a configuration document.
+  std::unique_ptr<Watch> watch(WatchCallbacks callbacks) override;
+
   Result<void> probe_write(WallTime now) override;
 
  private:
@@ -118,6 +122,7 @@ class PostgresStore final : public Store {
     }
   }
 
+  const PostgresStoreOptions options_;
   const Warn warn_;
   ::pop::postgres::ConnectionPool readers_;
   ::pop::postgres::ConnectionPool writer_connection_;

@@ -24,6 +24,11 @@ tl::unexpected<Error> version_mismatch(Connection& db, DocumentKind kind, std::s
                     {}});
 }
 
+Result<void> notify_changed(Connection& db, DocumentKind kind, std::string_view id) {
+  return notify(db, kDocumentChannel,
+                std::string(document_kind_name(kind)) + "/" + std::string(id));
+}
+
 }  // namespace
 
 Result<std::int64_t> PostgresStore::create_document(const DocumentRecord& record) {
@@ -43,7 +48,7 @@ Result<std::int64_t> PostgresStore::create_document(const DocumentRecord& record
         if (inserted->affected() == 0) {
           return fail(ErrorCode::kConflict, describe(record.kind, record.id) + " exists");
         }
-        return {};
+        return notify_changed(db, record.kind, record.id);
       })
       .map([] { return std::int64_t{1}; });
 }
@@ -64,7 +69,7 @@ Result<std::int64_t> PostgresStore::update_document(const DocumentRecord& record
         if (updated->affected() == 0) {
           return version_mismatch(db, record.kind, record.id, expected_version);
         }
-        return {};
+        return notify_changed(db, record.kind, record.id);
       })
       .map([expected_version] { return expected_version + 1; });
 }
@@ -118,7 +123,7 @@ Result<void> PostgresStore::delete_document(DocumentKind kind, std::string_view 
     if (deleted->affected() == 0) {
       return version_mismatch(db, kind, id, expected_version.value_or(0));
     }
-    return {};
+    return notify_changed(db, kind, id);
   });
 }
 
