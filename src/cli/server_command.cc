@@ -223,7 +223,7 @@ Command add_server_command(CLI::App& app) {
       ->check(CLI::ExistingFile);
   server
       ->add_option("--store-connections", settings->store_connections,
-                   "PostgreSQL connections for reads (one more writes)")
+                   "PostgreSQL connections for reads (one more writes, one more listens)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
   server->add_option("--handlers", settings->handlers_path,

@@ -54,14 +54,16 @@ Result<bool> uri_has_password(const std::string& uri) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(uri.c_str(), &error);
   if (options == nullptr) {
-    Error failure{
-        ErrorCode::kInvalidArgument, "invalid PostgreSQL connection string: " + trimmed(error), {}};
+    // libpq's reason quotes the part it could not read, which may be the password.
     PQfreemem(error);
-    return fail(std::move(failure));
+    return fail(ErrorCode::kInvalidArgument,
+                "invalid PostgreSQL connection string (see \"Connection Strings\" in "
+                "PostgreSQL's manual)");
   }
   bool has_password = false;
   for (const PQconninfoOption* option = options; option->keyword != nullptr; ++option) {
-    if (std::string_view(option->keyword) == "password" && option->val != nullptr &&
+    const std::string_view keyword = option->keyword;
+    if ((keyword == "password" || keyword == "sslpassword") && option->val != nullptr &&
         option->val[0] != '\0')
       has_password = true;
   }
@@ -70,10 +72,19 @@ Result<bool> uri_has_password(const std::string& uri) {
 }
 
 Result<Connection> Connection::open(const std::string& uri, const std::string& password) {
-  // The URI is expanded into its parts (expand_dbname); a password given apart is added
-  // after it, so it wins over one from the environment or the password file.
-  std::vector<const char*> keywords{"dbname"};
-  std::vector<const char*> values{uri.c_str()};
+  // Defaults first, then the URI expanded into its parts (expand_dbname), whose settings win
+  // over them; a password given apart comes last, so it wins over one from the environment or
+  // the password file. The defaults keep a dead peer from holding anything for long: a
+  // connection attempt gives up after 10 s, the client notices a silent server within about
+  // 30 s (keepalives, TCP user timeout), and the server ends a transaction left idle by a
+  // client that vanished after 60 s, so that its row locks (the counters every insert takes)
+  // do not stall the other replicas for the hours TCP would take.
+  std::vector<const char*> keywords{
+      "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+      "keepalives_count", "tcp_user_timeout", "options",         "dbname"};
+  std::vector<const char*> values{
+      "10",       "1", "15", "5", "3", "30000", "-c idle_in_transaction_session_timeout=60000",
+      uri.c_str()};
   if (!password.empty()) {
     keywords.push_back("password");
     values.push_back(password.c_str());

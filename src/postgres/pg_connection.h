@@ -48,9 +48,10 @@ struct StatementError {
   std::string sqlstate;
 };
 
-// Whether `uri` carries a password itself (postgresql://user:secret@host/db or password=...):
-// one that would show in process listings and logs. kInvalidArgument: libpq cannot parse it
-// (its reason, which never repeats a password).
+// Whether `uri` carries a password itself (postgresql://user:secret@host/db, password=... or
+// the client key's sslpassword=...): one that would show in process listings and logs.
+// kInvalidArgument: libpq cannot parse it (without libpq's reason, which may quote the
+// password).
 Result<bool> uri_has_password(const std::string& uri);
 
 class Connection {

@@ -39,6 +39,21 @@ TEST_F(PgConnectionTest, RunsStatementsWithTextParametersAndNulls) {
   EXPECT_EQ(rows->text(1, 1), "");
 }
 
+// A transaction left idle by a client that vanished must not hold its locks for long; a URI
+// that says otherwise wins.
+TEST_F(PgConnectionTest, IdleTransactionsEndAfterAMinuteUnlessTheUriSaysOtherwise) {
+  auto by_default = connect();
+  auto shown = by_default.execute("SHOW idle_in_transaction_session_timeout");
+  ASSERT_TRUE(shown.has_value()) << shown.error().error.message;
+  EXPECT_EQ(shown->text(0, 0), "1min");
+  auto chosen =
+      Connection::open(cluster_.uri() + "&options=-c%20idle_in_transaction_session_timeout%3D5000");
+  ASSERT_TRUE(chosen.has_value()) << chosen.error().message;
+  shown = chosen->execute("SHOW idle_in_transaction_session_timeout");
+  ASSERT_TRUE(shown.has_value()) << shown.error().error.message;
+  EXPECT_EQ(shown->text(0, 0), "5s");
+}
+
 TEST_F(PgConnectionTest, ItsSocketIsCloseOnExec) {
   Connection db = connect();
   ASSERT_GE(db.socket(), 0);
@@ -77,6 +92,29 @@ TEST_F(PgConnectionTest, AStoppedServerMakesStatementsUnavailableAndTheConnectio
   EXPECT_NE(refused.error().message.find("cannot connect to PostgreSQL"), std::string::npos);
   cluster_.start();
   EXPECT_TRUE(connect().execute("SELECT 1"));
+}
+
+}  // namespace
+}  // namespace pop::postgres
+
+namespace pop::postgres {
+namespace {
+
+// A password in the URI is found wherever it is, and never repeated, not even when libpq
+// cannot read the URI around it.
+TEST(UriHasPassword, FindsPasswordsWithoutRepeatingThem) {
+  EXPECT_EQ(uri_has_password("postgresql://pop:sesame@db/pop"), true);
+  EXPECT_EQ(uri_has_password("postgresql://pop@db/pop?password=sesame"), true);
+  EXPECT_EQ(uri_has_password("postgresql://pop@db/pop?sslpassword=sesame"), true);
+  EXPECT_EQ(uri_has_password("host=db user=pop password=sesame"), true);
+  EXPECT_EQ(uri_has_password("postgresql://pop@db/pop?sslmode=require"), false);
+  for (const char* malformed : {"postgresql://pop:sesame%zz@db/pop", "host=db password='sesame"}) {
+    auto refused = uri_has_password(malformed);
+    ASSERT_FALSE(refused.has_value()) << malformed;
+    EXPECT_EQ(refused.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_EQ(refused.error().message.find("sesame"), std::string::npos) << refused.error().message;
+    EXPECT_EQ(refused.error().message.find("same"), std::string::npos) << refused.error().message;
+  }
 }
 
 }  // namespace

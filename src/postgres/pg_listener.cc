@@ -50,6 +50,9 @@ void Listener::listen_once() {
   }
   resync_();
   auto next_resync = options_.clock->steady_now() + options_.resync_interval;
+  // libpq may have read notifications with the answers to LISTEN: poll would not see them.
+  while (auto notification = connection->next_notification())
+    notified_(notification->first, notification->second);
   while (true) {
     {
       std::lock_guard lock(mutex_);

@@ -96,6 +96,7 @@ struct Server::Parts {
   Result<void> build_services();
   Result<void> build_routes();
   Result<void> bootstrap_admin_token();
+  Result<void> not_first_server();
   Result<void> listen();
   Result<void> start_embedded_puller();
   void start_reclaimer();
@@ -244,7 +245,10 @@ void Server::Parts::watch_other_servers() {
     report("cannot apply a configuration change of another server", id,
            config_service->reload(kind, id));
   };
+  // Configuration first: an agenda waiting in an insight this server has not heard of yet
+  // would not be queued.
   callbacks.resync = [this, report] {
+    report("cannot read the configuration again", "", config_service->reload_all());
     report("cannot read the waiting agendas again", "", agendas->resync());
   };
   watch = store->watch(std::move(callbacks));
@@ -278,45 +282,52 @@ Result<void> Server::Parts::bootstrap_admin_token() {
   const auto path = data->path() / auth::kAdminTokenFileName;
   std::error_code ignored;
   if (std::filesystem::exists(path, ignored)) return {};
-  if (!config.store_uri.empty()) {
-    // Replicas share the database, each with its own data directory: only the first to start
-    // on the database issues the bootstrap token. The marker is created first and once.
-    store::DocumentRecord marker;
-    marker.kind = store::DocumentKind::kServerSecret;
-    marker.id = kBootstrapMarker;
-    marker.added_time = marker.updated_time = now();
-    marker.document = {{"adminTokenFile", path.string()}};
-    auto created = store->create_document(marker);
-    if (!created && created.error().code == ErrorCode::kConflict) {
-      config.logger->info(
-          "not creating an admin token: the database's was issued by the first server to start "
-          "on it");
-      return {};
-    }
-    if (!created) return fail(in("cannot create the admin token", created.error()));
+  // Replicas share the database, each with its own data directory: only the first to start
+  // on the database keeps the token it issued. The marker saying so is created last, once the
+  // token is in its file, so that a crash before it costs nothing: the next start issues one.
+  const bool shared = !config.store_uri.empty();
+  if (shared) {
+    auto marked = store->get_document(store::DocumentKind::kServerSecret, kBootstrapMarker);
+    if (marked) return not_first_server();
+    if (marked.error().code != ErrorCode::kNotFound)
+      return fail(in("cannot create the admin token", marked.error()));
   }
   service::NewToken admin;
   admin.role = auth::Role::kAdmin;
   admin.description = "bootstrap admin token of " + path.string();
-  // Undone when no token reaches the file, so that the next start tries again.
-  const auto forget_marker = [&] {
-    if (!config.store_uri.empty())
-      (void)store->delete_document(store::DocumentKind::kServerSecret, kBootstrapMarker, 1);
-  };
   auto issued = tokens->issue(admin, "pop server");
-  if (!issued) {
-    forget_marker();
-    return fail(in("cannot create the admin token", issued.error()));
-  }
+  if (!issued) return fail(in("cannot create the admin token", issued.error()));
   const std::string id = issued->document.value("id", "");
-  if (auto written = auth::write_admin_token_file(path, issued->token); !written) {
-    // Nobody could ever present this token: take it back rather than leave a live admin
-    // credential that no file records.
+  // Nobody could ever present a token its file does not keep: take it back rather than
+  // leave a live admin credential that no file records.
+  const auto take_back = [&] {
     (void)tokens->revoke(auth::admin_principal("pop server"), id);
-    forget_marker();
+    std::filesystem::remove(path, ignored);
+  };
+  if (auto written = auth::write_admin_token_file(path, issued->token); !written) {
+    take_back();
     return fail(in("cannot create the admin token", written.error()));
   }
+  if (shared) {
+    store::DocumentRecord marker;
+    marker.kind = store::DocumentKind::kServerSecret;
+    marker.id = kBootstrapMarker;
+    marker.added_time = marker.updated_time = now();
+    marker.document = {{"adminTokenId", id}};
+    auto created = store->create_document(marker);
+    if (!created) {
+      take_back();
+      if (created.error().code == ErrorCode::kConflict) return not_first_server();
+      return fail(in("cannot create the admin token", created.error()));
+    }
+  }
   config.logger->info("created an admin token", {{"id", id}, {"file", path.string()}});
+  return {};
+}
+
+Result<void> Server::Parts::not_first_server() {
+  config.logger->info(
+      "not creating an admin token: the database's was issued by the first server to start on it");
   return {};
 }
 

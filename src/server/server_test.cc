@@ -188,6 +188,36 @@ TEST_F(ServerAssemblyTest, ReplicasOnOnePostgresDatabaseShareAgendasTokensAndOne
   ASSERT_TRUE(listed) << listed.error().message;
 }
 
+// Replicas racing to bootstrap an empty database: one token is kept, in one file; the
+// losers take theirs back.
+TEST_F(ServerAssemblyTest, ReplicasStartingTogetherOnAnEmptyDatabaseKeepOneAdminToken) {
+  pop::testing::PostgresCluster database;
+  constexpr int kReplicas = 4;
+  std::vector<std::unique_ptr<Server>> replicas(kReplicas);
+  std::vector<std::thread> starting;
+  for (int i = 0; i < kReplicas; ++i) {
+    starting.emplace_back([&, i] {
+      ServerConfig replica = config("r" + std::to_string(i));
+      replica.store_uri = database.uri();
+      auto started = Server::start(std::move(replica));
+      if (started) replicas[i] = std::move(*started);
+    });
+  }
+  for (auto& thread : starting) thread.join();
+  std::vector<std::string> tokens;
+  for (int i = 0; i < kReplicas; ++i) {
+    ASSERT_TRUE(replicas[i]) << "replica " << i << " did not start";
+    const auto file = dir_->path() / ("r" + std::to_string(i)) / auth::kAdminTokenFileName;
+    if (fs::exists(file)) tokens.push_back(auth::read_admin_token_file(file).value_or(""));
+  }
+  ASSERT_EQ(tokens.size(), 1u);
+  EXPECT_EQ(log_.with_message("created an admin token").size(), 1u);
+  for (auto& replica : replicas) {
+    auto admin = client(*replica, tokens.front());
+    EXPECT_TRUE(http_client::request_json(admin, "GET", "/v1/agendas")) << replica->url();
+  }
+}
+
 // What one replica queues or reconfigures, the others learn by notification: an insight
 // created through A binds an agenda submitted through C, which B's embedded puller runs.
 TEST_F(ServerAssemblyTest, ReplicasRunWhatAnyOfThemQueuedOnAnInsightAnyOfThemCreated) {
@@ -213,7 +243,15 @@ TEST_F(ServerAssemblyTest, ReplicasRunWhatAnyOfThemQueuedOnAnInsightAnyOfThemCre
   ASSERT_TRUE(pop::testing::eventually([&] {
     auto pool = http_client::request_json(through_c, "GET", "/v1/pools/default");
     return pool && (*pool)["insightIds"].dump().find("lane-x") != std::string::npos;
-  }));
+  })) << [&] {
+    std::string all;
+    for (const auto& event : log_.events()) {
+      all += event.message;
+      for (const auto& [key, value] : event.fields) all += " " + key + "=" + value;
+      all += "\n";
+    }
+    return all;
+  }();
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
     Json agenda = diamond();

@@ -50,7 +50,8 @@ namespace pop::store {
 struct WatchCallbacks {
   // The agenda started waiting, or went back to waiting (submitted, rerun, reclaimed).
   std::function<void(const std::string& agenda_id)> agenda_waiting;
-  // A configuration document was created, replaced or deleted.
+  // An insight or a customer was created, replaced or deleted (what servers keep in memory;
+  // other kinds are read from the store each time).
   std::function<void(DocumentKind kind, const std::string& id)> document_changed;
   // Changes may have been missed (the watch just began, or its connection was lost and is
   // back): read again whatever is kept in memory.

@@ -261,7 +261,9 @@ Result<void> ConfigService::check_template_agenda(const AgendaTemplate& agenda_t
 
 void ConfigService::apply(DocumentKind kind, const Prepared& prepared) {
   if (kind == DocumentKind::kInsight) {
-    if (auto configured = configure(*prepared.insight); !configured) {
+    // As stored, not as prepared: another server may have replaced it since, and its change
+    // may have reached this one first.
+    if (auto configured = reload(kind, prepared.insight->id); !configured) {
       // The store holds the insight; the next start queues it as stored.
       options_.logger->error(
           "insight stored but its queue not updated",
@@ -273,6 +275,9 @@ void ConfigService::apply(DocumentKind kind, const Prepared& prepared) {
 }
 
 Result<void> ConfigService::reload(DocumentKind kind, const std::string& id) {
+  // Reading and configuring under one lock: two reloads of one insight cannot apply the
+  // older version last.
+  std::lock_guard lock(reload_mutex_);
   if (kind == DocumentKind::kCustomer) {
     reweigh();
     return {};
@@ -287,6 +292,25 @@ Result<void> ConfigService::reload(DocumentKind kind, const std::string& id) {
   auto insight = scheduler::insight_from_json(stored->document);
   if (!insight) return fail(insight.error());
   return configure(*insight);
+}
+
+Result<void> ConfigService::reload_all() {
+  std::lock_guard lock(reload_mutex_);
+  auto stored = all_documents(store_, DocumentKind::kInsight);
+  if (!stored) return fail(stored.error());
+  std::set<std::string> kept;
+  Result<void> outcome;
+  for (const auto& record : *stored) {
+    kept.insert(record.id);
+    auto insight = scheduler::insight_from_json(record.document);
+    auto configured = insight ? configure(*insight) : Result<void>(fail(insight.error()));
+    if (!configured && outcome) outcome = configured;
+  }
+  for (const scheduler::Insight& insight : queues_.insights()) {
+    if (!kept.contains(insight.id)) queues_.remove_insight_if_idle(insight.id);
+  }
+  reweigh();
+  return outcome;
 }
 
 Result<void> ConfigService::configure(const scheduler::Insight& insight) {

@@ -101,6 +101,8 @@ class ConfigService {
   // queues up to date with it as stored. An insight is configured again, or its queue
   // dropped when it is gone (and idle); a customer's change reweighs the insights.
   Result<void> reload(store::DocumentKind kind, const std::string& id);
+  // reload() of every insight and customer: after changes may have been missed.
+  Result<void> reload_all();
 
   // The stored template, for running it. kNotFound for an unknown id.
   Result<AgendaTemplate> agenda_template(std::string_view id);
@@ -137,7 +139,8 @@ class ConfigService {
   TypeKnown type_known_;
   const Clock& clock_;
   ConfigOptions options_;
-  std::mutex mutex_;  // serialises writes with the checks they depend on
+  std::mutex mutex_;         // serialises writes with the checks they depend on
+  std::mutex reload_mutex_;  // serialises reading a document back with configuring from it
 };
 
 }  // namespace pop::service

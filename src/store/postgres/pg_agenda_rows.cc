@@ -24,7 +24,13 @@ Parameters progress_parameters(std::int64_t agenda_sequence, const EncodedProgre
 }  // namespace
 
 Result<std::int64_t> next_sequence(Connection& db, std::string_view name) {
-  auto counter = query(db, "UPDATE counters SET value = value + 1 WHERE name = $1 RETURNING value",
+  // Both counters are locked, in name order, whichever one is wanted: a batch inserting an
+  // audited agenda takes both, and one taking them in the other order would deadlock with it.
+  auto counter = query(db,
+                       "WITH locked AS (SELECT name FROM counters ORDER BY name FOR UPDATE) "
+                       "UPDATE counters SET value = value + 1 FROM locked "
+                       "WHERE counters.name = $1 AND locked.name = counters.name "
+                       "RETURNING counters.value",
                        {std::string(name)});
   if (!counter) return fail(std::move(counter.error()));
   if (!*counter->step()) return fail(ErrorCode::kInternal, "no counter " + std::string(name));

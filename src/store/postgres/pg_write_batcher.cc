@@ -46,7 +46,15 @@ PgWriteBatcher::Commits::Outcome PgWriteBatcher::execute(std::span<Commits::Unit
   for (int tries = 1;; ++tries) {
     const Attempt outcome = attempt(batch);
     if (outcome == Attempt::kCommitted) return {batch.size(), true};
-    if (outcome == Attempt::kFailed || tries == kMaxAttempts) return {batch.size(), false};
+    if (outcome == Attempt::kFailed) return {batch.size(), false};
+    if (tries == kMaxAttempts) {
+      // Still deadlocking or disconnected: a conflict would read as "someone else changed it"
+      // (a pull drops the agenda from its queue then); this is "try again later".
+      for (Commits::Unit* unit : batch) {
+        if (!unit->result) unit->result.error().code = ErrorCode::kUnavailable;
+      }
+      return {batch.size(), false};
+    }
     retried_.fetch_add(1);
     // Whoever it deadlocked with, or the server coming back, gets a moment.
     std::this_thread::sleep_for(std::chrono::milliseconds(5 * tries));

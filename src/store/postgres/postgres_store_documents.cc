@@ -24,7 +24,10 @@ tl::unexpected<Error> version_mismatch(Connection& db, DocumentKind kind, std::s
                     {}});
 }
 
+// Only the kinds that servers keep in memory (queues of insights, customers' weights): the
+// others are read from the store each time.
 Result<void> notify_changed(Connection& db, DocumentKind kind, std::string_view id) {
+  if (kind != DocumentKind::kInsight && kind != DocumentKind::kCustomer) return {};
   return notify(db, kDocumentChannel,
                 std::string(document_kind_name(kind)) + "/" + std::string(id));
 }
