@@ -3,12 +3,6 @@
 namespace pop::store::postgres {
 namespace {
 
-Result<void> run(Connection& db, std::string_view sql, const Parameters& parameters) {
-  auto done = query(db, sql, parameters);
-  if (!done) return fail(std::move(done.error()));
-  return {};
-}
-
 Parameters progress_parameters(std::int64_t agenda_sequence, const EncodedProgress& progress) {
   const ProgressRecord& record = *progress.record;
   return {parameter(agenda_sequence),

@@ -25,6 +25,12 @@ Result<RowReader> query(Connection& db, std::string_view sql, const Parameters& 
   return RowReader(std::move(*rows));
 }
 
+Result<void> run(Connection& db, std::string_view sql, const Parameters& parameters) {
+  auto done = query(db, sql, parameters);
+  if (!done) return fail(std::move(done.error()));
+  return {};
+}
+
 std::string parameter(std::int64_t value) { return std::to_string(value); }
 
 std::string parameter(double value) {

@@ -43,6 +43,9 @@ class RowReader {
 // Runs one of the store's statements (prepared once per connection).
 Result<RowReader> query(Connection& db, std::string_view sql, const Parameters& parameters = {});
 
+// Runs one of the store's statements for its effect alone.
+Result<void> run(Connection& db, std::string_view sql, const Parameters& parameters = {});
+
 // Parameter text for numbers: integers in decimal, doubles in the shortest form that reads
 // back exactly.
 std::string parameter(std::int64_t value);

@@ -7,17 +7,10 @@
 #include <utility>
 
 #include "postgres/pg_error.h"
+#include "store/postgres/pg_rows.h"
 
 namespace pop::store::postgres {
 namespace {
-
-using ::pop::postgres::Connection;
-
-Result<void> run_statement(Connection& db, std::string_view sql) {
-  auto done = db.execute_prepared(sql);
-  if (!done) return fail(std::move(done.error().error));
-  return {};
-}
 
 Result<void> run_work(Connection& db, const PgWriteBatcher::Work& work) {
   try {
@@ -71,7 +64,7 @@ PgWriteBatcher::Attempt PgWriteBatcher::attempt(std::span<Commits::Unit* const> 
     return Attempt::kFailed;
   }
   Connection& db = **lease;
-  if (auto begun = run_statement(db, "BEGIN"); !begun) {
+  if (auto begun = postgres::run(db, "BEGIN"); !begun) {
     fail_all(begun.error());
     // An idle connection whose server restarted fails its first statement.
     return db.healthy() ? Attempt::kFailed : Attempt::kRetry;
@@ -79,20 +72,20 @@ PgWriteBatcher::Attempt PgWriteBatcher::attempt(std::span<Commits::Unit* const> 
   for (Commits::Unit* unit : batch) {
     // Each unit in a savepoint of its own: released when it succeeded, rolled back (alone)
     // when not.
-    unit->result = run_statement(db, "SAVEPOINT unit");
+    unit->result = postgres::run(db, "SAVEPOINT unit");
     if (unit->result) unit->result = run_work(db, *unit->work);
-    if (unit->result) unit->result = run_statement(db, "RELEASE SAVEPOINT unit");
+    if (unit->result) unit->result = postgres::run(db, "RELEASE SAVEPOINT unit");
     if (unit->result) continue;
     const std::string sqlstate = db.last_sqlstate();
     if (!sqlstate.empty()) unit->result.error().message += " (SQLSTATE " + sqlstate + ")";
     // A unit's own failure (a duplicate id) is undone alone and the batch goes on. Anything
     // else, including a savepoint that cannot be rolled back to, ends the transaction: it
     // must never reach COMMIT aborted (PostgreSQL would answer COMMIT with a silent ROLLBACK).
-    if (!may_run_again(db, sqlstate) && run_statement(db, "ROLLBACK TO SAVEPOINT unit")) continue;
+    if (!may_run_again(db, sqlstate) && postgres::run(db, "ROLLBACK TO SAVEPOINT unit")) continue;
     Error error = unit->result.error();
     error.message = "the batch's transaction was rolled back: " + error.message;
     fail_all(error);
-    if (db.healthy()) (void)run_statement(db, "ROLLBACK");
+    if (db.healthy()) (void)postgres::run(db, "ROLLBACK");
     return Attempt::kRetry;
   }
   auto committed = db.execute_prepared("COMMIT");
