@@ -121,6 +121,25 @@ TEST_F(PgWriteBatcherTest, ACommitLostMidWayIsReportedAsOfUnknownOutcomeAndNotRu
   EXPECT_EQ(psql("SELECT v FROM t WHERE id = 1"), "7\n");
 }
 
+// A batch that keeps failing for a reason retrying could cure is given up after
+// kMaxAttempts as "try again later", not as a conflict (which callers read as "someone else
+// changed it").
+TEST_F(PgWriteBatcherTest, RetriesUsedUpAreUnavailableNotAConflict) {
+  ConnectionPool pool(pool_options());
+  PgWriteBatcher writer(pool, 8);
+  std::atomic<int> runs{0};
+  auto done = writer.run([&](Connection& db) -> Result<void> {
+    runs.fetch_add(1);
+    return run_sql(db,
+                   "DO $$ BEGIN RAISE EXCEPTION 'always' USING ERRCODE = 'serialization_failure'; "
+                   "END $$");
+  });
+  ASSERT_FALSE(done.has_value());
+  EXPECT_EQ(done.error().code, ErrorCode::kUnavailable) << done.error().message;
+  EXPECT_EQ(runs.load(), PgWriteBatcher::kMaxAttempts);
+  EXPECT_EQ(writer.retried_batches(), std::uint64_t{PgWriteBatcher::kMaxAttempts - 1});
+}
+
 TEST_F(PgWriteBatcherTest, AFailingUnitIsUndoneAloneAndItsBatchCommits) {
   ConnectionPool pool(pool_options());
   PgWriteBatcher writer(pool, 8);
