@@ -78,6 +78,17 @@ class ServerAssemblyTest : public ::testing::Test {
          "payload": {"resultPayload": ["@<left.out>", "@<right.out>"]}}]})");
   }
 
+  // What the servers logged, a line per event, for a failure's message.
+  std::string logged() const {
+    std::string all;
+    for (const auto& event : log_.events()) {
+      all += event.message;
+      for (const auto& [key, value] : event.fields) all += " " + key + "=" + value;
+      all += "\n";
+    }
+    return all;
+  }
+
   std::optional<TempDir> dir_;
   pop::testing::CapturedLog log_;
 };
@@ -243,15 +254,7 @@ TEST_F(ServerAssemblyTest, ReplicasRunWhatAnyOfThemQueuedOnAnInsightAnyOfThemCre
   ASSERT_TRUE(pop::testing::eventually([&] {
     auto pool = http_client::request_json(through_c, "GET", "/v1/pools/default");
     return pool && (*pool)["insightIds"].dump().find("lane-x") != std::string::npos;
-  })) << [&] {
-    std::string all;
-    for (const auto& event : log_.events()) {
-      all += event.message;
-      for (const auto& [key, value] : event.fields) all += " " + key + "=" + value;
-      all += "\n";
-    }
-    return all;
-  }();
+  })) << logged();
   std::vector<std::string> ids;
   for (int i = 0; i < 5; ++i) {
     Json agenda = diamond();
