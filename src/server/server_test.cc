@@ -78,6 +78,20 @@ class ServerAssemblyTest : public ::testing::Test {
          "payload": {"resultPayload": ["@<left.out>", "@<right.out>"]}}]})");
   }
 
+  // The agenda's progress once it is COMPLETE, or as last read when it is not within `limit`.
+  static Json final_progress(http_client::Client& client, const std::string& id,
+                             std::chrono::seconds limit = std::chrono::seconds(30)) {
+    Json progress;
+    pop::testing::eventually(
+        [&] {
+          auto read = http_client::request_json(client, "GET", "/v1/agendas/" + id + "/progress");
+          if (read) progress = *read;
+          return read && progress["processingState"] == "COMPLETE";
+        },
+        limit);
+    return progress;
+  }
+
   // What the servers logged, a line per event, for a failure's message.
   std::string logged() const {
     std::string all;
@@ -101,15 +115,8 @@ TEST_F(ServerAssemblyTest, RunsADiamondWithItsEmbeddedPuller) {
   auto submitted = http_client::request_json(admin, "POST", "/v1/agendas", diamond());
   ASSERT_TRUE(submitted) << submitted.error().message;
   const std::string id = (*submitted)["id"];
-  Json progress;
-  ASSERT_TRUE(pop::testing::eventually(
-      [&] {
-        auto read = http_client::request_json(admin, "GET", "/v1/agendas/" + id + "/progress");
-        if (read) progress = *read;
-        return read && progress["processingState"] == "COMPLETE";
-      },
-      std::chrono::seconds(30)))
-      << progress.dump(2);
+  const Json progress = final_progress(admin, id);
+  ASSERT_EQ(progress.value("processingState", ""), "COMPLETE") << progress.dump(2);
   EXPECT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
   EXPECT_EQ(progress["operationProgress"][3]["resultPayload"], Json::array({2, 3}));
   server->stop();
@@ -176,15 +183,8 @@ TEST_F(ServerAssemblyTest, ReplicasOnOnePostgresDatabaseShareAgendasTokensAndOne
   ASSERT_TRUE(submitted) << submitted.error().message;
   const std::string id = (*submitted)["id"];
   auto through_c = client(*replicas[2], admin_token);
-  Json progress;
-  ASSERT_TRUE(pop::testing::eventually(
-      [&] {
-        auto read = http_client::request_json(through_c, "GET", "/v1/agendas/" + id + "/progress");
-        if (read) progress = *read;
-        return read && progress["processingState"] == "COMPLETE";
-      },
-      std::chrono::seconds(30)))
-      << progress.dump(2);
+  const Json progress = final_progress(through_c, id);
+  ASSERT_EQ(progress.value("processingState", ""), "COMPLETE") << progress.dump(2);
   EXPECT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
   // Restarted, the first replica does not issue another token: the database has one.
   replicas[0]->stop();
@@ -265,16 +265,8 @@ TEST_F(ServerAssemblyTest, ReplicasRunWhatAnyOfThemQueuedOnAnInsightAnyOfThemCre
     ids.push_back((*submitted)["id"]);
   }
   for (const std::string& id : ids) {
-    Json progress;
-    ASSERT_TRUE(pop::testing::eventually(
-        [&] {
-          auto read =
-              http_client::request_json(through_a, "GET", "/v1/agendas/" + id + "/progress");
-          if (read) progress = *read;
-          return read && progress["processingState"] == "COMPLETE";
-        },
-        std::chrono::seconds(30)))
-        << progress.dump(2);
+    const Json progress = final_progress(through_a, id);
+    ASSERT_EQ(progress.value("processingState", ""), "COMPLETE") << progress.dump(2);
     EXPECT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
   }
 }
@@ -331,15 +323,8 @@ TEST_F(ServerAssemblyTest, APostgresRestartMidRunLosesNothingAcknowledged) {
             std::to_string(kClients * kPerClient) + "\n");
   auto admin = client(*server);
   for (const std::string& id : all) {
-    Json progress;
-    ASSERT_TRUE(pop::testing::eventually(
-        [&] {
-          auto read = http_client::request_json(admin, "GET", "/v1/agendas/" + id + "/progress");
-          if (read) progress = *read;
-          return read && progress["processingState"] == "COMPLETE";
-        },
-        std::chrono::seconds(60)))
-        << progress.dump(2);
+    const Json progress = final_progress(admin, id, std::chrono::seconds(60));
+    ASSERT_EQ(progress.value("processingState", ""), "COMPLETE") << progress.dump(2);
     EXPECT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
   }
 }
