@@ -159,22 +159,31 @@ Result<void> AgendaService::resync() {
   return {};
 }
 
-Result<void> AgendaService::learn_waiting(const std::string& agenda_id) {
-  // Gone meanwhile (deleted): nothing to queue.
-  auto unless_gone = [](const Error& error) -> Result<void> {
-    if (error.code == ErrorCode::kNotFound) return {};
+Result<std::optional<AgendaService::StoredAgenda>> AgendaService::read_agenda(std::string_view id) {
+  // Gone meanwhile (deleted): nothing.
+  auto unless_gone = [](const Error& error) -> Result<std::optional<StoredAgenda>> {
+    if (error.code == ErrorCode::kNotFound) return std::nullopt;
     return fail(error);
   };
-  auto record = store_.get_agenda(agenda_id);
+  auto record = store_.get_agenda(id);
   if (!record) return unless_gone(record.error());
-  auto lease = store_.get_lease(agenda_id);
+  // The lease before the progress: a revoke (cancel, rerun) after this read moves the epoch,
+  // so an acquire with it fails instead of overwriting the server's change.
+  auto lease = store_.get_lease(id);
   if (!lease) return unless_gone(lease.error());
-  auto progress = store_.get_progress(agenda_id);
+  auto progress = store_.get_progress(id);
   if (!progress) return unless_gone(progress.error());
-  if (progress->processing_state != ProcessingState::kWaiting) return {};
+  return StoredAgenda{std::move(*record), std::move(*lease), std::move(*progress)};
+}
+
+Result<void> AgendaService::learn_waiting(const std::string& agenda_id) {
+  auto stored = read_agenda(agenda_id);
+  if (!stored) return fail(stored.error());
+  if (!*stored || (*stored)->progress.processing_state != ProcessingState::kWaiting) return {};
+  const store::AgendaRecord& record = (*stored)->record;
   queue_waiting(
-      {record->id, record->customer_id, record->insight_id, record->sequence, record->priority,
-       record->added_time, !lease->holder.empty(), progress->state_message},
+      {record.id, record.customer_id, record.insight_id, record.sequence, record.priority,
+       record.added_time, !(*stored)->lease.holder.empty(), (*stored)->progress.state_message},
       clock_.now());
   return {};
 }
@@ -591,21 +600,12 @@ Result<std::optional<AgendaService::PreparedLease>> AgendaService::prepare_lease
     const scheduler::ReadyAgenda& ready, std::string_view puller_id, WallTime now) {
   const std::string& id = ready.agenda.agenda_id;
   // Gone meanwhile (deleted): nothing to hand out, and nothing to put back.
-  auto unless_gone = [](const Error& error) -> Result<std::optional<PreparedLease>> {
-    if (error.code == ErrorCode::kNotFound) return std::nullopt;
-    return fail(error);
-  };
-  auto record = store_.get_agenda(id);
-  if (!record) return unless_gone(record.error());
-  // The lease before the progress: a revoke (cancel, rerun) after this read moves the epoch,
-  // so the acquire fails instead of overwriting the server's change.
-  auto lease = store_.get_lease(id);
-  if (!lease) return unless_gone(lease.error());
-  auto stored = store_.get_progress(id);
-  if (!stored) return unless_gone(stored.error());
-  if (stored->processing_state != ProcessingState::kWaiting || is_held(*stored))
-    return std::nullopt;
-  auto progress = agenda_progress_from_json(stored->document);
+  auto read = read_agenda(id);
+  if (!read) return fail(read.error());
+  if (!*read) return std::nullopt;
+  auto& [record, lease, stored] = **read;
+  if (stored.processing_state != ProcessingState::kWaiting || is_held(stored)) return std::nullopt;
+  auto progress = agenda_progress_from_json(stored.document);
   if (!progress)
     return fail(ErrorCode::kInternal, "stored progress of \"" + id + "\" is unreadable");
   progress->state = ProcessingState::kExecuting;
@@ -613,11 +613,11 @@ Result<std::optional<AgendaService::PreparedLease>> AgendaService::prepare_lease
   store::LeaseAcquisition acquisition{
       id,
       std::string(puller_id),
-      lease->epoch,
+      lease.epoch,
       now,
       now + options_.lease_duration,
-      progress_record(id, *progress, stored->attempts_completed, stored->maximum_attempts, now)};
-  return PreparedLease{std::move(*record), std::move(acquisition)};
+      progress_record(id, *progress, stored.attempts_completed, stored.maximum_attempts, now)};
+  return PreparedLease{std::move(record), std::move(acquisition)};
 }
 
 Result<void> AgendaService::report(std::string_view agenda_id, std::uint64_t epoch,

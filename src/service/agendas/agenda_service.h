@@ -191,6 +191,14 @@ class AgendaService {
                                            const CustomerTerms& terms);
   // Counts the customer's executing agendas, stopping at `enough`.
   Result<std::int64_t> running_agendas(const std::string& customer_id, std::int64_t enough);
+  // An agenda as stored, with its lease and progress.
+  struct StoredAgenda {
+    store::AgendaRecord record;
+    store::LeaseRecord lease;
+    store::ProgressRecord progress;
+  };
+  // Reads them in that order (see prepare_lease); nothing when the agenda is gone.
+  Result<std::optional<StoredAgenda>> read_agenda(std::string_view id);
   struct PreparedLease {
     store::AgendaRecord record;
     store::LeaseAcquisition acquisition;  // with the progress it starts executing with
