@@ -247,6 +247,16 @@ http::Handler pull_route(service::AgendaAccess& service, std::shared_ptr<LongPol
       responder.send(error(pull.error(), request));
       return;
     }
+    // Redirected rather than forwarded: a forwarded long poll would hold a connection here
+    // for its whole wait, and the puller then pulls from the owner directly.
+    if (auto owner = service.pull_elsewhere(pool)) {
+      http::HttpResponse moved = http::json_response(
+          307, {{"error", "the queues of resource pool \"" + pool + "\" are kept by " + *owner},
+                {"code", "redirect"}});
+      moved.headers.set("Location", *owner + request.target);
+      responder.send(std::move(moved));
+      return;
+    }
     const auto deadline = long_polls->clock().steady_now() + pull->wait;
     auto pending =
         std::make_shared<PendingPull>(service, request, pool, std::move(*pull), responder);

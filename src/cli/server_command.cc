@@ -67,6 +67,8 @@ struct ServerSettings {
   std::string store;  // empty: SQLite in `data`
   std::string store_password_file;
   std::size_t store_connections = 8;
+  double takeover_seconds = 4;
+  std::string advertise_url;
   std::string handlers_path;
   RunnerSettings runner;  // the embedded puller's
   std::size_t capacity = 4;
@@ -118,6 +120,9 @@ Result<server::ServerConfig> server_config(const ServerSettings& settings,
                   "kept in SQLite under --data");
     config.store_uri = settings.store;
     config.store_connections = settings.store_connections;
+    config.takeover =
+        std::chrono::milliseconds(static_cast<long long>(settings.takeover_seconds * 1000));
+    config.advertise_url = settings.advertise_url;
     if (!settings.store_password_file.empty()) {
       auto password = read_secret_file(settings.store_password_file, "--store-password-file");
       if (!password) return fail(password.error());
@@ -125,6 +130,9 @@ Result<server::ServerConfig> server_config(const ServerSettings& settings,
     }
   } else if (!settings.store_password_file.empty()) {
     return fail(ErrorCode::kInvalidArgument, "--store-password-file needs --store");
+  } else if (!settings.advertise_url.empty()) {
+    return fail(ErrorCode::kInvalidArgument,
+                "--advertise-url needs --store: only replicas send pullers to each other");
   }
   config.lease_duration =
       std::chrono::milliseconds(static_cast<long long>(settings.lease_seconds * 1000));
@@ -226,6 +234,15 @@ Command add_server_command(CLI::App& app) {
                    "PostgreSQL connections for reads (one more writes, one more listens)")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000));
+  server
+      ->add_option("--takeover-seconds", settings->takeover_seconds,
+                   "With --store: longest a pool's queues stay without an owner after their "
+                   "replica dies")
+      ->capture_default_str()
+      ->check(CLI::Range(0.4, 3600.0));
+  server->add_option("--advertise-url", settings->advertise_url,
+                     "With --store: the URL other replicas redirect pullers to (default: "
+                     "http(s)://HOST:PORT of --listen)");
   server->add_option("--handlers", settings->handlers_path,
                      "Handler registry (JSON or YAML) for validation and the embedded puller");
   server->add_option("--resource", settings->resources,

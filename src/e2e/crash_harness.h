@@ -44,20 +44,21 @@ namespace pop::e2e {
 using namespace std::chrono_literals;
 
 // Sized by the environment so a failure can be replayed or a longer soak run:
-// POP_CRASH_SEED (default: random, printed), POP_CRASH_AGENDAS (200), POP_CRASH_ROUNDS (5).
+// POP_CRASH_SEED (default: random, printed), POP_CRASH_AGENDAS (200 unless the test says
+// otherwise), POP_CRASH_ROUNDS (5).
 struct CrashConfig {
   std::uint64_t seed = 0;
   std::size_t agendas = 200;
   int rounds = 5;
 
-  static CrashConfig from_environment() {
+  static CrashConfig from_environment(std::size_t agendas = 200) {
     auto number = [](const char* name, std::uint64_t fallback) {
       const char* text = std::getenv(name);
       return text != nullptr && *text != '\0' ? std::strtoull(text, nullptr, 10) : fallback;
     };
     CrashConfig config;
     config.seed = number("POP_CRASH_SEED", std::random_device{}());
-    config.agendas = number("POP_CRASH_AGENDAS", config.agendas);
+    config.agendas = number("POP_CRASH_AGENDAS", agendas);
     config.rounds = static_cast<int>(number("POP_CRASH_ROUNDS", config.rounds));
     return config;
   }
@@ -69,11 +70,12 @@ struct ServerProcess {
   std::string url;
 };
 
-// Starts `pop server --listen 127.0.0.1:0 <arguments>` and waits until it prints the URL it
+// Starts `pop server --listen <listen> <arguments>` and waits until it prints the URL it
 // listens on ("pop server: listening on http://127.0.0.1:PORT, data in ...").
 inline Result<ServerProcess> start_server(const std::vector<std::string>& arguments,
-                                          const std::filesystem::path& scratch) {
-  std::vector<std::string> argv = {POP_BINARY, "server", "--listen", "127.0.0.1:0"};
+                                          const std::filesystem::path& scratch,
+                                          const std::string& listen = "127.0.0.1:0") {
+  std::vector<std::string> argv = {POP_BINARY, "server", "--listen", listen};
   argv.insert(argv.end(), arguments.begin(), arguments.end());
   ServerProcess server;
   server.process = std::make_unique<pop::testing::Subprocess>(
@@ -216,6 +218,9 @@ inline Result<std::vector<Json>> list_agendas(const ServerAddress& address) {
 // agendas, the submitter and the snapshots.
 class CrashTest : public ::testing::Test {
  protected:
+  // `agendas` unless POP_CRASH_AGENDAS says otherwise.
+  explicit CrashTest(std::size_t agendas = 200) : config_(CrashConfig::from_environment(agendas)) {}
+
   void SetUp() override {
     std::printf("crash test: seed %llu (replay with POP_CRASH_SEED), %zu agendas, %d kills\n",
                 static_cast<unsigned long long>(config_.seed), config_.agendas, config_.rounds);
@@ -407,7 +412,7 @@ class CrashTest : public ::testing::Test {
     ADD_FAILURE() << problems.size() << " " << what << ":" << first;
   }
 
-  const CrashConfig config_ = CrashConfig::from_environment();
+  const CrashConfig config_;
   std::mt19937_64 rng_{config_.seed};
   const std::string marker_ = random_uuid();
   std::optional<TempDir> dir_;

@@ -22,14 +22,18 @@
 namespace pop::e2e {
 
 // The base URL of the server of the moment, which the test moves on after a restart, and
-// the admin token the server wrote in its data directory (kept across restarts).
+// the admin token the server wrote in its data directory (kept across restarts). With several
+// replicas, each client() goes to the next of their URLs in turn: submits spread over them,
+// and one sent again after a failure goes to another replica.
 class ServerAddress {
  public:
   ServerAddress(std::string url, std::string token)
-      : url_(std::move(url)), token_(std::move(token)) {}
+      : urls_{std::move(url)}, token_(std::move(token)) {}
+  ServerAddress(std::vector<std::string> urls, std::string token)
+      : urls_(std::move(urls)), token_(std::move(token)) {}
   std::string get() const {
     std::lock_guard lock(mutex_);
-    return url_;
+    return urls_[next_++ % urls_.size()];
   }
   const std::string& token() const { return token_; }
   Result<http_client::Client> client() const {
@@ -37,12 +41,13 @@ class ServerAddress {
   }
   void set(std::string url) {
     std::lock_guard lock(mutex_);
-    url_ = std::move(url);
+    urls_ = {std::move(url)};
   }
 
  private:
   mutable std::mutex mutex_;
-  std::string url_;
+  std::vector<std::string> urls_;  // never empty
+  mutable std::size_t next_ = 0;
   const std::string token_;
 };
 

@@ -18,15 +18,16 @@ Result<std::unique_ptr<HttpWorkSource>> HttpWorkSource::create(
   if (!poll) return fail(poll.error());
   auto reports = http_client::Client::create(options);
   if (!reports) return fail(reports.error());
-  return std::unique_ptr<HttpWorkSource>(new HttpWorkSource(std::move(*poll), std::move(*reports),
-                                                            std::move(resource_pool_id),
-                                                            std::move(puller_id), clock));
+  return std::unique_ptr<HttpWorkSource>(
+      new HttpWorkSource(options, std::move(*poll), std::move(*reports),
+                         std::move(resource_pool_id), std::move(puller_id), clock));
 }
 
-HttpWorkSource::HttpWorkSource(http_client::Client poll, http_client::Client reports,
-                               std::string resource_pool_id, std::string puller_id,
-                               const Clock& clock)
-    : poll_(std::move(poll)),
+HttpWorkSource::HttpWorkSource(const http_client::ClientOptions& options, http_client::Client poll,
+                               http_client::Client reports, std::string resource_pool_id,
+                               std::string puller_id, const Clock& clock)
+    : options_(options),
+      poll_(std::move(poll)),
       reports_(std::move(reports)),
       resource_pool_id_(std::move(resource_pool_id)),
       puller_id_(std::move(puller_id)),
@@ -66,7 +67,7 @@ Result<PullAnswer> HttpWorkSource::pull(std::size_t max, std::chrono::millisecon
   // The server answers by `wait`; the margin covers the network, not the poll.
   request.timeout = wait + std::chrono::seconds(15);
   const auto asked = clock_.steady_now();
-  auto answer = http_client::json_result(poll_.send(request));
+  auto answer = http_client::json_result(send_pull(request));
   if (!answer) return fail(answer.error());
   // Nothing, long before `wait`: the server held no poll for this puller (its bound of
   // waiting polls is reached, or it is stopping). Ask again after a pause, not at once.
@@ -89,6 +90,29 @@ Result<PullAnswer> HttpWorkSource::pull(std::size_t max, std::chrono::millisecon
     pulled.assignments.push_back(std::move(*assignment));
   }
   return pulled;
+}
+
+Result<http_client::Response> HttpWorkSource::send_pull(const http_client::Request& request) {
+  if (owner_poll_) {
+    auto answer = owner_poll_->send(request);
+    if (answer && answer->status != 307 && answer->status != 503) return answer;
+    owner_poll_.reset();  // gone, or no longer the owner: ask the configured server again
+  }
+  auto answer = poll_.send(request);
+  if (!answer || answer->status != 307) return answer;
+  // Location is the owner's address followed by this very target.
+  const std::string location(answer->header("Location"));
+  if (location.size() <= request.target.size() || !location.ends_with(request.target)) {
+    return fail(ErrorCode::kUnavailable,
+                "the server redirected the pull to an unexpected location \"" + location + "\"");
+  }
+  http_client::ClientOptions owner = options_;
+  owner.base_url = location.substr(0, location.size() - request.target.size());
+  owner.unix_socket.clear();  // the owner is reached at its address
+  auto client = http_client::Client::create(owner);
+  if (!client) return fail(client.error());
+  owner_poll_.emplace(std::move(*client));
+  return owner_poll_->send(request);
 }
 
 Result<Json> HttpWorkSource::send_report(const std::string& method, const std::string& target,

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "http_client/client.h"
@@ -27,6 +28,11 @@ class HttpWorkSource final : public WorkSource {
   // An empty answer that comes long before `wait` (the server holds no more waiting polls,
   // or is stopping) is returned after a pause of a second, so that a puller does not ask
   // again in a tight loop; wake() ends the pause.
+  //
+  // Replicas: a replica that does not keep the pool's queues redirects the pull (307) to the
+  // one that does; the pulls then go there directly until it fails to answer one (it died,
+  // or gave the pool up), and then to the configured server again. Reports always go to the
+  // configured server: any replica takes them.
   Result<PullAnswer> pull(std::size_t max, std::chrono::milliseconds wait,
                           const std::optional<Resources>& available,
                           const std::set<std::string>& skip_insight_ids) override;
@@ -41,8 +47,12 @@ class HttpWorkSource final : public WorkSource {
   void wake() override;
 
  private:
-  HttpWorkSource(http_client::Client poll, http_client::Client reports,
-                 std::string resource_pool_id, std::string puller_id, const Clock& clock);
+  HttpWorkSource(const http_client::ClientOptions& options, http_client::Client poll,
+                 http_client::Client reports, std::string resource_pool_id, std::string puller_id,
+                 const Clock& clock);
+  // Sends the pull to the pool's owner when one is known, else to the configured server,
+  // following one redirect to the owner.
+  Result<http_client::Response> send_pull(const http_client::Request& request);
   // On the reports connection, which is shared under a lock; with the lease's key when one
   // is given.
   Result<Json> send_report(const std::string& method, const std::string& target,
@@ -54,7 +64,9 @@ class HttpWorkSource final : public WorkSource {
   // How long a pull answered empty long before its wait waits before it returns.
   static constexpr std::chrono::seconds kEarlyAnswerPause{1};
 
+  const http_client::ClientOptions options_;
   http_client::Client poll_;
+  std::optional<http_client::Client> owner_poll_;  // to the replica that owns the pool
   std::mutex reports_mutex_;
   http_client::Client reports_;
   std::string resource_pool_id_;

@@ -18,6 +18,7 @@
 #include "server/data_directory.h"
 #include "server/descriptor_reserve.h"
 #include "server/local_work_source.h"
+#include "server/pool_keeper.h"
 #include "server/ready_signal.h"
 #include "service/agendas/agenda_access.h"
 #include "service/agendas/agenda_service.h"
@@ -32,6 +33,7 @@
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_readiness.h"
 #include "util/open_file_limit.h"
+#include "util/random_id.h"
 
 namespace pop::server {
 namespace {
@@ -101,6 +103,7 @@ struct Server::Parts {
   Result<void> start_embedded_puller();
   void start_reclaimer();
   void watch_other_servers();
+  void keep_pools();
   void stop();
 
   ServerConfig config;
@@ -111,6 +114,7 @@ struct Server::Parts {
 
   server::ReadySignal ready;
   std::unique_ptr<scheduler::InsightQueues> queues;
+  std::unique_ptr<service::PoolOwnership> ownership;  // replicas only: the pools this one keeps
   std::unique_ptr<service::AgendaService> agendas;
   std::unique_ptr<service::ReportService> reports;
   std::unique_ptr<service::AuditTrail> audit;
@@ -131,6 +135,8 @@ struct Server::Parts {
   std::unique_ptr<api::AgendaRoutes> agenda_routes;
   std::unique_ptr<api::ConfigRoutes> config_routes;
   std::unique_ptr<http::Server> http;
+
+  std::unique_ptr<PoolKeeper> pool_keeper;
 
   std::unique_ptr<Runner> runner;
   std::unique_ptr<LocalWorkSource> source;
@@ -196,6 +202,10 @@ Result<void> Server::Parts::build_services() {
   service::ServiceOptions options;
   options.lease_duration = config.lease_duration;
   options.logger = config.logger;
+  if (store->pool_claims() != nullptr) {
+    ownership = std::make_unique<service::PoolOwnership>(random_uuid());
+    options.ownership = ownership.get();
+  }
   agendas =
       std::make_unique<service::AgendaService>(*store, *queues, type_known, *config.clock, options);
   if (auto started = agendas->start(); !started)
@@ -365,6 +375,18 @@ Result<void> Server::Parts::start_embedded_puller() {
   return {};
 }
 
+// Replicas only: the pools' queues are shared out between them. Once listening, because the
+// others send pullers to this replica's address.
+void Server::Parts::keep_pools() {
+  store::PoolClaims* claims = store->pool_claims();
+  if (claims == nullptr) return;
+  pool_keeper = std::make_unique<PoolKeeper>(
+      *claims, *store, *agendas, *ownership, *config.clock, *config.logger,
+      PoolKeeperOptions{config.takeover,
+                        config.advertise_url.empty() ? url() : config.advertise_url});
+  pool_keeper->start();
+}
+
 // Expired leases are found by this timer: a lease ends by silence, so there is no event.
 // Outputs handlers reported under leases that have ended are swept on the same beat.
 void Server::Parts::start_reclaimer() {
@@ -390,6 +412,7 @@ void Server::Parts::stop() {
     stopping = true;
   }
   stop_requested.notify_all();
+  if (pool_keeper) pool_keeper->stop();
   watch.reset();
   if (agent) agent->stop();
   if (agent_thread.joinable()) agent_thread.join();
@@ -415,6 +438,7 @@ Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
       return fail(started.error());
     }
   }
+  parts->keep_pools();
   parts->start_reclaimer();
   return std::unique_ptr<Server>(new Server(std::move(parts)));
 }

@@ -55,6 +55,11 @@ struct ServerConfig {
   // read connections.
   std::string store_password;
   std::size_t store_connections = 8;
+  // Replicas on PostgreSQL: the longest a resource pool's queues stay without an owner when
+  // their replica dies (server/pool_keeper.h), and the URL at which the other replicas send
+  // pullers to this one (empty: url()). Unused on SQLite.
+  std::chrono::milliseconds takeover{4000};
+  std::string advertise_url;
   HandlerRegistry registry;  // the handler types agendas may name
   std::chrono::milliseconds lease_duration{30'000};
   std::optional<auth::JwtOptions> jwt = {};  // accept JWTs signed by these keys; checked at `clock`

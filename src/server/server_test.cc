@@ -10,6 +10,8 @@
 
 #include "auth/admin_token_file.h"
 #include "http_client/json_request.h"
+#include "puller/http_work_source.h"
+#include "puller/puller_agent.h"
 #include "runner/local/local_runner.h"
 #include "store/sqlite/sqlite_store.h"
 #include "testing/api_client.h"
@@ -66,6 +68,41 @@ class ServerAssemblyTest : public ::testing::Test {
       return std::unique_ptr<Runner>(std::move(*runner));
     }};
   }
+
+  // A standalone puller of the default pool (what `pop puller --server URL` runs) with the
+  // local runner, in-process; stopped when it goes.
+  class HttpPuller {
+   public:
+    HttpPuller(const std::string& url, const std::string& token, const fs::path& work_root,
+               const std::string& id)
+        : registry_(HandlerRegistry::builtin(POP_BINARY)) {
+      fs::create_directories(work_root);
+      auto source =
+          puller::HttpWorkSource::create({.base_url = url, .bearer_token = token}, "default", id);
+      auto runner = LocalRunner::create({.work_root = work_root});
+      if (!source || !runner) throw std::runtime_error("cannot start a puller");
+      source_ = std::move(*source);
+      runner_ = std::move(*runner);
+      puller::AgentOptions options;
+      options.capacity = 4;
+      options.report_interval = std::chrono::milliseconds(500);
+      options.report_url = url + "/v1/reports";
+      options.pull_wait = std::chrono::seconds(1);  // so that it stops within a second
+      agent_ = std::make_unique<puller::PullerAgent>(*source_, registry_, *runner_, options);
+      thread_ = std::thread([this] { agent_->run(); });
+    }
+    ~HttpPuller() {
+      agent_->stop();
+      thread_.join();
+    }
+
+   private:
+    HandlerRegistry registry_;
+    std::unique_ptr<puller::HttpWorkSource> source_;
+    std::unique_ptr<LocalRunner> runner_;
+    std::unique_ptr<puller::PullerAgent> agent_;
+    std::thread thread_;
+  };
 
   // Four operations of the sample handler; the last one's result is [2, 3].
   static Json diamond() {
@@ -168,9 +205,10 @@ TEST_F(ServerAssemblyTest, ReplicasOnOnePostgresDatabaseShareAgendasTokensAndOne
   for (const char* name : {"a", "b", "c"}) {
     ServerConfig replica = config(name);
     replica.store_uri = database.uri();
-    if (replicas.size() == 1) replica.embedded_puller = local_puller();
     replicas.push_back(start(std::move(replica)));
   }
+  // The first to start keeps the one pool's queues: the others find it owned.
+  EXPECT_EQ(log_.with_message("took the queues of a pool over").size(), 1u) << logged();
   // The first replica on the empty database issued the admin token; it works on all three.
   EXPECT_EQ(log_.with_message("created an admin token").size(), 1u);
   for (const char* name : {"b", "c"})
@@ -178,6 +216,8 @@ TEST_F(ServerAssemblyTest, ReplicasOnOnePostgresDatabaseShareAgendasTokensAndOne
   const std::string admin_token =
       auth::read_admin_token_file(dir_->path() / "a" / auth::kAdminTokenFileName).value_or("");
   ASSERT_FALSE(admin_token.empty());
+  // A puller of B, which does not own the pool: B sends it to A.
+  HttpPuller puller(replicas[1]->url(), admin_token, dir_->path() / "puller", "puller-b");
   auto through_b = client(*replicas[1], admin_token);
   auto submitted = http_client::request_json(through_b, "POST", "/v1/agendas", diamond());
   ASSERT_TRUE(submitted) << submitted.error().message;
@@ -186,8 +226,12 @@ TEST_F(ServerAssemblyTest, ReplicasOnOnePostgresDatabaseShareAgendasTokensAndOne
   const Json progress = final_progress(through_c, id);
   ASSERT_EQ(progress.value("processingState", ""), "COMPLETE") << progress.dump(2);
   EXPECT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
-  // Restarted, the first replica does not issue another token: the database has one.
+  // Restarted, the first replica does not issue another token: the database has one. It
+  // gave the pool up as it stopped, and another replica took it over.
   replicas[0]->stop();
+  EXPECT_TRUE(pop::testing::eventually([&] {
+    return log_.with_message("took the queues of a pool over").size() == 2u;
+  })) << logged();
   replicas[0].reset();
   fs::remove(dir_->path() / "a" / auth::kAdminTokenFileName);
   ServerConfig again = config("a");
@@ -230,21 +274,22 @@ TEST_F(ServerAssemblyTest, ReplicasStartingTogetherOnAnEmptyDatabaseKeepOneAdmin
 }
 
 // What one replica queues or reconfigures, the others learn by notification: an insight
-// created through A binds an agenda submitted through C, which B's embedded puller runs.
+// created through B binds an agenda submitted through C, which A (the pool's owner) queues
+// and hands to a puller that asked C.
 TEST_F(ServerAssemblyTest, ReplicasRunWhatAnyOfThemQueuedOnAnInsightAnyOfThemCreated) {
   pop::testing::PostgresCluster database;
   std::vector<std::unique_ptr<Server>> replicas;
   for (const char* name : {"a", "b", "c"}) {
     ServerConfig replica = config(name);
     replica.store_uri = database.uri();
-    if (replicas.size() == 1) replica.embedded_puller = local_puller();
     replicas.push_back(start(std::move(replica)));
   }
   const std::string admin_token =
       auth::read_admin_token_file(dir_->path() / "a" / auth::kAdminTokenFileName).value_or("");
-  auto through_a = client(*replicas[0], admin_token);
+  HttpPuller puller(replicas[2]->url(), admin_token, dir_->path() / "puller", "puller-c");
+  auto through_b = client(*replicas[1], admin_token);
   auto created = http_client::request_json(
-      through_a, "POST", "/v1/insights",
+      through_b, "POST", "/v1/insights",
       Json::parse(R"({"id": "lane-x", "resourcePoolId": "default", "queueSize": 2,
                       "isGlobal": true, "mappers": {"paramMap": ["lane=x"]}})"));
   ASSERT_TRUE(created) << created.error().message;
@@ -264,6 +309,7 @@ TEST_F(ServerAssemblyTest, ReplicasRunWhatAnyOfThemQueuedOnAnInsightAnyOfThemCre
     EXPECT_EQ((*submitted)["agendaInsight"]["insightId"], "lane-x");
     ids.push_back((*submitted)["id"]);
   }
+  auto through_a = client(*replicas[0], admin_token);
   for (const std::string& id : ids) {
     const Json progress = final_progress(through_a, id);
     ASSERT_EQ(progress.value("processingState", ""), "COMPLETE") << progress.dump(2);

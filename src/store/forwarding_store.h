@@ -91,6 +91,7 @@ class ForwardingStore : public Store {
   std::unique_ptr<Watch> watch(WatchCallbacks callbacks) override {
     return target_.watch(std::move(callbacks));
   }
+  PoolClaims* pool_claims() override { return target_.pool_claims(); }
   Result<void> probe_write(WallTime now) override { return target_.probe_write(now); }
 
  private:

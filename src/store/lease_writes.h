@@ -9,6 +9,9 @@
 //   static Result<void> store_lease(Connection&, const LeaseRow&);
 //   static Result<void> replace_progress(Connection&, std::int64_t agenda_sequence,
 //                                        const EncodedProgress&);
+//   // kConflict unless the fence's owner still holds its pool's claim with it, locked
+//   // against a takeover until the transaction ends (store/pool_claims.h).
+//   static Result<void> check_pool_fence(Connection&, const PoolFence&);
 //
 // `Writer` is the store's group commit (store/group_commit.h: run, run_all). Each function
 // runs in one unit of work, so check-then-act is atomic.
@@ -60,6 +63,10 @@ std::vector<Result<std::uint64_t>> acquire_leases(Writer& writer,
     queued.push_back(i);
     works.push_back([&, i](Connection& db) -> Result<void> {
       const LeaseAcquisition& request = requests[i];
+      // First, so that a takeover committed before this unit runs refuses it.
+      if (request.pool_fence) {
+        if (auto held = Rows::check_pool_fence(db, *request.pool_fence); !held) return held;
+      }
       auto row = Rows::find_lease(db, request.agenda_id);
       if (!row) return fail(std::move(row.error()));
       if (row->epoch != request.expected_epoch) {

@@ -75,4 +75,19 @@ tl::unexpected<Error> epoch_mismatch(std::string_view agenda_id, const LeaseRow&
                     {}});
 }
 
+Result<void> waiting_quota(std::string_view customer_id, std::int64_t waiting, std::int64_t max) {
+  if (waiting < max) return {};
+  return fail(ErrorCode::kResourceExhausted,
+              "customer \"" + std::string(customer_id) + "\" has " + std::to_string(waiting) +
+                  " agendas waiting, its quota maxWaitingAgendas is " + std::to_string(max));
+}
+
+tl::unexpected<Error> pool_fence_lost(const PoolFence& fence) {
+  return fail(Error{ErrorCode::kConflict,
+                    "replica " + fence.owner + " no longer owns the queues of resource pool \"" +
+                        fence.pool_id + "\" (fence " + std::to_string(fence.fence) +
+                        "): another replica took them over",
+                    {}});
+}
+
 }  // namespace pop::store

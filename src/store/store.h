@@ -40,6 +40,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/pool_claims.h"
 #include "store/store_types.h"
 #include "util/result.h"
 
@@ -203,6 +204,12 @@ class Store {
     (void)callbacks;
     return nullptr;
   }
+
+  // ---- Replicas sharing the store -------------------------------------------------------
+
+  // The claims on the resource pools' queues (store/pool_claims.h), owned by the store. Null
+  // for a store only one server uses: that server owns every pool.
+  virtual PoolClaims* pool_claims() { return nullptr; }
 
   // ---- Health ----------------------------------------------------------------------------
 

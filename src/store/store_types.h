@@ -98,7 +98,17 @@ struct NewAgenda {
   // Appended to the audit log in the same transaction (not on a replay), so the record of a
   // submit costs no commit of its own and exists exactly when the agenda does.
   std::optional<AuditRecord> audit;
+  // The customer's quota of agendas waiting for a puller (maxWaitingAgendas): when set, the
+  // insert is refused with kResourceExhausted if the customer has this many already. Counted
+  // in the inserting transaction, after any replay, so that submits to several replicas at
+  // once cannot overfill it. Waiting for a puller: WAITING, no lease held, not held back
+  // (kHeldStateMessage).
+  std::optional<std::int64_t> max_waiting;
 };
+
+// The state message of an agenda that waits without being queued (params.doNotRun, or a
+// rerun with skipExecution) until a rerun releases it.
+inline constexpr char kHeldStateMessage[] = "held";
 
 struct InsertedAgenda {
   std::string agenda_id;  // the new agenda's id, or on a replay the first one's
@@ -150,6 +160,7 @@ struct WaitingAgenda {
   WallTime added_time;
   bool leased = false;        // a lease is held on it (handed to a puller, not yet started)
   std::string state_message;  // the progress' processingStateMessage, e.g. "pending"
+  std::string resource_pool_id;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -165,6 +176,13 @@ struct LeaseRecord {
   std::optional<WallTime> expires_at;  // set exactly when holder is non-empty
 };
 
+// A replica's claim on the queues of one resource pool, as it must present it to hand out.
+struct PoolFence {
+  std::string pool_id;
+  std::string owner;  // the replica's id
+  std::uint64_t fence = 0;
+};
+
 struct LeaseAcquisition {
   std::string agenda_id;
   std::string holder;  // non-empty: who is being given the agenda (a puller's id)
@@ -175,6 +193,10 @@ struct LeaseAcquisition {
   // Written in the same transaction when set, so that handing an agenda out and marking
   // it as such cannot be separated by a crash.
   std::optional<ProgressRecord> progress;
+  // Set by a replica sharing the store: refused with kConflict unless it still holds its
+  // claim on the agenda's resource pool with this fence, checked in the transaction that
+  // writes the lease (store/pool_claims.h). So a former owner hands out nothing.
+  std::optional<PoolFence> pool_fence = {};
 };
 
 // ---------------------------------------------------------------------------------------

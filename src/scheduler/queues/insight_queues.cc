@@ -61,6 +61,21 @@ std::vector<std::string> InsightQueues::remove_insight(std::string_view insight_
   return dropped;
 }
 
+std::size_t InsightQueues::clear_pool(std::string_view resource_pool_id) {
+  std::lock_guard lock(mutex_);
+  std::vector<std::string> dropped;
+  for (auto& [id, queue] : queues_) {
+    if (queue.insight.resource_pool_id != resource_pool_id) continue;
+    for (const auto& agenda : queue.ready) dropped.push_back(agenda.agenda_id);
+    queue.ready.clear();
+    for (const auto& agenda : queue.algorithm->select(queue.algorithm->size(), TimePoint{}))
+      dropped.push_back(agenda.agenda_id);
+  }
+  for (const auto& id : dropped) unplace(id);
+  quiet_pools_.erase(std::string(resource_pool_id));
+  return dropped.size();
+}
+
 std::size_t InsightQueues::remove_insight_if_idle(std::string_view insight_id) {
   std::lock_guard lock(mutex_);
   auto it = queues_.find(insight_id);

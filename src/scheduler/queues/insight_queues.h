@@ -64,6 +64,10 @@ class InsightQueues {
   // Drops an insight and everything queued in it; returns the dropped agenda ids.
   std::vector<std::string> remove_insight(std::string_view insight_id);
 
+  // Drops every agenda queued in the pool's insights, keeping the insights: another server
+  // took the pool's queues over. Returns how many were dropped.
+  std::size_t clear_pool(std::string_view resource_pool_id);
+
   // Drops an insight's queue only if no agenda is queued in it (ready or waiting), in one
   // step, so none can arrive between the check and the removal. Returns how many agendas
   // it holds: 0 when it was removed (or had no queue), else nothing changed.

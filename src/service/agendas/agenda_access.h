@@ -66,6 +66,10 @@ class AgendaAccess {
   // kForbidden for a caller that may not pull the pool: the pull routes check this before
   // they hold a long poll open.
   Result<void> check_pull(const auth::Principal& caller, std::string_view resource_pool_id) const;
+  // Replicas: where the pool's owner serves pulls, when another replica owns its queues.
+  std::optional<std::string> pull_elsewhere(std::string_view resource_pool_id) const {
+    return agendas_.ownership().owner_address(resource_pool_id);
+  }
   // `lease_key` (raw bytes) must be the lease's: kConflict otherwise, as when the lease
   // ended. Then as AgendaService::report / complete, with their kConflict in the same words.
   Result<void> report(const auth::Principal& caller, std::string_view agenda_id,

@@ -20,7 +20,7 @@ constexpr int kDefaultAgendaAttempts = 3;  // POP's default for params.maximumAt
 constexpr std::size_t kReclaimBatch = 100;
 // The state message of an agenda that waits without being queued (params.doNotRun, or a
 // rerun with skipExecution) until a rerun releases it. Stored, so a restart keeps it held.
-constexpr char kHeld[] = "held";
+constexpr const char* kHeld = store::kHeldStateMessage;
 // How often a server-side change retries when a puller's lease moves under it.
 constexpr int kRevokeAttempts = 8;
 
@@ -84,6 +84,12 @@ Result<int> agenda_priority(const Agenda& agenda) {
   return it->get<int>();
 }
 
+// The ownership of a server alone on its store: every pool, no fence. Stateless.
+PoolOwnership& alone_on_store() {
+  static PoolOwnership alone;
+  return alone;
+}
+
 int maximum_attempts_of(const Agenda& agenda) {
   auto it = agenda.params.find("maximumAttempts");
   return it != agenda.params.end() && it->is_number_integer() ? it->get<int>()
@@ -98,7 +104,8 @@ AgendaService::AgendaService(store::Store& store, scheduler::InsightQueues& queu
       queues_(queues),
       type_known_(std::move(type_known)),
       clock_(clock),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      ownership_(options_.ownership != nullptr ? *options_.ownership : alone_on_store()) {}
 
 Result<void> AgendaService::start() {
   const WallTime now = clock_.now();
@@ -140,6 +147,7 @@ Result<void> AgendaService::start() {
 void AgendaService::queue_waiting(const store::WaitingAgenda& agenda, WallTime now) {
   // A leased one belongs to a puller; if that puller is gone, reclaim_expired() returns it.
   if (agenda.leased || agenda.state_message == kHeld) return;
+  if (!ownership_.owns(agenda.resource_pool_id)) return;  // its owner queues it
   auto queued = queues_.enqueue(
       agenda.insight_id,
       {agenda.id, agenda.customer_id, agenda.sequence, agenda.priority, agenda.added_time}, now);
@@ -157,6 +165,22 @@ Result<void> AgendaService::resync() {
   const WallTime now = clock_.now();
   for (const auto& agenda : *waiting) queue_waiting(agenda, now);
   return {};
+}
+
+Result<void> AgendaService::adopt_pool(const std::string& pool_id, std::uint64_t fence) {
+  ownership_.gain(pool_id, fence);
+  auto waiting = store_.list_waiting_agendas();
+  if (!waiting) return fail(waiting.error());
+  const WallTime now = clock_.now();
+  for (const auto& agenda : *waiting) {
+    if (agenda.resource_pool_id == pool_id) queue_waiting(agenda, now);
+  }
+  return {};
+}
+
+void AgendaService::drop_pool(const std::string& pool_id) {
+  ownership_.lose(pool_id);
+  queues_.clear_pool(pool_id);
 }
 
 Result<std::optional<AgendaService::StoredAgenda>> AgendaService::read_agenda(std::string_view id) {
@@ -181,10 +205,10 @@ Result<void> AgendaService::learn_waiting(const std::string& agenda_id) {
   if (!stored) return fail(stored.error());
   if (!*stored || (*stored)->progress.processing_state != ProcessingState::kWaiting) return {};
   const store::AgendaRecord& record = (*stored)->record;
-  queue_waiting(
-      {record.id, record.customer_id, record.insight_id, record.sequence, record.priority,
-       record.added_time, !(*stored)->lease.holder.empty(), (*stored)->progress.state_message},
-      clock_.now());
+  queue_waiting({record.id, record.customer_id, record.insight_id, record.sequence, record.priority,
+                 record.added_time, !(*stored)->lease.holder.empty(),
+                 (*stored)->progress.state_message, record.resource_pool_id},
+                clock_.now());
   return {};
 }
 
@@ -220,29 +244,6 @@ Result<std::string> AgendaService::submitting_customer(const SubmitRequest& requ
     return fail(ErrorCode::kForbidden,
                 "the caller may not submit agendas for customer \"" + named + "\"");
   return named;
-}
-
-AgendaService::QuotaReservation::~QuotaReservation() {
-  if (service_ == nullptr) return;
-  std::lock_guard lock(service_->quota_mutex_);
-  if (--service_->submitting_[customer_id_] == 0) service_->submitting_.erase(customer_id_);
-}
-
-Result<AgendaService::QuotaReservation> AgendaService::reserve_waiting(
-    const std::string& customer_id, const CustomerTerms& terms) {
-  if (!terms.max_waiting_agendas) return QuotaReservation();
-  std::lock_guard lock(quota_mutex_);
-  // Submits in flight count as waiting: their agendas may be committed before this one.
-  const std::size_t waiting = queues_.waiting_of_customer(customer_id) + submitting_[customer_id];
-  if (static_cast<std::int64_t>(waiting) >= *terms.max_waiting_agendas) {
-    if (submitting_[customer_id] == 0) submitting_.erase(customer_id);
-    return fail(ErrorCode::kResourceExhausted,
-                "customer \"" + customer_id + "\" has " + std::to_string(waiting) +
-                    " agendas waiting, its quota maxWaitingAgendas is " +
-                    std::to_string(*terms.max_waiting_agendas));
-  }
-  ++submitting_[customer_id];
-  return QuotaReservation(this, customer_id);
 }
 
 Result<SubmittedAgenda> AgendaService::submit(SubmitRequest request) {
@@ -307,13 +308,9 @@ Result<SubmittedAgenda> AgendaService::submit(SubmitRequest request) {
   row.idempotency_key = request.idempotency_key;
   row.audit = request.audit;
   if (row.audit) row.audit->target = agenda.id;
-  // A held agenda waits for a rerun, not for a puller: it is outside the quota.
-  std::optional<QuotaReservation> reservation;
-  if (!hold) {
-    auto reserved = reserve_waiting(customer_id, *terms);
-    if (!reserved) return fail(reserved.error());
-    reservation.emplace(std::move(*reserved));
-  }
+  // A held agenda waits for a rerun, not for a puller: it is outside the quota. The store
+  // counts it in the inserting transaction, so replicas cannot overfill it between them.
+  if (!hold) row.max_waiting = terms->max_waiting_agendas;
   auto inserted = store_.insert_agenda(row);
   if (!inserted) return fail(inserted.error());
   if (inserted->replayed) {
@@ -333,6 +330,7 @@ Result<SubmittedAgenda> AgendaService::submit(SubmitRequest request) {
 }
 
 Result<void> AgendaService::enqueue(const store::AgendaRecord& record) {
+  if (!ownership_.owns(record.resource_pool_id)) return {};  // its owner hears of it
   return queues_.enqueue(
       record.insight_id,
       {record.id, record.customer_id, record.sequence, record.priority, record.added_time},
@@ -477,6 +475,12 @@ std::map<std::string, std::size_t> AgendaService::execution_limits(
 Result<std::vector<LeasedAgenda>> AgendaService::pull(
     std::string_view resource_pool_id, std::string_view puller_id, std::size_t max,
     const std::optional<Resources>& available, const std::set<std::string>& skip_insight_ids) {
+  if (!ownership_.owns(resource_pool_id)) {
+    return fail(ErrorCode::kUnavailable,
+                "this replica does not own the queues of resource pool \"" +
+                    std::string(resource_pool_id) + "\"");
+  }
+  const std::optional<store::PoolFence> fence = ownership_.fence(resource_pool_id);
   const WallTime now = clock_.now();
   std::vector<LeasedAgenda> leased;
   // The first reason an agenda could not be handed out, answered when none could.
@@ -554,6 +558,7 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
     chosen.push_back(index);
     records.push_back(std::move((*prepared)->record));
     acquisitions.push_back(std::move((*prepared)->acquisition));
+    acquisitions.back().pool_fence = fence;
   }
   // One durable commit for all of them, not one per agenda.
   auto epochs = store_.acquire_leases(acquisitions);
@@ -616,7 +621,8 @@ Result<std::optional<AgendaService::PreparedLease>> AgendaService::prepare_lease
       lease.epoch,
       now,
       now + options_.lease_duration,
-      progress_record(id, *progress, stored.attempts_completed, stored.maximum_attempts, now)};
+      progress_record(id, *progress, stored.attempts_completed, stored.maximum_attempts, now),
+      std::nullopt};
   return PreparedLease{std::move(record), std::move(acquisition)};
 }
 

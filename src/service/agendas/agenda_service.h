@@ -24,6 +24,7 @@
 #include "agenda/agenda_validator.h"
 #include "agenda/declared_resources.h"
 #include "scheduler/queues/insight_queues.h"
+#include "service/agendas/pool_ownership.h"
 #include "service/agendas/rerun.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -36,6 +37,9 @@ struct ServiceOptions {
   AgendaLimits limits;
   std::string default_resource_pool = "default";  // for customers with no pool of their own
   Logger* logger = &null_logger();                // borrowed: what could not be done
+  // Borrowed: which pools' queues this server keeps. Null: it is alone on its store and
+  // keeps every pool's.
+  PoolOwnership* ownership = nullptr;
 };
 
 struct SubmitRequest {
@@ -85,6 +89,14 @@ class AgendaService {
   // missed. Agendas queued here but no longer waiting drop out when a pull finds them so.
   Result<void> resync();
 
+  // Only where servers share a store (store/pool_claims.h): this server now owns the pool's
+  // queues under `fence`, and fills them with the pool's waiting agendas from the store.
+  Result<void> adopt_pool(const std::string& pool_id, std::uint64_t fence);
+  // It no longer does: the pool's queued agendas are dropped (the store keeps them waiting
+  // for the new owner).
+  void drop_pool(const std::string& pool_id);
+  const PoolOwnership& ownership() const { return ownership_; }
+
   // kTooLarge for more operations than the limits allow, kInvalidAgenda (with one detail per
   // problem) for an invalid agenda or when no insight matches; kForbidden for a customerId
   // the caller may not submit for; kInvalidArgument when the agenda names none and the
@@ -122,6 +134,7 @@ class AgendaService {
 
   // Hands out up to `max` ready agendas of the pool's insights, each under a new lease
   // held by `puller_id`. Never blocks; an empty result means there is nothing to do now.
+  // kUnavailable when another replica owns the pool's queues (ownership().owner_address).
   // With `available` set (the resources the puller has free), only agendas whose declared
   // params.resources fit are handed out, the rest keep their places in the queue; so do
   // the agendas of a customer that has as many executing as its maxRunningAgendas allows.
@@ -169,26 +182,6 @@ class AgendaService {
   Result<CustomerTerms> customer_terms(std::string_view customer_id);
   Result<std::string> submitting_customer(const SubmitRequest& request, const Agenda& agenda);
 
-  // A place in a customer's quota of waiting agendas, held while its submit is in flight.
-  class QuotaReservation {
-   public:
-    QuotaReservation() = default;
-    QuotaReservation(AgendaService* service, std::string customer_id)
-        : service_(service), customer_id_(std::move(customer_id)) {}
-    QuotaReservation(QuotaReservation&& other) noexcept
-        : service_(std::exchange(other.service_, nullptr)),
-          customer_id_(std::move(other.customer_id_)) {}
-    QuotaReservation& operator=(QuotaReservation&&) = delete;
-    ~QuotaReservation();
-
-   private:
-    AgendaService* service_ = nullptr;
-    std::string customer_id_;
-  };
-  // kResourceExhausted when the customer's queued agendas and submits in flight already
-  // fill its maxWaitingAgendas.
-  Result<QuotaReservation> reserve_waiting(const std::string& customer_id,
-                                           const CustomerTerms& terms);
   // Counts the customer's executing agendas, stopping at `enough`.
   Result<std::int64_t> running_agendas(const std::string& customer_id, std::int64_t enough);
   // An agenda as stored, with its lease and progress.
@@ -225,9 +218,8 @@ class AgendaService {
   TypeKnown type_known_;
   const Clock& clock_;
   ServiceOptions options_;
-  std::mutex quota_mutex_;                         // guards submitting_
-  std::mutex running_quota_mutex_;                 // held by a pull that counts a running quota
-  std::map<std::string, std::size_t> submitting_;  // submits in flight per quota-bound customer
+  PoolOwnership& ownership_;
+  std::mutex running_quota_mutex_;  // held by a pull that counts a running quota
 };
 
 }  // namespace pop::service

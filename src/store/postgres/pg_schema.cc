@@ -101,9 +101,29 @@ CREATE TABLE write_probe (
 );
 )sql";
 
-constexpr std::array<::pop::postgres::Migration, 1> kMigrations{{
+// Queue ownership between replicas (store/pool_claims.h). Times are in milliseconds of the
+// database's clock.
+constexpr std::string_view kVersion2 = R"sql(
+CREATE FUNCTION pop_now_ms() RETURNS bigint
+  LANGUAGE sql VOLATILE AS $$ SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint $$;
+CREATE TABLE pool_claims (
+  pool_id text COLLATE "C" PRIMARY KEY,
+  owner text NOT NULL,
+  address text NOT NULL,
+  fence bigint NOT NULL,
+  expires_ms bigint NOT NULL
+);
+CREATE TABLE replicas (
+  id text COLLATE "C" PRIMARY KEY,
+  address text NOT NULL,
+  expires_ms bigint NOT NULL
+);
+)sql";
+
+constexpr std::array<::pop::postgres::Migration, 2> kMigrations{{
     {1, "agendas, progress, leases, idempotency keys, documents, audit log, write probe",
      kVersion1},
+    {2, "claims on the resource pools' queues, live replicas", kVersion2},
 }};
 
 }  // namespace

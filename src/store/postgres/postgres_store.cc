@@ -36,6 +36,22 @@ Result<InsertedAgenda> insert_agenda_rows(Connection& db, const EncodedNewAgenda
       return InsertedAgenda{std::string(replay->column_text(0)), replay->column_int64(1), true};
     }
   }
+  if (request.max_waiting) {
+    // Counted under the counters' lock: no other replica inserts until this commits.
+    auto count = query(
+        db,
+        "SELECT count(*) FROM (SELECT 1 FROM agendas a "
+        "JOIN progress p ON p.agenda_sequence = a.sequence "
+        "JOIN leases l ON l.agenda_sequence = a.sequence "
+        "WHERE a.customer_id = $1 AND p.processing_state = 'WAITING' "
+        "AND p.state_message <> $2 AND l.holder IS NULL LIMIT $3) AS waiting",
+        {agenda.customer_id, std::string(kHeldStateMessage), parameter(*request.max_waiting)});
+    if (!count) return fail(std::move(count.error()));
+    if (!*count->step()) return fail(ErrorCode::kInternal, "count(*) returned no row");
+    if (auto room = waiting_quota(agenda.customer_id, count->column_int64(0), *request.max_waiting);
+        !room)
+      return fail(std::move(room.error()));
+  }
   auto inserted = query(
       db,
       "INSERT INTO agendas (sequence, id, customer_id, resource_pool_id, insight_id, link_id, "
@@ -125,7 +141,9 @@ PostgresStore::PostgresStore(const PostgresStoreOptions& options)
       warn_(options.warn),
       readers_(pool_options(options, options.read_connections)),
       writer_connection_(pool_options(options, 1)),
-      writer_(std::make_unique<PgWriteBatcher>(writer_connection_, options.max_batch)) {}
+      writer_(std::make_unique<PgWriteBatcher>(writer_connection_, options.max_batch)),
+      claims_connection_(pool_options(options, 1)),
+      claims_(claims_connection_) {}
 
 PostgresStore::~PostgresStore() = default;
 
@@ -181,7 +199,7 @@ Result<std::vector<WaitingAgenda>> PostgresStore::list_waiting_agendas() {
     auto rows =
         query(db,
               "SELECT a.id, a.customer_id, a.insight_id, a.sequence, a.priority, a.added_ms, "
-              "(l.holder IS NOT NULL)::int, p.state_message FROM progress p "
+              "(l.holder IS NOT NULL)::int, p.state_message, a.resource_pool_id FROM progress p "
               "JOIN agendas a ON a.sequence = p.agenda_sequence "
               "LEFT JOIN leases l ON l.agenda_sequence = a.sequence "
               "WHERE p.processing_state = $1 ORDER BY a.sequence",
@@ -193,7 +211,7 @@ Result<std::vector<WaitingAgenda>> PostgresStore::list_waiting_agendas() {
                          std::string(rows->column_text(2)), rows->column_int64(3),
                          static_cast<int>(rows->column_int64(4)),
                          from_millis(rows->column_int64(5)), rows->column_int64(6) != 0,
-                         std::string(rows->column_text(7))});
+                         std::string(rows->column_text(7)), std::string(rows->column_text(8))});
     }
     return waiting;
   });

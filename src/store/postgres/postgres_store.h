@@ -19,6 +19,7 @@
 #include "postgres/connection_pool.h"
 #include "postgres/pg_migrations.h"
 #include "store/listing_page.h"
+#include "store/postgres/pg_pool_claims.h"
 #include "store/postgres/pg_write_batcher.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -95,6 +96,10 @@ class PostgresStore final : public Store {
   // every write that makes an agenda wait, every change of a configuration document.
   std::unique_ptr<Watch> watch(WatchCallbacks callbacks) override;
 
+  // The claims on the resource pools' queues, on a connection of their own: a renewal must
+  // not wait for a free reader, or for a batch of the group commit.
+  PoolClaims* pool_claims() override { return &claims_; }
+
   Result<void> probe_write(WallTime now) override;
 
  private:
@@ -126,7 +131,9 @@ class PostgresStore final : public Store {
   const Warn warn_;
   ::pop::postgres::ConnectionPool readers_;
   ::pop::postgres::ConnectionPool writer_connection_;
-  std::unique_ptr<PgWriteBatcher> writer_;  // last: its thread uses writer_connection_
+  std::unique_ptr<PgWriteBatcher> writer_;  // its thread uses writer_connection_
+  ::pop::postgres::ConnectionPool claims_connection_;
+  PgPoolClaims claims_;
 };
 
 }  // namespace pop::store::postgres

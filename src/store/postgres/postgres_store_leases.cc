@@ -6,6 +6,7 @@
 
 #include "store/lease_writes.h"
 #include "store/postgres/pg_agenda_rows.h"
+#include "store/postgres/pg_rows.h"
 #include "store/postgres/postgres_store.h"
 
 namespace pop::store::postgres {
@@ -25,6 +26,18 @@ struct LeaseRows {
   static Result<void> replace_progress(Connection& db, std::int64_t agenda_sequence,
                                        const EncodedProgress& progress) {
     return postgres::replace_progress(db, agenda_sequence, progress);
+  }
+  // FOR SHARE: a takeover (an UPDATE of the claim) waits for this transaction, and one
+  // committed before this statement is seen.
+  static Result<void> check_pool_fence(Connection& db, const PoolFence& fence) {
+    auto held =
+        query(db,
+              "SELECT 1 FROM pool_claims WHERE pool_id = $1 AND owner = $2 AND fence = $3 "
+              "FOR SHARE",
+              {fence.pool_id, fence.owner, parameter(static_cast<std::int64_t>(fence.fence))});
+    if (!held) return fail(std::move(held.error()));
+    if (!*held->step()) return pool_fence_lost(fence);
+    return {};
   }
 };
 }  // namespace

@@ -79,6 +79,24 @@ Result<AgendaRecord> single_agenda(StatementUse& statement, std::string_view id)
   return read_agenda_row(*statement);
 }
 
+// kResourceExhausted when the customer has `max` agendas waiting for a puller already. The
+// writer's unit is exclusive, so no other insert runs between the count and the insert.
+Result<void> count_waiting(Connection& db, const std::string& customer_id, std::int64_t max) {
+  auto count = db.prepare(
+      "SELECT count(*) FROM (SELECT 1 FROM agendas a "
+      "JOIN progress p ON p.agenda_sequence = a.sequence "
+      "LEFT JOIN leases l ON l.agenda_sequence = a.sequence "
+      "WHERE a.customer_id = ?1 AND p.processing_state = 'WAITING' AND p.state_message <> ?2 "
+      "AND l.holder IS NULL LIMIT ?3)");
+  if (!count) return fail(std::move(count.error()));
+  (*count)->bind(1, customer_id);
+  (*count)->bind(2, std::string(kHeldStateMessage));
+  (*count)->bind(3, max);
+  auto row = (*count)->step();
+  if (!row) return fail(std::move(row.error()));
+  return waiting_quota(customer_id, (*count)->column_int64(0), max);
+}
+
 Result<InsertedAgenda> insert_agenda_row(Connection& db, const EncodedNewAgenda& encoded) {
   const NewAgenda& request = *encoded.request;
   const AgendaRecord& agenda = request.agenda;
@@ -96,6 +114,10 @@ Result<InsertedAgenda> insert_agenda_row(Connection& db, const EncodedNewAgenda&
       return InsertedAgenda{std::string((*replay)->column_text(0)), (*replay)->column_int64(1),
                             true};
     }
+  }
+  if (request.max_waiting) {
+    auto counted = count_waiting(db, agenda.customer_id, *request.max_waiting);
+    if (!counted) return fail(std::move(counted.error()));
   }
   auto insert = db.prepare(
       "INSERT INTO agendas (id, customer_id, resource_pool_id, insight_id, link_id, priority, "
@@ -260,7 +282,7 @@ Result<std::vector<WaitingAgenda>> SqliteStore::list_waiting_agendas() {
   auto db = readers_->acquire();
   auto statement = db->prepare(
       "SELECT a.id, a.customer_id, a.insight_id, a.sequence, a.priority, a.added_ms, "
-      "l.holder IS NOT NULL, p.state_message FROM progress p "
+      "l.holder IS NOT NULL, p.state_message, a.resource_pool_id FROM progress p "
       "JOIN agendas a ON a.sequence = p.agenda_sequence "
       "LEFT JOIN leases l ON l.agenda_sequence = a.sequence "
       "WHERE p.processing_state = ?1 ORDER BY a.sequence");
@@ -276,7 +298,7 @@ Result<std::vector<WaitingAgenda>> SqliteStore::list_waiting_agendas() {
                        std::string(listing.column_text(2)), listing.column_int64(3),
                        static_cast<int>(listing.column_int64(4)),
                        from_millis(listing.column_int64(5)), listing.column_int64(6) != 0,
-                       std::string(listing.column_text(7))});
+                       std::string(listing.column_text(7)), std::string(listing.column_text(8))});
   }
 }
 

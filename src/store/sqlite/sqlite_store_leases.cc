@@ -26,6 +26,12 @@ struct LeaseRows {
                                        const EncodedProgress& progress) {
     return sqlite::replace_progress(db, agenda_sequence, progress);
   }
+  // One server per file owns every pool: a fence means the caller mistook the store.
+  static Result<void> check_pool_fence(Connection&, const PoolFence& fence) {
+    return fail(ErrorCode::kInvalidArgument, "pool \"" + fence.pool_id +
+                                                 "\" cannot be claimed on SQLite: only replicas "
+                                                 "sharing a PostgreSQL store claim pools");
+  }
 };
 }  // namespace
 
