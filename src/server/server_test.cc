@@ -317,6 +317,46 @@ TEST_F(ServerAssemblyTest, ReplicasRunWhatAnyOfThemQueuedOnAnInsightAnyOfThemCre
   }
 }
 
+// A customer's quota of waiting agendas holds when its submits race through every replica:
+// the count is taken in the inserting transaction, not in one replica's memory.
+TEST_F(ServerAssemblyTest, AWaitingQuotaHoldsUnderConcurrentSubmitsToAllReplicas) {
+  pop::testing::PostgresCluster database;
+  std::vector<std::unique_ptr<Server>> replicas;
+  for (const char* name : {"a", "b", "c"}) {
+    ServerConfig replica = config(name);
+    replica.store_uri = database.uri();
+    replicas.push_back(start(std::move(replica)));
+  }
+  const std::string admin_token =
+      auth::read_admin_token_file(dir_->path() / "a" / auth::kAdminTokenFileName).value_or("");
+  auto admin = client(*replicas[1], admin_token);
+  ASSERT_TRUE(http_client::request_json(admin, "POST", "/v1/customers",
+                                        Json{{"id", "acme"}, {"maxWaitingAgendas", 5}}));
+  constexpr int kThreads = 6;
+  constexpr int kEach = 5;
+  std::atomic<int> accepted{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      auto through = client(*replicas[static_cast<std::size_t>(t) % replicas.size()], admin_token);
+      for (int i = 0; i < kEach; ++i) {
+        auto answer = through.request(
+            "POST", "/v1/agendas",
+            R"({"customerId": "acme", "operations": [{"name": "a", "type": "sample"}]})",
+            {{"Content-Type", "application/json"}});
+        ASSERT_TRUE(answer.has_value()) << answer.error().message;
+        if (answer->status == 201) ++accepted;
+        if (answer->status == 429) ++refused;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(accepted.load(), 5);
+  EXPECT_EQ(refused.load(), kThreads * kEach - 5);
+  EXPECT_EQ(database.psql("SELECT count(*) FROM agendas WHERE customer_id = 'acme'").out, "5\n");
+}
+
 // PostgreSQL stopped as a crash stops it, and started again, while clients submit and the
 // embedded puller runs what they submitted: the server reconnects by itself, each client
 // retries its submit with its idempotency key until it is acknowledged, and in the end every

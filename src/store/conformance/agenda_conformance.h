@@ -497,6 +497,35 @@ TYPED_TEST_P(AgendaConformance, DataSurvivesReopening) {
   EXPECT_GT(insert(this->store(), new_agenda("next")), sequence);
 }
 
+TYPED_TEST_P(AgendaConformance, WaitingQuotaCountsOnlyAgendasWaitingForAPuller) {
+  Store& store = this->store();
+  auto limited = [](std::string id, std::string key = {}) {
+    NewAgenda request = new_agenda(id, "acme", std::move(key));
+    request.max_waiting = 2;
+    return request;
+  };
+  ASSERT_TRUE(ok(store.insert_agenda(limited("a", "key-a"))));
+  ASSERT_TRUE(ok(store.insert_agenda(limited("b"))));
+  // Another customer's agendas and held ones do not count.
+  ASSERT_TRUE(ok(store.insert_agenda(new_agenda("other", "globex"))));
+  NewAgenda held = new_agenda("held");
+  held.progress.state_message = kHeldStateMessage;
+  ASSERT_TRUE(ok(store.insert_agenda(held)));
+  auto refused = store.insert_agenda(limited("c"));
+  ASSERT_TRUE(fails_with(refused, ErrorCode::kResourceExhausted));
+  EXPECT_NE(refused.error().message.find("maxWaitingAgendas is 2"), std::string::npos)
+      << refused.error().message;
+  EXPECT_TRUE(fails_with(store.get_agenda("c"), ErrorCode::kNotFound));
+  // A replay of an acknowledged submit is answered, full or not.
+  auto replay = store.insert_agenda(limited("a-again", "key-a"));
+  ASSERT_TRUE(ok(replay));
+  EXPECT_TRUE(replay->replayed);
+  // A leased agenda is with a puller: its place is free again.
+  ASSERT_TRUE(ok(store.acquire_lease({"a", "puller", 0, at(0), at(60'000), std::nullopt})));
+  EXPECT_TRUE(ok(store.insert_agenda(limited("c"))));
+  EXPECT_TRUE(fails_with(store.insert_agenda(limited("d")), ErrorCode::kResourceExhausted));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(
     AgendaConformance, InsertThenGetReturnsEveryField, DocumentsAndTimesRoundTrip,
     UnserializableDocumentIsRejectedAndNothingStored, SequencesIncreaseInInsertOrder,
@@ -506,6 +535,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     LastPageCursorTailsNewAgendas, ListFiltersByCustomerLinkAndState, ListReturnsEachAgendasSummary,
     ListingCostsNothingOfTheDocuments, ListRejectsCursorsItDidNotIssue, ListClampsTheLimit,
     DeleteRemovesProgressLeaseAndIdempotencyKey, WaitingSetListsWaitingAgendasInSequenceOrder,
-    UnfencedProgressUpdateReplacesEverything, DataSurvivesReopening);
+    UnfencedProgressUpdateReplacesEverything, DataSurvivesReopening,
+    WaitingQuotaCountsOnlyAgendasWaitingForAPuller);
 
 }  // namespace pop::store::conformance

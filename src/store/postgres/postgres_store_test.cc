@@ -142,6 +142,67 @@ TEST_F(PostgresStoreTest, RacingAcquiresThroughTwoStoresHaveOneWinner) {
   }
 }
 
+// The queue ownership of replicas (store/pool_claims.h): a claim is one replica's until it
+// expires or is given up, each change of hands moves the fence, and a lease written with a
+// fence that moved is refused.
+TEST_F(PostgresStoreTest, ATakeoverMovesThePoolFenceAndTheFormerOwnerHandsOutNothing) {
+  auto first = open();
+  auto second = open();
+  ASSERT_TRUE(first && second);
+  PoolClaims& a = *first->pool_claims();
+  PoolClaims& b = *second->pool_claims();
+  const auto minute = std::chrono::minutes(1);
+  auto claimed = a.claim("pool-1", "a", "http://a", 0, minute);
+  ASSERT_TRUE(ok(claimed));
+  const std::uint64_t fence = claimed->fence;
+  EXPECT_TRUE(fails_with(b.claim("pool-1", "b", "http://b", 0, minute), ErrorCode::kConflict));
+  auto renewed = a.claim("pool-1", "a", "http://a", fence, minute);
+  ASSERT_TRUE(ok(renewed));
+  EXPECT_EQ(renewed->fence, fence) << "a renewal keeps the fence";
+  auto claims = b.list();
+  ASSERT_TRUE(ok(claims));
+  ASSERT_EQ(claims->size(), 1u);
+  EXPECT_EQ((*claims)[0].owner, "a");
+  EXPECT_EQ((*claims)[0].address, "http://a");
+  EXPECT_TRUE((*claims)[0].live);
+  auto live = a.heartbeat("a", "http://a", minute);
+  ASSERT_TRUE(ok(live));
+  EXPECT_EQ(*live, 1u);
+  live = b.heartbeat("b", "http://b", minute);
+  ASSERT_TRUE(ok(live));
+  EXPECT_EQ(*live, 2u);
+
+  // A's claim lapses (it stopped renewing: paused, partitioned) and B takes the pool over.
+  ASSERT_TRUE(ok(a.claim("pool-1", "a", "http://a", fence, std::chrono::milliseconds(1))));
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  auto taken = b.claim("pool-1", "b", "http://b", 0, minute);
+  ASSERT_TRUE(ok(taken));
+  EXPECT_GT(taken->fence, fence);
+  ASSERT_TRUE(ok(first->insert_agenda(new_agenda("x"))));
+  LeaseAcquisition stale{
+      "x", "puller-a", 0, at(0), at(60'000), std::nullopt, PoolFence{"pool-1", "a", fence}};
+  auto refused = first->acquire_lease(stale);
+  ASSERT_TRUE(fails_with(refused, ErrorCode::kConflict));
+  EXPECT_NE(refused.error().message.find("no longer owns"), std::string::npos)
+      << refused.error().message;
+  auto lease = first->get_lease("x");
+  ASSERT_TRUE(ok(lease));
+  EXPECT_EQ(lease->epoch, 0u) << "nothing was written";
+  EXPECT_TRUE(fails_with(a.claim("pool-1", "a", "http://a", fence, minute), ErrorCode::kConflict));
+  LeaseAcquisition current{
+      "x", "puller-b", 0, at(0), at(60'000), std::nullopt, PoolFence{"pool-1", "b", taken->fence}};
+  EXPECT_TRUE(ok(second->acquire_lease(current)));
+
+  // Given up, the pool is anyone's at once, under a new fence.
+  ASSERT_TRUE(ok(b.release("pool-1", "b", taken->fence)));
+  claims = a.list();
+  ASSERT_TRUE(ok(claims));
+  EXPECT_FALSE((*claims)[0].live);
+  auto again = a.claim("pool-1", "a", "http://a", 0, minute);
+  ASSERT_TRUE(ok(again));
+  EXPECT_GT(again->fence, taken->fence);
+}
+
 TEST_F(PostgresStoreTest, ReadsAndWritesGoOnAfterPostgresRestarts) {
   auto store = open();
   ASSERT_TRUE(store);
