@@ -60,7 +60,13 @@ test-fuzz: build-fuzz
 fuzz: build-fuzz
 	fuzz/explore.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_JOBS) $(FUZZ_TARGETS)
 
+# bench_server's peer rows need bench/peers/node_modules, installed from its lockfile; without
+# it (no npm, no registry) bench_server says why it skipped them.
 bench: build
+	@scripts/setup.sh --bench
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix bench/peers --no-audit --no-fund --loglevel=error || \
+	    echo "bench: npm ci failed; bench_server will skip the peer rows"; fi
 	$(BUILD)/bench_run_vs_ninja
 	$(BUILD)/bench_scheduler
 	$(BUILD)/bench_store

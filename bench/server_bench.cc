@@ -8,7 +8,9 @@
 //      embedded puller runs them; from the first submit until none is WAITING or EXECUTING.
 //   3. memory: server RSS and SQLite bytes per waiting agenda after N submits, no puller.
 // Parts 1 and 2 run on SQLite (--data), then on a private PostgreSQL 15 (--store) started
-// by the benchmark with fsync on, so that both acknowledge only synced commits.
+// by the benchmark with fsync on, so that both acknowledge only synced commits. Part 2 ends
+// with its peers on the same cluster: graphile-worker and pg-boss enqueuing and completing
+// N no-op jobs with the same concurrency (peer_queues.h, bench/peers/README.md).
 //
 //   build/bench_server [--quick] [--seconds S] [--drain N] [--waiting N] [--capacity N]
 //                      [--dir PATH]
@@ -38,6 +40,7 @@
 #include "auth/admin_token_file.h"
 #include "http_client/client.h"
 #include "http_client/url.h"
+#include "peer_queues.h"
 #include "testing/postgres_cluster.h"
 #include "testing/process_stats.h"
 #include "testing/subprocess.h"
@@ -59,6 +62,7 @@ const std::string kSampleAgenda =
     R"({"operations": [{"name": "only", "type": "sample", "payload": {"resultPayload": 1}}]})";
 const std::string kTrueAgenda = R"({"operations": [{"name": "only", "type": "true"}]})";
 const std::string kNoopAgenda = R"({"operations": [{"name": "only", "type": "noop"}]})";
+constexpr int kDrainClients = 8;  // submitting a drain's agendas (and the peers' jobs)
 
 pop::http_client::Client connect(const std::string& base_url, const std::string& token) {
   pop::http_client::ClientOptions options;
@@ -265,7 +269,6 @@ void bench_submits(const fs::path& parent, double seconds, const std::vector<Sto
 // Submits `count` agendas of `body` while the embedded puller runs them; prints one row.
 void drain_row(const fs::path& parent, std::size_t count, int capacity, const StoreChoice& store,
                const std::string& handler, const std::string& body) {
-  constexpr int kClients = 8;
   auto scratch = pop::TempDir::create("pop-server-bench-handlers-", parent);
   if (!scratch) throw BenchFailure(scratch.error().message);
   const fs::path handlers = scratch->path() / "handlers.json";
@@ -277,7 +280,7 @@ void drain_row(const fs::path& parent, std::size_t count, int capacity, const St
   ServerProcess server(parent, arguments);
   auto client = server.client();
   const auto start = Clock::now();
-  const LoadResult load = submit_load(server, body, kClients, count, 3600);
+  const LoadResult load = submit_load(server, body, kDrainClients, count, 3600);
   // Agendas move WAITING -> EXECUTING -> COMPLETE and neither handler fails, so once all
   // are submitted, no WAITING and then no EXECUTING means all are COMPLETE.
   const auto give_up = Clock::now() + std::chrono::minutes(10);
@@ -291,7 +294,7 @@ void drain_row(const fs::path& parent, std::size_t count, int capacity, const St
     throw BenchFailure(std::to_string(succeeded) + " of " + std::to_string(count) +
                        " agendas succeeded");
   }
-  std::printf("%-11s %-9s %9zu %11.0f %10.2f %10.2f %10.0f\n", store.name.c_str(), handler.c_str(),
+  std::printf("%-11s %-23s %9zu %11.0f %10.2f %10.2f %10.0f\n", store.name.c_str(), handler.c_str(),
               count, load.rate(), load.seconds, drained, static_cast<double>(count) / drained);
   std::fflush(stdout);
   server.stop();
@@ -300,15 +303,42 @@ void drain_row(const fs::path& parent, std::size_t count, int capacity, const St
 void bench_drain(const fs::path& parent, std::size_t count, int capacity,
                  const std::vector<StoreChoice>& stores) {
   std::printf(
-      "\n2. drain: %zu agendas of one operation, 8 submitting clients, embedded puller "
+      "\n2. drain: %zu agendas of one operation, %d submitting clients, embedded puller "
       "--capacity %d\n",
-      count, capacity);
-  std::printf("%-11s %-9s %9s %11s %10s %10s %10s\n", "store", "handler", "agendas", "submits/s",
+      count, kDrainClients, capacity);
+  std::printf("%-11s %-23s %9s %11s %10s %10s %10s\n", "store", "handler", "agendas", "submits/s",
               "submit s", "drain s", "agendas/s");
   for (const StoreChoice& store : stores) {
     drain_row(parent, count, capacity, store, "/bin/true", kTrueAgenda);
     drain_row(parent, count, capacity, store, "noop", kNoopAgenda);
   }
+}
+
+// The drain's peers on POP's PostgreSQL cluster: rows in the drain table's columns, jobs for
+// agendas, and a line naming what ran them (or why there are none).
+void bench_peers(const fs::path& parent, const pop::testing::PostgresCluster& postgres,
+                 std::size_t count, int capacity) {
+  auto scratch = pop::TempDir::create("pop-server-bench-peers-", parent);
+  if (!scratch) throw BenchFailure(scratch.error().message);
+  const pop::bench::PeerRun run =
+      pop::bench::run_peer_queues(postgres, count, capacity, kDrainClients, scratch->path());
+  if (!run.skipped.empty()) {
+    std::printf("(peer rows skipped: %s)\n", run.skipped.c_str());
+    return;
+  }
+  std::string versions;
+  for (const pop::bench::PeerRow& row : run.rows) {
+    std::printf("%-11s %-23s %9zu %11.0f %10.2f %10.2f %10.0f\n", "PostgreSQL", row.peer.c_str(),
+                row.jobs, row.enqueue_per_second, row.enqueue_seconds, row.drain_seconds,
+                row.jobs_per_second);
+    const std::string named = row.peer.substr(0, row.peer.find(' ')) + " " + row.version;
+    if (versions.find(named) == std::string::npos) versions += ", " + named;
+  }
+  std::printf(
+      "(peers: no-op jobs on the same cluster, %d enqueuing clients, worker concurrency %d; "
+      "node %s%s; bench/peers/README.md)\n",
+      kDrainClients, capacity, run.node_version.c_str(), versions.c_str());
+  std::fflush(stdout);
 }
 
 void bench_memory(const fs::path& parent, std::size_t count) {
@@ -391,6 +421,7 @@ int main(int argc, char** argv) {
          }}};
     bench_submits(parent, seconds, stores);
     bench_drain(parent, drain, capacity, stores);
+    bench_peers(parent, postgres, drain, capacity);
     bench_memory(parent, waiting);
   } catch (const BenchFailure& failure) {
     std::fprintf(stderr, "bench_server: %s\n", failure.what());

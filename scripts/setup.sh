@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages POP needs to build, test and benchmark.
 # Idempotent: when every package is present it only runs dpkg-query and exits.
+#   scripts/setup.sh [--build-only | --bench]
 set -euo pipefail
+mode="${1:-}"
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config clang-format
@@ -17,11 +19,18 @@ packages=(
 # Container tests: a private Docker engine, the handler image's busybox, and the official
 # Kubernetes clients the API simulator is checked with. `--build-only` (deploy/Dockerfile)
 # skips them.
-if [[ "${1:-}" != "--build-only" ]]; then
+if [[ "$mode" != "--build-only" ]]; then
   packages+=(docker.io busybox-static python3-kubernetes)
   # Debian's kubectl (kubernetes-client) owns /usr/bin/kubectl, which some machine images
   # already fill from another package; any kubectl will do for the simulator's client test.
   if ! command -v kubectl >/dev/null 2>&1; then packages+=(kubernetes-client); fi
+fi
+
+# `make bench` (--bench): node and npm for bench_server's peer queues (bench/peers/). Only
+# when missing: Debian's npm conflicts with a nodejs installed from elsewhere.
+if [[ "$mode" == "--bench" ]]; then
+  if ! command -v node >/dev/null 2>&1; then packages+=(nodejs); fi
+  if ! command -v npm >/dev/null 2>&1; then packages+=(npm); fi
 fi
 
 missing=()
