@@ -8,8 +8,10 @@
 //      embedded puller runs them; from the first submit until none is WAITING or EXECUTING.
 //   3. memory: server RSS and SQLite bytes per waiting agenda after N submits, no puller.
 // Parts 1 and 2 run on SQLite (--data), then on a private PostgreSQL 15 (--store) started
-// by the benchmark with fsync on, so that both acknowledge only synced commits. Part 2 ends
-// with its peers on the same cluster: graphile-worker and pg-boss enqueuing and completing
+// by the benchmark with fsync on, so that both acknowledge only synced commits, with 1, 2 and 3
+// replicas on one database ("PostgreSQL x3": the clients spread over the replicas; in part 2
+// every replica runs an embedded puller, and the one that keeps the pool's queues runs them). Part
+// 2 ends with its peers on the same cluster: graphile-worker and pg-boss enqueuing and completing
 // N no-op jobs with the same concurrency (peer_queues.h, bench/peers/README.md).
 //
 //   build/bench_server [--quick] [--seconds S] [--drain N] [--waiting N] [--capacity N]
@@ -97,7 +99,10 @@ class ServerProcess {
   }
 
   const std::string& base_url() const { return base_url_; }
+  // Replicas after the first find no admin token of their own: the database's is the first's.
+  void use_token(std::string token) { admin_token_ = std::move(token); }
   pop::http_client::Client client() const { return connect(base_url_, admin_token_); }
+  const std::string& token() const { return admin_token_; }
   pid_t pid() const { return process_->pid(); }
   fs::path data() const { return dir_.path() / "data"; }
 
@@ -163,10 +168,29 @@ double percentile(const std::vector<double>& sorted, double fraction) {
 
 // POSTs `body` from `clients` threads until `count` agendas are in (when given) or `seconds`
 // have passed. Anything but a 201 aborts the run.
-LoadResult submit_load(const ServerProcess& server, const std::string& body, int clients,
+// Replicas on one store, or a single server; they stop in reverse order when they go.
+using Servers = std::vector<std::unique_ptr<ServerProcess>>;
+
+Servers start_servers(const fs::path& parent, const std::vector<std::string>& arguments,
+                      int count) {
+  Servers servers;
+  for (int i = 0; i < count; ++i) {
+    servers.push_back(std::make_unique<ServerProcess>(parent, arguments));
+    if (i > 0) servers.back()->use_token(servers.front()->token());
+  }
+  return servers;
+}
+
+void stop_servers(Servers& servers) {
+  for (auto it = servers.rbegin(); it != servers.rend(); ++it) (*it)->stop();
+}
+
+// Client i talks to server i modulo their number: the load spreads over replicas.
+LoadResult submit_load(const Servers& servers, const std::string& body, int clients,
                        std::optional<std::size_t> count, double seconds) {
   std::vector<pop::http_client::Client> connections;
-  for (int i = 0; i < clients; ++i) connections.push_back(server.client());
+  for (int i = 0; i < clients; ++i)
+    connections.push_back(servers[static_cast<std::size_t>(i) % servers.size()]->client());
   std::atomic<std::size_t> claimed{0};
   std::atomic<bool> stop{false};
   std::mutex failure_mutex;
@@ -239,9 +263,10 @@ std::size_t count_succeeded(pop::http_client::Client& client) {
 
 // Where a server keeps its agendas: its --data directory, or a PostgreSQL URI.
 struct StoreChoice {
-  std::string name;  // "SQLite", "PostgreSQL"
-  // The `pop server` arguments of a new, empty store (each server starts on its own).
+  std::string name;  // "SQLite", "PostgreSQL", "PostgreSQL x2"
+  // The `pop server` arguments of a new, empty store (each row starts on its own).
   std::function<std::vector<std::string>()> new_store;
+  int replicas = 1;  // servers sharing the store, the clients spread over them
 };
 
 void bench_submits(const fs::path& parent, double seconds, const std::vector<StoreChoice>& stores) {
@@ -249,20 +274,20 @@ void bench_submits(const fs::path& parent, double seconds, const std::vector<Sto
       "1. durable submits: POST /v1/agendas (1 sample operation, %zu B), no puller, %g s "
       "per row\n",
       kSampleAgenda.size(), seconds);
-  std::printf("%-11s %8s %11s %9s %9s %9s\n", "store", "clients", "submits/s", "p50 ms", "p99 ms",
+  std::printf("%-13s %8s %11s %9s %9s %9s\n", "store", "clients", "submits/s", "p50 ms", "p99 ms",
               "max ms");
   for (const StoreChoice& store : stores) {
     std::vector<std::string> arguments = store.new_store();
     arguments.push_back("--no-embedded-puller");
-    ServerProcess server(parent, arguments);
+    Servers servers = start_servers(parent, arguments, store.replicas);
     for (int clients : {1, 8, 32, 64}) {
-      const LoadResult load = submit_load(server, kSampleAgenda, clients, {}, seconds);
-      std::printf("%-11s %8d %11.0f %9.2f %9.2f %9.2f\n", store.name.c_str(), clients, load.rate(),
+      const LoadResult load = submit_load(servers, kSampleAgenda, clients, {}, seconds);
+      std::printf("%-13s %8d %11.0f %9.2f %9.2f %9.2f\n", store.name.c_str(), clients, load.rate(),
                   percentile(load.latencies_ms, 0.5), percentile(load.latencies_ms, 0.99),
                   percentile(load.latencies_ms, 1));
       std::fflush(stdout);
     }
-    server.stop();
+    stop_servers(servers);
   }
 }
 
@@ -277,10 +302,11 @@ void drain_row(const fs::path& parent, std::size_t count, int capacity, const St
   for (const std::string& argument : {std::string("--handlers"), handlers.string(),
                                       std::string("--capacity"), std::to_string(capacity)})
     arguments.push_back(argument);
-  ServerProcess server(parent, arguments);
-  auto client = server.client();
+  // Each replica runs an embedded puller; only the one that keeps the pool's queues gets work.
+  Servers servers = start_servers(parent, arguments, store.replicas);
+  auto client = servers.front()->client();
   const auto start = Clock::now();
-  const LoadResult load = submit_load(server, body, kDrainClients, count, 3600);
+  const LoadResult load = submit_load(servers, body, kDrainClients, count, 3600);
   // Agendas move WAITING -> EXECUTING -> COMPLETE and neither handler fails, so once all
   // are submitted, no WAITING and then no EXECUTING means all are COMPLETE.
   const auto give_up = Clock::now() + std::chrono::minutes(10);
@@ -294,10 +320,10 @@ void drain_row(const fs::path& parent, std::size_t count, int capacity, const St
     throw BenchFailure(std::to_string(succeeded) + " of " + std::to_string(count) +
                        " agendas succeeded");
   }
-  std::printf("%-11s %-23s %9zu %11.0f %10.2f %10.2f %10.0f\n", store.name.c_str(), handler.c_str(),
+  std::printf("%-13s %-23s %9zu %11.0f %10.2f %10.2f %10.0f\n", store.name.c_str(), handler.c_str(),
               count, load.rate(), load.seconds, drained, static_cast<double>(count) / drained);
   std::fflush(stdout);
-  server.stop();
+  stop_servers(servers);
 }
 
 void bench_drain(const fs::path& parent, std::size_t count, int capacity,
@@ -306,7 +332,7 @@ void bench_drain(const fs::path& parent, std::size_t count, int capacity,
       "\n2. drain: %zu agendas of one operation, %d submitting clients, embedded puller "
       "--capacity %d\n",
       count, kDrainClients, capacity);
-  std::printf("%-11s %-23s %9s %11s %10s %10s %10s\n", "store", "handler", "agendas", "submits/s",
+  std::printf("%-13s %-23s %9s %11s %10s %10s %10s\n", "store", "handler", "agendas", "submits/s",
               "submit s", "drain s", "agendas/s");
   for (const StoreChoice& store : stores) {
     drain_row(parent, count, capacity, store, "/bin/true", kTrueAgenda);
@@ -328,7 +354,7 @@ void bench_peers(const fs::path& parent, const pop::testing::PostgresCluster& po
   }
   std::string versions;
   for (const pop::bench::PeerRow& row : run.rows) {
-    std::printf("%-11s %-23s %9zu %11.0f %10.2f %10.2f %10.0f\n", "PostgreSQL", row.peer.c_str(),
+    std::printf("%-13s %-23s %9zu %11.0f %10.2f %10.2f %10.0f\n", "PostgreSQL", row.peer.c_str(),
                 row.jobs, row.enqueue_per_second, row.enqueue_seconds, row.drain_seconds,
                 row.jobs_per_second);
     const std::string named = row.peer.substr(0, row.peer.find(' ')) + " " + row.version;
@@ -345,10 +371,11 @@ void bench_memory(const fs::path& parent, std::size_t count) {
   constexpr int kClients = 32;
   std::printf("\n3. memory: %zu waiting agendas (1 sample operation), %d clients, no puller\n",
               count, kClients);
-  ServerProcess server(parent, {"--no-embedded-puller"});
+  Servers servers = start_servers(parent, {"--no-embedded-puller"}, 1);
+  ServerProcess& server = *servers.front();
   const long rss_before = server.rss_bytes();
   const std::uintmax_t disk_before = server.data_bytes();
-  const LoadResult load = submit_load(server, kSampleAgenda, kClients, count, 3600);
+  const LoadResult load = submit_load(servers, kSampleAgenda, kClients, count, 3600);
   const long rss_after = server.rss_bytes();
   server.stop();
   const std::uintmax_t disk_after = server.data_bytes();
@@ -411,14 +438,16 @@ int main(int argc, char** argv) {
     // Each server on PostgreSQL gets a database of its own in one cluster.
     pop::testing::PostgresCluster postgres(pop::testing::PostgresCluster::Sync::kOn);
     int databases = 0;
-    const std::vector<StoreChoice> stores = {
-        {"SQLite", [] { return std::vector<std::string>{}; }},
-        {"PostgreSQL", [&] {
-           const std::string name = "bench" + std::to_string(++databases);
-           if (postgres.psql("CREATE DATABASE " + name).exit_status != 0)
-             throw BenchFailure("cannot create database " + name);
-           return std::vector<std::string>{"--store", postgres.uri(name)};
-         }}};
+    const auto new_database = [&] {
+      const std::string name = "bench" + std::to_string(++databases);
+      if (postgres.psql("CREATE DATABASE " + name).exit_status != 0)
+        throw BenchFailure("cannot create database " + name);
+      return std::vector<std::string>{"--store", postgres.uri(name)};
+    };
+    const std::vector<StoreChoice> stores = {{"SQLite", [] { return std::vector<std::string>{}; }},
+                                             {"PostgreSQL", new_database},
+                                             {"PostgreSQL x2", new_database, 2},
+                                             {"PostgreSQL x3", new_database, 3}};
     bench_submits(parent, seconds, stores);
     bench_drain(parent, drain, capacity, stores);
     bench_peers(parent, postgres, drain, capacity);

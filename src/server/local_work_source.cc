@@ -19,8 +19,12 @@ Result<PullAnswer> LocalWorkSource::pull(std::size_t max, std::chrono::milliseco
   for (;;) {
     // Read the generation first: work that arrives after the pull below still wakes us.
     const std::uint64_t seen = signal_.generation(puller_.resource_pool_id);
-    auto leased = agendas_.pull(puller_, puller_.resource_pool_id, puller_id_, max, available,
-                                skip_insight_ids);
+    // A replica that does not keep the pool's queues has nothing for its own puller: it
+    // waits as on an empty queue, and taking the pool over fills the queue, which wakes it.
+    Result<std::vector<service::LeasedAgenda>> leased = std::vector<service::LeasedAgenda>{};
+    if (agendas_.keeps_queues(puller_.resource_pool_id))
+      leased = agendas_.pull(puller_, puller_.resource_pool_id, puller_id_, max, available,
+                             skip_insight_ids);
     if (!leased) return fail(leased.error());
     if (leased->empty() && clock_.steady_now() < deadline) {
       signal_.wait(clock_, puller_.resource_pool_id, seen, deadline);

@@ -239,16 +239,18 @@ Result<void> Server::Parts::build_services() {
   return {};
 }
 
-// Replicas on one database: what one queues or reconfigures, the others queue and
-// reconfigure too, so that any of them can hand out any agenda (fencing in the store decides
-// which hand-out wins).
+// Replicas on one database: an agenda that starts waiting through any of them is queued by the
+// one that keeps its pool's queues; a configuration change through any of them reaches all
+// (each binds submits to insights).
 void Server::Parts::watch_other_servers() {
   Logger* logger = config.logger;
   auto report = [logger](const char* what, const std::string& id, const Result<void>& done) {
     if (!done) logger->warning(what, {{"id", id}, {"error", done.error().message}});
   };
   store::WatchCallbacks callbacks;
-  callbacks.agenda_waiting = [this, report](const std::string& id) {
+  callbacks.agenda_waiting = [this, report](const std::string& id, const std::string& pool) {
+    // Not read at all by the replicas that do not keep the pool's queues.
+    if (!agendas->ownership().owns(pool)) return;
     report("cannot queue an agenda another server queued", id, agendas->learn_waiting(id));
   };
   callbacks.document_changed = [this, report](store::DocumentKind kind, const std::string& id) {
@@ -380,6 +382,12 @@ Result<void> Server::Parts::start_embedded_puller() {
 void Server::Parts::keep_pools() {
   store::PoolClaims* claims = store->pool_claims();
   if (claims == nullptr) return;
+  if (config.advertise_url.empty() && reachable_host(config.host) != config.host) {
+    config.logger->warning(
+        "listening on a wildcard address without --advertise-url: the other replicas send "
+        "pullers to this one at loopback, which only works on one machine",
+        {{"advertised", url()}});
+  }
   pool_keeper = std::make_unique<PoolKeeper>(
       *claims, *store, *agendas, *ownership, *config.clock, *config.logger,
       PoolKeeperOptions{config.takeover,

@@ -66,6 +66,10 @@ class AgendaAccess {
   // kForbidden for a caller that may not pull the pool: the pull routes check this before
   // they hold a long poll open.
   Result<void> check_pull(const auth::Principal& caller, std::string_view resource_pool_id) const;
+  // Whether this server keeps the pool's queues (always, unless replicas share the store).
+  bool keeps_queues(std::string_view resource_pool_id) const {
+    return agendas_.ownership().owns(resource_pool_id);
+  }
   // Replicas: where the pool's owner serves pulls, when another replica owns its queues.
   std::optional<std::string> pull_elsewhere(std::string_view resource_pool_id) const {
     return agendas_.ownership().owner_address(resource_pool_id);

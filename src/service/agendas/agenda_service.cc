@@ -363,6 +363,16 @@ Result<Json> AgendaService::explain(std::string_view id) {
     out["reason"] = position->reason;
   } else if (stored->processing_state == ProcessingState::kWaiting) {
     out["reason"] = "handed to a puller, which has not started it yet";
+    if (ownership_.shared()) {
+      auto record = store_.get_agenda(id);
+      if (!record) return fail(record.error());
+      const std::string& pool = record->resource_pool_id;
+      if (!ownership_.owns(pool)) {
+        const auto owner = ownership_.owner_address(pool);
+        out["reason"] = "queued by the replica that keeps the queues of resource pool \"" + pool +
+                        "\"" + (owner ? " (" + *owner + "): ask it for its position" : "");
+      }
+    }
   } else {
     out["reason"] = stored->processing_state == ProcessingState::kExecuting
                         ? "executing: a puller owns it"

@@ -69,7 +69,8 @@ Result<InsertedAgenda> insert_agenda_rows(Connection& db, const EncodedNewAgenda
     return fail(std::move(done.error()));
   }
   if (auto done = insert_lease(db, *sequence); !done) return fail(std::move(done.error()));
-  if (auto sent = notify(db, kWaitingChannel, agenda.id); !sent) return fail(sent.error());
+  if (auto sent = notify(db, kWaitingChannel, agenda.id + '\n' + agenda.resource_pool_id); !sent)
+    return fail(sent.error());
   if (!request.idempotency_key.empty()) {
     auto key = query(
         db, "INSERT INTO idempotency_keys (customer_id, key, agenda_sequence) VALUES ($1, $2, $3)",
@@ -248,7 +249,9 @@ class ListenerWatch final : public Watch {
  private:
   void notified(const std::string& channel, const std::string& payload) {
     if (channel == kWaitingChannel) {
-      if (callbacks_.agenda_waiting) callbacks_.agenda_waiting(payload);
+      const auto newline = payload.find('\n');
+      if (callbacks_.agenda_waiting && newline != std::string::npos)
+        callbacks_.agenda_waiting(payload.substr(0, newline), payload.substr(newline + 1));
       return;
     }
     const auto slash = payload.find('/');
