@@ -250,9 +250,10 @@ http::Handler pull_route(service::AgendaAccess& service, std::shared_ptr<LongPol
     // Redirected rather than forwarded: a forwarded long poll would hold a connection here
     // for its whole wait, and the puller then pulls from the owner directly.
     if (auto owner = service.pull_elsewhere(pool)) {
-      http::HttpResponse moved = http::json_response(
-          307, {{"error", "the queues of resource pool \"" + pool + "\" are kept by " + *owner},
-                {"code", "redirect"}});
+      http::HttpResponse moved = http::error_response(
+          307, http::kMovedCode,
+          "the queues of resource pool \"" + pool + "\" are kept by the replica at " + *owner, {},
+          request.correlation_id);
       moved.headers.set("Location", *owner + request.target);
       responder.send(std::move(moved));
       return;

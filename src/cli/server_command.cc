@@ -100,6 +100,23 @@ Result<std::pair<std::string, std::uint16_t>> split_listen(const std::string& li
   return std::pair{listen.substr(0, colon), static_cast<std::uint16_t>(std::stoul(port))};
 }
 
+// --advertise-url, checked: where other replicas send pullers (with their tokens), so never a
+// guess. Without it the listen address is advertised, which a wildcard is not.
+Result<std::string> advertise_url(std::string url, const std::string& listen_host) {
+  if (url.empty()) {
+    if (listen_host == "0.0.0.0" || listen_host == "::" || listen_host == "[::]")
+      return fail(ErrorCode::kInvalidArgument,
+                  "--store with --listen on a wildcard address needs --advertise-url: the URL "
+                  "at which the other replicas send pullers to this one");
+    return url;
+  }
+  if (!url.starts_with("http://") && !url.starts_with("https://"))
+    return fail(ErrorCode::kInvalidArgument,
+                "--advertise-url must be an http:// or https:// URL, not \"" + url + "\"");
+  while (url.ends_with('/')) url.pop_back();
+  return url;
+}
+
 // The flags as a server configuration. kInvalidArgument naming the flag that is wrong.
 Result<server::ServerConfig> server_config(const ServerSettings& settings,
                                            std::size_t open_file_limit) {
@@ -122,7 +139,9 @@ Result<server::ServerConfig> server_config(const ServerSettings& settings,
     config.store_connections = settings.store_connections;
     config.takeover =
         std::chrono::milliseconds(static_cast<long long>(settings.takeover_seconds * 1000));
-    config.advertise_url = settings.advertise_url;
+    auto advertised = advertise_url(settings.advertise_url, config.host);
+    if (!advertised) return fail(advertised.error());
+    config.advertise_url = std::move(*advertised);
     if (!settings.store_password_file.empty()) {
       auto password = read_secret_file(settings.store_password_file, "--store-password-file");
       if (!password) return fail(password.error());

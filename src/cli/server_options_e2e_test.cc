@@ -78,6 +78,14 @@ TEST(ServerOptions, APostgresStoreTakesItsPasswordFromAFileNeverFromTheUri) {
   EXPECT_EQ(not_postgres.exit_status, 2) << not_postgres.err;
   EXPECT_NE(not_postgres.err.find("--store"), std::string::npos) << not_postgres.err;
 
+  // Where other replicas send pullers, with their tokens: checked before anything starts.
+  const auto bad_advertised =
+      start_with({"--store", "postgresql:///pop?host=" + socket, "--advertise-url", "ftp://x"});
+  EXPECT_EQ(bad_advertised.exit_status, 2) << bad_advertised.out << bad_advertised.err;
+  EXPECT_NE(bad_advertised.err.find("--advertise-url must be an http:// or https:// URL"),
+            std::string::npos)
+      << bad_advertised.err;
+
   const TempDir dir = TempDir::create("pop-store-password-").value();
   const auto password_file = dir.path() / "password";
   std::ofstream(password_file) << "sesame-4711\n";

@@ -22,6 +22,8 @@ using Json = nlohmann::json;
 inline constexpr std::string_view kMethodNotAllowedCode = "method_not_allowed";
 inline constexpr std::string_view kRequestTimeoutCode = "request_timeout";
 inline constexpr std::string_view kNotImplementedCode = "not_implemented";
+// A 307 to another server (a pull redirected to the replica that keeps the pool's queues).
+inline constexpr std::string_view kMovedCode = "moved";
 
 // The HTTP status for an ErrorCode: 400, 401, 403, 404, 409, 412, 413, 422, 429, 503, 500
 // (see result.h).

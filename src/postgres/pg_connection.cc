@@ -77,13 +77,15 @@ Result<Connection> Connection::open(const std::string& uri, const std::string& p
   // the password file. The defaults keep a dead peer from holding anything for long: a
   // connection attempt gives up after 10 s, the client notices a silent server within about
   // 30 s (keepalives, TCP user timeout), and the server ends a transaction left idle by a
-  // client that vanished after 60 s, so that its row locks (the counters every insert takes)
-  // do not stall the other replicas for the hours TCP would take.
+  // client that vanished after 10 s, so that its row locks (the counters every insert takes,
+  // the pool claim every hand-out shares) do not stall the other replicas, or a takeover, for
+  // the hours TCP would take. No transaction of the stores waits on its client for long: a
+  // batch's statements follow each other at once.
   std::vector<const char*> keywords{
       "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
       "keepalives_count", "tcp_user_timeout", "options",         "dbname"};
   std::vector<const char*> values{
-      "10",       "1", "15", "5", "3", "30000", "-c idle_in_transaction_session_timeout=60000",
+      "10",       "1", "15", "5", "3", "30000", "-c idle_in_transaction_session_timeout=10000",
       uri.c_str()};
   if (!password.empty()) {
     keywords.push_back("password");

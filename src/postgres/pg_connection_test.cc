@@ -41,11 +41,11 @@ TEST_F(PgConnectionTest, RunsStatementsWithTextParametersAndNulls) {
 
 // A transaction left idle by a client that vanished must not hold its locks for long; a URI
 // that says otherwise wins.
-TEST_F(PgConnectionTest, IdleTransactionsEndAfterAMinuteUnlessTheUriSaysOtherwise) {
+TEST_F(PgConnectionTest, IdleTransactionsEndAfterTenSecondsUnlessTheUriSaysOtherwise) {
   auto by_default = connect();
   auto shown = by_default.execute("SHOW idle_in_transaction_session_timeout");
   ASSERT_TRUE(shown.has_value()) << shown.error().error.message;
-  EXPECT_EQ(shown->text(0, 0), "1min");
+  EXPECT_EQ(shown->text(0, 0), "10s");
   auto chosen =
       Connection::open(cluster_.uri() + "&options=-c%20idle_in_transaction_session_timeout%3D5000");
   ASSERT_TRUE(chosen.has_value()) << chosen.error().message;

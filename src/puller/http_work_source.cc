@@ -93,16 +93,19 @@ Result<PullAnswer> HttpWorkSource::pull(std::size_t max, std::chrono::millisecon
 }
 
 Result<http_client::Response> HttpWorkSource::send_pull(const http_client::Request& request) {
+  // Only this thread replaces owner_poll_; wake() only cancels it, under the lock.
   if (owner_poll_) {
     auto answer = owner_poll_->send(request);
-    if (answer && answer->status != 307 && answer->status != 503) return answer;
+    if (answer && answer->ok()) return answer;
+    std::lock_guard lock(owner_mutex_);
     owner_poll_.reset();  // gone, or no longer the owner: ask the configured server again
   }
   auto answer = poll_.send(request);
   if (!answer || answer->status != 307) return answer;
   // Location is the owner's address followed by this very target.
   const std::string location(answer->header("Location"));
-  if (location.size() <= request.target.size() || !location.ends_with(request.target)) {
+  if (location.size() <= request.target.size() || !location.ends_with(request.target) ||
+      (options_.base_url.starts_with("https://") && !location.starts_with("https://"))) {
     return fail(ErrorCode::kUnavailable,
                 "the server redirected the pull to an unexpected location \"" + location + "\"");
   }
@@ -111,7 +114,10 @@ Result<http_client::Response> HttpWorkSource::send_pull(const http_client::Reque
   owner.unix_socket.clear();  // the owner is reached at its address
   auto client = http_client::Client::create(owner);
   if (!client) return fail(client.error());
-  owner_poll_.emplace(std::move(*client));
+  {
+    std::lock_guard lock(owner_mutex_);
+    owner_poll_.emplace(std::move(*client));
+  }
   return owner_poll_->send(request);
 }
 
@@ -202,6 +208,8 @@ void HttpWorkSource::wake() {
   }
   woken_changed_.notify_all();
   poll_.cancel();
+  std::lock_guard lock(owner_mutex_);
+  if (owner_poll_) owner_poll_->cancel();
 }
 
 }  // namespace pop::puller

@@ -30,9 +30,10 @@ class HttpWorkSource final : public WorkSource {
   // again in a tight loop; wake() ends the pause.
   //
   // Replicas: a replica that does not keep the pool's queues redirects the pull (307) to the
-  // one that does; the pulls then go there directly until it fails to answer one (it died,
-  // or gave the pool up), and then to the configured server again. Reports always go to the
-  // configured server: any replica takes them.
+  // one that does; the pulls then go there directly until it fails to answer one with a 2xx
+  // (it died, or gave the pool up), and then to the configured server again. A redirect from
+  // https to http is refused. Reports always go to the configured server: any replica takes
+  // them.
   Result<PullAnswer> pull(std::size_t max, std::chrono::milliseconds wait,
                           const std::optional<Resources>& available,
                           const std::set<std::string>& skip_insight_ids) override;
@@ -66,6 +67,7 @@ class HttpWorkSource final : public WorkSource {
 
   const http_client::ClientOptions options_;
   http_client::Client poll_;
+  std::mutex owner_mutex_;  // guards owner_poll_'s replacement (wake() cancels it)
   std::optional<http_client::Client> owner_poll_;  // to the replica that owns the pool
   std::mutex reports_mutex_;
   http_client::Client reports_;

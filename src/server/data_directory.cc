@@ -7,11 +7,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
 
+#include "util/random_id.h"
 #include "util/text.h"
+#include "util/write_file.h"
 
 namespace pop::server {
 namespace {
@@ -189,6 +192,25 @@ Result<DataDirectory> DataDirectory::claim(const fs::path& path, std::string_vie
   DataDirectory claimed(directory, std::move(*held));
   claimed.tightened_ = tighten_tree(directory);
   return claimed;
+}
+
+Result<std::string> DataDirectory::replica_id() const {
+  const fs::path file = path_ / "replica.id";
+  std::FILE* kept = std::fopen(file.c_str(), "re");
+  if (kept != nullptr) {
+    char text[64] = {};
+    const std::size_t size = std::fread(text, 1, sizeof text - 1, kept);
+    std::fclose(kept);
+    std::string id(text, size);
+    while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+    if (!id.empty()) return id;
+  } else if (errno != ENOENT) {
+    return fail(ErrorCode::kUnavailable,
+                "cannot read " + file.string() + ": " + std::strerror(errno));
+  }
+  std::string id = random_uuid();
+  if (auto written = write_file(file, id + "\n"); !written) return fail(written.error());
+  return id;
 }
 
 Result<fs::path> DataDirectory::fresh_subdirectory(std::string_view name) const {

@@ -61,6 +61,12 @@ class DataDirectory {
   // kUnavailable: it cannot be removed or created.
   Result<std::filesystem::path> fresh_subdirectory(std::string_view name) const;
 
+  // The id of the server that uses this directory, among replicas sharing a store: created at
+  // first use and kept in <path>/replica.id, so that a server restarted after a crash is the
+  // same replica and takes its own pools back at once. kUnavailable: it cannot be read or
+  // written.
+  Result<std::string> replica_id() const;
+
  private:
   DataDirectory(std::filesystem::path path, UniqueFd lock) noexcept
       : path_(std::move(path)), lock_(std::move(lock)) {}

@@ -64,6 +64,22 @@ TEST_F(DataDirectoryClaimTest, ASecondClaimIsRefusedUntilTheFirstEnds) {
   EXPECT_TRUE(DataDirectory::claim(data(), "pop.db").has_value());
 }
 
+// A replica restarted on its directory is the same replica (it takes its own pools back).
+TEST_F(DataDirectoryClaimTest, TheReplicaIdIsKeptAcrossClaims) {
+  std::string id;
+  {
+    auto first = DataDirectory::claim(data(), "");
+    ASSERT_TRUE(first.has_value());
+    auto created = first->replica_id();
+    ASSERT_TRUE(created.has_value()) << created.error().message;
+    id = *created;
+    EXPECT_EQ(id.size(), 36u) << id;
+  }
+  auto again = DataDirectory::claim(data(), "");
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->replica_id().value_or(""), id);
+}
+
 TEST_F(DataDirectoryClaimTest, ADirectoryThatLostItsDatabaseIsRefused) {
   fs::create_directories(data());
   EXPECT_TRUE(DataDirectory::claim(data(), "pop.db").has_value()) << "new: nothing to lose";

@@ -20,7 +20,9 @@ PoolKeeper::PoolKeeper(store::PoolClaims& claims, store::Store& store,
       clock_(clock),
       logger_(logger),
       options_(std::move(options)),
-      claim_duration_(options_.takeover * 3 / 4) {}
+      claim_duration_(options_.takeover * 3 / 4),
+      // Beats also find released pools and the other owners' addresses: at least every second.
+      beat_(std::min<std::chrono::milliseconds>(options_.takeover / 4, std::chrono::seconds(1))) {}
 
 PoolKeeper::~PoolKeeper() { stop(); }
 
@@ -29,7 +31,7 @@ void PoolKeeper::start() {
   thread_ = std::thread([this] {
     std::unique_lock lock(mutex_);
     while (!stopping_) {
-      clock_.wait_for(wake_, lock, options_.takeover / 4, [this] { return stopping_; });
+      clock_.wait_for(wake_, lock, beat_, [this] { return stopping_; });
       if (stopping_) break;
       lock.unlock();
       beat();
@@ -46,6 +48,12 @@ void PoolKeeper::stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // Not counted as live any more first, so that the others' shares grow at once.
+  if (auto left = claims_.heartbeat(ownership_.replica_id(), options_.address,
+                                    std::chrono::milliseconds(0));
+      !left) {
+    logger_.warning("cannot say that this replica leaves", {{"error", left.error().message}});
+  }
   for (const auto& [pool_id, fence] : ownership_.owned()) give_up(pool_id, fence);
 }
 

@@ -1,8 +1,8 @@
 // Claims, renews and gives up the resource pools' queues for one replica of several sharing
 // a store (store/pool_claims.h, docs/high-availability.md "Queue ownership"). Every beat (a
-// quarter of `takeover`) it says the replica is alive, renews the claims it holds (a claim
-// lasts three quarters of `takeover`), learns where the other pools' owners are, and claims
-// pools without a live owner up to its share: the pools divided by the live replicas,
+// quarter of `takeover`, at most a second) it says the replica is alive, renews the claims it holds
+// (a claim lasts three quarters of `takeover`), learns where the other pools' owners are, and
+// claims pools without a live owner up to its share: the pools divided by the live replicas,
 // rounded up. One it holds beyond its share it gives up, one per beat, so that pools spread
 // over replicas that start later. A replica killed mid-claim is therefore replaced at most
 // `takeover` after its last renewal (expiry, then one beat), and rebuilding the pool's queues
@@ -64,6 +64,7 @@ class PoolKeeper {
   Logger& logger_;
   const PoolKeeperOptions options_;
   const std::chrono::milliseconds claim_duration_;
+  const std::chrono::milliseconds beat_;
 
   std::mutex mutex_;
   std::condition_variable wake_;

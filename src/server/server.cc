@@ -33,7 +33,6 @@
 #include "store/sqlite/sqlite_store.h"
 #include "store/store_readiness.h"
 #include "util/open_file_limit.h"
-#include "util/random_id.h"
 
 namespace pop::server {
 namespace {
@@ -203,7 +202,9 @@ Result<void> Server::Parts::build_services() {
   options.lease_duration = config.lease_duration;
   options.logger = config.logger;
   if (store->pool_claims() != nullptr) {
-    ownership = std::make_unique<service::PoolOwnership>(random_uuid());
+    auto id = data->replica_id();
+    if (!id) return fail(in("cannot keep the replica's id", id.error()));
+    ownership = std::make_unique<service::PoolOwnership>(std::move(*id));
     options.ownership = ownership.get();
   }
   agendas =
@@ -248,9 +249,9 @@ void Server::Parts::watch_other_servers() {
     if (!done) logger->warning(what, {{"id", id}, {"error", done.error().message}});
   };
   store::WatchCallbacks callbacks;
-  callbacks.agenda_waiting = [this, report](const std::string& id, const std::string& pool) {
-    // Not read at all by the replicas that do not keep the pool's queues.
-    if (!agendas->ownership().owns(pool)) return;
+  callbacks.agenda_waiting = [this, report](const std::string& id, const std::string& insight) {
+    // Not read at all by the replicas that do not keep the queues of the insight's pool.
+    if (!agendas->keeps_queue_of(insight)) return;
     report("cannot queue an agenda another server queued", id, agendas->learn_waiting(id));
   };
   callbacks.document_changed = [this, report](store::DocumentKind kind, const std::string& id) {
@@ -382,12 +383,6 @@ Result<void> Server::Parts::start_embedded_puller() {
 void Server::Parts::keep_pools() {
   store::PoolClaims* claims = store->pool_claims();
   if (claims == nullptr) return;
-  if (config.advertise_url.empty() && reachable_host(config.host) != config.host) {
-    config.logger->warning(
-        "listening on a wildcard address without --advertise-url: the other replicas send "
-        "pullers to this one at loopback, which only works on one machine",
-        {{"advertised", url()}});
-  }
   pool_keeper = std::make_unique<PoolKeeper>(
       *claims, *store, *agendas, *ownership, *config.clock, *config.logger,
       PoolKeeperOptions{config.takeover,

@@ -9,7 +9,7 @@
 //   static Result<void> store_lease(Connection&, const LeaseRow&);
 //   static Result<void> replace_progress(Connection&, std::int64_t agenda_sequence,
 //                                        const EncodedProgress&);
-//   // kConflict unless the fence's owner still holds its pool's claim with it, locked
+//   // kUnavailable unless the fence's owner still holds its pool's claim with it, locked
 //   // against a takeover until the transaction ends (store/pool_claims.h).
 //   static Result<void> check_pool_fence(Connection&, const PoolFence&);
 //

@@ -35,10 +35,10 @@ class PoolClaims {
   // Every pool's claim, live or expired.
   virtual Result<std::vector<PoolClaim>> list() = 0;
 
-  // Claims `pool_id` for `owner` for `duration`: takes it when it is unclaimed or its claim
-  // expired (the fence then moves past every earlier one), renews it when `owner` holds it
-  // with `fence`. kConflict when another replica holds it, or `owner` no longer does with
-  // `fence` and another claimed it since.
+  // Claims `pool_id` for `owner` for `duration`: renews it when `owner` holds it with
+  // `fence`; takes it, moving the fence past every earlier one, when it is unclaimed, its claim
+  // expired, or `owner` holds it with another fence (the replica restarted: its former self,
+  // dead, hands out nothing more). kConflict when another replica holds it.
   virtual Result<PoolClaim> claim(std::string_view pool_id, std::string_view owner,
                                   std::string_view address, std::uint64_t fence,
                                   std::chrono::milliseconds duration) = 0;

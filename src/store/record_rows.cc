@@ -83,7 +83,7 @@ Result<void> waiting_quota(std::string_view customer_id, std::int64_t waiting, s
 }
 
 tl::unexpected<Error> pool_fence_lost(const PoolFence& fence) {
-  return fail(Error{ErrorCode::kConflict,
+  return fail(Error{ErrorCode::kUnavailable,
                     "replica " + fence.owner + " no longer owns the queues of resource pool \"" +
                         fence.pool_id + "\" (fence " + std::to_string(fence.fence) +
                         "): another replica took them over",

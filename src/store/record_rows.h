@@ -189,7 +189,7 @@ tl::unexpected<Error> epoch_mismatch(std::string_view agenda_id, const LeaseRow&
 // NewAgenda::max_waiting: kResourceExhausted when `waiting` (counted up to `max`) fills it.
 Result<void> waiting_quota(std::string_view customer_id, std::int64_t waiting, std::int64_t max);
 
-// kConflict: a replica presented a pool fence it no longer holds.
+// kUnavailable: a replica presented a pool fence it no longer holds (ask another replica).
 tl::unexpected<Error> pool_fence_lost(const PoolFence& fence);
 
 }  // namespace pop::store

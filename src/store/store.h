@@ -49,10 +49,10 @@ namespace pop::store {
 // What another server sharing a store changed (Store::watch). Each callback may also be
 // called for a change of this server's own.
 struct WatchCallbacks {
-  // The agenda started waiting, or went back to waiting (submitted, rerun, reclaimed), in
-  // this resource pool: a server that does not keep the pool's queues has nothing to do.
-  std::function<void(const std::string& agenda_id, const std::string& resource_pool_id)>
-      agenda_waiting;
+  // The agenda started waiting, or went back to waiting (submitted, rerun, reclaimed), bound
+  // to this insight (empty when not known): a server that does not keep the queues of the
+  // insight's pool has nothing to do.
+  std::function<void(const std::string& agenda_id, const std::string& insight_id)> agenda_waiting;
   // An insight or a customer was created, replaced or deleted (what servers keep in memory;
   // other kinds are read from the store each time).
   std::function<void(DocumentKind kind, const std::string& id)> document_changed;

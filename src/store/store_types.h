@@ -193,7 +193,7 @@ struct LeaseAcquisition {
   // Written in the same transaction when set, so that handing an agenda out and marking
   // it as such cannot be separated by a crash.
   std::optional<ProgressRecord> progress;
-  // Set by a replica sharing the store: refused with kConflict unless it still holds its
+  // Set by a replica sharing the store: refused with kUnavailable unless it still holds its
   // claim on the agenda's resource pool with this fence, checked in the transaction that
   // writes the lease (store/pool_claims.h). So a former owner hands out nothing.
   std::optional<PoolFence> pool_fence = {};

@@ -62,7 +62,8 @@ std::vector<std::string> InsightQueues::remove_insight(std::string_view insight_
 }
 
 std::size_t InsightQueues::clear_pool(std::string_view resource_pool_id) {
-  std::lock_guard lock(mutex_);
+  std::unique_lock lock(mutex_);
+  closed_pools_.emplace(resource_pool_id);
   std::vector<std::string> dropped;
   for (auto& [id, queue] : queues_) {
     if (queue.insight.resource_pool_id != resource_pool_id) continue;
@@ -73,7 +74,15 @@ std::size_t InsightQueues::clear_pool(std::string_view resource_pool_id) {
   }
   for (const auto& id : dropped) unplace(id);
   quiet_pools_.erase(std::string(resource_pool_id));
+  lock.unlock();
+  notify({{std::string(resource_pool_id), ""}});
   return dropped.size();
+}
+
+void InsightQueues::open_pool(std::string_view resource_pool_id) {
+  std::lock_guard lock(mutex_);
+  if (auto it = closed_pools_.find(resource_pool_id); it != closed_pools_.end())
+    closed_pools_.erase(it);
 }
 
 std::size_t InsightQueues::remove_insight_if_idle(std::string_view insight_id) {
@@ -93,6 +102,7 @@ Result<void> InsightQueues::enqueue(std::string_view insight_id, scheduler::Wait
     auto it = queues_.find(insight_id);
     if (it == queues_.end())
       return fail(ErrorCode::kNotFound, "insight \"" + std::string(insight_id) + "\" has no queue");
+    if (closed(it->second)) return {};
     if (insight_of_.contains(agenda.agenda_id)) {
       return fail(ErrorCode::kConflict, "agenda \"" + agenda.agenda_id + "\" is already queued");
     }
@@ -115,6 +125,7 @@ Result<void> InsightQueues::put_back(ReadyAgenda ready, bool until_capacity) {
     if (it == queues_.end())
       return fail(ErrorCode::kNotFound, "insight \"" + ready.insight_id + "\" has no queue");
     Queue& queue = it->second;
+    if (closed(queue)) return {};
     if (!place(ready.agenda.agenda_id, queue.insight.id, ready.agenda.customer_id))
       return fail(ErrorCode::kConflict,
                   "agenda \"" + ready.agenda.agenda_id + "\" is already queued");
@@ -258,6 +269,13 @@ std::vector<Insight> InsightQueues::insights() const {
 bool InsightQueues::has_insight(std::string_view insight_id) const {
   std::lock_guard lock(mutex_);
   return queues_.find(insight_id) != queues_.end();
+}
+
+std::optional<std::string> InsightQueues::pool_of(std::string_view insight_id) const {
+  std::lock_guard lock(mutex_);
+  auto it = queues_.find(insight_id);
+  if (it == queues_.end()) return std::nullopt;
+  return it->second.insight.resource_pool_id;
 }
 
 std::size_t InsightQueues::ready_count(std::string_view insight_id) const {

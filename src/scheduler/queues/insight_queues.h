@@ -64,9 +64,13 @@ class InsightQueues {
   // Drops an insight and everything queued in it; returns the dropped agenda ids.
   std::vector<std::string> remove_insight(std::string_view insight_id);
 
-  // Drops every agenda queued in the pool's insights, keeping the insights: another server
-  // took the pool's queues over. Returns how many were dropped.
+  // Drops every agenda queued in the pool's insights, keeping the insights, and closes the
+  // pool: until open_pool(), enqueue() and put_back() of its agendas do nothing (another server
+  // keeps its queues; a pull in flight puts nothing back). The pool's listeners hear of it,
+  // so that waiting pulls look again. Returns how many agendas were dropped.
   std::size_t clear_pool(std::string_view resource_pool_id);
+  // This server keeps the pool's queues again. Pools are open unless cleared.
+  void open_pool(std::string_view resource_pool_id);
 
   // Drops an insight's queue only if no agenda is queued in it (ready or waiting), in one
   // step, so none can arrive between the check and the removal. Returns how many agendas
@@ -120,6 +124,8 @@ class InsightQueues {
   // Every queued insight (copies), in id order.
   std::vector<Insight> insights() const;
   bool has_insight(std::string_view insight_id) const;
+  // The resource pool the insight is in now; nothing for an unknown insight.
+  std::optional<std::string> pool_of(std::string_view insight_id) const;
 
   // Agendas of the customer queued in any insight, ready or waiting under an algorithm.
   std::size_t waiting_of_customer(std::string_view customer_id) const;
@@ -163,6 +169,11 @@ class InsightQueues {
   std::size_t rotation_ = 0;
   // Pools holding agendas put back until capacity since the last announce_capacity().
   std::set<std::string> quiet_pools_;
+  std::set<std::string, std::less<>> closed_pools_;  // see clear_pool
+  // Whether the insight's pool is closed. REQUIRES: mutex_ held.
+  bool closed(const Queue& queue) const {
+    return closed_pools_.contains(queue.insight.resource_pool_id);
+  }
 };
 
 }  // namespace pop::scheduler

@@ -58,6 +58,30 @@ TEST_F(InsightQueuesTest, ReadyQueueIsKeptQueueSizeDeep) {
   EXPECT_TRUE(queues_.take(insight_ids, 10, kNow).empty());
 }
 
+// Another server took the pool's queues over: what was queued goes, the pool's waiting pulls
+// hear of it, and nothing comes back (a pull in flight putting agendas back, a late enqueue)
+// until the pool is this server's again.
+TEST_F(InsightQueuesTest, AClearedPoolTakesNothingBackUntilItIsOpenedAgain) {
+  ASSERT_TRUE(queues_.configure(insight("i", 1), {}, kNow));
+  for (int n = 1; n <= 3; ++n)
+    ASSERT_TRUE(queues_.enqueue("i", waiting("a" + std::to_string(n), n), kNow));
+  const std::string insight_ids[] = {"i"};
+  auto taken = queues_.take(insight_ids, 1, kNow);
+  ASSERT_EQ(taken.size(), 1u);
+  clear_woken();
+  EXPECT_EQ(queues_.clear_pool("pool"), 2u);
+  EXPECT_EQ(pools_woken_, (std::vector<std::string>{"pool"}));
+  EXPECT_TRUE(queues_.put_back(std::move(taken.front())));
+  EXPECT_TRUE(queues_.enqueue("i", waiting("late", 9), kNow));
+  EXPECT_EQ(queues_.ready_count("i") + queues_.waiting_count("i"), 0u);
+  EXPECT_EQ(queues_.waiting_of_customer("c"), 0u);
+  EXPECT_EQ(queues_.pool_of("i"), "pool");
+
+  queues_.open_pool("pool");
+  ASSERT_TRUE(queues_.enqueue("i", waiting("a1", 1), kNow));
+  EXPECT_EQ(ids(queues_.take(insight_ids, 5, kNow)), (std::vector<std::string>{"a1"}));
+}
+
 TEST_F(InsightQueuesTest, TakeVisitsInsightsInTurn) {
   ASSERT_TRUE(queues_.configure(insight("x", 5), {}, kNow));
   ASSERT_TRUE(queues_.configure(insight("y", 5), {}, kNow));

@@ -147,7 +147,8 @@ Result<void> AgendaService::start() {
 void AgendaService::queue_waiting(const store::WaitingAgenda& agenda, WallTime now) {
   // A leased one belongs to a puller; if that puller is gone, reclaim_expired() returns it.
   if (agenda.leased || agenda.state_message == kHeld) return;
-  if (!ownership_.owns(agenda.resource_pool_id)) return;  // its owner queues it
+  // Its pool's owner queues it.
+  if (!ownership_.owns(current_pool(agenda.insight_id, agenda.resource_pool_id))) return;
   auto queued = queues_.enqueue(
       agenda.insight_id,
       {agenda.id, agenda.customer_id, agenda.sequence, agenda.priority, agenda.added_time}, now);
@@ -168,19 +169,33 @@ Result<void> AgendaService::resync() {
 }
 
 Result<void> AgendaService::adopt_pool(const std::string& pool_id, std::uint64_t fence) {
+  queues_.open_pool(pool_id);
   ownership_.gain(pool_id, fence);
   auto waiting = store_.list_waiting_agendas();
   if (!waiting) return fail(waiting.error());
   const WallTime now = clock_.now();
   for (const auto& agenda : *waiting) {
-    if (agenda.resource_pool_id == pool_id) queue_waiting(agenda, now);
+    if (current_pool(agenda.insight_id, agenda.resource_pool_id) == pool_id)
+      queue_waiting(agenda, now);
   }
   return {};
 }
 
 void AgendaService::drop_pool(const std::string& pool_id) {
   ownership_.lose(pool_id);
+  // Closes the pool's queues too, so that a pull in flight puts nothing back, and wakes its
+  // waiting pulls, which then learn that this server no longer keeps them.
   queues_.clear_pool(pool_id);
+}
+
+std::string AgendaService::current_pool(std::string_view insight_id,
+                                        const std::string& bound_pool) const {
+  return queues_.pool_of(insight_id).value_or(bound_pool);
+}
+
+bool AgendaService::keeps_queue_of(std::string_view insight_id) const {
+  auto pool = queues_.pool_of(insight_id);
+  return !pool || ownership_.owns(*pool);
 }
 
 Result<std::optional<AgendaService::StoredAgenda>> AgendaService::read_agenda(std::string_view id) {
@@ -330,7 +345,8 @@ Result<SubmittedAgenda> AgendaService::submit(SubmitRequest request) {
 }
 
 Result<void> AgendaService::enqueue(const store::AgendaRecord& record) {
-  if (!ownership_.owns(record.resource_pool_id)) return {};  // its owner hears of it
+  if (!ownership_.owns(current_pool(record.insight_id, record.resource_pool_id)))
+    return {};  // its owner hears of it
   return queues_.enqueue(
       record.insight_id,
       {record.id, record.customer_id, record.sequence, record.priority, record.added_time},
@@ -366,11 +382,15 @@ Result<Json> AgendaService::explain(std::string_view id) {
     if (ownership_.shared()) {
       auto record = store_.get_agenda(id);
       if (!record) return fail(record.error());
-      const std::string& pool = record->resource_pool_id;
-      if (!ownership_.owns(pool)) {
+      auto lease = store_.get_lease(id);
+      if (!lease) return fail(lease.error());
+      const std::string pool = current_pool(record->insight_id, record->resource_pool_id);
+      if (lease->holder.empty() && !ownership_.owns(pool)) {
         const auto owner = ownership_.owner_address(pool);
-        out["reason"] = "queued by the replica that keeps the queues of resource pool \"" + pool +
-                        "\"" + (owner ? " (" + *owner + "): ask it for its position" : "");
+        out["reason"] = owner ? "queued by the replica that keeps the queues of resource pool \"" +
+                                    pool + "\" (" + *owner + "): ask it for its position"
+                              : "no replica keeps the queues of resource pool \"" + pool +
+                                    "\" at the moment (one is taking them over)";
       }
     }
   } else {
@@ -485,12 +505,13 @@ std::map<std::string, std::size_t> AgendaService::execution_limits(
 Result<std::vector<LeasedAgenda>> AgendaService::pull(
     std::string_view resource_pool_id, std::string_view puller_id, std::size_t max,
     const std::optional<Resources>& available, const std::set<std::string>& skip_insight_ids) {
-  if (!ownership_.owns(resource_pool_id)) {
+  // One look: the fence of a pool dropped meanwhile must not read as "no fence needed".
+  const std::optional<store::PoolFence> fence = ownership_.fence(resource_pool_id);
+  if (ownership_.shared() && !fence) {
     return fail(ErrorCode::kUnavailable,
-                "this replica does not own the queues of resource pool \"" +
+                "this replica does not keep the queues of resource pool \"" +
                     std::string(resource_pool_id) + "\"");
   }
-  const std::optional<store::PoolFence> fence = ownership_.fence(resource_pool_id);
   const WallTime now = clock_.now();
   std::vector<LeasedAgenda> leased;
   // The first reason an agenda could not be handed out, answered when none could.

@@ -96,6 +96,9 @@ class AgendaService {
   // for the new owner).
   void drop_pool(const std::string& pool_id);
   const PoolOwnership& ownership() const { return ownership_; }
+  // Whether this server queues the agendas of the insight: it keeps the queues of the pool
+  // the insight is in now (an insight may move), or it does not know the insight yet.
+  bool keeps_queue_of(std::string_view insight_id) const;
 
   // kTooLarge for more operations than the limits allow, kInvalidAgenda (with one detail per
   // problem) for an invalid agenda or when no insight matches; kForbidden for a customerId
@@ -207,6 +210,9 @@ class AgendaService {
   Result<store::ProgressRecord> revoke_and_write(
       std::string_view id,
       const std::function<Result<store::ProgressRecord>(const store::ProgressRecord&)>& change);
+  // The pool whose queues hold the insight's agendas: the insight's pool now, else (an
+  // insight this server does not know) the pool the agenda was bound in.
+  std::string current_pool(std::string_view insight_id, const std::string& bound_pool) const;
   // Queues an agenda whose progress is WAITING, from its stored record.
   Result<void> enqueue(const store::AgendaRecord& record);
   // Queues a stored waiting agenda unless it is leased, held, or queued already; logs (rather

@@ -64,11 +64,10 @@ Result<void> notify(Connection& db, std::string_view channel, const std::string&
 Result<void> replace_progress(Connection& db, std::int64_t agenda_sequence,
                               const EncodedProgress& progress) {
   if (progress.record->processing_state == ProcessingState::kWaiting) {
-    // The pool is the agenda row's, read in the same statement.
+    // The insight is the agenda row's, read in the same statement.
     auto sent = run(db,
-                    "SELECT pg_notify($1, id || chr(10) || resource_pool_id) FROM agendas "
-                    "WHERE sequence = $2 AND octet_length(id) + octet_length(resource_pool_id) "
-                    "< 7999",
+                    "SELECT pg_notify($1, id || chr(10) || insight_id) FROM agendas "
+                    "WHERE sequence = $2 AND octet_length(id) + octet_length(insight_id) < 7999",
                     {std::string(kWaitingChannel), parameter(agenda_sequence)});
     if (!sent) return sent;
   }

@@ -20,9 +20,9 @@ Result<std::int64_t> next_sequence(Connection& db, std::string_view name);
 Result<std::int64_t> insert_audit_row(Connection& db, const AuditRecord& record,
                                       const std::string& details);
 
-// The channels of the notifications the store sends (Store::watch): "<agenda id>\n<resource
-// pool id>" (neither holds a line break: ids are printable), and "<kind>/<id>" of a
-// configuration document.
+// The channels of the notifications the store sends (Store::watch): "<agenda id>\n<insight
+// id>" (neither holds a line break: ids are printable), and "<kind>/<id>" of a configuration
+// document.
 inline constexpr std::string_view kWaitingChannel = "pop_agenda_waiting";
 inline constexpr std::string_view kDocumentChannel = "pop_document_changed";
 

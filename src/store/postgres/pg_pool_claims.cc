@@ -38,6 +38,11 @@ Result<PoolClaim> PgPoolClaims::claim(std::string_view pool_id, std::string_view
                                       std::chrono::milliseconds duration) {
   auto db = connections_.acquire();
   if (!db) return fail(std::move(db.error()));
+  // A hand-out of the owner holds the claim's row shared while it commits; one whose replica
+  // vanished mid-write holds it until PostgreSQL ends its transaction. This beat gives up
+  // rather than wait, so that it renews its other claims in time.
+  if (auto limited = run(**db, "SET lock_timeout = " + parameter(duration / 4)); !limited)
+    return fail(std::move(limited.error()));
   // A renewal keeps the fence; a takeover moves it, which waits for (FOR SHARE) and then
   // refuses every lease write of the former owner (check_pool_fence).
   auto rows = query(
@@ -47,7 +52,7 @@ Result<PoolClaim> PgPoolClaims::claim(std::string_view pool_id, std::string_view
       "ON CONFLICT (pool_id) DO UPDATE SET owner = excluded.owner, address = excluded.address, "
       "fence = CASE WHEN c.owner = excluded.owner AND c.fence = $4 THEN c.fence "
       "ELSE c.fence + 1 END, expires_ms = excluded.expires_ms "
-      "WHERE (c.owner = excluded.owner AND c.fence = $4) OR c.expires_ms <= pop_now_ms()"
+      "WHERE c.owner = excluded.owner OR c.expires_ms <= pop_now_ms()"
       " RETURNING fence",
       {std::string(pool_id), std::string(owner), std::string(address), parameter(fence),
        parameter(duration)});

@@ -69,7 +69,7 @@ Result<InsertedAgenda> insert_agenda_rows(Connection& db, const EncodedNewAgenda
     return fail(std::move(done.error()));
   }
   if (auto done = insert_lease(db, *sequence); !done) return fail(std::move(done.error()));
-  if (auto sent = notify(db, kWaitingChannel, agenda.id + '\n' + agenda.resource_pool_id); !sent)
+  if (auto sent = notify(db, kWaitingChannel, agenda.id + '\n' + agenda.insight_id); !sent)
     return fail(sent.error());
   if (!request.idempotency_key.empty()) {
     auto key = query(
@@ -249,9 +249,11 @@ class ListenerWatch final : public Watch {
  private:
   void notified(const std::string& channel, const std::string& payload) {
     if (channel == kWaitingChannel) {
+      // A payload of only an id comes from a replica of a version before queue ownership.
       const auto newline = payload.find('\n');
-      if (callbacks_.agenda_waiting && newline != std::string::npos)
-        callbacks_.agenda_waiting(payload.substr(0, newline), payload.substr(newline + 1));
+      if (callbacks_.agenda_waiting)
+        callbacks_.agenda_waiting(payload.substr(0, newline),
+                                  newline == std::string::npos ? "" : payload.substr(newline + 1));
       return;
     }
     const auto slash = payload.find('/');

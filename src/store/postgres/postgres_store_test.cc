@@ -182,7 +182,7 @@ TEST_F(PostgresStoreTest, ATakeoverMovesThePoolFenceAndTheFormerOwnerHandsOutNot
   LeaseAcquisition stale{
       "x", "puller-a", 0, at(0), at(60'000), std::nullopt, PoolFence{"pool-1", "a", fence}};
   auto refused = first->acquire_lease(stale);
-  ASSERT_TRUE(fails_with(refused, ErrorCode::kConflict));
+  ASSERT_TRUE(fails_with(refused, ErrorCode::kUnavailable));
   EXPECT_NE(refused.error().message.find("no longer owns"), std::string::npos)
       << refused.error().message;
   auto lease = first->get_lease("x");
