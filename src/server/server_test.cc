@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <set>
 #include <thread>
 
@@ -116,6 +117,10 @@ class ServerAssemblyTest : public ::testing::Test {
   }
 
   // The agenda's progress once it is COMPLETE, or as last read when it is not within `limit`.
+  // See its definition.
+  void expect_nothing_acknowledged_lost(Server& server, const std::function<void()>& disrupt,
+                                        const std::function<std::string()>& stored_count);
+
   static Json final_progress(http_client::Client& client, const std::string& id,
                              std::chrono::seconds limit = std::chrono::seconds(30)) {
     Json progress;
@@ -357,17 +362,13 @@ TEST_F(ServerAssemblyTest, AWaitingQuotaHoldsUnderConcurrentSubmitsToAllReplicas
   EXPECT_EQ(database.psql("SELECT count(*) FROM agendas WHERE customer_id = 'acme'").out, "5\n");
 }
 
-// PostgreSQL stopped as a crash stops it, and started again, while clients submit and the
-// embedded puller runs what they submitted: the server reconnects by itself, each client
-// retries its submit with its idempotency key until it is acknowledged, and in the end every
-// acknowledged agenda exists once and succeeded.
-TEST_F(ServerAssemblyTest, APostgresRestartMidRunLosesNothingAcknowledged) {
-  pop::testing::PostgresCluster database;
-  ServerConfig replica = config("a");
-  replica.store_uri = database.uri();
-  replica.lease_duration = std::chrono::seconds(2);
-  replica.embedded_puller = local_puller();
-  auto server = start(std::move(replica));
+// Clients submit agendas of two noop operations through `server` while its embedded puller
+// runs them, each submit retried with its idempotency key until it is acknowledged; `disrupt`
+// runs once 40 are in. Then every acknowledged agenda exists once (`stored_count` counts the
+// database's agendas) and succeeded.
+void ServerAssemblyTest::expect_nothing_acknowledged_lost(
+    Server& server, const std::function<void()>& disrupt,
+    const std::function<std::string()>& stored_count) {
   constexpr int kClients = 4;
   constexpr int kPerClient = 40;
   std::atomic<int> acknowledged{0};
@@ -376,7 +377,7 @@ TEST_F(ServerAssemblyTest, APostgresRestartMidRunLosesNothingAcknowledged) {
   std::vector<std::thread> clients;
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
-      auto client = this->client(*server);
+      auto client = this->client(server);
       for (int i = 0; i < kPerClient; ++i) {
         http_client::Request submit = http_client::json_request(
             "POST", "/v1/agendas", Json::parse(R"({"operations": [{"name": "a", "type": "noop"},
@@ -390,29 +391,78 @@ TEST_F(ServerAssemblyTest, APostgresRestartMidRunLosesNothingAcknowledged) {
             break;
           }
           ++refused;
-          ASSERT_LT(attempt, 200) << answer.error().message;
+          ASSERT_LT(attempt, 400) << answer.error().message;
           std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
       }
     });
   }
   ASSERT_TRUE(pop::testing::eventually([&] { return acknowledged.load() >= 40; }));
-  database.stop_immediately();
-  std::this_thread::sleep_for(std::chrono::seconds(1));
-  database.start();
+  const auto disrupted = std::chrono::steady_clock::now();
+  disrupt();
+  const int before = acknowledged.load();
+  if (pop::testing::eventually([&] { return acknowledged.load() > before; },
+                               std::chrono::seconds(60))) {
+    std::printf("submits acknowledged again %.2f s after the disruption began\n",
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - disrupted).count());
+  }
   for (auto& client : clients) client.join();
-  EXPECT_GT(refused.load(), 0) << "the restart fell between the submits";
+  EXPECT_GT(refused.load(), 0) << "the disruption fell between the submits";
   std::set<std::string> all;
   for (const auto& mine : ids) all.insert(mine.begin(), mine.end());
   ASSERT_EQ(all.size(), std::size_t{kClients * kPerClient});
-  EXPECT_EQ(database.psql("SELECT count(*) FROM agendas").out,
-            std::to_string(kClients * kPerClient) + "\n");
-  auto admin = client(*server);
+  EXPECT_EQ(stored_count(), std::to_string(kClients * kPerClient) + "\n");
+  auto admin = client(server);
   for (const std::string& id : all) {
     const Json progress = final_progress(admin, id, std::chrono::seconds(60));
     ASSERT_EQ(progress.value("processingState", ""), "COMPLETE") << progress.dump(2);
     EXPECT_EQ(progress["processingStateMessage"], "succeeded") << progress.dump(2);
   }
+}
+
+// PostgreSQL stopped as a crash stops it, and started again, while clients submit and the
+// embedded puller runs what they submitted: the server reconnects by itself.
+TEST_F(ServerAssemblyTest, APostgresRestartMidRunLosesNothingAcknowledged) {
+  pop::testing::PostgresCluster database;
+  ServerConfig replica = config("a");
+  replica.store_uri = database.uri();
+  replica.lease_duration = std::chrono::seconds(2);
+  replica.embedded_puller = local_puller();
+  auto server = start(std::move(replica));
+  expect_nothing_acknowledged_lost(
+      *server,
+      [&] {
+        database.stop_immediately();
+        std::this_thread::sleep_for(std::chrono::seconds(1));
+        database.start();
+      },
+      [&] { return database.psql("SELECT count(*) FROM agendas").out; });
+}
+
+// A primary with a synchronous streaming standby, the server on a multi-host URI that wants
+// a writable server: the primary crashes mid-run, the standby is promoted, and the server
+// finds it by itself; every commit acknowledged was on the standby too.
+TEST_F(ServerAssemblyTest, AStandbyPromotedAfterThePrimaryCrashesLosesNothingAcknowledged) {
+  pop::testing::PostgresCluster primary;
+  pop::testing::PostgresCluster standby(primary, pop::testing::PostgresCluster::Standby{});
+  primary.require_synchronous_standby();
+  ASSERT_TRUE(pop::testing::eventually([&] {
+    return primary.psql("SELECT sync_state FROM pg_stat_replication").out == "sync\n";
+  })) << "the standby does not stream synchronously";
+  ServerConfig replica = config("a");
+  replica.store_uri = "postgresql:///postgres?host=" + primary.socket_directory().string() + "," +
+                      standby.socket_directory().string() +
+                      "&user=postgres&target_session_attrs=read-write";
+  replica.lease_duration = std::chrono::seconds(2);
+  replica.embedded_puller = local_puller();
+  auto server = start(std::move(replica));
+  expect_nothing_acknowledged_lost(
+      *server,
+      [&] {
+        primary.stop_immediately();
+        standby.promote();
+      },
+      [&] { return standby.psql("SELECT count(*) FROM agendas").out; });
 }
 
 TEST_F(ServerAssemblyTest, AFailedStartNamesThePartAndReleasesWhatItTook) {

@@ -1,4 +1,5 @@
-// Test support: a private PostgreSQL 15 cluster per test (issue 13's store runs against it).
+// Test support: a private PostgreSQL 15 cluster per test (issue 13's store runs against it),
+// and streaming standbys of it.
 // initdb in a directory of its own, listening on a Unix socket in that directory only (no
 // TCP port to collide with other tests), fsync off, trust authentication; stopped and removed
 // when it goes out of scope. PostgreSQL refuses to run as root, so a test running as root
@@ -31,21 +32,27 @@ class PostgresCluster {
   enum class Sync { kOff, kOn };
 
   explicit PostgresCluster(Sync sync = Sync::kOff) : sync_(sync) {
-    std::string pattern = (std::filesystem::temp_directory_path() / "pop-pg-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    directory_ = pattern;
-    if (::geteuid() == 0) {
-      const passwd* user = ::getpwnam("postgres");
-      if (user == nullptr) throw std::runtime_error("no postgres user (install postgresql-15)");
-      if (::chown(directory_.c_str(), user->pw_uid, user->pw_gid) != 0)
-        throw std::runtime_error("cannot chown " + directory_.string());
-      as_postgres_ = {"/usr/sbin/runuser", "-u", "postgres", "--"};
-    }
+    make_directory();
     auto initialised = run({std::string(kBin) + "initdb", "-D", data().string(), "-U", "postgres",
                             "-A", "trust", "--no-sync", "-E", "UTF8", "--locale=C"});
     if (initialised.exit_status != 0) {
       remove_directory();
       throw std::runtime_error("initdb failed: " + initialised.err);
+    }
+    start();
+  }
+
+  // A streaming standby of `primary` (running), copied with pg_basebackup, read-only until
+  // promote(). Its socket is in a directory of its own.
+  struct Standby {};
+  PostgresCluster(const PostgresCluster& primary, Standby) : sync_(primary.sync_) {
+    make_directory();
+    auto copied = run({std::string(kBin) + "pg_basebackup", "-D", data().string(), "-h",
+                       primary.directory_.string(), "-p", std::to_string(kPort), "-U", "postgres",
+                       "-X", "stream", "-R", "--no-sync"});
+    if (copied.exit_status != 0) {
+      remove_directory();
+      throw std::runtime_error("pg_basebackup failed: " + copied.err);
     }
     start();
   }
@@ -83,6 +90,20 @@ class PostgresCluster {
         {std::string(kBin) + "pg_ctl", "-D", data().string(), "-m", "immediate", "-w", "stop"});
   }
 
+  // A standby ends recovery and accepts writes. Throws when it cannot.
+  void promote() {
+    auto promoted = run({std::string(kBin) + "pg_ctl", "-D", data().string(), "-w", "promote"});
+    if (promoted.exit_status != 0)
+      throw std::runtime_error("pg_ctl promote failed: " + promoted.err);
+  }
+
+  // Commits wait until a standby has the commit too (synchronous_standby_names = '*').
+  void require_synchronous_standby() {
+    if (psql("ALTER SYSTEM SET synchronous_standby_names = '*'").exit_status != 0 ||
+        psql("SELECT pg_reload_conf()").exit_status != 0)
+      throw std::runtime_error("cannot require a synchronous standby");
+  }
+
   // From now on `user` must give its password (SCRAM) to connect; everyone else is still
   // trusted. Throws when the configuration cannot be reloaded.
   void require_password_of(const std::string& user) {
@@ -110,6 +131,20 @@ class PostgresCluster {
     // The scratch files of Subprocess are named by a count per test process: in a directory
     // shared with other tests' processes they would be each other's.
     return run_process(argv, {{"LC_ALL", "C"}}, directory_.string());
+  }
+
+  // A fresh directory for the cluster, owned by `postgres` when running as root.
+  void make_directory() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "pop-pg-XXXXXX").string();
+    if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+    directory_ = pattern;
+    if (::geteuid() == 0) {
+      const passwd* user = ::getpwnam("postgres");
+      if (user == nullptr) throw std::runtime_error("no postgres user (install postgresql-15)");
+      if (::chown(directory_.c_str(), user->pw_uid, user->pw_gid) != 0)
+        throw std::runtime_error("cannot chown " + directory_.string());
+      as_postgres_ = {"/usr/sbin/runuser", "-u", "postgres", "--"};
+    }
   }
 
   void remove_directory() {
