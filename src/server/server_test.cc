@@ -403,8 +403,9 @@ void ServerAssemblyTest::expect_nothing_acknowledged_lost(
   const int before = acknowledged.load();
   if (pop::testing::eventually([&] { return acknowledged.load() > before; },
                                std::chrono::seconds(60))) {
-    std::printf("submits acknowledged again %.2f s after the disruption began\n",
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - disrupted).count());
+    std::printf(
+        "submits acknowledged again %.2f s after the disruption began\n",
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - disrupted).count());
   }
   for (auto& client : clients) client.join();
   EXPECT_GT(refused.load(), 0) << "the disruption fell between the submits";

@@ -331,6 +331,12 @@ Result<SubmittedAgenda> AgendaService::submit(SubmitRequest request) {
   if (inserted->replayed) {
     auto first = store_.get_agenda(inserted->agenda_id);
     if (!first) return fail(first.error());
+    // The first submit may have committed without being answered (its connection was lost
+    // at the commit), and so without queueing it: queued now unless it is already.
+    if (auto learned = learn_waiting(first->id); !learned) {
+      options_.logger->warning("replayed agenda not queued; the next resync queues it",
+                               {{"agenda", first->id}, {"error", learned.error().message}});
+    }
     return SubmittedAgenda{first->document, true};
   }
   row.agenda.sequence = inserted->sequence;
@@ -347,10 +353,13 @@ Result<SubmittedAgenda> AgendaService::submit(SubmitRequest request) {
 Result<void> AgendaService::enqueue(const store::AgendaRecord& record) {
   if (!ownership_.owns(current_pool(record.insight_id, record.resource_pool_id)))
     return {};  // its owner hears of it
-  return queues_.enqueue(
+  auto queued = queues_.enqueue(
       record.insight_id,
       {record.id, record.customer_id, record.sequence, record.priority, record.added_time},
       clock_.now());
+  // Already queued: the store's notification of this very write came first (replicas).
+  if (!queued && queued.error().code == ErrorCode::kConflict) return {};
+  return queued;
 }
 
 Result<Json> AgendaService::agenda(std::string_view id) {

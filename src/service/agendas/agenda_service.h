@@ -213,7 +213,8 @@ class AgendaService {
   // The pool whose queues hold the insight's agendas: the insight's pool now, else (an
   // insight this server does not know) the pool the agenda was bound in.
   std::string current_pool(std::string_view insight_id, const std::string& bound_pool) const;
-  // Queues an agenda whose progress is WAITING, from its stored record.
+  // Queues an agenda whose progress is WAITING, from its stored record; nothing when it is
+  // queued already, or another server keeps its queue.
   Result<void> enqueue(const store::AgendaRecord& record);
   // Queues a stored waiting agenda unless it is leased, held, or queued already; logs (rather
   // than fails on) one its insight's queue refuses.
