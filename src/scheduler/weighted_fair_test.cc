@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -204,6 +205,41 @@ TEST(WeightedFair, PairwiseBoundHoldsWhileCustomersComeAndGo) {
               windows_checked, admitted.size(), periods);
   EXPECT_GT(periods, 50);
   EXPECT_GT(windows_checked, 10'000u);
+}
+
+// A replica taking a pool's queues over rebuilds them from the agendas still waiting, with a
+// fresh algorithm: its admissions may differ from what the former owner would have admitted
+// next, but by no more than one round (a customer's weight in admissions) for any customer,
+// at any point of the sequence.
+TEST(WeightedFair, RebuiltFromItsWaitingAgendasNoCustomerGainsMoreThanOneRound) {
+  const std::map<char, double> weight{{'A', 1}, {'B', 2}, {'C', 5}};
+  const AlgorithmConfig config = weights({{"A", 1}, {"B", 2}, {"C", 5}});
+  for (std::size_t before : {1u, 5u, 13u, 37u, 50u}) {
+    WeightedFair running(config);
+    add_backlog(running, "ABC", 60);
+    std::set<std::string> admitted;
+    for (const auto& taken : running.select(before, at(0))) admitted.insert(taken.agenda_id);
+    WeightedFair rebuilt(config);
+    std::int64_t sequence = 0;
+    for (int n = 1; n <= 60; ++n) {
+      for (char letter : std::string("ABC")) {
+        const std::string customer(1, letter);
+        ++sequence;
+        if (admitted.contains(numbered(customer, n))) continue;
+        ASSERT_TRUE(rebuilt.add(agenda(numbered(customer, n), customer, sequence)));
+      }
+    }
+    const std::string continued = customers(running.select(80, at(0)));
+    const std::string restarted = customers(rebuilt.select(80, at(0)));
+    std::map<char, int> ahead;  // restarted minus continued, per customer, after each admission
+    for (std::size_t k = 0; k < continued.size(); ++k) {
+      ++ahead[restarted[k]];
+      --ahead[continued[k]];
+      for (const auto& [letter, w] : weight)
+        EXPECT_LE(std::abs(ahead[letter]), w)
+            << "customer " << letter << " after " << before << " + " << k + 1 << " admissions";
+    }
+  }
 }
 
 TEST(WeightedFair, IdleCustomerBanksNoCredit) {

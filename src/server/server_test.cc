@@ -322,6 +322,62 @@ TEST_F(ServerAssemblyTest, ReplicasRunWhatAnyOfThemQueuedOnAnInsightAnyOfThemCre
   }
 }
 
+// Cancel, rerun and delete through one replica take effect for an agenda that a puller of
+// another pulled (through the pool's owner): the lease is revoked in the database, so the
+// puller's next report is refused and it stops the handler.
+TEST_F(ServerAssemblyTest, CancelRerunAndDeleteThroughOneReplicaReachAnAgendaPulledThroughAnother) {
+  pop::testing::PostgresCluster database;
+  std::vector<std::unique_ptr<Server>> replicas;
+  for (const char* name : {"a", "b", "c"}) {
+    ServerConfig replica = config(name);
+    replica.store_uri = database.uri();
+    replicas.push_back(start(std::move(replica)));
+  }
+  const std::string admin_token =
+      auth::read_admin_token_file(dir_->path() / "a" / auth::kAdminTokenFileName).value_or("");
+  HttpPuller puller(replicas[2]->url(), admin_token, dir_->path() / "puller", "puller-c");
+  auto through_b = client(*replicas[1], admin_token);
+  auto through_c = client(*replicas[2], admin_token);
+  const Json long_running = Json::parse(R"({"operations": [{"name": "long", "type": "sample",
+      "payload": {"actions": [{"action": "log",
+                               "paramsMap": {"logMessage": "busy", "sleepMilliseconds": 60000}}]}}]})");
+  auto running = [&](const std::string& id) {
+    return pop::testing::eventually([&] {
+      auto progress =
+          http_client::request_json(through_c, "GET", "/v1/agendas/" + id + "/progress");
+      return progress && (*progress)["processingState"] == "EXECUTING" &&
+             (*progress)["operationProgress"][0]["processingStateMessage"] == "running";
+    });
+  };
+  auto submitted = http_client::request_json(through_c, "POST", "/v1/agendas", long_running);
+  ASSERT_TRUE(submitted) << submitted.error().message;
+  const std::string id = (*submitted)["id"];
+  ASSERT_TRUE(running(id)) << logged();
+
+  auto cancelled = http_client::request_json(through_b, "POST", "/v1/agendas/" + id + "/cancel");
+  ASSERT_TRUE(cancelled) << cancelled.error().message;
+  // The puller's next report is refused: it stops the handler and reports nothing more.
+  const Json stopped = final_progress(through_c, id);
+  EXPECT_EQ(stopped["processingStateMessage"], "cancelled") << stopped.dump(2);
+  // (The runner removes an attempt's work directory when its handler has ended.)
+  const fs::path work = dir_->path() / "puller";
+  EXPECT_TRUE(pop::testing::eventually([&] { return fs::is_empty(work); }));
+
+  auto rerun = http_client::request_json(through_b, "POST", "/v1/agendas/" + id + "/rerun");
+  ASSERT_TRUE(rerun) << rerun.error().message;
+  ASSERT_TRUE(running(id)) << "the rerun was not pulled again";
+  EXPECT_FALSE(fs::is_empty(work));
+
+  auto removed = through_b.request("DELETE", "/v1/agendas/" + id);
+  ASSERT_TRUE(removed.has_value());
+  EXPECT_EQ(removed->status, 204) << removed->body;
+  auto gone = http_client::request_json(through_c, "GET", "/v1/agendas/" + id);
+  ASSERT_FALSE(gone);
+  EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
+  // The puller stops the deleted agenda's handler too.
+  EXPECT_TRUE(pop::testing::eventually([&] { return fs::is_empty(work); }));
+}
+
 // A customer's quota of waiting agendas holds when its submits race through every replica:
 // the count is taken in the inserting transaction, not in one replica's memory.
 TEST_F(ServerAssemblyTest, AWaitingQuotaHoldsUnderConcurrentSubmitsToAllReplicas) {
