@@ -52,6 +52,22 @@ class ServerAssemblyTest : public ::testing::Test {
     return std::move(*server);
   }
 
+  // Replicas "a", "b" and "c" on one database, started in that order.
+  std::vector<std::unique_ptr<Server>> start_replicas(
+      const pop::testing::PostgresCluster& database) {
+    std::vector<std::unique_ptr<Server>> replicas;
+    for (const char* name : {"a", "b", "c"}) {
+      ServerConfig replica = config(name);
+      replica.store_uri = database.uri();
+      replicas.push_back(start(std::move(replica)));
+    }
+    return replicas;
+  }
+  // The database's admin token, which the first replica to start ("a") wrote.
+  std::string first_admin_token() const {
+    return auth::read_admin_token_file(dir_->path() / "a" / auth::kAdminTokenFileName).value_or("");
+  }
+
   // A client of `server` as the bearer of `token` (its admin token when none).
   static http_client::Client client(Server& server, std::string token = {}) {
     if (token.empty())
@@ -206,20 +222,14 @@ TEST_F(ServerAssemblyTest, ThreeServersOnOneStoreServeTheSameAgendasAndTokens) {
 
 TEST_F(ServerAssemblyTest, ReplicasOnOnePostgresDatabaseShareAgendasTokensAndOneAdminToken) {
   pop::testing::PostgresCluster database;
-  std::vector<std::unique_ptr<Server>> replicas;
-  for (const char* name : {"a", "b", "c"}) {
-    ServerConfig replica = config(name);
-    replica.store_uri = database.uri();
-    replicas.push_back(start(std::move(replica)));
-  }
+  auto replicas = start_replicas(database);
   // The first to start keeps the one pool's queues: the others find it owned.
   EXPECT_EQ(log_.with_message("took the queues of a pool over").size(), 1u) << logged();
   // The first replica on the empty database issued the admin token; it works on all three.
   EXPECT_EQ(log_.with_message("created an admin token").size(), 1u);
   for (const char* name : {"b", "c"})
     EXPECT_FALSE(fs::exists(dir_->path() / name / auth::kAdminTokenFileName)) << name;
-  const std::string admin_token =
-      auth::read_admin_token_file(dir_->path() / "a" / auth::kAdminTokenFileName).value_or("");
+  const std::string admin_token = first_admin_token();
   ASSERT_FALSE(admin_token.empty());
   // A puller of B, which does not own the pool: B sends it to A.
   HttpPuller puller(replicas[1]->url(), admin_token, dir_->path() / "puller", "puller-b");
@@ -283,14 +293,8 @@ TEST_F(ServerAssemblyTest, ReplicasStartingTogetherOnAnEmptyDatabaseKeepOneAdmin
 // and hands to a puller that asked C.
 TEST_F(ServerAssemblyTest, ReplicasRunWhatAnyOfThemQueuedOnAnInsightAnyOfThemCreated) {
   pop::testing::PostgresCluster database;
-  std::vector<std::unique_ptr<Server>> replicas;
-  for (const char* name : {"a", "b", "c"}) {
-    ServerConfig replica = config(name);
-    replica.store_uri = database.uri();
-    replicas.push_back(start(std::move(replica)));
-  }
-  const std::string admin_token =
-      auth::read_admin_token_file(dir_->path() / "a" / auth::kAdminTokenFileName).value_or("");
+  auto replicas = start_replicas(database);
+  const std::string admin_token = first_admin_token();
   HttpPuller puller(replicas[2]->url(), admin_token, dir_->path() / "puller", "puller-c");
   auto through_b = client(*replicas[1], admin_token);
   auto created = http_client::request_json(
@@ -327,14 +331,8 @@ TEST_F(ServerAssemblyTest, ReplicasRunWhatAnyOfThemQueuedOnAnInsightAnyOfThemCre
 // puller's next report is refused and it stops the handler.
 TEST_F(ServerAssemblyTest, CancelRerunAndDeleteThroughOneReplicaReachAnAgendaPulledThroughAnother) {
   pop::testing::PostgresCluster database;
-  std::vector<std::unique_ptr<Server>> replicas;
-  for (const char* name : {"a", "b", "c"}) {
-    ServerConfig replica = config(name);
-    replica.store_uri = database.uri();
-    replicas.push_back(start(std::move(replica)));
-  }
-  const std::string admin_token =
-      auth::read_admin_token_file(dir_->path() / "a" / auth::kAdminTokenFileName).value_or("");
+  auto replicas = start_replicas(database);
+  const std::string admin_token = first_admin_token();
   HttpPuller puller(replicas[2]->url(), admin_token, dir_->path() / "puller", "puller-c");
   auto through_b = client(*replicas[1], admin_token);
   auto through_c = client(*replicas[2], admin_token);
@@ -382,14 +380,8 @@ TEST_F(ServerAssemblyTest, CancelRerunAndDeleteThroughOneReplicaReachAnAgendaPul
 // the count is taken in the inserting transaction, not in one replica's memory.
 TEST_F(ServerAssemblyTest, AWaitingQuotaHoldsUnderConcurrentSubmitsToAllReplicas) {
   pop::testing::PostgresCluster database;
-  std::vector<std::unique_ptr<Server>> replicas;
-  for (const char* name : {"a", "b", "c"}) {
-    ServerConfig replica = config(name);
-    replica.store_uri = database.uri();
-    replicas.push_back(start(std::move(replica)));
-  }
-  const std::string admin_token =
-      auth::read_admin_token_file(dir_->path() / "a" / auth::kAdminTokenFileName).value_or("");
+  auto replicas = start_replicas(database);
+  const std::string admin_token = first_admin_token();
   auto admin = client(*replicas[1], admin_token);
   ASSERT_TRUE(http_client::request_json(admin, "POST", "/v1/customers",
                                         Json{{"id", "acme"}, {"maxWaitingAgendas", 5}}));
