@@ -68,6 +68,7 @@ struct ServerSettings {
   std::string store_password_file;
   std::size_t store_connections = 8;
   double takeover_seconds = 4;
+  double store_poll_seconds = 30;
   std::string advertise_url;
   std::string handlers_path;
   RunnerSettings runner;  // the embedded puller's
@@ -142,6 +143,8 @@ Result<server::ServerConfig> server_config(const ServerSettings& settings,
     auto advertised = advertise_url(settings.advertise_url, config.host);
     if (!advertised) return fail(advertised.error());
     config.advertise_url = std::move(*advertised);
+    config.store_resync =
+        std::chrono::milliseconds(static_cast<long long>(settings.store_poll_seconds * 1000));
     if (!settings.store_password_file.empty()) {
       auto password = read_secret_file(settings.store_password_file, "--store-password-file");
       if (!password) return fail(password.error());
@@ -259,6 +262,12 @@ Command add_server_command(CLI::App& app) {
                    "replica dies")
       ->capture_default_str()
       ->check(CLI::Range(0.4, 3600.0));
+  server
+      ->add_option("--store-poll-seconds", settings->store_poll_seconds,
+                   "With --store: how often to read waiting agendas and configuration again "
+                   "whatever notifications said (lower it behind a pooler that drops LISTEN)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.5, 3600.0));
   server->add_option("--advertise-url", settings->advertise_url,
                      "With --store: the URL other replicas redirect pullers to (default: "
                      "http(s)://HOST:PORT of --listen)");

@@ -18,11 +18,13 @@ namespace {
 
 class ListenerTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Listener> listen() {
+  std::unique_ptr<Listener> listen(
+      std::chrono::milliseconds resync_interval = ListenerOptions{}.resync_interval) {
     ListenerOptions options;
     options.uri = cluster_.uri();
     options.channels = {"jobs", "other"};
     options.reconnect_delay = std::chrono::milliseconds(100);
+    options.resync_interval = resync_interval;
     return std::make_unique<Listener>(
         options,
         [this](const std::string& channel, const std::string& payload) {
@@ -70,6 +72,17 @@ TEST_F(ListenerTest, ComesBackAfterARestartAndResyncsForWhatItMissed) {
   cluster_.start();
   ASSERT_TRUE(heard_after_notifying("jobs", "after"));
   EXPECT_GT(resyncs_.load(), resyncs_before);
+}
+
+// Where notifications never arrive (a pooler in transaction mode drops LISTEN), the resyncs
+// at the interval are what keeps a replica up to date (--store-poll-seconds).
+TEST_F(ListenerTest, ResyncsEveryIntervalWithoutAnyNotification) {
+  auto listener = listen(std::chrono::milliseconds(200));
+  ASSERT_TRUE(pop::testing::eventually([&] { return resyncs_.load() >= 1; }));
+  const int first = resyncs_.load();
+  EXPECT_TRUE(pop::testing::eventually([&] { return resyncs_.load() >= first + 3; },
+                                       std::chrono::seconds(5)));
+  EXPECT_TRUE(heard().empty());
 }
 
 TEST_F(ListenerTest, StopsAtOnceWhileTheServerIsDown) {

@@ -168,6 +168,7 @@ Result<void> Server::Parts::open_store() {
     options.uri = config.store_uri;
     options.password = config.store_password;
     options.read_connections = config.store_connections;
+    options.resync_interval = config.store_resync;
     options.clock = config.clock;
     options.warn = warn;
     auto opened = store::postgres::PostgresStore::open(options);

@@ -59,6 +59,9 @@ struct ServerConfig {
   // their replica dies (server/pool_keeper.h), and the URL at which the other replicas send
   // pullers to this one (empty: url()). Unused on SQLite.
   std::chrono::milliseconds takeover{4000};
+  // PostgreSQL: how often each replica reads the waiting agendas and the configuration again,
+  // whatever it heard by notification (the fallback where LISTEN does not work).
+  std::chrono::milliseconds store_resync{30'000};
   std::string advertise_url;
   HandlerRegistry registry;  // the handler types agendas may name
   std::chrono::milliseconds lease_duration{30'000};

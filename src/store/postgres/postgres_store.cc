@@ -274,6 +274,7 @@ std::unique_ptr<Watch> PostgresStore::watch(WatchCallbacks callbacks) {
   options.uri = options_.uri;
   options.password = options_.password;
   options.channels = {std::string(kWaitingChannel), std::string(kDocumentChannel)};
+  options.resync_interval = options_.resync_interval;
   options.clock = options_.clock;
   return std::make_unique<ListenerWatch>(std::move(options), std::move(callbacks));
 }

@@ -33,6 +33,9 @@ struct PostgresStoreOptions {
   std::string password;
   std::size_t read_connections = 8;
   std::size_t max_batch = 512;  // most writes committed together
+  // How often a watch reads everything again whatever it heard (Store::watch): the fallback
+  // when notifications do not arrive (a pooler in transaction mode drops LISTEN).
+  std::chrono::milliseconds resync_interval{30'000};
   // How long a read waits for a free connection, and the clock that times it.
   std::chrono::milliseconds acquire_timeout{5000};
   const Clock* clock = &system_clock();
