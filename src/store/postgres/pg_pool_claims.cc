@@ -7,11 +7,13 @@
 namespace pop::store::postgres {
 namespace {
 
-std::string parameter(std::uint64_t value) {
-  return postgres::parameter(static_cast<std::int64_t>(value));
+// Named apart from pg_rows.h's parameter(): in a unity build an overload here would be found
+// first by calls from other files' anonymous namespaces and capture, say, a double.
+std::string fence_parameter(std::uint64_t value) {
+  return parameter(static_cast<std::int64_t>(value));
 }
-std::string parameter(std::chrono::milliseconds value) {
-  return postgres::parameter(static_cast<std::int64_t>(value.count()));
+std::string millis_parameter(std::chrono::milliseconds value) {
+  return parameter(static_cast<std::int64_t>(value.count()));
 }
 
 }  // namespace
@@ -41,7 +43,7 @@ Result<PoolClaim> PgPoolClaims::claim(std::string_view pool_id, std::string_view
   // A hand-out of the owner holds the claim's row shared while it commits; one whose replica
   // vanished mid-write holds it until PostgreSQL ends its transaction. This beat gives up
   // rather than wait, so that it renews its other claims in time.
-  if (auto limited = run(**db, "SET lock_timeout = " + parameter(duration / 4)); !limited)
+  if (auto limited = run(**db, "SET lock_timeout = " + millis_parameter(duration / 4)); !limited)
     return fail(std::move(limited.error()));
   // A renewal keeps the fence; a takeover moves it, which waits for (FOR SHARE) and then
   // refuses every lease write of the former owner (check_pool_fence).
@@ -54,8 +56,8 @@ Result<PoolClaim> PgPoolClaims::claim(std::string_view pool_id, std::string_view
       "ELSE c.fence + 1 END, expires_ms = excluded.expires_ms "
       "WHERE c.owner = excluded.owner OR c.expires_ms <= pop_now_ms()"
       " RETURNING fence",
-      {std::string(pool_id), std::string(owner), std::string(address), parameter(fence),
-       parameter(duration)});
+      {std::string(pool_id), std::string(owner), std::string(address), fence_parameter(fence),
+       millis_parameter(duration)});
   if (!rows) return fail(std::move(rows.error()));
   if (!*rows->step()) {
     return fail(ErrorCode::kConflict, "the queues of resource pool \"" + std::string(pool_id) +
@@ -72,7 +74,7 @@ Result<void> PgPoolClaims::release(std::string_view pool_id, std::string_view ow
   return run(**db,
              "UPDATE pool_claims SET expires_ms = 0 WHERE pool_id = $1 AND owner = $2 AND "
              "fence = $3",
-             {std::string(pool_id), std::string(owner), parameter(fence)});
+             {std::string(pool_id), std::string(owner), fence_parameter(fence)});
 }
 
 Result<std::size_t> PgPoolClaims::heartbeat(std::string_view owner, std::string_view address,
@@ -87,7 +89,7 @@ Result<std::size_t> PgPoolClaims::heartbeat(std::string_view owner, std::string_
             "address = excluded.address, expires_ms = excluded.expires_ms RETURNING id), "
             "gone AS (DELETE FROM replicas WHERE expires_ms < pop_now_ms() - 60000) "
             "SELECT 1 + count(*) FROM replicas WHERE expires_ms > pop_now_ms() AND id <> $1",
-            {std::string(owner), std::string(address), parameter(duration)});
+            {std::string(owner), std::string(address), millis_parameter(duration)});
   if (!rows) return fail(std::move(rows.error()));
   if (!*rows->step()) return fail(ErrorCode::kInternal, "count(*) returned no row");
   return static_cast<std::size_t>(rows->column_int64(0));
