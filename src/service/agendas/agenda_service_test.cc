@@ -30,7 +30,15 @@ class HookedStore : public store::ForwardingStore {
     return ForwardingStore::get_lease(agenda_id);
   }
 
+  // Inserts, then answers what `after_insert` makes of the result (a commit whose answer is
+  // lost, say).
+  Result<store::InsertedAgenda> insert_agenda(const store::NewAgenda& agenda) override {
+    auto inserted = ForwardingStore::insert_agenda(agenda);
+    return after_insert ? after_insert(std::move(inserted)) : inserted;
+  }
+
   std::function<void(std::string_view agenda_id)> before_get_lease;
+  std::function<Result<store::InsertedAgenda>(Result<store::InsertedAgenda>)> after_insert;
 };
 
 class AgendaServiceTest : public ::testing::Test {
@@ -100,6 +108,24 @@ class AgendaServiceTest : public ::testing::Test {
   std::unique_ptr<scheduler::InsightQueues> queues_;
   std::unique_ptr<AgendaService> service_;
 };
+
+// A submit whose commit went through but whose answer was lost (PostgreSQL's connection cut
+// at the COMMIT) is sent again with its key: the replay queues the agenda, which the first
+// submit never did.
+TEST_F(AgendaServiceTest, AReplayQueuesAnAgendaWhoseFirstSubmitWasNotAnswered) {
+  hooked_->after_insert = [](Result<store::InsertedAgenda>) -> Result<store::InsertedAgenda> {
+    return fail(ErrorCode::kUnavailable, "the commit's outcome is unknown");
+  };
+  auto lost = service_->submit(
+      {.customer_id = "acme", .document = Json::parse(kDiamond), .idempotency_key = "k"});
+  ASSERT_FALSE(lost.has_value());
+  EXPECT_TRUE(pull().empty()) << "nothing was queued by the unanswered submit";
+  hooked_->after_insert = {};
+  const std::string id = submit(kDiamond, "k");
+  const auto leased = pull();
+  ASSERT_EQ(leased.size(), 1u);
+  EXPECT_EQ(leased[0].agenda["id"], id);
+}
 
 TEST_F(AgendaServiceTest, SubmitStoresBindsAndQueues) {
   auto submitted = service_->submit(
