@@ -52,30 +52,48 @@ Result<InsertedAgenda> insert_agenda_rows(Connection& db, const EncodedNewAgenda
         !room)
       return fail(std::move(room.error()));
   }
+  // One statement, one round trip: the agenda, its progress, its lease (epoch 0), its
+  // idempotency key and the notification that it waits; nothing when the id exists.
+  const ProgressRecord& progress = *encoded.progress.record;
+  const std::string payload = agenda.id + '\n' + agenda.insight_id;
   auto inserted = query(
       db,
-      "INSERT INTO agendas (sequence, id, customer_id, resource_pool_id, insight_id, link_id, "
-      "priority, added_ms, updated_ms, title, document) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING",
-      {parameter(*sequence), agenda.id, agenda.customer_id, agenda.resource_pool_id,
-       agenda.insight_id, agenda.link_id, parameter(std::int64_t{agenda.priority}),
-       parameter(to_millis(agenda.added_time)), parameter(to_millis(agenda.updated_time)),
-       agenda.title, encoded.document});
+      "WITH a AS (INSERT INTO agendas (sequence, id, customer_id, resource_pool_id, insight_id, "
+      "link_id, priority, added_ms, updated_ms, title, document) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING "
+      "RETURNING sequence), "
+      "p AS (INSERT INTO progress (agenda_sequence, processing_state, state_message, "
+      "attempts_completed, maximum_attempts, updated_ms, percent_complete, document) "
+      "SELECT sequence, $12, $13, $14::integer, $15::integer, $16::bigint, $17::float8, $18 "
+      "FROM a), "
+      "l AS (INSERT INTO leases (agenda_sequence, epoch) SELECT sequence, 0 FROM a), "
+      "k AS (INSERT INTO idempotency_keys (customer_id, key, agenda_sequence) "
+      "SELECT $3, $19, sequence FROM a WHERE $19 <> '') "
+      "SELECT count(*), count(pg_notify($20, $21)) FILTER (WHERE $21 IS NOT NULL) FROM a",
+      {parameter(*sequence),
+       agenda.id,
+       agenda.customer_id,
+       agenda.resource_pool_id,
+       agenda.insight_id,
+       agenda.link_id,
+       parameter(std::int64_t{agenda.priority}),
+       parameter(to_millis(agenda.added_time)),
+       parameter(to_millis(agenda.updated_time)),
+       agenda.title,
+       encoded.document,
+       std::string(processing_state_name(progress.processing_state)),
+       progress.state_message,
+       parameter(std::int64_t{progress.attempts_completed}),
+       parameter(std::int64_t{progress.maximum_attempts}),
+       parameter(to_millis(progress.updated_time)),
+       parameter(progress.percent_complete),
+       encoded.progress.document,
+       request.idempotency_key,
+       std::string(kWaitingChannel),
+       payload.size() < 8000 ? std::optional<std::string>(payload) : std::nullopt});
   if (!inserted) return fail(std::move(inserted.error()));
-  if (inserted->affected() == 0) {
+  if (!*inserted->step() || inserted->column_int64(0) == 0) {
     return fail(ErrorCode::kConflict, "an agenda with id " + agenda.id + " already exists");
-  }
-  if (auto done = insert_progress(db, *sequence, encoded.progress); !done) {
-    return fail(std::move(done.error()));
-  }
-  if (auto done = insert_lease(db, *sequence); !done) return fail(std::move(done.error()));
-  if (auto sent = notify(db, kWaitingChannel, agenda.id + '\n' + agenda.insight_id); !sent)
-    return fail(sent.error());
-  if (!request.idempotency_key.empty()) {
-    auto key = query(
-        db, "INSERT INTO idempotency_keys (customer_id, key, agenda_sequence) VALUES ($1, $2, $3)",
-        {agenda.customer_id, request.idempotency_key, parameter(*sequence)});
-    if (!key) return fail(std::move(key.error()));
   }
   if (request.audit) {
     if (auto done = insert_audit_row(db, *request.audit, *encoded.audit_details); !done)
