@@ -107,6 +107,8 @@ Connection::~Connection() = default;
 
 tl::expected<Rows, StatementError> Connection::execute(
     std::string_view sql, const std::vector<std::optional<std::string>>& parameters) {
+  if (!deferred_.empty()) return execute_pipelined({std::string(sql), parameters, false});
+  ++sends_;
   const std::vector<const char*> values = parameter_values(parameters);
   const std::string statement(sql);
   Rows rows(PQexecParams(connection_.get(), statement.c_str(), static_cast<int>(values.size()),
@@ -117,28 +119,125 @@ tl::expected<Rows, StatementError> Connection::execute(
 
 tl::expected<Rows, StatementError> Connection::execute_prepared(
     std::string_view sql, const std::vector<std::optional<std::string>>& parameters) {
+  if (!deferred_.empty()) return execute_pipelined({std::string(sql), parameters, true});
+  ++sends_;
   std::string statement(sql);
-  auto known = prepared_.find(statement);
-  if (known == prepared_.end()) {
-    std::string name = "pop_" + std::to_string(prepared_.size() + 1);
-    Rows prepared(PQprepare(connection_.get(), name.c_str(), statement.c_str(), 0, nullptr));
+  const std::string* name = prepared_name(statement);
+  if (name == nullptr) {
+    std::string new_name = "pop_" + std::to_string(++statements_named_);
+    Rows prepared(PQprepare(connection_.get(), new_name.c_str(), statement.c_str(), 0, nullptr));
     if (auto failed = failure_of(prepared.result_.get())) return tl::unexpected(std::move(*failed));
-    known = prepared_.emplace(std::move(statement), std::move(name)).first;
+    name = &prepared_.emplace(std::move(statement), std::move(new_name)).first->second;
   }
   const std::vector<const char*> values = parameter_values(parameters);
-  Rows rows(PQexecPrepared(connection_.get(), known->second.c_str(),
-                           static_cast<int>(values.size()), values.data(), nullptr, nullptr, 0));
+  Rows rows(PQexecPrepared(connection_.get(), name->c_str(), static_cast<int>(values.size()),
+                           values.data(), nullptr, nullptr, 0));
   if (auto failed = failure_of(rows.result_.get())) return tl::unexpected(std::move(*failed));
   return rows;
 }
 
 tl::expected<void, StatementError> Connection::execute_script(std::string_view sql) {
+  if (!deferred_.empty()) {
+    return tl::unexpected(StatementError{
+        Error{ErrorCode::kInternal, "a script cannot follow deferred statements", {}}, ""});
+  }
+  ++sends_;
   const std::string script(sql);
   // Only the last statement's result comes back; an earlier failure ends the script there
   // and is that result.
   Rows result(PQexec(connection_.get(), script.c_str()));
   if (auto failed = failure_of(result.result_.get())) return tl::unexpected(std::move(*failed));
   return {};
+}
+
+void Connection::defer(std::string_view sql, std::vector<std::optional<std::string>> parameters) {
+  deferred_.push_back({std::string(sql), std::move(parameters), true});
+}
+
+void Connection::drop_deferred(std::size_t count) {
+  if (count < deferred_.size()) deferred_.resize(count);
+}
+
+const std::string* Connection::prepared_name(const std::string& sql) const {
+  auto known = prepared_.find(sql);
+  return known == prepared_.end() ? nullptr : &known->second;
+}
+
+tl::expected<Rows, StatementError> Connection::execute_pipelined(Statement last) {
+  std::vector<Statement> statements = std::move(deferred_);
+  deferred_.clear();
+  statements.push_back(std::move(last));
+  ++sends_;
+  last_sqlstate_.clear();
+  pg_conn* connection = connection_.get();
+  // Blocking sends are safe here: the server answers each statement with a few bytes, so its
+  // replies cannot fill the socket while a pipeline this short is being written.
+  if (PQenterPipelineMode(connection) != 1) return tl::unexpected(*failure_of(nullptr));
+  // What each result read back answers: statement `index`, or its preparation under `name`.
+  struct Sent {
+    std::size_t index;
+    bool preparation;
+  };
+  std::vector<Sent> sent;
+  bool sending = true;
+  for (std::size_t i = 0; sending && i < statements.size(); ++i) {
+    const Statement& statement = statements[i];
+    const std::vector<const char*> values = parameter_values(statement.parameters);
+    const int count = static_cast<int>(values.size());
+    if (!statement.prepared) {
+      sending = PQsendQueryParams(connection, statement.sql.c_str(), count, nullptr, values.data(),
+                                  nullptr, nullptr, 0) == 1;
+      if (sending) sent.push_back({i, false});
+      continue;
+    }
+    const std::string* name = prepared_name(statement.sql);
+    if (name == nullptr) {
+      // Named at once, so that the same text queued again is prepared once; forgotten below
+      // if the server refuses it.
+      std::string new_name = "pop_" + std::to_string(++statements_named_);
+      sending = PQsendPrepare(connection, new_name.c_str(), statement.sql.c_str(), 0, nullptr) == 1;
+      if (!sending) break;
+      sent.push_back({i, true});
+      name = &prepared_.emplace(statement.sql, std::move(new_name)).first->second;
+    }
+    sending = PQsendQueryPrepared(connection, name->c_str(), count, values.data(), nullptr, nullptr,
+                                  0) == 1;
+    if (sending) sent.push_back({i, false});
+  }
+  if (sending) sending = PQpipelineSync(connection) == 1;
+  if (!sending) {
+    auto failed = failure_of(nullptr);
+    unavailable_ = true;  // what was sent is unknown: the connection is not used again
+    return tl::unexpected(std::move(*failed));
+  }
+  std::optional<StatementError> first_failure;
+  std::optional<Rows> answer;
+  for (const Sent& each : sent) {
+    while (pg_result* raw = PQgetResult(connection)) {
+      Rows result(raw);
+      const ExecStatusType status = PQresultStatus(raw);
+      const bool succeeded = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
+      if (each.preparation && !succeeded) prepared_.erase(statements[each.index].sql);
+      // Statements after a failure are not run (PGRES_PIPELINE_ABORTED): the first failure
+      // is the one to tell.
+      if (!succeeded && !first_failure && status != PGRES_PIPELINE_ABORTED) {
+        first_failure = failure_of(raw);
+      }
+      if (!each.preparation && each.index + 1 == statements.size()) answer = std::move(result);
+    }
+  }
+  Rows sync(PQgetResult(connection));
+  const bool synced = sync.result_ && PQresultStatus(sync.result_.get()) == PGRES_PIPELINE_SYNC;
+  if (!synced || PQexitPipelineMode(connection) != 1) {
+    unavailable_ = true;
+    if (!first_failure) first_failure = failure_of(nullptr);
+  }
+  if (!first_failure && !answer) first_failure = failure_of(nullptr);  // libpq answered nothing
+  if (first_failure) {
+    last_sqlstate_ = first_failure->sqlstate;
+    return tl::unexpected(std::move(*first_failure));
+  }
+  return std::move(*answer);
 }
 
 std::optional<StatementError> Connection::failure_of(const pg_result* result) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -80,6 +81,20 @@ class Connection {
   // parameters: for schema scripts, never for values.
   tl::expected<void, StatementError> execute_script(std::string_view sql);
 
+  // Queues a prepared statement whose rows nobody reads: it is sent together with the next
+  // statement executed (in one round trip, libpq's pipeline mode), which answers the first
+  // error of the queued statements instead of its own, and does not run after one. For the
+  // writes of a transaction that decide nothing (PostgreSQL rolls the transaction or the
+  // savepoint back when one fails): inside a transaction only.
+  void defer(std::string_view sql, std::vector<std::optional<std::string>> parameters = {});
+  // How many statements are queued, and dropping those queued after the first `count`: a
+  // caller that gives up on a unit of work drops what it queued.
+  std::size_t deferred() const { return deferred_.size(); }
+  void drop_deferred(std::size_t count);
+  // How many times statements were sent: unchanged since a moment means nothing queued
+  // since then has reached the server.
+  std::uint64_t sends() const { return sends_; }
+
   // False once the connection is broken, or a statement failed as only a broken connection
   // or a stopping server makes it fail (kUnavailable): a server shut down "immediately"
   // answers one last FATAL error before libpq sees the socket close. A pool drops an
@@ -106,11 +121,24 @@ class Connection {
   // The error of a statement's result (null: libpq had none to give), or nothing when it
   // succeeded. Marks the connection unavailable for kUnavailable.
   std::optional<StatementError> failure_of(const pg_result* result);
+  struct Statement {
+    std::string sql;
+    std::vector<std::optional<std::string>> parameters;
+    bool prepared = true;
+  };
+  // Sends the deferred statements and `last` in one pipeline; answers `last`'s rows, or the
+  // first failure.
+  tl::expected<Rows, StatementError> execute_pipelined(Statement last);
+  // The name of `sql` prepared on this connection, if it is.
+  const std::string* prepared_name(const std::string& sql) const;
   std::unique_ptr<pg_conn, Finish> connection_;
   bool unavailable_ = false;  // a statement failed with kUnavailable
   std::string last_sqlstate_;
   // The name each prepared statement's text got on this connection.
   std::unordered_map<std::string, std::string> prepared_;
+  std::uint64_t statements_named_ = 0;  // names are never reused, even after a failed prepare
+  std::vector<Statement> deferred_;
+  std::uint64_t sends_ = 0;
 };
 
 }  // namespace pop::postgres

@@ -79,6 +79,64 @@ TEST_F(PgConnectionTest, FailuresCarryTheirSqlstateAndWhatTheCallerCanDo) {
   EXPECT_TRUE(db.execute("SELECT 1"));
 }
 
+TEST_F(PgConnectionTest, DeferredStatementsGoWithTheNextOneInOneSend) {
+  Connection db = connect();
+  ASSERT_TRUE(db.execute("CREATE TABLE d (k int PRIMARY KEY, v text)"));
+  ASSERT_TRUE(db.execute("BEGIN"));
+  const std::uint64_t sends = db.sends();
+  db.defer("INSERT INTO d VALUES ($1, $2)", {"1", "one"});
+  db.defer("INSERT INTO d VALUES ($1, $2)", {"2", std::nullopt});
+  EXPECT_EQ(db.deferred(), 2u);
+  EXPECT_EQ(db.sends(), sends);  // nothing reached the server yet
+  auto rows = db.execute_prepared("SELECT count(*), count(v) FROM d");
+  ASSERT_TRUE(rows) << rows.error().error.message;
+  EXPECT_EQ(db.sends(), sends + 1);
+  EXPECT_EQ(db.deferred(), 0u);
+  EXPECT_EQ(rows->text(0, 0), "2");
+  EXPECT_EQ(rows->text(0, 1), "1");
+  // Prepared once, then reused, deferred or not.
+  db.defer("INSERT INTO d VALUES ($1, $2)", {"3", "three"});
+  ASSERT_TRUE(db.execute_prepared("INSERT INTO d VALUES ($1, $2)", {"4", "four"}));
+  ASSERT_TRUE(db.execute("COMMIT"));
+  EXPECT_EQ(db.execute("SELECT count(*) FROM d")->text(0, 0), "4");
+}
+
+TEST_F(PgConnectionTest, TheFirstFailureOfADeferredStatementIsAnsweredAndNothingAfterItRuns) {
+  Connection db = connect();
+  ASSERT_TRUE(db.execute("CREATE TABLE d (k int PRIMARY KEY)"));
+  ASSERT_TRUE(db.execute("INSERT INTO d VALUES (1)"));
+  ASSERT_TRUE(db.execute("BEGIN"));
+  db.defer("INSERT INTO d VALUES ($1)", {"2"});
+  db.defer("INSERT INTO d VALUES ($1)", {"1"});  // a duplicate key
+  db.defer("SELEC 1");                           // never prepared: not reached
+  auto answered = db.execute_prepared("INSERT INTO d VALUES ($1)", {"3"});
+  ASSERT_FALSE(answered);
+  EXPECT_EQ(answered.error().sqlstate, "23505");
+  EXPECT_EQ(answered.error().error.code, ErrorCode::kConflict);
+  EXPECT_EQ(db.last_sqlstate(), "23505");
+  EXPECT_TRUE(db.healthy());
+  ASSERT_TRUE(db.execute("ROLLBACK"));
+  EXPECT_EQ(db.execute("SELECT string_agg(k::text, ',') FROM d")->text(0, 0), "1");
+  // A statement the server refused to prepare in a pipeline is prepared again next time
+  // (and fails again, for its own reason).
+  ASSERT_TRUE(db.execute("BEGIN"));
+  db.defer("SELEC 2");
+  auto refused = db.execute_prepared("SELECT 1");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().sqlstate, "42601");
+  ASSERT_TRUE(db.execute("ROLLBACK"));
+  auto again = db.execute_prepared("SELEC 2");
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().sqlstate, "42601");
+  EXPECT_TRUE(db.execute_prepared("SELECT 1"));
+  // Dropped statements are never sent.
+  db.defer("INSERT INTO d VALUES ($1)", {"5"});
+  db.defer("INSERT INTO d VALUES ($1)", {"6"});
+  db.drop_deferred(1);
+  ASSERT_TRUE(db.execute_prepared("SELECT 1"));
+  EXPECT_EQ(db.execute("SELECT string_agg(k::text, ',' ORDER BY k) FROM d")->text(0, 0), "1,5");
+}
+
 TEST_F(PgConnectionTest, AStoppedServerMakesStatementsUnavailableAndTheConnectionUnhealthy) {
   Connection db = connect();
   cluster_.stop_immediately();

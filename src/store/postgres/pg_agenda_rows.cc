@@ -15,17 +15,38 @@ Parameters progress_parameters(std::int64_t agenda_sequence, const EncodedProgre
           progress.document};
 }
 
+// Both counters are locked, in name order, whichever one is wanted: a batch inserting an
+// audited agenda takes both, and one taking them in the other order would deadlock with it.
+// The counter named by the SQL `name` is incremented; its new value is `next`'s one row.
+std::string with_next_sequence(std::string_view name) {
+  return "WITH locked AS (SELECT name FROM counters ORDER BY name FOR UPDATE), "
+         "next AS (UPDATE counters SET value = value + 1 FROM locked "
+         "WHERE counters.name = " +
+         std::string(name) + " AND locked.name = counters.name RETURNING counters.value) ";
+}
+
+const std::string& insert_audit_row_sql() {
+  static const std::string sql =
+      with_next_sequence("'audit'") +
+      "INSERT INTO audit_log (sequence, time_ms, actor, action, target, outcome, details) "
+      "SELECT value, $1::bigint, $2, $3, $4, $5, $6 FROM next RETURNING sequence";
+  return sql;
+}
+
+Parameters audit_parameters(const AuditRecord& record, const std::string& details) {
+  return {parameter(to_millis(record.time)),
+          record.actor,
+          record.action,
+          record.target,
+          record.outcome,
+          details};
+}
+
 }  // namespace
 
 Result<std::int64_t> next_sequence(Connection& db, std::string_view name) {
-  // Both counters are locked, in name order, whichever one is wanted: a batch inserting an
-  // audited agenda takes both, and one taking them in the other order would deadlock with it.
-  auto counter = query(db,
-                       "WITH locked AS (SELECT name FROM counters ORDER BY name FOR UPDATE) "
-                       "UPDATE counters SET value = value + 1 FROM locked "
-                       "WHERE counters.name = $1 AND locked.name = counters.name "
-                       "RETURNING counters.value",
-                       {std::string(name)});
+  static const std::string sql = with_next_sequence("$1") + "SELECT value FROM next";
+  auto counter = query(db, sql, {std::string(name)});
   if (!counter) return fail(std::move(counter.error()));
   if (!*counter->step()) return fail(ErrorCode::kInternal, "no counter " + std::string(name));
   return counter->column_int64(0);
@@ -33,49 +54,34 @@ Result<std::int64_t> next_sequence(Connection& db, std::string_view name) {
 
 Result<std::int64_t> insert_audit_row(Connection& db, const AuditRecord& record,
                                       const std::string& details) {
-  auto sequence = next_sequence(db, "audit");
-  if (!sequence) return fail(std::move(sequence.error()));
-  auto inserted = run(db,
-                      "INSERT INTO audit_log (sequence, time_ms, actor, action, target, outcome, "
-                      "details) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                      {parameter(*sequence), parameter(to_millis(record.time)), record.actor,
-                       record.action, record.target, record.outcome, details});
+  auto inserted = query(db, insert_audit_row_sql(), audit_parameters(record, details));
   if (!inserted) return fail(std::move(inserted.error()));
-  return *sequence;
+  if (!*inserted->step()) return fail(ErrorCode::kInternal, "no counter audit");
+  return inserted->column_int64(0);
 }
 
-Result<void> insert_progress(Connection& db, std::int64_t agenda_sequence,
-                             const EncodedProgress& progress) {
-  return run(db,
-             "INSERT INTO progress (agenda_sequence, processing_state, state_message, "
-             "attempts_completed, maximum_attempts, updated_ms, percent_complete, document) "
-             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-             progress_parameters(agenda_sequence, progress));
+void defer_audit_row(Connection& db, const AuditRecord& record, const std::string& details) {
+  db.defer(insert_audit_row_sql(), audit_parameters(record, details));
 }
 
 Result<void> notify(Connection& db, std::string_view channel, const std::string& payload) {
-  // PostgreSQL refuses payloads of 8000 bytes and more, which would fail the write: an id
-  // that long is left to the listeners' next resync instead.
-  constexpr std::size_t kMaxPayload = 7999;
-  if (payload.size() > kMaxPayload) return {};
+  if (payload.size() > kMaxNotificationPayload) return {};
   return run(db, "SELECT pg_notify($1, $2)", {std::string(channel), payload});
 }
 
-Result<void> replace_progress(Connection& db, std::int64_t agenda_sequence,
-                              const EncodedProgress& progress) {
+void defer_progress(Connection& db, std::int64_t agenda_sequence, const EncodedProgress& progress) {
   if (progress.record->processing_state == ProcessingState::kWaiting) {
     // The insight is the agenda row's, read in the same statement.
-    auto sent = run(db,
-                    "SELECT pg_notify($1, id || chr(10) || insight_id) FROM agendas "
-                    "WHERE sequence = $2 AND octet_length(id) + octet_length(insight_id) < 7999",
-                    {std::string(kWaitingChannel), parameter(agenda_sequence)});
-    if (!sent) return sent;
+    db.defer(
+        "SELECT pg_notify($1, id || chr(10) || insight_id) FROM agendas "
+        "WHERE sequence = $2 AND octet_length(id) + octet_length(insight_id) < 7999",
+        {std::string(kWaitingChannel), parameter(agenda_sequence)});
   }
-  return run(db,
-             "UPDATE progress SET processing_state = $2, state_message = $3, "
-             "attempts_completed = $4, maximum_attempts = $5, updated_ms = $6, "
-             "percent_complete = $7, document = $8 WHERE agenda_sequence = $1",
-             progress_parameters(agenda_sequence, progress));
+  db.defer(
+      "UPDATE progress SET processing_state = $2, state_message = $3, "
+      "attempts_completed = $4, maximum_attempts = $5, updated_ms = $6, "
+      "percent_complete = $7, document = $8 WHERE agenda_sequence = $1",
+      progress_parameters(agenda_sequence, progress));
 }
 
 Result<LeaseRow> find_lease(Connection& db, std::string_view agenda_id, bool lock) {
@@ -96,19 +102,14 @@ Result<LeaseRow> find_lease(Connection& db, std::string_view agenda_id, bool loc
   return lease;
 }
 
-Result<void> insert_lease(Connection& db, std::int64_t agenda_sequence) {
-  return run(db, "INSERT INTO leases (agenda_sequence, epoch) VALUES ($1, 0)",
-             {parameter(agenda_sequence)});
-}
-
-Result<void> store_lease(Connection& db, const LeaseRow& row) {
+void defer_lease(Connection& db, const LeaseRow& row) {
   Parameters parameters{parameter(row.agenda_sequence),
                         parameter(static_cast<std::int64_t>(row.epoch)), row.holder, std::nullopt};
   if (row.expires_ms) parameters[3] = parameter(*row.expires_ms);
-  return run(db,
-             "UPDATE leases SET epoch = $2, holder = $3, expires_ms = $4 "
-             "WHERE agenda_sequence = $1",
-             parameters);
+  db.defer(
+      "UPDATE leases SET epoch = $2, holder = $3, expires_ms = $4 "
+      "WHERE agenda_sequence = $1",
+      std::move(parameters));
 }
 
 }  // namespace pop::store::postgres

@@ -64,27 +64,36 @@ PgWriteBatcher::Attempt PgWriteBatcher::attempt(std::span<Commits::Unit* const> 
     return Attempt::kFailed;
   }
   Connection& db = **lease;
-  if (auto begun = postgres::run(db, "BEGIN"); !begun) {
-    fail_all(begun.error());
-    // An idle connection whose server restarted fails its first statement.
-    return db.healthy() ? Attempt::kFailed : Attempt::kRetry;
-  }
+  // BEGIN, each SAVEPOINT and each unit's writes that decide nothing are deferred
+  // (Connection::defer): they reach the server with the unit's next statement, so a unit
+  // costs the round trips of its reads and one more, its RELEASE, which answers for its
+  // writes. An idle connection whose server restarted fails the first of them.
+  db.defer("BEGIN");
   for (Commits::Unit* unit : batch) {
     // Each unit in a savepoint of its own: released when it succeeded, rolled back (alone)
     // when not.
-    unit->result = postgres::run(db, "SAVEPOINT unit");
-    if (unit->result) unit->result = run_work(db, *unit->work);
+    const std::size_t queued_before = db.deferred();
+    const std::uint64_t sends_before = db.sends();
+    db.defer("SAVEPOINT unit");
+    unit->result = run_work(db, *unit->work);
     if (unit->result) unit->result = postgres::run(db, "RELEASE SAVEPOINT unit");
     if (unit->result) continue;
     const std::string sqlstate = db.last_sqlstate();
     if (!sqlstate.empty()) unit->result.error().message += " (SQLSTATE " + sqlstate + ")";
-    // A unit's own failure (a duplicate id) is undone alone and the batch goes on. Anything
-    // else, including a savepoint that cannot be rolled back to, ends the transaction: it
-    // must never reach COMMIT aborted (PostgreSQL would answer COMMIT with a silent ROLLBACK).
-    if (!may_run_again(db, sqlstate) && postgres::run(db, "ROLLBACK TO SAVEPOINT unit")) continue;
+    // A unit's own failure (a duplicate id) is undone alone and the batch goes on: when
+    // nothing of it was sent, by dropping what it queued; otherwise its savepoint was, and
+    // what it queued since is dropped before rolling back to it. Anything else, including a
+    // savepoint that cannot be rolled back to, ends the transaction: it must never reach
+    // COMMIT aborted (PostgreSQL would answer COMMIT with a silent ROLLBACK).
+    const bool nothing_sent = db.sends() == sends_before;
+    db.drop_deferred(nothing_sent ? queued_before : 0);
+    if (!may_run_again(db, sqlstate) &&
+        (nothing_sent || postgres::run(db, "ROLLBACK TO SAVEPOINT unit")))
+      continue;
     Error error = unit->result.error();
     error.message = "the batch's transaction was rolled back: " + error.message;
     fail_all(error);
+    db.drop_deferred(0);
     if (db.healthy()) (void)postgres::run(db, "ROLLBACK");
     return Attempt::kRetry;
   }

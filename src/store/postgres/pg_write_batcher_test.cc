@@ -161,5 +161,51 @@ TEST_F(PgWriteBatcherTest, AFailingUnitIsUndoneAloneAndItsBatchCommits) {
   EXPECT_EQ(writer.statistics().commits, 1u);
 }
 
+// Deferred writes (Connection::defer) belong to their unit: a unit that gives up after
+// queuing them, before or after it sent anything, leaves none of them behind; one whose
+// deferred write fails is undone alone.
+TEST_F(PgWriteBatcherTest, AUnitsDeferredWritesFailAndAreUndoneWithIt) {
+  ConnectionPool pool(pool_options());
+  PgWriteBatcher writer(pool, 8);
+  const auto gave_up = [] { return fail(ErrorCode::kConflict, "gave up"); };
+  std::vector<PgWriteBatcher::Work> works{
+      [&](Connection& db) -> Result<void> {  // nothing sent before giving up
+        db.defer("INSERT INTO t VALUES (20, 0)");
+        return gave_up();
+      },
+      [](Connection& db) -> Result<void> {
+        db.defer("INSERT INTO t VALUES (21, 0)");
+        return {};
+      },
+      [&](Connection& db) -> Result<void> {  // sent a read, then gave up
+        db.defer("INSERT INTO t VALUES (22, 0)");
+        if (auto read = run_sql(db, "SELECT 1"); !read) return read;
+        db.defer("INSERT INTO t VALUES (23, 0)");
+        return gave_up();
+      },
+      [](Connection& db) -> Result<void> {  // its deferred write fails
+        db.defer("INSERT INTO t VALUES (24, 0)");
+        db.defer("INSERT INTO t VALUES (1, 0)");
+        return {};
+      },
+      [](Connection& db) -> Result<void> {
+        db.defer("INSERT INTO t VALUES (25, 0)");
+        return {};
+      }};
+  auto results = writer.run_all(works);
+  ASSERT_EQ(results.size(), 5u);
+  EXPECT_FALSE(results[0].has_value());
+  EXPECT_TRUE(results[1].has_value()) << results[1].error().message;
+  EXPECT_FALSE(results[2].has_value());
+  ASSERT_FALSE(results[3].has_value());
+  EXPECT_EQ(results[3].error().code, ErrorCode::kConflict);
+  EXPECT_NE(results[3].error().message.find("23505"), std::string::npos)
+      << results[3].error().message;
+  EXPECT_TRUE(results[4].has_value()) << results[4].error().message;
+  EXPECT_EQ(psql("SELECT id FROM t WHERE id >= 20 ORDER BY id"), "21\n25\n");
+  EXPECT_EQ(writer.retried_batches(), 0u);
+  EXPECT_EQ(writer.statistics().commits, 1u);
+}
+
 }  // namespace
 }  // namespace pop::store::postgres

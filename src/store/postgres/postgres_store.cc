@@ -53,7 +53,8 @@ Result<InsertedAgenda> insert_agenda_rows(Connection& db, const EncodedNewAgenda
       return fail(std::move(room.error()));
   }
   // One statement, one round trip: the agenda, its progress, its lease (epoch 0), its
-  // idempotency key and the notification that it waits; nothing when the id exists.
+  // idempotency key and the notification that it waits (unless too long for PostgreSQL:
+  // then the listeners' resync finds it); nothing when the id exists.
   const ProgressRecord& progress = *encoded.progress.record;
   const std::string payload = agenda.id + '\n' + agenda.insight_id;
   auto inserted = query(
@@ -68,8 +69,9 @@ Result<InsertedAgenda> insert_agenda_rows(Connection& db, const EncodedNewAgenda
       "FROM a), "
       "l AS (INSERT INTO leases (agenda_sequence, epoch) SELECT sequence, 0 FROM a), "
       "k AS (INSERT INTO idempotency_keys (customer_id, key, agenda_sequence) "
-      "SELECT $3, $19, sequence FROM a WHERE $19 <> '') "
-      "SELECT count(*), count(pg_notify($20, $21)) FILTER (WHERE $21 IS NOT NULL) FROM a",
+      "SELECT $3, $19, sequence FROM a WHERE $19 <> ''), "
+      "n AS (SELECT pg_notify($20, $21) FROM a WHERE $21::text IS NOT NULL) "
+      "SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM n)",
       {parameter(*sequence),
        agenda.id,
        agenda.customer_id,
@@ -90,15 +92,13 @@ Result<InsertedAgenda> insert_agenda_rows(Connection& db, const EncodedNewAgenda
        encoded.progress.document,
        request.idempotency_key,
        std::string(kWaitingChannel),
-       payload.size() < 8000 ? std::optional<std::string>(payload) : std::nullopt});
+       payload.size() <= kMaxNotificationPayload ? std::optional<std::string>(payload)
+                                                 : std::nullopt});
   if (!inserted) return fail(std::move(inserted.error()));
   if (!*inserted->step() || inserted->column_int64(0) == 0) {
     return fail(ErrorCode::kConflict, "an agenda with id " + agenda.id + " already exists");
   }
-  if (request.audit) {
-    if (auto done = insert_audit_row(db, *request.audit, *encoded.audit_details); !done)
-      return fail(std::move(done.error()));
-  }
+  if (request.audit) defer_audit_row(db, *request.audit, *encoded.audit_details);
   return InsertedAgenda{agenda.id, *sequence, false};
 }
 

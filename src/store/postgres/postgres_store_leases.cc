@@ -20,12 +20,15 @@ struct LeaseRows {
   static Result<LeaseRow> find_lease(Connection& db, std::string_view agenda_id) {
     return postgres::find_lease(db, agenda_id, /*lock=*/true);
   }
+  // The writes are deferred: they go with the unit's RELEASE, which answers for them.
   static Result<void> store_lease(Connection& db, const LeaseRow& row) {
-    return postgres::store_lease(db, row);
+    defer_lease(db, row);
+    return {};
   }
   static Result<void> replace_progress(Connection& db, std::int64_t agenda_sequence,
                                        const EncodedProgress& progress) {
-    return postgres::replace_progress(db, agenda_sequence, progress);
+    defer_progress(db, agenda_sequence, progress);
+    return {};
   }
   // FOR SHARE: a takeover (an UPDATE of the claim) waits for this transaction, and one
   // committed before this statement is seen.
