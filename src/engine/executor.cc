@@ -16,6 +16,7 @@
 #include "engine/resident_handlers.h"
 #include "model/output_budget.h"
 #include "util/duration_limits.h"
+#include "util/random_id.h"
 #include "util/text.h"
 
 namespace pop {
@@ -94,7 +95,7 @@ class Executor::Impl {
         names_(index_operation_names(agenda_)),
         already_succeeded_(agenda_.operations.size(), false),
         outputs_(options_.limits, agenda_.operations.size()),
-        random_(std::random_device{}()) {
+        random_(random_seed()) {
     if (options_.concurrency == 0) options_.concurrency = 1;
     progress_.agenda_id = agenda_.id;
     runtime_.reserve(agenda_.operations.size());

@@ -12,6 +12,7 @@
 #include "http_client/curl_handles.h"
 #include "http_client/transfer.h"
 #include "util/close_on_exec.h"
+#include "util/random_id.h"
 
 namespace pop::http_client {
 namespace {
@@ -144,7 +145,7 @@ struct Client::Impl {
   detail::EasyHandle easy;
   detail::MultiHandle multi;
   std::shared_ptr<detail::CancelState> cancel = std::make_shared<detail::CancelState>();
-  std::minstd_rand random{std::random_device{}()};
+  std::minstd_rand random{static_cast<std::minstd_rand::result_type>(random_seed())};
 
   // Runs before the members are destroyed: no canceller may wake a freed multi handle.
   ~Impl() { cancel->set_waker(nullptr); }

@@ -43,9 +43,9 @@ class ForwardingStore : public Store {
       const std::vector<LeaseAcquisition>& requests) override {
     return target_.acquire_leases(requests);
   }
-  Result<void> renew_lease(std::string_view agenda_id, std::uint64_t epoch,
-                           WallTime expires_at) override {
-    return target_.renew_lease(agenda_id, epoch, expires_at);
+  Result<void> renew_lease(std::string_view agenda_id, std::uint64_t epoch, WallTime expires_at,
+                           const std::optional<ProgressRecord>& progress) override {
+    return target_.renew_lease(agenda_id, epoch, expires_at, progress);
   }
   Result<void> release_lease(std::string_view agenda_id, std::uint64_t epoch,
                              const std::optional<ProgressRecord>& final_progress) override {

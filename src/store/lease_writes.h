@@ -97,13 +97,17 @@ std::vector<Result<std::uint64_t>> acquire_leases(Writer& writer,
 
 template <typename Rows, typename Writer>
 Result<void> renew_lease(Writer& writer, std::string_view agenda_id, std::uint64_t epoch,
-                         WallTime expires_at) {
+                         WallTime expires_at, const std::optional<ProgressRecord>& progress) {
+  auto encoded = encode_progress(progress);
+  if (!encoded) return fail(std::move(encoded.error()));
   return writer.run([&](typename Rows::Connection& db) -> Result<void> {
     auto row = Rows::find_lease(db, agenda_id);
     if (!row) return fail(std::move(row.error()));
     if (!row->held_with(epoch)) return lease_conflict(agenda_id, *row, epoch);
     row->expires_ms = to_millis(expires_at);
-    return Rows::store_lease(db, *row);
+    if (auto stored = Rows::store_lease(db, *row); !stored) return stored;
+    if (*encoded) return Rows::replace_progress(db, row->agenda_sequence, **encoded);
+    return {};
   });
 }
 

@@ -135,10 +135,13 @@ class Store {
   virtual std::vector<Result<std::uint64_t>> acquire_leases(
       const std::vector<LeaseAcquisition>& requests) = 0;
 
-  // Moves the expiry of the lease held with `epoch` to `expires_at`.
-  // kConflict: no lease with that epoch is held. kNotFound: no agenda with this id.
+  // Moves the expiry of the lease held with `epoch` to `expires_at` and, when given, replaces
+  // the agenda's progress with `progress` in the same write (a holder's report: one commit).
+  // kConflict: no lease with that epoch is held, and nothing changes. kNotFound: no agenda
+  // with this id.
   virtual Result<void> renew_lease(std::string_view agenda_id, std::uint64_t epoch,
-                                   WallTime expires_at) = 0;
+                                   WallTime expires_at,
+                                   const std::optional<ProgressRecord>& progress) = 0;
 
   // Ends the lease held with `epoch` (the holder is done), writing `final_progress` too when
   // set. kConflict: no lease with that epoch is held. kNotFound: no agenda with this id.

@@ -671,15 +671,15 @@ Result<void> AgendaService::report(std::string_view agenda_id, std::uint64_t epo
   auto progress = agenda_progress_from_json(document);
   if (!progress) return fail(progress.error());
   const WallTime now = clock_.now();
-  if (auto renewed = store_.renew_lease(agenda_id, epoch, now + options_.lease_duration); !renewed)
-    return renewed;
   auto stored = store_.get_progress(agenda_id);
   if (!stored) return fail(stored.error());
   progress->agenda_id = std::string(agenda_id);
-  return store_.update_progress(
+  // Renewed and written in one commit, fenced by the epoch: a report costs its puller's slot
+  // one commit's wait, not two.
+  return store_.renew_lease(
+      agenda_id, epoch, now + options_.lease_duration,
       progress_record(std::string(agenda_id), *progress, stored->attempts_completed,
-                      stored->maximum_attempts, now),
-      epoch);
+                      stored->maximum_attempts, now));
 }
 
 Result<void> AgendaService::complete(std::string_view agenda_id, std::uint64_t epoch,

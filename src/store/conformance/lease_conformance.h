@@ -121,8 +121,8 @@ TYPED_TEST_P(LeaseConformance, OldEpochUpdateAfterReacquireIsConflictAndChangesN
   // The lost holder wakes up and reports: fenced out, nothing changes.
   ProgressRecord stale = progress_of("job", ProcessingState::kComplete, "failed", 9, at(6000));
   EXPECT_TRUE(fails_with(this->store().update_progress(stale, *old_epoch), ErrorCode::kConflict));
-  EXPECT_TRUE(
-      fails_with(this->store().renew_lease("job", *old_epoch, at(99'000)), ErrorCode::kConflict));
+  EXPECT_TRUE(fails_with(this->store().renew_lease("job", *old_epoch, at(99'000), std::nullopt),
+                         ErrorCode::kConflict));
   EXPECT_TRUE(
       fails_with(this->store().release_lease("job", *old_epoch, stale), ErrorCode::kConflict));
   const ProgressRecord after = this->stored_progress();
@@ -138,15 +138,34 @@ TYPED_TEST_P(LeaseConformance, OldEpochUpdateAfterReacquireIsConflictAndChangesN
 
 TYPED_TEST_P(LeaseConformance, RenewMovesExpiryOnlyWithTheCurrentEpoch) {
   ASSERT_TRUE(ok(this->store().acquire_lease(this->acquisition("a", 0, 0, 1000))));
-  ASSERT_TRUE(ok(this->store().renew_lease("job", 1, at(5000))));
+  ASSERT_TRUE(ok(this->store().renew_lease("job", 1, at(5000), std::nullopt)));
   auto lease = this->store().get_lease("job");
   ASSERT_TRUE(ok(lease));
   EXPECT_EQ(lease->expires_at, at(5000));
   EXPECT_EQ(lease->epoch, 1u);  // renewing is not a new generation
-  EXPECT_TRUE(fails_with(this->store().renew_lease("job", 2, at(6000)), ErrorCode::kConflict));
+  EXPECT_TRUE(fails_with(this->store().renew_lease("job", 2, at(6000), std::nullopt),
+                         ErrorCode::kConflict));
   ASSERT_TRUE(ok(this->store().release_lease("job", 1, std::nullopt)));
-  EXPECT_TRUE(fails_with(this->store().renew_lease("job", 1, at(6000)), ErrorCode::kConflict));
-  EXPECT_TRUE(fails_with(this->store().renew_lease("missing", 1, at(6000)), ErrorCode::kNotFound));
+  EXPECT_TRUE(fails_with(this->store().renew_lease("job", 1, at(6000), std::nullopt),
+                         ErrorCode::kConflict));
+  EXPECT_TRUE(fails_with(this->store().renew_lease("missing", 1, at(6000), std::nullopt),
+                         ErrorCode::kNotFound));
+}
+
+// A holder's report: the expiry and the progress in one write, or neither.
+TYPED_TEST_P(LeaseConformance, RenewWithProgressWritesBothOrNeither) {
+  ASSERT_TRUE(ok(this->store().acquire_lease(this->acquisition("a", 0, 0, 1000))));
+  ProgressRecord running = progress_of("job", ProcessingState::kExecuting, "running", 0, at(7));
+  ASSERT_TRUE(ok(this->store().renew_lease("job", 1, at(5000), running)));
+  EXPECT_EQ(this->stored_progress().document, running.document);
+  EXPECT_EQ(this->stored_progress().updated_time, at(7));
+  EXPECT_EQ(this->store().get_lease("job")->expires_at, at(5000));
+
+  ProgressRecord stale = progress_of("job", ProcessingState::kExecuting, "stale", 0, at(8));
+  EXPECT_TRUE(
+      fails_with(this->store().renew_lease("job", 2, at(9000), stale), ErrorCode::kConflict));
+  EXPECT_EQ(this->stored_progress().state_message, "running");
+  EXPECT_EQ(this->store().get_lease("job")->expires_at, at(5000));
 }
 
 TYPED_TEST_P(LeaseConformance, ReleaseEndsTheLeaseAndFencesTheHolder) {
@@ -236,7 +255,7 @@ TYPED_TEST_P(LeaseConformance, RenewedLeaseCannotBeReclaimed) {
   ASSERT_TRUE(ok(expired));
   ASSERT_EQ(expired->size(), 1u);
   // The holder renews between the reclaimer's listing and its reclaim.
-  ASSERT_TRUE(ok(this->store().renew_lease("job", 1, at(4000))));
+  ASSERT_TRUE(ok(this->store().renew_lease("job", 1, at(4000), std::nullopt)));
   EXPECT_TRUE(fails_with(this->store().reclaim_lease("job", 1, at(1500), std::nullopt),
                          ErrorCode::kConflict));
   auto lease = this->store().get_lease("job");
@@ -282,7 +301,8 @@ TYPED_TEST_P(LeaseConformance, RevokeEndsAHeldLeaseAndFencesItsHolder) {
   ASSERT_TRUE(ok(lease));
   EXPECT_EQ(lease->epoch, 2u);
   EXPECT_TRUE(lease->holder.empty());
-  EXPECT_TRUE(fails_with(this->store().renew_lease("job", 1, at(9000)), ErrorCode::kConflict));
+  EXPECT_TRUE(fails_with(this->store().renew_lease("job", 1, at(9000), std::nullopt),
+                         ErrorCode::kConflict));
   EXPECT_TRUE(
       fails_with(this->store().update_progress(progress_of("job"), 1), ErrorCode::kConflict));
   EXPECT_TRUE(
@@ -339,10 +359,11 @@ REGISTER_TYPED_TEST_SUITE_P(
     AcquireReturnsTheNextEpochAndRecordsTheHolder, AcquireIsCompareAndSetOnTheEpoch,
     HeldLeaseCanOnlyBeTakenOverOnceExpired, AcquireWritesProgressInTheSameTransaction,
     FencedUpdateAppliesWithTheCurrentEpoch, OldEpochUpdateAfterReacquireIsConflictAndChangesNothing,
-    RenewMovesExpiryOnlyWithTheCurrentEpoch, ReleaseEndsTheLeaseAndFencesTheHolder,
-    ListExpiredLeasesAtNow, ReclaimTakesBackAnExpiredLeaseAndRequeues,
-    RenewedLeaseCannotBeReclaimed, RacingAcquiresHaveExactlyOneWinner,
-    RevokeEndsAHeldLeaseAndFencesItsHolder, RevokeFencesAnAcquireThatReadTheEpochBefore,
-    AcquireManySucceedsOrFailsPerRequest, UnknownAgendaIsNotFound);
+    RenewMovesExpiryOnlyWithTheCurrentEpoch, RenewWithProgressWritesBothOrNeither,
+    ReleaseEndsTheLeaseAndFencesTheHolder, ListExpiredLeasesAtNow,
+    ReclaimTakesBackAnExpiredLeaseAndRequeues, RenewedLeaseCannotBeReclaimed,
+    RacingAcquiresHaveExactlyOneWinner, RevokeEndsAHeldLeaseAndFencesItsHolder,
+    RevokeFencesAnAcquireThatReadTheEpochBefore, AcquireManySucceedsOrFailsPerRequest,
+    UnknownAgendaIsNotFound);
 
 }  // namespace pop::store::conformance

@@ -72,8 +72,8 @@ class PostgresStore final : public Store {
 
   Result<LeaseRecord> get_lease(std::string_view agenda_id) override;
   Result<std::uint64_t> acquire_lease(const LeaseAcquisition& request) override;
-  Result<void> renew_lease(std::string_view agenda_id, std::uint64_t epoch,
-                           WallTime expires_at) override;
+  Result<void> renew_lease(std::string_view agenda_id, std::uint64_t epoch, WallTime expires_at,
+                           const std::optional<ProgressRecord>& progress) override;
   Result<void> release_lease(std::string_view agenda_id, std::uint64_t epoch,
                              const std::optional<ProgressRecord>& final_progress) override;
   Result<std::vector<LeaseRecord>> list_expired_leases(WallTime now, std::size_t limit) override;

@@ -63,8 +63,9 @@ std::vector<Result<std::uint64_t>> PostgresStore::acquire_leases(
 }
 
 Result<void> PostgresStore::renew_lease(std::string_view agenda_id, std::uint64_t epoch,
-                                        WallTime expires_at) {
-  return lease_writes::renew_lease<LeaseRows>(*writer_, agenda_id, epoch, expires_at);
+                                        WallTime expires_at,
+                                        const std::optional<ProgressRecord>& progress) {
+  return lease_writes::renew_lease<LeaseRows>(*writer_, agenda_id, epoch, expires_at, progress);
 }
 
 Result<void> PostgresStore::release_lease(std::string_view agenda_id, std::uint64_t epoch,

@@ -52,8 +52,9 @@ std::vector<Result<std::uint64_t>> SqliteStore::acquire_leases(
 }
 
 Result<void> SqliteStore::renew_lease(std::string_view agenda_id, std::uint64_t epoch,
-                                      WallTime expires_at) {
-  return lease_writes::renew_lease<LeaseRows>(*writer_, agenda_id, epoch, expires_at);
+                                      WallTime expires_at,
+                                      const std::optional<ProgressRecord>& progress) {
+  return lease_writes::renew_lease<LeaseRows>(*writer_, agenda_id, epoch, expires_at, progress);
 }
 
 Result<void> SqliteStore::release_lease(std::string_view agenda_id, std::uint64_t epoch,
