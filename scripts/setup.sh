@@ -13,6 +13,8 @@ packages=(
   procps
   # The PostgreSQL store (issue 13): libpq, and a server its tests start privately.
   libpq-dev postgresql-15
+  # Metrics: prometheus-cpp's registry and text format.
+  prometheus-cpp-dev
   # The fuzz targets (fuzz/): clang with libFuzzer and the sanitizer runtimes.
   clang-14 libfuzzer-14-dev libclang-rt-14-dev
 )
@@ -21,6 +23,9 @@ packages=(
 # skips them.
 if [[ "$mode" != "--build-only" ]]; then
   packages+=(docker.io busybox-static python3-kubernetes)
+  # promtool checks the metrics exposition (and tests start a private Prometheus); the
+  # package's own service is not wanted (see below).
+  packages+=(prometheus)
   # Debian's kubectl (kubernetes-client) owns /usr/bin/kubectl, which some machine images
   # already fill from another package; any kubectl will do for the simulator's client test.
   if ! command -v kubectl >/dev/null 2>&1; then packages+=(kubernetes-client); fi
@@ -49,3 +54,8 @@ if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian starts the prometheus package's service (a Prometheus on :9090 scraping itself) where
+# systemd runs; POP's tests only use its binaries, each test its own private instance.
+if [[ " ${missing[*]} " == *" prometheus "* && -d /run/systemd/system ]]; then
+  "${sudo_cmd[@]}" systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
+fi

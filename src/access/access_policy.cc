@@ -212,4 +212,9 @@ Result<void> check_read_audit(const Principal& caller) {
   return fail(ErrorCode::kForbidden, "only an admin may read the audit log");
 }
 
+Result<void> check_read_metrics(const Principal& caller) {
+  if (caller.is_admin()) return {};
+  return fail(ErrorCode::kForbidden, "only an admin may read the metrics");
+}
+
 }  // namespace pop::access

@@ -129,4 +129,8 @@ bool manages_token(const auth::Principal& caller, std::optional<auth::Role> role
 // Reading the audit log: admins only.
 Result<void> check_read_audit(const auth::Principal& caller);
 
+// Reading the server's metrics on the API port (GET /metrics): admins only. A scraper that
+// should hold no admin token scrapes --metrics-listen instead.
+Result<void> check_read_metrics(const auth::Principal& caller);
+
 }  // namespace pop::access

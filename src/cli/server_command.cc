@@ -63,6 +63,7 @@ Result<auth::JwtOptions> jwt_options(const JwtSettings& settings) {
 
 struct ServerSettings {
   std::string listen = "127.0.0.1:8080";
+  std::string metrics_listen;
   std::string data = "./pop-data";
   std::string store;  // empty: SQLite in `data`
   std::string store_password_file;
@@ -90,14 +91,16 @@ int fail_server_start(const std::string& what, const Error& error) {
   return print_error("server", what, error, 2);
 }
 
-Result<std::pair<std::string, std::uint16_t>> split_listen(const std::string& listen) {
+// The HOST:PORT of `flag` (--listen, --metrics-listen).
+Result<std::pair<std::string, std::uint16_t>> split_listen(const std::string& flag,
+                                                           const std::string& listen) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0)
-    return fail(ErrorCode::kInvalidArgument, "--listen must be HOST:PORT, not \"" + listen + "\"");
+    return fail(ErrorCode::kInvalidArgument, flag + " must be HOST:PORT, not \"" + listen + "\"");
   const std::string port = listen.substr(colon + 1);
   if (port.empty() || port.size() > 5 ||
       port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535)
-    return fail(ErrorCode::kInvalidArgument, "--listen port must be a number from 0 to 65535");
+    return fail(ErrorCode::kInvalidArgument, flag + " port must be a number from 0 to 65535");
   return std::pair{listen.substr(0, colon), static_cast<std::uint16_t>(std::stoul(port))};
 }
 
@@ -122,10 +125,15 @@ Result<std::string> advertise_url(std::string url, const std::string& listen_hos
 Result<server::ServerConfig> server_config(const ServerSettings& settings,
                                            std::size_t open_file_limit) {
   server::ServerConfig config;
-  auto address = split_listen(settings.listen);
+  auto address = split_listen("--listen", settings.listen);
   if (!address) return fail(address.error());
   config.host = address->first;
   config.port = address->second;
+  if (!settings.metrics_listen.empty()) {
+    auto metrics_address = split_listen("--metrics-listen", settings.metrics_listen);
+    if (!metrics_address) return fail(metrics_address.error());
+    config.metrics_listen = std::move(*metrics_address);
+  }
   auto body_memory = memory_bytes_from(settings.max_body_memory);
   if (!body_memory)
     return fail(ErrorCode::kInvalidArgument, "--max-body-memory: " + body_memory.error().message);
@@ -224,6 +232,11 @@ int serve(const ServerSettings& settings) {
               "://" + listen_host + ":" + std::to_string((*server)->port()) + ", data in " +
               (*server)->data_directory().string() +
               (settings.store.empty() ? "" : ", agendas in " + settings.store));
+  if (auto metrics_port = (*server)->metrics_port()) {
+    logger.info("serving metrics without a credential on http://" +
+                settings.metrics_listen.substr(0, settings.metrics_listen.rfind(':')) + ":" +
+                std::to_string(*metrics_port) + "/metrics");
+  }
 
   {
     std::unique_lock lock(mutex);
@@ -240,6 +253,9 @@ Command add_server_command(CLI::App& app) {
   auto settings = std::make_shared<ServerSettings>();
   CLI::App* server =
       app.add_subcommand("server", "Run the POP server (API, store, scheduler, embedded puller)");
+  server->add_option("--metrics-listen", settings->metrics_listen,
+                     "HOST:PORT to serve GET /metrics on without a credential, for Prometheus "
+                     "(on the API port it needs an admin token)");
   server->add_option("--listen", settings->listen, "HOST:PORT to serve the API on")
       ->capture_default_str();
   server->add_option("--data", settings->data, "Directory for the database and work files")

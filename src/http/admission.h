@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <functional>
 #include <optional>
+#include <string>
 
 #include "http/http_types.h"
 #include "http/responder.h"
@@ -23,6 +24,9 @@ struct Admission {
   std::size_t max_body_bytes = 0;
   // Answers the request once its body has been read, with the head as admit() left it.
   Handler handler;
+  // The pattern of the route that took the request ("/v1/agendas/{id}"), also when its gate
+  // refused it; empty when no route did. A label of bounded cardinality, unlike the path.
+  std::string route;
 };
 
 // Decides on `head` (a request with an empty body), and may fill in what its handler will

@@ -271,6 +271,9 @@ class Connection final : public ConnectionBase,
     state_ = State::kReading;
     input_complete_ = false;
     correlation_id_.clear();
+    request_started_ = std::chrono::steady_clock::now();
+    request_method_.clear();
+    route_.clear();
     set_deadline(options_.request_timeout);
     parser_.emplace();
     parser_->header_limit(
@@ -288,6 +291,8 @@ class Connection final : public ConnectionBase,
       return;
     }
     auto& message = parser_->get();
+    request_started_ = std::chrono::steady_clock::now();
+    request_method_ = std::string(message.method_string());
     correlation_id_ = correlation_id_for(message[kCorrelationIdHeader]);
     version_ = message.version();
     keep_alive_ = message.keep_alive();
@@ -360,6 +365,7 @@ class Connection final : public ConnectionBase,
   void on_admitted(HttpRequest head, Admission admission) {
     if (state_ != State::kAdmitting) return;  // closed meanwhile
     state_ = State::kReading;
+    route_ = admission.route;
     if (admission.refusal) {
       respond_and_close(std::move(*admission.refusal));
       return;
@@ -463,6 +469,7 @@ class Connection final : public ConnectionBase,
       } else {
         admission = call_admitter(self->owner_, head);
       }
+      exchange->set_route(std::move(admission.route));
       if (admission.refusal) {
         exchange->send(std::move(*admission.refusal));
       } else {
@@ -480,6 +487,7 @@ class Connection final : public ConnectionBase,
     exchange_ =
         std::make_shared<Exchange>(correlation_id_, owner_.lifeline(), this->weak_from_this(),
                                    options_.max_stream_buffer_bytes);
+    exchange_->set_route(route_);
     // A request that arrives while stopping is cancelled from the start, so a long-poll
     // handler that registers on_cancel answers at once.
     if (owner_.stopping()) exchange_->cancel(CancelReason::kServerStopping);
@@ -605,6 +613,7 @@ class Connection final : public ConnectionBase,
     bhttp::response<bhttp::empty_body> message;
     message.version(version_);
     message.result(valid_status(head.status));
+    observe_response(valid_status(head.status));
     copy_headers(head.headers, message);
     const bool chunked = version_ >= 11;
     streaming_ = chunked ? Streaming::kChunked : Streaming::kUntilClose;
@@ -663,6 +672,7 @@ class Connection final : public ConnectionBase,
       response = error_response(Error{ErrorCode::kInternal, "internal error", {}}, correlation_id_);
     }
     message.result(status);
+    observe_response(status);
     copy_headers(response.headers, message);
     const auto connection = response.headers.get("Connection");
     const bool handler_closes = connection && iequals(*connection, "close");
@@ -691,6 +701,17 @@ class Connection final : public ConnectionBase,
     }
     clear_deadline();
     complete_exchange();
+  }
+
+  // Tells ServerOptions::on_response what was answered, as its head goes out.
+  void observe_response(unsigned status) {
+    if (!options_.on_response) return;
+    ResponseRecord record;
+    record.method = request_method_;
+    record.route = exchange_ ? exchange_->route() : route_;
+    record.status = static_cast<int>(status);
+    record.duration = std::chrono::steady_clock::now() - request_started_;
+    options_.on_response(record);
   }
 
   // Answers a request that could not be read or is refused, then closes. A body not read
@@ -853,6 +874,11 @@ class Connection final : public ConnectionBase,
   Handler route_handler_;
   BodyReservation reservation_;
   std::string correlation_id_;
+  // The request being answered, for ServerOptions::on_response: when its head was read, its
+  // method and the route that took it (when a handler thread decided, its exchange has it).
+  std::chrono::steady_clock::time_point request_started_;
+  std::string request_method_;
+  std::string route_;
   unsigned version_ = 11;
   bool keep_alive_ = false;
   bool head_request_ = false;

@@ -240,4 +240,14 @@ void Exchange::notify() {
   });
 }
 
+void Exchange::set_route(std::string route) {
+  std::lock_guard lock(mu_);
+  route_ = std::move(route);
+}
+
+std::string Exchange::route() const {
+  std::lock_guard lock(mu_);
+  return route_;
+}
+
 }  // namespace pop::http::detail

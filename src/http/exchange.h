@@ -69,6 +69,10 @@ class Exchange {
   Exchange& operator=(const Exchange&) = delete;
 
   const std::string& correlation_id() const { return correlation_id_; }
+  // The route that took the request (Admission::route), set on the handler thread before
+  // anything is answered, read by the connection as it writes the answer.
+  void set_route(std::string route);
+  std::string route() const;
 
   // Handler side; any thread. Semantics as documented on Responder.
   bool send(HttpResponse response);
@@ -114,6 +118,7 @@ class Exchange {
   const std::weak_ptr<ExchangePort> port_;
   const std::size_t max_buffered_bytes_;
 
+  std::string route_;  // guarded by mu_
   mutable std::mutex mu_;
   Phase phase_ = Phase::kPending;
   bool finished_ = false;

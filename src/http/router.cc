@@ -59,7 +59,7 @@ Result<void> Router::add_async(std::string method, std::string_view pattern, Han
   if (pattern.empty() || pattern.front() != '/') {
     return fail(ErrorCode::kInvalidArgument, "route pattern must start with '/'");
   }
-  Route route{std::move(method), {}, std::move(handler), access, body.bytes};
+  Route route{std::move(method), std::string(pattern), {}, std::move(handler), access, body.bytes};
   std::set<std::string_view> names;
   for (std::string_view raw : split_path(pattern)) {
     const bool param = raw.size() >= 2 && raw.front() == '{' && raw.back() == '}';
@@ -154,11 +154,16 @@ Admission Router::admit(HttpRequest& head) const {
     }
   }
   if (route.access == Access::kGuarded && gate_) {
-    if (std::optional<HttpResponse> refused = gate_(head)) return refuse(std::move(*refused));
+    if (std::optional<HttpResponse> refused = gate_(head)) {
+      Admission refusal = refuse(std::move(*refused));
+      refusal.route = route.pattern;
+      return refusal;
+    }
   }
   Admission admitted;
   admitted.max_body_bytes = route.max_body_bytes;
   admitted.handler = route.handler;
+  admitted.route = route.pattern;
   return admitted;
 }
 

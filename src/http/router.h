@@ -97,6 +97,7 @@ class Router {
   };
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<Segment> segments;
     Handler handler;
     Access access = Access::kGuarded;

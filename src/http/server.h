@@ -43,6 +43,17 @@ struct TlsOptions {
   std::string private_key_file;        // PEM, unencrypted
 };
 
+// What a server answered one request (ServerOptions::on_response).
+struct ResponseRecord {
+  std::string method;
+  std::string route;  // Admission::route: the route's pattern, empty when no route took it
+  int status = 0;
+  // From the request's head being read to the answer's head being written (a stream's
+  // head: not the stream's length).
+  std::chrono::duration<double> duration{};
+};
+using ResponseObserver = std::function<void(const ResponseRecord&)>;
+
 struct ServerOptions {
   std::string host = "127.0.0.1";  // an address or a resolvable name
   std::uint16_t port = 8080;       // 0: any free port, see Server::port()
@@ -81,6 +92,9 @@ struct ServerOptions {
   std::chrono::milliseconds stop_grace{10'000};
 
   std::optional<TlsOptions> tls;  // serve HTTPS when set
+  // Told of every answer as its head is written (metrics, access logs), on an event-loop
+  // thread: it must be quick and must not block.
+  ResponseObserver on_response;
 
   // Hears of every server-side fault as an error (handler exceptions, accept failures, at
   // most one accept failure line per 10 s), with the correlation id when there is one; text

@@ -9,6 +9,7 @@
 #include "api/agenda_routes.h"
 #include "api/authentication_gate.h"
 #include "api/config_routes.h"
+#include "api/metrics_routes.h"
 #include "api/readiness_routes.h"
 #include "api/report_routes.h"
 #include "api/token_routes.h"
@@ -20,6 +21,7 @@
 #include "server/local_work_source.h"
 #include "server/pool_keeper.h"
 #include "server/ready_signal.h"
+#include "server/server_metrics.h"
 #include "service/agendas/agenda_access.h"
 #include "service/agendas/agenda_service.h"
 #include "service/audit/audit_trail.h"
@@ -111,8 +113,11 @@ struct Server::Parts {
   store::Store* store = nullptr;
   std::optional<std::filesystem::path> work_root;
 
+  // First, so that every part may record into it and unregister from it as it goes.
+  metrics::MetricsRegistry metrics;
   server::ReadySignal ready;
   std::unique_ptr<scheduler::InsightQueues> queues;
+  std::unique_ptr<ServerMetrics> server_metrics;
   std::unique_ptr<service::PoolOwnership> ownership;  // replicas only: the pools this one keeps
   std::unique_ptr<service::AgendaService> agendas;
   std::unique_ptr<service::ReportService> reports;
@@ -134,6 +139,8 @@ struct Server::Parts {
   std::unique_ptr<api::AgendaRoutes> agenda_routes;
   std::unique_ptr<api::ConfigRoutes> config_routes;
   std::unique_ptr<http::Server> http;
+  http::Router metrics_router;  // --metrics-listen: /metrics alone, open
+  std::unique_ptr<http::Server> metrics_http;
 
   std::unique_ptr<PoolKeeper> pool_keeper;
 
@@ -275,13 +282,15 @@ Result<void> Server::Parts::build_routes() {
     if (auto alive = polls.lock()) alive->wake(pool_id, insight_id);
   });
   router.set_gate(api::authentication_gate(authenticators, *config.clock));
+  server_metrics = std::make_unique<ServerMetrics>(metrics, *queues);
   agenda_routes = std::make_unique<api::AgendaRoutes>(*agenda_access, long_polls);
   config_routes =
       std::make_unique<api::ConfigRoutes>(*config_access, *config_service, *agenda_access);
   for (Result<void> added : {agenda_routes->add_to(router), config_routes->add_to(router),
                              api::add_report_routes(router, *reports, *agenda_access),
                              api::add_token_routes(router, *tokens, *audit),
-                             api::add_readiness_routes(router, *readiness)}) {
+                             api::add_readiness_routes(router, *readiness),
+                             api::add_metrics_route(router, metrics, http::Access::kGuarded)}) {
     if (!added) return fail(in("routes", added.error()));
   }
   return {};
@@ -349,10 +358,28 @@ Result<void> Server::Parts::listen() {
   auto options = http_options(config, router);
   if (!options) return fail(in("invalid option", options.error()));
   options->logger = config.logger;
+  options->on_response = server_metrics->response_observer();
   http = std::make_unique<http::Server>(std::move(*options), router.to_admitter());
   if (auto started = http->start(); !started)
     return fail(
         in("cannot listen on " + config.host + ":" + std::to_string(config.port), started.error()));
+  if (!config.metrics_listen) return {};
+  const auto& [host, port] = *config.metrics_listen;
+  if (auto added = api::add_metrics_route(metrics_router, metrics, http::Access::kOpen); !added)
+    return fail(in("routes", added.error()));
+  // A scraper's port: few connections, small requests, no TLS (put it on an internal address).
+  http::ServerOptions scrape_options;
+  scrape_options.host = host;
+  scrape_options.port = port;
+  scrape_options.threads = 1;
+  scrape_options.handler_threads = 2;
+  scrape_options.max_connections = 64;
+  scrape_options.logger = config.logger;
+  metrics_http =
+      std::make_unique<http::Server>(std::move(scrape_options), metrics_router.to_admitter());
+  if (auto started = metrics_http->start(); !started)
+    return fail(in("cannot listen on " + host + ":" + std::to_string(port) + " (--metrics-listen)",
+                   started.error()));
   return {};
 }
 
@@ -423,6 +450,7 @@ void Server::Parts::stop() {
   ready.set_listener({});
   if (long_polls) long_polls->stop();
   if (http) http->stop();
+  if (metrics_http) metrics_http->stop();
   if (reclaimer.joinable()) reclaimer.join();
 }
 
@@ -452,6 +480,11 @@ Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Server::~Server() { stop(); }
 
 std::uint16_t Server::port() const { return parts_->http->port(); }
+
+std::optional<std::uint16_t> Server::metrics_port() const {
+  if (!parts_->metrics_http) return std::nullopt;
+  return parts_->metrics_http->port();
+}
 
 std::string Server::url() const { return parts_->url(); }
 

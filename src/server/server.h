@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "agenda/declared_resources.h"
 #include "api/long_polls.h"
@@ -74,6 +75,10 @@ struct ServerConfig {
   std::size_t max_connections_per_address = http::ServerOptions{}.max_connections_per_address;
   std::size_t open_file_limit = 1024;  // the process's descriptor limit, shared with handlers
   api::LongPollLimits long_polls = {};
+  // Also serve GET /metrics, open (no credential), on this host and port (0: any free one,
+  // metrics_port() tells which): the scrapers' port. Without it /metrics is on the API port
+  // only, for admins.
+  std::optional<std::pair<std::string, std::uint16_t>> metrics_listen = {};
   std::optional<EmbeddedPullerConfig> embedded_puller = {};
   // Borrowed; must outlive the server. Every part reads time from it: the services, the JWT
   // check, the long polls, the lease reclaimer, the embedded puller (its agent, executors and
@@ -95,6 +100,8 @@ class Server {
   Server& operator=(const Server&) = delete;
 
   std::uint16_t port() const;
+  // The --metrics-listen port, when configured.
+  std::optional<std::uint16_t> metrics_port() const;
   // "http://HOST:PORT" or "https://HOST:PORT", with a wildcard host as loopback.
   std::string url() const;
   std::filesystem::path data_directory() const;

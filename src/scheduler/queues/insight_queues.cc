@@ -311,6 +311,17 @@ std::size_t InsightQueues::waiting_count(std::string_view insight_id) const {
   return it == queues_.end() ? 0 : it->second.algorithm->size();
 }
 
+std::vector<QueueDepth> InsightQueues::depths() const {
+  std::lock_guard lock(mutex_);
+  std::vector<QueueDepth> depths;
+  depths.reserve(queues_.size());
+  for (const auto& [id, queue] : queues_) {
+    depths.push_back(
+        {queue.insight.resource_pool_id, id, queue.algorithm->size(), queue.ready.size()});
+  }
+  return depths;
+}
+
 void InsightQueues::shrink(Queue& queue) {
   const std::size_t target = static_cast<std::size_t>(queue.insight.queue_size);
   // Each keeps its sequence and enqueue time, so the algorithm places it where it was. An

@@ -35,6 +35,14 @@ struct ReadyAgenda {
   std::uint64_t looks = 0;          // its insight's take() count when it was taken
 };
 
+// One insight's queue, for metrics: agendas under its algorithm and in its ready queue.
+struct QueueDepth {
+  std::string resource_pool_id;
+  std::string insight_id;
+  std::size_t waiting = 0;  // under the algorithm, not yet admitted
+  std::size_t ready = 0;    // admitted, waiting for a puller
+};
+
 struct QueuePosition {
   std::string insight_id;
   std::string algorithm;
@@ -132,6 +140,9 @@ class InsightQueues {
 
   std::size_t ready_count(std::string_view insight_id) const;
   std::size_t waiting_count(std::string_view insight_id) const;
+  // Every queued insight's depth, in insight id order (closed pools included: the agendas
+  // are there, only not handed out).
+  std::vector<QueueDepth> depths() const;
 
  private:
   struct Queue {

@@ -49,6 +49,12 @@ TEST_F(InsightQueuesTest, ReadyQueueIsKeptQueueSizeDeep) {
     ASSERT_TRUE(queues_.enqueue("i", waiting("a" + std::to_string(n), n), kNow));
   EXPECT_EQ(queues_.ready_count("i"), 2u);
   EXPECT_EQ(queues_.waiting_count("i"), 3u);
+  const std::vector<QueueDepth> depths = queues_.depths();
+  ASSERT_EQ(depths.size(), 1u);
+  EXPECT_EQ(depths[0].insight_id, "i");
+  EXPECT_EQ(depths[0].resource_pool_id, insight("i", 2).resource_pool_id);
+  EXPECT_EQ(depths[0].waiting, 3u);
+  EXPECT_EQ(depths[0].ready, 2u);
   EXPECT_EQ(woken_, (std::vector<std::string>{"i", "i"}));  // only while the ready queue grew
   const std::string insight_ids[] = {"i"};
   EXPECT_EQ(ids(queues_.take(insight_ids, 3, kNow)), (std::vector<std::string>{"a1", "a2", "a3"}));
