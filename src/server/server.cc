@@ -209,6 +209,7 @@ Result<void> Server::Parts::build_services() {
   service::ServiceOptions options;
   options.lease_duration = config.lease_duration;
   options.logger = config.logger;
+  options.metrics = &metrics;
   if (store->pool_claims() != nullptr) {
     auto id = data->replica_id();
     if (!id) return fail(in("cannot keep the replica's id", id.error()));

@@ -30,6 +30,7 @@ class ServerMetricsTest : public ServerFixture {
     return response ? *response : http_client::Response{};
   }
 
+ public:
   // The value of the sample whose line starts with `series` (name and labels as written).
   static std::optional<double> sample(const std::string& text, const std::string& series) {
     std::istringstream lines(text);
@@ -94,6 +95,27 @@ TEST_F(ServerMetricsTest, PromtoolAcceptsTheExposition) {
   auto checked = pop::testing::run_process({"/usr/bin/promtool", "check", "metrics"}, {},
                                            dir_->path().string(), text);
   EXPECT_EQ(checked.exit_status, 0) << checked.out << checked.err << "\n" << text;
+}
+
+// With the embedded puller: an agenda's way through, as the counters tell it.
+class AgendaMetricsTest : public ServerFixture {};
+
+TEST_F(AgendaMetricsTest, SubmittedLeasedAndCompletedAreCounted) {
+  auto submitted =
+      call("POST", "/v1/agendas", R"({"operations": [{"name": "a", "type": "noop"}]})");
+  ASSERT_EQ(submitted.status, 201) << submitted.body;
+  const std::string id = nlohmann::json::parse(submitted.body).value("id", "");
+  ASSERT_EQ(wait_for_outcome(id)["processingStateMessage"], "succeeded");
+  const std::string text = call("GET", "/metrics").body;
+  EXPECT_EQ(ServerMetricsTest::sample(text, "pop_agendas_submitted_total"), 1.0) << text;
+  EXPECT_EQ(ServerMetricsTest::sample(text, R"(pop_agendas_completed_total{outcome="succeeded"})"),
+            1.0)
+      << text;
+  EXPECT_EQ(
+      ServerMetricsTest::sample(text, R"(pop_admission_wait_seconds_count{insight="default"})"),
+      1.0)
+      << text;
+  EXPECT_EQ(ServerMetricsTest::sample(text, "pop_reports_fenced_total"), 0.0) << text;
 }
 
 }  // namespace

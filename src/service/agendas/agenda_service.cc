@@ -105,7 +105,9 @@ AgendaService::AgendaService(store::Store& store, scheduler::InsightQueues& queu
       type_known_(std::move(type_known)),
       clock_(clock),
       options_(std::move(options)),
-      ownership_(options_.ownership != nullptr ? *options_.ownership : alone_on_store()) {}
+      ownership_(options_.ownership != nullptr ? *options_.ownership : alone_on_store()) {
+  if (options_.metrics != nullptr) metrics_.emplace(*options_.metrics);
+}
 
 Result<void> AgendaService::start() {
   const WallTime now = clock_.now();
@@ -340,6 +342,7 @@ Result<SubmittedAgenda> AgendaService::submit(SubmitRequest request) {
     return SubmittedAgenda{first->document, true};
   }
   row.agenda.sequence = inserted->sequence;
+  if (metrics_) metrics_->submitted();
   if (hold) return SubmittedAgenda{std::move(row.agenda.document), false};
   // The agenda is durable: answering with an error now would invite a duplicate submit.
   // A queue that refuses it is a bug; the next start queues it from the store.
@@ -605,6 +608,10 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
   for (std::size_t i = 0; i < chosen.size(); ++i) {
     if (epochs[i]) {
       taken.keep_out(chosen[i]);
+      if (metrics_) {
+        const scheduler::ReadyAgenda& ready = taken[chosen[i]];
+        metrics_->leased(ready.insight_id, now - ready.agenda.enqueued_at);
+      }
       leased.push_back({std::move(records[i].document),
                         std::move(acquisitions[i].progress->document), *epochs[i],
                         acquisitions[i].expires_at, namespaces[taken[chosen[i]].agenda.customer_id],
@@ -676,10 +683,12 @@ Result<void> AgendaService::report(std::string_view agenda_id, std::uint64_t epo
   progress->agenda_id = std::string(agenda_id);
   // Renewed and written in one commit, fenced by the epoch: a report costs its puller's slot
   // one commit's wait, not two.
-  return store_.renew_lease(
+  auto renewed = store_.renew_lease(
       agenda_id, epoch, now + options_.lease_duration,
       progress_record(std::string(agenda_id), *progress, stored->attempts_completed,
                       stored->maximum_attempts, now));
+  if (!renewed && renewed.error().code == ErrorCode::kConflict && metrics_) metrics_->fenced_off();
+  return renewed;
 }
 
 Result<void> AgendaService::complete(std::string_view agenda_id, std::uint64_t epoch,
@@ -701,7 +710,11 @@ Result<void> AgendaService::complete(std::string_view agenda_id, std::uint64_t e
   auto released = store_.release_lease(agenda_id, epoch,
                                        progress_record(std::string(agenda_id), final_progress,
                                                        attempts, stored->maximum_attempts, now));
-  if (!released) return released;
+  if (!released) {
+    if (released.error().code == ErrorCode::kConflict && metrics_) metrics_->fenced_off();
+    return released;
+  }
+  if (metrics_) metrics_->completed(progress->state_message(), retry);
   queues_.announce_capacity();
   if (!retry) return {};
   // The completion is durable; a failure to queue the retry now must not make the puller
@@ -767,6 +780,7 @@ Result<std::size_t> AgendaService::reclaim_expired() {
       if (taken.error().code == ErrorCode::kUnavailable) return fail(taken.error());
       continue;  // renewed or released meanwhile
     }
+    if (metrics_) metrics_->reclaimed();
     auto record = store_.get_agenda(lease.agenda_id);
     if (record && enqueue(*record)) ++reclaimed;
   }

@@ -24,6 +24,7 @@
 #include "agenda/agenda_validator.h"
 #include "agenda/declared_resources.h"
 #include "scheduler/queues/insight_queues.h"
+#include "service/agendas/agenda_metrics.h"
 #include "service/agendas/pool_ownership.h"
 #include "service/agendas/rerun.h"
 #include "store/store.h"
@@ -40,6 +41,8 @@ struct ServiceOptions {
   // Borrowed: which pools' queues this server keeps. Null: it is alone on its store and
   // keeps every pool's.
   PoolOwnership* ownership = nullptr;
+  // Borrowed: where to record what happens to agendas (agenda_metrics.h). Null: nowhere.
+  metrics::MetricsRegistry* metrics = nullptr;
 };
 
 struct SubmitRequest {
@@ -226,7 +229,8 @@ class AgendaService {
   const Clock& clock_;
   ServiceOptions options_;
   PoolOwnership& ownership_;
-  std::mutex running_quota_mutex_;  // held by a pull that counts a running quota
+  std::optional<AgendaMetrics> metrics_;  // with ServiceOptions::metrics
+  std::mutex running_quota_mutex_;        // held by a pull that counts a running quota
 };
 
 }  // namespace pop::service
