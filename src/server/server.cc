@@ -172,6 +172,7 @@ Result<void> Server::Parts::open_store() {
     store = config.shared_store;
   } else if (on_postgres) {
     store::postgres::PostgresStoreOptions options;
+    options.metrics = &metrics;
     options.uri = config.store_uri;
     options.password = config.store_password;
     options.read_connections = config.store_connections;
@@ -184,6 +185,7 @@ Result<void> Server::Parts::open_store() {
     store = own_store.get();
   } else {
     store::sqlite::SqliteStoreOptions options;
+    options.metrics = &metrics;
     options.data_directory = data->path();
     options.warn = warn;
     auto opened = store::sqlite::SqliteStore::open(options);

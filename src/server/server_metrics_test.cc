@@ -70,6 +70,12 @@ TEST_F(ServerMetricsTest, OpenOnTheMetricsPortAdminsOnlyOnTheApiPort) {
   const auto ready = sample(text, R"(pop_queue_ready_agendas{pool="default",insight="default"})");
   ASSERT_TRUE(waiting && ready) << text;
   EXPECT_EQ(*waiting + *ready, 1.0);
+  // The submit's durable commit, at least.
+  EXPECT_GE(
+      sample(text, R"(pop_store_commits_total{outcome="committed",store="sqlite"})").value_or(0),
+      1.0)
+      << text;
+  EXPECT_GE(sample(text, R"(pop_store_writes_per_commit_count{store="sqlite"})").value_or(0), 1.0);
   EXPECT_GE(sample(text, "process_open_fds").value_or(0), 3.0);
   EXPECT_GE(sample(text, "process_threads").value_or(0), 2.0);
 

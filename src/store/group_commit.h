@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "store/commit_metrics.h"
 #include "util/result.h"
 
 namespace pop::store {
@@ -56,9 +58,11 @@ class GroupCommit {
     std::uint64_t largest_batch = 0;
   };
 
-  // Starts the writer thread. REQUIRES: max_batch >= 1.
-  GroupCommit(Executor executor, std::size_t max_batch)
+  // Starts the writer thread; records every batch into `metrics` when given (it must
+  // outlive this). REQUIRES: max_batch >= 1.
+  GroupCommit(Executor executor, std::size_t max_batch, CommitMetrics* metrics = nullptr)
       : executor_(std::move(executor)),
+        metrics_(metrics),
         max_batch_(std::max<std::size_t>(max_batch, 1)),
         writer_([this] { writer_loop(); }) {}
   GroupCommit(const GroupCommit&) = delete;
@@ -145,8 +149,13 @@ class GroupCommit {
       if (batch.size() > largest_batch_.load()) largest_batch_.store(batch.size());
       std::span<Unit* const> rest(batch);
       while (!rest.empty()) {
+        const auto started = std::chrono::steady_clock::now();
         const Outcome outcome = executor_(rest);
         const std::size_t completed = std::clamp<std::size_t>(outcome.completed, 1, rest.size());
+        if (metrics_ != nullptr) {
+          metrics_->observe(completed, outcome.committed,
+                            std::chrono::steady_clock::now() - started);
+        }
         if (outcome.committed) commits_.fetch_add(1);
         operations_.fetch_add(completed);
         for (Unit* unit : rest.first(completed)) static_cast<Pending*>(unit)->complete();
@@ -156,6 +165,7 @@ class GroupCommit {
   }
 
   const Executor executor_;
+  CommitMetrics* const metrics_;
   const std::size_t max_batch_;
 
   std::mutex mutex_;

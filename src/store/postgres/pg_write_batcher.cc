@@ -28,10 +28,14 @@ bool may_run_again(const Connection& db, const std::string& sqlstate) {
 
 }  // namespace
 
-PgWriteBatcher::PgWriteBatcher(::pop::postgres::ConnectionPool& connections, std::size_t max_batch)
+PgWriteBatcher::PgWriteBatcher(::pop::postgres::ConnectionPool& connections, std::size_t max_batch,
+                               metrics::MetricsRegistry* metrics)
     : connections_(connections),
-      commits_([this](std::span<Commits::Unit* const> batch) { return execute(batch); },
-               max_batch) {}
+      metrics_(metrics != nullptr
+                   ? std::optional<CommitMetrics>(std::in_place, *metrics, "postgresql")
+                   : std::nullopt),
+      commits_([this](std::span<Commits::Unit* const> batch) { return execute(batch); }, max_batch,
+               metrics_ ? &*metrics_ : nullptr) {}
 
 PgWriteBatcher::~PgWriteBatcher() = default;
 

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -34,7 +35,9 @@ class PgWriteBatcher {
   // `connections` is the writer's own pool (one connection is enough: batching, not
   // parallelism, makes writes fast), schema already migrated. REQUIRES: it outlives this,
   // max_batch >= 1.
-  PgWriteBatcher(::pop::postgres::ConnectionPool& connections, std::size_t max_batch);
+  // Records its batches into `metrics` when given (it must outlive this).
+  PgWriteBatcher(::pop::postgres::ConnectionPool& connections, std::size_t max_batch,
+                 metrics::MetricsRegistry* metrics = nullptr);
   // Finishes every unit already queued, then stops the thread.
   ~PgWriteBatcher();
 
@@ -56,6 +59,7 @@ class PgWriteBatcher {
 
   ::pop::postgres::ConnectionPool& connections_;
   std::atomic<std::uint64_t> retried_{0};
+  std::optional<CommitMetrics> metrics_;
   Commits commits_;  // last: its thread uses the members above
 };
 

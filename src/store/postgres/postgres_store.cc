@@ -160,7 +160,8 @@ PostgresStore::PostgresStore(const PostgresStoreOptions& options)
       warn_(options.warn),
       readers_(pool_options(options, options.read_connections)),
       writer_connection_(pool_options(options, 1)),
-      writer_(std::make_unique<PgWriteBatcher>(writer_connection_, options.max_batch)),
+      writer_(
+          std::make_unique<PgWriteBatcher>(writer_connection_, options.max_batch, options.metrics)),
       claims_connection_(pool_options(options, 1)),
       claims_(claims_connection_) {}
 

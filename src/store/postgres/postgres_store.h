@@ -41,6 +41,9 @@ struct PostgresStoreOptions {
   const Clock* clock = &system_clock();
   // Where the store reports a record it cannot read back (store.h, "Unreadable records").
   Warn warn;
+  // Borrowed: where the group commit records its batches (store/commit_metrics.h). Null:
+  // nowhere.
+  metrics::MetricsRegistry* metrics = nullptr;
 };
 
 class PostgresStore final : public Store {

@@ -211,9 +211,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions&
     if (!reader) return fail(std::move(reader.error()));
     readers.push_back(std::move(*reader));
   }
-  return std::unique_ptr<SqliteStore>(
-      new SqliteStore(file, std::make_unique<WriteBatcher>(std::move(*writer), options.max_batch),
-                      std::make_unique<ConnectionPool>(std::move(readers)), options.warn));
+  return std::unique_ptr<SqliteStore>(new SqliteStore(
+      file, std::make_unique<WriteBatcher>(std::move(*writer), options.max_batch, options.metrics),
+      std::make_unique<ConnectionPool>(std::move(readers)), options.warn));
 }
 
 SqliteStore::SqliteStore(std::filesystem::path database_path, std::unique_ptr<WriteBatcher> writer,

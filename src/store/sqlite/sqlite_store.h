@@ -37,6 +37,9 @@ struct SqliteStoreOptions {
   // The registered SQLite VFS to use (empty: the default). Tests wrap the default one to
   // count syncs and inject I/O errors.
   std::string vfs;
+  // Borrowed: where the group commit records its batches (store/commit_metrics.h). Null:
+  // nowhere.
+  metrics::MetricsRegistry* metrics = nullptr;
   // Where the store reports a record it cannot read back (store.h, "Unreadable records"):
   // one line naming it and why. Called on the reading thread; empty: nowhere.
   Warn warn;

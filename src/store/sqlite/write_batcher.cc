@@ -27,10 +27,13 @@ Result<void> run_in_savepoint(Connection& connection, const WriteBatcher::Work& 
 
 }  // namespace
 
-WriteBatcher::WriteBatcher(Connection connection, std::size_t max_batch)
+WriteBatcher::WriteBatcher(Connection connection, std::size_t max_batch,
+                           metrics::MetricsRegistry* metrics)
     : connection_(std::move(connection)),
+      metrics_(metrics != nullptr ? std::optional<CommitMetrics>(std::in_place, *metrics, "sqlite")
+                                  : std::nullopt),
       commits_([this](std::span<Commits::Unit* const> batch) { return execute_transaction(batch); },
-               max_batch) {}
+               max_batch, metrics_ ? &*metrics_ : nullptr) {}
 
 WriteBatcher::~WriteBatcher() = default;
 

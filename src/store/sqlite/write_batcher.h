@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -18,9 +19,11 @@ class WriteBatcher {
   using Work = Commits::Work;
   using Statistics = Commits::Statistics;
 
-  // Takes the writer connection (schema already migrated) and starts the writer thread.
+  // Takes the writer connection (schema already migrated) and starts the writer thread;
+  // records its batches into `metrics` when given (it must outlive this).
   // REQUIRES: max_batch >= 1.
-  WriteBatcher(Connection connection, std::size_t max_batch);
+  WriteBatcher(Connection connection, std::size_t max_batch,
+               metrics::MetricsRegistry* metrics = nullptr);
   // Finishes every unit already queued, then stops the thread and closes the connection.
   ~WriteBatcher();
 
@@ -37,7 +40,8 @@ class WriteBatcher {
   Commits::Outcome execute_transaction(std::span<Commits::Unit* const> batch);
 
   Connection connection_;  // used only by the writer thread
-  Commits commits_;        // last: its thread uses connection_
+  std::optional<CommitMetrics> metrics_;
+  Commits commits_;  // last: its thread uses connection_ and metrics_
 };
 
 }  // namespace pop::store::sqlite
