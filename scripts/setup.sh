@@ -57,5 +57,5 @@ export DEBIAN_FRONTEND=noninteractive
 # Debian starts the prometheus package's service (a Prometheus on :9090 scraping itself) where
 # systemd runs; POP's tests only use its binaries, each test its own private instance.
 if [[ " ${missing[*]} " == *" prometheus "* && -d /run/systemd/system ]]; then
-  "${sudo_cmd[@]}" systemctl disable --now prometheus prometheus-node-exporter >/dev/null 2>&1 || true
+  "${sudo_cmd[@]}" systemctl disable --now prometheus.service >/dev/null 2>&1 || true
 fi

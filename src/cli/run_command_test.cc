@@ -178,8 +178,11 @@ TEST_F(PopRunTest, SigintCancelsAndLeavesNoHandlerProcess) {
     {"name": "three", "type": "slow", "params": {"dependsOn": "one"}}]})");
   pop::testing::Subprocess pop(pop_run(path("agenda.json").string(), {"--output", "json"}), env(),
                                dir_->path().string());
-  ASSERT_TRUE(
-      eventually([&] { return fs::exists(path("one.pid")) && fs::exists(path("two.pid")); }));
+  // The shell creates each file before it writes the pid into it: wait for the whole line.
+  auto written = [&](const std::string& name) {
+    return fs::exists(path(name)) && read(name).ends_with('\n');
+  };
+  ASSERT_TRUE(eventually([&] { return written("one.pid") && written("two.pid"); }));
   const pid_t one = std::stoi(read("one.pid"));
   const pid_t two = std::stoi(read("two.pid"));
   pop.signal(SIGINT);

@@ -42,6 +42,8 @@ Result<ConnectionPool::Lease> ConnectionPool::acquire() {
 }
 
 void ConnectionPool::give_back(Connection connection) {
+  // Statements its last user queued and never sent are not the next user's to send.
+  connection.drop_deferred(0);
   std::lock_guard lock(mutex_);
   if (connection.healthy()) {
     idle_.push_back(std::move(connection));

@@ -44,6 +44,24 @@ TEST_F(ConnectionPoolTest, AGivenBackConnectionIsLeasedAgain) {
   EXPECT_EQ(pool.open_connections(), 1u);
 }
 
+// A user that queued statements (Connection::defer) and gave the connection back without
+// sending them leaves nothing for the next user to send by mistake.
+TEST_F(ConnectionPoolTest, StatementsQueuedAndNotSentDoNotReachTheNextUser) {
+  ConnectionPool pool(options(1));
+  ASSERT_TRUE((*pool.acquire())->execute("CREATE TABLE queued (k int)"));
+  {
+    auto lease = pool.acquire();
+    ASSERT_TRUE(lease);
+    (*lease)->defer("INSERT INTO queued VALUES (1)");
+  }
+  auto again = pool.acquire();
+  ASSERT_TRUE(again);
+  EXPECT_EQ((*again)->deferred(), 0u);
+  auto count = (*again)->execute_prepared("SELECT count(*) FROM queued");
+  ASSERT_TRUE(count) << count.error().error.message;
+  EXPECT_EQ(count->text(0, 0), "0");
+}
+
 TEST_F(ConnectionPoolTest, AFullPoolMakesTheNextCallerWaitThenServesOrTimesOut) {
   ConnectionPool pool(options(1));
   auto held = pool.acquire();

@@ -164,15 +164,21 @@ const std::string* Connection::prepared_name(const std::string& sql) const {
 }
 
 tl::expected<Rows, StatementError> Connection::execute_pipelined(Statement last) {
+  pg_conn* connection = connection_.get();
+  // Blocking sends are safe here: the server answers each statement with a few bytes, so its
+  // replies cannot fill the socket while a pipeline this short is being written. Refused
+  // only on a connection that is not idle: what was queued cannot be sent on it.
+  if (PQenterPipelineMode(connection) != 1) {
+    deferred_.clear();
+    auto failed = failure_of(nullptr);
+    unavailable_ = true;
+    return tl::unexpected(std::move(*failed));
+  }
   std::vector<Statement> statements = std::move(deferred_);
   deferred_.clear();
   statements.push_back(std::move(last));
   ++sends_;
   last_sqlstate_.clear();
-  pg_conn* connection = connection_.get();
-  // Blocking sends are safe here: the server answers each statement with a few bytes, so its
-  // replies cannot fill the socket while a pipeline this short is being written.
-  if (PQenterPipelineMode(connection) != 1) return tl::unexpected(*failure_of(nullptr));
   // What each result read back answers: statement `index`, or its preparation under `name`.
   struct Sent {
     std::size_t index;

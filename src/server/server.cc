@@ -108,13 +108,14 @@ struct Server::Parts {
   void stop();
 
   ServerConfig config;
+  // Before every part (the store included): each may record into it, and unregister from
+  // it, until it is destroyed.
+  metrics::MetricsRegistry metrics;
   std::optional<DataDirectory> data;
   std::unique_ptr<store::Store> own_store;
   store::Store* store = nullptr;
   std::optional<std::filesystem::path> work_root;
 
-  // First, so that every part may record into it and unregister from it as it goes.
-  metrics::MetricsRegistry metrics;
   server::ReadySignal ready;
   std::unique_ptr<scheduler::InsightQueues> queues;
   std::unique_ptr<ServerMetrics> server_metrics;

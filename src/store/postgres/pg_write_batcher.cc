@@ -82,14 +82,16 @@ PgWriteBatcher::Attempt PgWriteBatcher::attempt(std::span<Commits::Unit* const> 
     unit->result = run_work(db, *unit->work);
     if (unit->result) unit->result = postgres::run(db, "RELEASE SAVEPOINT unit");
     if (unit->result) continue;
-    const std::string sqlstate = db.last_sqlstate();
+    const bool nothing_sent = db.sends() == sends_before;
+    // A unit that failed before sending anything has no SQLSTATE of its own (the connection's
+    // is an earlier statement's).
+    const std::string sqlstate = nothing_sent ? "" : db.last_sqlstate();
     if (!sqlstate.empty()) unit->result.error().message += " (SQLSTATE " + sqlstate + ")";
     // A unit's own failure (a duplicate id) is undone alone and the batch goes on: when
     // nothing of it was sent, by dropping what it queued; otherwise its savepoint was, and
     // what it queued since is dropped before rolling back to it. Anything else, including a
     // savepoint that cannot be rolled back to, ends the transaction: it must never reach
     // COMMIT aborted (PostgreSQL would answer COMMIT with a silent ROLLBACK).
-    const bool nothing_sent = db.sends() == sends_before;
     db.drop_deferred(nothing_sent ? queued_before : 0);
     if (!may_run_again(db, sqlstate) &&
         (nothing_sent || postgres::run(db, "ROLLBACK TO SAVEPOINT unit")))
