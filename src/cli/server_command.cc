@@ -64,6 +64,8 @@ Result<auth::JwtOptions> jwt_options(const JwtSettings& settings) {
 struct ServerSettings {
   std::string listen = "127.0.0.1:8080";
   std::string metrics_listen;
+  std::string graphite;
+  double graphite_interval_seconds = 10;
   std::string data = "./pop-data";
   std::string store;  // empty: SQLite in `data`
   std::string store_password_file;
@@ -129,6 +131,13 @@ Result<server::ServerConfig> server_config(const ServerSettings& settings,
   if (!address) return fail(address.error());
   config.host = address->first;
   config.port = address->second;
+  if (!settings.graphite.empty()) {
+    auto graphite = split_listen("--graphite", settings.graphite);
+    if (!graphite) return fail(graphite.error());
+    config.graphite = std::move(*graphite);
+    config.graphite_interval = std::chrono::milliseconds(
+        static_cast<std::int64_t>(settings.graphite_interval_seconds * 1000));
+  }
   if (!settings.metrics_listen.empty()) {
     auto metrics_address = split_listen("--metrics-listen", settings.metrics_listen);
     if (!metrics_address) return fail(metrics_address.error());
@@ -256,6 +265,13 @@ Command add_server_command(CLI::App& app) {
   server->add_option("--metrics-listen", settings->metrics_listen,
                      "HOST:PORT to serve GET /metrics on without a credential, for Prometheus "
                      "(on the API port it needs an admin token)");
+  server->add_option("--graphite", settings->graphite,
+                     "HOST:PORT of a Graphite (carbon, plaintext protocol) to push the metrics to");
+  server
+      ->add_option("--graphite-interval-seconds", settings->graphite_interval_seconds,
+                   "With --graphite: how often to push")
+      ->check(CLI::Range(1.0, 3600.0))
+      ->capture_default_str();
   server->add_option("--listen", settings->listen, "HOST:PORT to serve the API on")
       ->capture_default_str();
   server->add_option("--data", settings->data, "Directory for the database and work files")

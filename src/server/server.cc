@@ -14,6 +14,7 @@
 #include "api/report_routes.h"
 #include "api/token_routes.h"
 #include "auth/admin_token_file.h"
+#include "metrics/graphite.h"
 #include "puller/puller_agent.h"
 #include "scheduler/queues/insight_queues.h"
 #include "server/data_directory.h"
@@ -142,6 +143,7 @@ struct Server::Parts {
   std::unique_ptr<http::Server> http;
   http::Router metrics_router;  // --metrics-listen: /metrics alone, open
   std::unique_ptr<http::Server> metrics_http;
+  std::unique_ptr<metrics::GraphitePusher> graphite;
 
   std::unique_ptr<PoolKeeper> pool_keeper;
 
@@ -367,6 +369,10 @@ Result<void> Server::Parts::listen() {
   if (auto started = http->start(); !started)
     return fail(
         in("cannot listen on " + config.host + ":" + std::to_string(config.port), started.error()));
+  if (config.graphite) {
+    graphite = std::make_unique<metrics::GraphitePusher>(
+        metrics, config.graphite->first, config.graphite->second, config.graphite_interval);
+  }
   if (!config.metrics_listen) return {};
   const auto& [host, port] = *config.metrics_listen;
   if (auto added = api::add_metrics_route(metrics_router, metrics, http::Access::kOpen); !added)
@@ -455,6 +461,7 @@ void Server::Parts::stop() {
   if (long_polls) long_polls->stop();
   if (http) http->stop();
   if (metrics_http) metrics_http->stop();
+  graphite.reset();
   if (reclaimer.joinable()) reclaimer.join();
 }
 

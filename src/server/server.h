@@ -79,6 +79,10 @@ struct ServerConfig {
   // metrics_port() tells which): the scrapers' port. Without it /metrics is on the API port
   // only, for admins.
   std::optional<std::pair<std::string, std::uint16_t>> metrics_listen = {};
+  // Also push the metrics to Graphite at this host and port, every graphite_interval
+  // (metrics/graphite.h).
+  std::optional<std::pair<std::string, std::uint16_t>> graphite = {};
+  std::chrono::milliseconds graphite_interval{10'000};
   std::optional<EmbeddedPullerConfig> embedded_puller = {};
   // Borrowed; must outlive the server. Every part reads time from it: the services, the JWT
   // check, the long polls, the lease reclaimer, the embedded puller (its agent, executors and

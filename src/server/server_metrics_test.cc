@@ -3,7 +3,11 @@
 // server did.
 #include "server/server_metrics.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <sstream>
@@ -122,6 +126,60 @@ TEST_F(AgendaMetricsTest, SubmittedLeasedAndCompletedAreCounted) {
       1.0)
       << text;
   EXPECT_EQ(ServerMetricsTest::sample(text, "pop_reports_fenced_total"), 0.0) << text;
+}
+
+// --graphite: a listener on loopback receives the documented series, as Graphite's carbon
+// would.
+class GraphiteTest : public ServerFixture {
+ protected:
+  void configure(ServerConfig& config) override {
+    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ASSERT_GE(listener_, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    ASSERT_EQ(listen(listener_, 8), 0);
+    socklen_t size = sizeof address;
+    ASSERT_EQ(getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size), 0);
+    config.graphite = std::pair<std::string, std::uint16_t>{"127.0.0.1", ntohs(address.sin_port)};
+    config.graphite_interval = std::chrono::milliseconds(100);
+    config.embedded_puller.reset();
+  }
+  void TearDown() override {
+    ServerFixture::TearDown();
+    if (listener_ >= 0) close(listener_);
+  }
+  // One push, whole.
+  std::string receive_push() {
+    const int connection = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+    EXPECT_GE(connection, 0);
+    std::string received;
+    char buffer[65536];
+    for (ssize_t n; (n = read(connection, buffer, sizeof buffer)) > 0;) received.append(buffer, n);
+    close(connection);
+    return received;
+  }
+  int listener_ = -1;
+};
+
+TEST_F(GraphiteTest, TheDocumentedSeriesArePushed) {
+  ASSERT_EQ(call("GET", "/v1/agendas").status, 200);
+  // The first push may have gone before the request was answered.
+  std::string pushed = receive_push();
+  if (pushed.find("pop_http_requests_total;method=GET;route=/v1/agendas;status=200 1 ") ==
+      std::string::npos)
+    pushed = receive_push();
+  EXPECT_NE(pushed.find("pop_http_requests_total;method=GET;route=/v1/agendas;status=200 1 "),
+            std::string::npos)
+      << pushed;
+  EXPECT_NE(pushed.find("pop_queue_ready_agendas;pool=default;insight=default 0 "),
+            std::string::npos)
+      << pushed;
+  EXPECT_NE(pushed.find("pop_store_commits_total;outcome=committed;store=sqlite "),
+            std::string::npos)
+      << pushed;
+  EXPECT_NE(pushed.find("process_open_fds "), std::string::npos) << pushed;
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agenda/agenda.h"
 #include "scheduler/queues/insight.h"
 
 namespace pop::service {
