@@ -3,18 +3,6 @@
 namespace pop::store::postgres {
 namespace {
 
-Parameters progress_parameters(std::int64_t agenda_sequence, const EncodedProgress& progress) {
-  const ProgressRecord& record = *progress.record;
-  return {parameter(agenda_sequence),
-          std::string(processing_state_name(record.processing_state)),
-          record.state_message,
-          parameter(std::int64_t{record.attempts_completed}),
-          parameter(std::int64_t{record.maximum_attempts}),
-          parameter(to_millis(record.updated_time)),
-          parameter(record.percent_complete),
-          progress.document};
-}
-
 // Both counters are locked, in name order, whichever one is wanted: a batch inserting an
 // audited agenda takes both, and one taking them in the other order would deadlock with it.
 // The counter named by the SQL `name` is incremented; its new value is `next`'s one row.
@@ -44,6 +32,18 @@ Parameters audit_parameters(const AuditRecord& record, const std::string& detail
 
 }  // namespace
 
+Parameters progress_parameters(std::int64_t agenda_sequence, const EncodedProgress& progress) {
+  const ProgressRecord& record = *progress.record;
+  return {parameter(agenda_sequence),
+          std::string(processing_state_name(record.processing_state)),
+          record.state_message,
+          parameter(std::int64_t{record.attempts_completed}),
+          parameter(std::int64_t{record.maximum_attempts}),
+          parameter(to_millis(record.updated_time)),
+          parameter(record.percent_complete),
+          progress.document};
+}
+
 Result<std::int64_t> next_sequence(Connection& db, std::string_view name) {
   static const std::string sql = with_next_sequence("$1") + "SELECT value FROM next";
   auto counter = query(db, sql, {std::string(name)});
@@ -72,10 +72,11 @@ Result<void> notify(Connection& db, std::string_view channel, const std::string&
 void defer_progress(Connection& db, std::int64_t agenda_sequence, const EncodedProgress& progress) {
   if (progress.record->processing_state == ProcessingState::kWaiting) {
     // The insight is the agenda row's, read in the same statement.
-    db.defer(
-        "SELECT pg_notify($1, id || chr(10) || insight_id) FROM agendas "
-        "WHERE sequence = $2 AND octet_length(id) + octet_length(insight_id) < 7999",
-        {std::string(kWaitingChannel), parameter(agenda_sequence)});
+    static const std::string sql = "SELECT pg_notify($1, " + std::string(kWaitingPayloadSql) +
+                                   ") FROM agendas WHERE sequence = $2 AND " +
+                                   std::string(kWaitingPayloadFitsSql) + " <= $3::integer";
+    db.defer(sql, {std::string(kWaitingChannel), parameter(agenda_sequence),
+                   parameter(static_cast<std::int64_t>(kMaxNotificationPayload))});
   }
   db.defer(
       "UPDATE progress SET processing_state = $2, state_message = $3, "

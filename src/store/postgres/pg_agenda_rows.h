@@ -33,10 +33,19 @@ inline constexpr std::string_view kDocumentChannel = "pop_document_changed";
 // PostgreSQL refuses payloads of 8000 bytes and more, which would fail the write: a payload
 // that long is not sent, and its listeners' next resync finds what it would have told.
 inline constexpr std::size_t kMaxNotificationPayload = 7999;
+// kWaitingChannel's payload in SQL, over a row with the agenda's id and insight_id, and its
+// length, to compare with kMaxNotificationPayload.
+inline constexpr std::string_view kWaitingPayloadSql = "id || chr(10) || insight_id";
+inline constexpr std::string_view kWaitingPayloadFitsSql =
+    "octet_length(id) + 1 + octet_length(insight_id)";
 
 // Notifies the listeners of `channel` when the transaction commits (not at all otherwise);
 // a payload too long for PostgreSQL (8000 bytes) is not sent.
 Result<void> notify(Connection& db, std::string_view channel, const std::string& payload);
+
+// A progress row's columns as parameters $1 to $8: agenda_sequence, processing_state,
+// state_message, attempts_completed, maximum_attempts, updated_ms, percent_complete, document.
+Parameters progress_parameters(std::int64_t agenda_sequence, const EncodedProgress& progress);
 
 // Replaces the progress row of an existing agenda, and when it is waiting again notifies
 // kWaitingChannel, with the connection's next statement (Connection::defer).

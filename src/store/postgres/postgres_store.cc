@@ -55,45 +55,38 @@ Result<InsertedAgenda> insert_agenda_rows(Connection& db, const EncodedNewAgenda
   // One statement, one round trip: the agenda, its progress, its lease (epoch 0), its
   // idempotency key and the notification that it waits (unless too long for PostgreSQL:
   // then the listeners' resync finds it); nothing when the id exists.
-  const ProgressRecord& progress = *encoded.progress.record;
-  const std::string payload = agenda.id + '\n' + agenda.insight_id;
-  auto inserted = query(
-      db,
+  Parameters parameters{parameter(*sequence),
+                        agenda.id,
+                        agenda.customer_id,
+                        agenda.resource_pool_id,
+                        agenda.insight_id,
+                        agenda.link_id,
+                        parameter(std::int64_t{agenda.priority}),
+                        parameter(to_millis(agenda.added_time)),
+                        parameter(to_millis(agenda.updated_time)),
+                        agenda.title,
+                        encoded.document};
+  for (auto& value : progress_parameters(*sequence, encoded.progress))  // $12 to $19
+    parameters.push_back(std::move(value));
+  parameters.push_back(request.idempotency_key);
+  parameters.push_back(std::string(kWaitingChannel));
+  parameters.push_back(parameter(static_cast<std::int64_t>(kMaxNotificationPayload)));
+  static const std::string kInsert =
       "WITH a AS (INSERT INTO agendas (sequence, id, customer_id, resource_pool_id, insight_id, "
       "link_id, priority, added_ms, updated_ms, title, document) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING "
-      "RETURNING sequence), "
+      "RETURNING sequence, id, insight_id), "
       "p AS (INSERT INTO progress (agenda_sequence, processing_state, state_message, "
       "attempts_completed, maximum_attempts, updated_ms, percent_complete, document) "
-      "SELECT sequence, $12, $13, $14::integer, $15::integer, $16::bigint, $17::float8, $18 "
+      "SELECT $12::bigint, $13, $14, $15::integer, $16::integer, $17::bigint, $18::float8, $19 "
       "FROM a), "
       "l AS (INSERT INTO leases (agenda_sequence, epoch) SELECT sequence, 0 FROM a), "
       "k AS (INSERT INTO idempotency_keys (customer_id, key, agenda_sequence) "
-      "SELECT $3, $19, sequence FROM a WHERE $19 <> ''), "
-      "n AS (SELECT pg_notify($20, $21) FROM a WHERE $21::text IS NOT NULL) "
-      "SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM n)",
-      {parameter(*sequence),
-       agenda.id,
-       agenda.customer_id,
-       agenda.resource_pool_id,
-       agenda.insight_id,
-       agenda.link_id,
-       parameter(std::int64_t{agenda.priority}),
-       parameter(to_millis(agenda.added_time)),
-       parameter(to_millis(agenda.updated_time)),
-       agenda.title,
-       encoded.document,
-       std::string(processing_state_name(progress.processing_state)),
-       progress.state_message,
-       parameter(std::int64_t{progress.attempts_completed}),
-       parameter(std::int64_t{progress.maximum_attempts}),
-       parameter(to_millis(progress.updated_time)),
-       parameter(progress.percent_complete),
-       encoded.progress.document,
-       request.idempotency_key,
-       std::string(kWaitingChannel),
-       payload.size() <= kMaxNotificationPayload ? std::optional<std::string>(payload)
-                                                 : std::nullopt});
+      "SELECT $3, $20, sequence FROM a WHERE $20 <> ''), "
+      "n AS (SELECT pg_notify($21, " +
+      std::string(kWaitingPayloadSql) + ") FROM a WHERE " + std::string(kWaitingPayloadFitsSql) +
+      " <= $22::integer) SELECT (SELECT count(*) FROM a), (SELECT count(*) FROM n)";
+  auto inserted = query(db, kInsert, parameters);
   if (!inserted) return fail(std::move(inserted.error()));
   if (!*inserted->step() || inserted->column_int64(0) == 0) {
     return fail(ErrorCode::kConflict, "an agenda with id " + agenda.id + " already exists");

@@ -15,6 +15,7 @@
 
 #include "store/conformance/store_conformance.h"
 #include "testing/postgres_cluster.h"
+#include "testing/subprocess.h"
 
 namespace pop::store::postgres {
 
@@ -201,6 +202,33 @@ TEST_F(PostgresStoreTest, ATakeoverMovesThePoolFenceAndTheFormerOwnerHandsOutNot
   auto again = a.claim("pool-1", "a", "http://a", 0, minute);
   ASSERT_TRUE(ok(again));
   EXPECT_GT(again->fence, taken->fence);
+}
+
+// The waiting notification names the agenda and its insight; PostgreSQL refuses a payload of
+// 8000 bytes or more, which must cost the notification (the listeners' resync finds the
+// agenda), never the write. 7999 bytes are sent.
+TEST_F(PostgresStoreTest, ANotificationTooLongForPostgresIsLeftOutAndTheWriteStands) {
+  auto store = open();
+  ASSERT_TRUE(store);
+  auto listener = ::pop::postgres::Connection::open(cluster_.uri());
+  ASSERT_TRUE(listener.has_value()) << listener.error().message;
+  ASSERT_TRUE(listener->execute("LISTEN pop_agenda_waiting"));
+  const std::string insight = new_agenda("x").agenda.insight_id;
+  // Payload "<id>\n<insight>": one byte under PostgreSQL's limit, and at it.
+  const std::string fits(7999 - 1 - insight.size(), 'f');
+  const std::string too_long(8000 - 1 - insight.size(), 't');
+  for (const std::string& id : {fits, too_long}) {
+    ASSERT_TRUE(ok(store->insert_agenda(new_agenda(id)))) << id.size();
+    // Waiting again: the same notification from the progress write.
+    ASSERT_TRUE(ok(store->update_progress(conformance::progress_of(id), std::nullopt)));
+  }
+  std::vector<std::string> heard;
+  ASSERT_TRUE(pop::testing::eventually([&] {
+    listener->consume_input();
+    while (auto notification = listener->next_notification()) heard.push_back(notification->second);
+    return heard.size() >= 2;
+  }));
+  EXPECT_EQ(heard, (std::vector<std::string>{fits + "\n" + insight, fits + "\n" + insight}));
 }
 
 TEST_F(PostgresStoreTest, ReadsAndWritesGoOnAfterPostgresRestarts) {
