@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 
 namespace pop::metrics {
@@ -46,6 +47,11 @@ std::string graphite_lines(const Families& families, std::int64_t unix_seconds) 
   std::string out;
   for (const prometheus::MetricFamily& family : families) {
     for (const prometheus::ClientMetric& metric : family.metric) {
+      auto totals = [&](double sum, std::uint64_t count) {
+        line(out, family.name + "_sum", metric.label, nullptr, sum, unix_seconds);
+        line(out, family.name + "_count", metric.label, nullptr, static_cast<double>(count),
+             unix_seconds);
+      };
       switch (family.type) {
         case prometheus::MetricType::Counter:
           line(out, family.name, metric.label, nullptr, metric.counter.value, unix_seconds);
@@ -59,16 +65,10 @@ std::string graphite_lines(const Families& families, std::int64_t unix_seconds) 
             line(out, family.name + "_bucket", metric.label, &le,
                  static_cast<double>(bucket.cumulative_count), unix_seconds);
           }
-          line(out, family.name + "_sum", metric.label, nullptr, metric.histogram.sample_sum,
-               unix_seconds);
-          line(out, family.name + "_count", metric.label, nullptr,
-               static_cast<double>(metric.histogram.sample_count), unix_seconds);
+          totals(metric.histogram.sample_sum, metric.histogram.sample_count);
           break;
         case prometheus::MetricType::Summary:
-          line(out, family.name + "_sum", metric.label, nullptr, metric.summary.sample_sum,
-               unix_seconds);
-          line(out, family.name + "_count", metric.label, nullptr,
-               static_cast<double>(metric.summary.sample_count), unix_seconds);
+          totals(metric.summary.sample_sum, metric.summary.sample_count);
           break;
         case prometheus::MetricType::Untyped:
           line(out, family.name, metric.label, nullptr, metric.untyped.value, unix_seconds);
@@ -80,11 +80,13 @@ std::string graphite_lines(const Families& families, std::int64_t unix_seconds) 
 }
 
 GraphitePusher::GraphitePusher(const MetricsRegistry& registry, std::string host,
-                               std::uint16_t port, std::chrono::milliseconds interval)
+                               std::uint16_t port, std::chrono::milliseconds interval,
+                               Logger& logger)
     : registry_(registry),
       host_(std::move(host)),
       port_(port),
       interval_(interval),
+      logger_(logger),
       thread_([this] { run(); }) {}
 
 GraphitePusher::~GraphitePusher() {
@@ -97,15 +99,27 @@ GraphitePusher::~GraphitePusher() {
 }
 
 void GraphitePusher::run() {
+  const std::string where = host_ + ":" + std::to_string(port_);
+  bool working = true;  // as far as anyone was told
   std::unique_lock lock(mutex_);
   while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
     lock.unlock();
-    (push_once() ? pushed_ : failed_).fetch_add(1);
+    const std::string failure = push_once();
+    (failure.empty() ? pushed_ : failed_).fetch_add(1);
+    if (failure.empty() != working) {
+      working = failure.empty();
+      if (working) {
+        logger_.info("pushing the metrics to Graphite again", {{"graphite", where}});
+      } else {
+        logger_.warning("cannot push the metrics to Graphite; trying again at every interval",
+                        {{"graphite", where}, {"error", failure}});
+      }
+    }
     lock.lock();
   }
 }
 
-bool GraphitePusher::push_once() {
+std::string GraphitePusher::push_once() {
   const auto now = std::chrono::system_clock::now().time_since_epoch();
   const std::string text = graphite_lines(
       registry_.collect(), std::chrono::duration_cast<std::chrono::seconds>(now).count());
@@ -113,44 +127,50 @@ bool GraphitePusher::push_once() {
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* found = nullptr;
-  if (getaddrinfo(host_.c_str(), std::to_string(port_).c_str(), &hints, &found) != 0) return false;
+  if (const int error = getaddrinfo(host_.c_str(), std::to_string(port_).c_str(), &hints, &found);
+      error != 0)
+    return "cannot resolve " + host_ + ": " + gai_strerror(error);
   std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> addresses(found, &freeaddrinfo);
+  int error = 0;
   for (const addrinfo* address = found; address != nullptr; address = address->ai_next) {
-    if (send_all(*address, text)) return true;
+    error = send_all(*address, text);
+    if (error == 0) return {};
   }
-  return false;
+  return std::string("cannot connect or send: ") + std::strerror(error);
 }
 
-bool GraphitePusher::send_all(const addrinfo& address, const std::string& text) const {
+int GraphitePusher::send_all(const addrinfo& address, const std::string& text) const {
   // Non-blocking, every wait bounded by the interval (at most 5 s): a Graphite that does not
   // answer delays the next push, never the server's stop.
   const int timeout_ms = static_cast<int>(
       std::min<std::chrono::milliseconds>(interval_, std::chrono::seconds(5)).count());
   const int fd = socket(address.ai_family, address.ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
                         address.ai_protocol);
-  if (fd < 0) return false;
-  auto writable = [&] {
+  if (fd < 0) return errno;
+  // 0 once the socket takes more, else why not (ETIMEDOUT when it did not in time).
+  auto writable = [&]() -> int {
     pollfd waiting{fd, POLLOUT, 0};
-    return poll(&waiting, 1, timeout_ms) == 1 && (waiting.revents & POLLOUT) != 0;
+    const int ready = poll(&waiting, 1, timeout_ms);
+    if (ready < 0) return errno;
+    return ready == 1 ? 0 : ETIMEDOUT;
   };
-  bool sent = connect(fd, address.ai_addr, address.ai_addrlen) == 0;
-  if (!sent && errno == EINPROGRESS && writable()) {
-    int error = 0;
+  int error = connect(fd, address.ai_addr, address.ai_addrlen) == 0 ? 0 : errno;
+  if (error == EINPROGRESS) {
+    error = writable();
     socklen_t size = sizeof error;
-    sent = getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) == 0 && error == 0;
+    if (error == 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size) != 0) error = errno;
   }
-  for (std::size_t offset = 0; sent && offset < text.size();) {
+  for (std::size_t offset = 0; error == 0 && offset < text.size();) {
     const ssize_t wrote = send(fd, text.data() + offset, text.size() - offset, MSG_NOSIGNAL);
     if (wrote > 0) {
       offset += static_cast<std::size_t>(wrote);
-    } else if (wrote < 0 && errno == EAGAIN) {
-      sent = writable();
     } else {
-      sent = false;
+      error = wrote < 0 ? errno : EPIPE;
+      if (error == EAGAIN) error = writable();
     }
   }
   close(fd);
-  return sent;
+  return error;
 }
 
 }  // namespace pop::metrics

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "metrics/metrics_registry.h"
+#include "util/logger.h"
 
 struct addrinfo;
 
@@ -25,11 +26,13 @@ std::string graphite_lines(const Families& families, std::int64_t unix_seconds);
 
 // Pushes `registry`'s collection to HOST:PORT every `interval`, over a new TCP connection
 // each time (Graphite's carbon accepts that), from a thread of its own; a push that fails is
-// skipped, the next one tries again. Stops (and joins) when destroyed.
+// skipped, the next one tries again. `logger` hears when pushes start failing (with why) and
+// when they work again, once each. Stops (and joins) when destroyed.
 class GraphitePusher {
  public:
+  // Borrows `registry` and `logger`, which must outlive it.
   GraphitePusher(const MetricsRegistry& registry, std::string host, std::uint16_t port,
-                 std::chrono::milliseconds interval);
+                 std::chrono::milliseconds interval, Logger& logger);
   ~GraphitePusher();
   GraphitePusher(const GraphitePusher&) = delete;
   GraphitePusher& operator=(const GraphitePusher&) = delete;
@@ -40,13 +43,16 @@ class GraphitePusher {
 
  private:
   void run();
-  bool push_once();
-  bool send_all(const addrinfo& address, const std::string& text) const;
+  // Empty when pushed, else why not.
+  std::string push_once();
+  // 0 when `text` was sent whole, else the errno of what failed.
+  int send_all(const addrinfo& address, const std::string& text) const;
 
   const MetricsRegistry& registry_;
   const std::string host_;
   const std::uint16_t port_;
   const std::chrono::milliseconds interval_;
+  Logger& logger_;
   std::atomic<std::uint64_t> pushed_{0};
   std::atomic<std::uint64_t> failed_{0};
   std::mutex mutex_;

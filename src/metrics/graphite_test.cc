@@ -1,15 +1,15 @@
 #include "metrics/graphite.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <prometheus/counter.h>
 #include <prometheus/histogram.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <string>
+
+#include "testing/captured_log.h"
+#include "testing/loopback_socket.h"
+#include "testing/subprocess.h"
 
 namespace pop::metrics {
 namespace {
@@ -47,16 +47,7 @@ TEST(GraphiteLines, CountersGaugesAndHistogramsWithTheirLabelsAsTags) {
 
 // A listener on loopback receives the pushes, each on a connection of its own.
 TEST(GraphitePusher, PushesTheCollectionToAListenerAtItsInterval) {
-  const int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  ASSERT_GE(listener, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ASSERT_EQ(listen(listener, 8), 0);
-  socklen_t size = sizeof address;
-  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &size), 0);
-
+  pop::testing::LoopbackListener listener;
   MetricsRegistry registry;
   prometheus::BuildCounter()
       .Name("pop_pushed_total")
@@ -66,18 +57,14 @@ TEST(GraphitePusher, PushesTheCollectionToAListenerAtItsInterval) {
       .Increment();
   std::string received;
   {
-    GraphitePusher pusher(registry, "127.0.0.1", ntohs(address.sin_port),
-                          std::chrono::milliseconds(50));
+    GraphitePusher pusher(registry, "127.0.0.1", listener.port(), std::chrono::milliseconds(50),
+                          null_logger());
     for (int push = 0; push < 2; ++push) {
-      const int connection = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-      ASSERT_GE(connection, 0);
-      char buffer[4096];
-      for (ssize_t n; (n = read(connection, buffer, sizeof buffer)) > 0;)
-        received.append(buffer, n);
-      close(connection);
+      auto pushed = listener.receive();
+      ASSERT_TRUE(pushed.has_value());
+      received += *pushed;
     }
   }
-  close(listener);
   std::size_t lines = 0;
   for (auto at = received.find("pop_pushed_total 1 "); at != std::string::npos;
        at = received.find("pop_pushed_total 1 ", at + 1))
@@ -85,20 +72,34 @@ TEST(GraphitePusher, PushesTheCollectionToAListenerAtItsInterval) {
   EXPECT_EQ(lines, 2u) << received;
 }
 
-TEST(GraphitePusher, AnUnreachableGraphiteIsCountedAndStopsAtOnce) {
+// An unreachable Graphite: counted, said once with why (not at every interval), and its
+// return said once too; the pusher stops at once all the while.
+TEST(GraphitePusher, AnUnreachableGraphiteIsToldOnceAndItsReturnToo) {
   MetricsRegistry registry;
-  const auto started = std::chrono::steady_clock::now();
-  std::uint64_t failed = 0;
+  pop::testing::CapturedLog log;
+  std::uint16_t port = 0;
   {
-    // Port 1 on loopback: refused at once.
-    GraphitePusher pusher(registry, "127.0.0.1", 1, std::chrono::milliseconds(20));
-    while (pusher.failed() == 0 &&
-           std::chrono::steady_clock::now() - started < std::chrono::seconds(5))
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    failed = pusher.failed();
+    pop::testing::LoopbackListener closed;  // a port nobody listens on once it goes
+    port = closed.port();
   }
-  EXPECT_GE(failed, 1u);
+  const auto started = std::chrono::steady_clock::now();
+  {
+    GraphitePusher pusher(registry, "127.0.0.1", port, std::chrono::milliseconds(20), log);
+    ASSERT_TRUE(pop::testing::eventually([&] { return pusher.failed() >= 3; }));
+    pop::testing::LoopbackListener back(port);
+    ASSERT_TRUE(back.receive().has_value());
+    ASSERT_TRUE(pop::testing::eventually(
+        [&] { return !log.with_message("pushing the metrics to Graphite again").empty(); }));
+    ASSERT_TRUE(back.receive().has_value());
+  }
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_EQ(log.with_message("pushing the metrics to Graphite again").size(), 1u);
+  const auto warnings =
+      log.with_message("cannot push the metrics to Graphite; trying again at every interval");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].fields.at("graphite"), "127.0.0.1:" + std::to_string(port));
+  EXPECT_NE(warnings[0].fields.at("error").find("Connection refused"), std::string::npos)
+      << warnings[0].fields.at("error");
 }
 
 }  // namespace

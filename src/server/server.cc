@@ -370,8 +370,9 @@ Result<void> Server::Parts::listen() {
     return fail(
         in("cannot listen on " + config.host + ":" + std::to_string(config.port), started.error()));
   if (config.graphite) {
-    graphite = std::make_unique<metrics::GraphitePusher>(
-        metrics, config.graphite->first, config.graphite->second, config.graphite_interval);
+    graphite = std::make_unique<metrics::GraphitePusher>(metrics, config.graphite->first,
+                                                         config.graphite->second,
+                                                         config.graphite_interval, *config.logger);
   }
   if (!config.metrics_listen) return {};
   const auto& [host, port] = *config.metrics_listen;

@@ -3,17 +3,14 @@
 // server did.
 #include "server/server_metrics.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <sstream>
 
 #include "server/server_fixture.h"
 #include "testing/api_client.h"
+#include "testing/loopback_socket.h"
 #include "testing/subprocess.h"
 
 namespace pop::server {
@@ -133,34 +130,13 @@ TEST_F(AgendaMetricsTest, SubmittedLeasedAndCompletedAreCounted) {
 class GraphiteTest : public ServerFixture {
  protected:
   void configure(ServerConfig& config) override {
-    listener_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ASSERT_GE(listener_, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    ASSERT_EQ(listen(listener_, 8), 0);
-    socklen_t size = sizeof address;
-    ASSERT_EQ(getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &size), 0);
-    config.graphite = std::pair<std::string, std::uint16_t>{"127.0.0.1", ntohs(address.sin_port)};
+    config.graphite = std::pair<std::string, std::uint16_t>{"127.0.0.1", graphite_.port()};
     config.graphite_interval = std::chrono::milliseconds(100);
     config.embedded_puller.reset();
   }
-  void TearDown() override {
-    ServerFixture::TearDown();
-    if (listener_ >= 0) close(listener_);
-  }
-  // One push, whole.
-  std::string receive_push() {
-    const int connection = accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-    EXPECT_GE(connection, 0);
-    std::string received;
-    char buffer[65536];
-    for (ssize_t n; (n = read(connection, buffer, sizeof buffer)) > 0;) received.append(buffer, n);
-    close(connection);
-    return received;
-  }
-  int listener_ = -1;
+  std::string receive_push() { return graphite_.receive().value_or(""); }
+
+  pop::testing::LoopbackListener graphite_;
 };
 
 TEST_F(GraphiteTest, TheDocumentedSeriesArePushed) {
