@@ -13,7 +13,7 @@
 #include "cli/commands.h"
 #include "cli/error_output.h"
 #include "cli/host_port.h"
-#include "cli/log_format_flag.h"
+#include "cli/log_flags.h"
 #include "cli/metrics_flags.h"
 #include "cli/runner_choice.h"
 #include "cli/signal_watcher.h"
@@ -67,6 +67,7 @@ struct ServerSettings {
   std::string listen = "127.0.0.1:8080";
   MetricsFlags metrics;
   std::size_t metrics_customer_labels = 0;
+  bool access_log = false;
   std::string data = "./pop-data";
   std::string store;  // empty: SQLite in `data`
   std::string store_password_file;
@@ -87,7 +88,7 @@ struct ServerSettings {
   std::size_t max_connections = 0;        // 0: as many as the descriptor limit allows
   std::size_t max_connections_per_address = http::ServerOptions{}.max_connections_per_address;
   api::LongPollLimits long_polls;
-  LogFormat log_format = LogFormat::kText;
+  LogSettings log;
 };
 
 int fail_server_start(const std::string& what, const Error& error) {
@@ -123,6 +124,7 @@ Result<server::ServerConfig> server_config(const ServerSettings& settings,
   if (!metrics_export) return fail(metrics_export.error());
   config.metrics_export = std::move(*metrics_export);
   config.metrics_customer_labels = settings.metrics_customer_labels;
+  config.access_log = settings.access_log;
   auto body_memory = memory_bytes_from(settings.max_body_memory);
   if (!body_memory)
     return fail(ErrorCode::kInvalidArgument, "--max-body-memory: " + body_memory.error().message);
@@ -202,7 +204,7 @@ int serve(const ServerSettings& settings) {
   // not kill the server. Handlers start with the default again (runner/local/child_process.cc).
   std::signal(SIGXFSZ, SIG_IGN);
 
-  StreamLogger logger("pop server", settings.log_format);
+  StreamLogger logger("pop server", settings.log.format, settings.log.level);
   auto config = server_config(settings, open_file_limit);
   if (!config) return fail_server_start("invalid option", config.error());
   // Handlers posting to the HTTPS report URL trust the server's own certificate (curl takes
@@ -346,7 +348,10 @@ Command add_server_command(CLI::App& app) {
                    "Memory for request bodies being read, across all connections (e.g. 256Mi; "
                    "at least the largest body a route accepts); a body past it is answered 503")
       ->capture_default_str();
-  add_log_format_flag(*server, settings->log_format);
+  add_log_flags(*server, settings->log);
+  server->add_flag("--access-log", settings->access_log,
+                   "Log every answered request: method, path, route, status, seconds, client "
+                   "address, correlation id");
   server->add_option("--max-connections", settings->max_connections,
                      "Client connections held at once (default: 10000, or fewer when the "
                      "descriptor limit leaves room for fewer)");

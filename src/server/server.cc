@@ -16,6 +16,7 @@
 #include "auth/admin_token_file.h"
 #include "puller/puller_agent.h"
 #include "scheduler/queues/insight_queues.h"
+#include "server/access_log.h"
 #include "server/data_directory.h"
 #include "server/descriptor_reserve.h"
 #include "server/local_work_source.h"
@@ -364,6 +365,14 @@ Result<void> Server::Parts::listen() {
   if (!options) return fail(in("invalid option", options.error()));
   options->logger = config.logger;
   options->on_response = server_metrics->response_observer();
+  if (config.access_log) {
+    options->on_response = [metered = std::move(options->on_response),
+                            logged =
+                                access_log(*config.logger)](const http::ResponseRecord& record) {
+      metered(record);
+      logged(record);
+    };
+  }
   http = std::make_unique<http::Server>(std::move(*options), router.to_admitter());
   if (auto started = http->start(); !started)
     return fail(

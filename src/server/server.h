@@ -83,6 +83,8 @@ struct ServerConfig {
   // Customers whose agendas get metric series of their own (the first ones seen; the rest
   // share customer="other"); 0: no per-customer series (service/agendas/agenda_metrics.h).
   std::size_t metrics_customer_labels = 0;
+  // Log every answered request (server/access_log.h).
+  bool access_log = false;
   std::optional<EmbeddedPullerConfig> embedded_puller = {};
   // Borrowed; must outlive the server. Every part reads time from it: the services, the JWT
   // check, the long polls, the lease reclaimer, the embedded puller (its agent, executors and
