@@ -288,7 +288,7 @@ Result<void> Server::Parts::build_routes() {
     if (auto alive = polls.lock()) alive->wake(pool_id, insight_id);
   });
   router.set_gate(api::authentication_gate(authenticators, *config.clock));
-  server_metrics = std::make_unique<ServerMetrics>(metrics, *queues, *config.clock);
+  server_metrics = std::make_unique<ServerMetrics>(metrics, *queues, *store, *config.clock);
   agenda_routes = std::make_unique<api::AgendaRoutes>(*agenda_access, long_polls);
   config_routes =
       std::make_unique<api::ConfigRoutes>(*config_access, *config_service, *agenda_access);

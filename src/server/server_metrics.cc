@@ -47,10 +47,22 @@ metrics::Families queue_families(const scheduler::InsightQueues& queues, const C
                               admitted)};
 }
 
+// Read from the store at the scrape; a store that cannot answer leaves the gauge out rather
+// than report a false 0.
+metrics::Families lease_families(store::Store& store) {
+  auto held = store.count_held_leases();
+  if (!held) return {};
+  return {metrics::gauge_family("pop_leases_active",
+                                "Leases held by pullers now, as the store has them (every "
+                                "server sharing the store reports the same total).",
+                                {{{}, static_cast<double>(*held)}})};
+}
+
 }  // namespace
 
 ServerMetrics::ServerMetrics(metrics::MetricsRegistry& registry,
-                             const scheduler::InsightQueues& queues, const Clock& clock)
+                             const scheduler::InsightQueues& queues, store::Store& store,
+                             const Clock& clock)
     : requests_(prometheus::BuildCounter()
                     .Name("pop_http_requests_total")
                     .Help("HTTP requests answered, by method, route pattern and status.")
@@ -61,6 +73,7 @@ ServerMetrics::ServerMetrics(metrics::MetricsRegistry& registry,
                          "method and route pattern (a long poll's includes its wait).")
                    .Register(registry.families())),
       queues_(registry.add_collector([&queues, &clock] { return queue_families(queues, clock); })),
+      leases_(registry.add_collector([&store] { return lease_families(store); })),
       process_(registry.add_collector([] { return metrics::process_metrics(); })) {}
 
 http::ResponseObserver ServerMetrics::response_observer() {

@@ -85,6 +85,7 @@ TEST_F(ServerMetricsTest, OpenOnTheMetricsPortAdminsOnlyOnTheApiPort) {
       1.0)
       << text;
   EXPECT_GE(sample(text, R"(pop_store_writes_per_commit_count{store="sqlite"})").value_or(0), 1.0);
+  EXPECT_EQ(sample(text, "pop_leases_active"), 0.0) << text;  // no puller took it
   EXPECT_GE(sample(text, "process_open_fds").value_or(0), 3.0);
   EXPECT_GE(sample(text, "process_threads").value_or(0), 2.0);
 

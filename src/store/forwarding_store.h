@@ -58,6 +58,7 @@ class ForwardingStore : public Store {
   Result<std::vector<LeaseRecord>> list_expired_leases(WallTime now, std::size_t limit) override {
     return target_.list_expired_leases(now, limit);
   }
+  Result<std::int64_t> count_held_leases() override { return target_.count_held_leases(); }
   Result<void> reclaim_lease(std::string_view agenda_id, std::uint64_t epoch, WallTime now,
                              const std::optional<ProgressRecord>& requeue_progress) override {
     return target_.reclaim_lease(agenda_id, epoch, now, requeue_progress);

@@ -159,6 +159,9 @@ class Store {
 
   // Held leases that expire at or before `now`, earliest expiry first, at most `limit`.
   virtual Result<std::vector<LeaseRecord>> list_expired_leases(WallTime now, std::size_t limit) = 0;
+  // How many leases are held (expired ones not yet taken back included), by every server
+  // sharing the store. For metrics: read at a scrape, not on a request's path.
+  virtual Result<std::int64_t> count_held_leases() = 0;
 
   // Takes back an expired lease so the agenda can be queued again: the lease held with
   // `epoch` is ended and `requeue_progress` written when set, in one transaction.

@@ -223,6 +223,25 @@ TYPED_TEST_P(LeaseConformance, ListExpiredLeasesAtNow) {
   EXPECT_EQ(ids(100, 10), V{"j2"});
 }
 
+TYPED_TEST_P(LeaseConformance, CountsTheLeasesHeld) {
+  for (const char* id : {"j1", "j2", "j3"}) insert(this->store(), new_agenda(id));
+  const auto held = [&] {
+    auto counted = this->store().count_held_leases();
+    EXPECT_TRUE(ok(counted));
+    return counted ? *counted : -1;
+  };
+  EXPECT_EQ(held(), 0);
+  ASSERT_TRUE(ok(this->store().acquire_lease({"j1", "p1", 0, at(0), at(300), std::nullopt})));
+  ASSERT_TRUE(ok(this->store().acquire_lease({"j2", "p2", 0, at(0), at(100), std::nullopt})));
+  EXPECT_EQ(held(), 2);
+  ASSERT_TRUE(ok(this->store().release_lease("j1", 1, std::nullopt)));
+  EXPECT_EQ(held(), 1);
+  // Expired but not taken back: still held.
+  EXPECT_EQ(held(), 1);
+  ASSERT_TRUE(ok(this->store().reclaim_lease("j2", 1, at(200), std::nullopt)));
+  EXPECT_EQ(held(), 0);
+}
+
 TYPED_TEST_P(LeaseConformance, ReclaimTakesBackAnExpiredLeaseAndRequeues) {
   ASSERT_TRUE(ok(this->store().acquire_lease(this->acquisition("a", 0, 0, 1000))));
   ProgressRecord requeued = progress_of("job", ProcessingState::kWaiting, "requeued", 1, at(2000));
@@ -360,7 +379,7 @@ REGISTER_TYPED_TEST_SUITE_P(
     HeldLeaseCanOnlyBeTakenOverOnceExpired, AcquireWritesProgressInTheSameTransaction,
     FencedUpdateAppliesWithTheCurrentEpoch, OldEpochUpdateAfterReacquireIsConflictAndChangesNothing,
     RenewMovesExpiryOnlyWithTheCurrentEpoch, RenewWithProgressWritesBothOrNeither,
-    ReleaseEndsTheLeaseAndFencesTheHolder, ListExpiredLeasesAtNow,
+    ReleaseEndsTheLeaseAndFencesTheHolder, ListExpiredLeasesAtNow, CountsTheLeasesHeld,
     ReclaimTakesBackAnExpiredLeaseAndRequeues, RenewedLeaseCannotBeReclaimed,
     RacingAcquiresHaveExactlyOneWinner, RevokeEndsAHeldLeaseAndFencesItsHolder,
     RevokeFencesAnAcquireThatReadTheEpochBefore, AcquireManySucceedsOrFailsPerRequest,

@@ -79,6 +79,16 @@ Result<std::uint64_t> PostgresStore::revoke_lease(std::string_view agenda_id,
   return lease_writes::revoke_lease<LeaseRows>(*writer_, agenda_id, expected_epoch, progress);
 }
 
+Result<std::int64_t> PostgresStore::count_held_leases() {
+  return read([&](Connection& db) -> Result<std::int64_t> {
+    // "holder IS NOT NULL" matches the partial index leases_by_expiry.
+    auto rows = query(db, "SELECT count(*) FROM leases WHERE holder IS NOT NULL", {});
+    if (!rows) return fail(std::move(rows.error()));
+    if (!*rows->step()) return fail(ErrorCode::kInternal, "count(*) returned no row");
+    return rows->column_int64(0);
+  });
+}
+
 Result<std::vector<LeaseRecord>> PostgresStore::list_expired_leases(WallTime now,
                                                                     std::size_t limit) {
   return read([&](Connection& db) -> Result<std::vector<LeaseRecord>> {

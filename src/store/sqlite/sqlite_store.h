@@ -78,6 +78,7 @@ class SqliteStore final : public Store {
   Result<void> release_lease(std::string_view agenda_id, std::uint64_t epoch,
                              const std::optional<ProgressRecord>& final_progress) override;
   Result<std::vector<LeaseRecord>> list_expired_leases(WallTime now, std::size_t limit) override;
+  Result<std::int64_t> count_held_leases() override;
   std::vector<Result<std::uint64_t>> acquire_leases(
       const std::vector<LeaseAcquisition>& requests) override;
   Result<std::uint64_t> revoke_lease(std::string_view agenda_id, std::uint64_t expected_epoch,

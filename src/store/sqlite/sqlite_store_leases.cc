@@ -68,6 +68,16 @@ Result<std::uint64_t> SqliteStore::revoke_lease(std::string_view agenda_id,
   return lease_writes::revoke_lease<LeaseRows>(*writer_, agenda_id, expected_epoch, progress);
 }
 
+Result<std::int64_t> SqliteStore::count_held_leases() {
+  auto db = readers_->acquire();
+  // "holder IS NOT NULL" matches the partial index leases_by_expiry: counted from it.
+  auto statement = db->prepare("SELECT count(*) FROM leases WHERE holder IS NOT NULL");
+  if (!statement) return fail(std::move(statement.error()));
+  auto row = (*statement)->step();
+  if (!row) return fail(std::move(row.error()));
+  return (*statement)->column_int64(0);
+}
+
 Result<std::vector<LeaseRecord>> SqliteStore::list_expired_leases(WallTime now, std::size_t limit) {
   auto db = readers_->acquire();
   // "holder IS NOT NULL" matches the partial index leases_by_expiry.
