@@ -218,6 +218,29 @@ TEST_F(BoundedEventStreamE2eTest, StreamsBeyondTheBoundsAreRefusedWithTheReason)
   }));
 }
 
+class AgingEventStreamE2eTest : public EventStreamE2eTest {
+ protected:
+  void configure(server::ServerConfig& config) override {
+    config.event_streams.keep_alive = std::chrono::milliseconds(20);
+    config.event_streams.max_age = std::chrono::milliseconds(50);
+  }
+};
+
+TEST_F(AgingEventStreamE2eTest, AnOldStreamIsEndedAndItsTokenCheckedAgainOnReconnect) {
+  const std::string token = member_token("cust-a");
+  EventStreamReader reader(client(token), "/v1/events");
+  ASSERT_TRUE(reader.wait_open());
+  EXPECT_TRUE(reader.wait_ended());
+  const Json tokens = Json::parse(call("GET", "/v1/tokens").body);
+  for (const Json& issued : tokens.value("items", Json::array())) {
+    if (issued.value("role", "") == "member")
+      call("DELETE", "/v1/tokens/" + issued.value("id", ""));
+  }
+  EventStreamReader again(client(token), "/v1/events", reader.last_id());
+  ASSERT_TRUE(again.wait_ended());
+  EXPECT_EQ(again.status(), 401);
+}
+
 TEST_F(EventStreamE2eTest, StoppingTheServerEndsEveryStreamPromptly) {
   EventStreamReader reader(client(), "/v1/events");
   ASSERT_TRUE(reader.wait_open());

@@ -29,6 +29,7 @@ struct EventStreams::Stream {
   service::EventFilter filter;
   http::Responder responder;
   std::uint64_t position = 0;      // the last event read; the dispatcher's alone once registered
+  Clock::SteadyTime opened_at;     // the reconnect it owes once max_age has passed
   std::atomic<bool> ready{false};  // its response started: it may be fed
   std::atomic<bool> closed{false};
 };
@@ -45,6 +46,7 @@ EventStreams::~EventStreams() { stop(); }
 Result<void> EventStreams::open(Request request, http::Responder responder) {
   auto stream =
       std::make_shared<Stream>(std::move(request.caller), std::move(request.filter), responder);
+  stream->opened_at = clock_.steady_now();
   // Without the streams' lock: the journal calls its listener, which takes that lock, under
   // its own. Every event after the position stays readable, or reads as a gap (a reset).
   std::string opening = std::string("retry: ") + kRetryMilliseconds + "\n";
@@ -113,6 +115,10 @@ void EventStreams::wake() {
 bool EventStreams::feed(Stream& stream, bool keep_alive_due) {
   if (stream.closed) return false;
   if (!stream.ready) return true;
+  if (keep_alive_due && clock_.steady_now() - stream.opened_at >= limits_.max_age) {
+    stream.responder.end();
+    return false;
+  }
   std::string chunk;
   bool behind = true;
   while (behind && chunk.size() < kChunkBytes) {

@@ -45,6 +45,10 @@ struct EventStreamLimits {
   std::size_t max_streams = 2000;           // open at once, of all callers
   std::size_t max_streams_per_caller = 50;  // ... of one principal
   std::chrono::milliseconds keep_alive{15'000};
+  // A stream older than this is ended at its next keep-alive; its client reconnects with
+  // Last-Event-ID and loses nothing. Its credential is checked at each connect only, so this
+  // bounds how long a revoked or expired one keeps seeing events.
+  std::chrono::milliseconds max_age{std::chrono::minutes(10)};
 };
 
 class EventStreams {

@@ -92,6 +92,7 @@ struct ServerSettings {
   std::size_t event_window = server::ServerConfig{}.event_window;
   api::EventStreamLimits event_streams;
   double event_keep_alive_seconds = 15;
+  double event_stream_max_seconds = 600;
 };
 
 int fail_server_start(const std::string& what, const Error& error) {
@@ -168,6 +169,8 @@ Result<server::ServerConfig> server_config(const ServerSettings& settings,
   config.event_streams = settings.event_streams;
   config.event_streams.keep_alive = std::chrono::milliseconds(
       static_cast<std::int64_t>(settings.event_keep_alive_seconds * 1000));
+  config.event_streams.max_age = std::chrono::milliseconds(
+      static_cast<std::int64_t>(settings.event_stream_max_seconds * 1000));
   if (!settings.tls_certificate.empty())
     config.tls = http::TlsOptions{settings.tls_certificate, settings.tls_key};
   if (settings.jwt.enabled()) {
@@ -358,6 +361,12 @@ Command add_server_command(CLI::App& app) {
                    "How often an idle event stream gets a keep-alive comment")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 3600.0));
+  server
+      ->add_option("--event-stream-max-seconds", settings->event_stream_max_seconds,
+                   "An event stream older than this is ended (its client resumes with "
+                   "Last-Event-ID and its credential is checked again)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 86400.0));
   server->add_flag("!--no-embedded-puller", settings->embedded_puller,
                    "Do not run a puller for the default pool inside the server");
   CLI::Option* certificate =
