@@ -71,6 +71,7 @@ bench: build
 	$(BUILD)/bench_scheduler
 	$(BUILD)/bench_store
 	$(BUILD)/bench_server
+	$(BUILD)/bench_events
 
 # Needs root (it starts a private dockerd under $(BUILD)/bench-engine).
 bench-containers: build

@@ -48,12 +48,23 @@ Result<void> check_agenda(const Principal& caller, std::string_view agenda_id,
   const bool pool_puller =
       caller.role == Role::kPuller && owner.resource_pool_id == caller.resource_pool_id;
   // Exactly what the store says of a missing agenda: an invisible one must not differ.
-  if (!acts_for_owner && !pool_puller)
+  if (!sees_agenda(caller, owner))
     return fail(ErrorCode::kNotFound, "no agenda " + std::string(agenda_id));
   if (verb == AgendaVerb::kChange && !acts_for_owner)
     return fail(ErrorCode::kForbidden, "a puller may not submit, cancel, rerun or delete agendas");
   if (verb == AgendaVerb::kLease && !caller.is_admin() && !pool_puller)
     return fail(ErrorCode::kForbidden, "only a puller of the agenda's pool reports on its lease");
+  return {};
+}
+
+bool sees_agenda(const Principal& caller, const AgendaOwner& owner) {
+  if (caller.role == Role::kReporter) return false;
+  return caller.acts_for(owner.customer_id) ||
+         (caller.role == Role::kPuller && owner.resource_pool_id == caller.resource_pool_id);
+}
+
+Result<void> check_follow_events(const Principal& caller) {
+  if (caller.role == Role::kReporter) return reporter_refused();
   return {};
 }
 

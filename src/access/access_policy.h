@@ -48,6 +48,14 @@ enum class AgendaVerb {
 // is the lease key's question (AgendaAccess), not this one.
 Result<void> check_agenda(const auth::Principal& caller, std::string_view agenda_id,
                           const AgendaOwner& owner, AgendaVerb verb);
+// Whether check_agenda lets the caller read the agenda (without the error's words: the event
+// stream asks it of every event).
+bool sees_agenda(const auth::Principal& caller, const AgendaOwner& owner);
+
+// Following the event stream (GET /v1/events): whoever may read agendas, admins, members
+// and pullers; each event is then shown only to those who see_agenda its agenda. A reporter:
+// kForbidden.
+Result<void> check_follow_events(const auth::Principal& caller);
 
 // Submitting an agenda, directly or by running a template: admins and members.
 Result<void> check_submit(const auth::Principal& caller);

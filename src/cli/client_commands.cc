@@ -5,18 +5,18 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <sstream>
-#include <thread>
 
 #include "agenda/agenda.h"
 #include "cli/client_connection.h"
 #include "cli/commands.h"
 #include "cli/error_output.h"
+#include "cli/event_follower.h"
 #include "cli/progress_display.h"
 #include "http_client/client.h"
 #include "http_client/json_request.h"
@@ -223,29 +223,43 @@ int outcome_status(const AgendaProgress& progress) {
   return progress.outcome == AgendaOutcome::kSucceeded ? 0 : 1;
 }
 
-// Follows the progress until the agenda completes. Polls twice a second: the server's
-// progress is only as fresh as the puller's reports anyway.
+// Follows the agenda until it completes: the event stream says when it changed, its progress
+// says how. The progress is read when the stream opens (and again after a reconnect, and
+// after a reset), so that what happened before is shown too, then at each of its events, and
+// at each keep-alive: with replicas, the changes made through another replica reach this
+// one's stream only that way (docs/observability.md, "Replicas").
 int watch(const ClientSettings& settings, const std::string& id) {
   auto client = connect(settings);
   if (!client) return report_error("watch", client.error());
   ProgressDisplay display(stdout, settings.output == "text" && isatty(STDOUT_FILENO) == 1);
-  for (;;) {
+  std::optional<int> exit_status;
+  // Shows the progress as it is now; false once the agenda ended (or cannot be read).
+  auto refresh = [&] {
     Json raw;
     auto progress = fetch_progress(*client, id, raw);
-    if (!progress) return report_error("watch", progress.error());
-    if (progress->state == ProcessingState::kComplete) {
-      if (settings.output == "json") {
-        print_json(raw);
-      } else {
-        display.finish(*progress);
-      }
-      return outcome_status(*progress);
+    if (!progress) {
+      exit_status = report_error("watch", progress.error());
+      return false;
     }
+    // Every snapshot's transitions, the last one's too: without a terminal each is a line.
     if (settings.output == "text") {
       for (std::size_t i = 0; i < progress->operations.size(); ++i) display.on_change(*progress, i);
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
+    if (progress->state != ProcessingState::kComplete) return true;
+    if (settings.output == "json") {
+      print_json(raw);
+    } else {
+      display.finish(*progress);
+    }
+    exit_status = outcome_status(*progress);
+    return false;
+  };
+  auto followed =
+      follow_events(settings, "/v1/events?agenda=" + http_client::percent_encode(id),
+                    {refresh, [&](const http_client::SseEvent&) { return refresh(); }, refresh});
+  if (exit_status) return *exit_status;
+  return report_error(
+      "watch", followed ? Error{ErrorCode::kInternal, "the stream ended", {}} : followed.error());
 }
 
 }  // namespace

@@ -24,6 +24,8 @@ Command add_puller_command(CLI::App& app);
 Command add_executor_command(CLI::App& app);
 // `pop submit`, `pop status`, `pop watch`: the client of a server.
 std::vector<Command> add_client_commands(CLI::App& app);
+// `pop events`: the server's live event stream.
+Command add_events_command(CLI::App& app);
 // `pop token create|list|revoke`: API tokens.
 std::vector<Command> add_token_commands(CLI::App& app);
 // `pop handler sample`: the built-in handlers, as run by the runners.

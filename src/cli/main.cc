@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
       pop::cli::add_handler_command(app),
   };
   commands.push_back(pop::cli::add_executor_command(app));
+  commands.push_back(pop::cli::add_events_command(app));
   for (auto& command : pop::cli::add_client_commands(app)) commands.push_back(std::move(command));
   for (auto& command : pop::cli::add_token_commands(app)) commands.push_back(std::move(command));
 

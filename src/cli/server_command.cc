@@ -89,6 +89,10 @@ struct ServerSettings {
   std::size_t max_connections_per_address = http::ServerOptions{}.max_connections_per_address;
   api::LongPollLimits long_polls;
   LogSettings log;
+  std::size_t event_window = server::ServerConfig{}.event_window;
+  api::EventStreamLimits event_streams;
+  double event_keep_alive_seconds = 15;
+  double event_stream_max_seconds = 600;
 };
 
 int fail_server_start(const std::string& what, const Error& error) {
@@ -161,6 +165,12 @@ Result<server::ServerConfig> server_config(const ServerSettings& settings,
   config.max_connections_per_address = settings.max_connections_per_address;
   config.open_file_limit = open_file_limit;
   config.long_polls = settings.long_polls;
+  config.event_window = settings.event_window;
+  config.event_streams = settings.event_streams;
+  config.event_streams.keep_alive = std::chrono::milliseconds(
+      static_cast<std::int64_t>(settings.event_keep_alive_seconds * 1000));
+  config.event_streams.max_age = std::chrono::milliseconds(
+      static_cast<std::int64_t>(settings.event_stream_max_seconds * 1000));
   if (!settings.tls_certificate.empty())
     config.tls = http::TlsOptions{settings.tls_certificate, settings.tls_key};
   if (settings.jwt.enabled()) {
@@ -331,6 +341,32 @@ Command add_server_command(CLI::App& app) {
                    "Pulls of one credential that may wait for work at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
+  server
+      ->add_option("--event-window", settings->event_window,
+                   "Events kept for clients of GET /v1/events that reconnect (Last-Event-ID)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000000));
+  server
+      ->add_option("--max-event-streams", settings->event_streams.max_streams,
+                   "Event streams (GET /v1/events) open at once; more are answered 503")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  server
+      ->add_option("--max-event-streams-per-caller", settings->event_streams.max_streams_per_caller,
+                   "Event streams of one credential open at once; more are answered 429")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000));
+  server
+      ->add_option("--event-keep-alive-seconds", settings->event_keep_alive_seconds,
+                   "How often an idle event stream gets a keep-alive comment")
+      ->capture_default_str()
+      ->check(CLI::Range(0.1, 3600.0));
+  server
+      ->add_option("--event-stream-max-seconds", settings->event_stream_max_seconds,
+                   "An event stream older than this is ended (its client resumes with "
+                   "Last-Event-ID and its credential is checked again)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 86400.0));
   server->add_flag("!--no-embedded-puller", settings->embedded_puller,
                    "Do not run a puller for the default pool inside the server");
   CLI::Option* certificate =

@@ -9,6 +9,7 @@
 #include "api/agenda_routes.h"
 #include "api/authentication_gate.h"
 #include "api/config_routes.h"
+#include "api/event_routes.h"
 #include "api/metrics_routes.h"
 #include "api/readiness_routes.h"
 #include "api/report_routes.h"
@@ -122,6 +123,7 @@ struct Server::Parts {
   std::unique_ptr<scheduler::InsightQueues> queues;
   std::unique_ptr<ServerMetrics> server_metrics;
   std::unique_ptr<service::PoolOwnership> ownership;  // replicas only: the pools this one keeps
+  std::unique_ptr<service::EventJournal> events;
   std::unique_ptr<service::AgendaService> agendas;
   std::unique_ptr<service::ReportService> reports;
   std::unique_ptr<service::AuditTrail> audit;
@@ -138,6 +140,7 @@ struct Server::Parts {
   std::unique_ptr<store::Watch> watch;
 
   std::shared_ptr<api::LongPolls> long_polls;
+  std::unique_ptr<api::EventStreams> event_streams;
   http::Router router;
   std::unique_ptr<api::AgendaRoutes> agenda_routes;
   std::unique_ptr<api::ConfigRoutes> config_routes;
@@ -215,6 +218,8 @@ Result<void> Server::Parts::build_services() {
   options.logger = config.logger;
   options.metrics = &metrics;
   options.customer_labels = config.metrics_customer_labels;
+  events = std::make_unique<service::EventJournal>(config.event_window);
+  options.events = events.get();
   if (store->pool_claims() != nullptr) {
     auto id = data->replica_id();
     if (!id) return fail(in("cannot keep the replica's id", id.error()));
@@ -287,6 +292,7 @@ Result<void> Server::Parts::build_routes() {
   ready.set_listener([polls](const std::string& pool_id, const std::string& insight_id) {
     if (auto alive = polls.lock()) alive->wake(pool_id, insight_id);
   });
+  event_streams = std::make_unique<api::EventStreams>(*events, config.event_streams, *config.clock);
   router.set_gate(api::authentication_gate(authenticators, *config.clock));
   server_metrics = std::make_unique<ServerMetrics>(metrics, *queues, *store, *config.clock);
   agenda_routes = std::make_unique<api::AgendaRoutes>(*agenda_access, long_polls);
@@ -296,6 +302,7 @@ Result<void> Server::Parts::build_routes() {
                              api::add_report_routes(router, *reports, *agenda_access),
                              api::add_token_routes(router, *tokens, *audit),
                              api::add_readiness_routes(router, *readiness),
+                             api::add_event_routes(router, *event_streams),
                              api::add_metrics_route(router, metrics, http::Access::kGuarded)}) {
     if (!added) return fail(in("routes", added.error()));
   }
@@ -451,6 +458,8 @@ void Server::Parts::stop() {
   if (agent_thread.joinable()) agent_thread.join();
   ready.set_listener({});
   if (long_polls) long_polls->stop();
+  // Before the listener: its stop would otherwise wait out its grace for the open streams.
+  if (event_streams) event_streams->stop();
   if (http) http->stop();
   if (metrics_export) metrics_export->stop();
   if (reclaimer.joinable()) reclaimer.join();

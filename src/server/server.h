@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "agenda/declared_resources.h"
+#include "api/event_streams.h"
 #include "api/long_polls.h"
 #include "auth/jwt_authenticator.h"
 #include "http/server.h"
@@ -85,6 +86,10 @@ struct ServerConfig {
   std::size_t metrics_customer_labels = 0;
   // Log every answered request (server/access_log.h).
   bool access_log = false;
+  // The event stream (GET /v1/events): how many of the last events are kept for clients that
+  // reconnect (the resume window), and how many streams may be open.
+  std::size_t event_window = 10'000;
+  api::EventStreamLimits event_streams = {};
   std::optional<EmbeddedPullerConfig> embedded_puller = {};
   // Borrowed; must outlive the server. Every part reads time from it: the services, the JWT
   // check, the long polls, the lease reclaimer, the embedded puller (its agent, executors and

@@ -23,6 +23,9 @@ constexpr std::size_t kReclaimBatch = 100;
 constexpr const char* kHeld = store::kHeldStateMessage;
 // How often a server-side change retries when a puller's lease moves under it.
 constexpr int kRevokeAttempts = 8;
+// Operations whose last state the event journal remembers, across executing agendas (about
+// 40 bytes each): beyond it, a report of an agenda forgotten is compared with the store.
+constexpr std::size_t kRememberedOperations = std::size_t{1} << 20;
 
 // The server's own fields on top of the executor's AgendaProgress document.
 Json progress_document(const AgendaProgress& progress, int attempts_completed,
@@ -107,6 +110,7 @@ AgendaService::AgendaService(store::Store& store, scheduler::InsightQueues& queu
       options_(std::move(options)),
       ownership_(options_.ownership != nullptr ? *options_.ownership : alone_on_store()) {
   if (options_.metrics != nullptr) metrics_.emplace(*options_.metrics, options_.customer_labels);
+  if (options_.events != nullptr) events_.emplace(*options_.events, store_, kRememberedOperations);
 }
 
 Result<void> AgendaService::start() {
@@ -343,6 +347,7 @@ Result<SubmittedAgenda> AgendaService::submit(SubmitRequest request) {
   }
   row.agenda.sequence = inserted->sequence;
   if (metrics_) metrics_->submitted(row.agenda.customer_id);
+  if (events_) events_->submitted(row.agenda, hold, now);
   if (hold) return SubmittedAgenda{std::move(row.agenda.document), false};
   // The agenda is durable: answering with an error now would invite a duplicate submit.
   // A queue that refuses it is a bug; the next start queues it from the store.
@@ -438,8 +443,12 @@ Result<Json> AgendaService::list(const store::AgendaQuery& query) {
 }
 
 Result<void> AgendaService::remove(std::string_view id) {
+  // Whose it was must be read before it is gone.
+  const std::optional<AgendaIdentity> identity = events_ ? events_->identity(id) : std::nullopt;
   if (auto deleted = store_.delete_agenda(id); !deleted) return deleted;
-  if (!queues_.forget(id, clock_.now())) queues_.announce_capacity();  // it may have been running
+  const WallTime now = clock_.now();
+  if (!queues_.forget(id, now)) queues_.announce_capacity();  // it may have been running
+  if (identity) events_->deleted(*identity, now);
   return {};
 }
 
@@ -494,6 +503,8 @@ Result<Json> AgendaService::rerun(std::string_view id, const RerunRequest& reque
         return request.skip_execution ? held(std::move(record)) : record;
       });
   if (!written) return fail(written.error());
+  if (events_)
+    events_->rerun(AgendaEvents::identity_of(*stored_agenda), request.skip_execution, now);
   if (!request.skip_execution) {
     // Durable already: a queue that refuses is logged, and the next start queues it.
     if (auto queued = enqueue(*stored_agenda); !queued) {
@@ -565,6 +576,7 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
   std::vector<std::size_t> chosen;  // indices into `taken`
   std::vector<store::AgendaRecord> records;
   std::vector<store::LeaseAcquisition> acquisitions;
+  std::vector<SeenProgress> seen;
   std::optional<Resources> budget = available;
   for (std::size_t index = 0; index < taken.size(); ++index) {
     const scheduler::ReadyAgenda& ready = taken[index];
@@ -602,6 +614,7 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
     records.push_back(std::move((*prepared)->record));
     acquisitions.push_back(std::move((*prepared)->acquisition));
     acquisitions.back().pool_fence = fence;
+    seen.push_back(std::move((*prepared)->seen));
   }
   // One durable commit for all of them, not one per agenda.
   auto epochs = store_.acquire_leases(acquisitions);
@@ -612,6 +625,10 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
         const scheduler::ReadyAgenda& ready = taken[chosen[i]];
         metrics_->leased(ready.insight_id, ready.agenda.customer_id,
                          now - ready.agenda.enqueued_at);
+      }
+      if (events_) {
+        events_->leased(AgendaEvents::identity_of(records[i]), acquisitions[i], *epochs[i],
+                        std::move(seen[i]));
       }
       leased.push_back({std::move(records[i].document),
                         std::move(acquisitions[i].progress->document), *epochs[i],
@@ -671,7 +688,7 @@ Result<std::optional<AgendaService::PreparedLease>> AgendaService::prepare_lease
       now + options_.lease_duration,
       progress_record(id, *progress, stored.attempts_completed, stored.maximum_attempts, now),
       std::nullopt};
-  return PreparedLease{std::move(record), std::move(acquisition)};
+  return PreparedLease{std::move(record), std::move(acquisition), seen_of(*progress)};
 }
 
 Result<void> AgendaService::report(std::string_view agenda_id, std::uint64_t epoch,
@@ -688,7 +705,14 @@ Result<void> AgendaService::report(std::string_view agenda_id, std::uint64_t epo
       agenda_id, epoch, now + options_.lease_duration,
       progress_record(std::string(agenda_id), *progress, stored->attempts_completed,
                       stored->maximum_attempts, now));
-  if (!renewed && renewed.error().code == ErrorCode::kConflict && metrics_) metrics_->fenced_off();
+  if (!renewed) {
+    if (renewed.error().code == ErrorCode::kConflict && metrics_) metrics_->fenced_off();
+    return renewed;
+  }
+  if (events_) {
+    if (auto identity = events_->identity(agenda_id))
+      events_->reported(*identity, *progress, *stored, now);
+  }
   return renewed;
 }
 
@@ -720,6 +744,10 @@ Result<void> AgendaService::complete(std::string_view agenda_id, std::uint64_t e
     if (progress->started_time && progress->completed_time)
       took = *progress->completed_time - *progress->started_time;
     metrics_->completed(progress->state_message(), took, retry);
+  }
+  if (events_) {
+    if (auto identity = events_->identity(agenda_id))
+      events_->completed(*identity, *progress, *stored, retry, attempts, now);
   }
   queues_.announce_capacity();
   if (!retry) return {};
@@ -764,6 +792,9 @@ Result<Json> AgendaService::cancel(std::string_view id) {
       });
   if (!written) return fail(written.error());
   if (!queues_.forget(id, now)) queues_.announce_capacity();  // it may have been running
+  if (events_) {
+    if (auto identity = events_->identity(id)) events_->cancelled(*identity, *written, now);
+  }
   return written->document;
 }
 
@@ -788,6 +819,7 @@ Result<std::size_t> AgendaService::reclaim_expired() {
     }
     if (metrics_) metrics_->reclaimed();
     auto record = store_.get_agenda(lease.agenda_id);
+    if (record && events_) events_->lease_lost(AgendaEvents::identity_of(*record), lease, now);
     if (record && enqueue(*record)) ++reclaimed;
   }
   return reclaimed;

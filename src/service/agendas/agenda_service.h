@@ -24,6 +24,7 @@
 #include "agenda/agenda_validator.h"
 #include "agenda/declared_resources.h"
 #include "scheduler/queues/insight_queues.h"
+#include "service/agendas/agenda_events.h"
 #include "service/agendas/agenda_metrics.h"
 #include "service/agendas/pool_ownership.h"
 #include "service/agendas/rerun.h"
@@ -45,6 +46,9 @@ struct ServiceOptions {
   metrics::MetricsRegistry* metrics = nullptr;
   // Customers whose agendas get metric series of their own (0: none; see agenda_metrics.h).
   std::size_t customer_labels = 0;
+  // Borrowed: where to publish each change the service makes (agenda_events.h), after the
+  // store accepted it. Null: nowhere.
+  EventJournal* events = nullptr;
 };
 
 struct SubmitRequest {
@@ -203,6 +207,7 @@ class AgendaService {
   struct PreparedLease {
     store::AgendaRecord record;
     store::LeaseAcquisition acquisition;  // with the progress it starts executing with
+    SeenProgress seen;                    // that progress, as the event journal compares it
   };
   // Reads an agenda taken from its ready queue and prepares its lease; writes nothing.
   // Nothing (and no error) when the agenda is gone or no longer waits: deleted, cancelled or
@@ -232,6 +237,7 @@ class AgendaService {
   ServiceOptions options_;
   PoolOwnership& ownership_;
   std::optional<AgendaMetrics> metrics_;  // with ServiceOptions::metrics
+  std::optional<AgendaEvents> events_;    // with ServiceOptions::events
   std::mutex running_quota_mutex_;        // held by a pull that counts a running quota
 };
 

@@ -68,6 +68,7 @@ class AgendaServiceTest : public ::testing::Test {
     ServiceOptions options;
     options.lease_duration = 10s;
     options.logger = &log_;
+    options.events = &journal_;
     service_ = std::make_unique<AgendaService>(
         *hooked_, *queues_, [](std::string_view type) { return type == "sample"; }, clock_,
         options);
@@ -106,6 +107,7 @@ class AgendaServiceTest : public ::testing::Test {
   std::unique_ptr<store::sqlite::SqliteStore> store_;
   std::unique_ptr<HookedStore> hooked_;  // what the service uses: store_ with hooks
   std::unique_ptr<scheduler::InsightQueues> queues_;
+  EventJournal journal_{1000};  // what the service publishes
   std::unique_ptr<AgendaService> service_;
 };
 
@@ -640,6 +642,45 @@ TEST_F(AgendaServiceTest, DoNotRunStoresTheAgendaHeld) {
   EXPECT_TRUE(pull().empty());
   ASSERT_TRUE(service_->rerun(id, RerunRequest{}).has_value());
   EXPECT_EQ(pull().size(), 1u);
+}
+
+// "type" or "type operation state" of each event published after `after`.
+std::vector<std::string> published(const EventJournal& journal, std::uint64_t after = 0) {
+  std::vector<std::string> told;
+  for (const auto& entry : journal.read_after(after, 1000).entries) {
+    std::string line(event_type_name(entry->event.type));
+    if (entry->event.type == EventType::kOperation)
+      line += " " + entry->event.data.value("operation", "") + " " +
+              entry->event.data.value("state", "");
+    told.push_back(line);
+  }
+  return told;
+}
+
+TEST_F(AgendaServiceTest, PublishesAcceptedChangesOnlyWithTheOperationsThatChanged) {
+  const std::string id = submit();
+  auto leased = pull();
+  ASSERT_EQ(leased.size(), 1u);
+  ASSERT_TRUE(service_->report(
+      id, leased[0].epoch,
+      executor_progress(leased[0], ProcessingState::kExecuting, AgendaOutcome::kNone)));
+  EXPECT_EQ(published(journal_), (std::vector<std::string>{"agenda.submitted", "agenda.leased",
+                                                           "operation.state a succeeded"}));
+  const auto& first = journal_.read_after(0, 1).entries.front()->event;
+  EXPECT_EQ(first.agenda.customer_id, "acme");
+  EXPECT_EQ(first.agenda.resource_pool_id, "default");
+  // A report the store refuses (a lease that moved on) publishes nothing.
+  const std::uint64_t before = journal_.last_sequence();
+  EXPECT_FALSE(service_->report(
+      id, leased[0].epoch + 1,
+      executor_progress(leased[0], ProcessingState::kComplete, AgendaOutcome::kFailed)));
+  EXPECT_EQ(journal_.last_sequence(), before);
+  // A failure with attempts left: only b changed since the last report, then it waits again.
+  ASSERT_TRUE(service_->complete(
+      id, leased[0].epoch,
+      executor_progress(leased[0], ProcessingState::kComplete, AgendaOutcome::kFailed)));
+  EXPECT_EQ(published(journal_, before),
+            (std::vector<std::string>{"operation.state b failed", "agenda.requeued"}));
 }
 
 }  // namespace
