@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "model/report_token.h"
+#include "puller/stub_work_source.h"
 #include "testing/subprocess.h"
 
 namespace pop::puller {
@@ -52,21 +53,8 @@ class ScriptedRunner final : public Runner {
 };
 
 // Answers reads of reported progress and outputs from what the test put in it.
-class ScriptedSource final : public WorkSource {
+class ScriptedSource final : public StubWorkSource {
  public:
-  Result<PullAnswer> pull(std::size_t, std::chrono::milliseconds, const std::optional<Resources>&,
-                          const std::set<std::string>&) override {
-    return PullAnswer{};
-  }
-  Result<void> report(const std::string&, std::uint64_t, const std::string&, const Json&) override {
-    return {};
-  }
-  Result<void> complete(const std::string&, std::uint64_t, const std::string&,
-                        const Json&) override {
-    return {};
-  }
-  void wake() override {}
-
   Result<ReportedProgress> reported_progress(const std::string&, std::uint64_t,
                                              std::uint64_t after) override {
     std::lock_guard lock(mutex);

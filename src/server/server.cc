@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "api/agenda_routes.h"
+#include "api/attempt_log_routes.h"
 #include "api/authentication_gate.h"
 #include "api/config_routes.h"
 #include "api/metrics_routes.h"
@@ -125,6 +126,7 @@ struct Server::Parts {
   std::unique_ptr<service::ReportService> reports;
   std::unique_ptr<service::AuditTrail> audit;
   std::unique_ptr<service::AgendaAccess> agenda_access;
+  std::unique_ptr<service::AttemptLogs> attempt_logs;
   std::unique_ptr<service::TokenService> tokens;
   std::unique_ptr<service::ReportAuthenticator> report_tokens;
   std::unique_ptr<auth::JwtAuthenticator> jwts;
@@ -137,6 +139,7 @@ struct Server::Parts {
   std::unique_ptr<store::Watch> watch;
 
   std::shared_ptr<api::LongPolls> long_polls;
+  std::unique_ptr<api::LogFollowers> log_followers;
   http::Router router;
   std::unique_ptr<api::AgendaRoutes> agenda_routes;
   std::unique_ptr<api::ConfigRoutes> config_routes;
@@ -230,6 +233,8 @@ Result<void> Server::Parts::build_services() {
   reports = std::make_unique<service::ReportService>(*store, std::move(*secret), *config.clock);
   audit = std::make_unique<service::AuditTrail>(*store, *config.clock, *config.logger);
   agenda_access = std::make_unique<service::AgendaAccess>(*agendas, *audit, *reports);
+  attempt_logs = std::make_unique<service::AttemptLogs>(*agenda_access, *store, *config.clock,
+                                                        config.attempt_logs);
   tokens = std::make_unique<service::TokenService>(*store, *config.clock);
   report_tokens = std::make_unique<service::ReportAuthenticator>(*reports);
   authenticators.add(*tokens);
@@ -287,6 +292,12 @@ Result<void> Server::Parts::build_routes() {
   ready.set_listener([polls](const std::string& pool_id, const std::string& insight_id) {
     if (auto alive = polls.lock()) alive->wake(pool_id, insight_id);
   });
+  log_followers =
+      std::make_unique<api::LogFollowers>(*attempt_logs, *config.clock, config.log_followers);
+  attempt_logs->on_appended(
+      [followers = log_followers.get()](const service::AttemptLogTarget& target) {
+        followers->appended(target);
+      });
   router.set_gate(api::authentication_gate(authenticators, *config.clock));
   server_metrics = std::make_unique<ServerMetrics>(metrics, *queues);
   agenda_routes = std::make_unique<api::AgendaRoutes>(*agenda_access, long_polls);
@@ -294,6 +305,7 @@ Result<void> Server::Parts::build_routes() {
       std::make_unique<api::ConfigRoutes>(*config_access, *config_service, *agenda_access);
   for (Result<void> added : {agenda_routes->add_to(router), config_routes->add_to(router),
                              api::add_report_routes(router, *reports, *agenda_access),
+                             api::add_attempt_log_routes(router, *attempt_logs, *log_followers),
                              api::add_token_routes(router, *tokens, *audit),
                              api::add_readiness_routes(router, *readiness),
                              api::add_metrics_route(router, metrics, http::Access::kGuarded)}) {
@@ -401,7 +413,7 @@ Result<void> Server::Parts::start_embedded_puller() {
   if (!created) return fail(created.error());
   runner = std::move(*created);
   // Its own credential: a puller of the default pool, held to the rules of any puller.
-  source = std::make_unique<LocalWorkSource>(*agenda_access, ready, *reports,
+  source = std::make_unique<LocalWorkSource>(*agenda_access, ready, *reports, *attempt_logs,
                                              auth::puller_principal("embedded-puller", pool),
                                              "embedded-" + std::to_string(getpid()), *config.clock);
   puller::AgentOptions options;
@@ -412,6 +424,7 @@ Result<void> Server::Parts::start_embedded_puller() {
   options.logger = config.logger;
   options.executor.clock = config.clock;
   options.report_url = url() + "/v1/reports";
+  options.log_directory = *work_root;
   agent = std::make_unique<puller::PullerAgent>(*source, config.registry, *runner, options);
   agent_thread = std::thread([this] { agent->run(); });
   return {};
@@ -443,6 +456,9 @@ void Server::Parts::start_reclaimer() {
                              {{"error", reclaimed.error().message}});
       if (auto swept = reports->sweep(); !swept)
         config.logger->error("cannot sweep reported outputs", {{"error", swept.error().message}});
+      if (auto swept = attempt_logs->sweep(); !swept)
+        config.logger->error("cannot delete attempt logs past their retention",
+                             {{"error", swept.error().message}});
       lock.lock();
     }
   });
@@ -460,6 +476,7 @@ void Server::Parts::stop() {
   if (agent_thread.joinable()) agent_thread.join();
   ready.set_listener({});
   if (long_polls) long_polls->stop();
+  if (log_followers) log_followers->stop();
   if (http) http->stop();
   if (metrics_http) metrics_http->stop();
   graphite.reset();

@@ -16,11 +16,13 @@
 #include <utility>
 
 #include "agenda/declared_resources.h"
+#include "api/log_followers.h"
 #include "api/long_polls.h"
 #include "auth/jwt_authenticator.h"
 #include "http/server.h"
 #include "registry/handler_registry.h"
 #include "runner/runner.h"
+#include "service/agendas/attempt_logs.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/logger.h"
@@ -75,6 +77,10 @@ struct ServerConfig {
   std::size_t max_connections_per_address = http::ServerOptions{}.max_connections_per_address;
   std::size_t open_file_limit = 1024;  // the process's descriptor limit, shared with handlers
   api::LongPollLimits long_polls = {};
+  // Attempt logs: the cap per attempt and the retention (service/agendas/attempt_logs.h), and
+  // the bounds on readers following them (api/log_followers.h).
+  service::AttemptLogOptions attempt_logs = {};
+  api::LogFollowerLimits log_followers = {};
   // Also serve GET /metrics, open (no credential), on this host and port (0: any free one,
   // metrics_port() tells which): the scrapers' port. Without it /metrics is on the API port
   // only, for admins.
