@@ -78,7 +78,8 @@ void get_log(service::AttemptLogs& logs, LogFollowers& followers, const HttpRequ
   }
   HttpResponse response;
   response.headers.set("Content-Type", "text/plain; charset=utf-8");
-  response.body = std::move(read->text) + service::truncation_marker(*state);
+  const char end = read->text.empty() ? '\n' : read->text.back();
+  response.body = std::move(read->text) + service::truncation_marker(*state, end);
   responder.send(std::move(response));
 }
 

@@ -44,8 +44,8 @@ Result<void> LogFollowers::follow(const std::string& caller, service::AttemptLog
   headers.set("Content-Type", "text/plain; charset=utf-8");
   if (!responder.start_stream(200, std::move(headers))) return {};
   ++mine;
-  followers_.push_back(std::make_shared<Follower>(
-      Follower{caller, std::move(target), std::move(responder), 0, true}));
+  followers_.push_back(
+      std::make_shared<Follower>(Follower{caller, std::move(target), std::move(responder)}));
   changed_.notify_all();
   return {};
 }
@@ -129,6 +129,7 @@ bool LogFollowers::serve(Follower& follower) {
     if (read->text.empty()) break;
     sent += read->text.size();
     follower.offset = read->next_offset;
+    follower.last_byte = read->text.back();
     if (!follower.responder.write(std::move(read->text))) return true;
   }
   if (sent >= limits_.round_bytes) {
@@ -137,7 +138,7 @@ bool LogFollowers::serve(Follower& follower) {
     return false;
   }
   if (!state->ended || follower.offset < state->kept_bytes) return false;
-  follower.responder.write(service::truncation_marker(*state));
+  follower.responder.write(service::truncation_marker(*state, follower.last_byte));
   follower.responder.end();
   return true;
 }

@@ -65,6 +65,7 @@ class LogFollowers {
     service::AttemptLogTarget target;
     http::Responder responder;
     std::uint64_t offset = 0;  // kept bytes sent so far
+    char last_byte = '\n';     // of those, the last
     bool due = true;           // has something to send, or should look
     bool backlog = false;      // its last round stopped at round_bytes: more is stored
   };

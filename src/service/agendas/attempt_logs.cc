@@ -129,10 +129,10 @@ void AttemptLogs::on_appended(std::function<void(const AttemptLogTarget&)> liste
   listener_ = std::move(listener);
 }
 
-std::string truncation_marker(const store::AttemptLogState& state) {
+std::string truncation_marker(const store::AttemptLogState& state, char kept_text_end) {
   if (state.length <= state.kept_bytes) return "";
-  return "\n[pop: log truncated after " + std::to_string(state.kept_bytes) + " bytes; " +
-         std::to_string(state.length - state.kept_bytes) + " more not kept]\n";
+  return std::string(kept_text_end == '\n' ? "" : "\n") + "[pop: log truncated after " +
+         std::to_string(state.kept_bytes) + " bytes]\n";
 }
 
 }  // namespace pop::service

@@ -92,8 +92,9 @@ class AttemptLogs {
   std::function<void(const AttemptLogTarget&)> listener_;  // GUARDED_BY(listener_mutex_)
 };
 
-// What a reader sees after the kept text of a log cut at the cap: a line saying so. Empty
-// when nothing was cut.
-std::string truncation_marker(const store::AttemptLogState& state);
+// What a reader sees after the kept text of a log cut at the cap: a line saying so (the words
+// of the puller's own cap, runner/log_sink.h), on a line of its own after `kept_text_end`, the
+// last byte of the kept text. Empty when nothing was cut.
+std::string truncation_marker(const store::AttemptLogState& state, char kept_text_end);
 
 }  // namespace pop::service
