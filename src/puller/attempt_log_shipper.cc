@@ -62,8 +62,7 @@ AttemptLogShipper::AttemptLogShipper(WorkSource& source, LogLease lease, TempDir
 std::filesystem::path AttemptLogShipper::track(const std::string& operation, int attempt) {
   std::lock_guard lock(mutex_);
   // Numbered rather than named: an operation's name may hold any character.
-  const auto path = directory_.path() /
-                    (std::to_string(attempts_.size()) + "-" + std::to_string(attempt) + ".log");
+  const auto path = directory_.path() / (std::to_string(++files_) + ".log");
   attempts_[{operation, attempt}] = std::make_shared<Attempt>(operation, attempt, path);
   return path;
 }

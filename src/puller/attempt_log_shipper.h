@@ -70,6 +70,7 @@ class AttemptLogShipper {
   const std::size_t chunk_bytes_;
   std::mutex mutex_;
   std::map<Key, std::shared_ptr<Attempt>> attempts_;  // GUARDED_BY(mutex_)
+  std::uint64_t files_ = 0;                           // GUARDED_BY(mutex_): files named so far
 };
 
 }  // namespace pop::puller

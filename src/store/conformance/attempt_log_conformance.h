@@ -1,6 +1,7 @@
 // Conformance: attempt logs (Store::append_attempt_log and the reads beside it).
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "store/conformance/store_fixture.h"
@@ -30,7 +31,7 @@ class AttemptLogConformance : public StoreTest<Harness> {
   }
 
   std::string stored_text(int attempt = 1) {
-    auto chunks = this->store().read_attempt_log("job", "build", attempt, 0, 1000);
+    auto chunks = this->store().read_attempt_log("job", "build", attempt, 0, SIZE_MAX);
     EXPECT_TRUE(ok(chunks));
     std::string text;
     for (const auto& stored : chunks.value_or(std::vector<AttemptLogChunk>{}))

@@ -1,5 +1,7 @@
 // PostgresStore: attempt logs (store.h, "Attempt logs"); the append's decisions are in
 // store/attempt_log_rows.h, made with the agenda's row locked as for a lease write.
+#include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -101,7 +103,7 @@ Result<std::vector<AttemptLogChunk>> PostgresStore::read_attempt_log(std::string
         "AND operation = $2 AND attempt = $3 AND start_offset >= $4 "
         "ORDER BY start_offset LIMIT $5",
         {std::string(agenda_id), std::string(operation), postgres::parameter(std::int64_t{attempt}),
-         parameter(from_offset), parameter(static_cast<std::uint64_t>(limit))});
+         parameter(from_offset), parameter(std::min<std::uint64_t>(limit, INT64_MAX))});
     if (!listing) return fail(std::move(listing.error()));
     std::vector<AttemptLogChunk> chunks;
     while (*listing->step()) {

@@ -1,5 +1,7 @@
 // SqliteStore: attempt logs (store.h, "Attempt logs"); the append's decisions are in
 // store/attempt_log_rows.h.
+#include <algorithm>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <utility>
@@ -119,7 +121,7 @@ Result<std::vector<AttemptLogChunk>> SqliteStore::read_attempt_log(std::string_v
   listing.bind(2, operation);
   listing.bind(3, std::int64_t{attempt});
   listing.bind(4, static_cast<std::int64_t>(from_offset));
-  listing.bind(5, static_cast<std::int64_t>(limit));
+  listing.bind(5, static_cast<std::int64_t>(std::min<std::uint64_t>(limit, INT64_MAX)));
   std::vector<AttemptLogChunk> chunks;
   while (true) {
     auto row = listing.step();
