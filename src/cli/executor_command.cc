@@ -17,10 +17,12 @@
 
 #include "cli/commands.h"
 #include "cli/error_output.h"
-#include "cli/log_format_flag.h"
+#include "cli/log_flags.h"
+#include "cli/metrics_flags.h"
 #include "cli/report_url.h"
 #include "cli/runner_choice.h"
 #include "cli/signal_watcher.h"
+#include "cli/standalone_metrics.h"
 #include "executor_pods/executor_pod_spec.h"
 #include "model/assignment_json.h"
 #include "puller/http_work_source.h"
@@ -46,7 +48,8 @@ struct ExecutorSettings {
   std::string handlers_path;
   RunnerSettings runner;
   double report_seconds = 2;
-  LogFormat log_format = LogFormat::kText;
+  LogSettings log;
+  MetricsFlags metrics;
 };
 
 int fail_start(const std::string& what, const Error& error) {
@@ -161,9 +164,11 @@ int run_executor(ExecutorSettings settings) {
   std::filesystem::create_directories(handler_root);
   // The pool's other Pods belong to executors that still run: never reap them.
   KubernetesRunnerExtras extras{pod, pod ? pod->name : "", false};
-  StreamLogger logger("pop executor", settings.log_format);
+  StreamLogger logger("pop executor", settings.log.format, settings.log.level);
   auto runner = create_runner(settings.runner, handler_root, pool, logger, system_clock(), extras);
   if (!runner) return fail_start(settings.runner.kind + " runner", runner.error());
+  auto metrics = StandaloneMetrics::start(settings.metrics, logger);
+  if (!metrics) return fail_start("metrics", metrics.error());
 
   puller::SingleAssignmentSource source(**server, std::move(*assignment), [&] {
     std::lock_guard lock(mutex);
@@ -175,6 +180,8 @@ int run_executor(ExecutorSettings settings) {
       std::chrono::milliseconds(static_cast<long long>(settings.report_seconds * 1000));
   options.report_url = report_url_or_default(settings.report_url, settings.server);
   options.logger = &logger;
+  options.metrics = &(*metrics)->registry();
+  options.runner_name = settings.runner.kind;
   puller::PullerAgent agent(source, *registry, **runner, options);
   {
     std::lock_guard lock(mutex);
@@ -228,7 +235,8 @@ Command add_executor_command(CLI::App& app) {
   executor->add_option("--report-url", settings->report_url,
                        "POP_REPORT_URL for handlers, when they reach the server by another "
                        "address (default: --server + /v1/reports)");
-  add_log_format_flag(*executor, settings->log_format);
+  add_log_flags(*executor, settings->log);
+  add_metrics_flags(*executor, settings->metrics);
   executor->add_option("--handlers", settings->handlers_path,
                        "Handler registry (JSON or YAML); $POP_HANDLERS_DOCUMENT, a registry's "
                        "text, is merged after it");

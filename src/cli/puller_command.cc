@@ -14,10 +14,12 @@
 #include "agenda/declared_resources.h"
 #include "cli/commands.h"
 #include "cli/error_output.h"
-#include "cli/log_format_flag.h"
+#include "cli/log_flags.h"
+#include "cli/metrics_flags.h"
 #include "cli/report_url.h"
 #include "cli/runner_choice.h"
 #include "cli/signal_watcher.h"
+#include "cli/standalone_metrics.h"
 #include "executor_pods/executor_pod_launcher.h"
 #include "executor_pods/executor_pod_spec.h"
 #include "puller/http_work_source.h"
@@ -48,7 +50,8 @@ struct PullerSettings {
   std::string executor_service_account;  // empty: the namespace's default
   std::string executor_token_secret;     // NAME/KEY; empty: the token as a literal value
   std::string executor_kubeconfig;       // passed as a document, for Pods without a service account
-  LogFormat log_format = LogFormat::kText;
+  LogSettings log;
+  MetricsFlags metrics;
 };
 
 int fail_puller_start(const std::string& what, const Error& error) {
@@ -169,14 +172,17 @@ int run_executor_pods(const PullerSettings& settings, puller::WorkSource& source
   options.recount_interval =
       std::chrono::milliseconds(static_cast<long long>(settings.report_seconds * 1000));
   options.pod = std::move(*pod);
-  StreamLogger logger("pop puller", settings.log_format);
+  StreamLogger logger("pop puller", settings.log.format, settings.log.level);
   options.logger = &logger;
+  auto metrics = StandaloneMetrics::start(settings.metrics, logger);
+  if (!metrics) return fail_puller_start("metrics", metrics.error());
   executor_pods::ExecutorPodLauncher launcher(source, *connection->client, std::move(options));
   std::printf(
       "pop puller %s: pulling pool \"%s\" from %s with capacity %zu, each agenda in an "
       "executor Pod in namespace \"%s\" through %s\n",
       puller_id.c_str(), settings.pool.c_str(), settings.server.c_str(), settings.capacity,
       connection->default_namespace.c_str(), connection->description.c_str());
+  (*metrics)->announce("pop puller " + puller_id);
   std::fflush(stdout);
   signals.run(launcher);
   return 0;
@@ -206,10 +212,12 @@ int run_puller(const PullerSettings& settings) {
     return run_executor_pods(settings, **source, client.bearer_token, puller_id, signals);
   auto work_root = TempDir::create("pop-puller-");
   if (!work_root) return fail_puller_start("work directory", work_root.error());
-  StreamLogger logger("pop puller", settings.log_format);
+  StreamLogger logger("pop puller", settings.log.format, settings.log.level);
   auto runner =
       create_runner(settings.runner, work_root->path(), settings.pool, logger, system_clock());
   if (!runner) return fail_puller_start(settings.runner.kind + " runner", runner.error());
+  auto metrics = StandaloneMetrics::start(settings.metrics, logger);
+  if (!metrics) return fail_puller_start("metrics", metrics.error());
 
   puller::AgentOptions options;
   options.capacity = settings.capacity;
@@ -220,9 +228,12 @@ int run_puller(const PullerSettings& settings) {
       std::chrono::milliseconds(static_cast<long long>(settings.report_seconds * 1000));
   options.report_url = report_url_or_default(settings.report_url, settings.server);
   options.logger = &logger;
+  options.metrics = &(*metrics)->registry();
+  options.runner_name = settings.runner.kind;
   puller::PullerAgent agent(**source, *registry, **runner, options);
   std::printf("pop puller %s: pulling pool \"%s\" from %s with capacity %zu\n", puller_id.c_str(),
               settings.pool.c_str(), settings.server.c_str(), settings.capacity);
+  (*metrics)->announce("pop puller " + puller_id);
   std::fflush(stdout);
   signals.run(agent);
   return 0;
@@ -253,7 +264,8 @@ Command add_puller_command(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
   puller->add_option("--handlers", settings->handlers_path, "Handler registry (JSON or YAML)");
-  add_log_format_flag(*puller, settings->log_format);
+  add_log_flags(*puller, settings->log);
+  add_metrics_flags(*puller, settings->metrics);
   puller->add_option("--puller-id", settings->puller_id,
                      "Name of this puller in leases (default: puller-<pid>)");
   puller

@@ -12,7 +12,9 @@
 #include "auth/jwt_authenticator.h"
 #include "cli/commands.h"
 #include "cli/error_output.h"
-#include "cli/log_format_flag.h"
+#include "cli/host_port.h"
+#include "cli/log_flags.h"
+#include "cli/metrics_flags.h"
 #include "cli/runner_choice.h"
 #include "cli/signal_watcher.h"
 #include "server/server.h"
@@ -64,9 +66,9 @@ Result<auth::JwtOptions> jwt_options(const JwtSettings& settings) {
 
 struct ServerSettings {
   std::string listen = "127.0.0.1:8080";
-  std::string metrics_listen;
-  std::string graphite;
-  double graphite_interval_seconds = 10;
+  MetricsFlags metrics;
+  std::size_t metrics_customer_labels = 0;
+  bool access_log = false;
   std::string data = "./pop-data";
   std::string store;  // empty: SQLite in `data`
   std::string store_password_file;
@@ -89,24 +91,11 @@ struct ServerSettings {
   std::size_t max_connections = 0;        // 0: as many as the descriptor limit allows
   std::size_t max_connections_per_address = http::ServerOptions{}.max_connections_per_address;
   api::LongPollLimits long_polls;
-  LogFormat log_format = LogFormat::kText;
+  LogSettings log;
 };
 
 int fail_server_start(const std::string& what, const Error& error) {
   return print_error("server", what, error, 2);
-}
-
-// The HOST:PORT of `flag` (--listen, --metrics-listen).
-Result<std::pair<std::string, std::uint16_t>> split_listen(const std::string& flag,
-                                                           const std::string& listen) {
-  const auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0)
-    return fail(ErrorCode::kInvalidArgument, flag + " must be HOST:PORT, not \"" + listen + "\"");
-  const std::string port = listen.substr(colon + 1);
-  if (port.empty() || port.size() > 5 ||
-      port.find_first_not_of("0123456789") != std::string::npos || std::stoul(port) > 65535)
-    return fail(ErrorCode::kInvalidArgument, flag + " port must be a number from 0 to 65535");
-  return std::pair{listen.substr(0, colon), static_cast<std::uint16_t>(std::stoul(port))};
 }
 
 // --advertise-url, checked: where other replicas send pullers (with their tokens), so never a
@@ -130,22 +119,15 @@ Result<std::string> advertise_url(std::string url, const std::string& listen_hos
 Result<server::ServerConfig> server_config(const ServerSettings& settings,
                                            std::size_t open_file_limit) {
   server::ServerConfig config;
-  auto address = split_listen("--listen", settings.listen);
+  auto address = parse_host_port("--listen", settings.listen);
   if (!address) return fail(address.error());
   config.host = address->first;
   config.port = address->second;
-  if (!settings.graphite.empty()) {
-    auto graphite = split_listen("--graphite", settings.graphite);
-    if (!graphite) return fail(graphite.error());
-    config.graphite = std::move(*graphite);
-    config.graphite_interval = std::chrono::milliseconds(
-        static_cast<std::int64_t>(settings.graphite_interval_seconds * 1000));
-  }
-  if (!settings.metrics_listen.empty()) {
-    auto metrics_address = split_listen("--metrics-listen", settings.metrics_listen);
-    if (!metrics_address) return fail(metrics_address.error());
-    config.metrics_listen = std::move(*metrics_address);
-  }
+  auto metrics_export = metrics_export_config(settings.metrics);
+  if (!metrics_export) return fail(metrics_export.error());
+  config.metrics_export = std::move(*metrics_export);
+  config.metrics_customer_labels = settings.metrics_customer_labels;
+  config.access_log = settings.access_log;
   auto body_memory = memory_bytes_from(settings.max_body_memory);
   if (!body_memory)
     return fail(ErrorCode::kInvalidArgument, "--max-body-memory: " + body_memory.error().message);
@@ -202,7 +184,7 @@ Result<server::ServerConfig> server_config(const ServerSettings& settings,
             created.error().message = runner.kind + " runner: " + created.error().message;
           return created;
         },
-        settings.capacity, std::move(*resources)};
+        settings.capacity, std::move(*resources), settings.runner.kind};
   }
   return config;
 }
@@ -227,7 +209,7 @@ int serve(const ServerSettings& settings) {
   // not kill the server. Handlers start with the default again (runner/local/child_process.cc).
   std::signal(SIGXFSZ, SIG_IGN);
 
-  StreamLogger logger("pop server", settings.log_format);
+  StreamLogger logger("pop server", settings.log.format, settings.log.level);
   auto config = server_config(settings, open_file_limit);
   if (!config) return fail_server_start("invalid option", config.error());
   // Handlers posting to the HTTPS report URL trust the server's own certificate (curl takes
@@ -248,7 +230,7 @@ int serve(const ServerSettings& settings) {
               (settings.store.empty() ? "" : ", agendas in " + settings.store));
   if (auto metrics_port = (*server)->metrics_port()) {
     logger.info("serving metrics without a credential on http://" +
-                settings.metrics_listen.substr(0, settings.metrics_listen.rfind(':')) + ":" +
+                settings.metrics.listen.substr(0, settings.metrics.listen.rfind(':')) + ":" +
                 std::to_string(*metrics_port) + "/metrics");
   }
 
@@ -267,15 +249,12 @@ Command add_server_command(CLI::App& app) {
   auto settings = std::make_shared<ServerSettings>();
   CLI::App* server =
       app.add_subcommand("server", "Run the POP server (API, store, scheduler, embedded puller)");
-  server->add_option("--metrics-listen", settings->metrics_listen,
-                     "HOST:PORT to serve GET /metrics on without a credential, for Prometheus "
-                     "(on the API port it needs an admin token)");
-  server->add_option("--graphite", settings->graphite,
-                     "HOST:PORT of a Graphite (carbon, plaintext protocol) to push the metrics to");
+  add_metrics_flags(*server, settings->metrics);
   server
-      ->add_option("--graphite-interval-seconds", settings->graphite_interval_seconds,
-                   "With --graphite: how often to push")
-      ->check(CLI::Range(1.0, 3600.0))
+      ->add_option("--metrics-customer-labels", settings->metrics_customer_labels,
+                   "Count submissions and leases per customer for the first N customers seen "
+                   "(the rest as customer=\"other\"); 0: no per-customer series")
+      ->check(CLI::Range(0, 10000))
       ->capture_default_str();
   server->add_option("--listen", settings->listen, "HOST:PORT to serve the API on")
       ->capture_default_str();
@@ -385,7 +364,10 @@ Command add_server_command(CLI::App& app) {
                    "Memory for request bodies being read, across all connections (e.g. 256Mi; "
                    "at least the largest body a route accepts); a body past it is answered 503")
       ->capture_default_str();
-  add_log_format_flag(*server, settings->log_format);
+  add_log_flags(*server, settings->log);
+  server->add_flag("--access-log", settings->access_log,
+                   "Log every answered request: method, path, route, status, seconds, client "
+                   "address, correlation id");
   server->add_option("--max-connections", settings->max_connections,
                      "Client connections held at once (default: 10000, or fewer when the "
                      "descriptor limit leaves room for fewer)");

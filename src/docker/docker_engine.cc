@@ -26,7 +26,7 @@ std::string DockerEngine::default_host() {
   return host != nullptr && *host != '\0' ? host : "unix:///var/run/docker.sock";
 }
 
-Result<DockerEngine> DockerEngine::connect(std::string_view host) {
+Result<DockerEngine> DockerEngine::connect(std::string_view host, CallCounts* counts) {
   std::string socket(host);
   if (socket.starts_with("unix://")) socket.erase(0, 7);
   if (socket.empty() || socket.front() != '/')
@@ -41,16 +41,18 @@ Result<DockerEngine> DockerEngine::connect(std::string_view host) {
   options.max_response_bytes = std::size_t{16} << 20;
   auto client = http_client::Client::create(std::move(options));
   if (!client) return fail(std::move(client).error());
-  return DockerEngine(std::move(*client), std::move(socket));
+  return DockerEngine(std::move(*client), std::move(socket), counts);
 }
 
-Result<http_client::Response> DockerEngine::call(std::string method, std::string target,
+Result<http_client::Response> DockerEngine::call(std::string_view operation, std::string method,
+                                                 std::string target,
                                                  const std::optional<Json>& body,
                                                  std::optional<std::chrono::milliseconds> timeout) {
   http_client::Request request =
       http_client::json_request(std::move(method), std::move(target), body);
   request.timeout = timeout;
   auto response = client_.send(request);
+  if (counts_ != nullptr) counts_->add(operation, response ? response->status : 0);
   if (!response)
     return fail(ErrorCode::kUnavailable,
                 "container engine at " + socket_path_ + ": " + response.error().message);
@@ -58,7 +60,7 @@ Result<http_client::Response> DockerEngine::call(std::string method, std::string
 }
 
 Result<void> DockerEngine::ping() {
-  auto response = call("GET", std::string(kApiPrefix) + "/_ping");
+  auto response = call("ping", "GET", std::string(kApiPrefix) + "/_ping");
   if (!response) return fail(std::move(response).error());
   if (!response->ok()) return fail(engine_error(*response, "ping"));
   return {};
@@ -66,7 +68,7 @@ Result<void> DockerEngine::ping() {
 
 Result<std::string> DockerEngine::create_container(const std::string& name, const Json& config) {
   auto response =
-      call("POST",
+      call("create", "POST",
            std::string(kApiPrefix) + "/containers/create?name=" + http_client::percent_encode(name),
            config);
   if (!response) return fail(std::move(response).error());
@@ -77,7 +79,7 @@ Result<std::string> DockerEngine::create_container(const std::string& name, cons
 }
 
 Result<void> DockerEngine::start_container(const std::string& id) {
-  auto response = call("POST", container_path(id, "/start"));
+  auto response = call("start", "POST", container_path(id, "/start"));
   if (!response) return fail(std::move(response).error());
   // 304: already started.
   if (!response->ok() && response->status != 304)
@@ -88,7 +90,7 @@ Result<void> DockerEngine::start_container(const std::string& id) {
 Result<ContainerExit> DockerEngine::wait_container(const std::string& id) {
   // No time limit: a handler may run for hours; cancellation ends the wait.
   auto response =
-      call("POST", container_path(id, "/wait"), std::nullopt, std::chrono::milliseconds(0));
+      call("wait", "POST", container_path(id, "/wait"), std::nullopt, std::chrono::milliseconds(0));
   if (!response) return fail(std::move(response).error());
   if (!response->ok()) return fail(engine_error(*response, "wait for container"));
   auto body = parse_answer(*response, "wait for container");
@@ -97,15 +99,15 @@ Result<ContainerExit> DockerEngine::wait_container(const std::string& id) {
 }
 
 Result<Json> DockerEngine::inspect_container(const std::string& id) {
-  auto response = call("GET", container_path(id, "/json"));
+  auto response = call("inspect", "GET", container_path(id, "/json"));
   if (!response) return fail(std::move(response).error());
   if (!response->ok()) return fail(engine_error(*response, "inspect container"));
   return parse_answer(*response, "inspect container");
 }
 
 Result<void> DockerEngine::kill_container(const std::string& id, std::string_view signal) {
-  auto response =
-      call("POST", container_path(id, "/kill?signal=" + http_client::percent_encode(signal)));
+  auto response = call("kill", "POST",
+                       container_path(id, "/kill?signal=" + http_client::percent_encode(signal)));
   if (!response) return fail(std::move(response).error());
   // 409: not running (already ended) — the wanted state.
   if (!response->ok() && response->status != 409)
@@ -114,7 +116,7 @@ Result<void> DockerEngine::kill_container(const std::string& id, std::string_vie
 }
 
 Result<void> DockerEngine::remove_container(const std::string& id) {
-  auto response = call("DELETE", container_path(id, "?force=1&v=1"));
+  auto response = call("remove", "DELETE", container_path(id, "?force=1&v=1"));
   if (!response) return fail(std::move(response).error());
   // 404: already gone; 409: removal already in progress.
   if (!response->ok() && response->status != 404 && response->status != 409)
@@ -131,6 +133,7 @@ Result<void> DockerEngine::read_logs(const std::string& id,
     decoder.feed(chunk);
     return true;
   });
+  if (counts_ != nullptr) counts_->add("logs", response ? response->status : 0);
   if (!response)
     return fail(ErrorCode::kUnavailable,
                 "container engine at " + socket_path_ + ": " + response.error().message);
@@ -142,8 +145,9 @@ Result<std::vector<std::string>> DockerEngine::list_containers(
     const std::vector<std::string>& labels, const std::vector<std::string>& statuses) {
   Json filters = {{"label", labels}};
   if (!statuses.empty()) filters["status"] = statuses;
-  auto response = call("GET", std::string(kApiPrefix) + "/containers/json?all=1&filters=" +
-                                  http_client::percent_encode(filters.dump()));
+  auto response = call("list", "GET",
+                       std::string(kApiPrefix) + "/containers/json?all=1&filters=" +
+                           http_client::percent_encode(filters.dump()));
   if (!response) return fail(std::move(response).error());
   if (!response->ok()) return fail(engine_error(*response, "list containers"));
   auto body = parse_answer(*response, "list containers");
@@ -154,7 +158,7 @@ Result<std::vector<std::string>> DockerEngine::list_containers(
 Result<void> DockerEngine::pull_image(const std::string& image) {
   // A pull answers 200 at once and reports progress, and failures, as JSON lines.
   auto response = call(
-      "POST",
+      "pull", "POST",
       std::string(kApiPrefix) + "/images/create?fromImage=" + http_client::percent_encode(image),
       std::nullopt, std::chrono::minutes(10));
   if (!response) return fail(std::move(response).error());

@@ -17,6 +17,7 @@
 #include "docker/engine_answers.h"
 #include "http_client/cancellation.h"
 #include "http_client/client.h"
+#include "util/call_counts.h"
 #include "util/result.h"
 
 namespace pop::docker {
@@ -28,7 +29,9 @@ class DockerEngine {
   // `host` is "unix:///path/to/docker.sock" (the form of DOCKER_HOST), or a bare socket
   // path. kInvalidArgument for anything else (tcp:// engines are not supported: the
   // runner bind-mounts per-operation directories, so the engine must share this host).
-  static Result<DockerEngine> connect(std::string_view host);
+  // `counts` (borrowed, optional) counts every call by operation ("create", "start", "wait",
+  // "logs", ...) and status.
+  static Result<DockerEngine> connect(std::string_view host, CallCounts* counts = nullptr);
 
   // The default engine address: $DOCKER_HOST, else unix:///var/run/docker.sock.
   static std::string default_host();
@@ -65,15 +68,17 @@ class DockerEngine {
   const std::string& socket_path() const { return socket_path_; }
 
  private:
-  DockerEngine(http_client::Client client, std::string socket_path)
-      : client_(std::move(client)), socket_path_(std::move(socket_path)) {}
+  DockerEngine(http_client::Client client, std::string socket_path, CallCounts* counts)
+      : client_(std::move(client)), socket_path_(std::move(socket_path)), counts_(counts) {}
 
-  Result<http_client::Response> call(std::string method, std::string target,
+  Result<http_client::Response> call(std::string_view operation, std::string method,
+                                     std::string target,
                                      const std::optional<Json>& body = std::nullopt,
                                      std::optional<std::chrono::milliseconds> timeout = {});
 
   http_client::Client client_;
   std::string socket_path_;
+  CallCounts* counts_;
 };
 
 }  // namespace pop::docker

@@ -80,7 +80,29 @@ std::string format_seconds(double seconds) {
   return text + "s";
 }
 
+// As the executor treats it: a handler that succeeded after its timeout fired failed.
+AttemptEnd attempt_end(const HandlerResult& result, Termination termination) {
+  if (termination == Termination::kTimeout) return AttemptEnd::kTimedOut;
+  if (result.succeeded) return AttemptEnd::kSucceeded;
+  if (termination == Termination::kStopping || result.terminated) return AttemptEnd::kStopped;
+  return AttemptEnd::kFailed;
+}
+
 }  // namespace
+
+std::string_view attempt_end_name(AttemptEnd end) {
+  switch (end) {
+    case AttemptEnd::kSucceeded:
+      return "succeeded";
+    case AttemptEnd::kFailed:
+      return "failed";
+    case AttemptEnd::kTimedOut:
+      return "timed_out";
+    case AttemptEnd::kStopped:
+      return "stopped";
+  }
+  return "failed";
+}
 
 class Executor::Impl {
  public:
@@ -293,7 +315,8 @@ class Executor::Impl {
     if (runtime.timeout_at) timeouts_.erase({*runtime.timeout_at, index});
     if (observer_ != nullptr) {
       observer_->on_attempt_ended({index, progress.attempt_count, result.succeeded,
-                                   result.launched_at, result.observed_end_at});
+                                   attempt_end(result, runtime.termination), result.launched_at,
+                                   result.observed_end_at});
     }
 
     // A handler that succeeded while being stopped still produced its output: keep it, when

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agenda/agenda_validator.h"
@@ -43,11 +44,16 @@ struct ExecutorOptions {
   Clock* clock = &system_clock();
 };
 
-// One attempt as it happened, for traces and latency measurements.
+// How an attempt ended, as metrics label it.
+enum class AttemptEnd { kSucceeded, kFailed, kTimedOut, kStopped };
+std::string_view attempt_end_name(AttemptEnd end);  // "succeeded", "failed", "timed_out", "stopped"
+
+// One attempt as it happened, for traces, metrics and latency measurements.
 struct AttemptRecord {
   std::size_t operation = 0;
   int attempt = 0;
   bool succeeded = false;
+  AttemptEnd end = AttemptEnd::kFailed;
   std::chrono::steady_clock::time_point launched_at;
   std::chrono::steady_clock::time_point ended_at;
 };

@@ -273,6 +273,7 @@ class Connection final : public ConnectionBase,
     correlation_id_.clear();
     request_started_ = std::chrono::steady_clock::now();
     request_method_.clear();
+    request_path_.clear();
     route_.clear();
     set_deadline(options_.request_timeout);
     parser_.emplace();
@@ -293,6 +294,7 @@ class Connection final : public ConnectionBase,
     auto& message = parser_->get();
     request_started_ = std::chrono::steady_clock::now();
     request_method_ = std::string(message.method_string());
+    request_path_ = std::string(message.target().substr(0, message.target().find('?')));
     correlation_id_ = correlation_id_for(message[kCorrelationIdHeader]);
     version_ = message.version();
     keep_alive_ = message.keep_alive();
@@ -709,6 +711,9 @@ class Connection final : public ConnectionBase,
     ResponseRecord record;
     record.method = request_method_;
     record.route = exchange_ ? exchange_->route() : route_;
+    record.path = request_path_;
+    record.remote_address = remote_address_;
+    record.correlation_id = correlation_id_;
     record.status = static_cast<int>(status);
     record.duration = std::chrono::steady_clock::now() - request_started_;
     options_.on_response(record);
@@ -875,9 +880,11 @@ class Connection final : public ConnectionBase,
   BodyReservation reservation_;
   std::string correlation_id_;
   // The request being answered, for ServerOptions::on_response: when its head was read, its
-  // method and the route that took it (when a handler thread decided, its exchange has it).
+  // method, path and the route that took it (when a handler thread decided, its exchange has
+  // it).
   std::chrono::steady_clock::time_point request_started_;
   std::string request_method_;
+  std::string request_path_;
   std::string route_;
   unsigned version_ = 11;
   bool keep_alive_ = false;

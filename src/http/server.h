@@ -47,6 +47,9 @@ struct TlsOptions {
 struct ResponseRecord {
   std::string method;
   std::string route;  // Admission::route: the route's pattern, empty when no route took it
+  std::string path;   // the request target without its query, as the client sent it
+  std::string remote_address;
+  std::string correlation_id;
   int status = 0;
   // From the request's head being read to the answer's head being written (a stream's
   // head: not the stream's length).

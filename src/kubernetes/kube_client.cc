@@ -20,6 +20,17 @@ constexpr int kListPageSize = 500;
 // Beyond the watch's own timeoutSeconds, before the transfer is given up as lost.
 constexpr std::chrono::seconds kWatchMargin{30};
 
+// The verb of a request as the API server's own metrics name it (watches are counted where
+// they are streamed).
+std::string_view verb_of(const Request& request) {
+  if (request.method == "POST") return "create";
+  if (request.method == "DELETE") return "delete";
+  const std::string_view path =
+      std::string_view(request.target).substr(0, request.target.find('?'));
+  if (path.ends_with("/log")) return "log";
+  return path.ends_with("/pods") ? "list" : "get";
+}
+
 // The API server's 500s are transient too (an apiserver restarting, etcd timing out), unlike a
 // POP server's; the rest is http_client's list.
 bool is_retryable_status(int status) {
@@ -161,6 +172,7 @@ Result<Response> KubeClient::send(Request request, const StopSignal* stop,
       requests_.fetch_add(1, std::memory_order_relaxed);
       result = connection->send(request);
     }
+    by_verb_.add(verb_of(request), result ? result->status : 0);
     // A cancelled connection stays cancelled: it is not reused.
     if (!connection->canceller().cancelled()) return_connection(std::move(*connection));
     if (stop != nullptr && stop->stop_requested()) return cancelled(request);
@@ -278,6 +290,7 @@ Result<void> KubeClient::watch_pods(std::string_view name_space, const WatchQuer
     result = connection->stream(request,
                                 [&decoder](std::string_view chunk) { return decoder.feed(chunk); });
   }
+  by_verb_.add("watch", result ? result->status : 0);
   if (!connection->canceller().cancelled()) return_connection(std::move(*connection));
   if (stop != nullptr && stop->stop_requested()) return cancelled(request);
   if (!result) return fail(std::move(result).error());
@@ -328,7 +341,8 @@ Result<std::string> KubeClient::pod_log(std::string_view name_space, std::string
 KubeClientStats KubeClient::stats() const {
   return {.requests = requests_.load(std::memory_order_relaxed),
           .retries = retries_.load(std::memory_order_relaxed),
-          .rate_limit_wait = limiter_.total_wait()};
+          .rate_limit_wait = limiter_.total_wait(),
+          .by_verb = by_verb_.snapshot()};
 }
 
 }  // namespace pop::kubernetes

@@ -35,6 +35,7 @@
 #include "kubernetes/stop_signal.h"
 #include "kubernetes/token_source.h"
 #include "kubernetes/watch_decoder.h"
+#include "util/call_counts.h"
 #include "util/clock.h"
 #include "util/result.h"
 
@@ -83,6 +84,8 @@ struct KubeClientStats {
   std::uint64_t requests = 0;  // attempts sent, retries included
   std::uint64_t retries = 0;
   std::chrono::nanoseconds rate_limit_wait{0};  // summed over all callers
+  // Every attempt by verb (create, get, list, watch, delete, log) and status (0: no answer).
+  std::vector<CallCounts::Count> by_verb{};
 };
 
 class KubeClient {
@@ -149,6 +152,7 @@ class KubeClient {
   RateLimiter limiter_;
   std::atomic<std::uint64_t> requests_{0};
   std::atomic<std::uint64_t> retries_{0};
+  CallCounts by_verb_;
 
   std::mutex pool_mutex_;
   std::vector<http_client::Client> idle_;  // guarded by pool_mutex_

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <future>
 #include <thread>
+#include <tuple>
+#include <vector>
 
 #include "http_client/test_server.h"
 #include "kubernetes/kube_status.h"
@@ -297,6 +299,30 @@ TEST(KubeClient, ReadsTheLogWithTailAndLimit) {
   EXPECT_EQ(*log, "line 1\nline 2\n");
   EXPECT_EQ(server->requests()[0].target,
             "/api/v1/namespaces/ns/pods/p/log?container=handler&tailLines=10&limitBytes=4096");
+}
+
+// Every attempt is counted by its verb and answer (for pop_kubernetes_requests_total).
+TEST(KubeClient, CountsEveryAttemptByVerbAndStatus) {
+  auto server = TestServer::start_tcp([](const ReceivedRequest& request, Connection& c) {
+    if (request.target.find("/missing") != std::string::npos) {
+      c.respond(404, status_body(404, "NotFound", "no such pod"));
+    } else if (request.target.find("/log") != std::string::npos) {
+      c.respond(200, "line\n", {"Content-Type: text/plain"});
+    } else {
+      c.respond(200, pod_body("p"));
+    }
+  });
+  auto client = make_client(*server);
+  ASSERT_TRUE(client->get_pod("ns", "p"));
+  ASSERT_TRUE(client->get_pod("ns", "p"));
+  EXPECT_FALSE(client->get_pod("ns", "missing"));
+  ASSERT_TRUE(client->pod_log("ns", "p", {}));
+  ASSERT_TRUE(client->delete_pod("ns", "p", std::nullopt));
+  std::vector<std::tuple<std::string, int, std::uint64_t>> counted;
+  for (const CallCounts::Count& count : client->stats().by_verb)
+    counted.emplace_back(count.what, count.status, count.calls);
+  EXPECT_EQ(counted, (std::vector<std::tuple<std::string, int, std::uint64_t>>{
+                         {"delete", 200, 1}, {"get", 200, 2}, {"get", 404, 1}, {"log", 200, 1}}));
 }
 
 std::string event_line(const std::string& type, const std::string& name,

@@ -5,7 +5,6 @@
 // exposition (GET /metrics) and Graphite.
 #pragma once
 
-#include <prometheus/metric_family.h>
 #include <prometheus/registry.h>
 
 #include <cstdint>
@@ -17,9 +16,10 @@
 #include <utility>
 #include <vector>
 
+#include "metrics/families.h"
+
 namespace pop::metrics {
 
-using Families = std::vector<prometheus::MetricFamily>;
 using Collector = std::function<Families()>;
 
 class MetricsRegistry;
@@ -70,17 +70,6 @@ class MetricsRegistry {
   std::map<std::uint64_t, Collector> collectors_;
   std::uint64_t next_id_ = 1;
 };
-
-// Families built at scrape time: one sample per label set.
-using Labels = std::vector<std::pair<std::string, std::string>>;
-struct Sample {
-  Labels labels;
-  double value = 0;
-};
-prometheus::MetricFamily gauge_family(std::string name, std::string help,
-                                      const std::vector<Sample>& samples);
-prometheus::MetricFamily counter_family(std::string name, std::string help,
-                                        const std::vector<Sample>& samples);
 
 // Histogram buckets in seconds: for latencies (requests, commits: 0.5 ms to 60 s) and for
 // durations of work (operations, agendas, waits: 10 ms to 6 h).

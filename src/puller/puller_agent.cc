@@ -8,6 +8,13 @@
 #include "puller/reporting_runner.h"
 
 namespace pop::puller {
+namespace {
+
+bool has_ended(OperationState state) {
+  return processing_state_of(state) == ProcessingState::kComplete;
+}
+
+}  // namespace
 
 // One admitted agenda. The executor runs on `thread`; the reporter thread reads `snapshot`.
 struct PullerAgent::Job : ExecutionObserver {
@@ -28,10 +35,21 @@ struct PullerAgent::Job : ExecutionObserver {
   AgendaProgress snapshot;
   bool dirty = true;
 
+  PullerMetrics* metrics = nullptr;  // the agent's, when it keeps metrics
+  std::vector<bool> ended;           // operations in a terminal state; the executor's thread
+
+  // Operations already ended when the agenda was resumed were counted by their own puller.
+  void note_ended_before(const AgendaProgress& earlier) {
+    ended.assign(earlier.operations.size(), false);
+    for (std::size_t i = 0; i < earlier.operations.size(); ++i)
+      ended[i] = has_ended(earlier.operations[i].state);
+  }
+
   // Only the operation that changed is copied: the whole progress holds every output (up to
   // ExecutionLimits::outputs), and copying all of it on every change would copy megabytes
   // many times a second.
   void on_change(const AgendaProgress& progress, std::size_t operation) override {
+    if (metrics != nullptr) count_ended(progress, operation);
     std::lock_guard lock(snapshot_mutex);
     if (operation >= progress.operations.size() ||
         snapshot.operations.size() != progress.operations.size()) {
@@ -42,11 +60,39 @@ struct PullerAgent::Job : ExecutionObserver {
     }
     dirty = true;
   }
+
+  void on_attempt_ended(const AttemptRecord& attempt) override {
+    if (metrics == nullptr) return;
+    metrics->attempt_ended(agenda.agenda.operations[attempt.operation].type, attempt.end,
+                           attempt.ended_at - attempt.launched_at);
+  }
+
+  void count_ended(const AgendaProgress& progress, std::size_t changed) {
+    ended.resize(progress.operations.size(), false);
+    const bool all = changed >= progress.operations.size();
+    for (std::size_t i = all ? 0 : changed; i < (all ? progress.operations.size() : changed + 1);
+         ++i) {
+      const OperationProgress& operation = progress.operations[i];
+      if (ended[i] || !has_ended(operation.state)) continue;
+      ended[i] = true;
+      if (operation.started_time && operation.completed_time) {
+        metrics->operation_ended(agenda.agenda.operations[i].type, operation.state,
+                                 *operation.completed_time - *operation.started_time);
+      }
+    }
+  }
 };
 
 PullerAgent::PullerAgent(WorkSource& source, const HandlerRegistry& registry, Runner& runner,
                          AgentOptions options)
-    : source_(source), registry_(registry), runner_(runner), options_(std::move(options)) {}
+    : source_(source), registry_(registry), runner_(runner), options_(std::move(options)) {
+  if (options_.metrics != nullptr) {
+    metrics_ =
+        std::make_unique<PullerMetrics>(*options_.metrics, runner_, options_.runner_name, [this] {
+          return PullerMetrics::Slots{options_.capacity, running()};
+        });
+  }
+}
 
 PullerAgent::~PullerAgent() {
   stop();
@@ -194,6 +240,7 @@ void PullerAgent::start_job(Assignment assignment) {
     return;
   }
   job->agenda = std::move(*agenda);
+  job->metrics = metrics_.get();
   job->demand = declared_resources(job->agenda.agenda.params).value_or(Resources{});
   ExecutorOptions options = options_.executor;
   options.logger = options_.logger;
@@ -223,6 +270,7 @@ void PullerAgent::start_job(Assignment assignment) {
     // The first heartbeat may go out before the executor's first change: it must carry
     // what the server has, not an empty document that would erase succeeded operations.
     job->snapshot = *earlier;
+    job->note_ended_before(*earlier);
     if (auto resumed = job->executor->resume_from(*earlier); !resumed) {
       (void)source_.complete(
           job->agenda_id, assignment.epoch, assignment.report_key,

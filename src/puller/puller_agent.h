@@ -32,7 +32,9 @@
 #include <unordered_map>
 
 #include "engine/executor.h"
+#include "metrics/metrics_registry.h"
 #include "puller/admission.h"
+#include "puller/puller_metrics.h"
 #include "puller/work_source.h"
 #include "registry/handler_registry.h"
 #include "runner/runner.h"
@@ -59,6 +61,10 @@ struct AgentOptions {
   // Its clock times the agent too: heartbeats, pauses after failures, failure times.
   ExecutorOptions executor;
   Logger* logger = &null_logger();  // borrowed
+  // Borrowed; when set, the agent records its metrics there (puller/puller_metrics.h),
+  // labelled with `runner_name`.
+  metrics::MetricsRegistry* metrics = nullptr;
+  std::string runner_name = "local";
 };
 
 class PullerAgent {
@@ -105,6 +111,8 @@ class PullerAgent {
   std::unordered_map<std::string, std::shared_ptr<Job>> jobs_;
   // From the last pull answer; run()'s thread only.
   std::map<std::string, std::size_t> execution_limits_;
+  // Last: its collector asks running() until it is gone.
+  std::unique_ptr<PullerMetrics> metrics_;
 };
 
 }  // namespace pop::puller

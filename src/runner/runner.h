@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 
+#include "metrics/families.h"
 #include "registry/handler_registry.h"
 #include "util/result.h"
 
@@ -104,6 +105,10 @@ class Runner {
   virtual Result<std::optional<std::size_t>> active_handlers(const std::string& /*insight_id*/) {
     return std::optional<std::size_t>();
   }
+
+  // What the runner knows of its platform, as metrics (e.g. the Kubernetes API requests and
+  // Pods, the Docker Engine calls), read at each scrape. Thread-safe.
+  virtual metrics::Families metrics() const { return {}; }
 };
 
 }  // namespace pop

@@ -4,10 +4,13 @@
 // once as the map key and moved back out when the agenda is admitted.
 #pragma once
 
+#include <chrono>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -69,6 +72,7 @@ class AgendaIndex {
     record.priority = agenda.priority;
     record.enqueued_at = agenda.enqueued_at;
     record.serial = next_serial_++;
+    ++waiting_since_[second_of(record.enqueued_at)];
     return &*it;
   }
 
@@ -85,6 +89,7 @@ class AgendaIndex {
   WaitingAgenda take(const Entry* entry) {
     auto node = records_.extract(records_.find(entry->first));
     Record& record = node.mapped();
+    forget_wait(record.enqueued_at);
     return WaitingAgenda{std::move(node.key()), std::move(record.customer_id), record.sequence,
                          record.priority, record.enqueued_at};
   }
@@ -93,9 +98,26 @@ class AgendaIndex {
   auto begin() { return records_.begin(); }
   auto end() { return records_.end(); }
 
+  // The earliest enqueued_at held, to the second below it; nullopt when empty. O(1).
+  std::optional<TimePoint> oldest_enqueued_at() const {
+    if (waiting_since_.empty()) return std::nullopt;
+    return TimePoint(std::chrono::seconds(waiting_since_.begin()->first));
+  }
+
  private:
+  static std::int64_t second_of(TimePoint time) {
+    return std::chrono::floor<std::chrono::seconds>(time.time_since_epoch()).count();
+  }
+  void forget_wait(TimePoint enqueued_at) {
+    auto it = waiting_since_.find(second_of(enqueued_at));
+    if (--it->second == 0) waiting_since_.erase(it);
+  }
+
   StringMap<Record> records_;
   std::uint64_t next_serial_ = 0;
+  // How many records were enqueued in each second: the oldest wait at a glance (for
+  // metrics) without walking the records, and a node per second held, not per agenda.
+  std::map<std::int64_t, std::uint32_t> waiting_since_;
 };
 
 }  // namespace pop::scheduler

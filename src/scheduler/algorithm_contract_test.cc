@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -33,6 +34,8 @@ class Workload {
   explicit Workload(unsigned seed) : random_(seed) {}
 
   double now() const { return now_; }
+  int submitted() const { return submitted_; }
+  TimePoint enqueued_at(const std::string& id) const { return enqueued_at_.at(id); }
 
   // Applies one step; returns what select() admitted, if it ran.
   std::vector<WaitingAgenda> step(SchedulingAlgorithm& algorithm) {
@@ -45,6 +48,7 @@ class Workload {
           random_() % 8 == 0 ? static_cast<std::int64_t>(random_() % 50) : 100 + submitted_;
       EXPECT_TRUE(algorithm.add(agenda(id, numbered("c", random_() % 6), sequence,
                                        static_cast<int>(random_() % 6), at(now_))));
+      enqueued_at_[id] = at(now_);
     } else if (action < 7) {
       algorithm.remove(numbered("a", 1 + random_() % (submitted_ + 1)));
     } else {
@@ -57,6 +61,7 @@ class Workload {
   std::mt19937 random_;
   double now_ = 0;
   int submitted_ = 0;
+  std::map<std::string, TimePoint> enqueued_at_;
 };
 
 std::vector<std::string> held_ids(const SchedulingAlgorithm& algorithm, int submitted_up_to) {
@@ -209,6 +214,22 @@ TEST_P(AlgorithmContract, SplittingASelectionChangesNothing) {
       }
     }
     EXPECT_EQ(in_pieces, ids(whole->select(total, at(whole_workload.now())))) << "seed " << seed;
+  }
+}
+
+// The oldest wait is the earliest enqueue time held, to the second, through every change.
+TEST_P(AlgorithmContract, KnowsTheOldestEnqueueTimeHeld) {
+  auto algorithm = make();
+  Workload workload(21);
+  for (int step = 0; step < 400; ++step) {
+    workload.step(*algorithm);
+    std::optional<TimePoint> oldest;
+    for (const std::string& id : held_ids(*algorithm, workload.submitted())) {
+      const TimePoint at = workload.enqueued_at(id);
+      if (!oldest || at < *oldest) oldest = at;
+    }
+    if (oldest) oldest = std::chrono::floor<std::chrono::seconds>(*oldest);
+    ASSERT_EQ(algorithm->oldest_enqueued_at(), oldest) << "step " << step;
   }
 }
 

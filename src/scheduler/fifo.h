@@ -22,6 +22,9 @@ class Fifo final : public SchedulingAlgorithm {
   bool remove(std::string_view agenda_id) override;
   std::vector<WaitingAgenda> select(std::size_t count, TimePoint now) override;
   std::size_t size() const override { return index_.size(); }
+  std::optional<TimePoint> oldest_enqueued_at() const override {
+    return index_.oldest_enqueued_at();
+  }
   bool contains(std::string_view agenda_id) const override {
     return index_.find(agenda_id) != nullptr;
   }

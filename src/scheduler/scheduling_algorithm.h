@@ -77,6 +77,9 @@ class SchedulingAlgorithm {
   virtual std::vector<WaitingAgenda> select(std::size_t count, TimePoint now) = 0;
 
   virtual std::size_t size() const = 0;
+  // The earliest enqueued_at of the agendas held, to the second below it (for the oldest
+  // wait of a queue); nullopt when none is held. O(1).
+  virtual std::optional<TimePoint> oldest_enqueued_at() const = 0;
   virtual bool contains(std::string_view agenda_id) const = 0;
 
   // Where a held agenda stands (see Explanation); nullopt when the id is not held.

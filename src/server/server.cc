@@ -15,12 +15,13 @@
 #include "api/report_routes.h"
 #include "api/token_routes.h"
 #include "auth/admin_token_file.h"
-#include "metrics/graphite.h"
 #include "puller/puller_agent.h"
 #include "scheduler/queues/insight_queues.h"
+#include "server/access_log.h"
 #include "server/data_directory.h"
 #include "server/descriptor_reserve.h"
 #include "server/local_work_source.h"
+#include "server/metrics_export.h"
 #include "server/pool_keeper.h"
 #include "server/ready_signal.h"
 #include "server/server_metrics.h"
@@ -144,9 +145,7 @@ struct Server::Parts {
   std::unique_ptr<api::AgendaRoutes> agenda_routes;
   std::unique_ptr<api::ConfigRoutes> config_routes;
   std::unique_ptr<http::Server> http;
-  http::Router metrics_router;  // --metrics-listen: /metrics alone, open
-  std::unique_ptr<http::Server> metrics_http;
-  std::unique_ptr<metrics::GraphitePusher> graphite;
+  std::unique_ptr<MetricsExport> metrics_export;  // --metrics-listen, --graphite
 
   std::unique_ptr<PoolKeeper> pool_keeper;
 
@@ -218,6 +217,7 @@ Result<void> Server::Parts::build_services() {
   options.lease_duration = config.lease_duration;
   options.logger = config.logger;
   options.metrics = &metrics;
+  options.customer_labels = config.metrics_customer_labels;
   if (store->pool_claims() != nullptr) {
     auto id = data->replica_id();
     if (!id) return fail(in("cannot keep the replica's id", id.error()));
@@ -299,7 +299,7 @@ Result<void> Server::Parts::build_routes() {
         followers->appended(target);
       });
   router.set_gate(api::authentication_gate(authenticators, *config.clock));
-  server_metrics = std::make_unique<ServerMetrics>(metrics, *queues);
+  server_metrics = std::make_unique<ServerMetrics>(metrics, *queues, *config.clock);
   agenda_routes = std::make_unique<api::AgendaRoutes>(*agenda_access, long_polls);
   config_routes =
       std::make_unique<api::ConfigRoutes>(*config_access, *config_service, *agenda_access);
@@ -377,32 +377,21 @@ Result<void> Server::Parts::listen() {
   if (!options) return fail(in("invalid option", options.error()));
   options->logger = config.logger;
   options->on_response = server_metrics->response_observer();
+  if (config.access_log) {
+    options->on_response = [metered = std::move(options->on_response),
+                            logged =
+                                access_log(*config.logger)](const http::ResponseRecord& record) {
+      metered(record);
+      logged(record);
+    };
+  }
   http = std::make_unique<http::Server>(std::move(*options), router.to_admitter());
   if (auto started = http->start(); !started)
     return fail(
         in("cannot listen on " + config.host + ":" + std::to_string(config.port), started.error()));
-  if (config.graphite) {
-    graphite = std::make_unique<metrics::GraphitePusher>(metrics, config.graphite->first,
-                                                         config.graphite->second,
-                                                         config.graphite_interval, *config.logger);
-  }
-  if (!config.metrics_listen) return {};
-  const auto& [host, port] = *config.metrics_listen;
-  if (auto added = api::add_metrics_route(metrics_router, metrics, http::Access::kOpen); !added)
-    return fail(in("routes", added.error()));
-  // A scraper's port: few connections, small requests, no TLS (put it on an internal address).
-  http::ServerOptions scrape_options;
-  scrape_options.host = host;
-  scrape_options.port = port;
-  scrape_options.threads = 1;
-  scrape_options.handler_threads = 2;
-  scrape_options.max_connections = 64;
-  scrape_options.logger = config.logger;
-  metrics_http =
-      std::make_unique<http::Server>(std::move(scrape_options), metrics_router.to_admitter());
-  if (auto started = metrics_http->start(); !started)
-    return fail(in("cannot listen on " + host + ":" + std::to_string(port) + " (--metrics-listen)",
-                   started.error()));
+  auto exported = MetricsExport::start(metrics, config.metrics_export, *config.logger);
+  if (!exported) return fail(std::move(exported).error());
+  metrics_export = std::move(*exported);
   return {};
 }
 
@@ -425,6 +414,8 @@ Result<void> Server::Parts::start_embedded_puller() {
   options.executor.clock = config.clock;
   options.report_url = url() + "/v1/reports";
   options.log_directory = *work_root;
+  options.metrics = &metrics;
+  options.runner_name = puller.runner_name;
   agent = std::make_unique<puller::PullerAgent>(*source, config.registry, *runner, options);
   agent_thread = std::thread([this] { agent->run(); });
   return {};
@@ -478,8 +469,7 @@ void Server::Parts::stop() {
   if (long_polls) long_polls->stop();
   if (log_followers) log_followers->stop();
   if (http) http->stop();
-  if (metrics_http) metrics_http->stop();
-  graphite.reset();
+  if (metrics_export) metrics_export->stop();
   if (reclaimer.joinable()) reclaimer.join();
 }
 
@@ -511,8 +501,8 @@ Server::~Server() { stop(); }
 std::uint16_t Server::port() const { return parts_->http->port(); }
 
 std::optional<std::uint16_t> Server::metrics_port() const {
-  if (!parts_->metrics_http) return std::nullopt;
-  return parts_->metrics_http->port();
+  if (!parts_->metrics_export) return std::nullopt;
+  return parts_->metrics_export->port();
 }
 
 std::string Server::url() const { return parts_->url(); }

@@ -22,6 +22,7 @@
 #include "http/server.h"
 #include "registry/handler_registry.h"
 #include "runner/runner.h"
+#include "server/metrics_export.h"
 #include "service/agendas/attempt_logs.h"
 #include "store/store.h"
 #include "util/clock.h"
@@ -40,6 +41,7 @@ struct EmbeddedPullerConfig {
       make_runner;
   std::size_t capacity = 4;                 // agendas at once
   std::optional<Resources> resources = {};  // what its agendas may declare, in all
+  std::string runner_name = "local";        // labels its metrics
 };
 
 struct ServerConfig {
@@ -81,14 +83,14 @@ struct ServerConfig {
   // the bounds on readers following them (api/log_followers.h).
   service::AttemptLogOptions attempt_logs = {};
   api::LogFollowerLimits log_followers = {};
-  // Also serve GET /metrics, open (no credential), on this host and port (0: any free one,
-  // metrics_port() tells which): the scrapers' port. Without it /metrics is on the API port
-  // only, for admins.
-  std::optional<std::pair<std::string, std::uint16_t>> metrics_listen = {};
-  // Also push the metrics to Graphite at this host and port, every graphite_interval
-  // (metrics/graphite.h).
-  std::optional<std::pair<std::string, std::uint16_t>> graphite = {};
-  std::chrono::milliseconds graphite_interval{10'000};
+  // Also serve GET /metrics, open, on a port of its own (metrics_port() tells which), and
+  // push to Graphite. Without a port, /metrics is on the API port only, for admins.
+  MetricsExportConfig metrics_export = {};
+  // Customers whose agendas get metric series of their own (the first ones seen; the rest
+  // share customer="other"); 0: no per-customer series (service/agendas/agenda_metrics.h).
+  std::size_t metrics_customer_labels = 0;
+  // Log every answered request (server/access_log.h).
+  bool access_log = false;
   std::optional<EmbeddedPullerConfig> embedded_puller = {};
   // Borrowed; must outlive the server. Every part reads time from it: the services, the JWT
   // check, the long polls, the lease reclaimer, the embedded puller (its agent, executors and

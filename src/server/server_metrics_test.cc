@@ -19,7 +19,7 @@ namespace {
 class ServerMetricsTest : public ServerFixture {
  protected:
   void configure(ServerConfig& config) override {
-    config.metrics_listen = std::pair<std::string, std::uint16_t>{"127.0.0.1", 0};
+    config.metrics_export.listen = std::pair<std::string, std::uint16_t>{"127.0.0.1", 0};
     config.embedded_puller.reset();  // the agenda submitted below stays queued
   }
 
@@ -71,6 +71,14 @@ TEST_F(ServerMetricsTest, OpenOnTheMetricsPortAdminsOnlyOnTheApiPort) {
   const auto ready = sample(text, R"(pop_queue_ready_agendas{pool="default",insight="default"})");
   ASSERT_TRUE(waiting && ready) << text;
   EXPECT_EQ(*waiting + *ready, 1.0);
+  EXPECT_GE(sample(text, R"(pop_queue_oldest_waiting_seconds{pool="default",insight="default"})")
+                .value_or(-1),
+            0.0)
+      << text;
+  EXPECT_EQ(sample(text, R"(pop_scheduler_admissions_total{pool="default",insight="default",)"
+                         R"(algorithm="fifo"})"),
+            *ready)
+      << text;
   // The submit's durable commit, at least.
   EXPECT_GE(
       sample(text, R"(pop_store_commits_total{outcome="committed",store="sqlite"})").value_or(0),
@@ -123,6 +131,23 @@ TEST_F(AgendaMetricsTest, SubmittedLeasedAndCompletedAreCounted) {
       1.0)
       << text;
   EXPECT_EQ(ServerMetricsTest::sample(text, "pop_reports_fenced_total"), 0.0) << text;
+  EXPECT_EQ(
+      ServerMetricsTest::sample(text, R"(pop_agenda_duration_seconds_count{outcome="succeeded"})"),
+      1.0)
+      << text;
+  // The embedded puller's: one attempt and one operation of type noop, succeeded.
+  EXPECT_EQ(
+      ServerMetricsTest::sample(
+          text, R"(pop_operation_attempts_total{outcome="succeeded",runner="local",type="noop"})"),
+      1.0)
+      << text;
+  EXPECT_EQ(ServerMetricsTest::sample(text, R"(pop_operation_duration_seconds_count{)"
+                                            R"(outcome="succeeded",runner="local",type="noop"})"),
+            1.0)
+      << text;
+  EXPECT_EQ(ServerMetricsTest::sample(text, R"(pop_puller_capacity{runner="local"})"), 4.0) << text;
+  EXPECT_TRUE(ServerMetricsTest::sample(text, R"(pop_puller_slots_in_use{runner="local"})"))
+      << text;
 }
 
 // --graphite: a listener on loopback receives the documented series, as Graphite's carbon
@@ -130,8 +155,9 @@ TEST_F(AgendaMetricsTest, SubmittedLeasedAndCompletedAreCounted) {
 class GraphiteTest : public ServerFixture {
  protected:
   void configure(ServerConfig& config) override {
-    config.graphite = std::pair<std::string, std::uint16_t>{"127.0.0.1", graphite_.port()};
-    config.graphite_interval = std::chrono::milliseconds(100);
+    config.metrics_export.graphite =
+        std::pair<std::string, std::uint16_t>{"127.0.0.1", graphite_.port()};
+    config.metrics_export.graphite_interval = std::chrono::milliseconds(100);
     config.embedded_puller.reset();
   }
   std::string receive_push() { return graphite_.receive().value_or(""); }

@@ -28,6 +28,14 @@ Result<LogFormat> parse_log_format(std::string_view name) {
               "the log format must be text or json, not \"" + escape_for_log(name) + "\"");
 }
 
+Result<LogLevel> parse_log_level(std::string_view name) {
+  for (LogLevel level : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarning, LogLevel::kError})
+    if (name == log_level_name(level)) return level;
+  return fail(
+      ErrorCode::kInvalidArgument,
+      "the log level must be debug, info, warning or error, not \"" + escape_for_log(name) + "\"");
+}
+
 StreamLogger::StreamLogger(std::string program, LogFormat format, LogLevel minimum, std::FILE* out,
                            std::FILE* err, const Clock& clock)
     : program_(std::move(program)),

@@ -23,6 +23,8 @@ enum class LogFormat {
 
 // "text" or "json"; kInvalidArgument naming the accepted values otherwise.
 Result<LogFormat> parse_log_format(std::string_view name);
+// "debug", "info", "warning" or "error"; kInvalidArgument naming the accepted values otherwise.
+Result<LogLevel> parse_log_level(std::string_view name);
 
 class StreamLogger final : public Logger {
  public:

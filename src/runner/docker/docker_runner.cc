@@ -10,6 +10,7 @@
 
 #include "docker/docker_engine.h"
 #include "runner/attempt_run.h"
+#include "runner/call_count_family.h"
 #include "runner/handler_environment.h"
 #include "runner/log_sink.h"
 #include "runner/output_file.h"
@@ -161,7 +162,7 @@ class DockerAttempt {
 
  private:
   void remove_now(const std::string& id) {
-    auto engine = DockerEngine::connect(options_.engine_host);
+    auto engine = DockerEngine::connect(options_.engine_host, options_.engine_calls.get());
     if (engine) (void)engine->remove_container(id);
   }
 
@@ -190,7 +191,7 @@ class DockerAttempt {
       changed_.notify_all();
     }
     if (!id.empty()) {
-      auto engine = DockerEngine::connect(options_.engine_host);
+      auto engine = DockerEngine::connect(options_.engine_host, options_.engine_calls.get());
       if (engine) {
         if (auto removed = engine->remove_container(id); !removed)
           options_.logger->warning("cannot remove a container",
@@ -222,7 +223,7 @@ class DockerAttempt {
   // Creates, starts and waits for the container; the failure in words, or empty when it
   // ran to its end (whatever its exit status). `id` is the container to remove.
   std::string execute(HandlerResult& result, std::string& id) {
-    auto engine = DockerEngine::connect(options_.engine_host);
+    auto engine = DockerEngine::connect(options_.engine_host, options_.engine_calls.get());
     if (!engine) return engine.error().message;
     if (termination() != Termination::kNone) return "stopped before its container was created";
     auto created =
@@ -268,7 +269,7 @@ class DockerAttempt {
   // Delivers SIGTERM once the container exists, then SIGKILL at the deadline, until the
   // container has ended.
   void stop() {
-    auto engine = DockerEngine::connect(options_.engine_host);
+    auto engine = DockerEngine::connect(options_.engine_host, options_.engine_calls.get());
     if (!engine) return;
     bool term_sent = false;
     std::unique_lock lock(mutex_);
@@ -339,6 +340,7 @@ class DockerRunner::Impl {
   Result<std::unique_ptr<HandlerRun>> start(const LaunchRequest& request, RunListener& listener);
 
   std::size_t reaped() const { return reaped_; }
+  const CallCounts& engine_calls() const { return *options_.engine_calls; }
 
   Result<std::size_t> active_handlers(const std::string& insight_id) {
     // This runner's attempts still creating their container are counted first: one created
@@ -351,7 +353,7 @@ class DockerRunner::Impl {
         if (attempt->insight_id() == insight_id && attempt->awaiting_container()) ++creating;
       }
     }
-    auto engine = DockerEngine::connect(options_.engine_host);
+    auto engine = DockerEngine::connect(options_.engine_host, options_.engine_calls.get());
     if (!engine) return fail(std::move(engine).error());
     auto listed = engine->list_containers({kManagedByLabel, "pop.insightId=" + insight_id},
                                           {"created", "running"});
@@ -472,7 +474,7 @@ Result<std::unique_ptr<HandlerRun>> DockerRunner::Impl::start(const LaunchReques
 }
 
 Result<std::unique_ptr<DockerRunner>> DockerRunner::create(Options options) {
-  auto engine = DockerEngine::connect(options.engine_host);
+  auto engine = DockerEngine::connect(options.engine_host, options.engine_calls.get());
   if (!engine) return fail(std::move(engine).error());
   if (auto ping = engine->ping(); !ping) return fail(std::move(ping).error());
   std::size_t reaped = 0;
@@ -508,6 +510,13 @@ Result<std::unique_ptr<HandlerRun>> DockerRunner::start(const LaunchRequest& req
 }
 
 std::size_t DockerRunner::reaped_at_start() const { return impl_->reaped(); }
+
+metrics::Families DockerRunner::metrics() const {
+  return {call_count_family("pop_docker_requests_total",
+                            "Docker Engine API calls of this runner, by operation and status "
+                            "(0: no answer).",
+                            "operation", impl_->engine_calls().snapshot())};
+}
 
 Result<std::optional<std::size_t>> DockerRunner::active_handlers(const std::string& insight_id) {
   auto count = impl_->active_handlers(insight_id);

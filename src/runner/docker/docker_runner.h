@@ -25,6 +25,7 @@
 
 #include "runner/output_file.h"
 #include "runner/runner.h"
+#include "util/call_counts.h"
 #include "util/clock.h"
 #include "util/logger.h"
 
@@ -48,6 +49,9 @@ class DockerRunner final : public Runner {
     // Borrowed, and must outlive every run (a run may outlive its runner): stamps attempts
     // and times kill deadlines.
     Clock* clock = &system_clock();
+    // Every Engine API call of the runner and its attempts (a run may outlive its runner,
+    // so the count is shared), for pop_docker_requests_total.
+    std::shared_ptr<CallCounts> engine_calls = std::make_shared<CallCounts>();
   };
 
   static constexpr std::size_t kMaxEnvironmentPayloadBytes = 64u << 10;
@@ -71,6 +75,9 @@ class DockerRunner final : public Runner {
 
   // How many leftover containers create() removed.
   std::size_t reaped_at_start() const;
+
+  // pop_docker_requests_total{operation,status}: the Engine API calls made so far.
+  metrics::Families metrics() const override;
 
   class Impl;
 

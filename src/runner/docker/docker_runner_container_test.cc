@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "docker/docker_engine.h"
+#include "metrics/metrics_registry.h"
 #include "runner/docker/docker_runner.h"
 #include "testing/container_tests.h"
 #include "testing/recording_listener.h"
@@ -108,6 +109,16 @@ TEST_F(DockerRunnerTest, SampleHandlerRunsInItsImageAndReturnsItsOutput) {
   EXPECT_NE(result->log_tail.find("hello from a container"), std::string::npos) << result->log_tail;
   EXPECT_EQ(listener.running_count(), 1);
   EXPECT_FALSE(result->terminated);
+  // Every Engine call is counted (pop_docker_requests_total).
+  metrics::MetricsRegistry registry;
+  const auto collector = registry.add_collector([this] { return runner_->metrics(); });
+  const std::string text = registry.text();
+  EXPECT_NE(text.find(R"(pop_docker_requests_total{operation="create",status="201"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(pop_docker_requests_total{operation="wait",status="200"} 1)"),
+            std::string::npos)
+      << text;
 }
 
 TEST_F(DockerRunnerTest, ContractEnvironmentLimitsAndLabels) {

@@ -13,6 +13,7 @@
 #include "kubernetes/pod_status.h"
 #include "kubernetes/task_pool.h"
 #include "runner/attempt_run.h"
+#include "runner/call_count_family.h"
 #include "runner/kubernetes/orphan_pods.h"
 #include "runner/kubernetes/pod_attempt.h"
 #include "runner/kubernetes/pod_completion.h"
@@ -89,6 +90,7 @@ class KubernetesRunner::Impl final : public std::enable_shared_from_this<Kuberne
   Result<std::size_t> active_handlers(const std::string& insight_id);
 
   const std::string& instance_id() const { return options_.instance_id; }
+  const kubernetes::KubeClient& client() const { return *client_; }
 
   Stats stats() const {
     Stats stats{.pods_created = pods_created_.load(),
@@ -100,6 +102,24 @@ class KubernetesRunner::Impl final : public std::enable_shared_from_this<Kuberne
       stats.watch_lists += watched.lists;
       stats.watch_reconnects += watched.reconnects;
       stats.watch_events += watched.events;
+    }
+    for (const auto& [key, attempt] : attempts_) {
+      switch (attempt->stage.load()) {
+        case Stage::kCreating:
+          ++stats.pods_creating;
+          break;
+        case Stage::kPending:
+          ++stats.pods_pending;
+          break;
+        case Stage::kRunning:
+          ++stats.pods_running;
+          break;
+        case Stage::kFinishing:
+          ++stats.pods_finishing;
+          break;
+        case Stage::kDone:
+          break;
+      }
     }
     return stats;
   }
@@ -560,6 +580,38 @@ Result<std::optional<std::size_t>> KubernetesRunner::active_handlers(
 const std::string& KubernetesRunner::instance_id() const { return impl_->instance_id(); }
 
 KubernetesRunner::Stats KubernetesRunner::stats() const { return impl_->stats(); }
+
+metrics::Families KubernetesRunner::metrics() const {
+  const Stats now = stats();
+  const auto count = [](std::uint64_t value) {
+    return std::vector<metrics::Sample>{{{}, static_cast<double>(value)}};
+  };
+  return {
+      call_count_family("pop_kubernetes_requests_total",
+                        "Kubernetes API requests of this runner (retries included), by verb "
+                        "and status (0: no answer).",
+                        "verb", impl_->client().stats().by_verb),
+      metrics::gauge_family("pop_kubernetes_pods",
+                            "This runner's handler Pods by stage: creating (being created), "
+                            "pending (container not started), running, finishing.",
+                            {{{{"stage", "creating"}}, static_cast<double>(now.pods_creating)},
+                             {{{"stage", "pending"}}, static_cast<double>(now.pods_pending)},
+                             {{{"stage", "running"}}, static_cast<double>(now.pods_running)},
+                             {{{"stage", "finishing"}}, static_cast<double>(now.pods_finishing)}}),
+      metrics::counter_family("pop_kubernetes_pods_created_total", "Handler Pods created.",
+                              count(now.pods_created)),
+      metrics::counter_family("pop_kubernetes_pods_deleted_total",
+                              "Handler Pods this runner deleted (orphans included).",
+                              count(now.pods_deleted)),
+      metrics::counter_family("pop_kubernetes_watch_lists_total",
+                              "Pod lists of the runner's watches: the first of each namespace "
+                              "and every relist (a resourceVersion the server no longer had).",
+                              count(now.watch_lists)),
+      metrics::counter_family("pop_kubernetes_watch_restarts_total",
+                              "Pod watches resumed after they broke.", count(now.watch_reconnects)),
+      metrics::counter_family("pop_kubernetes_watch_events_total",
+                              "Pod watch events and bookmarks received.", count(now.watch_events))};
+}
 
 bool KubernetesRunner::wait_for_orphan_reaping(milliseconds timeout) const {
   return impl_->wait_for_orphan_reaping(timeout);

@@ -87,6 +87,11 @@ class KubernetesRunner final : public Runner {
     std::uint64_t watch_lists = 0;
     std::uint64_t watch_reconnects = 0;
     std::uint64_t watch_events = 0;
+    // This runner's attempts by where their Pod stands now.
+    std::size_t pods_creating = 0;
+    std::size_t pods_pending = 0;
+    std::size_t pods_running = 0;
+    std::size_t pods_finishing = 0;
   };
 
   // Borrows nothing: `client` is shared so that the caller may read its stats. Starts the
@@ -117,6 +122,8 @@ class KubernetesRunner final : public Runner {
 
   const std::string& instance_id() const;
   Stats stats() const;
+  // The stats above and the API requests by verb and status (pop_kubernetes_*).
+  metrics::Families metrics() const override;
   // Blocks until the start-up orphan reaping has ended, at most `timeout`; true when it has.
   bool wait_for_orphan_reaping(std::chrono::milliseconds timeout) const;
 

@@ -23,6 +23,7 @@
 #include "kubernetes/kube_client.h"
 #include "kubernetes/kube_config.h"
 #include "kubernetes/labels.h"
+#include "metrics/metrics_registry.h"
 #include "runner/kubernetes/handler_pod_spec.h"
 #include "runner/kubernetes/kubernetes_runner.h"
 #include "testing/container_tests.h"
@@ -229,6 +230,16 @@ TEST_F(KubernetesRunnerTest, APodThatSucceedsWithAnOutput) {
   // Deleted before on_finished.
   EXPECT_TRUE(pods().empty());
   EXPECT_TRUE(eventually([&] { return containers() == 0; }, 20s));
+  // What the runner did, as its metrics tell it.
+  metrics::MetricsRegistry registry;
+  const auto collector = registry.add_collector([this] { return runner().metrics(); });
+  const std::string text = registry.text();
+  EXPECT_NE(text.find(R"(pop_kubernetes_requests_total{verb="create",status="201"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("pop_kubernetes_pods_created_total 1"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(pop_kubernetes_pods{stage="running"} 0)"), std::string::npos) << text;
+  EXPECT_NE(text.find("pop_kubernetes_watch_lists_total 1"), std::string::npos) << text;
 }
 
 TEST_F(KubernetesRunnerTest, NonZeroExitFailsWithTheLogTail) {

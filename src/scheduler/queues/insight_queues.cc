@@ -28,8 +28,9 @@ Result<void> InsightQueues::configure(const Insight& insight,
     } else {
       auto algorithm = scheduler::make_algorithm(insight.scheduling_algorithm, config);
       if (!algorithm) return fail(algorithm.error());
-      Queue queue{
-          insight, std::move(*algorithm), {}, it != queues_.end() ? it->second.looks : 0, false};
+      Queue queue{insight, std::move(*algorithm),
+                  {},      it != queues_.end() ? it->second.looks : 0,
+                  false,   it != queues_.end() ? it->second.admitted : 0};
       if (it != queues_.end()) {
         // Drain the old algorithm in its own order; the new one re-orders by its rules.
         Queue& old = it->second;
@@ -316,8 +317,13 @@ std::vector<QueueDepth> InsightQueues::depths() const {
   std::vector<QueueDepth> depths;
   depths.reserve(queues_.size());
   for (const auto& [id, queue] : queues_) {
-    depths.push_back(
-        {queue.insight.resource_pool_id, id, queue.algorithm->size(), queue.ready.size()});
+    // The ready queue holds at most the insight's queueSize agendas: walked, not indexed.
+    std::optional<TimePoint> oldest = queue.algorithm->oldest_enqueued_at();
+    for (const scheduler::WaitingAgenda& agenda : queue.ready)
+      if (!oldest || agenda.enqueued_at < *oldest) oldest = agenda.enqueued_at;
+    depths.push_back({queue.insight.resource_pool_id, id, queue.algorithm->size(),
+                      queue.ready.size(), oldest, std::string(queue.algorithm->name()),
+                      queue.admitted});
   }
   return depths;
 }
@@ -334,8 +340,10 @@ void InsightQueues::shrink(Queue& queue) {
 bool InsightQueues::refill(Queue& queue, TimePoint now) {
   const std::size_t target = static_cast<std::size_t>(queue.insight.queue_size);
   if (queue.ready.size() >= target || queue.algorithm->size() == 0) return false;
-  for (auto& agenda : queue.algorithm->select(target - queue.ready.size(), now))
+  for (auto& agenda : queue.algorithm->select(target - queue.ready.size(), now)) {
     queue.ready.push_back(std::move(agenda));
+    ++queue.admitted;
+  }
   return true;
 }
 

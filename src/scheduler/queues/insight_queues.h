@@ -41,6 +41,11 @@ struct QueueDepth {
   std::string insight_id;
   std::size_t waiting = 0;  // under the algorithm, not yet admitted
   std::size_t ready = 0;    // admitted, waiting for a puller
+  // When the agenda that has waited longest (waiting or ready) was queued, to the second;
+  // nullopt when the queue is empty.
+  std::optional<scheduler::TimePoint> oldest_enqueued_at;
+  std::string algorithm;       // the insight's scheduling algorithm
+  std::uint64_t admitted = 0;  // decisions: agendas its algorithm admitted, since it was made
 };
 
 struct QueuePosition {
@@ -149,8 +154,9 @@ class InsightQueues {
     Insight insight;
     std::unique_ptr<scheduler::SchedulingAlgorithm> algorithm;
     std::deque<scheduler::WaitingAgenda> ready;
-    std::uint64_t looks = 0;  // take() calls that visited this queue (see put_back)
-    bool refilled = false;    // take() refilled it since the last announce_ready()
+    std::uint64_t looks = 0;     // take() calls that visited this queue (see put_back)
+    bool refilled = false;       // take() refilled it since the last announce_ready()
+    std::uint64_t admitted = 0;  // agendas the algorithm admitted to `ready`
   };
   // The ready listener's argument: a pool and one of its insights (or empty: any).
   using Announcement = std::pair<std::string, std::string>;

@@ -64,6 +64,28 @@ TEST_F(InsightQueuesTest, ReadyQueueIsKeptQueueSizeDeep) {
   EXPECT_TRUE(queues_.take(insight_ids, 10, kNow).empty());
 }
 
+// The oldest wait covers both the ready queue and the algorithm's backlog, and goes when the
+// agenda that had it is taken; admissions are the algorithm's decisions, counted.
+TEST_F(InsightQueuesTest, DepthsTellTheOldestWaitAndTheAdmissions) {
+  ASSERT_TRUE(queues_.configure(insight("i", 1), {}, kNow));
+  EXPECT_FALSE(queues_.depths()[0].oldest_enqueued_at.has_value());
+  const auto at = [](int seconds_ago) { return kNow - std::chrono::seconds(seconds_ago); };
+  ASSERT_TRUE(queues_.enqueue("i", {"ready-one", "c", 1, 0, at(10)}, kNow));
+  ASSERT_TRUE(queues_.enqueue("i", {"older", "c", 2, 0, at(40)}, kNow));
+  ASSERT_TRUE(queues_.enqueue("i", {"newer", "c", 3, 0, at(5)}, kNow));
+  QueueDepth depth = queues_.depths()[0];
+  EXPECT_EQ(depth.oldest_enqueued_at, at(40));
+  EXPECT_EQ(depth.algorithm, "fifo");
+  EXPECT_EQ(depth.admitted, 1u);
+
+  const std::string insight_ids[] = {"i"};
+  ASSERT_EQ(ids(queues_.take(insight_ids, 1, kNow)), (std::vector<std::string>{"ready-one"}));
+  ASSERT_EQ(ids(queues_.take(insight_ids, 1, kNow)), (std::vector<std::string>{"older"}));
+  depth = queues_.depths()[0];
+  EXPECT_EQ(depth.oldest_enqueued_at, at(5));
+  EXPECT_EQ(depth.admitted, 3u);
+}
+
 // Another server took the pool's queues over: what was queued goes, the pool's waiting pulls
 // hear of it, and nothing comes back (a pull in flight putting agendas back, a late enqueue)
 // until the pool is this server's again.

@@ -106,7 +106,7 @@ AgendaService::AgendaService(store::Store& store, scheduler::InsightQueues& queu
       clock_(clock),
       options_(std::move(options)),
       ownership_(options_.ownership != nullptr ? *options_.ownership : alone_on_store()) {
-  if (options_.metrics != nullptr) metrics_.emplace(*options_.metrics);
+  if (options_.metrics != nullptr) metrics_.emplace(*options_.metrics, options_.customer_labels);
 }
 
 Result<void> AgendaService::start() {
@@ -342,7 +342,7 @@ Result<SubmittedAgenda> AgendaService::submit(SubmitRequest request) {
     return SubmittedAgenda{first->document, true};
   }
   row.agenda.sequence = inserted->sequence;
-  if (metrics_) metrics_->submitted();
+  if (metrics_) metrics_->submitted(row.agenda.customer_id);
   if (hold) return SubmittedAgenda{std::move(row.agenda.document), false};
   // The agenda is durable: answering with an error now would invite a duplicate submit.
   // A queue that refuses it is a bug; the next start queues it from the store.
@@ -610,7 +610,8 @@ Result<std::vector<LeasedAgenda>> AgendaService::pull(
       taken.keep_out(chosen[i]);
       if (metrics_) {
         const scheduler::ReadyAgenda& ready = taken[chosen[i]];
-        metrics_->leased(ready.insight_id, now - ready.agenda.enqueued_at);
+        metrics_->leased(ready.insight_id, ready.agenda.customer_id,
+                         now - ready.agenda.enqueued_at);
       }
       leased.push_back({std::move(records[i].document),
                         std::move(acquisitions[i].progress->document), *epochs[i],
@@ -714,7 +715,12 @@ Result<void> AgendaService::complete(std::string_view agenda_id, std::uint64_t e
     if (released.error().code == ErrorCode::kConflict && metrics_) metrics_->fenced_off();
     return released;
   }
-  if (metrics_) metrics_->completed(progress->state_message(), retry);
+  if (metrics_) {
+    std::optional<std::chrono::duration<double>> took;
+    if (progress->started_time && progress->completed_time)
+      took = *progress->completed_time - *progress->started_time;
+    metrics_->completed(progress->state_message(), took, retry);
+  }
   queues_.announce_capacity();
   if (!retry) return {};
   // The completion is durable; a failure to queue the retry now must not make the puller

@@ -43,6 +43,8 @@ struct ServiceOptions {
   PoolOwnership* ownership = nullptr;
   // Borrowed: where to record what happens to agendas (agenda_metrics.h). Null: nowhere.
   metrics::MetricsRegistry* metrics = nullptr;
+  // Customers whose agendas get metric series of their own (0: none; see agenda_metrics.h).
+  std::size_t customer_labels = 0;
 };
 
 struct SubmitRequest {
