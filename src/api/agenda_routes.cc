@@ -10,6 +10,7 @@
 #include "api/created_agenda.h"
 #include "api/page_request.h"
 #include "api/request_body.h"
+#include "api/request_values.h"
 #include "http/error_response.h"
 #include "model/execution_limits.h"
 #include "model/report_token.h"
@@ -149,18 +150,6 @@ Json pull_answer(const std::vector<service::LeasedAgenda>& leased,
     agendas.push_back(std::move(item));
   }
   return {{"agendas", agendas}, {"executionLimits", execution_limits}};
-}
-
-// The lease's key from kLeaseKeyHeader (raw bytes). kInvalidArgument when it is missing or
-// not base64url: a request that cannot be the holder's, whoever sends it.
-Result<std::string> lease_key(const HttpRequest& request) {
-  const auto header = request.header(kLeaseKeyHeader);
-  auto key = header && !header->empty() ? base64url_decode(*header) : std::nullopt;
-  if (!key || key->empty())
-    return fail(ErrorCode::kInvalidArgument,
-                std::string(kLeaseKeyHeader) +
-                    " must carry the reportKey the pull answer gave with this lease");
-  return std::move(*key);
 }
 
 // What a lease's holder reports with: AgendaAccess::report (progress) or ::complete.

@@ -1,6 +1,5 @@
 #include "api/report_routes.h"
 
-#include <charconv>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -8,6 +7,7 @@
 #include "access/access_policy.h"
 #include "api/api_error.h"
 #include "api/authentication_gate.h"
+#include "api/request_values.h"
 #include "http/error_response.h"
 #include "service/reports/report_request.h"
 
@@ -21,17 +21,6 @@ namespace {
 
 HttpResponse error(const Error& error, const HttpRequest& request) {
   return api_error(error, request);
-}
-
-Result<std::uint64_t> integer(std::string_view text, std::string_view what, std::uint64_t min,
-                              std::uint64_t max) {
-  std::uint64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max)
-    return fail(ErrorCode::kInvalidArgument,
-                std::string(what) + " must be an integer from " + std::to_string(min) + " to " +
-                    std::to_string(max) + ", not \"" + std::string(text) + "\"");
-  return value;
 }
 
 HttpResponse post_report(service::ReportService& reports, const HttpRequest& request) {
@@ -53,9 +42,9 @@ HttpResponse get_progress(service::ReportService& reports, service::AgendaAccess
                           const HttpRequest& request) {
   if (auto allowed = agendas.check_read(caller_of(request), request.path_param("id")); !allowed)
     return error(allowed.error(), request);
-  auto epoch = integer(request.path_param("epoch"), "lease epoch", 1, UINT64_MAX);
+  auto epoch = integer_value(request.path_param("epoch"), "lease epoch", 1, UINT64_MAX);
   if (!epoch) return error(epoch.error(), request);
-  auto after = integer(request.query.get("after").value_or("0"), "after", 0, UINT64_MAX);
+  auto after = integer_value(request.query.get("after").value_or("0"), "after", 0, UINT64_MAX);
   if (!after) return error(after.error(), request);
   auto progress = reports.progress_since(request.path_param("id"), *epoch, *after);
   if (!progress) return error(progress.error(), request);
@@ -73,9 +62,9 @@ HttpResponse get_output(service::ReportService& reports, service::AgendaAccess& 
                         const HttpRequest& request) {
   if (auto allowed = agendas.check_read(caller_of(request), request.path_param("id")); !allowed)
     return error(allowed.error(), request);
-  auto epoch = integer(request.path_param("epoch"), "lease epoch", 1, UINT64_MAX);
+  auto epoch = integer_value(request.path_param("epoch"), "lease epoch", 1, UINT64_MAX);
   if (!epoch) return error(epoch.error(), request);
-  auto attempt = integer(request.path_param("attempt"), "attempt", 1, 1000000);
+  auto attempt = integer_value(request.path_param("attempt"), "attempt", 1, 1000000);
   if (!attempt) return error(attempt.error(), request);
   const std::string_view operation = request.path_param("operation");
   auto output =

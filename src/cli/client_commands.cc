@@ -19,6 +19,7 @@
 #include "cli/event_follower.h"
 #include "cli/progress_display.h"
 #include "http_client/client.h"
+#include "http_client/error_mapping.h"
 #include "http_client/json_request.h"
 #include "http_client/url.h"
 #include "model/agenda_progress.h"
@@ -186,13 +187,13 @@ int remove(const ClientSettings& settings, const std::string& id) {
   return 0;
 }
 
-// What the server holds of an operation's output: its progress message, and for every
-// attempt that failed or was stopped the diagnostic with the tail of the handler's log.
-int logs(const ClientSettings& settings, const std::string& id, const std::string& operation) {
-  auto client = connect(settings);
-  if (!client) return report_error("logs", client.error());
+// An operation's progress message, and for every attempt that failed or was stopped the
+// diagnostic with the tail of the handler's log: all there is of an agenda the server kept no
+// log of (it ran before logs were kept), and what `-o json` prints.
+int diagnostics(const ClientSettings& settings, http_client::Client& client, const std::string& id,
+                const std::string& operation) {
   Json raw;
-  auto progress = fetch_progress(*client, id, raw);
+  auto progress = fetch_progress(client, id, raw);
   if (!progress) return report_error("logs", progress.error());
   auto found = std::find_if(progress->operations.begin(), progress->operations.end(),
                             [&](const OperationProgress& entry) {
@@ -217,6 +218,36 @@ int logs(const ClientSettings& settings, const std::string& id, const std::strin
     }
   }
   return 0;
+}
+
+struct LogsSettings {
+  std::string operation;
+  std::optional<int> attempt;  // the latest when unset
+  bool follow = false;
+};
+
+// The attempt's stored log as it is kept, followed until the attempt ends with --follow.
+int logs(const ClientSettings& settings, const std::string& id, const LogsSettings& logs) {
+  auto client = connect(settings);
+  if (!client) return report_error("logs", client.error());
+  if (settings.output == "json") return diagnostics(settings, *client, id, logs.operation);
+  http_client::Request request;
+  request.target = "/v1/agendas/" + http_client::percent_encode(id) + "/operations/" +
+                   http_client::percent_encode(logs.operation) +
+                   "/logs?follow=" + (logs.follow ? "true" : "false");
+  if (logs.attempt) request.target += "&attempt=" + std::to_string(*logs.attempt);
+  auto answer = client->stream(request, [](std::string_view chunk) {
+    std::fwrite(chunk.data(), 1, chunk.size(), stdout);
+    std::fflush(stdout);
+    return true;
+  });
+  if (!answer) return report_error("logs", answer.error());
+  if (answer->status / 100 == 2) return 0;
+  // No stored log of an existing operation: show what older servers kept, unless an attempt
+  // that has none was asked for by number.
+  if (answer->status == 404 && !logs.attempt)
+    return diagnostics(settings, *client, id, logs.operation);
+  return report_error("logs", http_client::error_from_response(*answer));
 }
 
 int outcome_status(const AgendaProgress& progress) {
@@ -324,15 +355,21 @@ std::vector<Command> add_client_commands(CLI::App& app) {
   delete_command->add_option("id", *id, "Agenda id")->required();
   add_client_options(delete_command, *settings);
 
-  auto operation = std::make_shared<std::string>();
+  auto logs_settings = std::make_shared<LogsSettings>();
   CLI::App* logs_command = app.add_subcommand(
-      "logs", "Show an operation's diagnostics with the log tail of each failed attempt");
+      "logs",
+      "Print an operation attempt's log (the latest attempt unless --attempt); the diagnostics "
+      "of its failed attempts when the server kept no log");
   logs_command->add_option("id", *id, "Agenda id")->required();
-  logs_command->add_option("operation", *operation, "Operation name")->required();
+  logs_command->add_option("operation", logs_settings->operation, "Operation name")->required();
+  logs_command->add_option("--attempt", logs_settings->attempt, "Attempt number (from 1)")
+      ->check(CLI::PositiveNumber);
+  logs_command->add_flag("-f,--follow", logs_settings->follow,
+                         "Keep printing what the attempt writes until it ends");
   add_client_options(logs_command, *settings);
 
   return {{submit_command, [=] { return submit(*settings, *path, *key); }},
-          {logs_command, [=] { return logs(*settings, *id, *operation); }},
+          {logs_command, [=] { return logs(*settings, *id, *logs_settings); }},
           {list_command, [=] { return list(*settings, *list_settings); }},
           {rerun_command, [=] { return rerun(*settings, *id, *rerun_settings); }},
           {delete_command, [=] { return remove(*settings, *id); }},

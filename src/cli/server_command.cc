@@ -18,6 +18,7 @@
 #include "cli/runner_choice.h"
 #include "cli/signal_watcher.h"
 #include "server/server.h"
+#include "service/agendas/attempt_logs.h"
 #include "util/open_file_limit.h"
 #include "util/process_privacy.h"
 #include "util/quantity.h"
@@ -80,6 +81,8 @@ struct ServerSettings {
   std::size_t capacity = 4;
   std::vector<std::string> resources;
   double lease_seconds = 30;
+  std::uint64_t attempt_log_limit_bytes = service::AttemptLogOptions{}.limit_bytes;
+  std::int64_t attempt_log_retention_hours = service::AttemptLogOptions{}.retention.count();
   bool embedded_puller = true;
   JwtSettings jwt;
   std::string tls_certificate;  // with tls_key: serve HTTPS
@@ -171,6 +174,8 @@ Result<server::ServerConfig> server_config(const ServerSettings& settings,
       static_cast<std::int64_t>(settings.event_keep_alive_seconds * 1000));
   config.event_streams.max_age = std::chrono::milliseconds(
       static_cast<std::int64_t>(settings.event_stream_max_seconds * 1000));
+  config.attempt_logs = {settings.attempt_log_limit_bytes,
+                         std::chrono::hours(settings.attempt_log_retention_hours)};
   if (!settings.tls_certificate.empty())
     config.tls = http::TlsOptions{settings.tls_certificate, settings.tls_key};
   if (settings.jwt.enabled()) {
@@ -367,6 +372,17 @@ Command add_server_command(CLI::App& app) {
                    "Last-Event-ID and its credential is checked again)")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 86400.0));
+  server
+      ->add_option("--attempt-log-limit-bytes", settings->attempt_log_limit_bytes,
+                   "Bytes of each attempt's output the server keeps; the rest is counted")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 40));
+  server
+      ->add_option("--attempt-log-retention-hours", settings->attempt_log_retention_hours,
+                   "Delete attempt logs last written longer ago than this; 0: keep them "
+                   "as long as their agenda")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{24} * 365 * 100));
   server->add_flag("!--no-embedded-puller", settings->embedded_puller,
                    "Do not run a puller for the default pool inside the server");
   CLI::Option* certificate =

@@ -228,7 +228,7 @@ TEST_F(PopServerTest, RerunVariantsAndDeleteOverHttp) {
   EXPECT_EQ(call("DELETE", base).status, 404);
 }
 
-TEST_F(PopServerTest, CliLogsShowsTheLogTailOfEachFailedAttempt) {
+TEST_F(PopServerTest, CliLogsPrintsEachAttemptsLogAndTheDiagnosticsWithout) {
   auto submitted = call("POST", "/v1/agendas", R"({"params": {"maximumAttempts": 1},
     "operations": [{"name": "Breaks", "type": "sample", "params": {"maximumAttempts": 2,
       "retryBackoffSeconds": 0},
@@ -236,17 +236,46 @@ TEST_F(PopServerTest, CliLogsShowsTheLogTailOfEachFailedAttempt) {
   ASSERT_EQ(submitted.status, 201) << submitted.body;
   const std::string id = Json::parse(submitted.body)["id"];
   EXPECT_EQ(wait_for_outcome(id)["processingStateMessage"], "failed");
-  auto logs = pop::testing::run_process({POP_BINARY, "logs", id, "breaks", "--server", base_url_},
-                                        cli_environment(), dir_->path().string());
-  ASSERT_EQ(logs.exit_status, 0) << logs.err;
-  EXPECT_NE(logs.out.find("Breaks: failed, 2 attempt(s)"), std::string::npos) << logs.out;
-  std::size_t fires = 0;
-  for (auto at = logs.out.find("disk on fire"); at != std::string::npos;
-       at = logs.out.find("disk on fire", at + 1))
-    ++fires;
-  EXPECT_EQ(fires, 2u) << logs.out;
-  auto unknown = pop::testing::run_process({POP_BINARY, "logs", id, "nope", "--server", base_url_},
-                                           cli_environment(), dir_->path().string());
+  auto pop_logs = [&](std::vector<std::string> arguments) {
+    std::vector<std::string> command{POP_BINARY, "logs", id};
+    command.insert(command.end(), arguments.begin(), arguments.end());
+    command.insert(command.end(), {"--server", base_url_});
+    return pop::testing::run_process(command, cli_environment(), dir_->path().string());
+  };
+  auto count = [](const std::string& text, const std::string& what) {
+    std::size_t found = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++found;
+    return found;
+  };
+  for (const std::vector<std::string>& arguments :
+       {std::vector<std::string>{"breaks"}, {"breaks", "--attempt", "1"}, {"breaks", "-f"}}) {
+    auto logs = pop_logs(arguments);
+    ASSERT_EQ(logs.exit_status, 0) << logs.err;
+    EXPECT_EQ(count(logs.out, "disk on fire"), 1u) << logs.out;
+  }
+  auto missing = pop_logs({"breaks", "--attempt", "3"});
+  EXPECT_EQ(missing.exit_status, 2);
+  EXPECT_NE(missing.err.find("no stored log of attempt 3"), std::string::npos) << missing.err;
+
+  // -o json, and an operation without a stored log, show the diagnostics: each failed
+  // attempt's message with its log tail.
+  auto diagnostics = pop_logs({"breaks", "-o", "json"});
+  ASSERT_EQ(diagnostics.exit_status, 0) << diagnostics.err;
+  EXPECT_GE(count(diagnostics.out, "disk on fire"), 2u) << diagnostics.out;
+  EXPECT_NE(diagnostics.out.find("logTail"), std::string::npos) << diagnostics.out;
+  auto held =
+      call("POST", "/v1/agendas",
+           R"({"params": {"doNotRun": true}, "operations": [{"name": "w", "type": "sample"}]})");
+  ASSERT_EQ(held.status, 201) << held.body;
+  const std::string held_id = Json::parse(held.body)["id"];
+  auto never_ran =
+      pop::testing::run_process({POP_BINARY, "logs", held_id, "w", "--server", base_url_},
+                                cli_environment(), dir_->path().string());
+  ASSERT_EQ(never_ran.exit_status, 0) << never_ran.err;
+  EXPECT_NE(never_ran.out.find("w: "), std::string::npos) << never_ran.out;
+  EXPECT_NE(never_ran.out.find("0 attempt(s)"), std::string::npos) << never_ran.out;
+
+  auto unknown = pop_logs({"nope"});
   EXPECT_EQ(unknown.exit_status, 2);
   EXPECT_NE(unknown.err.find("no operation \"nope\""), std::string::npos) << unknown.err;
 }

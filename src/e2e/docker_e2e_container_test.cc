@@ -78,6 +78,13 @@ TEST_F(DockerE2eTest, DiamondRunsInContainersAndPassesOutputs) {
   ASSERT_NE(publish, nullptr);
   EXPECT_EQ((*publish)["resultPayload"], testing::diamond_result());
   EXPECT_TRUE(containers_of(id).empty());
+  // Each container's output is kept by the server (shipped when the container has ended).
+  for (const auto& [operation, said] :
+       {std::pair{"probe", "probing"}, {"transcode", "transcoding"}}) {
+    auto log = call("GET", "/v1/agendas/" + id + "/operations/" + operation + "/logs");
+    EXPECT_EQ(log.status, 200) << log.body;
+    EXPECT_NE(log.body.find(said), std::string::npos) << operation << ": " << log.body;
+  }
 }
 
 TEST_F(DockerE2eTest, CancelMidRunLeavesNoContainer) {

@@ -126,6 +126,13 @@ TEST_F(KubernetesE2eTest, DiamondRunsAsPodsAndPassesOutputs) {
   ASSERT_NE(publish, nullptr);
   EXPECT_EQ((*publish)["resultPayload"], testing::diamond_result());
   EXPECT_TRUE(eventually([&] { return pods("pop.agendaId=" + id).empty(); }, 20s));
+  // Each Pod's log is kept by the server (fetched and shipped when its container has ended).
+  for (const auto& [operation, said] :
+       {std::pair{"probe", "probing"}, {"transcode", "transcoding"}}) {
+    auto log = call("GET", "/v1/agendas/" + id + "/operations/" + operation + "/logs");
+    EXPECT_EQ(log.status, 200) << log.body;
+    EXPECT_NE(log.body.find(said), std::string::npos) << operation << ": " << log.body;
+  }
 }
 
 TEST_F(KubernetesE2eTest, A429StormAndDroppedWatchesStillEndInSuccess) {

@@ -196,6 +196,28 @@ Result<std::optional<Json>> HttpWorkSource::reported_output(const std::string& a
   return std::optional<Json>(answer->value("output", Json()));
 }
 
+Result<LogChunkAnswer> HttpWorkSource::append_log(const std::string& agenda_id, std::uint64_t epoch,
+                                                  const std::string& lease_key,
+                                                  const LogChunk& chunk) {
+  http_client::Request request;
+  request.method = "PUT";
+  request.target = lease_target(agenda_id, epoch) + "/logs/" +
+                   http_client::percent_encode(chunk.operation) + "/" +
+                   std::to_string(chunk.attempt) + "?offset=" + std::to_string(chunk.offset) +
+                   (chunk.ended ? "&end=true" : "");
+  request.headers["Content-Type"] = "application/octet-stream";
+  request.headers[kLeaseKeyHeader] = base64url_encode(lease_key);
+  request.body = std::string(chunk.bytes);
+  Result<Json> answer = [&] {
+    std::lock_guard lock(reports_mutex_);
+    return http_client::json_result(reports_.send(request));
+  }();
+  if (!answer) return fail(answer.error());
+  if (!answer->is_object() || !answer->value("length", Json()).is_number_unsigned())
+    return fail(ErrorCode::kUnavailable, "log chunk answer without \"length\"");
+  return LogChunkAnswer{(*answer)["length"].get<std::uint64_t>(), answer->value("capped", false)};
+}
+
 void HttpWorkSource::pause(std::chrono::steady_clock::duration period) {
   std::unique_lock lock(wake_mutex_);
   clock_.wait_for(woken_changed_, lock, period, [this] { return woken_; });

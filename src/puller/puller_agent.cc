@@ -157,7 +157,10 @@ void PullerAgent::run() {
         // What handlers reported through the API reaches the server with the next heartbeat.
         // A failed poll needs no handling: heartbeats detect a lost lease, and the next
         // poll asks again from the same cursor.
-        if (job->reporting) (void)job->reporting->poll();
+        if (job->reporting) {
+          (void)job->reporting->poll();
+          job->reporting->ship_logs();
+        }
       }
     }
   });
@@ -250,10 +253,16 @@ void PullerAgent::start_job(Assignment assignment) {
   job->insight_id = options.insight_id;
   options.kubernetes_namespace = assignment.kubernetes_namespace;
   if (!options_.report_url.empty() && !assignment.report_key.empty()) {
+    auto logs = AttemptLogShipper::create(
+        source_, {job->agenda_id, assignment.epoch, assignment.report_key}, options_.log_directory);
+    if (!logs) {
+      options_.logger->warning("cannot keep attempt logs to ship them",
+                               {{"agenda", job->agenda_id}, {"error", logs.error().message}});
+    }
     job->reporting = std::make_unique<ReportingRunner>(
         runner_, source_,
         ReportLease{job->agenda_id, assignment.epoch, assignment.report_key, options_.report_url},
-        options_.retry_delay);
+        options_.retry_delay, logs ? std::move(*logs) : nullptr);
   }
   job->executor = std::make_unique<Executor>(job->agenda, registry_,
                                              job->reporting ? *job->reporting : runner_, options);

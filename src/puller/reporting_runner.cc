@@ -55,7 +55,7 @@ class ReportingRunner::Run final : public HandlerRun, public RunListener {
   void on_finished(HandlerResult result) override {
     std::unique_lock lock(owner_.mutex_);
     attempt_->finished = true;
-    if (result.succeeded && result.output.is_null()) {
+    if (owner_.needs_fetch(result)) {
       owner_.fetches_.push_back({attempt_, std::move(result)});
       owner_.fetch_wanted_.notify_all();
       return;
@@ -72,11 +72,13 @@ class ReportingRunner::Run final : public HandlerRun, public RunListener {
 };
 
 ReportingRunner::ReportingRunner(Runner& inner, WorkSource& source, ReportLease lease,
-                                 std::chrono::milliseconds retry_delay)
+                                 std::chrono::milliseconds retry_delay,
+                                 std::unique_ptr<AttemptLogShipper> logs)
     : inner_(inner),
       source_(source),
       lease_(std::move(lease)),
       retry_delay_(retry_delay),
+      logs_(std::move(logs)),
       fetcher_([this] { fetch_loop(); }) {}
 
 ReportingRunner::~ReportingRunner() {
@@ -103,6 +105,7 @@ Result<std::unique_ptr<HandlerRun>> ReportingRunner::start(const LaunchRequest& 
   // destructor whatever happens next.
   auto run = std::make_unique<Run>(*this, attempt, listener);
   LaunchRequest reporting = request;
+  if (logs_) reporting.log_path = logs_->track(request.operation_name, request.attempt);
   reporting.report_url = lease_.url;
   reporting.report_token = mint_report_token(
       lease_.key, {lease_.agenda_id, lease_.epoch, request.operation_name, request.attempt});
@@ -135,6 +138,25 @@ Result<void> ReportingRunner::poll() {
   return {};
 }
 
+void ReportingRunner::ship_logs() {
+  if (logs_) logs_->ship_running();
+}
+
+bool ReportingRunner::needs_fetch(const HandlerResult& result) const {
+  return logs_ != nullptr || (result.succeeded && result.output.is_null());
+}
+
+template <typename Call>
+auto ReportingRunner::retried(Call call) -> decltype(call()) {
+  for (int round = 1;; ++round) {
+    auto answer = call();
+    if (answer || answer.error().code != ErrorCode::kUnavailable || round == kFetchRounds)
+      return answer;
+    std::unique_lock lock(mutex_);
+    if (fetch_wanted_.wait_for(lock, retry_delay_, [this] { return stopping_; })) return answer;
+  }
+}
+
 void ReportingRunner::fetch_loop() {
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -145,37 +167,35 @@ void ReportingRunner::fetch_loop() {
     fetches_.pop_front();
     if (fetch.attempt->listener == nullptr) continue;
     lock.unlock();
-    HandlerResult result = with_reported_output(*fetch.attempt, std::move(fetch.result));
+    const Attempt& attempt = *fetch.attempt;
+    // A log that cannot be sent costs the log, not the attempt.
+    if (logs_) (void)retried([&] { return logs_->finish(attempt.operation, attempt.number); });
+    HandlerResult result = std::move(fetch.result);
+    if (result.succeeded && result.output.is_null())
+      result = with_reported_output(attempt, std::move(result));
     lock.lock();
     if (fetch.attempt->listener != nullptr) fetch.attempt->listener->on_finished(std::move(result));
   }
 }
 
 HandlerResult ReportingRunner::with_reported_output(const Attempt& attempt, HandlerResult result) {
-  for (int round = 1;; ++round) {
-    auto output =
-        source_.reported_output(lease_.agenda_id, lease_.epoch, attempt.operation, attempt.number);
-    if (output) {
-      if (*output) result.output = std::move(**output);
-      return result;
-    }
-    bool give_up = output.error().code != ErrorCode::kUnavailable || round == kFetchRounds;
-    if (!give_up) {
-      std::unique_lock lock(mutex_);
-      give_up = fetch_wanted_.wait_for(lock, retry_delay_, [this] { return stopping_; });
-    }
-    if (give_up) {
-      // Succeeding with a null output could lose an output the server acknowledged.
-      result.succeeded = false;
-      result.message =
-          "the handler wrote no POP_OUTPUT_FILE and its reported output cannot be read: " +
-          output.error().message;
-      return result;
-    }
+  auto output = retried([&] {
+    return source_.reported_output(lease_.agenda_id, lease_.epoch, attempt.operation,
+                                   attempt.number);
+  });
+  if (output) {
+    if (*output) result.output = std::move(**output);
+    return result;
   }
+  // Succeeding with a null output could lose an output the server acknowledged.
+  result.succeeded = false;
+  result.message = "the handler wrote no POP_OUTPUT_FILE and its reported output cannot be read: " +
+                   output.error().message;
+  return result;
 }
 
 void ReportingRunner::forget(const std::shared_ptr<Attempt>& attempt) {
+  if (logs_) logs_->forget(attempt->operation, attempt->number);
   std::lock_guard lock(mutex_);
   attempt->listener = nullptr;
   auto it = attempts_.find({attempt->operation, attempt->number});

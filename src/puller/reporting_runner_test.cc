@@ -5,6 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -12,6 +15,7 @@
 #include <vector>
 
 #include "model/report_token.h"
+#include "puller/stub_work_source.h"
 #include "testing/subprocess.h"
 
 namespace pop::puller {
@@ -52,21 +56,8 @@ class ScriptedRunner final : public Runner {
 };
 
 // Answers reads of reported progress and outputs from what the test put in it.
-class ScriptedSource final : public WorkSource {
+class ScriptedSource final : public StubWorkSource {
  public:
-  Result<PullAnswer> pull(std::size_t, std::chrono::milliseconds, const std::optional<Resources>&,
-                          const std::set<std::string>&) override {
-    return PullAnswer{};
-  }
-  Result<void> report(const std::string&, std::uint64_t, const std::string&, const Json&) override {
-    return {};
-  }
-  Result<void> complete(const std::string&, std::uint64_t, const std::string&,
-                        const Json&) override {
-    return {};
-  }
-  void wake() override {}
-
   Result<ReportedProgress> reported_progress(const std::string&, std::uint64_t,
                                              std::uint64_t after) override {
     std::lock_guard lock(mutex);
@@ -90,8 +81,20 @@ class ScriptedSource final : public WorkSource {
     return std::optional<Json>(it->second);
   }
 
+  // Keeps each attempt's log as the server would: a chunk lands where the copy ends.
+  Result<LogChunkAnswer> append_log(const std::string&, std::uint64_t, const std::string&,
+                                    const LogChunk& chunk) override {
+    std::lock_guard lock(mutex);
+    std::string& log = logs[{chunk.operation, chunk.attempt}];
+    if (chunk.offset == log.size()) log += chunk.bytes;
+    if (chunk.ended && on_log_ended) on_log_ended();
+    return LogChunkAnswer{log.size(), false};
+  }
+
   std::mutex mutex;
   std::condition_variable changed;
+  std::map<std::pair<std::string, int>, std::string> logs;
+  std::function<void()> on_log_ended;
   ReportedProgress progress;
   std::vector<std::uint64_t> progress_afters;
   std::map<std::pair<std::string, int>, Json> outputs;
@@ -156,6 +159,36 @@ class ReportingRunnerTest : public ::testing::Test {
   ReportingRunner runner_;
   RecordingListener listener_;
 };
+
+TEST_F(ReportingRunnerTest, AnAttemptsResultIsPassedOnOnlyOnceItsWholeLogIsShipped) {
+  auto logs = AttemptLogShipper::create(source_, {"agenda-1", 3, "key"}, {});
+  ASSERT_TRUE(logs.has_value());
+  ReportingRunner runner(inner_, source_,
+                         ReportLease{"agenda-1", 3, "key", "http://pop:8080/v1/reports"}, 1ms,
+                         std::move(*logs));
+  std::size_t finished_at_log_end = 1;
+  source_.on_log_ended = [&] { finished_at_log_end = listener_.finished_count(); };
+  LaunchRequest request;
+  request.operation_name = "encode";
+  request.attempt = 1;
+  auto run = runner.start(request, listener_);
+  ASSERT_TRUE(run.has_value());
+  const std::filesystem::path path = inner_.started[0].request.log_path;
+  ASSERT_FALSE(path.empty());
+  std::ofstream(path) << "while running\n";
+  runner.ship_logs();
+  EXPECT_EQ((source_.logs[{"encode", 1}]), "while running\n");
+  std::ofstream(path, std::ios::app) << "last words\n";
+  HandlerResult failed;
+  failed.exit_code = 1;
+  inner_.started[0].listener->on_finished(failed);
+  ASSERT_TRUE(pop::testing::eventually([&] { return listener_.finished_count() == 1; }));
+  EXPECT_EQ((source_.logs[{"encode", 1}]), "while running\nlast words\n");
+  EXPECT_EQ(finished_at_log_end, 0u);
+  EXPECT_FALSE(listener_.finished[0].succeeded);
+  run->reset();
+  EXPECT_FALSE(std::filesystem::exists(path));
+}
 
 TEST_F(ReportingRunnerTest, EachAttemptGetsTheUrlAndATokenForItselfAlone) {
   auto first = start("encode", 1, listener_);

@@ -66,6 +66,13 @@ Result<std::optional<Json>> SingleAssignmentSource::reported_output(const std::s
   return server_.reported_output(agenda_id, epoch, operation, attempt);
 }
 
+Result<LogChunkAnswer> SingleAssignmentSource::append_log(const std::string& agenda_id,
+                                                          std::uint64_t epoch,
+                                                          const std::string& lease_key,
+                                                          const LogChunk& chunk) {
+  return server_.append_log(agenda_id, epoch, lease_key, chunk);
+}
+
 void SingleAssignmentSource::wake() { server_.wake(); }
 
 bool SingleAssignmentSource::completed() const {

@@ -34,6 +34,8 @@ class SingleAssignmentSource final : public WorkSource {
                                              std::uint64_t after) override;
   Result<std::optional<Json>> reported_output(const std::string& agenda_id, std::uint64_t epoch,
                                               const std::string& operation, int attempt) override;
+  Result<LogChunkAnswer> append_log(const std::string& agenda_id, std::uint64_t epoch,
+                                    const std::string& lease_key, const LogChunk& chunk) override;
   void wake() override;
 
   // True once the server accepted the agenda's final progress.

@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agenda/declared_resources.h"
@@ -20,6 +21,22 @@
 namespace pop::puller {
 
 using Json = nlohmann::json;
+
+// A piece of one attempt's output (the handler's bytes from `offset` on), shipped under the
+// lease (WorkSource::append_log).
+struct LogChunk {
+  std::string operation;
+  int attempt = 1;
+  std::uint64_t offset = 0;
+  std::string_view bytes;
+  bool ended = false;  // the attempt is over and this is the last of its output
+};
+
+// Where the server's copy of the attempt's log stands after a chunk.
+struct LogChunkAnswer {
+  std::uint64_t length = 0;  // handler bytes it holds: the next chunk starts there
+  bool capped = false;       // past the cap: it keeps no more of this attempt's bytes
+};
 
 class WorkSource {
  public:
@@ -48,6 +65,11 @@ class WorkSource {
                                                       std::uint64_t epoch,
                                                       const std::string& operation,
                                                       int attempt) = 0;
+  // Stores a chunk of an attempt's log unless the server holds it already (a retry), and says
+  // where the server's copy stands. kConflict / kNotFound as for report().
+  virtual Result<LogChunkAnswer> append_log(const std::string& agenda_id, std::uint64_t epoch,
+                                            const std::string& lease_key,
+                                            const LogChunk& chunk) = 0;
   // Makes a pull() in progress, or the next one, return early (for shutdown). Thread-safe.
   virtual void wake() = 0;
 };

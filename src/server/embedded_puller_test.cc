@@ -101,9 +101,11 @@ class PullerAgentTest : public ::testing::Test {
     runner_ = std::move(*runner);
     audit_ = std::make_unique<service::AuditTrail>(*store_, system_clock(), null_logger());
     access_ = std::make_unique<service::AgendaAccess>(*service_, *audit_, *reports_);
+    logs_ = std::make_unique<service::AttemptLogs>(*access_, *store_, system_clock(),
+                                                   service::AttemptLogOptions{});
     source_ = std::make_unique<server::LocalWorkSource>(
-        *access_, signal_, *reports_, auth::puller_principal("embedded", "default"), "embedded",
-        system_clock());
+        *access_, signal_, *reports_, *logs_, auth::puller_principal("embedded", "default"),
+        "embedded", system_clock());
   }
 
   std::string submit(const std::string& body) {
@@ -164,6 +166,7 @@ class PullerAgentTest : public ::testing::Test {
   std::unique_ptr<service::ReportService> reports_;
   std::unique_ptr<service::AuditTrail> audit_;
   std::unique_ptr<service::AgendaAccess> access_;
+  std::unique_ptr<service::AttemptLogs> logs_;
   std::unique_ptr<LocalRunner> runner_;
   std::unique_ptr<server::LocalWorkSource> source_;
 };

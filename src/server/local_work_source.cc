@@ -3,11 +3,12 @@
 namespace pop::server {
 
 LocalWorkSource::LocalWorkSource(service::AgendaAccess& agendas, server::ReadySignal& signal,
-                                 service::ReportService& reports, auth::Principal puller,
-                                 std::string puller_id, const Clock& clock)
+                                 service::ReportService& reports, service::AttemptLogs& logs,
+                                 auth::Principal puller, std::string puller_id, const Clock& clock)
     : agendas_(agendas),
       signal_(signal),
       reports_(reports),
+      logs_(logs),
       puller_(std::move(puller)),
       puller_id_(std::move(puller_id)),
       clock_(clock) {}
@@ -64,6 +65,16 @@ Result<std::optional<Json>> LocalWorkSource::reported_output(const std::string& 
                                                              const std::string& operation,
                                                              int attempt) {
   return reports_.output(agenda_id, epoch, operation, attempt);
+}
+
+Result<puller::LogChunkAnswer> LocalWorkSource::append_log(const std::string& agenda_id,
+                                                           std::uint64_t epoch,
+                                                           const std::string& lease_key,
+                                                           const puller::LogChunk& chunk) {
+  auto state = logs_.append(puller_, agenda_id, epoch, lease_key, chunk.operation, chunk.attempt,
+                            chunk.offset, chunk.bytes, chunk.ended);
+  if (!state) return fail(state.error());
+  return puller::LogChunkAnswer{state->length, state->length > state->kept_bytes};
 }
 
 void LocalWorkSource::wake() {

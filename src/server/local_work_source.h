@@ -10,6 +10,7 @@
 #include "puller/work_source.h"
 #include "server/ready_signal.h"
 #include "service/agendas/agenda_access.h"
+#include "service/agendas/attempt_logs.h"
 #include "service/reports/report_service.h"
 #include "util/clock.h"
 
@@ -20,8 +21,8 @@ class LocalWorkSource final : public puller::WorkSource {
   // Borrows the services, signal and clock; all must outlive this source. `puller` names the
   // pool; `clock` times the long poll.
   LocalWorkSource(service::AgendaAccess& agendas, server::ReadySignal& signal,
-                  service::ReportService& reports, auth::Principal puller, std::string puller_id,
-                  const Clock& clock);
+                  service::ReportService& reports, service::AttemptLogs& logs,
+                  auth::Principal puller, std::string puller_id, const Clock& clock);
 
   Result<PullAnswer> pull(std::size_t max, std::chrono::milliseconds wait,
                           const std::optional<Resources>& available,
@@ -34,12 +35,16 @@ class LocalWorkSource final : public puller::WorkSource {
                                              std::uint64_t after) override;
   Result<std::optional<Json>> reported_output(const std::string& agenda_id, std::uint64_t epoch,
                                               const std::string& operation, int attempt) override;
+  Result<puller::LogChunkAnswer> append_log(const std::string& agenda_id, std::uint64_t epoch,
+                                            const std::string& lease_key,
+                                            const puller::LogChunk& chunk) override;
   void wake() override;
 
  private:
   service::AgendaAccess& agendas_;
   server::ReadySignal& signal_;
   service::ReportService& reports_;
+  service::AttemptLogs& logs_;
   auth::Principal puller_;
   std::string puller_id_;
   const Clock& clock_;

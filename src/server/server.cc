@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "api/agenda_routes.h"
+#include "api/attempt_log_routes.h"
 #include "api/authentication_gate.h"
 #include "api/config_routes.h"
 #include "api/event_routes.h"
@@ -128,6 +129,7 @@ struct Server::Parts {
   std::unique_ptr<service::ReportService> reports;
   std::unique_ptr<service::AuditTrail> audit;
   std::unique_ptr<service::AgendaAccess> agenda_access;
+  std::unique_ptr<service::AttemptLogs> attempt_logs;
   std::unique_ptr<service::TokenService> tokens;
   std::unique_ptr<service::ReportAuthenticator> report_tokens;
   std::unique_ptr<auth::JwtAuthenticator> jwts;
@@ -141,6 +143,7 @@ struct Server::Parts {
 
   std::shared_ptr<api::LongPolls> long_polls;
   std::unique_ptr<api::EventStreams> event_streams;
+  std::unique_ptr<api::LogFollowers> log_followers;
   http::Router router;
   std::unique_ptr<api::AgendaRoutes> agenda_routes;
   std::unique_ptr<api::ConfigRoutes> config_routes;
@@ -235,6 +238,8 @@ Result<void> Server::Parts::build_services() {
   reports = std::make_unique<service::ReportService>(*store, std::move(*secret), *config.clock);
   audit = std::make_unique<service::AuditTrail>(*store, *config.clock, *config.logger);
   agenda_access = std::make_unique<service::AgendaAccess>(*agendas, *audit, *reports);
+  attempt_logs = std::make_unique<service::AttemptLogs>(*agenda_access, *store, *config.clock,
+                                                        config.attempt_logs);
   tokens = std::make_unique<service::TokenService>(*store, *config.clock);
   report_tokens = std::make_unique<service::ReportAuthenticator>(*reports);
   authenticators.add(*tokens);
@@ -293,6 +298,12 @@ Result<void> Server::Parts::build_routes() {
     if (auto alive = polls.lock()) alive->wake(pool_id, insight_id);
   });
   event_streams = std::make_unique<api::EventStreams>(*events, config.event_streams, *config.clock);
+  log_followers =
+      std::make_unique<api::LogFollowers>(*attempt_logs, *config.clock, config.log_followers);
+  attempt_logs->on_appended(
+      [followers = log_followers.get()](const service::AttemptLogTarget& target) {
+        followers->appended(target);
+      });
   router.set_gate(api::authentication_gate(authenticators, *config.clock));
   server_metrics = std::make_unique<ServerMetrics>(metrics, *queues, *store, *config.clock);
   agenda_routes = std::make_unique<api::AgendaRoutes>(*agenda_access, long_polls);
@@ -300,6 +311,7 @@ Result<void> Server::Parts::build_routes() {
       std::make_unique<api::ConfigRoutes>(*config_access, *config_service, *agenda_access);
   for (Result<void> added : {agenda_routes->add_to(router), config_routes->add_to(router),
                              api::add_report_routes(router, *reports, *agenda_access),
+                             api::add_attempt_log_routes(router, *attempt_logs, *log_followers),
                              api::add_token_routes(router, *tokens, *audit),
                              api::add_readiness_routes(router, *readiness),
                              api::add_event_routes(router, *event_streams),
@@ -397,7 +409,7 @@ Result<void> Server::Parts::start_embedded_puller() {
   if (!created) return fail(created.error());
   runner = std::move(*created);
   // Its own credential: a puller of the default pool, held to the rules of any puller.
-  source = std::make_unique<LocalWorkSource>(*agenda_access, ready, *reports,
+  source = std::make_unique<LocalWorkSource>(*agenda_access, ready, *reports, *attempt_logs,
                                              auth::puller_principal("embedded-puller", pool),
                                              "embedded-" + std::to_string(getpid()), *config.clock);
   puller::AgentOptions options;
@@ -408,6 +420,7 @@ Result<void> Server::Parts::start_embedded_puller() {
   options.logger = config.logger;
   options.executor.clock = config.clock;
   options.report_url = url() + "/v1/reports";
+  options.log_directory = *work_root;
   options.metrics = &metrics;
   options.runner_name = puller.runner_name;
   agent = std::make_unique<puller::PullerAgent>(*source, config.registry, *runner, options);
@@ -441,6 +454,9 @@ void Server::Parts::start_reclaimer() {
                              {{"error", reclaimed.error().message}});
       if (auto swept = reports->sweep(); !swept)
         config.logger->error("cannot sweep reported outputs", {{"error", swept.error().message}});
+      if (auto swept = attempt_logs->sweep(); !swept)
+        config.logger->error("cannot delete attempt logs past their retention",
+                             {{"error", swept.error().message}});
       lock.lock();
     }
   });
@@ -460,6 +476,7 @@ void Server::Parts::stop() {
   if (long_polls) long_polls->stop();
   // Before the listener: its stop would otherwise wait out its grace for the open streams.
   if (event_streams) event_streams->stop();
+  if (log_followers) log_followers->stop();
   if (http) http->stop();
   if (metrics_export) metrics_export->stop();
   if (reclaimer.joinable()) reclaimer.join();

@@ -17,12 +17,14 @@
 
 #include "agenda/declared_resources.h"
 #include "api/event_streams.h"
+#include "api/log_followers.h"
 #include "api/long_polls.h"
 #include "auth/jwt_authenticator.h"
 #include "http/server.h"
 #include "registry/handler_registry.h"
 #include "runner/runner.h"
 #include "server/metrics_export.h"
+#include "service/agendas/attempt_logs.h"
 #include "store/store.h"
 #include "util/clock.h"
 #include "util/logger.h"
@@ -78,6 +80,10 @@ struct ServerConfig {
   std::size_t max_connections_per_address = http::ServerOptions{}.max_connections_per_address;
   std::size_t open_file_limit = 1024;  // the process's descriptor limit, shared with handlers
   api::LongPollLimits long_polls = {};
+  // Attempt logs: the cap per attempt and the retention (service/agendas/attempt_logs.h), and
+  // the bounds on readers following them (api/log_followers.h).
+  service::AttemptLogOptions attempt_logs = {};
+  api::LogFollowerLimits log_followers = {};
   // Also serve GET /metrics, open, on a port of its own (metrics_port() tells which), and
   // push to Graphite. Without a port, /metrics is on the API port only, for admins.
   MetricsExportConfig metrics_export = {};

@@ -82,6 +82,23 @@ class ForwardingStore : public Store {
     return target_.delete_document(kind, id, expected_version);
   }
 
+  Result<AttemptLogState> append_attempt_log(const AttemptLogAppend& chunk) override {
+    return target_.append_attempt_log(chunk);
+  }
+  Result<std::vector<AttemptLogState>> list_attempt_logs(std::string_view agenda_id,
+                                                         std::string_view operation) override {
+    return target_.list_attempt_logs(agenda_id, operation);
+  }
+  Result<std::vector<AttemptLogChunk>> read_attempt_log(std::string_view agenda_id,
+                                                        std::string_view operation, int attempt,
+                                                        std::uint64_t from_offset,
+                                                        std::size_t limit) override {
+    return target_.read_attempt_log(agenda_id, operation, attempt, from_offset, limit);
+  }
+  Result<std::size_t> delete_attempt_logs_before(WallTime cutoff, std::size_t limit) override {
+    return target_.delete_attempt_logs_before(cutoff, limit);
+  }
+
   Result<std::int64_t> append_audit(const AuditRecord& record) override {
     return target_.append_audit(record);
   }

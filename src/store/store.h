@@ -40,6 +40,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/attempt_log_types.h"
 #include "store/pool_claims.h"
 #include "store/store_types.h"
 #include "util/result.h"
@@ -201,6 +202,35 @@ class Store {
   // Records matching the filters that are set, in sequence order (or newest first).
   // kInvalidArgument: a cursor this store did not issue.
   virtual Result<Page<AuditRecord>> list_audit(const AuditQuery& query) = 0;
+
+  // ---- Attempt logs ----------------------------------------------------------------------
+  //
+  // Kept per (agenda, operation, attempt) and removed with the agenda. Attempt numbers start
+  // again at 1 when another lease runs the operation again (a rerun, a reclaimed agenda), so a
+  // later lease's attempt replaces what an earlier lease stored under the same number.
+
+  // Appends `chunk` when it starts where the attempt's log ends (offset == length) and the log
+  // has not ended; otherwise writes nothing (a retry of a chunk already stored, or a gap). Either
+  // way returns the state after, whose length tells the caller where to go on from.
+  // kConflict: no lease with chunk.epoch is held on the agenda. kNotFound: no agenda.
+  virtual Result<AttemptLogState> append_attempt_log(const AttemptLogAppend& chunk) = 0;
+
+  // The state of each attempt of the operation with a stored log, by attempt number. Empty
+  // when none (or no such agenda).
+  virtual Result<std::vector<AttemptLogState>> list_attempt_logs(std::string_view agenda_id,
+                                                                 std::string_view operation) = 0;
+
+  // The chunks of one attempt's log that start at or after `from_offset`, in order, at most
+  // `limit`. Empty when none.
+  virtual Result<std::vector<AttemptLogChunk>> read_attempt_log(std::string_view agenda_id,
+                                                                std::string_view operation,
+                                                                int attempt,
+                                                                std::uint64_t from_offset,
+                                                                std::size_t limit) = 0;
+
+  // Retention: deletes the logs of at most `limit` attempts last written before `cutoff`, and
+  // returns how many it deleted (fewer than `limit`: none is left).
+  virtual Result<std::size_t> delete_attempt_logs_before(WallTime cutoff, std::size_t limit) = 0;
 
   // ---- Changes made by other servers ----------------------------------------------------
 

@@ -83,6 +83,10 @@ class AgendaAccess {
 
   // Success when the caller may read the agenda (its reports, for instance); errors as above.
   Result<void> check_read(const auth::Principal& caller, std::string_view agenda_id);
+  // Success when the caller may report on the lease and presents its key (what report()
+  // checks first; attempt logs are shipped under the same rule).
+  Result<void> check_lease(const auth::Principal& caller, std::string_view agenda_id,
+                           std::uint64_t epoch, std::string_view lease_key);
 
  private:
   // A refused submit, recorded in the audit trail.
@@ -93,9 +97,6 @@ class AgendaAccess {
   // The agenda when the caller may act on it with `verb`; the policy's error otherwise.
   Result<Json> check(const auth::Principal& caller, std::string_view agenda_id,
                      access::AgendaVerb verb);
-  // Success when the caller may report on the lease and presents its key.
-  Result<void> check_lease(const auth::Principal& caller, std::string_view agenda_id,
-                           std::uint64_t epoch, std::string_view lease_key);
 
   AgendaService& agendas_;
   AuditTrail& audit_;

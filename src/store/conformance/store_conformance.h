@@ -10,6 +10,7 @@
 #pragma once
 
 #include "store/conformance/agenda_conformance.h"
+#include "store/conformance/attempt_log_conformance.h"
 #include "store/conformance/concurrency_conformance.h"
 #include "store/conformance/document_conformance.h"
 #include "store/conformance/lease_conformance.h"
@@ -25,5 +26,6 @@
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, DocumentConformance, ::testing::Types<Harness>);    \
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, ConcurrencyConformance, ::testing::Types<Harness>); \
   INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, WriteProbeConformance, ::testing::Types<Harness>);  \
+  INSTANTIATE_TYPED_TEST_SUITE_P(Prefix, AttemptLogConformance, ::testing::Types<Harness>);  \
   }                                                                                          \
   static_assert(true, "require a semicolon after the macro")

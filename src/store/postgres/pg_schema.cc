@@ -120,10 +120,40 @@ CREATE TABLE replicas (
 );
 )sql";
 
-constexpr std::array<::pop::postgres::Migration, 2> kMigrations{{
+// Each attempt's log (store.h, "Attempt logs"), as in the SQLite store: a state row per
+// attempt and its chunks, compressed by the caller and kept as base64url text.
+constexpr std::string_view kVersion3 = R"sql(
+CREATE TABLE attempt_logs (
+  agenda_sequence bigint NOT NULL REFERENCES agendas (sequence) ON DELETE CASCADE,
+  operation text COLLATE "C" NOT NULL,
+  attempt integer NOT NULL,
+  epoch bigint NOT NULL,
+  length bigint NOT NULL,
+  kept_bytes bigint NOT NULL,
+  ended integer NOT NULL,  -- 0 or 1, as in SQLite
+  updated_ms bigint NOT NULL,
+  PRIMARY KEY (agenda_sequence, operation, attempt)
+);
+CREATE INDEX attempt_logs_by_update ON attempt_logs (updated_ms);
+
+CREATE TABLE attempt_log_chunks (
+  agenda_sequence bigint NOT NULL,
+  operation text COLLATE "C" NOT NULL,
+  attempt integer NOT NULL,
+  start_offset bigint NOT NULL,
+  kept_bytes bigint NOT NULL,
+  data text NOT NULL,
+  PRIMARY KEY (agenda_sequence, operation, attempt, start_offset),
+  FOREIGN KEY (agenda_sequence, operation, attempt)
+    REFERENCES attempt_logs (agenda_sequence, operation, attempt) ON DELETE CASCADE
+);
+)sql";
+
+constexpr std::array<::pop::postgres::Migration, 3> kMigrations{{
     {1, "agendas, progress, leases, idempotency keys, documents, audit log, write probe",
      kVersion1},
     {2, "claims on the resource pools' queues, live replicas", kVersion2},
+    {3, "attempt logs", kVersion3},
 }};
 
 }  // namespace

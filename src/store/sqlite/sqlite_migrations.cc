@@ -116,10 +116,41 @@ ALTER TABLE progress DROP COLUMN document;
 ALTER TABLE progress RENAME COLUMN document_last TO document;
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations{{
+// Each attempt's log (store.h, "Attempt logs"): a state row per attempt, and its chunks,
+// compressed by the caller and kept as base64url text (the one form both SQL stores take as a
+// parameter), removed with the state row, which goes with its agenda.
+constexpr std::string_view kVersion4 = R"sql(
+CREATE TABLE attempt_logs (
+  agenda_sequence INTEGER NOT NULL REFERENCES agendas (sequence) ON DELETE CASCADE,
+  operation TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  epoch INTEGER NOT NULL,
+  length INTEGER NOT NULL,
+  kept_bytes INTEGER NOT NULL,
+  ended INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY (agenda_sequence, operation, attempt)
+) WITHOUT ROWID;
+CREATE INDEX attempt_logs_by_update ON attempt_logs (updated_ms);
+
+CREATE TABLE attempt_log_chunks (
+  agenda_sequence INTEGER NOT NULL,
+  operation TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  start_offset INTEGER NOT NULL,
+  kept_bytes INTEGER NOT NULL,
+  data TEXT NOT NULL,
+  UNIQUE (agenda_sequence, operation, attempt, start_offset),
+  FOREIGN KEY (agenda_sequence, operation, attempt)
+    REFERENCES attempt_logs (agenda_sequence, operation, attempt) ON DELETE CASCADE
+);
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "agendas, progress, leases, idempotency keys, documents, audit log", kVersion1},
     {2, "write probe", kVersion2},
     {3, "agenda title and progress percentage columns for listings", kVersion3},
+    {4, "attempt logs", kVersion4},
 }};
 
 Result<void> ensure_version_table(Connection& connection) {

@@ -97,6 +97,15 @@ class SqliteStore final : public Store {
   Result<std::int64_t> append_audit(const AuditRecord& record) override;
   Result<Page<AuditRecord>> list_audit(const AuditQuery& query) override;
 
+  Result<AttemptLogState> append_attempt_log(const AttemptLogAppend& chunk) override;
+  Result<std::vector<AttemptLogState>> list_attempt_logs(std::string_view agenda_id,
+                                                         std::string_view operation) override;
+  Result<std::vector<AttemptLogChunk>> read_attempt_log(std::string_view agenda_id,
+                                                        std::string_view operation, int attempt,
+                                                        std::uint64_t from_offset,
+                                                        std::size_t limit) override;
+  Result<std::size_t> delete_attempt_logs_before(WallTime cutoff, std::size_t limit) override;
+
   Result<void> probe_write(WallTime now) override;
 
  private:

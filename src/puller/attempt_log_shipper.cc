@@ -1,0 +1,143 @@
+#include "puller/attempt_log_shipper.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <limits>
+#include <vector>
+
+#include "util/unique_fd.h"
+
+namespace pop::puller {
+namespace {
+
+// A running attempt's file is sent at most this many chunks per round, so that one chatty
+// handler does not hold up the others' logs (or the heartbeat that shares the thread).
+constexpr std::size_t kChunksPerRound = 16;
+
+// What `file` holds from `offset` on, at most `max` bytes; empty at its end.
+Result<std::string> read_at(const UniqueFd& file, std::uint64_t offset, std::size_t max) {
+  std::string bytes(max, '\0');
+  for (;;) {
+    const ssize_t n = ::pread(file.get(), bytes.data(), max, static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return fail(ErrorCode::kUnavailable, "cannot read an attempt's log file");
+    bytes.resize(static_cast<std::size_t>(n));
+    return bytes;
+  }
+}
+
+}  // namespace
+
+struct AttemptLogShipper::Attempt {
+  Attempt(std::string name, int number, std::filesystem::path file_path)
+      : operation(std::move(name)), attempt(number), path(std::move(file_path)) {}
+  const std::string operation;
+  const int attempt;
+  const std::filesystem::path path;
+  std::mutex mutex;                // held while shipping it; guards the rest
+  std::uint64_t acknowledged = 0;  // the length the server holds
+  bool announced = false;          // the server has heard of it
+  bool capped = false;             // the server keeps no more of it: the rest waits for the end
+  bool done = false;               // ended, or the lease is gone: nothing more to send
+};
+
+Result<std::unique_ptr<AttemptLogShipper>> AttemptLogShipper::create(
+    WorkSource& source, LogLease lease, const std::filesystem::path& parent,
+    std::size_t chunk_bytes) {
+  auto directory = TempDir::create("pop-logs-", parent);
+  if (!directory) return fail(directory.error());
+  return std::unique_ptr<AttemptLogShipper>(
+      new AttemptLogShipper(source, std::move(lease), std::move(*directory), chunk_bytes));
+}
+
+AttemptLogShipper::AttemptLogShipper(WorkSource& source, LogLease lease, TempDir directory,
+                                     std::size_t chunk_bytes)
+    : source_(source),
+      lease_(std::move(lease)),
+      directory_(std::move(directory)),
+      chunk_bytes_(chunk_bytes) {}
+
+std::filesystem::path AttemptLogShipper::track(const std::string& operation, int attempt) {
+  std::lock_guard lock(mutex_);
+  // Numbered rather than named: an operation's name may hold any character.
+  const auto path = directory_.path() / (std::to_string(++files_) + ".log");
+  attempts_[{operation, attempt}] = std::make_shared<Attempt>(operation, attempt, path);
+  return path;
+}
+
+std::shared_ptr<AttemptLogShipper::Attempt> AttemptLogShipper::find(const Key& key) {
+  std::lock_guard lock(mutex_);
+  auto it = attempts_.find(key);
+  return it == attempts_.end() ? nullptr : it->second;
+}
+
+void AttemptLogShipper::ship_running() {
+  std::vector<std::shared_ptr<Attempt>> running;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [key, attempt] : attempts_) running.push_back(attempt);
+  }
+  for (const auto& attempt : running) {
+    std::lock_guard lock(attempt->mutex);
+    if (!attempt->done) (void)ship(*attempt, kChunksPerRound, false);
+  }
+}
+
+Result<void> AttemptLogShipper::finish(const std::string& operation, int attempt) {
+  auto found = find({operation, attempt});
+  if (!found) return {};
+  Result<void> shipped;
+  {
+    std::lock_guard lock(found->mutex);
+    if (!found->done) shipped = ship(*found, std::numeric_limits<std::size_t>::max(), true);
+  }
+  if (shipped || shipped.error().code != ErrorCode::kUnavailable) forget(operation, attempt);
+  return shipped;
+}
+
+void AttemptLogShipper::forget(const std::string& operation, int attempt) {
+  std::shared_ptr<Attempt> gone;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = attempts_.find({operation, attempt});
+    if (it == attempts_.end()) return;
+    gone = std::move(it->second);
+    attempts_.erase(it);
+  }
+  std::error_code ignored;  // a file the runner never created is nothing to delete
+  std::filesystem::remove(gone->path, ignored);
+}
+
+Result<void> AttemptLogShipper::ship(Attempt& attempt, std::size_t max_chunks, bool ended) {
+  if (attempt.capped && !ended) return {};
+  UniqueFd file(::open(attempt.path.c_str(), O_RDONLY | O_CLOEXEC));
+  // No file: the runner has not written one (yet, or at all, for an attempt that never
+  // started); an ended attempt then has an empty log.
+  for (std::size_t sent = 0; sent < max_chunks; ++sent) {
+    auto bytes = file ? read_at(file, attempt.acknowledged, chunk_bytes_) : std::string();
+    if (!bytes) return fail(bytes.error());
+    const bool last = bytes->size() < chunk_bytes_;
+    // A running attempt whose file has nothing new sends nothing, except once at first, so
+    // that its log exists (and can be followed) from its start.
+    if (bytes->empty() && !ended && attempt.announced) return {};
+    auto answer = source_.append_log(
+        lease_.agenda_id, lease_.epoch, lease_.key,
+        {attempt.operation, attempt.attempt, attempt.acknowledged, *bytes, ended && last});
+    if (!answer) {
+      if (answer.error().code != ErrorCode::kUnavailable) attempt.done = true;
+      return fail(answer.error());
+    }
+    attempt.acknowledged = answer->length;
+    attempt.announced = true;
+    attempt.capped = answer->capped;
+    if (last) {
+      attempt.done = ended;
+      return {};
+    }
+  }
+  return {};
+}
+
+}  // namespace pop::puller
