@@ -107,8 +107,9 @@ void check_operation_params(const Operation& operation, const std::string& label
   const Json& params = operation.params;
   check_param(params, label, "timeoutSeconds", timeout, "a number > 0 and <= 2592000 (30 days)",
               issues);
-  check_param(params, label, "maximumAttempts", integer_in<1, 100>, "an integer from 1 to 100",
-              issues);
+  static_assert(kMaxOperationAttempts == 100, "the expectation below names the bound");
+  check_param(params, label, "maximumAttempts", integer_in<1, kMaxOperationAttempts>,
+              "an integer from 1 to 100", issues);
   check_param(params, label, "retryBackoffSeconds", backoff, "a number from 0 to 86400", issues);
 }
 

@@ -61,6 +61,9 @@ Result<ValidatedAgenda> load_agenda_document(Json document, const TypeKnown& typ
 Result<ValidatedAgenda> load_agenda(std::string_view text, const TypeKnown& type_known,
                                     const AgendaLimits& limits = {});
 
+// The most attempts an operation may declare (params.maximumAttempts).
+inline constexpr int kMaxOperationAttempts = 100;
+
 // Semantic checks on a parsed agenda. Returns kInvalidAgenda with one detail line per issue
 // (those already in `issues` included), or kTooLarge at once for more than max_operations.
 // Checks: at least one operation; names present, within length, unique case-insensitively;

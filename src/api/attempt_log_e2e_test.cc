@@ -168,11 +168,12 @@ class AttemptLogChunkE2eTest : public pop::server::ServerFixture {
 
   http_client::Response put_chunk(const std::string& token, const Lease& lease,
                                   std::uint64_t offset, const std::string& bytes,
-                                  const std::string& key, bool end = false) {
+                                  const std::string& key, bool end = false,
+                                  const std::string& operation_and_attempt = "work/1") {
     auto answer = client(token).request(
         "PUT",
-        "/v1/agendas/" + lease.agenda_id + "/leases/" + std::to_string(lease.epoch) +
-            "/logs/work/1?offset=" + std::to_string(offset) + (end ? "&end=true" : ""),
+        "/v1/agendas/" + lease.agenda_id + "/leases/" + std::to_string(lease.epoch) + "/logs/" +
+            operation_and_attempt + "?offset=" + std::to_string(offset) + (end ? "&end=true" : ""),
         bytes, {{"Pop-Lease-Key", key}, {"Content-Type", "application/octet-stream"}});
     EXPECT_TRUE(answer.has_value());
     return answer ? *answer : http_client::Response{};
@@ -198,6 +199,21 @@ TEST_F(AttemptLogChunkE2eTest, ARetriedChunkIsStoredOnceAndOnlyTheHolderWrites) 
   EXPECT_EQ(put_chunk(token, stale, 12, "stale\n", lease.key).status, 409);
   EXPECT_EQ(call("GET", "/v1/agendas/" + lease.agenda_id + "/operations/work/logs").body,
             "hello\nworld\n");
+}
+
+// A holder writes only what its agenda could produce: logs of its operations, and no more
+// attempts than an operation may make. Without the check a holder could fill the store with
+// logs of made-up operations and attempts, each up to the cap.
+TEST_F(AttemptLogChunkE2eTest, AHolderWritesOnlyItsAgendasOperationsAndAttempts) {
+  const std::string token = puller_token("default");
+  const Lease lease = submit_and_pull(token);
+  auto made_up = put_chunk(token, lease, 0, "x\n", lease.key, false, "made-up/1");
+  EXPECT_EQ(made_up.status, 404) << made_up.body;
+  EXPECT_NE(made_up.body.find("made-up"), std::string::npos) << made_up.body;
+  auto too_many = put_chunk(token, lease, 0, "x\n", lease.key, false, "work/101");
+  EXPECT_EQ(too_many.status, 400) << too_many.body;
+  EXPECT_EQ(put_chunk(token, lease, 0, "last\n", lease.key, false, "work/100").status, 200);
+  EXPECT_EQ(call("GET", "/v1/agendas/" + lease.agenda_id + "/operations/made-up/logs").status, 404);
 }
 
 }  // namespace

@@ -37,7 +37,7 @@ struct EventStreams::Stream {
 EventStreams::EventStreams(service::EventJournal& journal, EventStreamLimits limits,
                            const Clock& clock)
     : journal_(journal), limits_(limits), clock_(clock) {
-  journal_.set_listener([this] { wake(); });
+  listener_ = journal_.add_listener([this] { wake(); });
   dispatcher_ = std::thread([this] { dispatch(); });
 }
 
@@ -179,7 +179,7 @@ void EventStreams::dispatch() {
 }
 
 void EventStreams::stop() {
-  journal_.set_listener({});
+  journal_.remove_listener(listener_);
   std::vector<std::shared_ptr<Stream>> streams;
   {
     std::lock_guard lock(mutex_);

@@ -89,6 +89,7 @@ class EventStreams {
   void close(const std::shared_ptr<Stream>& stream);
 
   service::EventJournal& journal_;
+  std::uint64_t listener_ = 0;  // the journal's id of wake()
   const EventStreamLimits limits_;
   const Clock& clock_;
   mutable std::mutex mutex_;

@@ -21,6 +21,7 @@
 #include "server/access_log.h"
 #include "server/data_directory.h"
 #include "server/descriptor_reserve.h"
+#include "server/event_log.h"
 #include "server/local_work_source.h"
 #include "server/metrics_export.h"
 #include "server/pool_keeper.h"
@@ -125,6 +126,7 @@ struct Server::Parts {
   std::unique_ptr<ServerMetrics> server_metrics;
   std::unique_ptr<service::PoolOwnership> ownership;  // replicas only: the pools this one keeps
   std::unique_ptr<service::EventJournal> events;
+  std::unique_ptr<EventLog> event_log;  // after the journal it follows
   std::unique_ptr<service::AgendaService> agendas;
   std::unique_ptr<service::ReportService> reports;
   std::unique_ptr<service::AuditTrail> audit;
@@ -222,6 +224,7 @@ Result<void> Server::Parts::build_services() {
   options.metrics = &metrics;
   options.customer_labels = config.metrics_customer_labels;
   events = std::make_unique<service::EventJournal>(config.event_window);
+  event_log = std::make_unique<EventLog>(*events, *config.logger);
   options.events = events.get();
   if (store->pool_claims() != nullptr) {
     auto id = data->replica_id();

@@ -154,19 +154,20 @@ Result<std::map<std::string, std::size_t>> AgendaAccess::execution_limits(
   return agendas_.execution_limits(resource_pool_id);
 }
 
-Result<void> AgendaAccess::check_lease(const Principal& caller, std::string_view agenda_id,
+Result<Json> AgendaAccess::check_lease(const Principal& caller, std::string_view agenda_id,
                                        std::uint64_t epoch, std::string_view lease_key) {
-  if (auto allowed = check(caller, agenda_id, access::AgendaVerb::kLease); !allowed)
-    return fail(allowed.error());
+  auto allowed = check(caller, agenda_id, access::AgendaVerb::kLease);
+  if (!allowed) return allowed;
   if (!reports_.is_lease_key(agenda_id, epoch, lease_key))
     return fail(lease_not_held(agenda_id, epoch));
-  return {};
+  return allowed;
 }
 
 Result<void> AgendaAccess::report(const Principal& caller, std::string_view agenda_id,
                                   std::uint64_t epoch, std::string_view lease_key,
                                   const Json& progress) {
-  if (auto held = check_lease(caller, agenda_id, epoch, lease_key); !held) return held;
+  if (auto held = check_lease(caller, agenda_id, epoch, lease_key); !held)
+    return fail(held.error());
   auto reported = agendas_.report(agenda_id, epoch, progress);
   // The store's words name the current epoch.
   if (!reported && reported.error().code == ErrorCode::kConflict)
@@ -177,7 +178,8 @@ Result<void> AgendaAccess::report(const Principal& caller, std::string_view agen
 Result<void> AgendaAccess::complete(const Principal& caller, std::string_view agenda_id,
                                     std::uint64_t epoch, std::string_view lease_key,
                                     const Json& progress) {
-  if (auto held = check_lease(caller, agenda_id, epoch, lease_key); !held) return held;
+  if (auto held = check_lease(caller, agenda_id, epoch, lease_key); !held)
+    return fail(held.error());
   auto completed = agendas_.complete(agenda_id, epoch, progress);
   if (!completed && completed.error().code == ErrorCode::kConflict)
     return fail(lease_not_held(agenda_id, epoch));

@@ -83,9 +83,9 @@ class AgendaAccess {
 
   // Success when the caller may read the agenda (its reports, for instance); errors as above.
   Result<void> check_read(const auth::Principal& caller, std::string_view agenda_id);
-  // Success when the caller may report on the lease and presents its key (what report()
+  // The agenda, when the caller may report on the lease and presents its key (what report()
   // checks first; attempt logs are shipped under the same rule).
-  Result<void> check_lease(const auth::Principal& caller, std::string_view agenda_id,
+  Result<Json> check_lease(const auth::Principal& caller, std::string_view agenda_id,
                            std::uint64_t epoch, std::string_view lease_key);
 
  private:

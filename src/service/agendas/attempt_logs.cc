@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "agenda/agenda.h"
+#include "agenda/agenda_validator.h"
 #include "util/deflate.h"
 
 namespace pop::service {
@@ -11,6 +12,15 @@ namespace {
 
 // A retention sweep deletes this many logs per store write, so one write stays short.
 constexpr std::size_t kSweepBatch = 500;
+
+// Whether the agenda document has an operation of exactly this name (as its puller names it).
+bool has_operation(const Json& agenda, std::string_view name) {
+  const Json operations = agenda.value("operations", Json::array());
+  return std::any_of(operations.begin(), operations.end(), [name](const Json& operation) {
+    return operation.is_object() && operation.value("name", Json()).is_string() &&
+           operation["name"].get_ref<const std::string&>() == name;
+  });
+}
 
 }  // namespace
 
@@ -24,10 +34,17 @@ Result<store::AttemptLogState> AttemptLogs::append(const auth::Principal& caller
                                                    std::string_view operation, int attempt,
                                                    std::uint64_t offset, std::string_view bytes,
                                                    bool ended) {
-  if (attempt < 1) return fail(ErrorCode::kInvalidArgument, "attempt must be 1 or more");
+  // An operation's attempts never exceed its maximumAttempts, which validation bounds: a
+  // holder cannot make the store keep more logs than the agenda could produce.
+  if (attempt < 1 || attempt > kMaxOperationAttempts)
+    return fail(ErrorCode::kInvalidArgument,
+                "attempt must be from 1 to " + std::to_string(kMaxOperationAttempts));
   if (operation.empty()) return fail(ErrorCode::kInvalidArgument, "operation name is empty");
-  if (auto held = access_.check_lease(caller, agenda_id, epoch, lease_key); !held)
-    return fail(held.error());
+  auto held = access_.check_lease(caller, agenda_id, epoch, lease_key);
+  if (!held) return fail(held.error());
+  if (!has_operation(*held, operation))
+    return fail(ErrorCode::kNotFound, "agenda " + std::string(agenda_id) + " has no operation \"" +
+                                          std::string(operation) + "\"");
   // Kept is a prefix of the handler's output: what lies before the cap.
   const std::uint64_t room = offset < options_.limit_bytes ? options_.limit_bytes - offset : 0;
   const std::string_view kept = bytes.substr(0, std::min<std::uint64_t>(bytes.size(), room));

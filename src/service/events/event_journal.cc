@@ -37,7 +37,7 @@ void EventJournal::publish(AgendaEvent event) {
   entry->sequence = ++last_sequence_;
   if (entries_.size() == capacity_) entries_.pop_front();
   entries_.push_back(std::move(entry));
-  if (listener_) listener_();
+  for (const auto& [id, listener] : listeners_) listener();
 }
 
 std::uint64_t EventJournal::last_sequence() const {
@@ -68,9 +68,15 @@ std::optional<std::uint64_t> EventJournal::resume_after(const EventPosition& pos
   return position.sequence;
 }
 
-void EventJournal::set_listener(std::function<void()> listener) {
+std::uint64_t EventJournal::add_listener(std::function<void()> listener) {
   std::lock_guard lock(mutex_);
-  listener_ = std::move(listener);
+  listeners_.emplace(next_listener_, std::move(listener));
+  return next_listener_++;
+}
+
+void EventJournal::remove_listener(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  listeners_.erase(id);
 }
 
 }  // namespace pop::service

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -74,17 +75,20 @@ class EventJournal {
   // sequence not reached yet).
   std::optional<std::uint64_t> resume_after(const EventPosition& position) const;
 
-  // Called after each publish (on the publisher's thread, under the journal's lock: it must
-  // be quick and must not call back into the journal). Empty: nobody. Replaces the last one.
-  void set_listener(std::function<void()> listener);
+  // `listener` is called after each publish (on the publisher's thread, under the journal's
+  // lock: it must be quick and must not call back into the journal) until removed with the
+  // id returned.
+  std::uint64_t add_listener(std::function<void()> listener);
+  void remove_listener(std::uint64_t id);
 
  private:
   const std::string id_;
   const std::size_t capacity_;
   mutable std::mutex mutex_;
-  std::deque<std::shared_ptr<const JournalEntry>> entries_;  // GUARDED_BY(mutex_)
-  std::uint64_t last_sequence_ = 0;                          // GUARDED_BY(mutex_)
-  std::function<void()> listener_;                           // GUARDED_BY(mutex_)
+  std::deque<std::shared_ptr<const JournalEntry>> entries_;   // GUARDED_BY(mutex_)
+  std::uint64_t last_sequence_ = 0;                           // GUARDED_BY(mutex_)
+  std::map<std::uint64_t, std::function<void()>> listeners_;  // GUARDED_BY(mutex_)
+  std::uint64_t next_listener_ = 1;                           // GUARDED_BY(mutex_)
 };
 
 }  // namespace pop::service

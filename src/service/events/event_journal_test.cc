@@ -50,15 +50,18 @@ TEST(EventJournalTest, PositionsReadBackAndBadOnesAreNamed) {
   }
 }
 
-TEST(EventJournalTest, TellsItsListenerOfEachPublish) {
+TEST(EventJournalTest, TellsEachListenerOfEachPublishUntilRemoved) {
   EventJournal journal(4);
-  int told = 0;
-  journal.set_listener([&] { ++told; });
+  int first = 0;
+  int second = 0;
+  const std::uint64_t id = journal.add_listener([&] { ++first; });
+  journal.add_listener([&] { ++second; });
   journal.publish(event_of("a"));
   journal.publish(event_of("b"));
-  journal.set_listener({});
+  journal.remove_listener(id);
   journal.publish(event_of("c"));
-  EXPECT_EQ(told, 2);
+  EXPECT_EQ(first, 2);
+  EXPECT_EQ(second, 3);
 }
 
 }  // namespace
