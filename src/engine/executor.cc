@@ -250,6 +250,11 @@ class Executor::Impl {
                                                 : start_resident(request, runtime.listener, clock_);
     if (!run) {
       // Nothing was started; this counts as a failed attempt, subject to retries.
+      if (observer_ != nullptr) {
+        const auto at = clock_.steady_now();
+        observer_->on_attempt_ended(
+            {index, progress.attempt_count, false, AttemptEnd::kFailed, at, at});
+      }
       attempt_failed(index, "cannot start handler: " + run.error().message, "");
       notify(index);
       return;
@@ -313,12 +318,6 @@ class Executor::Impl {
     runtime.run.reset();
     --running_;
     if (runtime.timeout_at) timeouts_.erase({*runtime.timeout_at, index});
-    if (observer_ != nullptr) {
-      observer_->on_attempt_ended({index, progress.attempt_count, result.succeeded,
-                                   attempt_end(result, runtime.termination), result.launched_at,
-                                   result.observed_end_at});
-    }
-
     // A handler that succeeded while being stopped still produced its output: keep it, when
     // there is room for it.
     bool retryable = true;
@@ -333,6 +332,12 @@ class Executor::Impl {
           result.message += " (not retried: the outputs kept already stay)";
         }
       }
+    }
+    // Told once the output was judged: an output over the budget fails the attempt.
+    if (observer_ != nullptr) {
+      observer_->on_attempt_ended({index, progress.attempt_count, result.succeeded,
+                                   attempt_end(result, runtime.termination), result.launched_at,
+                                   result.observed_end_at});
     }
     if (result.succeeded && runtime.termination != Termination::kTimeout) {
       progress.result_payload = std::move(result.output);

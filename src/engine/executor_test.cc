@@ -632,5 +632,30 @@ TEST_F(ExecutorTest, OutputsPastTheirLimitsFailTheirAttempts) {
             "outputs kept already stay)");
 }
 
+// Each attempt ends once for observers (metrics, traces), as the executor judged it: one that
+// never started is a failed attempt too, and an output over its budget fails the attempt
+// that produced it.
+TEST_F(ExecutorTest, ObserversHearEveryAttemptEndAsTheExecutorJudgedIt) {
+  struct Ends final : ExecutionObserver {
+    void on_change(const AgendaProgress&, std::size_t) override {}
+    void on_attempt_ended(const AttemptRecord& attempt) override { ends.push_back(attempt); }
+    std::vector<AttemptRecord> ends;
+  } observer;
+  auto agenda = load(R"({"operations": [
+    {"name": "unstartable", "type": "unstartable", "params": {"maximumAttempts": 2}},
+    {"name": "big", "type": "succeed", "payload": ")" +
+                     std::string(300, 'b') + R"("}]})");
+  ExecutorOptions options;
+  options.limits.output = {200, 100};
+  Executor executor(agenda, registry_, runner_, with_clock(options));
+  EXPECT_EQ(executor.run(&observer).outcome, AgendaOutcome::kFailed);
+  std::vector<std::pair<std::size_t, AttemptEnd>> seen;
+  for (const AttemptRecord& end : observer.ends) seen.emplace_back(end.operation, end.end);
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(seen,
+            (std::vector<std::pair<std::size_t, AttemptEnd>>{
+                {0, AttemptEnd::kFailed}, {0, AttemptEnd::kFailed}, {1, AttemptEnd::kFailed}}));
+}
+
 }  // namespace
 }  // namespace pop

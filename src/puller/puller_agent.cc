@@ -68,6 +68,9 @@ struct PullerAgent::Job : ExecutionObserver {
   }
 
   void count_ended(const AgendaProgress& progress, std::size_t changed) {
+    // Cancelled because the lease was lost or the puller stops: not an outcome. The
+    // operation runs again under the next lease, which counts how it really ends.
+    if (lease_lost.load() || abandoned.load()) return;
     ended.resize(progress.operations.size(), false);
     const bool all = changed >= progress.operations.size();
     for (std::size_t i = all ? 0 : changed; i < (all ? progress.operations.size() : changed + 1);
@@ -120,7 +123,13 @@ void PullerAgent::stop() {
 
 std::size_t PullerAgent::running() const {
   std::lock_guard lock(mutex_);
-  return jobs_.size();
+  return active_jobs();
+}
+
+std::size_t PullerAgent::active_jobs() const {
+  // Finished jobs stay in jobs_ until reaped: count only the ones still running.
+  return static_cast<std::size_t>(std::count_if(
+      jobs_.begin(), jobs_.end(), [](const auto& entry) { return !entry.second->done.load(); }));
 }
 
 void PullerAgent::run() {
@@ -170,14 +179,8 @@ void PullerAgent::run() {
     std::size_t free = 0;
     {
       std::unique_lock lock(mutex_);
-      // Finished jobs stay in jobs_ until reaped: count only the ones still running.
-      auto active = [&] {
-        return static_cast<std::size_t>(
-            std::count_if(jobs_.begin(), jobs_.end(),
-                          [](const auto& entry) { return !entry.second->done.load(); }));
-      };
-      changed_.wait(lock, [&] { return stopping_.load() || active() < options_.capacity; });
-      free = options_.capacity - active();
+      changed_.wait(lock, [&] { return stopping_.load() || active_jobs() < options_.capacity; });
+      free = options_.capacity - active_jobs();
     }
     if (stopping_.load()) break;
     const Admission admitted = admission(free);

@@ -82,6 +82,7 @@ class PullerAgent {
   void run();
   void stop();
 
+  // Agendas running now (finished ones not yet reaped are not counted).
   std::size_t running() const;
 
  private:
@@ -94,6 +95,8 @@ class PullerAgent {
   Result<std::size_t> active_handlers(const std::string& insight_id);
   // Handlers of this agent's running agendas of the insight, one at least per agenda.
   std::size_t own_handlers(const std::string& insight_id) const;
+  // Jobs not done. REQUIRES: mutex_ held.
+  std::size_t active_jobs() const;
   struct Job;
   void start_job(Assignment assignment);
   void run_job(Job& job);

@@ -354,6 +354,19 @@ class RunningAgent {
   std::thread loop_;  // last: runs the agent above
 };
 
+// A finished agenda leaves the count of running ones (pop_puller_slots_in_use) at once, not
+// when the agent next reaps it, which may be a long poll later.
+TEST_F(PullerAgentTest, AFinishedAgendaIsNotCountedAsRunningWhileTheAgentWaitsForWork) {
+  AgentOptions options;
+  options.capacity = 2;
+  options.report_interval = 50ms;
+  options.pull_wait = 60s;
+  RunningAgent agent(*source_, registry_, *runner_, options);
+  const std::string id = submit(R"({"operations": [{"name": "only", "type": "echo"}]})");
+  ASSERT_TRUE(wait_for_state(id, "succeeded"));
+  EXPECT_TRUE(pop::testing::eventually([&] { return agent.running() == 0; }));
+}
+
 // Three agendas of an insight limited to one handler and one of the catch-all insight, on a
 // puller with four slots: the free one runs beside the first limited one, the other two
 // limited ones wait, and they run one after the other. The handlers of the limited insight

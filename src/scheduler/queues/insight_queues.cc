@@ -28,9 +28,9 @@ Result<void> InsightQueues::configure(const Insight& insight,
     } else {
       auto algorithm = scheduler::make_algorithm(insight.scheduling_algorithm, config);
       if (!algorithm) return fail(algorithm.error());
-      Queue queue{insight, std::move(*algorithm),
-                  {},      it != queues_.end() ? it->second.looks : 0,
-                  false,   it != queues_.end() ? it->second.admitted : 0};
+      // A new algorithm's decisions count from 0 (its series is labelled with its name).
+      Queue queue{
+          insight, std::move(*algorithm), {}, it != queues_.end() ? it->second.looks : 0, false, 0};
       if (it != queues_.end()) {
         // Drain the old algorithm in its own order; the new one re-orders by its rules.
         Queue& old = it->second;

@@ -44,8 +44,10 @@ struct QueueDepth {
   // When the agenda that has waited longest (waiting or ready) was queued, to the second;
   // nullopt when the queue is empty.
   std::optional<scheduler::TimePoint> oldest_enqueued_at;
-  std::string algorithm;       // the insight's scheduling algorithm
-  std::uint64_t admitted = 0;  // decisions: agendas its algorithm admitted, since it was made
+  std::string algorithm;  // the insight's scheduling algorithm
+  // Decisions: agendas its algorithm admitted since it was configured (an agenda put back and
+  // admitted again counts again).
+  std::uint64_t admitted = 0;
 };
 
 struct QueuePosition {
