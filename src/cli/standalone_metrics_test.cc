@@ -11,6 +11,7 @@
 
 #include "testing/api_client.h"
 #include "testing/pop_server.h"
+#include "testing/promtool.h"
 #include "testing/subprocess.h"
 #include "util/temp_dir.h"
 
@@ -55,6 +56,8 @@ TEST(StandaloneMetrics, APullerServesItsMetricsOnAPortOfItsOwn) {
       << puller.stderr_so_far();
   EXPECT_TRUE(has_line(text, R"(pop_puller_capacity{runner="local"} 3)")) << text;
   EXPECT_NE(text.find("\nprocess_threads "), std::string::npos) << text;
+  auto checked = testing::promtool_check_metrics(text, dir->path().string());
+  EXPECT_EQ(checked.exit_status, 0) << checked.out << checked.err << "\n" << text;
 
   puller.signal(SIGTERM);
   EXPECT_EQ(puller.wait().exit_status, 0) << puller.stderr_so_far();
