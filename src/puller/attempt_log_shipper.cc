@@ -13,7 +13,7 @@ namespace pop::puller {
 namespace {
 
 // A running attempt's file is sent at most this many chunks per round, so that one chatty
-// handler does not hold up the others' logs (or the heartbeat that shares the thread).
+// handler does not hold up the others' logs.
 constexpr std::size_t kChunksPerRound = 16;
 
 // What `file` holds from `offset` on, at most `max` bytes; empty at its end.

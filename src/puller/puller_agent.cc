@@ -132,47 +132,60 @@ std::size_t PullerAgent::active_jobs() const {
       jobs_.begin(), jobs_.end(), [](const auto& entry) { return !entry.second->done.load(); }));
 }
 
-void PullerAgent::run() {
-  std::thread reporter([this] {
-    for (;;) {
-      std::vector<std::shared_ptr<Job>> jobs;
-      {
-        std::unique_lock lock(mutex_);
-        if (stopping_.load() && jobs_.empty()) return;
-        clock().wait_for(changed_, lock, options_.report_interval,
-                         [this] { return stopping_.load() && jobs_.empty(); });
-        for (auto& [id, job] : jobs_) jobs.push_back(job);
-      }
-      for (auto& job : jobs) {
-        if (job->done.load() || job->lease_lost.load() || job->abandoned.load()) continue;
-        Json progress;
-        {
-          std::lock_guard snapshot_lock(job->snapshot_mutex);
-          progress = agenda_progress_to_json(job->snapshot);
-          job->dirty = false;
-        }
-        // An unchanged snapshot is still sent: the report is the lease's heartbeat.
-        auto reported = source_.report(job->agenda_id, job->assignment.epoch,
-                                       job->assignment.report_key, progress);
-        // 409: the lease went to someone else (or the agenda was cancelled); 404: deleted.
-        // Stopped as any cancel stops handlers (docs/handler-contract.md): SIGTERM, and
-        // SIGKILL only after each handler's terminationGraceSeconds.
-        if (!reported && (reported.error().code == ErrorCode::kConflict ||
-                          reported.error().code == ErrorCode::kNotFound)) {
-          job->lease_lost.store(true);
-          job->executor->cancel();
-          continue;
-        }
-        // What handlers reported through the API reaches the server with the next heartbeat.
-        // A failed poll needs no handling: heartbeats detect a lost lease, and the next
-        // poll asks again from the same cursor.
-        if (job->reporting) {
-          (void)job->reporting->poll();
-          job->reporting->ship_logs();
-        }
-      }
+void PullerAgent::every_interval(const std::function<void(Job&)>& visit) {
+  for (;;) {
+    std::vector<std::shared_ptr<Job>> jobs;
+    {
+      std::unique_lock lock(mutex_);
+      if (stopping_.load() && jobs_.empty()) return;
+      clock().wait_for(changed_, lock, options_.report_interval,
+                       [this] { return stopping_.load() && jobs_.empty(); });
+      for (auto& [id, job] : jobs_) jobs.push_back(job);
     }
-  });
+    for (auto& job : jobs) {
+      if (job->done.load() || job->lease_lost.load() || job->abandoned.load()) continue;
+      visit(*job);
+    }
+  }
+}
+
+void PullerAgent::heartbeat(Job& job) {
+  Json progress;
+  {
+    std::lock_guard snapshot_lock(job.snapshot_mutex);
+    progress = agenda_progress_to_json(job.snapshot);
+    job.dirty = false;
+  }
+  // An unchanged snapshot is still sent: the report is the lease's heartbeat.
+  auto reported =
+      source_.report(job.agenda_id, job.assignment.epoch, job.assignment.report_key, progress);
+  // 409: the lease went to someone else (or the agenda was cancelled); 404: deleted.
+  // Stopped as any cancel stops handlers (docs/handler-contract.md): SIGTERM, and
+  // SIGKILL only after each handler's terminationGraceSeconds.
+  if (!reported && (reported.error().code == ErrorCode::kConflict ||
+                    reported.error().code == ErrorCode::kNotFound)) {
+    job.lease_lost.store(true);
+    job.executor->cancel();
+    return;
+  }
+  // What handlers reported through the API reaches the server with the next heartbeat.
+  // A failed poll needs no handling: heartbeats detect a lost lease, and the next
+  // poll asks again from the same cursor.
+  if (job.reporting) (void)job.reporting->poll();
+}
+
+void PullerAgent::run() {
+  std::thread reporter([this] { every_interval([this](Job& job) { heartbeat(job); }); });
+  // Logs go on a thread of their own: each chunk is a store write under the lease, and the
+  // logs of many chatty handlers must never delay the heartbeat that keeps the lease.
+  std::thread log_shipper;
+  if (!options_.report_url.empty()) {
+    log_shipper = std::thread([this] {
+      every_interval([](Job& job) {
+        if (job.reporting) job.reporting->ship_logs();
+      });
+    });
+  }
 
   while (!stopping_.load()) {
     reap_finished();
@@ -225,6 +238,7 @@ void PullerAgent::run() {
   }
   changed_.notify_all();
   reporter.join();
+  if (log_shipper.joinable()) log_shipper.join();
 }
 
 void PullerAgent::start_job(Assignment assignment) {

@@ -23,6 +23,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -101,6 +102,12 @@ class PullerAgent {
   void start_job(Assignment assignment);
   void run_job(Job& job);
   void reap_finished();
+  // Calls `visit` with every running job once per report interval (and when jobs change),
+  // until the agent stops and every job is reaped.
+  void every_interval(const std::function<void(Job&)>& visit);
+  // Reports the job's progress, which renews its lease, and passes on what its handlers
+  // reported through the API.
+  void heartbeat(Job& job);
 
   WorkSource& source_;
   const HandlerRegistry& registry_;

@@ -367,6 +367,70 @@ TEST_F(PullerAgentTest, AFinishedAgendaIsNotCountedAsRunningWhileTheAgentWaitsFo
   EXPECT_TRUE(pop::testing::eventually([&] { return agent.running() == 0; }));
 }
 
+// The source the agent pulls from, with a log store that takes `stall` to answer each chunk;
+// it counts the reports that reach it.
+class SlowLogSource final : public WorkSource {
+ public:
+  SlowLogSource(WorkSource& inner, std::chrono::milliseconds stall)
+      : inner_(inner), stall_(stall) {}
+
+  Result<PullAnswer> pull(std::size_t max, std::chrono::milliseconds wait,
+                          const std::optional<Resources>& available,
+                          const std::set<std::string>& skip_insight_ids) override {
+    return inner_.pull(max, wait, available, skip_insight_ids);
+  }
+  Result<void> report(const std::string& agenda_id, std::uint64_t epoch,
+                      const std::string& lease_key, const Json& progress) override {
+    ++reports;
+    return inner_.report(agenda_id, epoch, lease_key, progress);
+  }
+  Result<void> complete(const std::string& agenda_id, std::uint64_t epoch,
+                        const std::string& lease_key, const Json& progress) override {
+    return inner_.complete(agenda_id, epoch, lease_key, progress);
+  }
+  Result<ReportedProgress> reported_progress(const std::string& agenda_id, std::uint64_t epoch,
+                                             std::uint64_t after) override {
+    return inner_.reported_progress(agenda_id, epoch, after);
+  }
+  Result<std::optional<Json>> reported_output(const std::string& agenda_id, std::uint64_t epoch,
+                                              const std::string& operation, int attempt) override {
+    return inner_.reported_output(agenda_id, epoch, operation, attempt);
+  }
+  Result<puller::LogChunkAnswer> append_log(const std::string& agenda_id, std::uint64_t epoch,
+                                            const std::string& lease_key,
+                                            const puller::LogChunk& chunk) override {
+    appending = true;
+    std::this_thread::sleep_for(stall_);
+    return inner_.append_log(agenda_id, epoch, lease_key, chunk);
+  }
+  void wake() override { inner_.wake(); }
+
+  std::atomic<int> reports{0};
+  std::atomic<bool> appending{false};
+
+ private:
+  WorkSource& inner_;
+  const std::chrono::milliseconds stall_;
+};
+
+// Logs are shipped beside the heartbeat, not before it: a log store that takes longer than
+// the lease to store a chunk (under load, or a chatty handler's many chunks) does not hold
+// back the reports that keep the lease.
+TEST_F(PullerAgentTest, ASlowLogStoreDoesNotHoldBackTheHeartbeat) {
+  SlowLogSource source(*source_, 3s);
+  AgentOptions options;
+  options.report_interval = 50ms;
+  options.report_url = "http://pop.test:8080/v1/reports";
+  RunningAgent agent(source, registry_, *runner_, options);
+  const std::string id = submit(R"({"operations": [{"name": "a", "type": "held"}]})");
+  ASSERT_TRUE(pop::testing::eventually([&] { return source.appending.load(); }));
+  const int before = source.reports.load();
+  std::this_thread::sleep_for(1s);
+  EXPECT_GE(source.reports.load() - before, 5) << "reports in the second after a chunk stalled";
+  release();
+  EXPECT_TRUE(wait_for_state(id, "succeeded"));
+}
+
 // Three agendas of an insight limited to one handler and one of the catch-all insight, on a
 // puller with four slots: the free one runs beside the first limited one, the other two
 // limited ones wait, and they run one after the other. The handlers of the limited insight
