@@ -7,6 +7,8 @@
 //      resident noop (no process: what POP itself costs), submitted by 8 clients while the
 //      embedded puller runs them; from the first submit until none is WAITING or EXECUTING.
 //   3. memory: server RSS and SQLite bytes per waiting agenda after N submits, no puller.
+//   4. observability cost: parts 1 and 2 on SQLite with metrics, the event stream and attempt
+//      logs on (the defaults) and off, alternated (bench_observability).
 // Parts 1 and 2 run on SQLite (--data), then on a private PostgreSQL 15 (--store) started
 // by the benchmark with fsync on, so that both acknowledge only synced commits, with 1, 2 and 3
 // replicas on one database ("PostgreSQL x3": the clients spread over the replicas; in part 2
@@ -15,7 +17,7 @@
 // N no-op jobs with the same concurrency (peer_queues.h, bench/peers/README.md).
 //
 //   build/bench_server [--quick] [--seconds S] [--drain N] [--waiting N] [--capacity N]
-//                      [--dir PATH]
+//                      [--dir PATH] [--part 1|2|3|4]
 //
 // A 201 means the agenda is committed and synced, so PATH (default $TMPDIR or /tmp) must be
 // on the disk under test, not a tmpfs. The clients share the machine's cores with the server,
@@ -203,9 +205,17 @@ void bench_submits(const fs::path& parent, double seconds, const std::vector<Sto
   }
 }
 
-// Submits `count` agendas of `body` while the embedded puller runs them; prints one row.
-void drain_row(const fs::path& parent, std::size_t count, int capacity, const StoreChoice& store,
-               const std::string& handler, const std::string& body) {
+struct DrainResult {
+  LoadResult load;
+  double drained_seconds = 0;  // from the first submit until all are COMPLETE
+
+  double rate() const { return static_cast<double>(load.submitted) / drained_seconds; }
+};
+
+// Submits `count` agendas of `body` while the embedded puller runs them, on servers started
+// with `extra` arguments too.
+DrainResult drain(const fs::path& parent, std::size_t count, int capacity, const StoreChoice& store,
+                  const std::string& body, const std::vector<std::string>& extra = {}) {
   auto scratch = pop::TempDir::create("pop-server-bench-handlers-", parent);
   if (!scratch) throw BenchFailure(scratch.error().message);
   const fs::path handlers = scratch->path() / "handlers.json";
@@ -214,6 +224,7 @@ void drain_row(const fs::path& parent, std::size_t count, int capacity, const St
   for (const std::string& argument : {std::string("--handlers"), handlers.string(),
                                       std::string("--capacity"), std::to_string(capacity)})
     arguments.push_back(argument);
+  arguments.insert(arguments.end(), extra.begin(), extra.end());
   // Each replica runs an embedded puller; only the one that keeps the pool's queues gets work.
   Servers servers = start_servers(parent, arguments, store.replicas);
   auto client = servers.front()->client();
@@ -232,10 +243,17 @@ void drain_row(const fs::path& parent, std::size_t count, int capacity, const St
     throw BenchFailure(std::to_string(succeeded) + " of " + std::to_string(count) +
                        " agendas succeeded");
   }
-  std::printf("%-13s %-23s %9zu %11.0f %10.2f %10.2f %10.0f\n", store.name.c_str(), handler.c_str(),
-              count, load.rate(), load.seconds, drained, static_cast<double>(count) / drained);
-  std::fflush(stdout);
   stop_servers(servers);
+  return {load, drained};
+}
+
+void drain_row(const fs::path& parent, std::size_t count, int capacity, const StoreChoice& store,
+               const std::string& handler, const std::string& body) {
+  const DrainResult result = drain(parent, count, capacity, store, body);
+  std::printf("%-13s %-23s %9zu %11.0f %10.2f %10.2f %10.0f\n", store.name.c_str(), handler.c_str(),
+              count, result.load.rate(), result.load.seconds, result.drained_seconds,
+              result.rate());
+  std::fflush(stdout);
 }
 
 void bench_drain(const fs::path& parent, std::size_t count, int capacity,
@@ -279,6 +297,61 @@ void bench_peers(const fs::path& parent, const pop::testing::PostgresCluster& po
   std::fflush(stdout);
 }
 
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values[values.size() / 2];
+}
+
+// What metrics, the event stream (with the server's log of agenda changes) and attempt logs
+// cost: the submit and drain figures on SQLite with them on (the defaults) and off, the two
+// alternated so that both see the same machine; medians of the rounds, and on / off.
+void bench_observability(const fs::path& parent, std::size_t count, int capacity, double seconds) {
+  constexpr int kRounds = 3;
+  constexpr int kSubmitClients = 8;
+  const std::vector<std::string> off = {"--no-metrics", "--event-window", "0",
+                                        "--attempt-log-limit-bytes", "0"};
+  std::printf(
+      "\n4. observability cost on SQLite: on (defaults) and off (%s %s %s %s %s), %d rounds "
+      "alternated; medians\n",
+      off[0].c_str(), off[1].c_str(), off[2].c_str(), off[3].c_str(), off[4].c_str(), kRounds);
+  const StoreChoice sqlite{"SQLite", [] { return std::vector<std::string>{}; }};
+  struct Row {
+    std::string name;
+    std::function<double(const std::vector<std::string>&)> measure;  // a rate: higher is better
+  };
+  const std::vector<Row> rows = {
+      {"submits/s, " + std::to_string(kSubmitClients) + " clients",
+       [&](const std::vector<std::string>& extra) {
+         std::vector<std::string> arguments = extra;
+         arguments.push_back("--no-embedded-puller");
+         Servers servers = start_servers(parent, arguments, 1);
+         const double rate =
+             submit_load(servers, kSampleAgenda, kSubmitClients, {}, seconds).rate();
+         stop_servers(servers);
+         return rate;
+       }},
+      {"drain agendas/s, noop",
+       [&](const std::vector<std::string>& extra) {
+         return drain(parent, count, capacity, sqlite, kNoopAgenda, extra).rate();
+       }},
+      {"drain agendas/s, /bin/true",
+       [&](const std::vector<std::string>& extra) {
+         return drain(parent, count, capacity, sqlite, kTrueAgenda, extra).rate();
+       }},
+  };
+  std::printf("%-28s %10s %10s %8s\n", "figure", "on", "off", "on/off");
+  for (const Row& row : rows) {
+    std::vector<double> on, off_rates;
+    for (int round = 0; round < kRounds; ++round) {
+      on.push_back(row.measure({}));
+      off_rates.push_back(row.measure(off));
+    }
+    std::printf("%-28s %10.0f %10.0f %8.3f\n", row.name.c_str(), median(on), median(off_rates),
+                median(on) / median(off_rates));
+    std::fflush(stdout);
+  }
+}
+
 void bench_memory(const fs::path& parent, std::size_t count) {
   constexpr int kClients = 32;
   std::printf("\n3. memory: %zu waiting agendas (1 sample operation), %d clients, no puller\n",
@@ -306,6 +379,7 @@ int main(int argc, char** argv) {
   double seconds = 5;
   std::size_t drain = 10'000, waiting = 100'000;
   int capacity = 16;
+  int part = 0;  // 0: all
   fs::path parent;
   bool unknown = false;
   for (int i = 1; i < argc; ++i) {
@@ -327,15 +401,18 @@ int main(int argc, char** argv) {
       capacity = std::atoi(value);
     } else if (flag == "--dir") {
       parent = value;
+    } else if (flag == "--part") {
+      part = std::atoi(value);
     } else {
       unknown = true;
     }
     ++i;
   }
-  if (unknown || seconds <= 0 || drain == 0 || waiting == 0 || capacity < 1) {
+  if (unknown || seconds <= 0 || drain == 0 || waiting == 0 || capacity < 1 || part < 0 ||
+      part > 4) {
     std::fprintf(stderr,
                  "usage: bench_server [--quick] [--seconds S] [--drain N] [--waiting N] "
-                 "[--capacity N] [--dir PATH]   (S > 0, every N >= 1)\n");
+                 "[--capacity N] [--dir PATH] [--part 1|2|3|4]   (S > 0, every N >= 1)\n");
     return 2;
   }
   // Output piped into a reader that quits (`| head`) must not kill this process before it
@@ -360,10 +437,14 @@ int main(int argc, char** argv) {
                                              {"PostgreSQL", new_database},
                                              {"PostgreSQL x2", new_database, 2},
                                              {"PostgreSQL x3", new_database, 3}};
-    bench_submits(parent, seconds, stores);
-    bench_drain(parent, drain, capacity, stores);
-    bench_peers(parent, postgres, drain, capacity);
-    bench_memory(parent, waiting);
+    const auto runs = [part](int which) { return part == 0 || part == which; };
+    if (runs(1)) bench_submits(parent, seconds, stores);
+    if (runs(2)) {
+      bench_drain(parent, drain, capacity, stores);
+      bench_peers(parent, postgres, drain, capacity);
+    }
+    if (runs(3)) bench_memory(parent, waiting);
+    if (runs(4)) bench_observability(parent, drain, capacity, seconds);
   } catch (const BenchFailure& failure) {
     std::fprintf(stderr, "bench_server: %s\n", failure.what());
     return 1;

@@ -88,12 +88,16 @@ Result<EventStreams::Request> stream_request(const http::HttpRequest& request) {
 
 }  // namespace
 
-Result<void> add_event_routes(http::Router& router, EventStreams& streams) {
+Result<void> add_event_routes(http::Router& router, EventStreams* streams) {
   return router.add_async(
-      "GET", "/v1/events", [&streams](http::HttpRequest request, http::Responder responder) {
+      "GET", "/v1/events", [streams](http::HttpRequest request, http::Responder responder) {
         auto allowed = access::check_follow_events(caller_of(request));
+        if (allowed && streams == nullptr)
+          allowed =
+              fail(ErrorCode::kNotFound,
+                   "this server keeps no event stream (it was started with --event-window 0)");
         auto stream = allowed ? stream_request(request) : fail(allowed.error());
-        auto opened = stream ? streams.open(std::move(*stream), responder) : fail(stream.error());
+        auto opened = stream ? streams->open(std::move(*stream), responder) : fail(stream.error());
         if (!opened) responder.send(api_error(opened.error(), request));
       });
 }

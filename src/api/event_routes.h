@@ -8,8 +8,9 @@
 
 namespace pop::api {
 
-// Adds the route to `router`; borrows `streams`, which must outlive the router's use.
-// kConflict when the route is already there.
-Result<void> add_event_routes(http::Router& router, EventStreams& streams);
+// Adds the route to `router`; borrows `streams`, which must outlive the router's use. Without
+// streams (a server started with --event-window 0) the route answers 404 saying the stream is
+// off. kConflict when the route is already there.
+Result<void> add_event_routes(http::Router& router, EventStreams* streams);
 
 }  // namespace pop::api

@@ -9,9 +9,10 @@
 
 namespace pop::api {
 
-// Borrows `registry`, which must outlive the router's handlers. kConflict when the route is
+// Borrows `registry`, which must outlive the router's handlers; without one (a server started
+// with --no-metrics) the route answers 404 saying metrics are off. kConflict when the route is
 // already there.
-Result<void> add_metrics_route(http::Router& router, const metrics::MetricsRegistry& registry,
+Result<void> add_metrics_route(http::Router& router, const metrics::MetricsRegistry* registry,
                                http::Access access);
 
 }  // namespace pop::api

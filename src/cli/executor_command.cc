@@ -169,6 +169,7 @@ int run_executor(ExecutorSettings settings) {
   if (!runner) return fail_start(settings.runner.kind + " runner", runner.error());
   auto metrics = StandaloneMetrics::start(settings.metrics, logger);
   if (!metrics) return fail_start("metrics", metrics.error());
+  (*metrics)->announce("pop executor " + executor_id);
 
   puller::SingleAssignmentSource source(**server, std::move(*assignment), [&] {
     std::lock_guard lock(mutex);

@@ -4,10 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
 
 #include "model/assignment_json.h"
 #include "puller/http_work_source.h"
+#include "testing/api_client.h"
 #include "testing/pop_server_fixture.h"
+#include "testing/promtool.h"
 #include "testing/subprocess.h"
 
 namespace pop::cli {
@@ -21,6 +24,8 @@ using namespace std::chrono_literals;
 constexpr char kRegistryYaml[] = R"(handlers:
   shout:
     command: ["/bin/sh", "-c", "printf '\"%s\"' loud > \"$POP_OUTPUT_FILE\""]
+  gate:
+    command: ["/bin/sh", "-c", "f=$(printf '%s' \"$POP_PAYLOAD\" | tr -d '\"'); while [ ! -e \"$f\" ]; do sleep 0.05; done"]
 )";
 
 class ExecutorCommandTest : public pop::testing::PopServerFixture {
@@ -89,6 +94,50 @@ TEST_F(ExecutorCommandTest, ALostLeaseExitsOneSayingSo) {
                               {"POP_HANDLERS_DOCUMENT", kRegistryYaml}});
   EXPECT_EQ(result.exit_status, 1) << result.err;
   EXPECT_NE(result.err.find("the lease was lost"), std::string::npos) << result.err;
+}
+
+// An executor serves its metrics like a standalone puller, while its agenda runs: here its
+// first operation has ended and the second waits for a file.
+TEST_F(ExecutorCommandTest, ServesItsMetricsWhileItsAgendaRuns) {
+  const std::string gate_file = (dir_->path() / "open").string();
+  const Json agenda = {
+      {"operations",
+       {{{"name", "a"}, {"type", "shout"}, {"payload", Json::object()}},
+        {{"name", "b"}, {"type", "gate"}, {"payload", gate_file}, {"dependsOn", {"a"}}}}}};
+  const Assignment assignment = lease(agenda);
+  pop::testing::Subprocess executor(
+      {POP_BINARY, "executor", "--server", base_url_, "--runner", "local", "--report-seconds",
+       "0.2", "--metrics-listen", "127.0.0.1:0"},
+      {{"POP_ASSIGNMENT", assignment_to_json(assignment).dump()},
+       {"POP_TOKEN", token_},
+       {"POP_HANDLERS_DOCUMENT", kRegistryYaml}},
+      dir_->path().string());
+  const std::regex serving(
+      R"(serving metrics without a credential on (http://127\.0\.0\.1:[0-9]+))");
+  std::string out;
+  std::smatch match;
+  ASSERT_TRUE(pop::testing::eventually([&] {
+    out = executor.stdout_so_far();
+    return std::regex_search(out, match, serving);
+  })) << out
+      << executor.stderr_so_far();
+  auto scraper = pop::testing::api_client(match[1].str(), "");
+  std::string text;
+  EXPECT_TRUE(pop::testing::eventually([&] {
+    auto scraped = scraper.request("GET", "/metrics", "", {});
+    text = scraped ? scraped->body : "";
+    return text.find(
+               "\npop_operation_attempts_total{outcome=\"succeeded\",runner=\"local\","
+               "type=\"shout\"} 1\n") != std::string::npos;
+  })) << text
+      << executor.stderr_so_far();
+  EXPECT_NE(text.find("\npop_puller_slots_in_use{runner=\"local\"} 1\n"), std::string::npos)
+      << text;
+  auto checked = pop::testing::promtool_check_metrics(text, dir_->path().string());
+  EXPECT_EQ(checked.exit_status, 0) << checked.out << checked.err << "\n" << text;
+
+  std::ofstream(gate_file) << "";
+  EXPECT_EQ(executor.wait().exit_status, 0) << executor.stderr_so_far();
 }
 
 TEST_F(ExecutorCommandTest, WithoutAnAssignmentExitsTwoNamingIt) {

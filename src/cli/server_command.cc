@@ -67,6 +67,7 @@ Result<auth::JwtOptions> jwt_options(const JwtSettings& settings) {
 struct ServerSettings {
   std::string listen = "127.0.0.1:8080";
   MetricsFlags metrics;
+  bool keep_metrics = true;
   std::size_t metrics_customer_labels = 0;
   bool access_log = false;
   std::string data = "./pop-data";
@@ -131,6 +132,7 @@ Result<server::ServerConfig> server_config(const ServerSettings& settings,
   if (!metrics_export) return fail(metrics_export.error());
   config.metrics_export = std::move(*metrics_export);
   config.metrics_customer_labels = settings.metrics_customer_labels;
+  config.keep_metrics = settings.keep_metrics;
   config.access_log = settings.access_log;
   auto body_memory = memory_bytes_from(settings.max_body_memory);
   if (!body_memory)
@@ -260,6 +262,8 @@ Command add_server_command(CLI::App& app) {
   CLI::App* server =
       app.add_subcommand("server", "Run the POP server (API, store, scheduler, embedded puller)");
   add_metrics_flags(*server, settings->metrics);
+  server->add_flag("!--no-metrics", settings->keep_metrics,
+                   "Keep no metrics: GET /metrics (on the API port, for admins) answers 404");
   server
       ->add_option("--metrics-customer-labels", settings->metrics_customer_labels,
                    "Count submissions and leases per customer for the first N customers seen "
@@ -348,9 +352,10 @@ Command add_server_command(CLI::App& app) {
       ->check(CLI::Range(1, 1000000));
   server
       ->add_option("--event-window", settings->event_window,
-                   "Events kept for clients of GET /v1/events that reconnect (Last-Event-ID)")
+                   "Events kept for clients of GET /v1/events that reconnect (Last-Event-ID); "
+                   "0: no event stream and no log of agenda changes")
       ->capture_default_str()
-      ->check(CLI::Range(1, 10000000));
+      ->check(CLI::Range(0, 10000000));
   server
       ->add_option("--max-event-streams", settings->event_streams.max_streams,
                    "Event streams (GET /v1/events) open at once; more are answered 503")
@@ -374,7 +379,8 @@ Command add_server_command(CLI::App& app) {
       ->check(CLI::Range(1.0, 86400.0));
   server
       ->add_option("--attempt-log-limit-bytes", settings->attempt_log_limit_bytes,
-                   "Bytes of each attempt's output the server keeps; the rest is counted")
+                   "Bytes of each attempt's output the server keeps; the rest is counted. 0: "
+                   "keep no attempt logs (the embedded puller ships none)")
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 40));
   server

@@ -179,7 +179,7 @@ void PullerAgent::run() {
   // Logs go on a thread of their own: each chunk is a store write under the lease, and the
   // logs of many chatty handlers must never delay the heartbeat that keeps the lease.
   std::thread log_shipper;
-  if (!options_.report_url.empty()) {
+  if (!options_.report_url.empty() && options_.ship_logs) {
     log_shipper = std::thread([this] {
       every_interval([](Job& job) {
         if (job.reporting) job.reporting->ship_logs();
@@ -270,8 +270,11 @@ void PullerAgent::start_job(Assignment assignment) {
   job->insight_id = options.insight_id;
   options.kubernetes_namespace = assignment.kubernetes_namespace;
   if (!options_.report_url.empty() && !assignment.report_key.empty()) {
-    auto logs = AttemptLogShipper::create(
-        source_, {job->agenda_id, assignment.epoch, assignment.report_key}, options_.log_directory);
+    auto logs = options_.ship_logs
+                    ? AttemptLogShipper::create(
+                          source_, {job->agenda_id, assignment.epoch, assignment.report_key},
+                          options_.log_directory)
+                    : Result<std::unique_ptr<AttemptLogShipper>>(nullptr);
     if (!logs) {
       options_.logger->warning("cannot keep attempt logs to ship them",
                                {{"agenda", job->agenda_id}, {"error", logs.error().message}});

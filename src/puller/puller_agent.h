@@ -51,9 +51,10 @@ struct AgentOptions {
   // POP_REPORT_URL for the handlers: the server's report endpoint as they reach it. Empty:
   // handlers get no report endpoint (neither POP_REPORT_URL nor POP_REPORT_TOKEN).
   std::string report_url;
-  // With a report URL, each attempt's log is also shipped to the server
+  // With a report URL and ship_logs, each attempt's log is also shipped to the server
   // (puller/attempt_log_shipper.h), through files in a private directory made under this one
   // (empty: $TMPDIR or /tmp) for each agenda.
+  bool ship_logs = true;
   std::filesystem::path log_directory;
   // What the agent may run at once in the units agendas declare in params.resources (e.g.
   // {"cpu": 8}); unset: its slots alone limit it. Only agendas that fit what is left are

@@ -61,6 +61,8 @@ bool EventLog::log_next() {
   }
   for (const auto& entry : batch.entries) {
     const service::AgendaEvent& event = entry->event;
+    // Most events are operation changes at debug: dropped ones cost no formatting.
+    if (!logger_.enabled(level_of(event.type))) continue;
     logger_.log(level_of(event.type), service::event_type_name(event.type),
                 {{"agenda", event.agenda.agenda_id},
                  {"customer", event.agenda.customer_id},

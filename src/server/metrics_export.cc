@@ -9,7 +9,7 @@ Result<std::unique_ptr<MetricsExport>> MetricsExport::start(
   std::unique_ptr<MetricsExport> exported(new MetricsExport());
   if (config.listen) {
     const auto& [host, port] = *config.listen;
-    if (auto added = api::add_metrics_route(exported->router_, registry, http::Access::kOpen);
+    if (auto added = api::add_metrics_route(exported->router_, &registry, http::Access::kOpen);
         !added)
       return fail(std::move(added).error());
     // A scraper's port: few connections, small requests, no TLS (put it on an internal

@@ -116,6 +116,8 @@ struct Server::Parts {
   // Before every part (the store included): each may record into it, and unregister from
   // it, until it is destroyed.
   metrics::MetricsRegistry metrics;
+  // Where the parts record: nowhere when metrics are off.
+  metrics::MetricsRegistry* recorded() { return config.keep_metrics ? &metrics : nullptr; }
   std::optional<DataDirectory> data;
   std::unique_ptr<store::Store> own_store;
   store::Store* store = nullptr;
@@ -182,7 +184,7 @@ Result<void> Server::Parts::open_store() {
     store = config.shared_store;
   } else if (on_postgres) {
     store::postgres::PostgresStoreOptions options;
-    options.metrics = &metrics;
+    options.metrics = recorded();
     options.uri = config.store_uri;
     options.password = config.store_password;
     options.read_connections = config.store_connections;
@@ -195,7 +197,7 @@ Result<void> Server::Parts::open_store() {
     store = own_store.get();
   } else {
     store::sqlite::SqliteStoreOptions options;
-    options.metrics = &metrics;
+    options.metrics = recorded();
     options.data_directory = data->path();
     options.warn = warn;
     auto opened = store::sqlite::SqliteStore::open(options);
@@ -221,11 +223,13 @@ Result<void> Server::Parts::build_services() {
   service::ServiceOptions options;
   options.lease_duration = config.lease_duration;
   options.logger = config.logger;
-  options.metrics = &metrics;
+  options.metrics = recorded();
   options.customer_labels = config.metrics_customer_labels;
-  events = std::make_unique<service::EventJournal>(config.event_window);
-  event_log = std::make_unique<EventLog>(*events, *config.logger);
-  options.events = events.get();
+  if (config.event_window > 0) {
+    events = std::make_unique<service::EventJournal>(config.event_window);
+    event_log = std::make_unique<EventLog>(*events, *config.logger);
+    options.events = events.get();
+  }
   if (store->pool_claims() != nullptr) {
     auto id = data->replica_id();
     if (!id) return fail(in("cannot keep the replica's id", id.error()));
@@ -300,7 +304,9 @@ Result<void> Server::Parts::build_routes() {
   ready.set_listener([polls](const std::string& pool_id, const std::string& insight_id) {
     if (auto alive = polls.lock()) alive->wake(pool_id, insight_id);
   });
-  event_streams = std::make_unique<api::EventStreams>(*events, config.event_streams, *config.clock);
+  if (events)
+    event_streams =
+        std::make_unique<api::EventStreams>(*events, config.event_streams, *config.clock);
   log_followers =
       std::make_unique<api::LogFollowers>(*attempt_logs, *config.clock, config.log_followers);
   attempt_logs->on_appended(
@@ -308,7 +314,8 @@ Result<void> Server::Parts::build_routes() {
         followers->appended(target);
       });
   router.set_gate(api::authentication_gate(authenticators, *config.clock));
-  server_metrics = std::make_unique<ServerMetrics>(metrics, *queues, *store, *config.clock);
+  if (config.keep_metrics)
+    server_metrics = std::make_unique<ServerMetrics>(metrics, *queues, *store, *config.clock);
   agenda_routes = std::make_unique<api::AgendaRoutes>(*agenda_access, long_polls);
   config_routes =
       std::make_unique<api::ConfigRoutes>(*config_access, *config_service, *agenda_access);
@@ -317,8 +324,8 @@ Result<void> Server::Parts::build_routes() {
                              api::add_attempt_log_routes(router, *attempt_logs, *log_followers),
                              api::add_token_routes(router, *tokens, *audit),
                              api::add_readiness_routes(router, *readiness),
-                             api::add_event_routes(router, *event_streams),
-                             api::add_metrics_route(router, metrics, http::Access::kGuarded)}) {
+                             api::add_event_routes(router, event_streams.get()),
+                             api::add_metrics_route(router, recorded(), http::Access::kGuarded)}) {
     if (!added) return fail(in("routes", added.error()));
   }
   return {};
@@ -386,12 +393,12 @@ Result<void> Server::Parts::listen() {
   auto options = http_options(config, router);
   if (!options) return fail(in("invalid option", options.error()));
   options->logger = config.logger;
-  options->on_response = server_metrics->response_observer();
+  if (server_metrics) options->on_response = server_metrics->response_observer();
   if (config.access_log) {
     options->on_response = [metered = std::move(options->on_response),
                             logged =
                                 access_log(*config.logger)](const http::ResponseRecord& record) {
-      metered(record);
+      if (metered) metered(record);
       logged(record);
     };
   }
@@ -399,6 +406,7 @@ Result<void> Server::Parts::listen() {
   if (auto started = http->start(); !started)
     return fail(
         in("cannot listen on " + config.host + ":" + std::to_string(config.port), started.error()));
+  if (!config.keep_metrics) return {};
   auto exported = MetricsExport::start(metrics, config.metrics_export, *config.logger);
   if (!exported) return fail(std::move(exported).error());
   metrics_export = std::move(*exported);
@@ -424,7 +432,9 @@ Result<void> Server::Parts::start_embedded_puller() {
   options.executor.clock = config.clock;
   options.report_url = url() + "/v1/reports";
   options.log_directory = *work_root;
-  options.metrics = &metrics;
+  // The server keeps none of their bytes: shipping would only count them.
+  options.ship_logs = config.attempt_logs.limit_bytes > 0;
+  options.metrics = recorded();
   options.runner_name = puller.runner_name;
   agent = std::make_unique<puller::PullerAgent>(*source, config.registry, *runner, options);
   agent_thread = std::thread([this] { agent->run(); });
@@ -486,6 +496,9 @@ void Server::Parts::stop() {
 }
 
 Result<std::unique_ptr<Server>> Server::start(ServerConfig config) {
+  if (!config.keep_metrics && (config.metrics_export.listen || config.metrics_export.graphite))
+    return fail(ErrorCode::kInvalidArgument,
+                "--metrics-listen and --graphite export metrics, which --no-metrics turns off");
   auto parts = std::make_unique<Parts>(std::move(config));
   for (Result<void> (Parts::*step)() :
        {&Parts::open_store, &Parts::build_services, &Parts::build_routes,

@@ -92,8 +92,12 @@ struct ServerConfig {
   std::size_t metrics_customer_labels = 0;
   // Log every answered request (server/access_log.h).
   bool access_log = false;
+  // Record metrics: with false, none are kept, GET /metrics answers 404 and metrics_export
+  // must be empty.
+  bool keep_metrics = true;
   // The event stream (GET /v1/events): how many of the last events are kept for clients that
-  // reconnect (the resume window), and how many streams may be open.
+  // reconnect (the resume window; 0: no stream and no log of agenda changes), and how many
+  // streams may be open.
   std::size_t event_window = 10'000;
   api::EventStreamLimits event_streams = {};
   std::optional<EmbeddedPullerConfig> embedded_puller = {};

@@ -6,6 +6,7 @@ namespace {
 class NullLogger final : public Logger {
  public:
   void log(LogLevel, std::string_view, std::initializer_list<LogField>) override {}
+  bool enabled(LogLevel) const override { return false; }
 };
 
 }  // namespace

@@ -39,6 +39,11 @@ class Logger {
   void error(std::string_view message, std::initializer_list<LogField> fields = {}) {
     log(LogLevel::kError, message, fields);
   }
+  // Whether an event at `level` is written: callers that must build costly fields ask first.
+  virtual bool enabled(LogLevel level) const {
+    (void)level;
+    return true;
+  }
 };
 
 // Drops every event: for tools and tests that have nowhere to report to.

@@ -37,6 +37,7 @@ class StreamLogger final : public Logger {
 
   void log(LogLevel level, std::string_view message,
            std::initializer_list<LogField> fields) override;
+  bool enabled(LogLevel level) const override { return level >= minimum_; }
 
  private:
   const std::string program_;
