@@ -61,12 +61,13 @@ class DockerE2eTest : public testing::PopServerFixture {
     // Waits (up to 10 s, then fails) until the test opens the gate.
     const std::string gate =
         "http://127.0.0.1:" + std::to_string(gate_->port()) + "/go/$POP_AGENDA_ID";
-    return {{"lines", shell("echo one; sleep 0.1; echo two >&2; sleep 0.1; echo three")},
-            {"flaky", flaky},
-            {"stuck", shell("echo started; sleep 0.1; echo still working >&2; sleep 60")},
-            {"gated", shell("echo before; i=0; until wget -q -O /dev/null " + gate +
-                            "; do i=$((i+1)); [ $i -lt 200 ] || exit 9; sleep 0.05; done; "
-                            "echo after")}};
+    return {
+        {"lines", shell("echo one; sleep 0.1; echo two >&2; sleep 0.1; echo three")},
+        {"flaky", flaky},
+        {"stuck", shell("echo started; sleep 0.1; echo still working >&2; sleep 60")},
+        {"gated", shell("echo before; i=0; until wget -q -O /dev/null " + gate +
+                        " 2>/dev/null; do i=$((i+1)); [ $i -lt 200 ] || exit 9; sleep 0.05; done; "
+                        "echo after")}};
   }
 
   std::string submit_one(const std::string& type, const json& params = json::object()) {
