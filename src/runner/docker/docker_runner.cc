@@ -186,7 +186,10 @@ class DockerAttempt {
   // puller ships it while the handler runs.
   void follow_log(const std::string& id) {
     auto engine = DockerEngine::connect(options_.engine_host, options_.engine_calls.get());
-    if (!engine) return note_unreadable_log(engine.error());
+    if (!engine) {
+      note_unreadable_log(engine.error());
+      return;
+    }
     auto follower = std::make_unique<ContainerLogFollower>(
         std::move(*engine), id, [this](std::string_view output) { log_.append(output); },
         *options_.clock);
