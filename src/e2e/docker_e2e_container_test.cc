@@ -103,8 +103,8 @@ class DockerE2eTest : public testing::PopServerFixture {
   }
 
   std::unique_ptr<testing::ContainerTestHandlers> handlers_;
+  std::atomic<bool> gate_open_ = false;  // before gate_, whose threads read it
   std::unique_ptr<http_client::testing::TestServer> gate_;
-  std::atomic<bool> gate_open_ = false;
 };
 
 TEST_F(DockerE2eTest, DiamondRunsInContainersAndPassesOutputs) {
