@@ -1,7 +1,7 @@
 // Docker Engine answers as the container runner reads them: the framed log stream
 // (docker/log_frames.h), cut into chunks anywhere, and the JSON answers of create, wait,
-// list, pull and failed calls (docker/engine_answers.h). Input: one byte that sets the chunk
-// size and the HTTP status, then the bytes the engine sent.
+// list, inspect, pull and failed calls (docker/engine_answers.h). Input: one byte that sets the
+// chunk size and the HTTP status, then the bytes the engine sent.
 //
 // Beyond not crashing: the log's payload does not depend on how the stream was cut, and is
 // never longer than the stream.
@@ -41,6 +41,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (!answer) return 0;
   (void)pop::docker::created_container_id(*answer, "create container");
   (void)pop::docker::listed_container_ids(*answer);
+  (void)pop::docker::container_running(*answer);
   const auto exit = pop::docker::container_exit(*answer);
   // An exit status is what the engine said, never a wrapped-around number.
   if (exit) POP_FUZZ_CHECK(pop::docker::Json(exit->status_code) == (*answer)["StatusCode"]);

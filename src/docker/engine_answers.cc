@@ -58,6 +58,13 @@ Result<ContainerExit> container_exit(const Json& answer) {
   return ContainerExit{*status};
 }
 
+bool container_running(const Json& inspected) {
+  const auto state = inspected.is_object() ? inspected.find("State") : inspected.end();
+  if (state == inspected.end() || !state->is_object()) return false;
+  const auto running = state->find("Running");
+  return running != state->end() && *running == true;
+}
+
 std::vector<std::string> listed_container_ids(const Json& answer) {
   std::vector<std::string> ids;
   if (!answer.is_array()) return ids;

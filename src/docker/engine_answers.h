@@ -34,6 +34,10 @@ Result<std::string> created_container_id(const Json& answer, std::string_view wh
 // an int's range (read as something else it could turn a failure into a success).
 Result<ContainerExit> container_exit(const Json& answer);
 
+// Whether an inspect answer says the container runs (State.Running; a paused container
+// runs too). False when the answer does not say so.
+bool container_running(const Json& inspected);
+
 // The "Id" of every container of a list answer; entries without one are skipped.
 std::vector<std::string> listed_container_ids(const Json& answer);
 

@@ -49,6 +49,13 @@ TEST(EngineAnswersTest, ExitStatusOutOfRangeIsNotWrappedToSuccess) {
     EXPECT_FALSE(container_exit(Json::parse(text))) << text;
 }
 
+TEST(EngineAnswersTest, RunningOnlyWhenTheStateSaysSo) {
+  EXPECT_TRUE(container_running(Json::parse(R"({"State": {"Running": true}})")));
+  for (const char* text : {R"({"State": {"Running": false}})", R"({"State": {"Running": "true"}})",
+                           R"({"State": true})", R"({"State": {}})", "{}", "[]"})
+    EXPECT_FALSE(container_running(Json::parse(text))) << text;
+}
+
 TEST(EngineAnswersTest, PullFailsOnItsFirstErrorLine) {
   EXPECT_TRUE(pull_outcome("{\"status\": \"Pulling\"}\n\nnot json\n", "busybox"));
   const auto failed =

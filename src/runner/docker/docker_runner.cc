@@ -11,6 +11,7 @@
 #include "docker/docker_engine.h"
 #include "runner/attempt_run.h"
 #include "runner/call_count_family.h"
+#include "runner/docker/container_log_follower.h"
 #include "runner/handler_environment.h"
 #include "runner/log_sink.h"
 #include "runner/output_file.h"
@@ -126,8 +127,7 @@ class DockerAttempt {
       std::lock_guard lock(mutex_);
       listener_ = nullptr;
       if (termination_ == Termination::kNone) termination_ = Termination::kRequested;
-      id = container_id_;
-      changed_.notify_all();
+      id = abandon();
     }
     if (!id.empty()) remove_now(id);
   }
@@ -137,8 +137,7 @@ class DockerAttempt {
     {
       std::lock_guard lock(mutex_);
       termination_ = Termination::kShutdown;
-      id = container_id_;
-      changed_.notify_all();
+      id = abandon();
     }
     if (!id.empty()) remove_now(id);
   }
@@ -169,6 +168,48 @@ class DockerAttempt {
   Termination termination() {
     std::lock_guard lock(mutex_);
     return termination_;
+  }
+
+  // Whether the container is removed at once, without waiting for its end or its log: the
+  // HandlerRun is gone, or the runner shuts down. REQUIRES: mutex_ held.
+  bool abandoned() const { return listener_ == nullptr || termination_ == Termination::kShutdown; }
+
+  // After detach() or shut_down() changed the state: stops following the log, whose rest is
+  // not wanted, and returns the container to remove. REQUIRES: mutex_ held.
+  std::string abandon() {
+    if (follower_) follower_->stop();
+    changed_.notify_all();
+    return container_id_;
+  }
+
+  // Follows the started container's log into the attempt's log file as it comes, so the
+  // puller ships it while the handler runs.
+  void follow_log(const std::string& id) {
+    auto engine = DockerEngine::connect(options_.engine_host, options_.engine_calls.get());
+    if (!engine) {
+      note_unreadable_log(engine.error());
+      return;
+    }
+    auto follower = std::make_unique<ContainerLogFollower>(
+        std::move(*engine), id, [this](std::string_view output) { log_.append(output); },
+        *options_.clock);
+    std::lock_guard lock(mutex_);
+    if (abandoned()) follower->stop();
+    follower_ = std::move(follower);
+  }
+
+  // Waits for the rest of the log once the container has exited (or, with `exited` false,
+  // stops following it), so the result is passed on only once the whole log is in the file.
+  // The attempt's thread alone sets follower_, so it reads it without the lock.
+  void end_log(bool exited) {
+    if (!follower_) return;
+    if (!exited) follower_->stop();
+    if (auto read = follower_->finish(); !read) note_unreadable_log(read.error());
+  }
+
+  // Says in the log itself that it lacks its end.
+  void note_unreadable_log(const Error& why) {
+    log_.append("[pop: the container's log could not be read: " + why.message + "]\n");
   }
 
   template <typename F>
@@ -240,6 +281,7 @@ class DockerAttempt {
     if (auto started = engine->start_container(id); !started) return started.error().message;
     result.started = options_.clock->now();
     result.launched_at = options_.clock->steady_now();
+    follow_log(id);
     notify([](RunListener& listener) { listener.on_running(); });
 
     auto exit = engine->wait_container(id);
@@ -248,6 +290,7 @@ class DockerAttempt {
       ended_ = true;
       changed_.notify_all();
     }
+    end_log(exit.has_value());
     if (!exit) return exit.error().message;
     result.exit_code = exit->status_code;
     std::string failure;
@@ -258,10 +301,6 @@ class DockerAttempt {
         state && json_at(*state, "/State/OOMKilled"_json_pointer) == Json(true)) {
       failure = "killed: out of memory (memory limit " +
                 std::to_string(request_.handler.container.memory_bytes) + " bytes)";
-    }
-    if (auto logs = engine->read_logs(id, [this](std::string_view data) { log_.append(data); });
-        !logs) {
-      log_.append("[pop: the container's log could not be read: " + logs.error().message + "]\n");
     }
     return failure;
   }
@@ -305,12 +344,14 @@ class DockerAttempt {
   const DockerRunner::Options options_;
   std::optional<TempDir> work_dir_;  // removed once the container is gone
   const Json config_;
+  // Written by the follower's thread while it runs, by the attempt's thread before and after.
   LogSink log_;
 
   std::recursive_mutex mutex_;
   std::condition_variable_any changed_;
   RunListener* listener_;
   std::string container_id_;
+  std::unique_ptr<ContainerLogFollower> follower_;
   Termination termination_ = Termination::kNone;
   std::optional<SteadyTime> kill_deadline_;
   bool ended_ = false;

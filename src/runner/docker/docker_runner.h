@@ -7,8 +7,10 @@
 // /pop-io/payload.json); a container from the spec's image with the spec's command, the
 // contract's environment plus the spec's env, cpu and memory limits, and labels naming the
 // agenda, operation, customer, resource pool and insight; then start, wait, the exit status,
-// the output file, the log (into the attempt's log file and tail), and removal. Every step
-// runs on the attempt's own thread, so start() returns at once even while an image is pulled.
+// the output file, and removal. Every step runs on the attempt's own thread, so start()
+// returns at once even while an image is pulled. From its start the container's log is
+// followed (container_log_follower.h) into the attempt's log file and tail as it comes, so
+// the file grows while the handler runs; the result is passed on once the whole log is in.
 //
 // terminate(grace) sends SIGTERM, then SIGKILL after the grace; destroying the HandlerRun
 // removes the container at once. create() removes containers an earlier process left for the

@@ -119,6 +119,10 @@ TEST_F(DockerRunnerTest, SampleHandlerRunsInItsImageAndReturnsItsOutput) {
   EXPECT_NE(text.find(R"(pop_docker_requests_total{operation="wait",status="200"} 1)"),
             std::string::npos)
       << text;
+  // One follow of the log, which ended with the container.
+  EXPECT_NE(text.find(R"(pop_docker_requests_total{operation="logs",status="200"} 1)"),
+            std::string::npos)
+      << text;
 }
 
 TEST_F(DockerRunnerTest, ContractEnvironmentLimitsAndLabels) {
@@ -191,6 +195,30 @@ TEST_F(DockerRunnerTest, FailureKeepsTheExitStatusAndTheLogInTheAttemptsLogFile)
   std::stringstream file;
   file << std::ifstream(log_path).rdbuf();
   EXPECT_EQ(file.str(), "line one\nto stderr\n");
+  std::filesystem::remove(log_path);
+}
+
+// The puller ships what the attempt's log file gains while the handler runs.
+TEST_F(DockerRunnerTest, TheLogFileGrowsWhileTheContainerRuns) {
+  const auto log_path =
+      work_root_.path().parent_path() / (work_root_.path().filename().string() + "-attempt.log");
+  const auto file = [&] {
+    std::stringstream text;
+    text << std::ifstream(log_path).rdbuf();
+    return text.str();
+  };
+  LaunchRequest request = shell("echo first; sleep 0.1; echo second >&2; sleep 60");
+  request.log_path = log_path;
+  RecordingListener listener;
+  auto run = runner_->start(request, listener);
+  ASSERT_TRUE(run.has_value()) << run.error().message;
+  EXPECT_TRUE(testing::eventually([&] { return file() == "first\nsecond\n"; }, 20s)) << file();
+  EXPECT_EQ(listener.finished_count(), 0);
+  (*run)->terminate(0ms);
+  auto result = listener.wait_finished();
+  ASSERT_TRUE(result.has_value());
+  EXPECT_EQ(result->log_tail, "first\nsecond\n");
+  EXPECT_EQ(file(), "first\nsecond\n");
   std::filesystem::remove(log_path);
 }
 
