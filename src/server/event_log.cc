@@ -24,7 +24,13 @@ EventLog::EventLog(service::EventJournal& journal, Logger& logger)
     published_ = true;
     changed_.notify_one();
   });
-  thread_ = std::thread([this] { run(); });
+  try {
+    thread_ = std::thread([this] { run(); });
+  } catch (...) {
+    // No thread (out of threads): the journal must not call into a log that never was.
+    journal_.remove_listener(listener_);
+    throw;
+  }
 }
 
 EventLog::~EventLog() {
