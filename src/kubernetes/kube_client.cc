@@ -58,6 +58,24 @@ std::string pod_path(std::string_view name_space, std::string_view name) {
   return pods_path(name_space) + "/" + http_client::percent_encode(name);
 }
 
+std::string pod_log_path(std::string_view name_space, std::string_view name, const LogQuery& query,
+                         bool follow) {
+  std::string target = pod_path(name_space, name) + "/log";
+  char separator = '?';
+  auto add = [&](std::string_view key, const std::string& value) {
+    target += separator;
+    target += key;
+    target += '=';
+    target += http_client::percent_encode(value);
+    separator = '&';
+  };
+  if (!query.container.empty()) add("container", query.container);
+  if (query.tail_lines) add("tailLines", std::to_string(*query.tail_lines));
+  if (query.limit_bytes) add("limitBytes", std::to_string(*query.limit_bytes));
+  if (follow) add("follow", "true");
+  return target;
+}
+
 Request json_request(std::string method, std::string target, const Json* body = nullptr) {
   Request request;
   request.method = std::move(method);
@@ -318,24 +336,36 @@ Result<void> KubeClient::delete_pod(std::string_view name_space, std::string_vie
 
 Result<std::string> KubeClient::pod_log(std::string_view name_space, std::string_view name,
                                         const LogQuery& query, const StopSignal* stop) {
-  std::string target = pod_path(name_space, name) + "/log";
-  char separator = '?';
-  auto add = [&](std::string_view key, const std::string& value) {
-    target += separator;
-    target += key;
-    target += '=';
-    target += http_client::percent_encode(value);
-    separator = '&';
-  };
-  if (!query.container.empty()) add("container", query.container);
-  if (query.tail_lines) add("tailLines", std::to_string(*query.tail_lines));
-  if (query.limit_bytes) add("limitBytes", std::to_string(*query.limit_bytes));
   Request request;
-  request.target = std::move(target);
+  request.target = pod_log_path(name_space, name, query, false);
   auto response = send(std::move(request), stop);
   if (!response) return fail(std::move(response).error());
   if (!response->ok()) return fail(kubernetes::error_from_response(*response));
   return std::move(response->body);
+}
+
+Result<void> KubeClient::follow_pod_log(std::string_view name_space, std::string_view name,
+                                        const LogQuery& query,
+                                        const std::function<bool(std::string_view)>& on_chunk,
+                                        const StopSignal* stop) {
+  Request request;
+  request.target = pod_log_path(name_space, name, query, true);
+  if (!limiter_.acquire(stop)) return cancelled(request);
+  auto connection = take_connection();
+  if (!connection) return fail(std::move(connection).error());
+  authorize(request);
+  Result<Response> result;
+  {
+    const auto attachment = StopSignal::attach_if(stop, connection->canceller());
+    requests_.fetch_add(1, std::memory_order_relaxed);
+    result = connection->stream(request, on_chunk);
+  }
+  by_verb_.add("follow", result ? result->status : 0);
+  if (!connection->canceller().cancelled()) return_connection(std::move(*connection));
+  if (stop != nullptr && stop->stop_requested()) return cancelled(request);
+  if (!result) return fail(std::move(result).error());
+  if (!result->ok()) return fail(kubernetes::error_from_response(*result));
+  return {};
 }
 
 KubeClientStats KubeClient::stats() const {
