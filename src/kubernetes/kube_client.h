@@ -152,6 +152,15 @@ class KubeClient {
   // failed (a 5xx or a transport failure).
   Result<http_client::Response> send(http_client::Request request, const StopSignal* stop,
                                      bool* ambiguous_attempt = nullptr);
+  // One attempt of `request` under the rate limit, on a pooled connection that `stop`
+  // cancels, counted under `verb`: `transfer` sends it on the connection.
+  Result<http_client::Response> send_once(
+      http_client::Request& request, std::string_view verb,
+      const std::function<Result<http_client::Response>(http_client::Client&)>& transfer,
+      const StopSignal* stop);
+  // send_once() streaming a 2xx body to `on_chunk`; a non-2xx answer is an error.
+  Result<void> stream_once(http_client::Request request, std::string_view verb,
+                           const http_client::ChunkHandler& on_chunk, const StopSignal* stop);
   Result<Json> send_json(http_client::Request request, const StopSignal* stop);
   void authorize(http_client::Request& request);
 
