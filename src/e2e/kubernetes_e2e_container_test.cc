@@ -157,7 +157,7 @@ TEST_F(KubernetesE2eTest, DiamondRunsAsPodsAndPassesOutputs) {
   ASSERT_NE(publish, nullptr);
   EXPECT_EQ((*publish)["resultPayload"], testing::diamond_result());
   EXPECT_TRUE(eventually([&] { return pods("pop.agendaId=" + id).empty(); }, 20s));
-  // Each Pod's log is kept by the server (fetched and shipped when its container has ended).
+  // Each Pod's log is kept by the server (followed while it runs, completed at its end).
   for (const auto& [operation, said] :
        {std::pair{"probe", "probing"}, {"transcode", "transcoding"}}) {
     auto log = call("GET", "/v1/agendas/" + id + "/operations/" + operation + "/logs");
