@@ -5,12 +5,12 @@
 // start() creates the Pod and returns; from then on one watch stream per namespace in use
 // (label-selected to this runner's Pods, never one per Pod) follows every Pod: on_running
 // when the handler container runs, on_finished once at the end with the exit code, the
-// output read from the container's termination message, and the log's tail. The log also
-// goes to LaunchRequest::log_path, up to log_limit_bytes: followed as it comes while the
-// container runs (up to max_log_follows at once), and completed before on_finished. Conditions
-// under which a Pod will never run (unschedulable, image pull failures, container creation errors,
-// eviction) fail the attempt at once with the reason in words; a Pod still not running after the
-// pending timeout fails with its last waiting reason.
+// output read from the container's termination message, and the log's tail. The log also goes
+// to LaunchRequest::log_path, up to log_limit_bytes: followed as it comes while the container
+// runs (up to max_log_follows at once), and completed before on_finished. Conditions under
+// which a Pod will never run (unschedulable, image pull failures, container creation errors,
+// eviction) fail the attempt at once with the reason in words; a Pod still not running after
+// the pending timeout fails with its last waiting reason.
 //
 // Pods are deleted when their attempt ends; failed ones may be kept for a while for
 // debugging. At start-up the runner deletes the Pods of its resource pool left behind by an

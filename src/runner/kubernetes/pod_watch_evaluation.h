@@ -1,7 +1,7 @@
 // Deciding, from what the watch (or a list) shows of an attempt's Pod, where the attempt
-// stands: its handler runs (the listener hears on_running, and its log is followed), it ended (with
-// an Outcome), or it still waits for a node or an image, with a deadline to look again. The runner
-// does what follows (PodAttemptActions).
+// stands: its handler runs (the listener hears on_running, and its log is followed), it
+// ended (with an Outcome), or it still waits for a node or an image, with a deadline to look
+// again. The runner does what follows (PodAttemptActions).
 #pragma once
 
 #include <chrono>
