@@ -3,13 +3,17 @@
 // outputs passed between Pods; a 429 storm and dropped watches still end in success; each
 // customer's Pods in its own namespace; cancel and timeout leave no Pod and no container;
 // cancel sends SIGTERM and leaves the grace period, and the Pod's labels select it; a
-// missing image fails the operation quickly with a message naming the image.
+// missing image fails the operation quickly with a message naming the image; every attempt's
+// log is kept (succeeded, failed and retried, timed out) and a running one is followed live,
+// also across a follow stream the API server ended.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 
 #include "docker/docker_engine.h"
+#include "http_client/test_server.h"
 #include "http_client/url.h"
 #include "testing/container_tests.h"
 #include "testing/kube_simulator_process.h"
@@ -43,7 +47,24 @@ class KubernetesE2eTest : public testing::PopServerFixture {
     simulator_ = std::move(*simulator);
     handlers_ = testing::ContainerTestHandlers::start();
     ASSERT_NE(handlers_, nullptr);
-    std::ofstream(dir_->path() / "handlers.json") << handlers_->registry().dump();
+    // Answers 404 until the test opens it: what a gated handler waits for.
+    gate_ = http_client::testing::TestServer::start_tcp(
+        [this](const http_client::testing::ReceivedRequest&, http_client::testing::Connection& c) {
+          c.respond(gate_open_ ? 200 : 404, "");
+          c.close_after();
+        });
+    ASSERT_NE(gate_, nullptr);
+    json registry = handlers_->registry();
+    const auto shell = [](const std::string& script) {
+      return json{{"command", {"sh", "-c", script}}, {"image", "pop:local"}};
+    };
+    registry["handlers"]["lines"] = shell("echo one; echo two; echo three");
+    registry["handlers"]["refusing"] = shell("echo \"attempt $POP_ATTEMPT\"; exit 3");
+    registry["handlers"]["stuck"] = shell("trap 'exit 143' TERM; echo started; sleep 60 & wait");
+    registry["handlers"]["gated"] =
+        shell("echo before; until wget -q -O /dev/null http://127.0.0.1:" +
+              std::to_string(gate_->port()) + "/go 2>/dev/null; do sleep 0.1; done; echo after");
+    std::ofstream(dir_->path() / "handlers.json") << registry.dump();
     auto api = http_client::Client::create(
         {.base_url = simulator_->url(), .bearer_token = "simulator-token", .proxy = ""});
     ASSERT_TRUE(api.has_value());
@@ -114,7 +135,17 @@ class KubernetesE2eTest : public testing::PopServerFixture {
   std::unique_ptr<testing::KubeSimulatorProcess> simulator_;
   std::optional<http_client::Client> api_;
   std::unique_ptr<testing::ContainerTestHandlers> handlers_;
+  std::atomic<bool> gate_open_{false};
+  std::unique_ptr<http_client::testing::TestServer> gate_;
 };
+
+json one_operation(const std::string& type, json params = json::object()) {
+  return {{"operations", {{{"name", "work"}, {"type", type}, {"params", std::move(params)}}}}};
+}
+
+std::string logs_path(const std::string& id, const std::string& query = "") {
+  return "/v1/agendas/" + id + "/operations/work/logs" + query;
+}
 
 TEST_F(KubernetesE2eTest, DiamondRunsAsPodsAndPassesOutputs) {
   create_namespace("pop-handlers");
@@ -126,7 +157,7 @@ TEST_F(KubernetesE2eTest, DiamondRunsAsPodsAndPassesOutputs) {
   ASSERT_NE(publish, nullptr);
   EXPECT_EQ((*publish)["resultPayload"], testing::diamond_result());
   EXPECT_TRUE(eventually([&] { return pods("pop.agendaId=" + id).empty(); }, 20s));
-  // Each Pod's log is kept by the server (fetched and shipped when its container has ended).
+  // Each Pod's log is kept by the server (followed while it runs, completed at its end).
   for (const auto& [operation, said] :
        {std::pair{"probe", "probing"}, {"transcode", "transcoding"}}) {
     auto log = call("GET", "/v1/agendas/" + id + "/operations/" + operation + "/logs");
@@ -235,6 +266,66 @@ TEST_F(KubernetesE2eTest, MissingImageFailsFastNamingTheImage) {
   EXPECT_EQ(outcome["processingStateMessage"], "failed") << outcome.dump(2);
   EXPECT_NE(outcome.dump().find("pop-test/ghost:404"), std::string::npos) << outcome.dump(2);
   EXPECT_TRUE(eventually([&] { return pods("pop.agendaId=" + id).empty(); }, 20s));
+}
+
+// Each attempt's log, as the Pod's container wrote it, in order: a
+// success, a failure retried (each attempt its own log), and a timeout (what it wrote before
+// its Pod was deleted).
+TEST_F(KubernetesE2eTest, EveryAttemptsLogIsKeptInOrder) {
+  create_namespace("pop-handlers");
+  const std::string succeeded = submit(one_operation("lines"));
+  const std::string failed =
+      submit(one_operation("refusing", {{"maximumAttempts", 2}, {"retryBackoffSeconds", 0}}));
+  const std::string timed_out = submit(one_operation("stuck", {{"timeoutSeconds", 2}}));
+
+  EXPECT_EQ(wait_for_outcome(succeeded)["processingStateMessage"], "succeeded");
+  EXPECT_EQ(call("GET", logs_path(succeeded)).body, "one\ntwo\nthree\n");
+
+  EXPECT_EQ(wait_for_outcome(failed)["processingStateMessage"], "failed");
+  EXPECT_EQ(call("GET", logs_path(failed, "?attempt=1")).body, "attempt 1\n");
+  EXPECT_EQ(call("GET", logs_path(failed, "?attempt=2")).body, "attempt 2\n");
+
+  const json outcome = wait_for_outcome(timed_out);
+  EXPECT_EQ(outcome["processingStateMessage"], "failed");
+  EXPECT_NE(outcome.dump().find("timed out after 2"), std::string::npos) << outcome.dump(2);
+  EXPECT_EQ(call("GET", logs_path(timed_out)).body, "started\n");
+}
+
+// A follower of the API sees what the Pod wrote while its handler still runs (it waits on the
+// gate), then the rest, and the stream ends with the attempt. Meanwhile the API server ends
+// the runner's follow of the Pod's log: it is resumed where it was, nothing lost or doubled.
+TEST_F(KubernetesE2eTest, ARunningPodsLogIsFollowedLive) {
+  create_namespace("pop-handlers");
+  // Its timeout ends a handler that was never let through (the follow did not work).
+  const std::string id = submit(one_operation("gated", {{"timeoutSeconds", 30}}));
+  // The log exists from the attempt's first heartbeat on.
+  ASSERT_TRUE(eventually([&] { return call("GET", logs_path(id)).status == 200; }, 30s));
+  http_client::Request request;
+  request.target = logs_path(id, "?follow=true");
+  std::string followed;
+  bool running_when_seen = false;
+  auto follower = server_->client();
+  auto answer = follower.stream(request, [&](std::string_view chunk) {
+    followed += chunk;
+    if (followed == "before\n" && !gate_open_) {
+      const json progress = json::parse(call("GET", "/v1/agendas/" + id + "/progress").body);
+      running_when_seen = progress.value("processingState", "") == "EXECUTING";
+      // The runner's follow ends at the handler's next output, which it has not read.
+      EXPECT_FALSE(simulator_->control("POST", "/simulator/logs/drop").is_null());
+      gate_open_ = true;
+    }
+    return true;
+  });
+  ASSERT_TRUE(answer.has_value()) << answer.error().message;
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_TRUE(running_when_seen) << "the log arrived only after the handler ended";
+  EXPECT_EQ(followed, "before\nafter\n");
+  EXPECT_EQ(wait_for_outcome(id)["processingStateMessage"], "succeeded");
+  EXPECT_EQ(call("GET", logs_path(id)).body, "before\nafter\n");
+  // Follows are counted (by how they ended: 200, or 0 for one stopped at the attempt's end).
+  const std::string metrics = call("GET", "/metrics").body;
+  EXPECT_NE(metrics.find("pop_kubernetes_requests_total{verb=\"follow\""), std::string::npos)
+      << metrics;
 }
 
 }  // namespace

@@ -58,6 +58,24 @@ std::string pod_path(std::string_view name_space, std::string_view name) {
   return pods_path(name_space) + "/" + http_client::percent_encode(name);
 }
 
+std::string pod_log_path(std::string_view name_space, std::string_view name, const LogQuery& query,
+                         bool follow) {
+  std::string target = pod_path(name_space, name) + "/log";
+  char separator = '?';
+  auto add = [&](std::string_view key, const std::string& value) {
+    target += separator;
+    target += key;
+    target += '=';
+    target += http_client::percent_encode(value);
+    separator = '&';
+  };
+  if (!query.container.empty()) add("container", query.container);
+  if (query.tail_lines) add("tailLines", std::to_string(*query.tail_lines));
+  if (query.limit_bytes) add("limitBytes", std::to_string(*query.limit_bytes));
+  if (follow) add("follow", "true");
+  return target;
+}
+
 Request json_request(std::string method, std::string target, const Json* body = nullptr) {
   Request request;
   request.method = std::move(method);
@@ -158,23 +176,45 @@ void KubeClient::authorize(Request& request) {
   if (!token.empty()) request.headers["Authorization"] = "Bearer " + token;
 }
 
+Result<Response> KubeClient::send_once(
+    Request& request, std::string_view verb,
+    const std::function<Result<Response>(http_client::Client&)>& transfer, const StopSignal* stop) {
+  if (!limiter_.acquire(stop)) return cancelled(request);
+  auto connection = take_connection();
+  if (!connection) return fail(std::move(connection).error());
+  authorize(request);
+  Result<Response> result;
+  {
+    const auto attachment = StopSignal::attach_if(stop, connection->canceller());
+    requests_.fetch_add(1, std::memory_order_relaxed);
+    result = transfer(*connection);
+  }
+  by_verb_.add(verb, result ? result->status : 0);
+  // A cancelled connection stays cancelled: it is not reused.
+  if (!connection->canceller().cancelled()) return_connection(std::move(*connection));
+  if (stop != nullptr && stop->stop_requested()) return cancelled(request);
+  return result;
+}
+
+Result<void> KubeClient::stream_once(Request request, std::string_view verb,
+                                     const http_client::ChunkHandler& on_chunk,
+                                     const StopSignal* stop) {
+  auto result = send_once(
+      request, verb,
+      [&](http_client::Client& connection) { return connection.stream(request, on_chunk); }, stop);
+  if (!result) return fail(std::move(result).error());
+  if (!result->ok()) return fail(kubernetes::error_from_response(*result));
+  return {};
+}
+
 Result<Response> KubeClient::send(Request request, const StopSignal* stop,
                                   bool* ambiguous_attempt) {
   const auto start = options_.clock->steady_now();
   for (int attempts = 1;; ++attempts) {
-    if (!limiter_.acquire(stop)) return cancelled(request);
-    auto connection = take_connection();
-    if (!connection) return fail(std::move(connection).error());
-    authorize(request);
-    Result<Response> result;
-    {
-      const auto attachment = StopSignal::attach_if(stop, connection->canceller());
-      requests_.fetch_add(1, std::memory_order_relaxed);
-      result = connection->send(request);
-    }
-    by_verb_.add(verb_of(request), result ? result->status : 0);
-    // A cancelled connection stays cancelled: it is not reused.
-    if (!connection->canceller().cancelled()) return_connection(std::move(*connection));
+    Result<Response> result = send_once(
+        request, verb_of(request),
+        [&request](http_client::Client& connection) { return connection.send(request); }, stop);
+    // Cancelled is kUnavailable, which is otherwise repeated.
     if (stop != nullptr && stop->stop_requested()) return cancelled(request);
 
     std::optional<milliseconds> retry_after;
@@ -277,24 +317,11 @@ Result<void> KubeClient::watch_pods(std::string_view name_space, const WatchQuer
   target += "&timeoutSeconds=" + std::to_string(query.timeout.count());
   Request request = json_request("GET", std::move(target));
   request.timeout = std::chrono::duration_cast<milliseconds>(query.timeout + kWatchMargin);
-
-  if (!limiter_.acquire(stop)) return cancelled(request);
-  auto connection = take_connection();
-  if (!connection) return fail(std::move(connection).error());
-  authorize(request);
   WatchDecoder decoder(on_event);
-  Result<Response> result;
-  {
-    const auto attachment = StopSignal::attach_if(stop, connection->canceller());
-    requests_.fetch_add(1, std::memory_order_relaxed);
-    result = connection->stream(request,
-                                [&decoder](std::string_view chunk) { return decoder.feed(chunk); });
-  }
-  by_verb_.add("watch", result ? result->status : 0);
-  if (!connection->canceller().cancelled()) return_connection(std::move(*connection));
-  if (stop != nullptr && stop->stop_requested()) return cancelled(request);
-  if (!result) return fail(std::move(result).error());
-  if (!result->ok()) return fail(kubernetes::error_from_response(*result));
+  auto streamed = stream_once(
+      std::move(request), "watch",
+      [&decoder](std::string_view chunk) { return decoder.feed(chunk); }, stop);
+  if (!streamed) return streamed;
   decoder.finish();
   if (decoder.failure()) return fail(*decoder.failure());
   return {};
@@ -318,24 +345,21 @@ Result<void> KubeClient::delete_pod(std::string_view name_space, std::string_vie
 
 Result<std::string> KubeClient::pod_log(std::string_view name_space, std::string_view name,
                                         const LogQuery& query, const StopSignal* stop) {
-  std::string target = pod_path(name_space, name) + "/log";
-  char separator = '?';
-  auto add = [&](std::string_view key, const std::string& value) {
-    target += separator;
-    target += key;
-    target += '=';
-    target += http_client::percent_encode(value);
-    separator = '&';
-  };
-  if (!query.container.empty()) add("container", query.container);
-  if (query.tail_lines) add("tailLines", std::to_string(*query.tail_lines));
-  if (query.limit_bytes) add("limitBytes", std::to_string(*query.limit_bytes));
   Request request;
-  request.target = std::move(target);
+  request.target = pod_log_path(name_space, name, query, false);
   auto response = send(std::move(request), stop);
   if (!response) return fail(std::move(response).error());
   if (!response->ok()) return fail(kubernetes::error_from_response(*response));
   return std::move(response->body);
+}
+
+Result<void> KubeClient::follow_pod_log(std::string_view name_space, std::string_view name,
+                                        const LogQuery& query,
+                                        const std::function<bool(std::string_view)>& on_chunk,
+                                        const StopSignal* stop) {
+  Request request;
+  request.target = pod_log_path(name_space, name, query, true);
+  return stream_once(std::move(request), "follow", on_chunk, stop);
 }
 
 KubeClientStats KubeClient::stats() const {

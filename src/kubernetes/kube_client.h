@@ -84,7 +84,8 @@ struct KubeClientStats {
   std::uint64_t requests = 0;  // attempts sent, retries included
   std::uint64_t retries = 0;
   std::chrono::nanoseconds rate_limit_wait{0};  // summed over all callers
-  // Every attempt by verb (create, get, list, watch, delete, log) and status (0: no answer).
+  // Every attempt by verb (create, get, list, watch, delete, log, follow: a followed log) and
+  // status (0: no answer).
   std::vector<CallCounts::Count> by_verb{};
 };
 
@@ -126,6 +127,15 @@ class KubeClient {
   // The container's log (the end of it with tail_lines / limit_bytes).
   Result<std::string> pod_log(std::string_view name_space, std::string_view name,
                               const LogQuery& query, const StopSignal* stop = nullptr);
+  // Streams the container's log (follow=true) to `on_chunk` as the kubelet sends it, from
+  // its start (or tail_lines from its end, up to limit_bytes), until the stream ends (the
+  // container ended, or the API server or kubelet closed it: a success either way, as is
+  // `on_chunk` returning false) or fails. No time limit: a handler may be silent for long.
+  // Sent once, never retried (like a watch): only the caller knows how much it already has.
+  Result<void> follow_pod_log(std::string_view name_space, std::string_view name,
+                              const LogQuery& query,
+                              const std::function<bool(std::string_view)>& on_chunk,
+                              const StopSignal* stop = nullptr);
 
   const KubeConfig& config() const { return config_; }
   KubeClientStats stats() const;
@@ -142,6 +152,15 @@ class KubeClient {
   // failed (a 5xx or a transport failure).
   Result<http_client::Response> send(http_client::Request request, const StopSignal* stop,
                                      bool* ambiguous_attempt = nullptr);
+  // One attempt of `request` under the rate limit, on a pooled connection that `stop`
+  // cancels, counted under `verb`: `transfer` sends it on the connection.
+  Result<http_client::Response> send_once(
+      http_client::Request& request, std::string_view verb,
+      const std::function<Result<http_client::Response>(http_client::Client&)>& transfer,
+      const StopSignal* stop);
+  // send_once() streaming a 2xx body to `on_chunk`; a non-2xx answer is an error.
+  Result<void> stream_once(http_client::Request request, std::string_view verb,
+                           const http_client::ChunkHandler& on_chunk, const StopSignal* stop);
   Result<Json> send_json(http_client::Request request, const StopSignal* stop);
   void authorize(http_client::Request& request);
 

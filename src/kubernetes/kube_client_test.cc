@@ -301,6 +301,43 @@ TEST(KubeClient, ReadsTheLogWithTailAndLimit) {
             "/api/v1/namespaces/ns/pods/p/log?container=handler&tailLines=10&limitBytes=4096");
 }
 
+// A followed log arrives piece by piece, as the kubelet sends it; it is counted as a follow,
+// and a refusal (the container is not running) is an error naming it.
+TEST(KubeClient, FollowsTheLogAsItComes) {
+  auto server = TestServer::start_tcp([](const ReceivedRequest& r, Connection& c) {
+    if (r.target.find("/waiting/") != std::string::npos) {
+      c.respond(400, status_body(400, "BadRequest", "container is waiting to start"));
+      return;
+    }
+    c.start_chunked(200, {"Content-Type: text/plain"});
+    c.send_chunk("line 1\n");
+    c.send_chunk("line 2\n");
+    c.end_chunks();
+  });
+  auto client = make_client(*server);
+  std::vector<std::string> chunks;
+  auto followed = client->follow_pod_log("ns", "p", {.container = "handler", .limit_bytes = 9},
+                                         [&](std::string_view chunk) {
+                                           chunks.emplace_back(chunk);
+                                           return true;
+                                         });
+  ASSERT_TRUE(followed) << followed.error().message;
+  std::string log;
+  for (const auto& chunk : chunks) log += chunk;
+  EXPECT_EQ(log, "line 1\nline 2\n");
+  EXPECT_EQ(server->requests()[0].target,
+            "/api/v1/namespaces/ns/pods/p/log?container=handler&limitBytes=9&follow=true");
+  auto refused = client->follow_pod_log("ns", "waiting", {}, [](std::string_view) { return true; });
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message.find("waiting to start"), std::string::npos)
+      << refused.error().message;
+  std::vector<std::tuple<std::string, int, std::uint64_t>> counted;
+  for (const CallCounts::Count& count : client->stats().by_verb)
+    counted.emplace_back(count.what, count.status, count.calls);
+  EXPECT_EQ(counted, (std::vector<std::tuple<std::string, int, std::uint64_t>>{
+                         {"follow", 200, 1}, {"follow", 400, 1}}));
+}
+
 // Every attempt is counted by its verb and answer (for pop_kubernetes_requests_total).
 TEST(KubeClient, CountsEveryAttemptByVerbAndStatus) {
   auto server = TestServer::start_tcp([](const ReceivedRequest& request, Connection& c) {

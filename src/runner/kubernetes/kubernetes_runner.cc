@@ -3,7 +3,10 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
+#include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -18,6 +21,7 @@
 #include "runner/kubernetes/pod_attempt.h"
 #include "runner/kubernetes/pod_completion.h"
 #include "runner/kubernetes/pod_log_collector.h"
+#include "runner/kubernetes/pod_log_follower.h"
 #include "runner/kubernetes/pod_watch_evaluation.h"
 #include "util/crypto.h"
 #include "util/random_id.h"
@@ -28,6 +32,7 @@ namespace {
 using kubernetes::KubeClient;
 using kubernetes::PodState;
 using kubernetes_runner::describe_duration;
+using kubernetes_runner::FollowedLog;
 using kubernetes_runner::Outcome;
 using kubernetes_runner::pod_key;
 using kubernetes_runner::PodAttempt;
@@ -50,7 +55,8 @@ std::string random_suffix() {
 }  // namespace
 
 // Creates, follows and ends the attempts; what the watch shows is judged by
-// PodWatchEvaluation, results are put together by result_of_pod() and PodLogCollector.
+// PodWatchEvaluation, logs are followed by PodLogFollower and completed by PodLogCollector,
+// results are put together by result_of_pod().
 class KubernetesRunner::Impl final : public std::enable_shared_from_this<KubernetesRunner::Impl>,
                                      private kubernetes_runner::PodAttemptActions {
  public:
@@ -151,6 +157,10 @@ class KubernetesRunner::Impl final : public std::enable_shared_from_this<Kuberne
   // PodAttemptActions.
   void end(const std::shared_ptr<PodAttempt>& attempt, Outcome outcome) override;
   void check_at(const std::shared_ptr<PodAttempt>& attempt, Clock::SteadyTime when) override;
+  void follow_log(const std::shared_ptr<PodAttempt>& attempt) override;
+
+  // Stops the attempt's follow, if it has one, and hands over what it wrote.
+  std::optional<FollowedLog> stop_following(const PodAttempt& attempt);
 
   // On a worker.
   void complete(const std::shared_ptr<PodAttempt>& attempt, const Outcome& outcome);
@@ -192,6 +202,12 @@ class KubernetesRunner::Impl final : public std::enable_shared_from_this<Kuberne
   std::map<std::string, std::unique_ptr<kubernetes::PodWatcher>> watchers_;  // guarded by mutex_
   std::set<std::pair<std::string, std::string>> kept_pods_;                  // guarded by mutex_
   bool shutting_down_ = false;                                               // guarded by mutex_
+
+  // One thread and one API server connection each, hence bounded (Options::max_log_follows).
+  // Before tasks_, whose tasks take followers out; destroying one stops it.
+  std::mutex follows_mutex_;
+  std::map<std::string, std::unique_ptr<kubernetes_runner::PodLogFollower>>
+      follows_;  // guarded by follows_mutex_; by pod key
 
   // Last: destroyed first, so its threads finish while everything above still exists.
   kubernetes::TaskPool tasks_;
@@ -346,6 +362,41 @@ void KubernetesRunner::Impl::check_at(const std::shared_ptr<PodAttempt>& attempt
   });
 }
 
+void KubernetesRunner::Impl::follow_log(const std::shared_ptr<PodAttempt>& attempt) {
+  if (attempt->log_path.empty()) return;
+  std::lock_guard lock(follows_mutex_);
+  // Beyond the bound the log arrives at the attempt's end, as PodLogCollector fetches it.
+  if (follows_.size() >= options_.max_log_follows) return;
+  std::weak_ptr<PodAttempt> weak = attempt;
+  auto follower =
+      kubernetes_runner::PodLogFollower::start(*client_, *attempt,
+                                               [weak] {
+                                                 auto alive = weak.lock();
+                                                 return alive && alive->stage == Stage::kRunning;
+                                               },
+                                               {.tail_bytes = options_.log_tail_bytes,
+                                                .retry_delay = options_.log_follow_retry,
+                                                .clock = options_.clock});
+  if (!follower) {
+    options_.logger->warning("cannot follow a Pod's log",
+                             {{"pod", attempt->key}, {"error", follower.error().message}});
+    return;
+  }
+  follows_.emplace(attempt->key, std::move(*follower));
+}
+
+std::optional<FollowedLog> KubernetesRunner::Impl::stop_following(const PodAttempt& attempt) {
+  std::unique_ptr<kubernetes_runner::PodLogFollower> follower;
+  {
+    std::lock_guard lock(follows_mutex_);
+    auto it = follows_.find(attempt.key);
+    if (it == follows_.end()) return std::nullopt;
+    follower = std::move(it->second);
+    follows_.erase(it);
+  }
+  return follower->finish();
+}
+
 void KubernetesRunner::Impl::terminate(const std::shared_ptr<PodAttempt>& attempt,
                                        milliseconds grace) {
   std::lock_guard lock(attempt->mutex);
@@ -389,7 +440,8 @@ void KubernetesRunner::Impl::detach(const std::shared_ptr<PodAttempt>& attempt) 
   // Finishing with no one to tell: the Pod goes at once, and the attempt with it.
   attempt->stage = Stage::kDone;
   forget(*attempt);
-  tasks_.post([this, name_space = attempt->name_space, name = attempt->pod_name] {
+  tasks_.post([this, attempt, name_space = attempt->name_space, name = attempt->pod_name] {
+    stop_following(*attempt);
     delete_pod(name_space, name);
   });
 }
@@ -405,11 +457,13 @@ void KubernetesRunner::Impl::delete_pod(const std::string& name_space, const std
 
 void KubernetesRunner::Impl::complete(const std::shared_ptr<PodAttempt>& attempt,
                                       const Outcome& outcome) {
+  // Before the listener hears of the end, so that the whole log is in the file by then.
+  std::optional<FollowedLog> followed = stop_following(*attempt);
   std::string log_tail;
   if (!outcome.pod_gone && (outcome.state.started || outcome.failure.empty())) {
-    log_tail = logs_.collect(*attempt);
+    log_tail = logs_.collect(*attempt, std::move(followed));
   } else {
-    kubernetes_runner::PodLogCollector::write_empty_log(*attempt);
+    log_tail = kubernetes_runner::PodLogCollector::keep(*attempt, std::move(followed));
   }
   Termination termination;
   {

@@ -5,11 +5,12 @@
 // start() creates the Pod and returns; from then on one watch stream per namespace in use
 // (label-selected to this runner's Pods, never one per Pod) follows every Pod: on_running
 // when the handler container runs, on_finished once at the end with the exit code, the
-// output read from the container's termination message, and the log's tail (the log also
-// goes to LaunchRequest::log_path, up to log_limit_bytes). Conditions under which a Pod will
-// never run (unschedulable, image pull failures, container creation errors, eviction) fail
-// the attempt at once with the reason in words; a Pod still not running after the pending
-// timeout fails with its last waiting reason.
+// output read from the container's termination message, and the log's tail. The log also goes
+// to LaunchRequest::log_path, up to log_limit_bytes: followed as it comes while the container
+// runs (up to max_log_follows at once), and completed before on_finished. Conditions under
+// which a Pod will never run (unschedulable, image pull failures, container creation errors,
+// eviction) fail the attempt at once with the reason in words; a Pod still not running after
+// the pending timeout fails with its last waiting reason.
 //
 // Pods are deleted when their attempt ends; failed ones may be kept for a while for
 // debugging. At start-up the runner deletes the Pods of its resource pool left behind by an
@@ -62,6 +63,13 @@ class KubernetesRunner final : public Runner {
     // Delete, at start-up, the Pods of resource_pool_id that another runner instance left.
     bool reap_orphans = true;
     std::size_t log_tail_bytes = 4096;  // how much of the log end HandlerResult carries
+    // At most this many running handlers' logs are followed into LaunchRequest::log_path as
+    // they come, each by a thread and an API server connection of its own; the logs of the
+    // others reach the file at their attempt's end.
+    std::size_t max_log_follows = 64;
+    // How soon a follow that ended while its container runs is resumed (doubled while nothing
+    // new comes, up to 16 times).
+    std::chrono::milliseconds log_follow_retry{1000};
     // After terminate()'s grace, how long to wait for the Pod to be seen ending before the
     // attempt ends anyway (and the Pod is deleted at once).
     std::chrono::milliseconds terminate_margin{30000};

@@ -375,6 +375,34 @@ TEST_F(KubernetesRunnerTest, TerminateMidRunLeavesNoPodAndNoContainer) {
   EXPECT_EQ(listener.finished_count(), 1);
 }
 
+// The log file grows while the Pod runs (the puller ships it from there); ending the attempt
+// stops the follow and completes the file, nothing written twice.
+TEST_F(KubernetesRunnerTest, ARunningPodsLogIsFollowedIntoItsFile) {
+  RecordingListener listener;
+  LaunchRequest r = request(sample_payload({"first line", "second line"}, 30000));
+  r.log_path = dir_->path() / "followed.log";
+  auto run = runner().start(r, listener);
+  ASSERT_TRUE(run) << run.error().message;
+  ASSERT_TRUE(eventually(
+      [&] {
+        return testing::read_file(r.log_path.string()).find("first line") != std::string::npos;
+      },
+      30s))
+      << "the log did not reach the file while the Pod ran";
+  EXPECT_EQ(listener.finished_count(), 0);
+  (*run)->terminate(0s);
+  auto result = listener.wait_finished();
+  ASSERT_TRUE(result);
+  const std::string log = testing::read_file(r.log_path.string());
+  EXPECT_EQ(log.find("first line"), log.rfind("first line")) << log;
+  EXPECT_EQ(log.find("second line"), std::string::npos) << log;
+  EXPECT_NE(result->log_tail.find("first line"), std::string::npos) << result->log_tail;
+  metrics::MetricsRegistry registry;
+  const auto collector = registry.add_collector([this] { return runner().metrics(); });
+  const std::string text = registry.text();
+  EXPECT_NE(text.find(R"(pop_kubernetes_requests_total{verb="follow")"), std::string::npos) << text;
+}
+
 TEST_F(KubernetesRunnerTest, DestroyingTheRunDeletesThePodAndSilencesTheListener) {
   RecordingListener listener;
   auto run = runner().start(request(sample_payload({"working"}, 30000)), listener);

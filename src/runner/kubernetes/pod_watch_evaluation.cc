@@ -25,6 +25,7 @@ void PodWatchEvaluation::evaluate(const std::shared_ptr<PodAttempt>& attempt, co
     if (attempt->listener != nullptr) attempt->listener->on_running();
     // The listener may have destroyed or ended the run.
     if (attempt->stage != Stage::kRunning) return;
+    if (!state.ended && !deleted) actions_.follow_log(attempt);
   }
   if (state.ended) {
     actions_.end(attempt, {.state = state, .failure = {}, .pod_gone = deleted});

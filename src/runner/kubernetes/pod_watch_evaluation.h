@@ -1,7 +1,7 @@
 // Deciding, from what the watch (or a list) shows of an attempt's Pod, where the attempt
-// stands: its handler runs (the listener hears on_running), it ended (with an Outcome), or
-// it still waits for a node or an image, with a deadline to look again. The runner does what
-// follows (PodAttemptActions).
+// stands: its handler runs (the listener hears on_running, and its log is followed), it
+// ended (with an Outcome), or it still waits for a node or an image, with a deadline to look
+// again. The runner does what follows (PodAttemptActions).
 #pragma once
 
 #include <chrono>
@@ -17,6 +17,9 @@ class PodAttemptActions {
   // The end is known: the attempt moves to kFinishing and its result is put together on a
   // worker. REQUIRES: attempt->mutex held.
   virtual void end(const std::shared_ptr<PodAttempt>& attempt, Outcome outcome) = 0;
+  // The handler container runs and has not ended: its log can be followed.
+  // REQUIRES: attempt->mutex held.
+  virtual void follow_log(const std::shared_ptr<PodAttempt>& attempt) = 0;
   // PodWatchEvaluation::check(attempt) at `when`, unless the attempt is gone by then.
   virtual void check_at(const std::shared_ptr<PodAttempt>& attempt, Clock::SteadyTime when) = 0;
 

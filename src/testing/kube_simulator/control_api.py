@@ -14,6 +14,8 @@ subject to the faults it injects):
                                        (abrupt: connection reset instead of the last chunk)
   POST /simulator/watches/drop-every   {"everyEvents": K, "abrupt": false}: every watch ends
                                        after K events (0: never)
+  POST /simulator/logs/drop            ends every open log follow (follow=true) cleanly, at its
+                                       next piece of output, which it does not send
   POST /simulator/history/expire       forgets the event history: a watch from an older
                                        resourceVersion gets 410 Expired
   GET  /simulator/node                 the node's name, labels and taints
@@ -39,6 +41,7 @@ def handle(responder, context, method, path, body):
         ("DELETE", "/simulator/storms"): lambda: _clear_storms(context),
         ("POST", "/simulator/watches/drop"): lambda: _drop_watches(context, _object(body)),
         ("POST", "/simulator/watches/drop-every"): lambda: _drop_every(context, _object(body)),
+        ("POST", "/simulator/logs/drop"): lambda: {"drops": context.faults.drop_log_follows()},
         ("POST", "/simulator/history/expire"): lambda: _expire(context),
         ("GET", "/simulator/node"): context.node.describe,
         ("PUT", "/simulator/node"): lambda: _update_node(context, _object(body)),

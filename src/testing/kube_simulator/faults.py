@@ -57,6 +57,7 @@ class Faults:
         self._storms = []
         self._drop_watch_every = 0
         self._drop_abrupt = False
+        self._log_follow_drops = 0
 
     def add_storm(self, spec):
         storm = Storm(spec)
@@ -106,6 +107,18 @@ class Faults:
                 self._drop_watch_every = every_events
             self._drop_abrupt = bool(abrupt)
 
+    def drop_log_follows(self):
+        """Ends every log follow now open, as the API server does when it times one out: at
+        the next piece of output, which it does not send. Returns how many drops so far."""
+        with self._lock:
+            self._log_follow_drops += 1
+            return self._log_follow_drops
+
+    @property
+    def log_follow_drops(self):
+        """How many times log follows were dropped; a follow older than the last drop ends."""
+        with self._lock:
+            return self._log_follow_drops
 
 class Stats:
     def __init__(self):

@@ -51,7 +51,10 @@ def serve_logs(responder, context, namespace, name, query):
     try:
         responder.start_chunked(200, "text/plain")
         written = 0
+        drops = context.faults.log_follow_drops
         for chunk in stream:
+            if context.faults.log_follow_drops != drops:
+                break
             if limit is not None:
                 chunk = chunk[:limit - written]
             if chunk and not responder.write_chunk(chunk):
