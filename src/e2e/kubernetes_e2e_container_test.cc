@@ -47,10 +47,12 @@ class KubernetesE2eTest : public testing::PopServerFixture {
     simulator_ = std::move(*simulator);
     handlers_ = testing::ContainerTestHandlers::start();
     ASSERT_NE(handlers_, nullptr);
-    // Answers 404 until the test opens it: what a gated handler waits for.
+    // /go and /end answer 404 until the test opens them: what a gated handler waits for.
     gate_ = http_client::testing::TestServer::start_tcp(
-        [this](const http_client::testing::ReceivedRequest&, http_client::testing::Connection& c) {
-          c.respond(gate_open_ ? 200 : 404, "");
+        [this](const http_client::testing::ReceivedRequest& request,
+               http_client::testing::Connection& c) {
+          const bool open = request.target == "/end" ? end_open_.load() : gate_open_.load();
+          c.respond(open ? 200 : 404, "");
           c.close_after();
         });
     ASSERT_NE(gate_, nullptr);
@@ -63,7 +65,10 @@ class KubernetesE2eTest : public testing::PopServerFixture {
     registry["handlers"]["stuck"] = shell("trap 'exit 143' TERM; echo started; sleep 60 & wait");
     registry["handlers"]["gated"] =
         shell("echo before; until wget -q -O /dev/null http://127.0.0.1:" +
-              std::to_string(gate_->port()) + "/go 2>/dev/null; do sleep 0.1; done; echo after");
+              std::to_string(gate_->port()) +
+              "/go 2>/dev/null; do sleep 0.1; done; echo after; until wget -q -O /dev/null "
+              "http://127.0.0.1:" +
+              std::to_string(gate_->port()) + "/end 2>/dev/null; do sleep 0.1; done");
     std::ofstream(dir_->path() / "handlers.json") << registry.dump();
     auto api = http_client::Client::create(
         {.base_url = simulator_->url(), .bearer_token = "simulator-token", .proxy = ""});
@@ -136,6 +141,7 @@ class KubernetesE2eTest : public testing::PopServerFixture {
   std::optional<http_client::Client> api_;
   std::unique_ptr<testing::ContainerTestHandlers> handlers_;
   std::atomic<bool> gate_open_{false};
+  std::atomic<bool> end_open_{false};
   std::unique_ptr<http_client::testing::TestServer> gate_;
 };
 
@@ -276,7 +282,7 @@ TEST_F(KubernetesE2eTest, EveryAttemptsLogIsKeptInOrder) {
   const std::string succeeded = submit(one_operation("lines"));
   const std::string failed =
       submit(one_operation("refusing", {{"maximumAttempts", 2}, {"retryBackoffSeconds", 0}}));
-  const std::string timed_out = submit(one_operation("stuck", {{"timeoutSeconds", 2}}));
+  const std::string timed_out = submit(one_operation("stuck", {{"timeoutSeconds", 5}}));
 
   EXPECT_EQ(wait_for_outcome(succeeded)["processingStateMessage"], "succeeded");
   EXPECT_EQ(call("GET", logs_path(succeeded)).body, "one\ntwo\nthree\n");
@@ -287,7 +293,7 @@ TEST_F(KubernetesE2eTest, EveryAttemptsLogIsKeptInOrder) {
 
   const json outcome = wait_for_outcome(timed_out);
   EXPECT_EQ(outcome["processingStateMessage"], "failed");
-  EXPECT_NE(outcome.dump().find("timed out after 2"), std::string::npos) << outcome.dump(2);
+  EXPECT_NE(outcome.dump().find("timed out after 5"), std::string::npos) << outcome.dump(2);
   EXPECT_EQ(call("GET", logs_path(timed_out)).body, "started\n");
 }
 
@@ -304,6 +310,7 @@ TEST_F(KubernetesE2eTest, ARunningPodsLogIsFollowedLive) {
   request.target = logs_path(id, "?follow=true");
   std::string followed;
   bool running_when_seen = false;
+  bool resumed_while_running = false;
   auto follower = server_->client();
   auto answer = follower.stream(request, [&](std::string_view chunk) {
     followed += chunk;
@@ -314,11 +321,19 @@ TEST_F(KubernetesE2eTest, ARunningPodsLogIsFollowedLive) {
       EXPECT_FALSE(simulator_->control("POST", "/simulator/logs/drop").is_null());
       gate_open_ = true;
     }
+    // Only a resumed follow brings "after" while the handler still runs: the last read at
+    // the attempt's end would bring it too, but after the end.
+    if (followed == "before\nafter\n" && !end_open_) {
+      const json progress = json::parse(call("GET", "/v1/agendas/" + id + "/progress").body);
+      resumed_while_running = progress.value("processingState", "") == "EXECUTING";
+      end_open_ = true;
+    }
     return true;
   });
   ASSERT_TRUE(answer.has_value()) << answer.error().message;
   EXPECT_EQ(answer->status, 200);
   EXPECT_TRUE(running_when_seen) << "the log arrived only after the handler ended";
+  EXPECT_TRUE(resumed_while_running) << "the dropped follow was not resumed";
   EXPECT_EQ(followed, "before\nafter\n");
   EXPECT_EQ(wait_for_outcome(id)["processingStateMessage"], "succeeded");
   EXPECT_EQ(call("GET", logs_path(id)).body, "before\nafter\n");

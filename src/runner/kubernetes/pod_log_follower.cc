@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <string>
 #include <string_view>
+#include <system_error>
 #include <utility>
 
 #include "runner/kubernetes/handler_pod_spec.h"
@@ -15,8 +17,14 @@ Result<std::unique_ptr<PodLogFollower>> PodLogFollower::start(kubernetes::KubeCl
                                                               Options options) {
   auto sink = LogSink::open(attempt.log_path, attempt.log_limit_bytes, options.tail_bytes);
   if (!sink) return fail(std::move(sink).error());
-  return std::unique_ptr<PodLogFollower>(new PodLogFollower(
-      client, attempt, std::move(*sink), std::move(keep_following), std::move(options)));
+  try {
+    return std::unique_ptr<PodLogFollower>(new PodLogFollower(
+        client, attempt, std::move(*sink), std::move(keep_following), std::move(options)));
+  } catch (const std::system_error& error) {
+    // Out of threads: the log still arrives at the attempt's end (PodLogCollector).
+    return fail(ErrorCode::kUnavailable,
+                std::string("cannot start a thread to follow the log: ") + error.what());
+  }
 }
 
 PodLogFollower::PodLogFollower(kubernetes::KubeClient& client, const PodAttempt& attempt,
