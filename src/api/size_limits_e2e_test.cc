@@ -31,6 +31,11 @@ constexpr std::size_t kKillAbove = (1536u << 20) + kSanitizerAllowance;
 
 class SizeLimitsTest : public pop::testing::PopServerFixture {
  protected:
+  // The default lease: each heartbeat of an agenda holding 16 MiB of outputs sends, stores
+  // and compares its whole progress, which under the sanitizers on a loaded machine takes
+  // longer than the fixture's 5 s lease, and the agenda would be reclaimed forever.
+  std::vector<std::string> server_arguments() const override { return {"--lease-seconds", "30"}; }
+
   pop::testing::AttackWatch watch() {
     return pop::testing::AttackWatch(server_->pid(), port(), kKillAbove);
   }
