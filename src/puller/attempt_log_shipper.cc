@@ -119,6 +119,13 @@ Result<void> AttemptLogShipper::ship(Attempt& attempt, std::size_t max_chunks, b
     auto bytes = file ? read_at(file, attempt.acknowledged, chunk_bytes_) : std::string();
     if (!bytes) return fail(bytes.error());
     const bool last = bytes->size() < chunk_bytes_;
+    // An attempt that ended without writing a byte, and was never announced, keeps no log:
+    // its end then costs no store write, which for quick silent handlers (a no-op, /bin/true)
+    // was most of what observability cost the drain (bench_server part 4).
+    if (bytes->empty() && ended && !attempt.announced) {
+      attempt.done = true;
+      return {};
+    }
     // A running attempt whose file has nothing new sends nothing, except once at first, so
     // that its log exists (and can be followed) from its start.
     if (bytes->empty() && !ended && attempt.announced) return {};

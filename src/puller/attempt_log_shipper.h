@@ -48,8 +48,9 @@ class AttemptLogShipper {
   // Sends what each tracked attempt's file gained since the server last acknowledged, up to
   // a few chunks each (the rest goes next time). Errors are left for the next call.
   void ship_running();
-  // The attempt has ended: sends the rest of its file and marks the log ended, then stops
-  // tracking it and deletes the file. kUnavailable: the server did not answer, and the
+  // The attempt has ended: sends the rest of its file and marks the log ended (nothing at all
+  // for an attempt that wrote nothing and was never announced), then stops tracking it and
+  // deletes the file. kUnavailable: the server did not answer, and the
   // caller may call again; kConflict / kNotFound: the lease is gone, nothing more is sent.
   Result<void> finish(const std::string& operation, int attempt);
   // Stops tracking the attempt and deletes its file, whatever was shipped.

@@ -72,6 +72,22 @@ TEST_F(AttemptLogShipperTest, ShipsWhatTheFileGainsInChunksAndEndsTheLog) {
   EXPECT_FALSE(std::filesystem::exists(path));
 }
 
+// A quick silent attempt (ended before the first round, nothing written) costs the server no
+// write; one that was announced while it ran keeps its empty, ended log.
+TEST_F(AttemptLogShipperTest, ASilentAttemptEndedBeforeItsFirstRoundKeepsNoLog) {
+  const auto quiet = shipper_->track("noop", 1);
+  write(quiet, "");
+  ASSERT_TRUE(shipper_->finish("noop", 1).has_value());
+  EXPECT_EQ(server_.calls, 0);
+  EXPECT_FALSE(std::filesystem::exists(quiet));
+
+  shipper_->track("slow", 1);
+  shipper_->ship_running();
+  ASSERT_TRUE(shipper_->finish("slow", 1).has_value());
+  EXPECT_EQ(server_.calls, 2);
+  EXPECT_TRUE(server_.ended_log("slow", 1));
+}
+
 TEST_F(AttemptLogShipperTest, AfterLostAnswersAndAnOutageItResumesWithoutLossOrRepeat) {
   const auto path = shipper_->track("build", 2);
   write(path, "0123456789abcdef\n");

@@ -90,13 +90,16 @@ Result<AttemptLogTarget> AttemptLogs::find(const auth::Principal& caller,
   auto attempts = store_.list_attempt_logs(agenda_id, spelled);
   if (!attempts) return fail(attempts.error());
   const std::string where = "operation \"" + spelled + "\" of " + agenda_name;
-  if (attempts->empty()) return fail(ErrorCode::kNotFound, where + " has no stored log");
+  if (attempts->empty())
+    return fail(ErrorCode::kNotFound,
+                where + " has no stored log (an attempt that wrote nothing keeps none)");
   if (!attempt) return AttemptLogTarget{std::string(agenda_id), spelled, attempts->back().attempt};
   const bool stored = std::any_of(attempts->begin(), attempts->end(),
                                   [&](const auto& state) { return state.attempt == *attempt; });
   if (!stored) {
-    return fail(ErrorCode::kNotFound,
-                where + " has no stored log of attempt " + std::to_string(*attempt));
+    return fail(ErrorCode::kNotFound, where + " has no stored log of attempt " +
+                                          std::to_string(*attempt) +
+                                          " (an attempt that wrote nothing keeps none)");
   }
   return AttemptLogTarget{std::string(agenda_id), spelled, *attempt};
 }
