@@ -124,11 +124,12 @@ Result<void> DockerEngine::remove_container(const std::string& id) {
   return {};
 }
 
-Result<void> DockerEngine::follow_logs(const std::string& id,
-                                       const std::function<void(std::string_view)>& on_data) {
+Result<void> DockerEngine::read_logs(const std::string& id, LogRead how,
+                                     const std::function<void(std::string_view)>& on_data) {
   LogFrameDecoder decoder(on_data);
   http_client::Request request;
-  request.target = container_path(id, "/logs?follow=1&stdout=1&stderr=1");
+  request.target = container_path(
+      id, how == LogRead::kFollow ? "/logs?follow=1&stdout=1&stderr=1" : "/logs?stdout=1&stderr=1");
   auto response = client_.stream(request, [&](std::string_view chunk) {
     decoder.feed(chunk);
     return true;

@@ -52,13 +52,19 @@ class DockerEngine {
   // Kills (when running) and removes the container and its anonymous volumes. A container
   // that is already gone is not an error.
   Result<void> remove_container(const std::string& id);
+  // How much of a container's log a read returns.
+  enum class LogRead {
+    kFollow,    // the answer stays open while the container runs
+    kUntilNow,  // what the engine has now, also while the container runs
+  };
   // The container's stdout and stderr from its start, in the engine's order, handed to
   // `on_data` as they are read (demultiplexed: the engine frames each write with an 8-byte
-  // header when there is no TTY). The answer stays open while the container runs and ends once
-  // it has stopped or is removed; on a container that already stopped it ends after the whole
-  // log. canceller() ends it sooner (kUnavailable); a broken connection is kUnavailable too.
-  Result<void> follow_logs(const std::string& id,
-                           const std::function<void(std::string_view)>& on_data);
+  // header when there is no TTY). Followed, the answer stays open while the container runs and
+  // ends once it has stopped or is removed; on a container that already stopped it ends after
+  // the whole log. canceller() ends it sooner (kUnavailable); a broken connection is
+  // kUnavailable too.
+  Result<void> read_logs(const std::string& id, LogRead how,
+                         const std::function<void(std::string_view)>& on_data);
   // Ids of the containers carrying every label of `labels` ("key=value"): all of them, or
   // with `statuses` only those in one of these states ("created", "running", "exited", ...).
   Result<std::vector<std::string>> list_containers(const std::vector<std::string>& labels,

@@ -58,7 +58,8 @@ class DockerE2eTest : public testing::PopServerFixture {
         "exit 3");
     flaky["maximumAttempts"] = 2;
     flaky["retryBackoffSeconds"] = 0;
-    // Waits (up to 10 s, then fails) until the test opens the gate.
+    // Waits until the test opens the gate; fails after 2400 tries 0.05 s apart (over 2
+    // minutes: a loaded machine under ASan can take seconds to open it).
     const std::string gate =
         "http://127.0.0.1:" + std::to_string(gate_->port()) + "/go/$POP_AGENDA_ID";
     return {
@@ -66,7 +67,7 @@ class DockerE2eTest : public testing::PopServerFixture {
         {"flaky", flaky},
         {"stuck", shell("echo started; sleep 0.1; echo still working >&2; sleep 60")},
         {"gated", shell("echo before; i=0; until wget -q -O /dev/null " + gate +
-                        " 2>/dev/null; do i=$((i+1)); [ $i -lt 200 ] || exit 9; sleep 0.05; done; "
+                        " 2>/dev/null; do i=$((i+1)); [ $i -lt 2400 ] || exit 9; sleep 0.05; done; "
                         "echo after")}};
   }
 

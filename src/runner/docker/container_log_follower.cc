@@ -1,6 +1,7 @@
 #include "runner/docker/container_log_follower.h"
 
 #include <algorithm>
+#include <system_error>
 #include <utility>
 
 #include "docker/engine_answers.h"
@@ -13,8 +14,22 @@ ContainerLogFollower::ContainerLogFollower(docker::DockerEngine engine, std::str
       canceller_(engine_.canceller()),
       id_(std::move(id)),
       consumer_(std::move(consumer)),
-      clock_(clock),
-      thread_([this] { run(); }) {}
+      clock_(clock) {
+  try {
+    thread_ = std::thread([this] {
+      run();
+      {
+        std::lock_guard lock(mutex_);
+        thread_done_ = true;
+      }
+      changed_.notify_all();
+    });
+  } catch (const std::system_error&) {
+    // Out of threads: finish() reads the whole log instead, which beats losing the process.
+    std::lock_guard lock(mutex_);
+    thread_done_ = true;
+  }
+}
 
 ContainerLogFollower::~ContainerLogFollower() {
   stop();
@@ -22,13 +37,35 @@ ContainerLogFollower::~ContainerLogFollower() {
 }
 
 Result<void> ContainerLogFollower::finish() {
+  {
+    std::unique_lock lock(mutex_);
+    std::size_t seen = delivered_;
+    while (!clock_.wait_until(changed_, lock, clock_.steady_now() + kEndQuiet, [&] {
+      return thread_done_ || stopped_;
+    }) && delivered_ != seen)
+      seen = delivered_;
+  }
+  end_follow();
   if (thread_.joinable()) thread_.join();
-  std::lock_guard lock(mutex_);
-  if (error_ && !stopped_) return fail(*error_);
-  return {};
+  // Before the look at rest_unwanted_: a stop() from here on cancels the plain read.
+  canceller_.reset();
+  {
+    std::lock_guard lock(mutex_);
+    if (rest_unwanted_ || whole_) return {};
+    if (error_) return fail(*error_);
+  }
+  return pass_on(docker::DockerEngine::LogRead::kUntilNow);
 }
 
 void ContainerLogFollower::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    rest_unwanted_ = true;
+  }
+  end_follow();
+}
+
+void ContainerLogFollower::end_follow() {
   {
     std::lock_guard lock(mutex_);
     stopped_ = true;
@@ -52,7 +89,12 @@ void ContainerLogFollower::run() {
   while (true) {
     const std::size_t before = delivered();
     auto ended = read_rest();
-    if (stopped() || (ended && *ended)) return;
+    if (ended && *ended) {
+      std::lock_guard lock(mutex_);
+      whole_ = true;
+      return;
+    }
+    if (stopped()) return;
     // Resumable: a broken connection, or an engine that ended the follow early. Anything
     // else is the engine's answer that there is no log to read (the container is gone, its
     // log driver cannot be read).
@@ -61,23 +103,15 @@ void ContainerLogFollower::run() {
       error_ = std::move(ended).error();
       return;
     }
+    // Given up, finish() reads the rest once the container has exited.
     failed_reads = delivered() > before ? 1 : failed_reads + 1;
-    if (failed_reads >= kMaxFailedReads) {
-      std::lock_guard lock(mutex_);
-      error_ = ended ? Error{ErrorCode::kUnavailable,
-                             "the container engine kept ending the log's follow while the "
-                             "container ran",
-                             {}}
-                     : std::move(ended).error();
-      return;
-    }
-    if (!pause_before_resume(failed_reads)) return;
+    if (failed_reads >= kMaxFailedReads || !pause_before_resume(failed_reads)) return;
   }
 }
 
-Result<bool> ContainerLogFollower::read_rest() {
+Result<void> ContainerLogFollower::pass_on(docker::DockerEngine::LogRead how) {
   std::size_t skip = delivered();
-  auto read = engine_.follow_logs(id_, [&](std::string_view output) {
+  return engine_.read_logs(id_, how, [&](std::string_view output) {
     const std::size_t seen = std::min(skip, output.size());
     skip -= seen;
     output.remove_prefix(seen);
@@ -86,7 +120,11 @@ Result<bool> ContainerLogFollower::read_rest() {
     std::lock_guard lock(mutex_);
     delivered_ += output.size();
   });
-  if (!read) return fail(std::move(read).error());
+}
+
+Result<bool> ContainerLogFollower::read_rest() {
+  if (auto read = pass_on(docker::DockerEngine::LogRead::kFollow); !read)
+    return fail(std::move(read).error());
   // The engine ends a follow when the container's log is closed, which is when it stops; a
   // restarting engine that keeps the container running (live restore) ends it too.
   auto state = engine_.inspect_container(id_);

@@ -11,6 +11,12 @@
 // log rotation configured in the engine (max-size), a resume after a rotation loses the
 // rotated part's worth of output.
 //
+// The engine ends a follow when the container stops, but engines have had races where a
+// follow opened around the container's exit never ends (moby#16463, docker-py#3084): so
+// finish() waits only while output keeps coming, then ends the follow and completes the
+// consumer's copy with one plain read of the log, skipping the bytes already passed on. The
+// same read completes it when the follow gave up, or its thread could not be started.
+//
 // Owns a thread and one engine connection. Thread-safety: stop() may be called from any
 // thread; finish() and the destructor from the owner's.
 #pragma once
@@ -41,10 +47,14 @@ class ContainerLogFollower {
   // the container has failed too, by then).
   static constexpr int kMaxFailedReads = 5;
   static constexpr std::chrono::milliseconds kFirstPause{100};
+  // How long finish() waits for the follow to end while no new output comes.
+  static constexpr std::chrono::seconds kEndQuiet{5};
 
   // Starts following container `id` (started, running or stopped) at once, over `engine`.
-  // `consumer` is called on the follower's thread only, never after finish() or the
-  // destructor has returned. `clock` (borrowed) times the pauses before a resume.
+  // `consumer` is called on the follower's thread, or by finish() on its caller's, never
+  // after finish() or the destructor has returned. Out of threads, nothing is followed and
+  // finish() reads the whole log. `clock` (borrowed) times the pauses before a resume
+  // and finish()'s wait.
   ContainerLogFollower(docker::DockerEngine engine, std::string id, Consumer consumer,
                        const Clock& clock);
   // Stops and joins.
@@ -52,10 +62,11 @@ class ContainerLogFollower {
   ContainerLogFollower(const ContainerLogFollower&) = delete;
   ContainerLogFollower& operator=(const ContainerLogFollower&) = delete;
 
-  // For a container that has exited: waits until its whole log was passed on (the engine
-  // ends the follow once the container has stopped). Success also when stop() ended the
-  // follow first. The error says why the rest could not be read: the engine refused, or
-  // failed kMaxFailedReads reads in a row without passing on a byte. Call once.
+  // For a container that has exited: returns once its whole log was passed on, by the follow
+  // or, when the follow gave up or stayed open kEndQuiet after its last output, by one plain
+  // read of the rest. Success also when stop() ended the follow first. The error says why the
+  // rest could not be read: the engine refused (the container is gone), or the plain read
+  // failed. Call once.
   Result<void> finish();
 
   // Ends the follow at once, wherever it is (an open read is cancelled): for a container
@@ -67,9 +78,13 @@ class ContainerLogFollower {
 
  private:
   void run();
-  // One read from where the consumer's copy ends. True when the container has stopped and
-  // the read passed on the rest of its log.
+  // One followed read from where the consumer's copy ends. True when the container has
+  // stopped and the read passed on the rest of its log.
   Result<bool> read_rest();
+  // One read of the log, passing on what lies beyond the consumer's copy.
+  Result<void> pass_on(docker::DockerEngine::LogRead how);
+  // Ends the follow at once; its thread returns soon after.
+  void end_follow();
   // Pauses before the next read, longer after each failure in a row; false when stop()
   // came meanwhile.
   bool pause_before_resume(int failed_reads);
@@ -83,10 +98,14 @@ class ContainerLogFollower {
 
   mutable std::mutex mutex_;
   std::condition_variable changed_;
-  bool stopped_ = false;        // guarded by mutex_
-  std::size_t delivered_ = 0;   // guarded by mutex_; written by the follower's thread only
-  std::optional<Error> error_;  // guarded by mutex_: why the follow gave up
-  std::thread thread_;          // last: starts once the rest exists
+  bool stopped_ = false;        // guarded by mutex_: the follow is to end
+  bool rest_unwanted_ = false;  // guarded by mutex_: stop() came
+  bool thread_done_ = false;    // guarded by mutex_: the thread has returned or never started
+  bool whole_ = false;          // guarded by mutex_: the follow passed on the whole log
+  // guarded by mutex_; written by the follower's thread, then by finish() once it has joined it
+  std::size_t delivered_ = 0;
+  std::optional<Error> error_;  // guarded by mutex_: the engine refused the log
+  std::thread thread_;
 };
 
 }  // namespace pop

@@ -1,5 +1,6 @@
 // The log follower against a scripted engine on a Unix socket, which can break a follow
-// mid-frame, end it while the container still runs, or refuse it: what a real engine does
+// mid-frame, end it while the container still runs, keep it open after the container stopped,
+// or refuse it: what a real engine does
 // only when it restarts or is misconfigured. The real engine's follow is shown by the
 // container tests (docker_runner_container_test.cc, docker_e2e_container_test.cc).
 #include "runner/docker/container_log_follower.h"
@@ -8,10 +9,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "http_client/test_server.h"
@@ -27,6 +31,7 @@ using http_client::testing::ReceivedRequest;
 using http_client::testing::TestServer;
 
 constexpr char kLogsTarget[] = "/v1.41/containers/c1/logs?follow=1&stdout=1&stderr=1";
+constexpr char kPlainLogsTarget[] = "/v1.41/containers/c1/logs?stdout=1&stderr=1";
 constexpr char kInspectTarget[] = "/v1.41/containers/c1/json";
 
 // One write of the container as the engine frames it: stream (1 stdout, 2 stderr), three
@@ -40,13 +45,16 @@ std::string frame(int stream, const std::string& bytes) {
 
 class ContainerLogFollowerTest : public ::testing::Test {
  protected:
-  // The engine answers each logs request with follows_[n] (n counting from 0), and every
-  // inspect with the container running while `running_inspects_` lasts.
+  // The engine answers each followed logs request with follows_[n] (n counting from 0), a
+  // plain one with `whole_log` (frames), and every inspect with the container running while
+  // `running_inspects_` lasts.
   using Follow = std::function<void(Connection&)>;
 
-  void start_engine(std::vector<Follow> follows, int running_inspects = 0) {
+  void start_engine(std::vector<Follow> follows, int running_inspects = 0,
+                    std::string whole_log = "") {
     follows_ = std::move(follows);
     running_inspects_ = running_inspects;
+    whole_log_ = std::move(whole_log);
     engine_ =
         TestServer::start_unix(socket_, [this](const ReceivedRequest& request, Connection& peer) {
           if (request.target == kInspectTarget) {
@@ -55,6 +63,8 @@ class ContainerLogFollowerTest : public ::testing::Test {
                                   (running ? "true" : "false") + "}}");
           } else if (request.target == kLogsTarget && logs_asked_ < follows_.size()) {
             follows_[logs_asked_++](peer);
+          } else if (request.target == kPlainLogsTarget) {
+            peer.respond(200, whole_log_);
           } else {
             peer.respond(500, R"({"message": "unexpected request"})");
           }
@@ -68,8 +78,11 @@ class ContainerLogFollowerTest : public ::testing::Test {
     return std::make_unique<ContainerLogFollower>(
         std::move(*engine), "c1",
         [this](std::string_view output) {
-          std::lock_guard lock(mutex_);
-          output_.append(output);
+          {
+            std::lock_guard lock(mutex_);
+            output_.append(output);
+          }
+          output_grew_.notify_all();
         },
         clock_);
   }
@@ -77,6 +90,12 @@ class ContainerLogFollowerTest : public ::testing::Test {
   std::string output() {
     std::lock_guard lock(mutex_);
     return output_;
+  }
+
+  bool await_output(const std::string& expected) {
+    std::unique_lock lock(mutex_);
+    return output_grew_.wait_for(lock, std::chrono::seconds(30),
+                                 [&] { return output_ == expected; });
   }
 
   // Lets the follower's pause before its next read pass.
@@ -98,8 +117,10 @@ class ContainerLogFollowerTest : public ::testing::Test {
   std::vector<Follow> follows_;
   std::atomic<int> running_inspects_ = 0;
   std::atomic<std::size_t> logs_asked_ = 0;
+  std::string whole_log_;
   std::unique_ptr<TestServer> engine_;
   std::mutex mutex_;
+  std::condition_variable output_grew_;
   std::string output_;
 };
 
@@ -147,6 +168,31 @@ TEST_F(ContainerLogFollowerTest, AFollowEndedWhileTheContainerRunsIsResumed) {
   EXPECT_EQ(calls("inspect", 200), 2u);
 }
 
+TEST_F(ContainerLogFollowerTest, AFollowLeftOpenAfterTheContainerStoppedIsCompletedByAPlainRead) {
+  // The engine never ends the follow (moby#16463); its log has the followed bytes and more.
+  start_engine({[](Connection& peer) {
+                 peer.start_chunked(200);
+                 peer.send_chunk(frame(1, "one\n") + frame(2, "tw"));
+                 (void)peer.wait_for_client_close();
+               }},
+               0, frame(1, "one\n") + frame(2, "two\n") + frame(1, "three\n"));
+  auto follower = follow();
+  ASSERT_TRUE(await_output("one\ntw"));
+  std::promise<Result<void>> finished;
+  auto result = finished.get_future();
+  std::thread finisher([&] { finished.set_value(follower->finish()); });
+  // No output comes during the first quiet period, so finish() ends the follow after it;
+  // without a bound it never waits on the clock, and never returns.
+  if (clock_.await_waiters(1)) clock_.advance(ContainerLogFollower::kEndQuiet);
+  const bool returned = result.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  if (!returned) follower->stop();
+  finisher.join();
+  EXPECT_TRUE(returned);
+  EXPECT_TRUE(result.get());
+  EXPECT_EQ(output(), "one\ntwo\nthree\n");
+  EXPECT_EQ(follower->delivered(), output().size());
+}
+
 TEST_F(ContainerLogFollowerTest, StopEndsAFollowThatWouldNotEnd) {
   std::atomic<bool> client_left = false;
   start_engine({[&](Connection& peer) {
@@ -180,8 +226,25 @@ TEST_F(ContainerLogFollowerTest, AnEngineThatIsGoneIsGivenUpAfterAFewReads) {
   auto finished = follower->finish();
   ASSERT_FALSE(finished);
   EXPECT_NE(finished.error().message.find(socket_), std::string::npos) << finished.error().message;
-  EXPECT_EQ(calls("logs", 0), static_cast<std::uint64_t>(ContainerLogFollower::kMaxFailedReads));
+  // The followed reads, then the plain read that would have completed the log.
+  EXPECT_EQ(calls("logs", 0),
+            static_cast<std::uint64_t>(ContainerLogFollower::kMaxFailedReads) + 1);
   EXPECT_EQ(output(), "");
+}
+
+TEST_F(ContainerLogFollowerTest, AFollowThatGaveUpIsCompletedByAPlainRead) {
+  std::vector<Follow> follows(ContainerLogFollower::kMaxFailedReads, [](Connection& peer) {
+    peer.start_chunked(200);
+    peer.send_chunk(frame(1, "one\n"));
+    peer.close_after();  // broken before the end, every time
+  });
+  start_engine(std::move(follows), 0, frame(1, "one\n") + frame(2, "two\n"));
+  auto follower = follow();
+  for (int pause = 1; pause < ContainerLogFollower::kMaxFailedReads; ++pause) pass_pause();
+  EXPECT_TRUE(follower->finish());
+  EXPECT_EQ(output(), "one\ntwo\n");
+  EXPECT_EQ(calls("logs", 0), static_cast<std::uint64_t>(ContainerLogFollower::kMaxFailedReads));
+  EXPECT_EQ(calls("logs", 200), 1u);
 }
 
 }  // namespace

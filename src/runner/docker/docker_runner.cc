@@ -198,8 +198,9 @@ class DockerAttempt {
     follower_ = std::move(follower);
   }
 
-  // Waits for the rest of the log once the container has exited (or, with `exited` false,
-  // stops following it), so the result is passed on only once the whole log is in the file.
+  // Waits (a bounded time, see ContainerLogFollower::finish) for the rest of the log once the
+  // container has exited, or with `exited` false stops following it, so the result is passed
+  // on only once the whole log is in the file.
   // The attempt's thread alone sets follower_, so it reads it without the lock.
   void end_log(bool exited) {
     if (!follower_) return;
