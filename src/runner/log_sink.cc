@@ -16,7 +16,8 @@ Result<LogSink> LogSink::open(const std::filesystem::path& path, std::size_t lim
                               std::size_t tail_bytes) {
   UniqueFd file;
   if (!path.empty()) {
-    file.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+    // The owner's alone, whatever the umask: a handler's output can hold anything it printed.
+    file.reset(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (!file) {
       return fail(ErrorCode::kUnavailable,
                   "cannot create log file " + path.string() + ": " + std::strerror(errno));

@@ -1,6 +1,7 @@
 #include "runner/log_sink.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <sstream>
@@ -33,6 +34,16 @@ TEST_F(LogSinkTest, WritesEverythingUnderTheLimit) {
   log->close();
   EXPECT_EQ(read_file(path()), "hello world\n");
   EXPECT_EQ(log->tail(), "hello world\n");
+}
+
+// A handler's output can hold secrets: its file is the owner's alone, even under umask 0.
+TEST_F(LogSinkTest, TheFileIsTheOwnersAloneWhateverTheUmask) {
+  const mode_t previous = ::umask(0);
+  auto log = LogSink::open(path(), 100, 100);
+  ::umask(previous);
+  ASSERT_TRUE(log) << log.error().message;
+  EXPECT_EQ(std::filesystem::status(path()).permissions(),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 TEST_F(LogSinkTest, ExactlyReachingTheLimitIsNotTruncation) {
