@@ -82,6 +82,7 @@ bool SingleAssignmentSource::completed() const {
 
 std::optional<Error> SingleAssignmentSource::lease_lost() const {
   std::lock_guard lock(mutex_);
+  if (completed_) return std::nullopt;
   return lease_lost_;
 }
 

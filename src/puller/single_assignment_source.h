@@ -41,7 +41,9 @@ class SingleAssignmentSource final : public WorkSource {
   // True once the server accepted the agenda's final progress.
   bool completed() const;
   // Why the lease ended without completion, when the server said so: the report or
-  // completion refused with kConflict (fenced off, cancelled) or kNotFound (deleted).
+  // completion refused with kConflict (fenced off, cancelled) or kNotFound (deleted). Never
+  // once the completion was accepted: that proves the lease was held to the end, and a
+  // heartbeat racing the completion is refused only because the agenda has ended.
   std::optional<Error> lease_lost() const;
   // The last failed completion attempt (e.g. kUnavailable: the server was unreachable).
   std::optional<Error> completion_error() const;

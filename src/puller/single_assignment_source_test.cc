@@ -9,6 +9,7 @@
 #include "model/assignment_json.h"
 #include "puller/http_work_source.h"
 #include "puller/puller_agent.h"
+#include "puller/stub_work_source.h"
 #include "runner/local/local_runner.h"
 #include "testing/pop_server_fixture.h"
 
@@ -152,6 +153,27 @@ TEST(SingleAssignmentSourceUnitTest, HandsOutTheAssignmentOnceThenSaysItIsExhaus
   EXPECT_FALSE(source.lease_lost().has_value());
   ASSERT_TRUE(source.completion_error().has_value());
   EXPECT_EQ(source.completion_error()->code, ErrorCode::kUnavailable);
+}
+
+// A server that has ended the agenda: it refuses every heartbeat, as it does once the
+// completion was stored.
+class EndedAgendaServer : public StubWorkSource {
+ public:
+  Result<void> report(const std::string&, std::uint64_t, const std::string&, const Json&) override {
+    return fail(ErrorCode::kConflict, "the agenda is COMPLETE");
+  }
+};
+
+TEST(SingleAssignmentSourceUnitTest, AHeartbeatRacingTheCompletionIsNoLostLease) {
+  EndedAgendaServer server;
+  SingleAssignmentSource source(server, Assignment{Json{{"id", "a"}}, Json::object(), 3, "", ""},
+                                [] {});
+  // The heartbeat thread's report answered before and after the completion's answer was seen.
+  (void)source.report("a", 3, "key", Json::object());
+  ASSERT_TRUE(source.complete("a", 3, "key", Json::object()).has_value());
+  (void)source.report("a", 3, "key", Json::object());
+  EXPECT_TRUE(source.completed());
+  EXPECT_FALSE(source.lease_lost().has_value()) << source.lease_lost()->message;
 }
 
 }  // namespace
