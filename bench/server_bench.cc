@@ -17,7 +17,10 @@
 // N no-op jobs with the same concurrency (peer_queues.h, bench/peers/README.md).
 //
 //   build/bench_server [--quick] [--seconds S] [--drain N] [--waiting N] [--capacity N]
-//                      [--dir PATH] [--part 1|2|3|4]
+//                      [--dir PATH] [--part 1|2|3|4] [--off 'SERVER FLAGS']
+//
+// --off: what part 4 compares the defaults with (default: every observability feature off,
+// "--no-metrics --event-window 0 --attempt-log-limit-bytes 0"); one of them tells what it costs.
 //
 // A 201 means the agenda is committed and synced, so PATH (default $TMPDIR or /tmp) must be
 // on the disk under test, not a tmpfs. The clients share the machine's cores with the server,
@@ -36,6 +39,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -93,6 +97,12 @@ Servers start_servers(const fs::path& parent, const std::vector<std::string>& ar
     if (i > 0) servers.back()->use_token(servers.front()->token());
   }
   return servers;
+}
+
+double servers_cpu_seconds(const Servers& servers) {
+  double cpu = 0;
+  for (const auto& server : servers) cpu += server->cpu_seconds();
+  return cpu;
 }
 
 void stop_servers(Servers& servers) {
@@ -207,7 +217,8 @@ void bench_submits(const fs::path& parent, double seconds, const std::vector<Sto
 
 struct DrainResult {
   LoadResult load;
-  double drained_seconds = 0;  // from the first submit until all are COMPLETE
+  double drained_seconds = 0;     // from the first submit until all are COMPLETE
+  double server_cpu_seconds = 0;  // of every server, from start to the end of the drain
 
   double rate() const { return static_cast<double>(load.submitted) / drained_seconds; }
 };
@@ -243,8 +254,9 @@ DrainResult drain(const fs::path& parent, std::size_t count, int capacity, const
     throw BenchFailure(std::to_string(succeeded) + " of " + std::to_string(count) +
                        " agendas succeeded");
   }
+  const double cpu = servers_cpu_seconds(servers);
   stop_servers(servers);
-  return {load, drained};
+  return {load, drained, cpu};
 }
 
 void drain_row(const fs::path& parent, std::size_t count, int capacity, const StoreChoice& store,
@@ -306,19 +318,27 @@ double median(std::vector<double> values) {
 // What metrics, the event stream (with the server's log of agenda changes) and attempt logs
 // cost: the submit and drain figures on SQLite with them on (the defaults) and off, the two
 // alternated so that both see the same machine; medians of the rounds, and on / off.
-void bench_observability(const fs::path& parent, std::size_t count, int capacity, double seconds) {
+// `off` are the server arguments that turn it off (all of it by default; one thing, to tell
+// what each costs).
+void bench_observability(const fs::path& parent, std::size_t count, int capacity, double seconds,
+                         const std::vector<std::string>& off) {
   constexpr int kRounds = 4;
   constexpr int kSubmitClients = 8;
-  const std::vector<std::string> off = {"--no-metrics", "--event-window", "0",
-                                        "--attempt-log-limit-bytes", "0"};
+  std::string off_text;
+  for (const std::string& argument : off) off_text += (off_text.empty() ? "" : " ") + argument;
   std::printf(
-      "\n4. observability cost on SQLite: on (defaults) and off (%s %s %s %s %s), %d rounds "
-      "alternated (and which goes first); medians\n",
-      off[0].c_str(), off[1].c_str(), off[2].c_str(), off[3].c_str(), off[4].c_str(), kRounds);
+      "\n4. observability cost on SQLite: on (defaults) and off (%s), %d rounds alternated (and "
+      "which goes first); medians\n",
+      off_text.c_str(), kRounds);
   const StoreChoice sqlite{"SQLite", [] { return std::vector<std::string>{}; }};
+  // A rate (higher is better) and the server's CPU time per item in milliseconds.
+  struct Figure {
+    double rate = 0;
+    double cpu_ms = 0;
+  };
   struct Row {
     std::string name;
-    std::function<double(const std::vector<std::string>&)> measure;  // a rate: higher is better
+    std::function<Figure(const std::vector<std::string>&)> measure;
   };
   const std::vector<Row> rows = {
       {"submits/s, " + std::to_string(kSubmitClients) + " clients",
@@ -326,43 +346,57 @@ void bench_observability(const fs::path& parent, std::size_t count, int capacity
          std::vector<std::string> arguments = extra;
          arguments.push_back("--no-embedded-puller");
          Servers servers = start_servers(parent, arguments, 1);
-         const double rate =
-             submit_load(servers, kSampleAgenda, kSubmitClients, {}, seconds).rate();
+         const double cpu_before = servers_cpu_seconds(servers);
+         const LoadResult load = submit_load(servers, kSampleAgenda, kSubmitClients, {}, seconds);
+         const double cpu = servers_cpu_seconds(servers) - cpu_before;
          stop_servers(servers);
-         return rate;
+         return Figure{load.rate(), 1e3 * cpu / static_cast<double>(load.submitted)};
        }},
       {"drain agendas/s, noop",
        [&](const std::vector<std::string>& extra) {
-         return drain(parent, count, capacity, sqlite, kNoopAgenda, extra).rate();
+         const DrainResult result = drain(parent, count, capacity, sqlite, kNoopAgenda, extra);
+         return Figure{result.rate(), 1e3 * result.server_cpu_seconds / static_cast<double>(count)};
        }},
       {"drain agendas/s, /bin/true",
        [&](const std::vector<std::string>& extra) {
-         return drain(parent, count, capacity, sqlite, kTrueAgenda, extra).rate();
+         const DrainResult result = drain(parent, count, capacity, sqlite, kTrueAgenda, extra);
+         return Figure{result.rate(), 1e3 * result.server_cpu_seconds / static_cast<double>(count)};
        }},
   };
-  std::printf("%-28s %10s %10s %8s\n", "figure", "on", "off", "on/off");
+  std::printf("%-28s %10s %10s %8s %12s %12s\n", "figure", "on", "off", "on/off", "CPU ms on",
+              "CPU ms off");
   for (const Row& row : rows) {
-    std::vector<double> on, off_rates;
+    std::vector<Figure> on, off_figures;
     // Which side goes first alternates too: a run is faster or slower for following another
     // (the page cache, the disk still writing back the last one's data).
     for (int round = 0; round < kRounds; ++round) {
       if (round % 2 == 0) {
         on.push_back(row.measure({}));
-        off_rates.push_back(row.measure(off));
+        off_figures.push_back(row.measure(off));
       } else {
-        off_rates.push_back(row.measure(off));
+        off_figures.push_back(row.measure(off));
         on.push_back(row.measure({}));
       }
     }
+    const auto medians = [](const std::vector<Figure>& figures) {
+      std::vector<double> rates, cpu;
+      for (const Figure& figure : figures) {
+        rates.push_back(figure.rate);
+        cpu.push_back(figure.cpu_ms);
+      }
+      return Figure{median(rates), median(cpu)};
+    };
+    const Figure on_median = medians(on), off_median = medians(off_figures);
     std::string rounds;
     for (int round = 0; round < kRounds; ++round) {
       char pair[64];
-      std::snprintf(pair, sizeof pair, " %.0f/%.0f", on[static_cast<std::size_t>(round)],
-                    off_rates[static_cast<std::size_t>(round)]);
+      std::snprintf(pair, sizeof pair, " %.0f/%.0f", on[static_cast<std::size_t>(round)].rate,
+                    off_figures[static_cast<std::size_t>(round)].rate);
       rounds += pair;
     }
-    std::printf("%-28s %10.0f %10.0f %8.3f  (on/off by round:%s)\n", row.name.c_str(), median(on),
-                median(off_rates), median(on) / median(off_rates), rounds.c_str());
+    std::printf("%-28s %10.0f %10.0f %8.3f %12.3f %12.3f  (on/off by round:%s)\n", row.name.c_str(),
+                on_median.rate, off_median.rate, on_median.rate / off_median.rate, on_median.cpu_ms,
+                off_median.cpu_ms, rounds.c_str());
     std::fflush(stdout);
   }
 }
@@ -395,6 +429,8 @@ int main(int argc, char** argv) {
   std::size_t drain = 10'000, waiting = 100'000;
   int capacity = 16;
   int part = 0;  // 0: all
+  std::vector<std::string> off = {"--no-metrics", "--event-window", "0",
+                                  "--attempt-log-limit-bytes", "0"};
   fs::path parent;
   bool unknown = false;
   for (int i = 1; i < argc; ++i) {
@@ -418,6 +454,10 @@ int main(int argc, char** argv) {
       parent = value;
     } else if (flag == "--part") {
       part = std::atoi(value);
+    } else if (flag == "--off") {
+      off.clear();
+      std::istringstream words(value);
+      for (std::string word; words >> word;) off.push_back(word);
     } else {
       unknown = true;
     }
@@ -427,7 +467,8 @@ int main(int argc, char** argv) {
       part > 4) {
     std::fprintf(stderr,
                  "usage: bench_server [--quick] [--seconds S] [--drain N] [--waiting N] "
-                 "[--capacity N] [--dir PATH] [--part 1|2|3|4]   (S > 0, every N >= 1)\n");
+                 "[--capacity N] [--dir PATH] [--part 1|2|3|4] [--off 'SERVER FLAGS']   (S > 0, "
+                 "every N >= 1)\n");
     return 2;
   }
   // Output piped into a reader that quits (`| head`) must not kill this process before it
@@ -459,7 +500,7 @@ int main(int argc, char** argv) {
       bench_peers(parent, postgres, drain, capacity);
     }
     if (runs(3)) bench_memory(parent, waiting);
-    if (runs(4)) bench_observability(parent, drain, capacity, seconds);
+    if (runs(4)) bench_observability(parent, drain, capacity, seconds, off);
   } catch (const BenchFailure& failure) {
     std::fprintf(stderr, "bench_server: %s\n", failure.what());
     return 1;

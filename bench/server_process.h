@@ -74,6 +74,9 @@ class ServerProcess {
     return static_cast<long>(rss);
   }
 
+  // CPU time used so far, user and system, in seconds.
+  double cpu_seconds() const { return pop::testing::cpu_seconds(pid()); }
+
   // Bytes of every file in the data directory (the database, its WAL, work files).
   std::uintmax_t data_bytes() const {
     std::uintmax_t total = 0;

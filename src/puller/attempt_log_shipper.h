@@ -22,7 +22,6 @@
 
 #include "puller/work_source.h"
 #include "util/result.h"
-#include "util/temp_dir.h"
 
 namespace pop::puller {
 
@@ -35,12 +34,18 @@ struct LogLease {
 
 class AttemptLogShipper {
  public:
-  // Borrows `source`, which must outlive the shipper. Attempts' files go into a private
-  // directory made under `parent` (empty: $TMPDIR or /tmp), removed with the shipper.
-  // kUnavailable when it cannot be made.
-  static Result<std::unique_ptr<AttemptLogShipper>> create(WorkSource& source, LogLease lease,
-                                                           const std::filesystem::path& parent,
-                                                           std::size_t chunk_bytes = 256 << 10);
+  // Borrows `source`, which must outlive the shipper. Attempts' files are made in
+  // `directory`, which must exist, be private to this process and outlive the shipper; their
+  // names start with `file_prefix`, which no other shipper there may use. Nothing is made
+  // before the first attempt is tracked: an agenda of resident handlers costs no file
+  // operation (bench_server part 4 measured a directory made and removed per agenda at a
+  // third of the drain of short agendas).
+  AttemptLogShipper(WorkSource& source, LogLease lease, std::filesystem::path directory,
+                    std::string file_prefix, std::size_t chunk_bytes = 256 << 10);
+  // Deletes the files of attempts still tracked.
+  ~AttemptLogShipper();
+  AttemptLogShipper(const AttemptLogShipper&) = delete;
+  AttemptLogShipper& operator=(const AttemptLogShipper&) = delete;
 
   // The file the runner should write the attempt's log to (its LaunchRequest::log_path), now
   // shipped on every ship_running() until finish() or forget().
@@ -59,7 +64,6 @@ class AttemptLogShipper {
  private:
   struct Attempt;
   using Key = std::pair<std::string, int>;
-  AttemptLogShipper(WorkSource& source, LogLease lease, TempDir directory, std::size_t chunk_bytes);
   std::shared_ptr<Attempt> find(const Key& key);
   // Sends the file from the acknowledged length on, at most `max_chunks` chunks (the last
   // one marked as the end when `ended` and the file is all sent).
@@ -67,7 +71,8 @@ class AttemptLogShipper {
 
   WorkSource& source_;
   const LogLease lease_;
-  const TempDir directory_;
+  const std::filesystem::path directory_;
+  const std::string file_prefix_;
   const std::size_t chunk_bytes_;
   std::mutex mutex_;
   std::map<Key, std::shared_ptr<Attempt>> attempts_;  // GUARDED_BY(mutex_)

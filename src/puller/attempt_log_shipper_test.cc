@@ -4,9 +4,11 @@
 
 #include <fstream>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "puller/stub_work_source.h"
+#include "util/temp_dir.h"
 
 namespace pop::puller {
 namespace {
@@ -45,9 +47,15 @@ class LogServer final : public StubWorkSource {
 class AttemptLogShipperTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto created = AttemptLogShipper::create(server_, {"agenda", 1, "key"}, {}, 4);
-    ASSERT_TRUE(created.has_value()) << created.error().message;
-    shipper_ = std::move(*created);
+    auto directory = TempDir::create("pop-shipper-test-");
+    ASSERT_TRUE(directory.has_value()) << directory.error().message;
+    directory_ = std::move(*directory);
+    shipper_ = shipper({"agenda", 1, "key"}, "1-");
+  }
+
+  std::unique_ptr<AttemptLogShipper> shipper(LogLease lease, const std::string& prefix) {
+    return std::make_unique<AttemptLogShipper>(server_, std::move(lease), directory_->path(),
+                                               prefix, 4);
   }
 
   static void write(const std::filesystem::path& path, const std::string& text) {
@@ -55,6 +63,7 @@ class AttemptLogShipperTest : public ::testing::Test {
   }
 
   LogServer server_;
+  std::optional<TempDir> directory_;  // before the shippers, whose files are in it
   std::unique_ptr<AttemptLogShipper> shipper_;
 };
 
@@ -105,16 +114,27 @@ TEST_F(AttemptLogShipperTest, AfterLostAnswersAndAnOutageItResumesWithoutLossOrR
   EXPECT_EQ(server_.log("build", 2), "0123456789abcdef\nmore\n");
 }
 
+TEST_F(AttemptLogShipperTest, ADestroyedShipperLeavesNoFileBehind) {
+  auto other = shipper({"other", 1, "key"}, "2-");
+  const auto running = other->track("build", 1);
+  write(running, "cut short\n");
+  const auto ours = shipper_->track("build", 1);
+  write(ours, "ours\n");
+  EXPECT_NE(running, ours) << "each shipper names its files apart";
+  other.reset();
+  EXPECT_FALSE(std::filesystem::exists(running));
+  EXPECT_TRUE(std::filesystem::exists(ours));
+}
+
 TEST_F(AttemptLogShipperTest, AFencedOffHolderShipsNoMore) {
-  auto created = AttemptLogShipper::create(server_, {"agenda", 1, "stale key"}, {}, 4);
-  ASSERT_TRUE(created.has_value());
-  const auto path = (*created)->track("build", 1);
+  auto created = shipper({"agenda", 1, "stale key"}, "3-");
+  const auto path = created->track("build", 1);
   write(path, "lost lease\n");
-  (*created)->ship_running();
+  created->ship_running();
   const int calls = server_.calls;
   EXPECT_EQ(calls, 1);
-  (*created)->ship_running();
-  auto finished = (*created)->finish("build", 1);
+  created->ship_running();
+  auto finished = created->finish("build", 1);
   EXPECT_TRUE(finished.has_value()) << "nothing more to send";
   EXPECT_EQ(server_.calls, calls);
   EXPECT_TRUE(server_.logs.empty());

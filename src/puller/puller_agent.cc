@@ -89,6 +89,15 @@ struct PullerAgent::Job : ExecutionObserver {
 PullerAgent::PullerAgent(WorkSource& source, const HandlerRegistry& registry, Runner& runner,
                          AgentOptions options)
     : source_(source), registry_(registry), runner_(runner), options_(std::move(options)) {
+  if (!options_.report_url.empty() && options_.ship_logs) {
+    auto directory = TempDir::create("pop-logs-", options_.log_directory);
+    if (directory) {
+      log_files_ = std::move(*directory);
+    } else {
+      options_.logger->warning("cannot keep attempt logs to ship them: none are shipped",
+                               {{"error", directory.error().message}});
+    }
+  }
   if (options_.metrics != nullptr) {
     metrics_ =
         std::make_unique<PullerMetrics>(*options_.metrics, runner_, options_.runner_name, [this] {
@@ -179,7 +188,7 @@ void PullerAgent::run() {
   // Logs go on a thread of their own: each chunk is a store write under the lease, and the
   // logs of many chatty handlers must never delay the heartbeat that keeps the lease.
   std::thread log_shipper;
-  if (!options_.report_url.empty() && options_.ship_logs) {
+  if (log_files_) {
     log_shipper = std::thread([this] {
       every_interval([](Job& job) {
         if (job.reporting) job.reporting->ship_logs();
@@ -270,19 +279,16 @@ void PullerAgent::start_job(Assignment assignment) {
   job->insight_id = options.insight_id;
   options.kubernetes_namespace = assignment.kubernetes_namespace;
   if (!options_.report_url.empty() && !assignment.report_key.empty()) {
-    auto logs = options_.ship_logs
-                    ? AttemptLogShipper::create(
-                          source_, {job->agenda_id, assignment.epoch, assignment.report_key},
-                          options_.log_directory)
-                    : Result<std::unique_ptr<AttemptLogShipper>>(nullptr);
-    if (!logs) {
-      options_.logger->warning("cannot keep attempt logs to ship them",
-                               {{"agenda", job->agenda_id}, {"error", logs.error().message}});
+    std::unique_ptr<AttemptLogShipper> logs;
+    if (log_files_) {
+      logs = std::make_unique<AttemptLogShipper>(
+          source_, LogLease{job->agenda_id, assignment.epoch, assignment.report_key},
+          log_files_->path(), std::to_string(++jobs_started_) + "-");
     }
     job->reporting = std::make_unique<ReportingRunner>(
         runner_, source_,
         ReportLease{job->agenda_id, assignment.epoch, assignment.report_key, options_.report_url},
-        options_.retry_delay, logs ? std::move(*logs) : nullptr);
+        options_.retry_delay, std::move(logs));
   }
   job->executor = std::make_unique<Executor>(job->agenda, registry_,
                                              job->reporting ? *job->reporting : runner_, options);

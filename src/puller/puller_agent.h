@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -40,6 +41,7 @@
 #include "registry/handler_registry.h"
 #include "runner/runner.h"
 #include "util/logger.h"
+#include "util/temp_dir.h"
 
 namespace pop::puller {
 
@@ -52,8 +54,8 @@ struct AgentOptions {
   // handlers get no report endpoint (neither POP_REPORT_URL nor POP_REPORT_TOKEN).
   std::string report_url;
   // With a report URL and ship_logs, each attempt's log is also shipped to the server
-  // (puller/attempt_log_shipper.h), through files in a private directory made under this one
-  // (empty: $TMPDIR or /tmp) for each agenda.
+  // (puller/attempt_log_shipper.h), through files in a private directory the agent makes
+  // under this one (empty: $TMPDIR or /tmp) and removes when it ends.
   bool ship_logs = true;
   std::filesystem::path log_directory;
   // What the agent may run at once in the units agendas declare in params.resources (e.g.
@@ -122,6 +124,10 @@ class PullerAgent {
   std::unordered_map<std::string, std::shared_ptr<Job>> jobs_;
   // From the last pull answer; run()'s thread only.
   std::map<std::string, std::size_t> execution_limits_;
+  // Where attempts' logs wait to be shipped; none when logs are not shipped (or it could not
+  // be made, which was logged). Outlives the jobs, whose shippers write there.
+  std::optional<TempDir> log_files_;
+  std::uint64_t jobs_started_ = 0;  // run()'s thread only: names each job's log files
   // Last: its collector asks running() until it is gone.
   std::unique_ptr<PullerMetrics> metrics_;
 };

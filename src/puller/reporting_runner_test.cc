@@ -17,6 +17,7 @@
 #include "model/report_token.h"
 #include "puller/stub_work_source.h"
 #include "testing/subprocess.h"
+#include "util/temp_dir.h"
 
 namespace pop::puller {
 namespace {
@@ -161,11 +162,12 @@ class ReportingRunnerTest : public ::testing::Test {
 };
 
 TEST_F(ReportingRunnerTest, AnAttemptsResultIsPassedOnOnlyOnceItsWholeLogIsShipped) {
-  auto logs = AttemptLogShipper::create(source_, {"agenda-1", 3, "key"}, {});
-  ASSERT_TRUE(logs.has_value());
+  auto directory = TempDir::create("pop-reporting-test-");
+  ASSERT_TRUE(directory.has_value());
   ReportingRunner runner(inner_, source_,
                          ReportLease{"agenda-1", 3, "key", "http://pop:8080/v1/reports"}, 1ms,
-                         std::move(*logs));
+                         std::make_unique<AttemptLogShipper>(
+                             source_, LogLease{"agenda-1", 3, "key"}, directory->path(), "1-"));
   std::size_t finished_at_log_end = 1;
   source_.on_log_ended = [&] { finished_at_log_end = listener_.finished_count(); };
   LaunchRequest request;
