@@ -8,7 +8,9 @@
 //      embedded puller runs them; from the first submit until none is WAITING or EXECUTING.
 //   3. memory: server RSS and SQLite bytes per waiting agenda after N submits, no puller.
 //   4. observability cost: parts 1 and 2 on SQLite with metrics, the event stream and attempt
-//      logs on (the defaults) and off, alternated (bench_observability).
+//      logs on (the defaults) and off, alternated (bench_observability), with the server's CPU
+//      time per agenda (submits: during the load; drains: from the server's start to the end of
+//      the drain).
 // Parts 1 and 2 run on SQLite (--data), then on a private PostgreSQL 15 (--store) started
 // by the benchmark with fsync on, so that both acknowledge only synced commits, with 1, 2 and 3
 // replicas on one database ("PostgreSQL x3": the clients spread over the replicas; in part 2
