@@ -61,7 +61,11 @@ class ExecutorPodsTest : public testing::PopServerFixture {
   }
 
   std::vector<std::string> server_arguments() const override {
-    return {"--no-embedded-puller", "--lease-seconds", "3"};
+    // Short, so that a dead executor's agenda is handed out again soon; but the lease runs from
+    // the pull, and until its executor Pod has started (a container, and `pop executor` under
+    // ASan) nobody renews it: with 3 s, executors on a loaded machine found their lease gone
+    // ("the lease was lost") and the agenda ran again under a third one.
+    return {"--no-embedded-puller", "--lease-seconds", "8"};
   }
 
   void SetUp() override {
@@ -232,8 +236,8 @@ void ExecutorPodsTest::expect_recovery_after(
     else
       operations.insert(pod["metadata"]["labels"].value("pop.operationName", ""));
   }
-  // The killed one and its successor; on a loaded machine a successor may lose its 3 s lease
-  // too and be replaced again, each replacement running `long` once more.
+  // The killed one and its successor; on a loaded machine a successor may lose its lease too
+  // and be replaced again, each replacement running `long` once more.
   EXPECT_GE(executors.size(), 2u);
   EXPECT_TRUE(executors.contains(killed));
   // Continue mode: `first` had succeeded and is never run again.
