@@ -63,10 +63,7 @@ AttemptLogShipper::AttemptLogShipper(WorkSource& source, LogLease lease,
       chunk_bytes_(chunk_bytes) {}
 
 AttemptLogShipper::~AttemptLogShipper() {
-  for (const auto& [key, attempt] : attempts_) {
-    std::error_code ignored;  // a file the runner never created is nothing to delete
-    std::filesystem::remove(attempt->path, ignored);
-  }
+  for (const auto& [key, attempt] : attempts_) delete_file(*attempt);
 }
 
 std::filesystem::path AttemptLogShipper::track(const std::string& operation, int attempt) {
@@ -116,8 +113,12 @@ void AttemptLogShipper::forget(const std::string& operation, int attempt) {
     gone = std::move(it->second);
     attempts_.erase(it);
   }
+  delete_file(*gone);
+}
+
+void AttemptLogShipper::delete_file(const Attempt& attempt) {
   std::error_code ignored;  // a file the runner never created is nothing to delete
-  std::filesystem::remove(gone->path, ignored);
+  std::filesystem::remove(attempt.path, ignored);
 }
 
 Result<void> AttemptLogShipper::ship(Attempt& attempt, std::size_t max_chunks, bool ended) {

@@ -65,6 +65,7 @@ class AttemptLogShipper {
   struct Attempt;
   using Key = std::pair<std::string, int>;
   std::shared_ptr<Attempt> find(const Key& key);
+  static void delete_file(const Attempt& attempt);
   // Sends the file from the acknowledged length on, at most `max_chunks` chunks (the last
   // one marked as the end when `ended` and the file is all sent).
   Result<void> ship(Attempt& attempt, std::size_t max_chunks, bool ended);

@@ -39,8 +39,8 @@ inline long thread_count(int pid) { return status_field(pid, "Threads").value_or
 // The CPU time process `pid` has used so far (user and system, in seconds, from
 // /proc/PID/stat); 0 when the process is gone.
 inline double cpu_seconds(int pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   // The command name, in parentheses, may hold spaces: the fields are counted after it.
   const std::size_t name_end = text.rfind(')');
   if (name_end == std::string::npos) return 0;
